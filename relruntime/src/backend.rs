@@ -1,0 +1,357 @@
+//! The per-backend edge: binding [`Value`]s and reading cells through sqlx.
+//!
+//! This is the only place that knows each driver's Rust types. SQLite stores dates,
+//! UUIDs, JSON and decimals as text; MySQL stores UUIDs as `CHAR(36)`; the rest map to
+//! sqlx's native types.
+
+use crate::error::{Error, Result};
+use crate::sql::{Dialect, Statement};
+use crate::value::{SqlType, Value};
+use sqlx::{Arguments, AssertSqlSafe, Row};
+
+/// One connection of any backend, borrowed from a pool or a transaction.
+pub(crate) enum Session<'a> {
+    #[cfg(feature = "sqlite")]
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    #[cfg(feature = "postgres")]
+    Postgres(&'a mut sqlx::PgConnection),
+    #[cfg(feature = "mysql")]
+    MySql(&'a mut sqlx::MySqlConnection),
+}
+
+/// What executing a statement reports.
+pub(crate) struct Done {
+    pub rows_affected: u64,
+    /// The key the database generated (MySQL's LAST_INSERT_ID), when there is one.
+    pub last_insert_id: Option<u64>,
+}
+
+fn encode_err(e: sqlx::error::BoxDynError) -> Error {
+    Error::Database(sqlx::Error::Encode(e))
+}
+
+impl Session<'_> {
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Session::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            Session::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            Session::MySql(_) => Dialect::MySql,
+        }
+    }
+
+    /// Runs a statement that returns rows, reading each cell as the given types.
+    pub(crate) async fn fetch(&mut self, stmt: &Statement, types: &[SqlType]) -> Result<Vec<Vec<Value>>> {
+        let sql = AssertSqlSafe(stmt.sql.as_str());
+        match self {
+            #[cfg(feature = "sqlite")]
+            Session::Sqlite(c) => {
+                let rows = sqlx::query_with(sql, sqlite::args(&stmt.binds)?).fetch_all(&mut **c).await?;
+                rows.iter().map(|r| read_row(types, |i, t| sqlite::read(r, i, t))).collect()
+            }
+            #[cfg(feature = "postgres")]
+            Session::Postgres(c) => {
+                let rows = sqlx::query_with(sql, postgres::args(&stmt.binds)?).fetch_all(&mut **c).await?;
+                rows.iter().map(|r| read_row(types, |i, t| postgres::read(r, i, t))).collect()
+            }
+            #[cfg(feature = "mysql")]
+            Session::MySql(c) => {
+                let rows = sqlx::query_with(sql, mysql::args(&stmt.binds)?).fetch_all(&mut **c).await?;
+                rows.iter().map(|r| read_row(types, |i, t| mysql::read(r, i, t))).collect()
+            }
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    pub(crate) async fn execute(&mut self, stmt: &Statement) -> Result<Done> {
+        let sql = AssertSqlSafe(stmt.sql.as_str());
+        Ok(match self {
+            #[cfg(feature = "sqlite")]
+            Session::Sqlite(c) => {
+                let r = sqlx::query_with(sql, sqlite::args(&stmt.binds)?).execute(&mut **c).await?;
+                Done {
+                    rows_affected: r.rows_affected(),
+                    last_insert_id: None,
+                }
+            }
+            #[cfg(feature = "postgres")]
+            Session::Postgres(c) => {
+                let r = sqlx::query_with(sql, postgres::args(&stmt.binds)?).execute(&mut **c).await?;
+                Done {
+                    rows_affected: r.rows_affected(),
+                    last_insert_id: None,
+                }
+            }
+            #[cfg(feature = "mysql")]
+            Session::MySql(c) => {
+                let r = sqlx::query_with(sql, mysql::args(&stmt.binds)?).execute(&mut **c).await?;
+                Done {
+                    rows_affected: r.rows_affected(),
+                    last_insert_id: Some(r.last_insert_id()).filter(|id| *id != 0),
+                }
+            }
+        })
+    }
+}
+
+fn read_row(
+    types: &[SqlType],
+    mut read: impl FnMut(usize, SqlType) -> std::result::Result<Value, sqlx::Error>,
+) -> Result<Vec<Value>> {
+    types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| read(i, *t).map_err(Error::from))
+        .collect()
+}
+
+/// Reads cell `$i` as `Option<$ty>` and wraps it, NULL becoming `Value::Null`.
+macro_rules! cell {
+    ($row:expr, $i:expr, $t:expr, $ty:ty, $wrap:expr) => {
+        $row.try_get::<Option<$ty>, _>($i)?.map_or(Value::Null($t), $wrap)
+    };
+}
+
+/// Parses text read from a column into a typed value.
+#[allow(dead_code)] // unused when no text-stored type is enabled
+fn parse_text<T, E: std::fmt::Display>(
+    text: Option<String>,
+    ty: SqlType,
+    parse: impl FnOnce(&str) -> std::result::Result<T, E>,
+    wrap: impl FnOnce(T) -> Value,
+) -> std::result::Result<Value, sqlx::Error> {
+    match text {
+        None => Ok(Value::Null(ty)),
+        Some(s) => parse(&s)
+            .map(wrap)
+            .map_err(|e| sqlx::Error::Decode(format!("invalid {ty:?} text {s:?}: {e}").into())),
+    }
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use super::*;
+    use sqlx::sqlite::{SqliteArguments, SqliteRow};
+
+    pub(super) fn args(values: &[Value]) -> Result<SqliteArguments> {
+        let mut a = SqliteArguments::default();
+        for v in values {
+            match v {
+                Value::Null(_) => a.add(None::<i64>),
+                Value::I16(x) => a.add(*x),
+                Value::I32(x) => a.add(*x),
+                Value::I64(x) => a.add(*x),
+                Value::F32(x) => a.add(*x),
+                Value::F64(x) => a.add(*x),
+                Value::Bool(x) => a.add(*x),
+                Value::Text(x) => a.add(x.clone()),
+                Value::Bytes(x) => a.add(x.clone()),
+                #[cfg(feature = "chrono")]
+                Value::Date(x) => a.add(*x),
+                #[cfg(feature = "chrono")]
+                Value::DateTime(x) => a.add(*x),
+                #[cfg(feature = "chrono")]
+                Value::TimestampTz(x) => a.add(*x),
+                #[cfg(feature = "uuid")]
+                Value::Uuid(x) => a.add(x.hyphenated().to_string()),
+                #[cfg(feature = "serde_json")]
+                Value::Json(x) => a.add(x.to_string()),
+                #[cfg(feature = "rust_decimal")]
+                Value::Decimal(x) => a.add(x.to_string()),
+            }
+            .map_err(encode_err)?;
+        }
+        Ok(a)
+    }
+
+    pub(super) fn read(row: &SqliteRow, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
+        Ok(match t {
+            SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => cell!(row, i, t, i64, Value::I64),
+            // SQLite keeps every float as a double.
+            SqlType::Real | SqlType::Double => cell!(row, i, t, f64, Value::F64),
+            SqlType::Boolean => cell!(row, i, t, bool, Value::Bool),
+            SqlType::Text => cell!(row, i, t, String, Value::Text),
+            SqlType::Blob => cell!(row, i, t, Vec<u8>, Value::Bytes),
+            #[cfg(feature = "chrono")]
+            SqlType::Date => cell!(row, i, t, chrono::NaiveDate, Value::Date),
+            #[cfg(feature = "chrono")]
+            SqlType::DateTime => cell!(row, i, t, chrono::NaiveDateTime, Value::DateTime),
+            #[cfg(feature = "chrono")]
+            SqlType::TimestampTz => cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz),
+            #[cfg(feature = "uuid")]
+            SqlType::Uuid => parse_text(row.try_get(i)?, t, uuid::Uuid::parse_str, Value::Uuid)?,
+            #[cfg(feature = "serde_json")]
+            SqlType::Json => parse_text(row.try_get(i)?, t, |s| serde_json::from_str(s), Value::Json)?,
+            #[cfg(feature = "rust_decimal")]
+            SqlType::Decimal => parse_text(row.try_get(i)?, t, str::parse, Value::Decimal)?,
+            #[allow(unreachable_patterns)]
+            other => return Err(missing_feature(other)),
+        })
+    }
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use sqlx::postgres::{PgArguments, PgRow};
+
+    pub(super) fn args(values: &[Value]) -> Result<PgArguments> {
+        let mut a = PgArguments::default();
+        for v in values {
+            match v {
+                Value::Null(t) => add_null(&mut a, *t),
+                Value::I16(x) => a.add(*x),
+                Value::I32(x) => a.add(*x),
+                Value::I64(x) => a.add(*x),
+                Value::F32(x) => a.add(*x),
+                Value::F64(x) => a.add(*x),
+                Value::Bool(x) => a.add(*x),
+                Value::Text(x) => a.add(x.clone()),
+                Value::Bytes(x) => a.add(x.clone()),
+                #[cfg(feature = "chrono")]
+                Value::Date(x) => a.add(*x),
+                #[cfg(feature = "chrono")]
+                Value::DateTime(x) => a.add(*x),
+                #[cfg(feature = "chrono")]
+                Value::TimestampTz(x) => a.add(*x),
+                #[cfg(feature = "uuid")]
+                Value::Uuid(x) => a.add(*x),
+                #[cfg(feature = "serde_json")]
+                Value::Json(x) => a.add(sqlx::types::Json(x.clone())),
+                #[cfg(feature = "rust_decimal")]
+                Value::Decimal(x) => a.add(*x),
+            }
+            .map_err(encode_err)?;
+        }
+        Ok(a)
+    }
+
+    /// PostgreSQL types every parameter, NULLs included.
+    fn add_null(a: &mut PgArguments, t: SqlType) -> std::result::Result<(), sqlx::error::BoxDynError> {
+        match t {
+            SqlType::SmallInt => a.add(None::<i16>),
+            SqlType::Integer => a.add(None::<i32>),
+            SqlType::BigInt => a.add(None::<i64>),
+            SqlType::Real => a.add(None::<f32>),
+            SqlType::Double => a.add(None::<f64>),
+            SqlType::Boolean => a.add(None::<bool>),
+            SqlType::Blob => a.add(None::<Vec<u8>>),
+            #[cfg(feature = "chrono")]
+            SqlType::Date => a.add(None::<chrono::NaiveDate>),
+            #[cfg(feature = "chrono")]
+            SqlType::DateTime => a.add(None::<chrono::NaiveDateTime>),
+            #[cfg(feature = "chrono")]
+            SqlType::TimestampTz => a.add(None::<chrono::DateTime<chrono::Utc>>),
+            #[cfg(feature = "uuid")]
+            SqlType::Uuid => a.add(None::<uuid::Uuid>),
+            #[cfg(feature = "serde_json")]
+            SqlType::Json => a.add(None::<sqlx::types::Json<serde_json::Value>>),
+            #[cfg(feature = "rust_decimal")]
+            SqlType::Decimal => a.add(None::<rust_decimal::Decimal>),
+            // Text, and types whose feature is off (no value of them can exist).
+            #[allow(unreachable_patterns)]
+            _ => a.add(None::<String>),
+        }
+    }
+
+    pub(super) fn read(row: &PgRow, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
+        Ok(match t {
+            SqlType::SmallInt => cell!(row, i, t, i16, Value::I16),
+            SqlType::Integer => cell!(row, i, t, i32, Value::I32),
+            SqlType::BigInt => cell!(row, i, t, i64, Value::I64),
+            SqlType::Real => cell!(row, i, t, f32, Value::F32),
+            SqlType::Double => cell!(row, i, t, f64, Value::F64),
+            SqlType::Boolean => cell!(row, i, t, bool, Value::Bool),
+            SqlType::Text => cell!(row, i, t, String, Value::Text),
+            SqlType::Blob => cell!(row, i, t, Vec<u8>, Value::Bytes),
+            #[cfg(feature = "chrono")]
+            SqlType::Date => cell!(row, i, t, chrono::NaiveDate, Value::Date),
+            #[cfg(feature = "chrono")]
+            SqlType::DateTime => cell!(row, i, t, chrono::NaiveDateTime, Value::DateTime),
+            #[cfg(feature = "chrono")]
+            SqlType::TimestampTz => cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz),
+            #[cfg(feature = "uuid")]
+            SqlType::Uuid => cell!(row, i, t, uuid::Uuid, Value::Uuid),
+            #[cfg(feature = "serde_json")]
+            SqlType::Json => cell!(row, i, t, sqlx::types::Json<serde_json::Value>, |j| Value::Json(j.0)),
+            #[cfg(feature = "rust_decimal")]
+            SqlType::Decimal => cell!(row, i, t, rust_decimal::Decimal, Value::Decimal),
+            #[allow(unreachable_patterns)]
+            other => return Err(missing_feature(other)),
+        })
+    }
+}
+
+#[cfg(feature = "mysql")]
+mod mysql {
+    use super::*;
+    use sqlx::mysql::{MySqlArguments, MySqlRow};
+
+    pub(super) fn args(values: &[Value]) -> Result<MySqlArguments> {
+        let mut a = MySqlArguments::default();
+        for v in values {
+            match v {
+                Value::Null(_) => a.add(None::<i64>),
+                Value::I16(x) => a.add(*x),
+                Value::I32(x) => a.add(*x),
+                Value::I64(x) => a.add(*x),
+                Value::F32(x) => a.add(*x),
+                Value::F64(x) => a.add(*x),
+                Value::Bool(x) => a.add(*x),
+                Value::Text(x) => a.add(x.clone()),
+                Value::Bytes(x) => a.add(x.clone()),
+                #[cfg(feature = "chrono")]
+                Value::Date(x) => a.add(*x),
+                #[cfg(feature = "chrono")]
+                Value::DateTime(x) => a.add(*x),
+                #[cfg(feature = "chrono")]
+                Value::TimestampTz(x) => a.add(*x),
+                #[cfg(feature = "uuid")]
+                Value::Uuid(x) => a.add(x.hyphenated().to_string()),
+                #[cfg(feature = "serde_json")]
+                Value::Json(x) => a.add(x.to_string()),
+                #[cfg(feature = "rust_decimal")]
+                Value::Decimal(x) => a.add(*x),
+            }
+            .map_err(encode_err)?;
+        }
+        Ok(a)
+    }
+
+    pub(super) fn read(row: &MySqlRow, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
+        Ok(match t {
+            SqlType::SmallInt => cell!(row, i, t, i16, Value::I16),
+            SqlType::Integer => cell!(row, i, t, i32, Value::I32),
+            SqlType::BigInt => cell!(row, i, t, i64, Value::I64),
+            SqlType::Real => cell!(row, i, t, f32, Value::F32),
+            SqlType::Double => cell!(row, i, t, f64, Value::F64),
+            SqlType::Boolean => cell!(row, i, t, bool, Value::Bool),
+            SqlType::Text => cell!(row, i, t, String, Value::Text),
+            SqlType::Blob => cell!(row, i, t, Vec<u8>, Value::Bytes),
+            #[cfg(feature = "chrono")]
+            SqlType::Date => cell!(row, i, t, chrono::NaiveDate, Value::Date),
+            #[cfg(feature = "chrono")]
+            SqlType::DateTime => cell!(row, i, t, chrono::NaiveDateTime, Value::DateTime),
+            #[cfg(feature = "chrono")]
+            SqlType::TimestampTz => cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz),
+            #[cfg(feature = "uuid")]
+            SqlType::Uuid => parse_text(row.try_get(i)?, t, uuid::Uuid::parse_str, Value::Uuid)?,
+            #[cfg(feature = "serde_json")]
+            SqlType::Json => cell!(row, i, t, sqlx::types::Json<serde_json::Value>, |j| Value::Json(j.0)),
+            #[cfg(feature = "rust_decimal")]
+            SqlType::Decimal => cell!(row, i, t, rust_decimal::Decimal, Value::Decimal),
+            #[allow(unreachable_patterns)]
+            other => return Err(missing_feature(other)),
+        })
+    }
+}
+
+/// A column of a type whose cargo feature this build lacks.
+#[allow(dead_code)]
+fn missing_feature(t: SqlType) -> sqlx::Error {
+    sqlx::Error::Decode(
+        format!("column type {t:?} needs its cargo feature of rel (chrono, uuid, serde_json or rust_decimal)").into(),
+    )
+}

@@ -1,0 +1,122 @@
+//! The one error type of the runtime.
+
+/// Why a single value could not be decoded into its Rust type.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DecodeError {
+    /// A NULL arrived for a column whose Rust type is not `Option`.
+    #[error("unexpected NULL in a non-Option field")]
+    UnexpectedNull,
+    /// The database sent a value of another kind.
+    #[error("expected {expected}, found {found}")]
+    Mismatch {
+        /// What the Rust type needs.
+        expected: &'static str,
+        /// What arrived.
+        found: &'static str,
+    },
+    /// An integer does not fit the Rust type.
+    #[error("value {value} does not fit in {expected}")]
+    OutOfRange {
+        /// The Rust type.
+        expected: &'static str,
+        /// The value that arrived, as text.
+        value: String,
+    },
+    /// A text representation (UUID, decimal, JSON on some backends) failed to parse.
+    #[error("invalid {expected}: {message}")]
+    Invalid {
+        /// What was being parsed.
+        expected: &'static str,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+/// Everything that can go wrong in Rel at run time.
+///
+/// Each variant names the table, column or relation it concerns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A value read from the database could not become its Rust field.
+    #[error("cannot decode column `{column}` of table `{table}`{}: {source}", path_suffix(.path))]
+    Decode {
+        /// Table of the column.
+        table: &'static str,
+        /// SQL name of the column.
+        column: &'static str,
+        /// Relation path from the query root (empty for the root table), e.g. `posts.comments`.
+        path: String,
+        /// What went wrong.
+        #[source]
+        source: DecodeError,
+    },
+    /// A write pointed at a row that does not exist, or removed a row that is still referenced.
+    #[error("foreign key violation on table `{table}` (relation {}): {message}", relation.unwrap_or("unknown"))]
+    ForeignKey {
+        /// The table written to.
+        table: &'static str,
+        /// The relation whose key failed, when Rel could tell.
+        relation: Option<&'static str>,
+        /// The database's message.
+        message: String,
+    },
+    /// A unique or primary key constraint was violated.
+    #[error("unique violation on table `{table}`: {message}")]
+    Unique {
+        /// The table written to.
+        table: &'static str,
+        /// The database's message.
+        message: String,
+    },
+    /// A relation field was read before it was loaded.
+    #[error("relation to `{target}` was not loaded")]
+    NotLoaded {
+        /// The table the relation points at.
+        target: &'static str,
+    },
+    /// The schema asks for something this backend cannot do in this relation mode.
+    #[error("table `{table}`, relation `{relation}`: {message}")]
+    Unsupported {
+        /// Table that holds the relation.
+        table: &'static str,
+        /// The relation.
+        relation: &'static str,
+        /// What is unsupported and what to do instead.
+        message: String,
+    },
+    /// The URL names a backend this build does not include, or is malformed.
+    #[error("cannot connect to `{url}`: {message}")]
+    Connect {
+        /// The URL, with any password removed.
+        url: String,
+        /// Why.
+        message: String,
+    },
+    /// A statement was too large to bind (more parameters than the backend accepts).
+    #[error("statement on table `{table}` needs {binds} parameters, more than {dialect:?} accepts ({limit})")]
+    TooManyBinds {
+        /// The table.
+        table: &'static str,
+        /// How many parameters one row needs times rows.
+        binds: usize,
+        /// The backend.
+        dialect: crate::Dialect,
+        /// Its limit.
+        limit: usize,
+    },
+    /// Any other error from the driver or the database.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+fn path_suffix(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" (relation path `{path}`)")
+    }
+}
+
+/// Shorthand for `Result<T, rel::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,37 @@
+//! The runtime of Rel: schema metadata, dialects, the SQL builder, DDL and row I/O.
+//!
+//! Users depend on the `rel` facade, which re-exports this crate and the derive.
+//! See `ARCHITECTURE.md` for how the pieces fit.
+
+#![warn(missing_docs)]
+
+mod backend;
+mod column;
+mod crud;
+mod db;
+mod ddl;
+mod error;
+mod meta;
+mod relation;
+mod row;
+mod sql;
+mod value;
+
+pub use column::{Column, Expr};
+pub use db::{Db, Transaction};
+pub use ddl::{RelationMode, Schema};
+pub use error::{DecodeError, Error, Result};
+pub use meta::{
+    Action, ColumnMeta, Key, Literal, RelationKind, RelationMeta, Table, TableMeta, Through,
+};
+pub use relation::{Many, One, Relation};
+pub use row::RowReader;
+pub use sql::{Dialect, SqlBuilder, Statement};
+pub use value::{ColumnValue, SqlType, Value};
+
+/// What the derive's generated code refers to. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::meta::check;
+    pub use crate::value::LiteralKind;
+}

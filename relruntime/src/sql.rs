@@ -1,0 +1,224 @@
+//! The SQL builder: the one way SQL text is produced.
+//!
+//! A [`SqlBuilder`] has three ways to grow a statement: [`push`](SqlBuilder::push) a
+//! keyword or punctuation (only `&'static str`, so no runtime data can become SQL text),
+//! [`push_ident`](SqlBuilder::push_ident) a quoted identifier, and
+//! [`push_bind`](SqlBuilder::push_bind) a bound value. DDL has a fourth,
+//! [`push_literal`](SqlBuilder::push_literal), for column defaults, which no dialect
+//! accepts as parameters. The [`Dialect`] decides quoting, placeholders and syntax.
+
+use crate::meta::Literal;
+use crate::value::Value;
+use std::fmt;
+
+/// An SQL dialect.
+///
+/// ```
+/// use rel::Dialect;
+/// assert_eq!(Dialect::from_url("postgres://localhost/db"), Some(Dialect::Postgres));
+/// assert_eq!(Dialect::Sqlite.quote("a\"b"), "\"a\"\"b\"");
+/// assert_eq!(Dialect::MySql.quote("a`b"), "`a``b`");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// SQLite 3.35 or later.
+    Sqlite,
+    /// PostgreSQL 13 or later.
+    Postgres,
+    /// MySQL 8 or MariaDB 10.6 or later.
+    MySql,
+}
+
+impl Dialect {
+    /// All dialects, in a fixed order.
+    pub const ALL: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql];
+
+    /// The dialect a connection URL speaks, from its scheme.
+    pub fn from_url(url: &str) -> Option<Dialect> {
+        let scheme = url.split(':').next()?;
+        match scheme {
+            "sqlite" => Some(Dialect::Sqlite),
+            "postgres" | "postgresql" => Some(Dialect::Postgres),
+            "mysql" | "mariadb" => Some(Dialect::MySql),
+            _ => None,
+        }
+    }
+
+    /// Quotes an identifier: double quotes, or backticks on MySQL, doubled inside.
+    pub fn quote(self, ident: &str) -> String {
+        let q = match self {
+            Dialect::MySql => '`',
+            Dialect::Sqlite | Dialect::Postgres => '"',
+        };
+        let mut out = String::with_capacity(ident.len() + 2);
+        out.push(q);
+        for c in ident.chars() {
+            if c == q {
+                out.push(q);
+            }
+            out.push(c);
+        }
+        out.push(q);
+        out
+    }
+
+    /// The most parameters one statement may bind.
+    pub fn bind_limit(self) -> usize {
+        match self {
+            // SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite.
+            Dialect::Sqlite => 32_766,
+            Dialect::Postgres | Dialect::MySql => 65_535,
+        }
+    }
+}
+
+/// A statement ready to run: SQL text with placeholders, and the values bound to them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    /// The SQL text.
+    pub sql: String,
+    /// The bound values, in placeholder order.
+    pub binds: Vec<Value>,
+}
+
+impl fmt::Display for Statement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.sql)
+    }
+}
+
+/// Builds one statement for one dialect. See the [module docs](self).
+///
+/// ```
+/// use rel::{Dialect, SqlBuilder, Value};
+/// let mut b = SqlBuilder::new(Dialect::Postgres);
+/// b.push("SELECT * FROM ");
+/// b.push_ident("quote'table");
+/// b.push(" WHERE ");
+/// b.push_ident("a\"b");
+/// b.push(" = ");
+/// b.push_bind(Value::Text("x'; DROP TABLE users; --".into()));
+/// let stmt = b.finish();
+/// assert_eq!(stmt.sql, r#"SELECT * FROM "quote'table" WHERE "a""b" = $1"#);
+/// assert_eq!(stmt.binds.len(), 1);
+/// ```
+#[derive(Debug)]
+pub struct SqlBuilder {
+    dialect: Dialect,
+    sql: String,
+    binds: Vec<Value>,
+}
+
+impl SqlBuilder {
+    /// An empty statement.
+    pub fn new(dialect: Dialect) -> Self {
+        SqlBuilder {
+            dialect,
+            sql: String::new(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// The dialect being written.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Appends SQL keywords or punctuation. Only static text can be pushed.
+    pub fn push(&mut self, sql: &'static str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Appends a quoted identifier.
+    pub fn push_ident(&mut self, ident: &str) -> &mut Self {
+        self.sql.push_str(&self.dialect.quote(ident));
+        self
+    }
+
+    /// Appends `a.b` with both parts quoted.
+    pub fn push_qualified(&mut self, table: &str, column: &str) -> &mut Self {
+        self.push_ident(table).push(".").push_ident(column)
+    }
+
+    /// Appends a placeholder and binds `value` to it.
+    pub fn push_bind(&mut self, value: Value) -> &mut Self {
+        self.binds.push(value);
+        match self.dialect {
+            Dialect::Postgres => {
+                self.sql.push('$');
+                self.sql.push_str(&self.binds.len().to_string());
+            }
+            // `?` also on SQLite: sqlx binds numbered placeholders much slower there.
+            Dialect::Sqlite | Dialect::MySql => self.sql.push('?'),
+        }
+        self
+    }
+
+    /// Appends a literal for DDL (column defaults), escaped for the dialect.
+    pub fn push_literal(&mut self, literal: &Literal) -> &mut Self {
+        match literal {
+            Literal::Int(i) => self.sql.push_str(&i.to_string()),
+            Literal::Float(f) => {
+                // The derive only produces float literals that parse; re-print for safety.
+                let parsed: f64 = f.parse().unwrap_or(0.0);
+                self.sql.push_str(&format!("{parsed:?}"));
+            }
+            Literal::Bool(b) => self.sql.push_str(match (self.dialect, b) {
+                (Dialect::Postgres, true) => "TRUE",
+                (Dialect::Postgres, false) => "FALSE",
+                (_, true) => "1",
+                (_, false) => "0",
+            }),
+            Literal::Str(s) => {
+                self.sql.push('\'');
+                for c in s.chars() {
+                    match c {
+                        '\'' => self.sql.push_str("''"),
+                        // MySQL reads backslash escapes inside string literals.
+                        '\\' if self.dialect == Dialect::MySql => self.sql.push_str("\\\\"),
+                        c => self.sql.push(c),
+                    }
+                }
+                self.sql.push('\'');
+            }
+        }
+        self
+    }
+
+    /// Appends items separated by `sep`, each written by `f`.
+    pub fn push_list<I: IntoIterator>(
+        &mut self,
+        items: I,
+        sep: &'static str,
+        mut f: impl FnMut(&mut Self, I::Item),
+    ) -> &mut Self {
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.push(sep);
+            }
+            f(self, item);
+        }
+        self
+    }
+
+    /// Appends a comma-separated list of quoted identifiers.
+    pub fn push_idents(&mut self, idents: &[&str]) -> &mut Self {
+        self.push_list(idents, ", ", |b, i| {
+            b.push_ident(i);
+        })
+    }
+
+    /// How many values are bound so far.
+    pub fn bind_count(&self) -> usize {
+        self.binds.len()
+    }
+
+    /// The finished statement.
+    pub fn finish(self) -> Statement {
+        Statement {
+            sql: self.sql,
+            binds: self.binds,
+        }
+    }
+}
