@@ -1,1 +1,19 @@
+//! `#[derive(Table)]` for Rel.
+//!
+//! The pipeline: [`attr`] reads attributes with darling, [`model`] validates them into
+//! the form the rest of the crate reads (collecting every error with its span), and
+//! [`expand`] generates the code. Checks that need another struct's definition become
+//! generated constants that rustc evaluates, each spanned on the user's token.
 
+mod attr;
+mod model;
+mod expand;
+
+use proc_macro::TokenStream;
+
+/// Derives `rel::Table` for a struct with named fields. See the `rel` crate docs.
+#[proc_macro_derive(Table, attributes(table, column, relation))]
+pub fn derive_table(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    expand::derive(&input).into()
+}

@@ -32,6 +32,12 @@ pub use value::{ColumnValue, SqlType, Value};
 /// What the derive's generated code refers to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::meta::check;
-    pub use crate::value::LiteralKind;
+    pub use crate::column::Column;
+    pub use crate::error::Result;
+    pub use crate::meta::{
+        check, Action, ColumnMeta, Literal, RelationKind, RelationMeta, Table, TableMeta, Through,
+    };
+    pub use crate::relation::Relation;
+    pub use crate::row::RowReader;
+    pub use crate::value::{ColumnValue, LiteralKind, Value};
 }

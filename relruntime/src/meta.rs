@@ -171,6 +171,8 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     const NAME: &'static str;
     /// The columns, in field order.
     const COLUMNS: &'static [ColumnMeta];
+    /// SQL names of the primary-key columns, in key order.
+    const PRIMARY_KEY: &'static [&'static str];
     /// The relations that name both ends explicitly. Inferred relations read these.
     #[doc(hidden)]
     const DECLARED_RELATIONS: &'static [RelationMeta];
@@ -208,6 +210,17 @@ impl<V: crate::ColumnValue> Key for V {
     }
 }
 
+/// The key of a table whose derive failed; never used at run time.
+#[doc(hidden)]
+impl Key for () {
+    fn to_values(&self) -> Vec<Value> {
+        Vec::new()
+    }
+    fn from_values(_: &mut RowReader<'_>) -> Result<Self> {
+        Ok(())
+    }
+}
+
 macro_rules! tuple_key {
     ($($name:ident)+) => {
         impl<$($name: crate::ColumnValue),+> Key for ($($name,)+) {
@@ -232,6 +245,7 @@ tuple_key!(A B C D E F);
 #[doc(hidden)]
 pub mod check {
     use super::{ColumnMeta, RelationKind, RelationMeta};
+    use crate::value::SqlType;
 
     /// `&str` equality usable in constants.
     pub const fn str_eq(a: &str, b: &str) -> bool {
@@ -339,6 +353,21 @@ pub mod check {
             }
         }
         false
+    }
+
+    /// The SQL type of the `i`-th primary-key column, for checks against a junction table.
+    pub const fn column_type(columns: &[ColumnMeta], pk: &[&str], i: usize) -> SqlType {
+        if i < pk.len() {
+            let mut c = 0;
+            while c < columns.len() {
+                if str_eq(columns[c].name, pk[i]) {
+                    return columns[c].ty;
+                }
+                c += 1;
+            }
+        }
+        // Unreachable for derived tables; a mismatch then reports the junction column.
+        SqlType::Blob
     }
 
     const fn contains(list: &[&str], s: &str) -> bool {

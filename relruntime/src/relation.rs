@@ -22,8 +22,8 @@ pub enum One<T> {
     /// Not loaded by the query that produced the row.
     #[default]
     NotLoaded,
-    /// Loaded.
-    Loaded(T),
+    /// Loaded. Boxed, so that a table can relate to itself.
+    Loaded(Box<T>),
 }
 
 /// A relation to any number of rows: `Many<Post>`.
@@ -49,7 +49,7 @@ pub enum Many<T> {
 impl<T> One<T> {
     /// A loaded relation.
     pub fn loaded(value: T) -> Self {
-        One::Loaded(value)
+        One::Loaded(Box::new(value))
     }
 
     /// The related row, or [`Error::NotLoaded`].

@@ -75,6 +75,12 @@ impl SqlType {
         }
     }
 
+    /// Whether this is an integer type (what `auto_increment` needs).
+    #[doc(hidden)]
+    pub const fn is_integer(self) -> bool {
+        matches!(self, SqlType::SmallInt | SqlType::Integer | SqlType::BigInt)
+    }
+
     /// Whether two columns of these types can be joined as a relation key.
     ///
     /// A `const fn` so that the derive can check relation keys at compile time.

@@ -1,0 +1,198 @@
+//! The blog example: users, posts, comments, groups (many-to-many) and an invited-by
+//! self relation, on embedded SQLite.
+//!
+//! Run it with `cargo run --example blog`.
+
+use rel::prelude::*;
+
+#[derive(Table, Debug)]
+#[table(name = "users")]
+pub struct User {
+    #[column(primary_key, auto_increment)]
+    pub id: i64,
+    #[column(unique)]
+    pub email: String,
+    pub name: String,
+    pub invited_by_id: Option<i64>,
+    /// Who invited this user (a self relation).
+    #[relation(one, from = invited_by_id, to = User::id, alias = "inviter", on_delete = set_null)]
+    pub invited_by: One<Option<User>>,
+    /// Whom this user invited: inferred from `invited_by` through the alias.
+    #[relation(many, alias = "inviter")]
+    pub invitees: Many<User>,
+    /// Posts written by this user: inferred from `Post::author`.
+    #[relation(many, alias = "author")]
+    pub posts: Many<Post>,
+    /// Posts this user reviews.
+    #[relation(many, alias = "reviewer")]
+    pub reviews: Many<Post>,
+    #[relation(many)]
+    pub comments: Many<Comment>,
+    /// Groups, through the `user_groups` junction table.
+    #[relation(many, through = UserGroup(user_id, group_id))]
+    pub groups: Many<Group>,
+}
+
+#[derive(Table, Debug)]
+#[table(name = "posts")]
+pub struct Post {
+    #[column(primary_key, auto_increment)]
+    pub id: i64,
+    pub title: String,
+    #[column(default = false)]
+    pub published: bool,
+    pub author_id: i64,
+    pub reviewer_id: Option<i64>,
+    #[relation(one, from = author_id, to = User::id, alias = "author", on_delete = cascade)]
+    pub author: One<User>,
+    #[relation(one, from = reviewer_id, to = User::id, alias = "reviewer", on_delete = set_null)]
+    pub reviewer: One<Option<User>>,
+    #[relation(many)]
+    pub comments: Many<Comment>,
+}
+
+#[derive(Table, Debug)]
+#[table(name = "comments")]
+pub struct Comment {
+    #[column(primary_key, auto_increment)]
+    pub id: i64,
+    pub post_id: i64,
+    pub author_id: i64,
+    pub body: String,
+    #[relation(one, from = post_id, to = Post::id, on_delete = cascade)]
+    pub post: One<Post>,
+    #[relation(one, from = author_id, to = User::id, on_delete = cascade)]
+    pub author: One<User>,
+}
+
+#[derive(Table, Debug)]
+#[table(name = "groups")]
+pub struct Group {
+    #[column(primary_key, auto_increment)]
+    pub id: i64,
+    #[column(unique)]
+    pub name: String,
+    #[relation(many, through = UserGroup(group_id, user_id))]
+    pub members: Many<User>,
+}
+
+/// The junction table of users and groups, with a composite primary key.
+#[derive(Table, Debug)]
+#[table(name = "user_groups", primary_key(user_id, group_id))]
+pub struct UserGroup {
+    pub user_id: i64,
+    pub group_id: i64,
+    #[relation(one, from = user_id, to = User::id, on_delete = cascade)]
+    pub user: One<User>,
+    #[relation(one, from = group_id, to = Group::id, on_delete = cascade)]
+    pub group: One<Group>,
+}
+
+fn user(email: &str, name: &str, invited_by_id: Option<i64>) -> User {
+    User {
+        id: 0,
+        email: email.into(),
+        name: name.into(),
+        invited_by_id,
+        invited_by: One::default(),
+        invitees: Many::default(),
+        posts: Many::default(),
+        reviews: Many::default(),
+        comments: Many::default(),
+        groups: Many::default(),
+    }
+}
+
+fn post(title: &str, author_id: i64, reviewer_id: Option<i64>) -> Post {
+    Post {
+        id: 0,
+        title: title.into(),
+        published: true,
+        author_id,
+        reviewer_id,
+        author: One::default(),
+        reviewer: One::default(),
+        comments: Many::default(),
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), rel::Error> {
+    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+        let schema = Schema::new(mode).table::<User>();
+        for dialect in Dialect::ALL {
+            println!("-- {dialect:?}, {mode:?}");
+            match schema.ddl(dialect) {
+                Ok(statements) => {
+                    for s in statements {
+                        println!("{};", s.sql);
+                    }
+                }
+                Err(e) => println!("-- cannot render: {e}"),
+            }
+            println!();
+        }
+    }
+
+    let db = Db::connect("sqlite::memory:").await?;
+    let schema = Schema::new(RelationMode::ForeignKeys).table::<User>();
+    schema.create_all(&db).await?;
+
+    let ada = db.insert(&user("ada@example.com", "Ada", None)).await?;
+    let grace = db.insert(&user("grace@example.com", "Grace", Some(ada))).await?;
+    let first = db.insert(&post("Notes on the Analytical Engine", ada, Some(grace))).await?;
+    db.insert_many(&[post("Compilers", grace, None), post("Draft", grace, Some(ada))])
+        .await?;
+    db.insert(&Comment {
+        id: 0,
+        post_id: first,
+        author_id: grace,
+        body: "Wonderful — «naïve» 🚀".into(),
+        post: One::default(),
+        author: One::default(),
+    })
+    .await?;
+    let admins = db
+        .insert(&Group {
+            id: 0,
+            name: "admins".into(),
+            members: Many::default(),
+        })
+        .await?;
+    db.insert(&UserGroup {
+        user_id: ada,
+        group_id: admins,
+        user: One::default(),
+        group: One::default(),
+    })
+    .await?;
+
+    for u in db.all::<User>().await? {
+        println!("user {} <{}> invited by {:?}", u.name, u.email, u.invited_by_id);
+    }
+    for p in db.all::<Post>().await? {
+        println!("post #{} {:?} by user {}", p.id, p.title, p.author_id);
+    }
+    let comment = db.all::<Comment>().await?.remove(0);
+    println!("comment on post {}: {}", comment.post_id, comment.body);
+
+    // Relations come back not loaded, and say so instead of looking empty.
+    let grace_row = db.get::<User>(&grace).await?.expect("grace exists");
+    println!("grace.posts: {}", grace_row.posts.get().unwrap_err());
+
+    // A post whose author does not exist is refused, and the error names the relation.
+    match db.insert(&post("Orphan", 999, None)).await {
+        Err(e) => println!("refused: {e}"),
+        Ok(_) => println!("unexpectedly accepted an orphan"),
+    }
+
+    // Deleting Ada cascades to her posts and comments; Grace's inviter becomes NULL.
+    db.delete::<User>(&ada).await?;
+    println!(
+        "after deleting Ada: {} users, {} posts, grace invited by {:?}",
+        db.all::<User>().await?.len(),
+        db.all::<Post>().await?.len(),
+        db.get::<User>(&grace).await?.map(|u| u.invited_by_id),
+    );
+    Ok(())
+}

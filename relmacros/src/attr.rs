@@ -1,0 +1,111 @@
+//! Attribute receivers: what the user wrote, parsed by darling, not yet validated.
+
+use darling::util::{Flag, PathList, SpannedValue};
+use darling::{FromAttributes, FromDeriveInput, FromField, FromMeta};
+use syn::{Attribute, Expr, Ident, Lit, Type, Visibility};
+
+/// The struct and its `#[table(...)]` attribute.
+#[derive(FromDeriveInput)]
+#[darling(attributes(table), supports(struct_named))]
+pub struct TableInput {
+    pub ident: Ident,
+    pub vis: Visibility,
+    pub generics: syn::Generics,
+    pub data: darling::ast::Data<(), FieldInput>,
+    /// `#[table(name = "users")]`
+    pub name: Option<SpannedValue<String>>,
+    /// `#[table(primary_key(a, b))]`
+    pub primary_key: Option<SpannedValue<PathList>>,
+}
+
+/// One field, with its `#[column]` and `#[relation]` attributes forwarded for separate parsing,
+/// so that a relation key inside `#[column(...)]` is reported as unknown there.
+#[derive(FromField)]
+#[darling(forward_attrs(column, relation))]
+pub struct FieldInput {
+    pub ident: Option<Ident>,
+    pub ty: Type,
+    pub attrs: Vec<Attribute>,
+}
+
+/// `#[column(...)]`
+#[derive(FromAttributes, Default)]
+#[darling(attributes(column))]
+pub struct ColumnAttr {
+    pub name: Option<SpannedValue<String>>,
+    pub primary_key: Flag,
+    pub auto_increment: Flag,
+    pub unique: Flag,
+    pub index: Flag,
+    pub default: Option<Lit>,
+}
+
+/// `#[relation(...)]`
+#[derive(FromAttributes)]
+#[darling(attributes(relation))]
+pub struct RelationAttr {
+    pub one: Flag,
+    pub many: Flag,
+    pub from: Option<Expr>,
+    pub to: Option<Expr>,
+    pub alias: Option<SpannedValue<String>>,
+    pub through: Option<Expr>,
+    pub on_delete: Option<SpannedValue<Action>>,
+    pub on_update: Option<SpannedValue<Action>>,
+}
+
+/// A referential action: `on_delete = cascade` (a bare word) or `on_delete = "cascade"`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Action {
+    Cascade,
+    Restrict,
+    NoAction,
+    SetNull,
+    SetDefault,
+}
+
+impl FromMeta for Action {
+    fn from_string(value: &str) -> darling::Result<Self> {
+        Ok(match value {
+            "cascade" => Action::Cascade,
+            "restrict" => Action::Restrict,
+            "no_action" => Action::NoAction,
+            "set_null" => Action::SetNull,
+            "set_default" => Action::SetDefault,
+            other => {
+                return Err(darling::Error::custom(format!(
+                    "unknown action `{other}`: expected `cascade`, `restrict`, `no_action`, `set_null` or `set_default`"
+                )));
+            }
+        })
+    }
+
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        match expr {
+            Expr::Path(p) => match p.path.get_ident() {
+                Some(id) => Self::from_string(&id.to_string()).map_err(|e| e.with_span(id)),
+                None => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
+            },
+            Expr::Lit(l) => Self::from_value(&l.lit).map_err(|e| e.with_span(l)),
+            Expr::Group(g) => Self::from_expr(&g.expr),
+            _ => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
+        }
+    }
+}
+
+impl Action {
+    pub fn variant(self) -> &'static str {
+        match self {
+            Action::Cascade => "Cascade",
+            Action::Restrict => "Restrict",
+            Action::NoAction => "NoAction",
+            Action::SetNull => "SetNull",
+            Action::SetDefault => "SetDefault",
+        }
+    }
+}
+
+/// Whether the attribute list has `#[name(...)]`.
+pub fn has_attr(attrs: &[Attribute], name: &str) -> bool {
+    attrs.iter().any(|a| a.path().is_ident(name))
+}

@@ -1,0 +1,67 @@
+//! What a derive with errors still emits, so one mistake does not cascade.
+//!
+//! Column handles for every plain field and a `Table` impl with empty metadata keep
+//! the rest of the user's code compiling, so only the real errors show.
+
+use crate::model::wrapper_arg;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn expand(input: &syn::DeriveInput) -> TokenStream {
+    let syn::Data::Struct(data) = &input.data else { return TokenStream::new() };
+    if !input.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let ident = &input.ident;
+    let vis = &input.vis;
+    let mut consts = Vec::new();
+    let mut handles = Vec::new();
+    for field in &data.fields {
+        let Some(name) = &field.ident else { continue };
+        let ty = &field.ty;
+        let is_relation = field.attrs.iter().any(|a| a.path().is_ident("relation"));
+        if let Some(target) = wrapper_arg(ty, "One").or_else(|| wrapper_arg(ty, "Many")) {
+            if is_relation {
+                let target = wrapper_arg(target, "Option").unwrap_or(target);
+                handles.push(quote! {
+                    #[allow(dead_code)]
+                    #vis fn #name() -> ::rel::__private::Relation<#ident, #target> {
+                        ::core::unreachable!()
+                    }
+                });
+            }
+        } else if !is_relation {
+            consts.push(quote! {
+                #[allow(non_upper_case_globals, dead_code)]
+                #vis const #name: ::rel::__private::Column<#ident, #ty> = ::rel::__private::Column::new("", "");
+            });
+        }
+    }
+    quote! {
+        impl #ident {
+            #(#consts)*
+            #(#handles)*
+        }
+        impl ::rel::__private::Table for #ident {
+            type Key = ();
+            const NAME: &'static str = "";
+            const COLUMNS: &'static [::rel::__private::ColumnMeta] = &[];
+            const PRIMARY_KEY: &'static [&'static str] = &[];
+            const DECLARED_RELATIONS: &'static [::rel::__private::RelationMeta] = &[];
+            const META: &'static ::rel::__private::TableMeta = &::rel::__private::TableMeta {
+                name: "",
+                type_name: "",
+                columns: &[],
+                primary_key: &[],
+                relations: &[],
+            };
+            fn key(&self) {}
+            fn values(&self) -> ::std::vec::Vec<::rel::__private::Value> {
+                ::std::vec::Vec::new()
+            }
+            fn decode(_: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<Self> {
+                ::core::unreachable!()
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Code generation from the validated model.
+//!
+//! Generated code reaches the runtime only through `::rel::__private`. Checks that need
+//! another struct become `const _: () = ...;` items that rustc evaluates; each is spanned
+//! on the user's token, so its error points there.
+
+mod checks;
+mod columns;
+mod fallback;
+mod relations;
+mod row;
+
+use crate::model::Table;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn derive(input: &syn::DeriveInput) -> TokenStream {
+    match Table::from_input(input) {
+        Ok(table) => expand(&table),
+        Err(errors) => {
+            let errors = errors.write_errors();
+            let fallback = fallback::expand(input);
+            quote! { #errors #fallback }
+        }
+    }
+}
+
+fn expand(t: &Table) -> TokenStream {
+    let ident = &t.ident;
+    let table_name = &t.name;
+    let type_name = ident.to_string();
+    let column_consts = columns::consts(t);
+    let column_metas = columns::metas(t);
+    let primary_key: Vec<&str> = t.primary_key.iter().map(|&i| t.columns[i].name.as_str()).collect();
+    let relation_handles = relations::handles(t);
+    let (declared, all) = relations::metas(t);
+    let row = row::impls(t);
+    let checks = checks::all(t);
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #column_consts
+            #relation_handles
+        }
+
+        #[automatically_derived]
+        impl ::rel::__private::Table for #ident {
+            #row
+            const NAME: &'static str = #table_name;
+            const COLUMNS: &'static [::rel::__private::ColumnMeta] = &[#column_metas];
+            const PRIMARY_KEY: &'static [&'static str] = &[#(#primary_key),*];
+            const DECLARED_RELATIONS: &'static [::rel::__private::RelationMeta] = &[#declared];
+            const META: &'static ::rel::__private::TableMeta = &::rel::__private::TableMeta {
+                name: #table_name,
+                type_name: #type_name,
+                columns: <Self as ::rel::__private::Table>::COLUMNS,
+                primary_key: <Self as ::rel::__private::Table>::PRIMARY_KEY,
+                relations: &[#all],
+            };
+        }
+
+        #checks
+    }
+}
+
+/// A type as the user would write it, for messages: `Option<i64>`.
+pub fn type_text(ty: &syn::Type) -> String {
+    quote!(#ty)
+        .to_string()
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" :: ", "::")
+}

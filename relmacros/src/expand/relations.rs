@@ -1,0 +1,165 @@
+//! Relation handles (`User::posts()`) and relation metadata.
+
+use crate::model::{Keys, Kind, Relation, Table};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+/// The target type as generated code names it: the struct itself for self relations
+/// (generated checks live outside the impl, where `Self` means nothing).
+pub fn target(t: &Table, r: &Relation) -> TokenStream {
+    if r.target_is_self {
+        let ident = syn::Ident::new(&t.ident.to_string(), r.target.span());
+        quote!(#ident)
+    } else {
+        let ty = &r.target;
+        quote!(#ty)
+    }
+}
+
+/// `<User as Table>::ITEM`, spanned on the user's target type.
+pub fn target_item(t: &Table, r: &Relation, item: &str) -> TokenStream {
+    let target = target(t, r);
+    let item = syn::Ident::new(item, r.target.span());
+    quote_spanned!(r.target.span()=> <#target as ::rel::__private::Table>::#item)
+}
+
+/// The SQL names of target columns: `<User>::id.name()`, spanned on `id`.
+pub fn target_column_names<'a>(target: &'a TokenStream, cols: &'a [syn::Ident]) -> impl Iterator<Item = TokenStream> + 'a {
+    cols.iter().map(move |c| quote_spanned!(c.span()=> <#target>::#c.name()))
+}
+
+/// SQL names of local columns.
+pub fn local_names<'a>(t: &'a Table, cols: &'a [usize]) -> impl Iterator<Item = &'a str> + 'a {
+    cols.iter().map(|&i| t.columns[i].name.as_str())
+}
+
+pub fn handles(t: &Table) -> TokenStream {
+    let (ident, vis) = (&t.ident, &t.vis);
+    t.relations
+        .iter()
+        .enumerate()
+        .map(|(index, r)| {
+            let name = &r.ident;
+            let target = target(t, r);
+            let doc = format!("The `{name}` relation of `{ident}`, for loading and filtering.");
+            quote! {
+                #[doc = #doc]
+                #vis fn #name() -> ::rel::__private::Relation<#ident, #target> {
+                    ::rel::__private::Relation::new(#index)
+                }
+            }
+        })
+        .collect()
+}
+
+fn is_declared(r: &Relation) -> bool {
+    !matches!(r.keys, Keys::Inferred)
+}
+
+/// The declared relations (both ends named) and all relations, in field order. Entries
+/// of the second refer to the first, so inferred relations read only declared ones and
+/// constant evaluation never cycles, even between tables that infer from each other.
+pub fn metas(t: &Table) -> (TokenStream, TokenStream) {
+    let mut declared = TokenStream::new();
+    let mut all = TokenStream::new();
+    let mut next = 0usize;
+    for r in &t.relations {
+        if is_declared(r) {
+            declared.extend(meta(t, r));
+            all.extend(quote!(<Self as ::rel::__private::Table>::DECLARED_RELATIONS[#next],));
+            next += 1;
+        } else {
+            all.extend(meta(t, r));
+        }
+    }
+    (declared, all)
+}
+
+fn option<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
+    match v {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn meta(t: &Table, r: &Relation) -> TokenStream {
+    let name = r.ident.to_string();
+    let target = target(t, r);
+    let target_name = target_item(t, r, "NAME");
+    let target_meta = target_item(t, r, "META");
+    let kind = match r.kind {
+        Kind::One => quote!(One),
+        Kind::Many => quote!(Many),
+    };
+    let alias = option(r.alias.as_ref().map(|a| a.as_str()));
+    let action = |a: &Option<darling::util::SpannedValue<crate::attr::Action>>| {
+        option(a.as_ref().map(|a| {
+            let v = syn::Ident::new(a.variant(), proc_macro2::Span::call_site());
+            quote!(::rel::__private::Action::#v)
+        }))
+    };
+    let (on_delete, on_update) = (action(&r.on_delete), action(&r.on_update));
+    let optional = r.optional;
+    let self_name = &t.name;
+    let (from, to, through, holds_key) = match &r.keys {
+        Keys::Explicit { from, to } => {
+            let from = local_names(t, from);
+            let to: Vec<_> = target_column_names(&target, to).collect();
+            let holds_key = match r.kind {
+                Kind::One => {
+                    let (columns, pk) = (target_item(t, r, "COLUMNS"), target_item(t, r, "PRIMARY_KEY"));
+                    quote!(::rel::__private::check::is_unique_key(#columns, #pk, &[#(#to),*]))
+                }
+                Kind::Many => quote!(false),
+            };
+            (quote!(&[#(#from),*]), quote!(&[#(#to),*]), quote!(::core::option::Option::None), holds_key)
+        }
+        Keys::Through { from, to, junction, junction_from, junction_to } => {
+            let from: Vec<&str> = match from {
+                Some(cols) => local_names(t, cols).collect(),
+                None => local_names(t, &t.primary_key).collect(),
+            };
+            let to = match to {
+                Some(cols) => {
+                    let to = target_column_names(&target, cols);
+                    quote!(&[#(#to),*])
+                }
+                None => target_item(t, r, "PRIMARY_KEY"),
+            };
+            let junction_ty = quote!(#junction);
+            let jt = quote_spanned!(junction.span()=> <#junction as ::rel::__private::Table>::META);
+            let jf = target_column_names(&junction_ty, junction_from);
+            let jto = target_column_names(&junction_ty, junction_to);
+            let through = quote! {
+                ::core::option::Option::Some(::rel::__private::Through {
+                    table: || #jt,
+                    from: &[#(#jf),*],
+                    to: &[#(#jto),*],
+                })
+            };
+            (quote!(&[#(#from),*]), to, through, quote!(false))
+        }
+        Keys::Inferred => {
+            let declared = target_item(t, r, "DECLARED_RELATIONS");
+            let keys = quote!(::rel::__private::check::inverse_keys(#declared, #self_name, #alias));
+            (quote!(#keys.1), quote!(#keys.0), quote!(::core::option::Option::None), quote!(false))
+        }
+    };
+    quote! {
+        ::rel::__private::RelationMeta {
+            name: #name,
+            kind: ::rel::__private::RelationKind::#kind,
+            alias: #alias,
+            target_name: #target_name,
+            target: || #target_meta,
+            from: #from,
+            to: #to,
+            through: #through,
+            holds_key: #holds_key,
+            optional: #optional,
+            on_delete: #on_delete,
+            on_update: #on_update,
+        },
+    }
+}

@@ -1,0 +1,49 @@
+//! The row side of `Table`: key, values and decoding.
+
+use crate::model::Table;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+pub fn impls(t: &Table) -> TokenStream {
+    let ident = &t.ident;
+    let key_fields: Vec<_> = t.primary_key.iter().map(|&i| &t.columns[i].ident).collect();
+    let key_types: Vec<_> = t.primary_key.iter().map(|&i| &t.columns[i].ty).collect();
+    let (key_type, key_value) = match (key_types.as_slice(), key_fields.as_slice()) {
+        ([ty], [field]) => (quote!(#ty), quote!(::core::clone::Clone::clone(&self.#field))),
+        _ => (
+            quote!((#(#key_types,)*)),
+            quote!((#(::core::clone::Clone::clone(&self.#key_fields),)*)),
+        ),
+    };
+    let values = t.columns.iter().map(|c| {
+        let (field, ty) = (&c.ident, &c.ty);
+        quote_spanned!(ty.span()=> <#ty as ::rel::__private::ColumnValue>::to_value(&self.#field))
+    });
+    let reads = t.columns.iter().map(|c| {
+        let (field, ty) = (&c.ident, &c.ty);
+        quote_spanned!(ty.span()=> #field: row.next::<#ty>()?)
+    });
+    let relations = t.relations.iter().map(|r| {
+        let field = &r.ident;
+        quote!(#field: ::core::default::Default::default())
+    });
+    quote! {
+        type Key = #key_type;
+
+        fn key(&self) -> Self::Key {
+            #key_value
+        }
+
+        fn values(&self) -> ::std::vec::Vec<::rel::__private::Value> {
+            ::std::vec![#(#values),*]
+        }
+
+        fn decode(row: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<Self> {
+            ::core::result::Result::Ok(#ident {
+                #(#reads,)*
+                #(#relations,)*
+            })
+        }
+    }
+}

@@ -1,0 +1,563 @@
+//! The validated form of a `#[derive(Table)]` struct.
+//!
+//! [`Table::from_input`] turns the parsed attributes into this model and reports every
+//! mistake it can see within the one struct, each spanned on the user's token. Mistakes
+//! that involve the target struct are left to the constants that `expand` generates.
+
+use crate::attr::{has_attr, Action, ColumnAttr, FieldInput, RelationAttr, TableInput};
+use darling::util::SpannedValue;
+use darling::{Error, FromAttributes, FromDeriveInput};
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Expr, GenericArgument, Ident, Lit, PathArguments, Type, Visibility};
+
+pub struct Table {
+    pub ident: Ident,
+    pub vis: Visibility,
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub relations: Vec<Relation>,
+    /// Indexes into `columns`, in key order.
+    pub primary_key: Vec<usize>,
+}
+
+pub struct Column {
+    pub ident: Ident,
+    pub ty: Type,
+    pub name: String,
+    pub nullable: bool,
+    pub auto_increment: Option<Span>,
+    pub unique: bool,
+    pub index: bool,
+    pub default: Option<Default>,
+}
+
+pub struct Default {
+    pub lit: DefaultLit,
+    pub span: Span,
+}
+
+pub enum DefaultLit {
+    Int(i64),
+    Float(String),
+    Bool(bool),
+    Str(String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    One,
+    Many,
+}
+
+pub struct Relation {
+    pub ident: Ident,
+    pub kind: Kind,
+    /// The `one` / `many` word.
+    pub kind_span: Span,
+    /// `T` in `One<T>`, `One<Option<T>>`, `Many<T>`.
+    pub target: Type,
+    pub target_is_self: bool,
+    /// `One<Option<T>>`.
+    pub optional: bool,
+    pub alias: Option<SpannedValue<String>>,
+    pub keys: Keys,
+    pub on_delete: Option<SpannedValue<Action>>,
+    pub on_update: Option<SpannedValue<Action>>,
+}
+
+pub enum Keys {
+    /// `from = .., to = ..`: columns of this table, and target columns.
+    Explicit { from: Vec<usize>, to: Vec<Ident> },
+    /// A `many` without keys: the inverse `one` on the target supplies them.
+    Inferred,
+    /// Many-to-many through a junction table. Missing `from`/`to` mean the primary keys.
+    Through {
+        from: Option<Vec<usize>>,
+        to: Option<Vec<Ident>>,
+        junction: syn::Path,
+        junction_from: Vec<Ident>,
+        junction_to: Vec<Ident>,
+    },
+}
+
+fn err(span: impl Spanned, msg: impl std::fmt::Display) -> Error {
+    Error::custom(msg).with_span(&span.span())
+}
+
+/// `T` in `Wrapper<T>` when the type's last segment is `Wrapper`.
+pub fn wrapper_arg<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
+    let Type::Path(tp) = ty else { return None };
+    if tp.qself.is_some() {
+        return None;
+    }
+    let seg = tp.path.segments.last()?;
+    if seg.ident != wrapper {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(t) if args.args.len() == 1 => Some(t),
+        _ => None,
+    }
+}
+
+fn last_ident(ty: &Type) -> Option<&Ident> {
+    match ty {
+        Type::Path(tp) if tp.qself.is_none() => tp.path.segments.last().map(|s| &s.ident),
+        _ => None,
+    }
+}
+
+/// `UserGroup` → `user_group`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `a` or `(a, b)`: a list of bare names.
+fn name_list(expr: &Expr, what: &str) -> darling::Result<Vec<Ident>> {
+    match expr {
+        Expr::Paren(p) => name_list(&p.expr, what),
+        Expr::Group(g) => name_list(&g.expr, what),
+        Expr::Tuple(t) => t.elems.iter().map(|e| single_name(e, what)).collect(),
+        e => Ok(vec![single_name(e, what)?]),
+    }
+}
+
+fn single_name(expr: &Expr, what: &str) -> darling::Result<Ident> {
+    match expr {
+        Expr::Path(p) if p.qself.is_none() => match p.path.get_ident() {
+            Some(id) => Ok(id.clone()),
+            None => Err(err(expr, format!("`{what}` takes column names of this struct, like `author_id` or `(a, b)`"))),
+        },
+        _ => Err(err(expr, format!("`{what}` takes column names of this struct, like `author_id` or `(a, b)`"))),
+    }
+}
+
+/// `User::id`, `id`, or a tuple of them, where `User` must be `owner`.
+fn target_list(expr: &Expr, owner: &Type, owner_is_self: bool, what: &str) -> darling::Result<Vec<Ident>> {
+    match expr {
+        Expr::Paren(p) => target_list(&p.expr, owner, owner_is_self, what),
+        Expr::Group(g) => target_list(&g.expr, owner, owner_is_self, what),
+        Expr::Tuple(t) => t
+            .elems
+            .iter()
+            .map(|e| target_column(e, owner, owner_is_self, what))
+            .collect(),
+        e => Ok(vec![target_column(e, owner, owner_is_self, what)?]),
+    }
+}
+
+fn target_column(expr: &Expr, owner: &Type, owner_is_self: bool, what: &str) -> darling::Result<Ident> {
+    let owner_name = last_ident(owner).map(Ident::to_string).unwrap_or_default();
+    let usage = || {
+        err(
+            expr,
+            format!("`{what}` takes columns of `{owner_name}`, like `{owner_name}::id` or `({owner_name}::a, {owner_name}::b)`"),
+        )
+    };
+    let Expr::Path(p) = expr else { return Err(usage()) };
+    let segs: Vec<_> = p.path.segments.iter().collect();
+    match segs.as_slice() {
+        [col] if col.arguments.is_none() => Ok(col.ident.clone()),
+        [.., ty, col] if col.arguments.is_none() => {
+            if ty.ident == owner_name || (owner_is_self && ty.ident == "Self") {
+                Ok(col.ident.clone())
+            } else {
+                Err(err(
+                    &ty.ident,
+                    format!("`{what}` must name columns of `{owner_name}`, not of `{}`", ty.ident),
+                ))
+            }
+        }
+        _ => Err(usage()),
+    }
+}
+
+impl Table {
+    pub fn from_input(input: &syn::DeriveInput) -> darling::Result<Table> {
+        let shape_error = match &input.data {
+            syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => None,
+            syn::Data::Struct(_) => Some("a tuple or unit struct"),
+            syn::Data::Enum(_) => Some("an enum"),
+            syn::Data::Union(_) => Some("a union"),
+        };
+        if let Some(shape) = shape_error {
+            return Err(err(
+                &input.ident,
+                format!("#[derive(Table)] needs a struct with named fields; `{}` is {shape}", input.ident),
+            ));
+        }
+        let parsed = TableInput::from_derive_input(input)?;
+        let mut errors = Error::accumulator();
+        if !parsed.generics.params.is_empty() {
+            errors.push(err(&parsed.generics, "a table struct cannot have generic parameters"));
+        }
+        let name = match &parsed.name {
+            Some(n) if n.is_empty() => {
+                errors.push(err(n.span(), "the table name cannot be empty"));
+                String::new()
+            }
+            Some(n) => n.as_str().to_owned(),
+            None => snake_case(&parsed.ident.to_string()),
+        };
+        let fields = parsed.data.as_ref().take_struct().map(|f| f.fields).unwrap_or_default();
+
+        // Columns first: relations refer to them.
+        let mut columns = Vec::new();
+        let mut pk_flags: Vec<(usize, Span)> = Vec::new();
+        let mut relation_fields = Vec::new();
+        for &field in &fields {
+            let Some(ident) = field.ident.clone() else { continue };
+            if has_attr(&field.attrs, "relation") {
+                if let Some(a) = field.attrs.iter().find(|a| a.path().is_ident("column")) {
+                    errors.push(err(a, "a relation field cannot also be a column: remove `#[column(...)]`"));
+                }
+                relation_fields.push(field);
+                continue;
+            }
+            for wrapper in ["One", "Many"] {
+                if wrapper_arg(&field.ty, wrapper).is_some() {
+                    errors.push(err(
+                        &field.ty,
+                        format!("`{ident}` is a `{wrapper}` field but has no `#[relation(...)]` attribute"),
+                    ));
+                }
+            }
+            let attr = errors.handle(ColumnAttr::from_attributes(&field.attrs)).unwrap_or_default();
+            if attr.primary_key.is_present() {
+                pk_flags.push((columns.len(), attr.primary_key.span()));
+            }
+            let default = attr.default.as_ref().and_then(|lit| errors.handle(default_literal(lit)));
+            let column_name = match &attr.name {
+                Some(n) if n.is_empty() => {
+                    errors.push(err(n.span(), "the column name cannot be empty"));
+                    ident.to_string()
+                }
+                Some(n) => n.as_str().to_owned(),
+                None => ident.to_string(),
+            };
+            columns.push(Column {
+                nullable: wrapper_arg(&field.ty, "Option").is_some(),
+                ident,
+                ty: field.ty.clone(),
+                name: column_name,
+                auto_increment: attr.auto_increment.is_present().then(|| attr.auto_increment.span()),
+                unique: attr.unique.is_present(),
+                index: attr.index.is_present(),
+                default,
+            });
+        }
+        for (i, c) in columns.iter().enumerate() {
+            if let Some(first) = columns[..i].iter().find(|p| p.name == c.name) {
+                errors.push(err(
+                    &c.ident,
+                    format!("column name `{}` is used twice (also by `{}`)", c.name, first.ident),
+                ));
+            }
+        }
+
+        let primary_key = primary_key(&parsed, &columns, &pk_flags, &mut errors);
+
+        let mut relations = Vec::new();
+        for field in relation_fields {
+            if let Some(r) = errors.handle(relation(field, &parsed.ident, &columns)) {
+                relations.push(r);
+            }
+        }
+        for alias in relations.iter().filter_map(|r| r.alias.as_ref()) {
+            if alias.is_empty() {
+                errors.push(err(alias.span(), "the alias cannot be empty"));
+            }
+        }
+
+        let table = Table {
+            ident: parsed.ident.clone(),
+            vis: parsed.vis.clone(),
+            name,
+            columns,
+            relations,
+            primary_key,
+        };
+        table.check(&mut errors);
+        errors.finish_with(table)
+    }
+}
+
+fn default_literal(lit: &Lit) -> darling::Result<Default> {
+    let span = lit.span();
+    let lit = match lit {
+        Lit::Int(i) => DefaultLit::Int(i.base10_parse()?),
+        Lit::Float(f) => {
+            let _: f64 = f.base10_parse()?;
+            DefaultLit::Float(f.base10_digits().to_owned())
+        }
+        Lit::Bool(b) => DefaultLit::Bool(b.value),
+        Lit::Str(s) => DefaultLit::Str(s.value()),
+        other => return Err(err(other, "a default must be an integer, float, bool or string literal")),
+    };
+    Ok(Default { lit, span })
+}
+
+fn primary_key(
+    parsed: &TableInput,
+    columns: &[Column],
+    flags: &[(usize, Span)],
+    errors: &mut darling::error::Accumulator,
+) -> Vec<usize> {
+    let mut key = Vec::new();
+    if let Some(list) = &parsed.primary_key {
+        if let Some((_, span)) = flags.first() {
+            errors.push(err(
+                *span,
+                "the primary key is declared twice: here and in `#[table(primary_key(...))]`",
+            ));
+        }
+        if list.is_empty() {
+            errors.push(err(list.span(), "`primary_key(...)` needs at least one column"));
+        }
+        for path in list.iter() {
+            match path.get_ident().and_then(|id| columns.iter().position(|c| c.ident == *id)) {
+                Some(i) if key.contains(&i) => errors.push(err(path, "this column is listed twice")),
+                Some(i) => key.push(i),
+                None => errors.push(err(path, format!("no column `{}` on this struct", quote::quote!(#path)))),
+            }
+        }
+    } else {
+        for (n, (i, span)) in flags.iter().enumerate() {
+            if n == 0 {
+                key.push(*i);
+            } else {
+                errors.push(err(
+                    *span,
+                    "a second `primary_key` column: for a composite key write `#[table(primary_key(a, b))]` on the struct",
+                ));
+            }
+        }
+        if flags.is_empty() {
+            errors.push(err(
+                &parsed.ident,
+                format!(
+                    "`{}` has no primary key: mark a column `#[column(primary_key)]` or write `#[table(primary_key(a, b))]`",
+                    parsed.ident
+                ),
+            ));
+        }
+    }
+    key
+}
+
+fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::Result<Relation> {
+    let ident = field.ident.clone().expect("named fields");
+    let attr = RelationAttr::from_attributes(&field.attrs)?;
+    let mut errors = Error::accumulator();
+    let kind = match (attr.one.is_present(), attr.many.is_present()) {
+        (true, false) => (Kind::One, attr.one.span()),
+        (false, true) => (Kind::Many, attr.many.span()),
+        (true, true) => {
+            errors.push(err(attr.many.span(), "a relation is either `one` or `many`, not both"));
+            (Kind::One, attr.one.span())
+        }
+        (false, false) => {
+            let span = field.attrs.iter().find(|a| a.path().is_ident("relation")).map_or(ident.span(), |a| a.span());
+            errors.push(err(span, "say which kind of relation this is: `#[relation(one, ...)]` or `#[relation(many, ...)]`"));
+            (Kind::Many, span)
+        }
+    };
+
+    // The field type must fit the kind.
+    let (wrapper, expected) = match kind.0 {
+        Kind::One => ("One", "`One<T>`, or `One<Option<T>>` when the key is nullable"),
+        Kind::Many => ("Many", "`Many<T>`"),
+    };
+    let Some(inner) = wrapper_arg(&field.ty, wrapper) else {
+        errors.push(err(
+            &field.ty,
+            format!("a `{}` relation field must have type {expected}", if kind.0 == Kind::One { "one" } else { "many" }),
+        ));
+        return Err(Error::multiple(errors.into_inner()));
+    };
+    let (target, optional) = match wrapper_arg(inner, "Option") {
+        Some(t) if kind.0 == Kind::One => (t.clone(), true),
+        _ => (inner.clone(), false),
+    };
+    let target_is_self = last_ident(&target).is_some_and(|t| t == owner || t == "Self");
+
+    let local = |names: Vec<Ident>, errors: &mut darling::error::Accumulator| -> Vec<usize> {
+        names
+            .iter()
+            .filter_map(|n| match columns.iter().position(|c| c.ident == *n) {
+                Some(i) => Some(i),
+                None => {
+                    errors.push(err(n, format!("`from` names `{n}`, which is not a column of `{owner}`")));
+                    None
+                }
+            })
+            .collect()
+    };
+    let from = attr.from.as_ref().and_then(|e| errors.handle(name_list(e, "from")));
+    let to = attr
+        .to
+        .as_ref()
+        .and_then(|e| errors.handle(target_list(e, &target, target_is_self, "to")));
+    if let (Some(f), Some(t), Some(to_expr)) = (&from, &to, &attr.to)
+        && f.len() != t.len()
+    {
+        errors.push(err(
+            to_expr,
+            format!("`from` has {} column(s) but `to` has {}: composite keys must have the same length", f.len(), t.len()),
+        ));
+    }
+    let keys = match (&attr.through, kind.0) {
+        (Some(through), Kind::Many) => {
+            let (junction, junction_from, junction_to) = errors.handle(through_spec(through)).unwrap_or_else(|| {
+                (syn::Path::from(ident.clone()), Vec::new(), Vec::new())
+            });
+            let from = from.map(|f| local(f, &mut errors));
+            if let Some(f) = &from
+                && f.len() != junction_from.len()
+                && !junction_from.is_empty()
+            {
+                errors.push(err(through, "the junction's first column list must be as long as `from`"));
+            }
+            if let Some(t) = &to
+                && t.len() != junction_to.len()
+                && !junction_to.is_empty()
+            {
+                errors.push(err(through, "the junction's second column list must be as long as `to`"));
+            }
+            Keys::Through { from, to, junction, junction_from, junction_to }
+        }
+        (Some(through), Kind::One) => {
+            errors.push(err(through, "`through` is for `many` relations"));
+            Keys::Inferred
+        }
+        (None, _) => match (from, to, kind.0) {
+            (Some(f), Some(t), _) => Keys::Explicit { from: local(f, &mut errors), to: t },
+            (None, None, Kind::Many) => Keys::Inferred,
+            (None, None, Kind::One) => {
+                errors.push(err(kind.1, "a `one` relation needs `from = <column>` and `to = <Target>::<column>`"));
+                Keys::Inferred
+            }
+            (Some(_), None, _) => {
+                errors.push(err(kind.1, "`from` needs a matching `to = <Target>::<column>`"));
+                Keys::Inferred
+            }
+            (None, Some(_), _) => {
+                errors.push(err(kind.1, "`to` needs a matching `from = <column>`"));
+                Keys::Inferred
+            }
+        },
+    };
+
+    // Actions go on the side that holds the key, and must be possible there.
+    for action in [&attr.on_delete, &attr.on_update].into_iter().flatten() {
+        if kind.0 == Kind::Many {
+            errors.push(err(
+                action.span(),
+                "`on_delete` and `on_update` go on the `one` side, which holds the foreign key, not on a `many`",
+            ));
+            continue;
+        }
+        let Keys::Explicit { from, .. } = &keys else { continue };
+        let cols = from.iter().map(|&i| &columns[i]);
+        match **action {
+            Action::SetNull => {
+                for c in cols.filter(|c| !c.nullable) {
+                    errors.push(err(
+                        action.span(),
+                        format!("`set_null` needs a nullable key, but `{}` is not an `Option`", c.ident),
+                    ));
+                }
+            }
+            Action::SetDefault => {
+                for c in cols.filter(|c| c.default.is_none()) {
+                    errors.push(err(
+                        action.span(),
+                        format!("`set_default` needs a default, but `{}` has no `#[column(default = ...)]`", c.ident),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let (Kind::One, Keys::Explicit { from, .. }) = (kind.0, &keys)
+        && !optional
+        && let Some(c) = from.iter().map(|&i| &columns[i]).find(|c| c.nullable)
+    {
+        errors.push(err(
+            &field.ty,
+            format!("the key `{}` is nullable, so this relation may be absent: use `One<Option<...>>`", c.ident),
+        ));
+    }
+
+    errors.finish_with(Relation {
+        ident,
+        kind: kind.0,
+        kind_span: kind.1,
+        target,
+        target_is_self,
+        optional,
+        alias: attr.alias,
+        keys,
+        on_delete: attr.on_delete,
+        on_update: attr.on_update,
+    })
+}
+
+/// `Junction(a, b)` or `Junction((a1, a2), (b1, b2))`.
+fn through_spec(expr: &Expr) -> darling::Result<(syn::Path, Vec<Ident>, Vec<Ident>)> {
+    let usage = "`through` takes the junction table and its two key columns: `through = UserGroup(user_id, group_id)`";
+    let Expr::Call(call) = expr else { return Err(err(expr, usage)) };
+    let Expr::Path(func) = &*call.func else { return Err(err(&call.func, usage)) };
+    let args: Vec<&Expr> = call.args.iter().collect();
+    let [a, b] = args.as_slice() else { return Err(err(expr, usage)) };
+    Ok((func.path.clone(), name_list(a, "through")?, name_list(b, "through")?))
+}
+
+impl Table {
+    /// Checks that span several fields of this struct.
+    fn check(&self, errors: &mut darling::error::Accumulator) {
+        if let Some(c) = self.columns.iter().find(|c| c.auto_increment.is_some()) {
+            let span = c.auto_increment.unwrap_or_else(Span::call_site);
+            let is_single_key = self.primary_key.len() == 1 && self.columns[self.primary_key[0]].ident == c.ident;
+            if !is_single_key {
+                errors.push(err(span, "`auto_increment` is only for a single-column primary key"));
+            }
+        }
+        for &i in &self.primary_key {
+            let c = &self.columns[i];
+            if c.nullable {
+                errors.push(err(&c.ty, "a primary-key column cannot be an `Option`"));
+            }
+        }
+        let mut seen: Vec<(Kind, Option<&str>, String)> = Vec::new();
+        for r in &self.relations {
+            let target = last_ident(&r.target).map(Ident::to_string).unwrap_or_default();
+            let alias = r.alias.as_ref().map(|a| a.as_str());
+            // Two relations of one kind to the same table with the same alias cannot be
+            // told apart by their inverse. (A `one` and a `many` may share one: a pair.)
+            if seen.iter().any(|(k, a, t)| *k == r.kind && *t == target && *a == alias) {
+                let span = r.alias.as_ref().map_or(r.ident.span(), |a| a.span());
+                errors.push(err(
+                    span,
+                    format!("`{target}` is related twice with the same alias: give each relation its own `alias = \"...\"`"),
+                ));
+            }
+            seen.push((r.kind, alias, target));
+        }
+    }
+}
