@@ -97,8 +97,9 @@ async fn insert_rows<T: Table>(run: &mut Runner<'_>, rows: &[T]) -> Result<Vec<T
     let table = T::META;
     let cols = insert_columns(table);
     let generated = table.generated_key().is_some();
-    // MySQL reports only the first generated key of a statement, so it inserts row by row.
-    let per_statement = if generated && dialect == Dialect::MySql {
+    // MySQL reports only the first generated key of a statement, and a row with no
+    // column to name is inserted alone (`DEFAULT VALUES`), so those go row by row.
+    let per_statement = if (generated && dialect == Dialect::MySql) || cols.is_empty() {
         1
     } else {
         (dialect.bind_limit() / cols.len().max(1)).max(1)

@@ -15,7 +15,7 @@ pub fn consts(t: &Table) -> TokenStream {
             let doc = format!("The `{name}` column of `{table}`.");
             quote_spanned! {ty.span()=>
                 #[doc = #doc]
-                #[allow(non_upper_case_globals)]
+                #[allow(non_upper_case_globals, dead_code)]
                 #vis const #field: ::rel::__private::Column<#ident, #ty> =
                     ::rel::__private::Column::new(#table, #name);
             }
