@@ -173,6 +173,12 @@ fn db_error(e: &Error) -> Option<&dyn sqlx::error::DatabaseError> {
     }
 }
 
+/// Whether the database refused a write for a foreign key. SQLite reports `RESTRICT`
+/// with SQLITE_CONSTRAINT_TRIGGER (1811), which sqlx does not classify.
+fn is_foreign_key_violation(d: &dyn sqlx::error::DatabaseError) -> bool {
+    d.is_foreign_key_violation() || (d.code().as_deref() == Some("1811") && d.message().contains("FOREIGN KEY"))
+}
+
 /// The constraint name a database error reports: PostgreSQL says it; MySQL writes it in
 /// the message as ``CONSTRAINT `name` ``; SQLite does not say.
 fn constraint_name(d: &dyn sqlx::error::DatabaseError) -> Option<String> {
@@ -208,7 +214,7 @@ async fn write_error<T: Table>(run: &mut Runner<'_>, e: Error, rows: &[T]) -> Er
             message,
         };
     }
-    if !d.is_foreign_key_violation() {
+    if !is_foreign_key_violation(d) {
         return e;
     }
     let mut relation = constraint_name(d).and_then(|c| Schema::relation_of_constraint(T::META, &c));
@@ -256,7 +262,7 @@ async fn missing_reference<T: Table>(run: &mut Runner<'_>, rows: &[T]) -> Option
 /// Turns a failed delete of a referenced row into a typed error naming the relation.
 fn referenced_error(table: &'static TableMeta, e: Error) -> Error {
     let Some(d) = db_error(&e) else { return e };
-    if !d.is_foreign_key_violation() {
+    if !is_foreign_key_violation(d) {
         return e;
     }
     let constraint = constraint_name(d);
