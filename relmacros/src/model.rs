@@ -17,6 +17,9 @@ pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
     pub relations: Vec<Relation>,
+    /// Relation fields whose declaration has errors: they still get a field value and a
+    /// handle, so that the rest of the user's code does not fail on their account.
+    pub broken_relations: Vec<(Ident, Type)>,
     /// Indexes into `columns`, in key order.
     pub primary_key: Vec<usize>,
 }
@@ -188,7 +191,17 @@ fn target_column(expr: &Expr, owner: &Type, owner_is_self: bool, what: &str) -> 
 }
 
 impl Table {
-    pub fn from_input(input: &syn::DeriveInput) -> darling::Result<Table> {
+    /// The model and every error found. The model is `None` only when the columns or the
+    /// primary key are unusable; otherwise broken relations are left out of it, so that
+    /// one mistake does not cascade into errors in other structs.
+    pub fn from_input(input: &syn::DeriveInput) -> (Option<Table>, Option<Error>) {
+        let mut errors = Error::accumulator();
+        let built = Self::build(input, &mut errors);
+        let table = errors.handle(built).flatten();
+        (table, errors.finish().err())
+    }
+
+    fn build(input: &syn::DeriveInput, errors: &mut darling::error::Accumulator) -> darling::Result<Option<Table>> {
         let shape_error = match &input.data {
             syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => None,
             syn::Data::Struct(_) => Some("a tuple or unit struct"),
@@ -202,9 +215,8 @@ impl Table {
             ));
         }
         let parsed = TableInput::from_derive_input(input)?;
-        let mut errors = Error::accumulator();
         if !parsed.generics.params.is_empty() {
-            errors.push(err(&parsed.generics, "a table struct cannot have generic parameters"));
+            return Err(err(&parsed.generics, "a table struct cannot have generic parameters"));
         }
         let name = match &parsed.name {
             Some(n) if n.is_empty() => {
@@ -220,6 +232,7 @@ impl Table {
         let mut columns = Vec::new();
         let mut pk_flags: Vec<(usize, Span)> = Vec::new();
         let mut relation_fields = Vec::new();
+        let mut unusable = false;
         for &field in &fields {
             let Some(ident) = field.ident.clone() else { continue };
             if has_attr(&field.attrs, "relation") {
@@ -237,7 +250,11 @@ impl Table {
                     ));
                 }
             }
-            let attr = errors.handle(ColumnAttr::from_attributes(&field.attrs)).unwrap_or_default();
+            let attr = errors.handle(ColumnAttr::from_attributes(&field.attrs)).unwrap_or_else(|| {
+                // Whatever else the attribute said is unknown now; judge no more by it.
+                unusable = true;
+                ColumnAttr::default()
+            });
             if attr.primary_key.is_present() {
                 pk_flags.push((columns.len(), attr.primary_key.span()));
             }
@@ -267,15 +284,25 @@ impl Table {
                     &c.ident,
                     format!("column name `{}` is used twice (also by `{}`)", c.name, first.ident),
                 ));
+                unusable = true;
             }
         }
 
-        let primary_key = primary_key(&parsed, &columns, &pk_flags, &mut errors);
+        let primary_key = if unusable && pk_flags.is_empty() && parsed.primary_key.is_none() {
+            Vec::new()
+        } else {
+            primary_key(&parsed, &columns, &pk_flags, errors)
+        };
+        if primary_key.is_empty() {
+            unusable = true;
+        }
 
         let mut relations = Vec::new();
+        let mut broken_relations = Vec::new();
         for field in relation_fields {
-            if let Some(r) = errors.handle(relation(field, &parsed.ident, &columns)) {
-                relations.push(r);
+            match errors.handle(relation(field, &parsed.ident, &columns)) {
+                Some(r) => relations.push(r),
+                None => broken_relations.push((field.ident.clone().expect("named fields"), field.ty.clone())),
             }
         }
         for alias in relations.iter().filter_map(|r| r.alias.as_ref()) {
@@ -290,10 +317,11 @@ impl Table {
             name,
             columns,
             relations,
+            broken_relations,
             primary_key,
         };
-        table.check(&mut errors);
-        errors.finish_with(table)
+        table.check(errors);
+        Ok((!unusable).then_some(table))
     }
 }
 
@@ -447,16 +475,18 @@ fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::R
         }
         (None, _) => match (from, to, kind.0) {
             (Some(f), Some(t), _) => Keys::Explicit { from: local(f, &mut errors), to: t },
+            // Written but unreadable: already reported.
+            _ if attr.from.is_some() && attr.to.is_some() => Keys::Inferred,
             (None, None, Kind::Many) => Keys::Inferred,
             (None, None, Kind::One) => {
                 errors.push(err(kind.1, "a `one` relation needs `from = <column>` and `to = <Target>::<column>`"));
                 Keys::Inferred
             }
-            (Some(_), None, _) => {
+            (_, None, _) if attr.to.is_none() => {
                 errors.push(err(kind.1, "`from` needs a matching `to = <Target>::<column>`"));
                 Keys::Inferred
             }
-            (None, Some(_), _) => {
+            _ => {
                 errors.push(err(kind.1, "`to` needs a matching `from = <column>`"));
                 Keys::Inferred
             }
@@ -543,21 +573,6 @@ impl Table {
             if c.nullable {
                 errors.push(err(&c.ty, "a primary-key column cannot be an `Option`"));
             }
-        }
-        let mut seen: Vec<(Kind, Option<&str>, String)> = Vec::new();
-        for r in &self.relations {
-            let target = last_ident(&r.target).map(Ident::to_string).unwrap_or_default();
-            let alias = r.alias.as_ref().map(|a| a.as_str());
-            // Two relations of one kind to the same table with the same alias cannot be
-            // told apart by their inverse. (A `one` and a `many` may share one: a pair.)
-            if seen.iter().any(|(k, a, t)| *k == r.kind && *t == target && *a == alias) {
-                let span = r.alias.as_ref().map_or(r.ident.span(), |a| a.span());
-                errors.push(err(
-                    span,
-                    format!("`{target}` is related twice with the same alias: give each relation its own `alias = \"...\"`"),
-                ));
-            }
-            seen.push((r.kind, alias, target));
         }
     }
 }

@@ -46,7 +46,7 @@ impl<T, V> std::fmt::Debug for Column<T, V> {
     }
 }
 
-impl<T, V: ColumnValue> Column<T, V> {
+impl<T, V> Column<T, V> {
     /// A handle on column `name` of table `table`. Called by the derive.
     #[doc(hidden)]
     pub const fn new(table: &'static str, name: &'static str) -> Self {
@@ -56,7 +56,9 @@ impl<T, V: ColumnValue> Column<T, V> {
             _types: PhantomData,
         }
     }
+}
 
+impl<T, V: ColumnValue> Column<T, V> {
     /// The SQL column name.
     pub const fn name(&self) -> &'static str {
         self.name

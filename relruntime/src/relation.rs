@@ -122,8 +122,8 @@ pub struct Relation<From, To> {
     _tables: PhantomData<fn() -> (From, To)>,
 }
 
-impl<From: Table, To: Table> Relation<From, To> {
-    /// The handle of `From`'s relation named `name`. Called by the derive.
+impl<From: Table, To> Relation<From, To> {
+    /// The handle of `From`'s relation at `index` in its metadata. Called by the derive.
     #[doc(hidden)]
     pub fn new(index: usize) -> Self {
         Relation {

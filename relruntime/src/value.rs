@@ -193,6 +193,13 @@ pub trait ColumnValue: Sized + Send + Sync + 'static {
     fn to_value(&self) -> Value;
     /// Converts from a value read from a row.
     fn from_value(value: Value) -> Result<Self, DecodeError>;
+
+    /// Reads the next column of a row. Used by the derive, so that an unsupported type
+    /// is reported once, at the field.
+    #[doc(hidden)]
+    fn read(row: &mut crate::RowReader<'_>) -> crate::Result<Self> {
+        row.next()
+    }
 }
 
 impl<T: ColumnValue> ColumnValue for Option<T> {

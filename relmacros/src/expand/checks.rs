@@ -86,7 +86,8 @@ fn relation(t: &Table, r: &Relation) -> TokenStream {
     let self_name = &t.name;
     let mut out = TokenStream::new();
 
-    if let Some(alias) = &r.alias {
+    // An inferred `many` reports a missing partner through its inference check.
+    if let Some(alias) = r.alias.as_ref().filter(|_| !matches!(r.keys, Keys::Inferred)) {
         let rels = target_item(t, r, "META");
         let skip = if r.target_is_self { r.ident.to_string() } else { String::new() };
         let a = alias.as_str();

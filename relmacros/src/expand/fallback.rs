@@ -7,6 +7,20 @@ use crate::model::wrapper_arg;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+/// `fn posts() -> Relation<User, Post>` for a relation field whose declaration failed.
+pub fn relation_handle(ident: &syn::Ident, vis: &syn::Visibility, name: &syn::Ident, ty: &syn::Type) -> TokenStream {
+    let Some(target) = wrapper_arg(ty, "One").or_else(|| wrapper_arg(ty, "Many")) else {
+        return TokenStream::new();
+    };
+    let target = wrapper_arg(target, "Option").unwrap_or(target);
+    quote! {
+        #[allow(dead_code)]
+        #vis fn #name() -> ::rel::__private::Relation<#ident, #target> {
+            ::core::unreachable!()
+        }
+    }
+}
+
 pub fn expand(input: &syn::DeriveInput) -> TokenStream {
     let syn::Data::Struct(data) = &input.data else { return TokenStream::new() };
     if !input.generics.params.is_empty() {
@@ -20,17 +34,9 @@ pub fn expand(input: &syn::DeriveInput) -> TokenStream {
         let Some(name) = &field.ident else { continue };
         let ty = &field.ty;
         let is_relation = field.attrs.iter().any(|a| a.path().is_ident("relation"));
-        if let Some(target) = wrapper_arg(ty, "One").or_else(|| wrapper_arg(ty, "Many")) {
-            if is_relation {
-                let target = wrapper_arg(target, "Option").unwrap_or(target);
-                handles.push(quote! {
-                    #[allow(dead_code)]
-                    #vis fn #name() -> ::rel::__private::Relation<#ident, #target> {
-                        ::core::unreachable!()
-                    }
-                });
-            }
-        } else if !is_relation {
+        if is_relation {
+            handles.push(relation_handle(ident, vis, name, ty));
+        } else if wrapper_arg(ty, "One").is_none() && wrapper_arg(ty, "Many").is_none() {
             consts.push(quote! {
                 #[allow(non_upper_case_globals, dead_code)]
                 #vis const #name: ::rel::__private::Column<#ident, #ty> = ::rel::__private::Column::new("", "");

@@ -15,14 +15,13 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub fn derive(input: &syn::DeriveInput) -> TokenStream {
-    match Table::from_input(input) {
-        Ok(table) => expand(&table),
-        Err(errors) => {
-            let errors = errors.write_errors();
-            let fallback = fallback::expand(input);
-            quote! { #errors #fallback }
-        }
-    }
+    let (table, errors) = Table::from_input(input);
+    let errors = errors.map(|e| e.write_errors());
+    let code = match &table {
+        Some(table) => expand(table),
+        None => fallback::expand(input),
+    };
+    quote! { #errors #code }
 }
 
 fn expand(t: &Table) -> TokenStream {

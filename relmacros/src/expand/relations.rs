@@ -36,21 +36,27 @@ pub fn local_names<'a>(t: &'a Table, cols: &'a [usize]) -> impl Iterator<Item = 
 
 pub fn handles(t: &Table) -> TokenStream {
     let (ident, vis) = (&t.ident, &t.vis);
-    t.relations
+    let mut out: TokenStream = t
+        .relations
         .iter()
         .enumerate()
         .map(|(index, r)| {
             let name = &r.ident;
             let target = target(t, r);
             let doc = format!("The `{name}` relation of `{ident}`, for loading and filtering.");
-            quote! {
+            quote_spanned! {r.target.span()=>
                 #[doc = #doc]
                 #vis fn #name() -> ::rel::__private::Relation<#ident, #target> {
                     ::rel::__private::Relation::new(#index)
                 }
             }
         })
-        .collect()
+        .collect();
+    // A broken relation still has a handle (the derive failed, so it never runs).
+    for (name, ty) in &t.broken_relations {
+        out.extend(super::fallback::relation_handle(ident, vis, name, ty));
+    }
+    out
 }
 
 fn is_declared(r: &Relation) -> bool {

@@ -22,12 +22,10 @@ pub fn impls(t: &Table) -> TokenStream {
     });
     let reads = t.columns.iter().map(|c| {
         let (field, ty) = (&c.ident, &c.ty);
-        quote_spanned!(ty.span()=> #field: row.next::<#ty>()?)
+        quote_spanned!(ty.span()=> #field: <#ty as ::rel::__private::ColumnValue>::read(row)?)
     });
-    let relations = t.relations.iter().map(|r| {
-        let field = &r.ident;
-        quote!(#field: ::core::default::Default::default())
-    });
+    let relations = t.relations.iter().map(|r| &r.ident).chain(t.broken_relations.iter().map(|(i, _)| i));
+    let relations = relations.map(|field| quote!(#field: ::core::default::Default::default()));
     quote! {
         type Key = #key_type;
 

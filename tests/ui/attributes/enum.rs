@@ -1,0 +1,9 @@
+use rel::prelude::*;
+
+#[derive(Table)]
+enum Status {
+    Active,
+    Banned,
+}
+
+fn main() {}

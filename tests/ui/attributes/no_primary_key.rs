@@ -1,0 +1,8 @@
+use rel::prelude::*;
+
+#[derive(Table)]
+struct Log {
+    line: String,
+}
+
+fn main() {}

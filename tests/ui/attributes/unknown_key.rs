@@ -1,0 +1,9 @@
+use rel::prelude::*;
+
+#[derive(Table)]
+struct User {
+    #[column(primary_key, uniqe)]
+    id: i64,
+}
+
+fn main() {}

@@ -1,0 +1,20 @@
+use rel::prelude::*;
+
+#[derive(Table)]
+struct User {
+    #[column(primary_key)]
+    id: i64,
+    #[relation(many, on_delete = cascade)]
+    posts: Many<Post>,
+}
+
+#[derive(Table)]
+struct Post {
+    #[column(primary_key)]
+    id: i64,
+    author_id: i64,
+    #[relation(one, from = author_id, to = User::id)]
+    author: One<User>,
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+use rel::prelude::*;
+
+#[derive(Table)]
+struct User {
+    #[column(primary_key)]
+    id: i64,
+}
+
+#[derive(Table)]
+struct Post {
+    #[column(primary_key)]
+    id: i64,
+    author_id: i64,
+    #[relation(one, from = autor_id, to = User::id)]
+    author: One<User>,
+}
+
+fn main() {}

@@ -1,0 +1,24 @@
+use rel::prelude::*;
+
+#[derive(Table)]
+struct User {
+    #[column(primary_key)]
+    id: i64,
+}
+
+#[derive(Table)]
+struct Group {
+    #[column(primary_key)]
+    id: i64,
+}
+
+#[derive(Table)]
+struct Post {
+    #[column(primary_key)]
+    id: i64,
+    author_id: i64,
+    #[relation(one, from = author_id, to = Group::id)]
+    author: One<User>,
+}
+
+fn main() {}
