@@ -139,10 +139,17 @@ async fn main() -> Result<(), rel::Error> {
     schema.create_all(&db).await?;
 
     let ada = db.insert(&user("ada@example.com", "Ada", None)).await?;
-    let grace = db.insert(&user("grace@example.com", "Grace", Some(ada))).await?;
-    let first = db.insert(&post("Notes on the Analytical Engine", ada, Some(grace))).await?;
-    db.insert_many(&[post("Compilers", grace, None), post("Draft", grace, Some(ada))])
+    let grace = db
+        .insert(&user("grace@example.com", "Grace", Some(ada)))
         .await?;
+    let first = db
+        .insert(&post("Notes on the Analytical Engine", ada, Some(grace)))
+        .await?;
+    db.insert_many(&[
+        post("Compilers", grace, None),
+        post("Draft", grace, Some(ada)),
+    ])
+    .await?;
     db.insert(&Comment {
         id: 0,
         post_id: first,
@@ -168,7 +175,10 @@ async fn main() -> Result<(), rel::Error> {
     .await?;
 
     for u in db.all::<User>().await? {
-        println!("user {} <{}> invited by {:?}", u.name, u.email, u.invited_by_id);
+        println!(
+            "user {} <{}> invited by {:?}",
+            u.name, u.email, u.invited_by_id
+        );
     }
     for p in db.all::<Post>().await? {
         println!("post #{} {:?} by user {}", p.id, p.title, p.author_id);

@@ -76,14 +76,21 @@ fn ddl_snapshots() {
     let bless = std::env::var("REL_BLESS").is_ok_and(|v| v == "1");
     for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
         for dialect in Dialect::ALL {
-            let path = format!("{}/tests/snapshots/ddl_{dialect:?}_{mode:?}.sql", env!("CARGO_MANIFEST_DIR"))
-                .to_lowercase();
+            let path = format!(
+                "{}/tests/snapshots/ddl_{dialect:?}_{mode:?}.sql",
+                env!("CARGO_MANIFEST_DIR")
+            )
+            .to_lowercase();
             let got = render(mode, dialect);
             if bless {
                 std::fs::write(&path, &got).unwrap();
             }
-            let want = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing snapshot {path}"));
-            assert_eq!(got, want, "{dialect:?} {mode:?}: DDL changed (REL_BLESS=1 regenerates {path})");
+            let want = std::fs::read_to_string(&path)
+                .unwrap_or_else(|_| panic!("missing snapshot {path}"));
+            assert_eq!(
+                got, want,
+                "{dialect:?} {mode:?}: DDL changed (REL_BLESS=1 regenerates {path})"
+            );
         }
     }
 }
@@ -93,14 +100,29 @@ fn emulated_mode_declares_no_foreign_keys_but_keeps_the_indexes() {
     for dialect in Dialect::ALL {
         let emulated = render(RelationMode::Emulated, dialect);
         let enforced = render(RelationMode::ForeignKeys, dialect);
-        assert!(!emulated.contains("FOREIGN KEY") && !emulated.contains("REFERENCES"), "{dialect:?}");
-        assert_eq!(enforced.matches("FOREIGN KEY").count(), 4, "{dialect:?}: four relations hold keys");
-        let indexes = |ddl: &str| ddl.lines().filter(|l| l.starts_with("CREATE INDEX")).map(str::to_owned).collect::<Vec<_>>();
+        assert!(
+            !emulated.contains("FOREIGN KEY") && !emulated.contains("REFERENCES"),
+            "{dialect:?}"
+        );
+        assert_eq!(
+            enforced.matches("FOREIGN KEY").count(),
+            4,
+            "{dialect:?}: four relations hold keys"
+        );
+        let indexes = |ddl: &str| {
+            ddl.lines()
+                .filter(|l| l.starts_with("CREATE INDEX"))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(indexes(&emulated), indexes(&enforced), "{dialect:?}");
         // Every key column set gets an index, except `scores.player_id`, which leads the
         // primary key already.
         for col in ["captain_id", "team_id", "mentor_id"] {
-            assert!(emulated.contains(&format!("_{col}_idx")), "{dialect:?}: index on {col}");
+            assert!(
+                emulated.contains(&format!("_{col}_idx")),
+                "{dialect:?}: index on {col}"
+            );
         }
         assert!(!emulated.contains("scores_player_id_idx"), "{dialect:?}");
     }
@@ -127,16 +149,39 @@ fn set_default_is_refused_on_mysql_foreign_keys_only() {
     let fk = Schema::new(RelationMode::ForeignKeys).table::<Child>();
     let err = fk.ddl(Dialect::MySql).unwrap_err();
     assert!(
-        matches!(&err, rel::Error::Unsupported { table: "child", relation: "parent", .. }),
+        matches!(
+            &err,
+            rel::Error::Unsupported {
+                table: "child",
+                relation: "parent",
+                ..
+            }
+        ),
         "{err}"
     );
-    assert!(fk.ddl(Dialect::Postgres).unwrap().iter().any(|s| s.sql.contains("ON DELETE SET DEFAULT")));
+    assert!(
+        fk.ddl(Dialect::Postgres)
+            .unwrap()
+            .iter()
+            .any(|s| s.sql.contains("ON DELETE SET DEFAULT"))
+    );
     assert!(fk.ddl(Dialect::Sqlite).is_ok());
-    assert!(Schema::new(RelationMode::Emulated).table::<Child>().ddl(Dialect::MySql).is_ok());
+    assert!(
+        Schema::new(RelationMode::Emulated)
+            .table::<Child>()
+            .ddl(Dialect::MySql)
+            .is_ok()
+    );
 }
 
 fn team(name: &str) -> Team {
-    Team { id: 0, name: name.into(), captain_id: None, captain: One::default(), players: Many::default() }
+    Team {
+        id: 0,
+        name: name.into(),
+        captain_id: None,
+        captain: One::default(),
+        players: Many::default(),
+    }
 }
 
 fn player(team_id: i64, name: &str, mentor_id: Option<i64>) -> Player {
@@ -159,22 +204,36 @@ async fn create_and_drop_cyclic_schemas_on_every_backend() {
         let dialect = db.dialect();
         for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
             let schema = schema(mode);
-            schema.create_all(&db).await.unwrap_or_else(|e| panic!("{dialect:?} {mode:?}: {e}"));
+            schema
+                .create_all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{dialect:?} {mode:?}: {e}"));
             // Use the cycle: a team, its player, the player as captain, a mentee.
             let team_id = db.insert(&team("red")).await.unwrap();
             let captain = db.insert(&player(team_id, "ana", None)).await.unwrap();
-            db.insert(&player(team_id, "bo", Some(captain))).await.unwrap();
+            db.insert(&player(team_id, "bo", Some(captain)))
+                .await
+                .unwrap();
             let blue = db
-                .insert(&Team { captain_id: Some(captain), ..team("blue") })
+                .insert(&Team {
+                    captain_id: Some(captain),
+                    ..team("blue")
+                })
                 .await
                 .unwrap_or_else(|e| panic!("{dialect:?} {mode:?}: {e}"));
             let got = db.get::<Team>(&blue).await.unwrap().unwrap();
             assert_eq!(got.captain_id, Some(captain), "{dialect:?} {mode:?}");
             // Dropping works whatever points where, and leaves nothing behind.
-            schema.drop_all(&db).await.unwrap_or_else(|e| panic!("{dialect:?} {mode:?}: {e}"));
+            schema
+                .drop_all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{dialect:?} {mode:?}: {e}"));
             schema.drop_all(&db).await.unwrap();
             schema.create_all(&db).await.unwrap();
-            assert!(db.all::<Player>().await.unwrap().is_empty(), "{dialect:?} {mode:?}: fresh tables");
+            assert!(
+                db.all::<Player>().await.unwrap().is_empty(),
+                "{dialect:?} {mode:?}: fresh tables"
+            );
             schema.drop_all(&db).await.unwrap();
         }
     }

@@ -52,7 +52,13 @@ struct Volume {
 }
 
 fn book(author_id: i64, editor_id: Option<i64>) -> Book {
-    Book { id: 0, author_id, editor_id, author: One::default(), editor: One::default() }
+    Book {
+        id: 0,
+        author_id,
+        editor_id,
+        author: One::default(),
+        editor: One::default(),
+    }
 }
 
 #[tokio::test]
@@ -61,22 +67,49 @@ async fn rows_pointing_nowhere_are_refused_with_the_relation_named() {
         let dialect = db.dialect();
         let schema = Schema::new(RelationMode::ForeignKeys).table::<Volume>();
         schema.create_all(&db).await.unwrap();
-        let ada = db.insert(&Author { id: 0, name: "Ada".into(), books: Many::default(), edited: Many::default() }).await.unwrap();
+        let ada = db
+            .insert(&Author {
+                id: 0,
+                name: "Ada".into(),
+                books: Many::default(),
+                edited: Many::default(),
+            })
+            .await
+            .unwrap();
         let ok = db.insert(&book(ada, None)).await.unwrap();
 
-        for (row, relation) in [(book(ada + 100, None), "author"), (book(ada, Some(ada + 100)), "editor")] {
+        for (row, relation) in [
+            (book(ada + 100, None), "author"),
+            (book(ada, Some(ada + 100)), "editor"),
+        ] {
             let err = db.insert(&row).await.unwrap_err();
             match &err {
-                rel::Error::ForeignKey { table, relation: got, .. } => {
-                    assert_eq!((*table, *got), ("books", Some(relation)), "{dialect:?}: {err}");
+                rel::Error::ForeignKey {
+                    table,
+                    relation: got,
+                    ..
+                } => {
+                    assert_eq!(
+                        (*table, *got),
+                        ("books", Some(relation)),
+                        "{dialect:?}: {err}"
+                    );
                 }
                 other => panic!("{dialect:?}: expected a foreign-key error, got {other}"),
             }
-            assert!(err.to_string().contains(relation), "{dialect:?}: the message names it: {err}");
+            assert!(
+                err.to_string().contains(relation),
+                "{dialect:?}: the message names it: {err}"
+            );
         }
 
         // The same inside a transaction, and in a batch: nothing of the batch stays.
-        db.insert(&Shelf { code: "A1".into(), volumes: Many::default() }).await.unwrap();
+        db.insert(&Shelf {
+            code: "A1".into(),
+            volumes: Many::default(),
+        })
+        .await
+        .unwrap();
         let volume = |shelf: &str, position, book_id| Volume {
             shelf_code: shelf.into(),
             position,
@@ -84,18 +117,44 @@ async fn rows_pointing_nowhere_are_refused_with_the_relation_named() {
             shelf: One::default(),
             book: One::default(),
         };
-        let batch = [volume("A1", 1, ok), volume("A1", 2, ok), volume("Z9", 1, ok)];
+        let batch = [
+            volume("A1", 1, ok),
+            volume("A1", 2, ok),
+            volume("Z9", 1, ok),
+        ];
         let err = db.insert_many(&batch).await.unwrap_err();
         assert!(
-            matches!(err, rel::Error::ForeignKey { table: "volumes", relation: Some("shelf"), .. }),
+            matches!(
+                err,
+                rel::Error::ForeignKey {
+                    table: "volumes",
+                    relation: Some("shelf"),
+                    ..
+                }
+            ),
             "{dialect:?}: {err}"
         );
-        assert!(db.all::<Volume>().await.unwrap().is_empty(), "{dialect:?}: batch rolled back");
+        assert!(
+            db.all::<Volume>().await.unwrap().is_empty(),
+            "{dialect:?}: batch rolled back"
+        );
 
         // Deleting a referenced row under `restrict` is refused too.
         let err = db.delete::<Author>(&ada).await.unwrap_err();
-        assert!(matches!(err, rel::Error::ForeignKey { table: "authors", .. }), "{dialect:?}: {err}");
-        assert!(db.get::<Author>(&ada).await.unwrap().is_some(), "{dialect:?}: still there");
+        assert!(
+            matches!(
+                err,
+                rel::Error::ForeignKey {
+                    table: "authors",
+                    ..
+                }
+            ),
+            "{dialect:?}: {err}"
+        );
+        assert!(
+            db.get::<Author>(&ada).await.unwrap().is_some(),
+            "{dialect:?}: still there"
+        );
         schema.drop_all(&db).await.unwrap();
     }
 }
@@ -109,7 +168,11 @@ async fn emulated_mode_leaves_enforcement_to_rel() {
         // No foreign keys in the database: the orphan is stored. (Rel's own enforcement
         // of Emulated mode is a separate capability of the write path.)
         let id = db.insert(&book(42, None)).await.unwrap();
-        assert_eq!(db.get::<Book>(&id).await.unwrap().map(|b| b.author_id), Some(42), "{dialect:?}");
+        assert_eq!(
+            db.get::<Book>(&id).await.unwrap().map(|b| b.author_id),
+            Some(42),
+            "{dialect:?}"
+        );
         schema.drop_all(&db).await.unwrap();
     }
 }

@@ -34,12 +34,40 @@ fn identifiers_are_quoted_per_dialect() {
     let schema = Schema::new(RelationMode::ForeignKeys).table::<HostileChild>();
     // The child comes first: it was added, and brought its parent along.
     let sqlite = schema.ddl(Dialect::Sqlite).unwrap();
-    assert!(sqlite[0].sql.starts_with(r#"CREATE TABLE "child`s ""table""" ("#), "{}", sqlite[0].sql);
-    assert!(sqlite[0].sql.contains(r#"REFERENCES "quote'table" ("a""b")"#), "{}", sqlite[0].sql);
-    assert!(sqlite[1].sql.contains(r#""a""b" INTEGER NOT NULL"#), "{}", sqlite[1].sql);
+    assert!(
+        sqlite[0]
+            .sql
+            .starts_with(r#"CREATE TABLE "child`s ""table""" ("#),
+        "{}",
+        sqlite[0].sql
+    );
+    assert!(
+        sqlite[0]
+            .sql
+            .contains(r#"REFERENCES "quote'table" ("a""b")"#),
+        "{}",
+        sqlite[0].sql
+    );
+    assert!(
+        sqlite[1].sql.contains(r#""a""b" INTEGER NOT NULL"#),
+        "{}",
+        sqlite[1].sql
+    );
     let mysql = schema.ddl(Dialect::MySql).unwrap();
-    assert!(mysql[0].sql.starts_with("CREATE TABLE `child``s \"table\"`"), "{}", mysql[0].sql);
-    assert!(mysql[1].sql.contains("`back``tick` VARCHAR(255) NOT NULL UNIQUE"), "{}", mysql[1].sql);
+    assert!(
+        mysql[0]
+            .sql
+            .starts_with("CREATE TABLE `child``s \"table\"`"),
+        "{}",
+        mysql[0].sql
+    );
+    assert!(
+        mysql[1]
+            .sql
+            .contains("`back``tick` VARCHAR(255) NOT NULL UNIQUE"),
+        "{}",
+        mysql[1].sql
+    );
 }
 
 #[tokio::test]
@@ -47,7 +75,10 @@ async fn hostile_names_work_on_every_backend() {
     for db in common::backends("hostile_names").await {
         let dialect = db.dialect();
         let schema = Schema::new(RelationMode::ForeignKeys).table::<HostileChild>();
-        schema.create_all(&db).await.unwrap_or_else(|e| panic!("{dialect:?}: {e}"));
+        schema
+            .create_all(&db)
+            .await
+            .unwrap_or_else(|e| panic!("{dialect:?}: {e}"));
         let row = Hostile {
             id: 7,
             tick: "`'\"".into(),
@@ -55,26 +86,61 @@ async fn hostile_names_work_on_every_backend() {
             children: Many::default(),
         };
         assert_eq!(db.insert(&row).await.unwrap(), 7, "{dialect:?}");
-        let child = HostileChild { id: 0, parent: 7, owner: One::default() };
+        let child = HostileChild {
+            id: 0,
+            parent: 7,
+            owner: One::default(),
+        };
         let child_id = db.insert(&child).await.unwrap();
-        assert_eq!(db.get::<Hostile>(&7).await.unwrap(), Some(row.clone()), "{dialect:?}");
+        assert_eq!(
+            db.get::<Hostile>(&7).await.unwrap(),
+            Some(row.clone()),
+            "{dialect:?}"
+        );
         assert_eq!(
             db.get::<HostileChild>(&child_id).await.unwrap(),
-            Some(HostileChild { id: child_id, ..child.clone() }),
+            Some(HostileChild {
+                id: child_id,
+                ..child.clone()
+            }),
             "{dialect:?}"
         );
 
         // The constraint name is hostile too, and still maps back to the relation.
-        let err = db.insert(&HostileChild { parent: 8, ..child.clone() }).await.unwrap_err();
+        let err = db
+            .insert(&HostileChild {
+                parent: 8,
+                ..child.clone()
+            })
+            .await
+            .unwrap_err();
         assert!(
-            matches!(err, rel::Error::ForeignKey { relation: Some("owner"), .. }),
+            matches!(
+                err,
+                rel::Error::ForeignKey {
+                    relation: Some("owner"),
+                    ..
+                }
+            ),
             "{dialect:?}: {err}"
         );
         let err = db.insert(&row).await.unwrap_err();
-        assert!(matches!(err, rel::Error::Unique { table: "quote'table", .. }), "{dialect:?}: {err}");
+        assert!(
+            matches!(
+                err,
+                rel::Error::Unique {
+                    table: "quote'table",
+                    ..
+                }
+            ),
+            "{dialect:?}: {err}"
+        );
 
         assert!(db.delete::<Hostile>(&7).await.unwrap(), "{dialect:?}");
-        assert!(db.all::<HostileChild>().await.unwrap().is_empty(), "{dialect:?}: cascaded");
+        assert!(
+            db.all::<HostileChild>().await.unwrap().is_empty(),
+            "{dialect:?}: cascaded"
+        );
         schema.drop_all(&db).await.unwrap();
     }
 }

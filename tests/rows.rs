@@ -79,7 +79,12 @@ fn extremes() -> AllTypes {
         o_text: Some(String::new()),
         o_bytes: Some(Vec::new()),
         o_date: Some(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap()),
-        o_datetime: Some(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap()),
+        o_datetime: Some(
+            NaiveDate::from_ymd_opt(1970, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        ),
         o_instant: Some(DateTime::from_timestamp(2_000_000_000, 999_999_000).unwrap()),
         o_uuid: Some(Uuid::nil()),
         o_json: Some(serde_json::json!("")),
@@ -133,17 +138,53 @@ async fn every_column_type_round_trips() {
         let second = db.insert(&nulls()).await.unwrap();
         assert_ne!(first, second, "{dialect:?}: generated keys differ");
 
-        let got = db.get::<AllTypes>(&first).await.unwrap().expect("inserted row");
-        assert_eq!(got, AllTypes { id: first, ..extremes() }, "{dialect:?}: extremes");
-        let got = db.get::<AllTypes>(&second).await.unwrap().expect("inserted row");
-        assert_eq!(got, AllTypes { id: second, ..nulls() }, "{dialect:?}: NULLs");
+        let got = db
+            .get::<AllTypes>(&first)
+            .await
+            .unwrap()
+            .expect("inserted row");
+        assert_eq!(
+            got,
+            AllTypes {
+                id: first,
+                ..extremes()
+            },
+            "{dialect:?}: extremes"
+        );
+        let got = db
+            .get::<AllTypes>(&second)
+            .await
+            .unwrap()
+            .expect("inserted row");
+        assert_eq!(
+            got,
+            AllTypes {
+                id: second,
+                ..nulls()
+            },
+            "{dialect:?}: NULLs"
+        );
 
         let all = db.all::<AllTypes>().await.unwrap();
-        assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), vec![first, second], "{dialect:?}");
+        assert_eq!(
+            all.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![first, second],
+            "{dialect:?}"
+        );
 
-        assert!(db.delete::<AllTypes>(&first).await.unwrap(), "{dialect:?}: deleted");
-        assert!(!db.delete::<AllTypes>(&first).await.unwrap(), "{dialect:?}: already gone");
-        assert_eq!(db.get::<AllTypes>(&first).await.unwrap(), None, "{dialect:?}");
+        assert!(
+            db.delete::<AllTypes>(&first).await.unwrap(),
+            "{dialect:?}: deleted"
+        );
+        assert!(
+            !db.delete::<AllTypes>(&first).await.unwrap(),
+            "{dialect:?}: already gone"
+        );
+        assert_eq!(
+            db.get::<AllTypes>(&first).await.unwrap(),
+            None,
+            "{dialect:?}"
+        );
         assert_eq!(db.all::<AllTypes>().await.unwrap().len(), 1, "{dialect:?}");
         schema.drop_all(&db).await.unwrap();
     }
@@ -172,22 +213,51 @@ async fn composite_keys_and_insert_many() {
             })
             .collect();
         let keys = db.insert_many(&rows).await.unwrap();
-        assert_eq!(keys, rows.iter().map(|r| (r.left.clone(), r.right)).collect::<Vec<_>>(), "{dialect:?}");
+        assert_eq!(
+            keys,
+            rows.iter()
+                .map(|r| (r.left.clone(), r.right))
+                .collect::<Vec<_>>(),
+            "{dialect:?}"
+        );
         let key = ("k3".to_string(), 10);
-        assert_eq!(db.get::<Pair>(&key).await.unwrap(), Some(rows[10].clone()), "{dialect:?}");
-        assert_eq!(db.get::<Pair>(&("k3".to_string(), 11)).await.unwrap(), None, "{dialect:?}");
+        assert_eq!(
+            db.get::<Pair>(&key).await.unwrap(),
+            Some(rows[10].clone()),
+            "{dialect:?}"
+        );
+        assert_eq!(
+            db.get::<Pair>(&("k3".to_string(), 11)).await.unwrap(),
+            None,
+            "{dialect:?}"
+        );
         let all = db.all::<Pair>().await.unwrap();
         assert_eq!(all.len(), 250, "{dialect:?}");
-        assert!(all.windows(2).all(|w| (&w[0].left, w[0].right) < (&w[1].left, w[1].right)), "{dialect:?}: ordered by key");
+        assert!(
+            all.windows(2)
+                .all(|w| (&w[0].left, w[0].right) < (&w[1].left, w[1].right)),
+            "{dialect:?}: ordered by key"
+        );
 
         // A duplicate key is a typed error, and the batch it was in is not half-written.
         let dup = vec![
-            Pair { left: "new".into(), right: 1, note: String::new() },
+            Pair {
+                left: "new".into(),
+                right: 1,
+                note: String::new(),
+            },
             rows[0].clone(),
         ];
         let err = db.insert_many(&dup).await.unwrap_err();
-        assert!(matches!(err, rel::Error::Unique { table: "pairs", .. }), "{dialect:?}: {err}");
-        assert_eq!(db.get::<Pair>(&("new".to_string(), 1)).await.unwrap(), None, "{dialect:?}: rolled back");
+        assert!(
+            matches!(err, rel::Error::Unique { table: "pairs", .. }),
+            "{dialect:?}: {err}"
+        );
+        assert_eq!(
+            db.get::<Pair>(&("new".to_string(), 1)).await.unwrap(),
+            None,
+            "{dialect:?}: rolled back"
+        );
         schema.drop_all(&db).await.unwrap();
     }
 }
@@ -211,9 +281,17 @@ async fn generated_keys_of_many_rows_come_back_in_order() {
         assert_eq!(many, expected, "{dialect:?}");
         let mut tx = db.begin().await.unwrap();
         let in_tx = tx.insert(&Counter { id: 0 }).await.unwrap();
-        assert_eq!(tx.get::<Counter>(&in_tx).await.unwrap(), Some(Counter { id: in_tx }), "{dialect:?}");
+        assert_eq!(
+            tx.get::<Counter>(&in_tx).await.unwrap(),
+            Some(Counter { id: in_tx }),
+            "{dialect:?}"
+        );
         tx.rollback().await.unwrap();
-        assert_eq!(db.all::<Counter>().await.unwrap().len(), 6, "{dialect:?}: rolled back");
+        assert_eq!(
+            db.all::<Counter>().await.unwrap().len(),
+            6,
+            "{dialect:?}: rolled back"
+        );
         schema.drop_all(&db).await.unwrap();
     }
 }

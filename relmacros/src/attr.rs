@@ -56,6 +56,7 @@ pub struct RelationAttr {
 
 /// A referential action: `on_delete = cascade` (a bare word) or `on_delete = "cascade"`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[allow(clippy::enum_variant_names)] // the names users write: `no_action`
 pub enum Action {
     Cascade,
     Restrict,

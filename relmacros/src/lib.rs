@@ -6,8 +6,8 @@
 //! generated constants that rustc evaluates, each spanned on the user's token.
 
 mod attr;
-mod model;
 mod expand;
+mod model;
 
 use proc_macro::TokenStream;
 

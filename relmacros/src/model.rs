@@ -4,7 +4,7 @@
 //! mistake it can see within the one struct, each spanned on the user's token. Mistakes
 //! that involve the target struct are left to the constants that `expand` generates.
 
-use crate::attr::{has_attr, Action, ColumnAttr, FieldInput, RelationAttr, TableInput};
+use crate::attr::{Action, ColumnAttr, FieldInput, RelationAttr, TableInput, has_attr};
 use darling::util::SpannedValue;
 use darling::{Error, FromAttributes, FromDeriveInput};
 use proc_macro2::Span;
@@ -144,14 +144,25 @@ fn single_name(expr: &Expr, what: &str) -> darling::Result<Ident> {
     match expr {
         Expr::Path(p) if p.qself.is_none() => match p.path.get_ident() {
             Some(id) => Ok(id.clone()),
-            None => Err(err(expr, format!("`{what}` takes column names of this struct, like `author_id` or `(a, b)`"))),
+            None => Err(err(
+                expr,
+                format!("`{what}` takes column names of this struct, like `author_id` or `(a, b)`"),
+            )),
         },
-        _ => Err(err(expr, format!("`{what}` takes column names of this struct, like `author_id` or `(a, b)`"))),
+        _ => Err(err(
+            expr,
+            format!("`{what}` takes column names of this struct, like `author_id` or `(a, b)`"),
+        )),
     }
 }
 
 /// `User::id`, `id`, or a tuple of them, where `User` must be `owner`.
-fn target_list(expr: &Expr, owner: &Type, owner_is_self: bool, what: &str) -> darling::Result<Vec<Ident>> {
+fn target_list(
+    expr: &Expr,
+    owner: &Type,
+    owner_is_self: bool,
+    what: &str,
+) -> darling::Result<Vec<Ident>> {
     match expr {
         Expr::Paren(p) => target_list(&p.expr, owner, owner_is_self, what),
         Expr::Group(g) => target_list(&g.expr, owner, owner_is_self, what),
@@ -164,15 +175,24 @@ fn target_list(expr: &Expr, owner: &Type, owner_is_self: bool, what: &str) -> da
     }
 }
 
-fn target_column(expr: &Expr, owner: &Type, owner_is_self: bool, what: &str) -> darling::Result<Ident> {
+fn target_column(
+    expr: &Expr,
+    owner: &Type,
+    owner_is_self: bool,
+    what: &str,
+) -> darling::Result<Ident> {
     let owner_name = last_ident(owner).map(Ident::to_string).unwrap_or_default();
     let usage = || {
         err(
             expr,
-            format!("`{what}` takes columns of `{owner_name}`, like `{owner_name}::id` or `({owner_name}::a, {owner_name}::b)`"),
+            format!(
+                "`{what}` takes columns of `{owner_name}`, like `{owner_name}::id` or `({owner_name}::a, {owner_name}::b)`"
+            ),
         )
     };
-    let Expr::Path(p) = expr else { return Err(usage()) };
+    let Expr::Path(p) = expr else {
+        return Err(usage());
+    };
     let segs: Vec<_> = p.path.segments.iter().collect();
     match segs.as_slice() {
         [col] if col.arguments.is_none() => Ok(col.ident.clone()),
@@ -182,7 +202,10 @@ fn target_column(expr: &Expr, owner: &Type, owner_is_self: bool, what: &str) -> 
             } else {
                 Err(err(
                     &ty.ident,
-                    format!("`{what}` must name columns of `{owner_name}`, not of `{}`", ty.ident),
+                    format!(
+                        "`{what}` must name columns of `{owner_name}`, not of `{}`",
+                        ty.ident
+                    ),
                 ))
             }
         }
@@ -201,7 +224,10 @@ impl Table {
         (table, errors.finish().err())
     }
 
-    fn build(input: &syn::DeriveInput, errors: &mut darling::error::Accumulator) -> darling::Result<Option<Table>> {
+    fn build(
+        input: &syn::DeriveInput,
+        errors: &mut darling::error::Accumulator,
+    ) -> darling::Result<Option<Table>> {
         let shape_error = match &input.data {
             syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => None,
             syn::Data::Struct(_) => Some("a tuple or unit struct"),
@@ -211,12 +237,18 @@ impl Table {
         if let Some(shape) = shape_error {
             return Err(err(
                 &input.ident,
-                format!("#[derive(Table)] needs a struct with named fields; `{}` is {shape}", input.ident),
+                format!(
+                    "#[derive(Table)] needs a struct with named fields; `{}` is {shape}",
+                    input.ident
+                ),
             ));
         }
         let parsed = TableInput::from_derive_input(input)?;
         if !parsed.generics.params.is_empty() {
-            return Err(err(&parsed.generics, "a table struct cannot have generic parameters"));
+            return Err(err(
+                &parsed.generics,
+                "a table struct cannot have generic parameters",
+            ));
         }
         let name = match &parsed.name {
             Some(n) if n.is_empty() => {
@@ -226,7 +258,12 @@ impl Table {
             Some(n) => n.as_str().to_owned(),
             None => snake_case(&parsed.ident.to_string()),
         };
-        let fields = parsed.data.as_ref().take_struct().map(|f| f.fields).unwrap_or_default();
+        let fields = parsed
+            .data
+            .as_ref()
+            .take_struct()
+            .map(|f| f.fields)
+            .unwrap_or_default();
 
         // Columns first: relations refer to them.
         let mut columns = Vec::new();
@@ -234,10 +271,15 @@ impl Table {
         let mut relation_fields = Vec::new();
         let mut unusable = false;
         for &field in &fields {
-            let Some(ident) = field.ident.clone() else { continue };
+            let Some(ident) = field.ident.clone() else {
+                continue;
+            };
             if has_attr(&field.attrs, "relation") {
                 if let Some(a) = field.attrs.iter().find(|a| a.path().is_ident("column")) {
-                    errors.push(err(a, "a relation field cannot also be a column: remove `#[column(...)]`"));
+                    errors.push(err(
+                        a,
+                        "a relation field cannot also be a column: remove `#[column(...)]`",
+                    ));
                 }
                 relation_fields.push(field);
                 continue;
@@ -250,15 +292,20 @@ impl Table {
                     ));
                 }
             }
-            let attr = errors.handle(ColumnAttr::from_attributes(&field.attrs)).unwrap_or_else(|| {
-                // Whatever else the attribute said is unknown now; judge no more by it.
-                unusable = true;
-                ColumnAttr::default()
-            });
+            let attr = errors
+                .handle(ColumnAttr::from_attributes(&field.attrs))
+                .unwrap_or_else(|| {
+                    // Whatever else the attribute said is unknown now; judge no more by it.
+                    unusable = true;
+                    ColumnAttr::default()
+                });
             if attr.primary_key.is_present() {
                 pk_flags.push((columns.len(), attr.primary_key.span()));
             }
-            let default = attr.default.as_ref().and_then(|lit| errors.handle(default_literal(lit)));
+            let default = attr
+                .default
+                .as_ref()
+                .and_then(|lit| errors.handle(default_literal(lit)));
             let column_name = match &attr.name {
                 Some(n) if n.is_empty() => {
                     errors.push(err(n.span(), "the column name cannot be empty"));
@@ -272,7 +319,10 @@ impl Table {
                 ident,
                 ty: field.ty.clone(),
                 name: column_name,
-                auto_increment: attr.auto_increment.is_present().then(|| attr.auto_increment.span()),
+                auto_increment: attr
+                    .auto_increment
+                    .is_present()
+                    .then(|| attr.auto_increment.span()),
                 unique: attr.unique.is_present(),
                 index: attr.index.is_present(),
                 default,
@@ -282,7 +332,10 @@ impl Table {
             if let Some(first) = columns[..i].iter().find(|p| p.name == c.name) {
                 errors.push(err(
                     &c.ident,
-                    format!("column name `{}` is used twice (also by `{}`)", c.name, first.ident),
+                    format!(
+                        "column name `{}` is used twice (also by `{}`)",
+                        c.name, first.ident
+                    ),
                 ));
                 unusable = true;
             }
@@ -302,7 +355,8 @@ impl Table {
         for field in relation_fields {
             match errors.handle(relation(field, &parsed.ident, &columns)) {
                 Some(r) => relations.push(r),
-                None => broken_relations.push((field.ident.clone().expect("named fields"), field.ty.clone())),
+                None => broken_relations
+                    .push((field.ident.clone().expect("named fields"), field.ty.clone())),
             }
         }
         for alias in relations.iter().filter_map(|r| r.alias.as_ref()) {
@@ -335,7 +389,12 @@ fn default_literal(lit: &Lit) -> darling::Result<Default> {
         }
         Lit::Bool(b) => DefaultLit::Bool(b.value),
         Lit::Str(s) => DefaultLit::Str(s.value()),
-        other => return Err(err(other, "a default must be an integer, float, bool or string literal")),
+        other => {
+            return Err(err(
+                other,
+                "a default must be an integer, float, bool or string literal",
+            ));
+        }
     };
     Ok(Default { lit, span })
 }
@@ -355,13 +414,24 @@ fn primary_key(
             ));
         }
         if list.is_empty() {
-            errors.push(err(list.span(), "`primary_key(...)` needs at least one column"));
+            errors.push(err(
+                list.span(),
+                "`primary_key(...)` needs at least one column",
+            ));
         }
         for path in list.iter() {
-            match path.get_ident().and_then(|id| columns.iter().position(|c| c.ident == *id)) {
-                Some(i) if key.contains(&i) => errors.push(err(path, "this column is listed twice")),
+            match path
+                .get_ident()
+                .and_then(|id| columns.iter().position(|c| c.ident == *id))
+            {
+                Some(i) if key.contains(&i) => {
+                    errors.push(err(path, "this column is listed twice"))
+                }
                 Some(i) => key.push(i),
-                None => errors.push(err(path, format!("no column `{}` on this struct", quote::quote!(#path)))),
+                None => errors.push(err(
+                    path,
+                    format!("no column `{}` on this struct", quote::quote!(#path)),
+                )),
             }
         }
     } else {
@@ -396,11 +466,18 @@ fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::R
         (true, false) => (Kind::One, attr.one.span()),
         (false, true) => (Kind::Many, attr.many.span()),
         (true, true) => {
-            errors.push(err(attr.many.span(), "a relation is either `one` or `many`, not both"));
+            errors.push(err(
+                attr.many.span(),
+                "a relation is either `one` or `many`, not both",
+            ));
             (Kind::One, attr.one.span())
         }
         (false, false) => {
-            let span = field.attrs.iter().find(|a| a.path().is_ident("relation")).map_or(ident.span(), |a| a.span());
+            let span = field
+                .attrs
+                .iter()
+                .find(|a| a.path().is_ident("relation"))
+                .map_or(ident.span(), |a| a.span());
             errors.push(err(span, "say which kind of relation this is: `#[relation(one, ...)]` or `#[relation(many, ...)]`"));
             (Kind::Many, span)
         }
@@ -408,13 +485,19 @@ fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::R
 
     // The field type must fit the kind.
     let (wrapper, expected) = match kind.0 {
-        Kind::One => ("One", "`One<T>`, or `One<Option<T>>` when the key is nullable"),
+        Kind::One => (
+            "One",
+            "`One<T>`, or `One<Option<T>>` when the key is nullable",
+        ),
         Kind::Many => ("Many", "`Many<T>`"),
     };
     let Some(inner) = wrapper_arg(&field.ty, wrapper) else {
         errors.push(err(
             &field.ty,
-            format!("a `{}` relation field must have type {expected}", if kind.0 == Kind::One { "one" } else { "many" }),
+            format!(
+                "a `{}` relation field must have type {expected}",
+                if kind.0 == Kind::One { "one" } else { "many" }
+            ),
         ));
         return Err(Error::multiple(errors.into_inner()));
     };
@@ -430,13 +513,19 @@ fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::R
             .filter_map(|n| match columns.iter().position(|c| c.ident == *n) {
                 Some(i) => Some(i),
                 None => {
-                    errors.push(err(n, format!("`from` names `{n}`, which is not a column of `{owner}`")));
+                    errors.push(err(
+                        n,
+                        format!("`from` names `{n}`, which is not a column of `{owner}`"),
+                    ));
                     None
                 }
             })
             .collect()
     };
-    let from = attr.from.as_ref().and_then(|e| errors.handle(name_list(e, "from")));
+    let from = attr
+        .from
+        .as_ref()
+        .and_then(|e| errors.handle(name_list(e, "from")));
     let to = attr
         .to
         .as_ref()
@@ -446,44 +535,69 @@ fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::R
     {
         errors.push(err(
             to_expr,
-            format!("`from` has {} column(s) but `to` has {}: composite keys must have the same length", f.len(), t.len()),
+            format!(
+                "`from` has {} column(s) but `to` has {}: composite keys must have the same length",
+                f.len(),
+                t.len()
+            ),
         ));
     }
     let keys = match (&attr.through, kind.0) {
         (Some(through), Kind::Many) => {
-            let (junction, junction_from, junction_to) = errors.handle(through_spec(through)).unwrap_or_else(|| {
-                (syn::Path::from(ident.clone()), Vec::new(), Vec::new())
-            });
+            let (junction, junction_from, junction_to) = errors
+                .handle(through_spec(through))
+                .unwrap_or_else(|| (syn::Path::from(ident.clone()), Vec::new(), Vec::new()));
             let from = from.map(|f| local(f, &mut errors));
             if let Some(f) = &from
                 && f.len() != junction_from.len()
                 && !junction_from.is_empty()
             {
-                errors.push(err(through, "the junction's first column list must be as long as `from`"));
+                errors.push(err(
+                    through,
+                    "the junction's first column list must be as long as `from`",
+                ));
             }
             if let Some(t) = &to
                 && t.len() != junction_to.len()
                 && !junction_to.is_empty()
             {
-                errors.push(err(through, "the junction's second column list must be as long as `to`"));
+                errors.push(err(
+                    through,
+                    "the junction's second column list must be as long as `to`",
+                ));
             }
-            Keys::Through { from, to, junction, junction_from, junction_to }
+            Keys::Through {
+                from,
+                to,
+                junction,
+                junction_from,
+                junction_to,
+            }
         }
         (Some(through), Kind::One) => {
             errors.push(err(through, "`through` is for `many` relations"));
             Keys::Inferred
         }
         (None, _) => match (from, to, kind.0) {
-            (Some(f), Some(t), _) => Keys::Explicit { from: local(f, &mut errors), to: t },
+            (Some(f), Some(t), _) => Keys::Explicit {
+                from: local(f, &mut errors),
+                to: t,
+            },
             // Written but unreadable: already reported.
             _ if attr.from.is_some() && attr.to.is_some() => Keys::Inferred,
             (None, None, Kind::Many) => Keys::Inferred,
             (None, None, Kind::One) => {
-                errors.push(err(kind.1, "a `one` relation needs `from = <column>` and `to = <Target>::<column>`"));
+                errors.push(err(
+                    kind.1,
+                    "a `one` relation needs `from = <column>` and `to = <Target>::<column>`",
+                ));
                 Keys::Inferred
             }
             (_, None, _) if attr.to.is_none() => {
-                errors.push(err(kind.1, "`from` needs a matching `to = <Target>::<column>`"));
+                errors.push(err(
+                    kind.1,
+                    "`from` needs a matching `to = <Target>::<column>`",
+                ));
                 Keys::Inferred
             }
             _ => {
@@ -502,14 +616,19 @@ fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::R
             ));
             continue;
         }
-        let Keys::Explicit { from, .. } = &keys else { continue };
+        let Keys::Explicit { from, .. } = &keys else {
+            continue;
+        };
         let cols = from.iter().map(|&i| &columns[i]);
         match **action {
             Action::SetNull => {
                 for c in cols.filter(|c| !c.nullable) {
                     errors.push(err(
                         action.span(),
-                        format!("`set_null` needs a nullable key, but `{}` is not an `Option`", c.ident),
+                        format!(
+                            "`set_null` needs a nullable key, but `{}` is not an `Option`",
+                            c.ident
+                        ),
                     ));
                 }
             }
@@ -530,7 +649,10 @@ fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::R
     {
         errors.push(err(
             &field.ty,
-            format!("the key `{}` is nullable, so this relation may be absent: use `One<Option<...>>`", c.ident),
+            format!(
+                "the key `{}` is nullable, so this relation may be absent: use `One<Option<...>>`",
+                c.ident
+            ),
         ));
     }
 
@@ -551,11 +673,21 @@ fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::R
 /// `Junction(a, b)` or `Junction((a1, a2), (b1, b2))`.
 fn through_spec(expr: &Expr) -> darling::Result<(syn::Path, Vec<Ident>, Vec<Ident>)> {
     let usage = "`through` takes the junction table and its two key columns: `through = UserGroup(user_id, group_id)`";
-    let Expr::Call(call) = expr else { return Err(err(expr, usage)) };
-    let Expr::Path(func) = &*call.func else { return Err(err(&call.func, usage)) };
+    let Expr::Call(call) = expr else {
+        return Err(err(expr, usage));
+    };
+    let Expr::Path(func) = &*call.func else {
+        return Err(err(&call.func, usage));
+    };
     let args: Vec<&Expr> = call.args.iter().collect();
-    let [a, b] = args.as_slice() else { return Err(err(expr, usage)) };
-    Ok((func.path.clone(), name_list(a, "through")?, name_list(b, "through")?))
+    let [a, b] = args.as_slice() else {
+        return Err(err(expr, usage));
+    };
+    Ok((
+        func.path.clone(),
+        name_list(a, "through")?,
+        name_list(b, "through")?,
+    ))
 }
 
 impl Table {
@@ -563,9 +695,13 @@ impl Table {
     fn check(&self, errors: &mut darling::error::Accumulator) {
         if let Some(c) = self.columns.iter().find(|c| c.auto_increment.is_some()) {
             let span = c.auto_increment.unwrap_or_else(Span::call_site);
-            let is_single_key = self.primary_key.len() == 1 && self.columns[self.primary_key[0]].ident == c.ident;
+            let is_single_key =
+                self.primary_key.len() == 1 && self.columns[self.primary_key[0]].ident == c.ident;
             if !is_single_key {
-                errors.push(err(span, "`auto_increment` is only for a single-column primary key"));
+                errors.push(err(
+                    span,
+                    "`auto_increment` is only for a single-column primary key",
+                ));
             }
         }
         for &i in &self.primary_key {

@@ -43,23 +43,39 @@ impl Session<'_> {
     }
 
     /// Runs a statement that returns rows, reading each cell as the given types.
-    pub(crate) async fn fetch(&mut self, stmt: &Statement, types: &[SqlType]) -> Result<Vec<Vec<Value>>> {
+    pub(crate) async fn fetch(
+        &mut self,
+        stmt: &Statement,
+        types: &[SqlType],
+    ) -> Result<Vec<Vec<Value>>> {
         let sql = AssertSqlSafe(stmt.sql.as_str());
         match self {
             #[cfg(feature = "sqlite")]
             Session::Sqlite(c) => {
-                let rows = sqlx::query_with(sql, sqlite::args(&stmt.binds)?).fetch_all(&mut **c).await?;
-                rows.iter().map(|r| read_row(types, |i, t| sqlite::read(r, i, t))).collect()
+                let rows = sqlx::query_with(sql, sqlite::args(&stmt.binds)?)
+                    .fetch_all(&mut **c)
+                    .await?;
+                rows.iter()
+                    .map(|r| read_row(types, |i, t| sqlite::read(r, i, t)))
+                    .collect()
             }
             #[cfg(feature = "postgres")]
             Session::Postgres(c) => {
-                let rows = sqlx::query_with(sql, postgres::args(&stmt.binds)?).fetch_all(&mut **c).await?;
-                rows.iter().map(|r| read_row(types, |i, t| postgres::read(r, i, t))).collect()
+                let rows = sqlx::query_with(sql, postgres::args(&stmt.binds)?)
+                    .fetch_all(&mut **c)
+                    .await?;
+                rows.iter()
+                    .map(|r| read_row(types, |i, t| postgres::read(r, i, t)))
+                    .collect()
             }
             #[cfg(feature = "mysql")]
             Session::MySql(c) => {
-                let rows = sqlx::query_with(sql, mysql::args(&stmt.binds)?).fetch_all(&mut **c).await?;
-                rows.iter().map(|r| read_row(types, |i, t| mysql::read(r, i, t))).collect()
+                let rows = sqlx::query_with(sql, mysql::args(&stmt.binds)?)
+                    .fetch_all(&mut **c)
+                    .await?;
+                rows.iter()
+                    .map(|r| read_row(types, |i, t| mysql::read(r, i, t)))
+                    .collect()
             }
         }
     }
@@ -70,7 +86,9 @@ impl Session<'_> {
         Ok(match self {
             #[cfg(feature = "sqlite")]
             Session::Sqlite(c) => {
-                let r = sqlx::query_with(sql, sqlite::args(&stmt.binds)?).execute(&mut **c).await?;
+                let r = sqlx::query_with(sql, sqlite::args(&stmt.binds)?)
+                    .execute(&mut **c)
+                    .await?;
                 Done {
                     rows_affected: r.rows_affected(),
                     last_insert_id: None,
@@ -78,7 +96,9 @@ impl Session<'_> {
             }
             #[cfg(feature = "postgres")]
             Session::Postgres(c) => {
-                let r = sqlx::query_with(sql, postgres::args(&stmt.binds)?).execute(&mut **c).await?;
+                let r = sqlx::query_with(sql, postgres::args(&stmt.binds)?)
+                    .execute(&mut **c)
+                    .await?;
                 Done {
                     rows_affected: r.rows_affected(),
                     last_insert_id: None,
@@ -86,7 +106,9 @@ impl Session<'_> {
             }
             #[cfg(feature = "mysql")]
             Session::MySql(c) => {
-                let r = sqlx::query_with(sql, mysql::args(&stmt.binds)?).execute(&mut **c).await?;
+                let r = sqlx::query_with(sql, mysql::args(&stmt.binds)?)
+                    .execute(&mut **c)
+                    .await?;
                 Done {
                     rows_affected: r.rows_affected(),
                     last_insert_id: Some(r.last_insert_id()).filter(|id| *id != 0),
@@ -110,7 +132,8 @@ fn read_row(
 /// Reads cell `$i` as `Option<$ty>` and wraps it, NULL becoming `Value::Null`.
 macro_rules! cell {
     ($row:expr, $i:expr, $t:expr, $ty:ty, $wrap:expr) => {
-        $row.try_get::<Option<$ty>, _>($i)?.map_or(Value::Null($t), $wrap)
+        $row.try_get::<Option<$ty>, _>($i)?
+            .map_or(Value::Null($t), $wrap)
     };
 }
 
@@ -166,9 +189,15 @@ mod sqlite {
         Ok(a)
     }
 
-    pub(super) fn read(row: &SqliteRow, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
+    pub(super) fn read(
+        row: &SqliteRow,
+        i: usize,
+        t: SqlType,
+    ) -> std::result::Result<Value, sqlx::Error> {
         Ok(match t {
-            SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => cell!(row, i, t, i64, Value::I64),
+            SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => {
+                cell!(row, i, t, i64, Value::I64)
+            }
             // SQLite keeps every float as a double.
             SqlType::Real | SqlType::Double => cell!(row, i, t, f64, Value::F64),
             SqlType::Boolean => cell!(row, i, t, bool, Value::Bool),
@@ -179,11 +208,15 @@ mod sqlite {
             #[cfg(feature = "chrono")]
             SqlType::DateTime => cell!(row, i, t, chrono::NaiveDateTime, Value::DateTime),
             #[cfg(feature = "chrono")]
-            SqlType::TimestampTz => cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz),
+            SqlType::TimestampTz => {
+                cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz)
+            }
             #[cfg(feature = "uuid")]
             SqlType::Uuid => parse_text(row.try_get(i)?, t, uuid::Uuid::parse_str, Value::Uuid)?,
             #[cfg(feature = "serde_json")]
-            SqlType::Json => parse_text(row.try_get(i)?, t, |s| serde_json::from_str(s), Value::Json)?,
+            SqlType::Json => {
+                parse_text(row.try_get(i)?, t, |s| serde_json::from_str(s), Value::Json)?
+            }
             #[cfg(feature = "rust_decimal")]
             SqlType::Decimal => parse_text(row.try_get(i)?, t, str::parse, Value::Decimal)?,
             #[allow(unreachable_patterns)]
@@ -229,7 +262,10 @@ mod postgres {
     }
 
     /// PostgreSQL types every parameter, NULLs included.
-    fn add_null(a: &mut PgArguments, t: SqlType) -> std::result::Result<(), sqlx::error::BoxDynError> {
+    fn add_null(
+        a: &mut PgArguments,
+        t: SqlType,
+    ) -> std::result::Result<(), sqlx::error::BoxDynError> {
         match t {
             SqlType::SmallInt => a.add(None::<i16>),
             SqlType::Integer => a.add(None::<i32>),
@@ -256,7 +292,11 @@ mod postgres {
         }
     }
 
-    pub(super) fn read(row: &PgRow, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
+    pub(super) fn read(
+        row: &PgRow,
+        i: usize,
+        t: SqlType,
+    ) -> std::result::Result<Value, sqlx::Error> {
         Ok(match t {
             SqlType::SmallInt => cell!(row, i, t, i16, Value::I16),
             SqlType::Integer => cell!(row, i, t, i32, Value::I32),
@@ -271,11 +311,15 @@ mod postgres {
             #[cfg(feature = "chrono")]
             SqlType::DateTime => cell!(row, i, t, chrono::NaiveDateTime, Value::DateTime),
             #[cfg(feature = "chrono")]
-            SqlType::TimestampTz => cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz),
+            SqlType::TimestampTz => {
+                cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz)
+            }
             #[cfg(feature = "uuid")]
             SqlType::Uuid => cell!(row, i, t, uuid::Uuid, Value::Uuid),
             #[cfg(feature = "serde_json")]
-            SqlType::Json => cell!(row, i, t, sqlx::types::Json<serde_json::Value>, |j| Value::Json(j.0)),
+            SqlType::Json => cell!(row, i, t, sqlx::types::Json<serde_json::Value>, |j| {
+                Value::Json(j.0)
+            }),
             #[cfg(feature = "rust_decimal")]
             SqlType::Decimal => cell!(row, i, t, rust_decimal::Decimal, Value::Decimal),
             #[allow(unreachable_patterns)]
@@ -320,7 +364,11 @@ mod mysql {
         Ok(a)
     }
 
-    pub(super) fn read(row: &MySqlRow, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
+    pub(super) fn read(
+        row: &MySqlRow,
+        i: usize,
+        t: SqlType,
+    ) -> std::result::Result<Value, sqlx::Error> {
         Ok(match t {
             SqlType::SmallInt => cell!(row, i, t, i16, Value::I16),
             SqlType::Integer => cell!(row, i, t, i32, Value::I32),
@@ -335,11 +383,15 @@ mod mysql {
             #[cfg(feature = "chrono")]
             SqlType::DateTime => cell!(row, i, t, chrono::NaiveDateTime, Value::DateTime),
             #[cfg(feature = "chrono")]
-            SqlType::TimestampTz => cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz),
+            SqlType::TimestampTz => {
+                cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz)
+            }
             #[cfg(feature = "uuid")]
             SqlType::Uuid => parse_text(row.try_get(i)?, t, uuid::Uuid::parse_str, Value::Uuid)?,
             #[cfg(feature = "serde_json")]
-            SqlType::Json => cell!(row, i, t, sqlx::types::Json<serde_json::Value>, |j| Value::Json(j.0)),
+            SqlType::Json => cell!(row, i, t, sqlx::types::Json<serde_json::Value>, |j| {
+                Value::Json(j.0)
+            }),
             #[cfg(feature = "rust_decimal")]
             SqlType::Decimal => cell!(row, i, t, rust_decimal::Decimal, Value::Decimal),
             #[allow(unreachable_patterns)]

@@ -240,13 +240,20 @@ impl Node {
                 column,
                 negated,
             } => {
-                b.push_qualified(table, column)
-                    .push(if *negated { " IS NOT NULL" } else { " IS NULL" });
+                b.push_qualified(table, column).push(if *negated {
+                    " IS NOT NULL"
+                } else {
+                    " IS NULL"
+                });
             }
             Node::And(l, r) | Node::Or(l, r) => {
                 b.push("(");
                 l.write(b);
-                b.push(if matches!(self, Node::And(..)) { " AND " } else { " OR " });
+                b.push(if matches!(self, Node::And(..)) {
+                    " AND "
+                } else {
+                    " OR "
+                });
                 r.write(b);
                 b.push(")");
             }

@@ -21,9 +21,13 @@ pub(crate) fn select_columns(b: &mut SqlBuilder, table: &TableMeta) {
 
 /// `"t"."pk1" = ? AND "t"."pk2" = ?`.
 fn where_key(b: &mut SqlBuilder, table: &TableMeta, values: Vec<Value>) {
-    b.push_list(table.primary_key.iter().zip(values), " AND ", |b, (col, v)| {
-        b.push_qualified(table.name, col).push(" = ").push_bind(v);
-    });
+    b.push_list(
+        table.primary_key.iter().zip(values),
+        " AND ",
+        |b, (col, v)| {
+            b.push_qualified(table.name, col).push(" = ").push_bind(v);
+        },
+    );
 }
 
 fn column_types(table: &TableMeta) -> Vec<SqlType> {
@@ -45,12 +49,21 @@ fn insert_columns(table: &TableMeta) -> Vec<usize> {
 }
 
 /// `INSERT INTO t (cols) VALUES (..), (..) [RETURNING key]` for a chunk of rows.
-fn insert_statement<T: Table>(dialect: Dialect, rows: &[T], cols: &[usize], returning: bool) -> Statement {
+fn insert_statement<T: Table>(
+    dialect: Dialect,
+    rows: &[T],
+    cols: &[usize],
+    returning: bool,
+) -> Statement {
     let table = T::META;
     let mut b = SqlBuilder::new(dialect);
     b.push("INSERT INTO ").push_ident(table.name);
     if cols.is_empty() {
-        b.push(if dialect == Dialect::MySql { " () VALUES ()" } else { " DEFAULT VALUES" });
+        b.push(if dialect == Dialect::MySql {
+            " () VALUES ()"
+        } else {
+            " DEFAULT VALUES"
+        });
     } else {
         b.push(" (");
         b.push_list(cols, ", ", |b, &i| {
@@ -61,7 +74,10 @@ fn insert_statement<T: Table>(dialect: Dialect, rows: &[T], cols: &[usize], retu
             let mut values = row.values();
             b.push("(");
             b.push_list(cols, ", ", |b, &i| {
-                b.push_bind(std::mem::replace(&mut values[i], Value::Null(SqlType::Text)));
+                b.push_bind(std::mem::replace(
+                    &mut values[i],
+                    Value::Null(SqlType::Text),
+                ));
             });
             b.push(")");
         });
@@ -81,7 +97,11 @@ fn key_types(table: &TableMeta) -> Vec<SqlType> {
 }
 
 fn decode_key<T: Table>(values: Vec<Value>) -> Result<T::Key> {
-    T::Key::from_values(&mut RowReader::for_names(T::NAME, T::META.primary_key, values))
+    T::Key::from_values(&mut RowReader::for_names(
+        T::NAME,
+        T::META.primary_key,
+        values,
+    ))
 }
 
 pub(crate) async fn insert<T: Table>(run: &mut Runner<'_>, row: &T) -> Result<T::Key> {
@@ -124,9 +144,12 @@ async fn insert_rows<T: Table>(run: &mut Runner<'_>, rows: &[T]) -> Result<Vec<T
             };
             match (generated, done.last_insert_id) {
                 (true, Some(id)) => {
-                    let id = i64::try_from(id).map_err(|_| Error::Database(sqlx::Error::Decode(
-                        format!("generated key {id} of `{}` does not fit in i64", T::NAME).into(),
-                    )))?;
+                    let id = i64::try_from(id).map_err(|_| {
+                        Error::Database(sqlx::Error::Decode(
+                            format!("generated key {id} of `{}` does not fit in i64", T::NAME)
+                                .into(),
+                        ))
+                    })?;
                     keys.push(decode_key::<T>(vec![Value::I64(id)])?);
                 }
                 _ => keys.extend(chunk.iter().map(Table::key)),
@@ -176,7 +199,8 @@ fn db_error(e: &Error) -> Option<&dyn sqlx::error::DatabaseError> {
 /// Whether the database refused a write for a foreign key. SQLite reports `RESTRICT`
 /// with SQLITE_CONSTRAINT_TRIGGER (1811), which sqlx does not classify.
 fn is_foreign_key_violation(d: &dyn sqlx::error::DatabaseError) -> bool {
-    d.is_foreign_key_violation() || (d.code().as_deref() == Some("1811") && d.message().contains("FOREIGN KEY"))
+    d.is_foreign_key_violation()
+        || (d.code().as_deref() == Some("1811") && d.message().contains("FOREIGN KEY"))
 }
 
 /// The constraint name a database error reports: PostgreSQL says it; MySQL writes it in
@@ -246,7 +270,9 @@ async fn missing_reference<T: Table>(run: &mut Runner<'_>, rows: &[T]) -> Option
                 continue;
             }
             let mut b = SqlBuilder::new(run.dialect());
-            b.push("SELECT 1 FROM ").push_ident(target.name).push(" WHERE ");
+            b.push("SELECT 1 FROM ")
+                .push_ident(target.name)
+                .push(" WHERE ");
             b.push_list(rel.to.iter().zip(key), " AND ", |b, (col, v)| {
                 b.push_ident(col).push(" = ").push_bind(v);
             });
@@ -274,11 +300,12 @@ fn referenced_error(table: &'static TableMeta, e: Error) -> Error {
             .filter(|r| r.kind == RelationKind::Many)
             .find(|r| {
                 let target = (r.target)();
-                target
-                    .relations
-                    .iter()
-                    .any(|inv| inv.holds_key && inv.to == r.from && inv.from == r.to
-                        && Schema::relation_of_constraint(target, &c) == Some(inv.name))
+                target.relations.iter().any(|inv| {
+                    inv.holds_key
+                        && inv.to == r.from
+                        && inv.from == r.to
+                        && Schema::relation_of_constraint(target, &c) == Some(inv.name)
+                })
             })
             .map(|r| r.name)
     });

@@ -153,8 +153,9 @@ impl Db {
     /// An in-memory SQLite database lives as long as the `Db`; it uses a single
     /// connection, so do not use the `Db` itself while one of its transactions is open.
     pub async fn connect(url: &str) -> Result<Db> {
-        let dialect = Dialect::from_url(url)
-            .ok_or_else(|| connect_error(url, "unknown scheme: use sqlite:, postgres: or mysql:"))?;
+        let dialect = Dialect::from_url(url).ok_or_else(|| {
+            connect_error(url, "unknown scheme: use sqlite:, postgres: or mysql:")
+        })?;
         let pool = match dialect {
             #[cfg(feature = "sqlite")]
             Dialect::Sqlite => {

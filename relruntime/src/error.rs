@@ -94,7 +94,9 @@ pub enum Error {
         message: String,
     },
     /// A statement was too large to bind (more parameters than the backend accepts).
-    #[error("statement on table `{table}` needs {binds} parameters, more than {dialect:?} accepts ({limit})")]
+    #[error(
+        "statement on table `{table}` needs {binds} parameters, more than {dialect:?} accepts ({limit})"
+    )]
     TooManyBinds {
         /// The table.
         table: &'static str,

@@ -35,7 +35,7 @@ pub mod __private {
     pub use crate::column::Column;
     pub use crate::error::Result;
     pub use crate::meta::{
-        check, Action, ColumnMeta, Literal, RelationKind, RelationMeta, Table, TableMeta, Through,
+        Action, ColumnMeta, Literal, RelationKind, RelationMeta, Table, TableMeta, Through, check,
     };
     pub use crate::relation::Relation;
     pub use crate::row::RowReader;

@@ -320,7 +320,8 @@ pub mod check {
         let mut i = 0;
         while i < rels.len() {
             let r = &rels[i];
-            if !str_eq(r.name, skip) && str_eq(r.target_name, me) && alias_eq(r.alias, Some(alias)) {
+            if !str_eq(r.name, skip) && str_eq(r.target_name, me) && alias_eq(r.alias, Some(alias))
+            {
                 return true;
             }
             i += 1;

@@ -40,7 +40,11 @@ impl<'a> RowReader<'a> {
     }
 
     /// A reader over the values of the named columns (a key) of `table`.
-    pub(crate) fn for_names(table: &'static str, names: &'a [&'static str], values: Vec<Value>) -> Self {
+    pub(crate) fn for_names(
+        table: &'static str,
+        names: &'a [&'static str],
+        values: Vec<Value>,
+    ) -> Self {
         RowReader {
             table,
             columns: Columns::Names(names),

@@ -12,14 +12,23 @@ use sqlx::{AssertSqlSafe, Executor};
 
 /// One database per available backend, fresh for the test `test`.
 pub async fn backends(test: &str) -> Vec<Db> {
-    let mut dbs = vec![Db::connect("sqlite::memory:").await.expect("in-memory SQLite")];
-    for (var, dialect) in [("REL_POSTGRES_URL", Dialect::Postgres), ("REL_MYSQL_URL", Dialect::MySql)] {
+    let mut dbs = vec![
+        Db::connect("sqlite::memory:")
+            .await
+            .expect("in-memory SQLite"),
+    ];
+    for (var, dialect) in [
+        ("REL_POSTGRES_URL", Dialect::Postgres),
+        ("REL_MYSQL_URL", Dialect::MySql),
+    ] {
         match std::env::var(var) {
             Ok(url) if !url.is_empty() => dbs.push(isolated(dialect, &url, test).await),
             _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
                 panic!("{var} is not set: CI requires every backend (see .ci/run)")
             }
-            _ => eprintln!("note: {var} is not set; {test} skips {dialect:?} (see README: running the backend tests)"),
+            _ => eprintln!(
+                "note: {var} is not set; {test} skips {dialect:?} (see README: running the backend tests)"
+            ),
         }
     }
     dbs
@@ -33,10 +42,14 @@ async fn isolated(dialect: Dialect, url: &str, test: &str) -> Db {
     };
     match dialect {
         Dialect::Postgres => {
-            let admin = sqlx::PgPool::connect(url).await.unwrap_or_else(|e| unreachable(&e));
+            let admin = sqlx::PgPool::connect(url)
+                .await
+                .unwrap_or_else(|e| unreachable(&e));
             let quoted = Dialect::Postgres.quote(&name);
             admin
-                .execute(AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {quoted} CASCADE; CREATE SCHEMA {quoted}")))
+                .execute(AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS {quoted} CASCADE; CREATE SCHEMA {quoted}"
+                )))
                 .await
                 .expect("create test schema");
             admin.close().await;
@@ -46,7 +59,9 @@ async fn isolated(dialect: Dialect, url: &str, test: &str) -> Db {
                 .unwrap_or_else(|e| unreachable(&e))
         }
         Dialect::MySql => {
-            let admin = sqlx::MySqlPool::connect(url).await.unwrap_or_else(|e| unreachable(&e));
+            let admin = sqlx::MySqlPool::connect(url)
+                .await
+                .unwrap_or_else(|e| unreachable(&e));
             let quoted = Dialect::MySql.quote(&name);
             admin
                 .execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {quoted}")))
@@ -60,7 +75,11 @@ async fn isolated(dialect: Dialect, url: &str, test: &str) -> Db {
             // Same server and credentials, the test's database.
             let (base, query) = url.split_once('?').map_or((url, ""), |(b, q)| (b, q));
             let server = &base[..base.rfind('/').expect("mysql URL has a database path")];
-            let query = if query.is_empty() { String::new() } else { format!("?{query}") };
+            let query = if query.is_empty() {
+                String::new()
+            } else {
+                format!("?{query}")
+            };
             Db::connect(&format!("{server}/{name}{query}"))
                 .await
                 .unwrap_or_else(|e| unreachable(&e))

@@ -36,7 +36,11 @@ fn columns(t: &Table) -> TokenStream {
             out.extend(assert(
                 span,
                 quote!(#sql_type.is_integer()),
-                format!("`auto_increment` needs an integer column (i16, i32 or i64), but `{}` is `{}`", c.ident, type_text(ty)),
+                format!(
+                    "`auto_increment` needs an integer column (i16, i32 or i64), but `{}` is `{}`",
+                    c.ident,
+                    type_text(ty)
+                ),
             ));
         }
         if let Some(d) = &c.default {
@@ -49,7 +53,11 @@ fn columns(t: &Table) -> TokenStream {
             out.extend(assert(
                 d.span,
                 quote!(#sql_type.accepts_default(::rel::__private::LiteralKind::#kind)),
-                format!("this default does not fit `{}`, which is `{}`", c.ident, type_text(ty)),
+                format!(
+                    "this default does not fit `{}`, which is `{}`",
+                    c.ident,
+                    type_text(ty)
+                ),
             ));
         }
     }
@@ -87,9 +95,17 @@ fn relation(t: &Table, r: &Relation) -> TokenStream {
     let mut out = TokenStream::new();
 
     // An inferred `many` reports a missing partner through its inference check.
-    if let Some(alias) = r.alias.as_ref().filter(|_| !matches!(r.keys, Keys::Inferred)) {
+    if let Some(alias) = r
+        .alias
+        .as_ref()
+        .filter(|_| !matches!(r.keys, Keys::Inferred))
+    {
         let rels = target_item(t, r, "META");
-        let skip = if r.target_is_self { r.ident.to_string() } else { String::new() };
+        let skip = if r.target_is_self {
+            r.ident.to_string()
+        } else {
+            String::new()
+        };
         let a = alias.as_str();
         out.extend(assert(
             alias.span(),
@@ -105,13 +121,20 @@ fn relation(t: &Table, r: &Relation) -> TokenStream {
                 r,
                 from,
                 to.iter().map(|c| {
-                    (quote_spanned!(c.span()=> <#target>::#c.sql_type()), format!("{target_text}::{c}"), c.span())
+                    (
+                        quote_spanned!(c.span()=> <#target>::#c.sql_type()),
+                        format!("{target_text}::{c}"),
+                        c.span(),
+                    )
                 }),
             ));
             if r.kind == Kind::One {
                 let to_names: Vec<_> = target_column_names(&target, to).collect();
                 let from_names: Vec<&str> = local_names(t, from).collect();
-                let (columns, pk) = (target_item(t, r, "COLUMNS"), target_item(t, r, "PRIMARY_KEY"));
+                let (columns, pk) = (
+                    target_item(t, r, "COLUMNS"),
+                    target_item(t, r, "PRIMARY_KEY"),
+                );
                 let holds = quote!(::rel::__private::check::is_unique_key(#columns, #pk, &[#(#to_names),*]));
                 let inverse = quote! {
                     ::rel::__private::check::is_unique_key(
@@ -135,7 +158,13 @@ fn relation(t: &Table, r: &Relation) -> TokenStream {
                 }
             }
         }
-        Keys::Through { from, to, junction, junction_from, junction_to } => {
+        Keys::Through {
+            from,
+            to,
+            junction,
+            junction_from,
+            junction_to,
+        } => {
             let junction_ty = quote!(#junction);
             let junction_text = quote!(#junction).to_string().replace(" :: ", "::");
             let from = from.clone().unwrap_or_else(|| t.primary_key.clone());
@@ -144,13 +173,23 @@ fn relation(t: &Table, r: &Relation) -> TokenStream {
                 r,
                 &from,
                 junction_from.iter().map(|c| {
-                    (quote_spanned!(c.span()=> <#junction_ty>::#c.sql_type()), format!("{junction_text}::{c}"), c.span())
+                    (
+                        quote_spanned!(c.span()=> <#junction_ty>::#c.sql_type()),
+                        format!("{junction_text}::{c}"),
+                        c.span(),
+                    )
                 }),
             ));
             let to_types: Vec<TokenStream> = match to {
-                Some(cols) => cols.iter().map(|c| quote_spanned!(c.span()=> <#target>::#c.sql_type())).collect(),
+                Some(cols) => cols
+                    .iter()
+                    .map(|c| quote_spanned!(c.span()=> <#target>::#c.sql_type()))
+                    .collect(),
                 None => {
-                    let (columns, pk) = (target_item(t, r, "COLUMNS"), target_item(t, r, "PRIMARY_KEY"));
+                    let (columns, pk) = (
+                        target_item(t, r, "COLUMNS"),
+                        target_item(t, r, "PRIMARY_KEY"),
+                    );
                     let n = junction_to.len();
                     let span = junction_to.first().map_or(r.kind_span, |c| c.span());
                     out.extend(assert(
@@ -180,8 +219,11 @@ fn relation(t: &Table, r: &Relation) -> TokenStream {
                 }
                 None => quote!(::core::option::Option::None),
             };
-            let with_alias = r.alias.as_ref().map_or(String::new(), |a| format!(" with `alias = \"{}\"`", a.as_str()));
-            let count = quote!(::rel::__private::check::inverse_count(#declared, #self_name, #alias));
+            let with_alias = r.alias.as_ref().map_or(String::new(), |a| {
+                format!(" with `alias = \"{}\"`", a.as_str())
+            });
+            let count =
+                quote!(::rel::__private::check::inverse_count(#declared, #self_name, #alias));
             out.extend(assert(
                 r.kind_span,
                 quote!(#count != 0),

@@ -43,8 +43,10 @@ pub fn metas(t: &Table) -> TokenStream {
                     quote!(::core::option::Option::Some(::rel::__private::Literal::#lit))
                 }
             };
-            let sql_type = quote_spanned!(ty.span()=> <#ty as ::rel::__private::ColumnValue>::SQL_TYPE);
-            let nullable = quote_spanned!(ty.span()=> <#ty as ::rel::__private::ColumnValue>::NULLABLE);
+            let sql_type =
+                quote_spanned!(ty.span()=> <#ty as ::rel::__private::ColumnValue>::SQL_TYPE);
+            let nullable =
+                quote_spanned!(ty.span()=> <#ty as ::rel::__private::ColumnValue>::NULLABLE);
             quote! {
                 ::rel::__private::ColumnMeta {
                     field: #field,

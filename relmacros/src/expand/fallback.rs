@@ -8,7 +8,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// `fn posts() -> Relation<User, Post>` for a relation field whose declaration failed.
-pub fn relation_handle(ident: &syn::Ident, vis: &syn::Visibility, name: &syn::Ident, ty: &syn::Type) -> TokenStream {
+pub fn relation_handle(
+    ident: &syn::Ident,
+    vis: &syn::Visibility,
+    name: &syn::Ident,
+    ty: &syn::Type,
+) -> TokenStream {
     let Some(target) = wrapper_arg(ty, "One").or_else(|| wrapper_arg(ty, "Many")) else {
         return TokenStream::new();
     };
@@ -22,7 +27,9 @@ pub fn relation_handle(ident: &syn::Ident, vis: &syn::Visibility, name: &syn::Id
 }
 
 pub fn expand(input: &syn::DeriveInput) -> TokenStream {
-    let syn::Data::Struct(data) = &input.data else { return TokenStream::new() };
+    let syn::Data::Struct(data) = &input.data else {
+        return TokenStream::new();
+    };
     if !input.generics.params.is_empty() {
         return TokenStream::new();
     }

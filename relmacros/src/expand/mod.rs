@@ -30,7 +30,11 @@ fn expand(t: &Table) -> TokenStream {
     let type_name = ident.to_string();
     let column_consts = columns::consts(t);
     let column_metas = columns::metas(t);
-    let primary_key: Vec<&str> = t.primary_key.iter().map(|&i| t.columns[i].name.as_str()).collect();
+    let primary_key: Vec<&str> = t
+        .primary_key
+        .iter()
+        .map(|&i| t.columns[i].name.as_str())
+        .collect();
     let relation_handles = relations::handles(t);
     let (declared, all) = relations::metas(t);
     let row = row::impls(t);

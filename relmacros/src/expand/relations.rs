@@ -25,8 +25,12 @@ pub fn target_item(t: &Table, r: &Relation, item: &str) -> TokenStream {
 }
 
 /// The SQL names of target columns: `<User>::id.name()`, spanned on `id`.
-pub fn target_column_names<'a>(target: &'a TokenStream, cols: &'a [syn::Ident]) -> impl Iterator<Item = TokenStream> + 'a {
-    cols.iter().map(move |c| quote_spanned!(c.span()=> <#target>::#c.name()))
+pub fn target_column_names<'a>(
+    target: &'a TokenStream,
+    cols: &'a [syn::Ident],
+) -> impl Iterator<Item = TokenStream> + 'a {
+    cols.iter()
+        .map(move |c| quote_spanned!(c.span()=> <#target>::#c.name()))
 }
 
 /// SQL names of local columns.
@@ -46,6 +50,7 @@ pub fn handles(t: &Table) -> TokenStream {
             let doc = format!("The `{name}` relation of `{ident}`, for loading and filtering.");
             quote_spanned! {r.target.span()=>
                 #[doc = #doc]
+                #[allow(dead_code)]
                 #vis fn #name() -> ::rel::__private::Relation<#ident, #target> {
                     ::rel::__private::Relation::new(#index)
                 }
@@ -114,14 +119,28 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
             let to: Vec<_> = target_column_names(&target, to).collect();
             let holds_key = match r.kind {
                 Kind::One => {
-                    let (columns, pk) = (target_item(t, r, "COLUMNS"), target_item(t, r, "PRIMARY_KEY"));
+                    let (columns, pk) = (
+                        target_item(t, r, "COLUMNS"),
+                        target_item(t, r, "PRIMARY_KEY"),
+                    );
                     quote!(::rel::__private::check::is_unique_key(#columns, #pk, &[#(#to),*]))
                 }
                 Kind::Many => quote!(false),
             };
-            (quote!(&[#(#from),*]), quote!(&[#(#to),*]), quote!(::core::option::Option::None), holds_key)
+            (
+                quote!(&[#(#from),*]),
+                quote!(&[#(#to),*]),
+                quote!(::core::option::Option::None),
+                holds_key,
+            )
         }
-        Keys::Through { from, to, junction, junction_from, junction_to } => {
+        Keys::Through {
+            from,
+            to,
+            junction,
+            junction_from,
+            junction_to,
+        } => {
             let from: Vec<&str> = match from {
                 Some(cols) => local_names(t, cols).collect(),
                 None => local_names(t, &t.primary_key).collect(),
@@ -149,7 +168,12 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
         Keys::Inferred => {
             let declared = target_item(t, r, "DECLARED_RELATIONS");
             let keys = quote!(::rel::__private::check::inverse_keys(#declared, #self_name, #alias));
-            (quote!(#keys.1), quote!(#keys.0), quote!(::core::option::Option::None), quote!(false))
+            (
+                quote!(#keys.1),
+                quote!(#keys.0),
+                quote!(::core::option::Option::None),
+                quote!(false),
+            )
         }
     };
     quote! {

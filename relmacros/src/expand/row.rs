@@ -10,7 +10,10 @@ pub fn impls(t: &Table) -> TokenStream {
     let key_fields: Vec<_> = t.primary_key.iter().map(|&i| &t.columns[i].ident).collect();
     let key_types: Vec<_> = t.primary_key.iter().map(|&i| &t.columns[i].ty).collect();
     let (key_type, key_value) = match (key_types.as_slice(), key_fields.as_slice()) {
-        ([ty], [field]) => (quote!(#ty), quote!(::core::clone::Clone::clone(&self.#field))),
+        ([ty], [field]) => (
+            quote!(#ty),
+            quote!(::core::clone::Clone::clone(&self.#field)),
+        ),
         _ => (
             quote!((#(#key_types,)*)),
             quote!((#(::core::clone::Clone::clone(&self.#key_fields),)*)),
@@ -24,7 +27,11 @@ pub fn impls(t: &Table) -> TokenStream {
         let (field, ty) = (&c.ident, &c.ty);
         quote_spanned!(ty.span()=> #field: <#ty as ::rel::__private::ColumnValue>::read(row)?)
     });
-    let relations = t.relations.iter().map(|r| &r.ident).chain(t.broken_relations.iter().map(|(i, _)| i));
+    let relations = t
+        .relations
+        .iter()
+        .map(|r| &r.ident)
+        .chain(t.broken_relations.iter().map(|(i, _)| i));
     let relations = relations.map(|field| quote!(#field: ::core::default::Default::default()));
     quote! {
         type Key = #key_type;
