@@ -42,9 +42,10 @@ pub enum RelationMode {
 /// }
 ///
 /// let schema = Schema::new(RelationMode::ForeignKeys).table::<Book>();
-/// assert_eq!(schema.tables().len(), 2); // `Author` came along
+/// let names: Vec<_> = schema.tables().iter().map(|t| t.name).collect();
+/// assert_eq!(names, ["book", "author"]); // `Author` came along
 /// let ddl = schema.ddl(Dialect::Sqlite).unwrap();
-/// assert!(ddl[1].sql.contains(r#"REFERENCES "author" ("id") ON DELETE CASCADE"#));
+/// assert!(ddl[0].sql.contains(r#"REFERENCES "author" ("id") ON DELETE CASCADE"#));
 /// ```
 #[derive(Clone, Debug)]
 pub struct Schema {
