@@ -58,8 +58,8 @@ pub use relruntime::*;
 pub mod prelude {
     pub use relmacros::Table;
     pub use relruntime::{
-        Column, ColumnValue, Db, Dialect, Expr, Many, One, Relation, RelationMode, Schema, Table,
-        Transaction,
+        Column, ColumnValue, Conn, Db, Dialect, Expr, Many, One, Order, Query, Relation,
+        RelationMode, Schema, Table, Transaction,
     };
 }
 

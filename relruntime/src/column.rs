@@ -4,7 +4,7 @@
 //! into `String` and produce an `Expr<User>`, which only a query on `User` accepts: a
 //! filter on another table's column, or a value of the wrong type, does not compile.
 
-use crate::sql::SqlBuilder;
+use crate::expr::{CompareOp, Expr, Node, Order};
 use crate::value::{ColumnValue, SqlType, Value};
 use std::marker::PhantomData;
 
@@ -26,6 +26,11 @@ use std::marker::PhantomData;
 /// assert_eq!(User::name.name(), "display_name");
 /// let filter = User::id.gt(10).and(User::name.eq("Ada"));
 /// assert_eq!(filter.to_sql(Dialect::Postgres).sql, r#"("user"."id" > $1 AND "user"."display_name" = $2)"#);
+/// let filter = User::id.in_list([1, 2]).or(User::name.ilike("a%").not());
+/// assert_eq!(
+///     filter.to_sql(Dialect::MySql).sql,
+///     "(`user`.`id` IN (?, ?) OR NOT (LOWER(`user`.`display_name`) LIKE LOWER(?)))"
+/// );
 /// ```
 pub struct Column<T, V> {
     table: &'static str,
@@ -56,9 +61,7 @@ impl<T, V> Column<T, V> {
             _types: PhantomData,
         }
     }
-}
 
-impl<T, V: ColumnValue> Column<T, V> {
     /// The SQL column name.
     pub const fn name(&self) -> &'static str {
         self.name
@@ -68,7 +71,9 @@ impl<T, V: ColumnValue> Column<T, V> {
     pub const fn table(&self) -> &'static str {
         self.table
     }
+}
 
+impl<T, V: ColumnValue> Column<T, V> {
     /// The SQL type, which relation keys must share (nullability aside).
     pub const fn sql_type(&self) -> SqlType {
         V::SQL_TYPE
@@ -81,7 +86,6 @@ impl<T, V: ColumnValue> Column<T, V> {
 
     fn compare(self, op: CompareOp, value: Value) -> Expr<T> {
         Expr::new(Node::Compare {
-            table: self.table,
             column: self.name,
             op,
             value,
@@ -112,13 +116,74 @@ impl<T, V: ColumnValue> Column<T, V> {
     pub fn lte(self, value: impl Into<V>) -> Expr<T> {
         self.compare(CompareOp::Lte, value.into().to_value())
     }
+
+    /// `column IN (values)`. An empty list matches nothing.
+    pub fn in_list<I>(self, values: I) -> Expr<T>
+    where
+        I: IntoIterator,
+        I::Item: Into<V>,
+    {
+        Expr::new(Node::In {
+            column: self.name,
+            values: values.into_iter().map(|v| v.into().to_value()).collect(),
+            negated: false,
+        })
+    }
+
+    /// `column NOT IN (values)`. An empty list matches everything.
+    pub fn not_in<I>(self, values: I) -> Expr<T>
+    where
+        I: IntoIterator,
+        I::Item: Into<V>,
+    {
+        Expr::new(Node::In {
+            column: self.name,
+            values: values.into_iter().map(|v| v.into().to_value()).collect(),
+            negated: true,
+        })
+    }
+
+    /// Ascending order on this column (NULLs last, as on PostgreSQL, on every backend).
+    pub fn asc(self) -> Order<T> {
+        Order::new(self.name, false)
+    }
+
+    /// Descending order on this column (NULLs first, as on PostgreSQL, on every backend).
+    pub fn desc(self) -> Order<T> {
+        Order::new(self.name, true)
+    }
+}
+
+/// Text columns, nullable or not, can be matched with `LIKE`.
+pub trait TextColumn {}
+impl TextColumn for String {}
+impl TextColumn for Option<String> {}
+
+impl<T, V: ColumnValue + TextColumn> Column<T, V> {
+    /// `column LIKE pattern` (`%` any run, `_` one character), case-sensitive on every
+    /// backend.
+    pub fn like(self, pattern: impl Into<String>) -> Expr<T> {
+        Expr::new(Node::Like {
+            column: self.name,
+            pattern: pattern.into(),
+            case_insensitive: false,
+        })
+    }
+
+    /// Case-insensitive `LIKE`, the same on every backend (`LOWER(column) LIKE LOWER(pattern)`).
+    pub fn ilike(self, pattern: impl Into<String>) -> Expr<T> {
+        Expr::new(Node::Like {
+            column: self.name,
+            pattern: pattern.into(),
+            case_insensitive: true,
+        })
+    }
 }
 
 impl<T, V: ColumnValue> Column<T, Option<V>> {
     /// `column IS NULL`. Only nullable columns have it.
     pub fn is_null(self) -> Expr<T> {
         Expr::new(Node::IsNull {
-            table: self.table,
             column: self.name,
             negated: false,
         })
@@ -126,142 +191,8 @@ impl<T, V: ColumnValue> Column<T, Option<V>> {
     /// `column IS NOT NULL`. Only nullable columns have it.
     pub fn is_not_null(self) -> Expr<T> {
         Expr::new(Node::IsNull {
-            table: self.table,
             column: self.name,
             negated: true,
         })
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CompareOp {
-    Eq,
-    Ne,
-    Gt,
-    Gte,
-    Lt,
-    Lte,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-enum Node {
-    Compare {
-        table: &'static str,
-        column: &'static str,
-        op: CompareOp,
-        value: Value,
-    },
-    IsNull {
-        table: &'static str,
-        column: &'static str,
-        negated: bool,
-    },
-    And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
-    Not(Box<Node>),
-}
-
-/// A boolean SQL expression over the columns of table `T`.
-pub struct Expr<T> {
-    node: Node,
-    _table: PhantomData<fn() -> T>,
-}
-
-impl<T> Clone for Expr<T> {
-    fn clone(&self) -> Self {
-        Expr::new(self.node.clone())
-    }
-}
-
-impl<T> std::fmt::Debug for Expr<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.node.fmt(f)
-    }
-}
-
-impl<T> Expr<T> {
-    fn new(node: Node) -> Self {
-        Expr {
-            node,
-            _table: PhantomData,
-        }
-    }
-
-    /// Both hold.
-    pub fn and(self, other: Expr<T>) -> Expr<T> {
-        Expr::new(Node::And(Box::new(self.node), Box::new(other.node)))
-    }
-
-    /// Either holds.
-    pub fn or(self, other: Expr<T>) -> Expr<T> {
-        Expr::new(Node::Or(Box::new(self.node), Box::new(other.node)))
-    }
-
-    /// Does not hold.
-    #[allow(clippy::should_implement_trait)]
-    pub fn not(self) -> Expr<T> {
-        Expr::new(Node::Not(Box::new(self.node)))
-    }
-
-    /// Writes the expression into `b`.
-    pub fn write(&self, b: &mut SqlBuilder) {
-        self.node.write(b);
-    }
-
-    /// The expression alone, as SQL for `dialect`.
-    pub fn to_sql(&self, dialect: crate::Dialect) -> crate::Statement {
-        let mut b = SqlBuilder::new(dialect);
-        self.write(&mut b);
-        b.finish()
-    }
-}
-
-impl Node {
-    fn write(&self, b: &mut SqlBuilder) {
-        match self {
-            Node::Compare {
-                table,
-                column,
-                op,
-                value,
-            } => {
-                b.push_qualified(table, column).push(match op {
-                    CompareOp::Eq => " = ",
-                    CompareOp::Ne => " <> ",
-                    CompareOp::Gt => " > ",
-                    CompareOp::Gte => " >= ",
-                    CompareOp::Lt => " < ",
-                    CompareOp::Lte => " <= ",
-                });
-                b.push_bind(value.clone());
-            }
-            Node::IsNull {
-                table,
-                column,
-                negated,
-            } => {
-                b.push_qualified(table, column).push(if *negated {
-                    " IS NOT NULL"
-                } else {
-                    " IS NULL"
-                });
-            }
-            Node::And(l, r) | Node::Or(l, r) => {
-                b.push("(");
-                l.write(b);
-                b.push(if matches!(self, Node::And(..)) {
-                    " AND "
-                } else {
-                    " OR "
-                });
-                r.write(b);
-                b.push(")");
-            }
-            Node::Not(e) => {
-                b.push("NOT (");
-                e.write(b);
-                b.push(")");
-            }
-        }
     }
 }

@@ -6,7 +6,7 @@ use crate::db::Runner;
 use crate::ddl::Schema;
 use crate::error::{Error, Result};
 use crate::meta::{Key, RelationKind, Table, TableMeta};
-use crate::row::RowReader;
+use crate::row::{RowData, RowReader};
 use crate::sql::{Dialect, SqlBuilder, Statement};
 use crate::value::{SqlType, Value};
 
@@ -36,7 +36,13 @@ fn column_types(table: &TableMeta) -> Vec<SqlType> {
 
 fn decode_rows<T: Table>(rows: Vec<Vec<Value>>) -> Result<Vec<T>> {
     rows.into_iter()
-        .map(|values| T::decode(&mut RowReader::new(T::NAME, T::COLUMNS, "", values)))
+        .map(|values| {
+            T::decode(&mut RowReader::new(
+                T::META,
+                "",
+                RowData::new(T::META, values),
+            ))
+        })
         .collect()
 }
 

@@ -51,7 +51,7 @@ enum Pool {
 }
 
 /// A pooled connection held for one operation.
-enum Held {
+pub(crate) enum Held {
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
     #[cfg(feature = "postgres")]
@@ -106,6 +106,78 @@ enum Tx {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
     #[cfg(feature = "mysql")]
     MySql(sqlx::Transaction<'static, sqlx::MySql>),
+}
+
+/// Where a query runs: a [`Db`] (any pooled connection) or a [`Transaction`].
+///
+/// Query methods take `impl Into<Conn>`, so pass `&db` or `&mut tx`.
+pub enum Conn<'a> {
+    /// A pool.
+    Db(&'a Db),
+    /// A transaction.
+    Tx(&'a mut Transaction),
+}
+
+impl<'a> From<&'a Db> for Conn<'a> {
+    fn from(db: &'a Db) -> Self {
+        Conn::Db(db)
+    }
+}
+
+impl<'a> From<&'a mut Transaction> for Conn<'a> {
+    fn from(tx: &'a mut Transaction) -> Self {
+        Conn::Tx(tx)
+    }
+}
+
+/// A connection held for one operation.
+pub(crate) enum Acquired<'a> {
+    Held(Held, &'a AtomicU64),
+    Tx(&'a mut Transaction),
+}
+
+impl<'a> Conn<'a> {
+    pub(crate) async fn acquire(self) -> Result<Acquired<'a>> {
+        Ok(match self {
+            Conn::Db(db) => Acquired::Held(db.hold().await?, &db.statements),
+            Conn::Tx(tx) => Acquired::Tx(tx),
+        })
+    }
+}
+
+impl Acquired<'_> {
+    pub(crate) fn runner(&mut self) -> Runner<'_> {
+        match self {
+            Acquired::Held(held, statements) => Runner {
+                session: held.session(),
+                statements,
+            },
+            Acquired::Tx(tx) => tx.runner(),
+        }
+    }
+}
+
+/// Loads `relation` onto `rows` that were fetched before.
+pub(crate) async fn load_onto<T: Table, R>(
+    run: &mut Runner<'_>,
+    rows: &mut [T],
+    relation: crate::Relation<T, R>,
+) -> Result<()> {
+    let mut data: Vec<crate::row::RowData> = rows
+        .iter()
+        .map(|r| crate::row::RowData::new(T::META, r.values()))
+        .collect();
+    crate::load::load(
+        run,
+        T::META,
+        &mut data,
+        std::slice::from_ref(&relation.spec),
+    )
+    .await?;
+    for (row, data) in rows.iter_mut().zip(data) {
+        row.attach(&mut crate::RowReader::new(T::META, "", data))?;
+    }
+    Ok(())
 }
 
 /// Something statements run on: `&Db` or `&mut Transaction`.
@@ -287,6 +359,17 @@ impl Db {
         crud::delete::<T>(&mut self.runner(&mut held), key).await
     }
 
+    /// Loads `relation` (with its filter, order, limit and nested loads) onto rows that
+    /// were fetched before: `db.load(&mut users, User::posts().with(Post::comments()))`.
+    pub async fn load<T: Table, R>(
+        &self,
+        rows: &mut [T],
+        relation: crate::Relation<T, R>,
+    ) -> Result<()> {
+        let mut held = self.hold().await?;
+        load_onto(&mut self.runner(&mut held), rows, relation).await
+    }
+
     fn runner<'a>(&'a self, held: &'a mut Held) -> Runner<'a> {
         Runner {
             session: held.session(),
@@ -374,6 +457,15 @@ impl Transaction {
     /// Deletes the row with this primary key; whether there was one.
     pub async fn delete<T: Table>(&mut self, key: &T::Key) -> Result<bool> {
         crud::delete::<T>(&mut self.runner(), key).await
+    }
+
+    /// Loads `relation` onto rows fetched before. See [`Db::load`].
+    pub async fn load<T: Table, R>(
+        &mut self,
+        rows: &mut [T],
+        relation: crate::Relation<T, R>,
+    ) -> Result<()> {
+        load_onto(&mut self.runner(), rows, relation).await
     }
 }
 

@@ -69,6 +69,15 @@ pub enum Error {
         /// The database's message.
         message: String,
     },
+    /// A required `one` relation (`One<T>`, not `One<Option<T>>`) found no row: the key
+    /// points nowhere (possible in Emulated mode) or the load's filter excluded the row.
+    #[error("table `{table}`: the required relation `{path}` has no row")]
+    MissingRelated {
+        /// The table holding the relation.
+        table: &'static str,
+        /// The relation path from the query root.
+        path: String,
+    },
     /// A relation field was read before it was loaded.
     #[error("relation to `{target}` was not loaded")]
     NotLoaded {

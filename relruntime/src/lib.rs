@@ -11,19 +11,25 @@ mod crud;
 mod db;
 mod ddl;
 mod error;
+mod expr;
+mod load;
 mod meta;
+mod plan;
+mod query;
 mod relation;
 mod row;
 mod sql;
 mod value;
 
-pub use column::{Column, Expr};
-pub use db::{Db, Transaction};
+pub use column::{Column, TextColumn};
+pub use db::{Conn, Db, Transaction};
 pub use ddl::{RelationMode, Schema};
 pub use error::{DecodeError, Error, Result};
+pub use expr::{Expr, Order};
 pub use meta::{
     Action, ColumnMeta, Key, Literal, RelationKind, RelationMeta, Table, TableMeta, Through,
 };
+pub use query::Query;
 pub use relation::{Many, One, Relation};
 pub use row::RowReader;
 pub use sql::{Dialect, SqlBuilder, Statement};

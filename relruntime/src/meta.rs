@@ -183,8 +183,16 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     fn key(&self) -> Self::Key;
     /// The values of all columns, in `COLUMNS` order.
     fn values(&self) -> Vec<Value>;
-    /// Builds a row from its columns, in `COLUMNS` order. Relations come back not loaded.
+    /// Builds a row from its columns, in `COLUMNS` order, and the relations it loaded.
     fn decode(row: &mut RowReader<'_>) -> Result<Self>;
+    /// Sets the relation fields that `row` loaded; the others stay as they are.
+    #[doc(hidden)]
+    fn attach(&mut self, row: &mut RowReader<'_>) -> Result<()>;
+
+    /// A query on this table: `User::query().filter(..).all(&db)`.
+    fn query() -> crate::Query<Self> {
+        crate::Query::new()
+    }
 }
 
 /// A primary-key value: one column value or a tuple of them.

@@ -107,6 +107,7 @@ pub struct SqlBuilder {
     dialect: Dialect,
     sql: String,
     binds: Vec<Value>,
+    aliases: usize,
 }
 
 impl SqlBuilder {
@@ -116,6 +117,7 @@ impl SqlBuilder {
             dialect,
             sql: String::new(),
             binds: Vec::new(),
+            aliases: 0,
         }
     }
 
@@ -207,6 +209,30 @@ impl SqlBuilder {
         self.push_list(idents, ", ", |b, i| {
             b.push_ident(i);
         })
+    }
+
+    /// A table alias not yet used in this statement: `t1`, `t2`, ... (`t0` is the root's).
+    pub fn fresh_alias(&mut self) -> String {
+        self.aliases += 1;
+        format!("t{}", self.aliases)
+    }
+
+    /// An empty builder for the same dialect that continues this one's aliases, for
+    /// writing a part of the statement before the part that precedes it.
+    pub(crate) fn fork(&self) -> SqlBuilder {
+        SqlBuilder {
+            dialect: self.dialect,
+            sql: String::new(),
+            binds: Vec::new(),
+            aliases: self.aliases,
+        }
+    }
+
+    /// Appends a fork's text. Forks carry identifiers only: binds would be misnumbered.
+    pub(crate) fn append(&mut self, fork: SqlBuilder) {
+        debug_assert!(fork.binds.is_empty(), "a fork carries no binds");
+        self.sql.push_str(&fork.sql);
+        self.aliases = self.aliases.max(fork.aliases);
     }
 
     /// How many values are bound so far.

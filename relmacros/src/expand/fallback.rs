@@ -75,6 +75,9 @@ pub fn expand(input: &syn::DeriveInput) -> TokenStream {
             fn decode(_: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<Self> {
                 ::core::unreachable!()
             }
+            fn attach(&mut self, _: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<()> {
+                ::core::result::Result::Ok(())
+            }
         }
     }
 }

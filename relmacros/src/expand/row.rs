@@ -1,6 +1,6 @@
 //! The row side of `Table`: key, values and decoding.
 
-use crate::model::Table;
+use crate::model::{Kind, Table};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -33,6 +33,20 @@ pub fn impls(t: &Table) -> TokenStream {
         .map(|r| &r.ident)
         .chain(t.broken_relations.iter().map(|(i, _)| i));
     let relations = relations.map(|field| quote!(#field: ::core::default::Default::default()));
+    let attach = t.relations.iter().enumerate().map(|(index, r)| {
+        let field = &r.ident;
+        let target = super::relations::target(t, r);
+        let read = match (r.kind, r.optional) {
+            (Kind::Many, _) => quote!(many::<#target>),
+            (Kind::One, true) => quote!(optional_one::<#target>),
+            (Kind::One, false) => quote!(one::<#target>),
+        };
+        quote! {
+            if let ::core::option::Option::Some(loaded) = row.#read(#index)? {
+                self.#field = loaded;
+            }
+        }
+    });
     quote! {
         type Key = #key_type;
 
@@ -45,10 +59,17 @@ pub fn impls(t: &Table) -> TokenStream {
         }
 
         fn decode(row: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<Self> {
-            ::core::result::Result::Ok(#ident {
+            let mut decoded = #ident {
                 #(#reads,)*
                 #(#relations,)*
-            })
+            };
+            <Self as ::rel::__private::Table>::attach(&mut decoded, row)?;
+            ::core::result::Result::Ok(decoded)
+        }
+
+        fn attach(&mut self, row: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<()> {
+            #(#attach)*
+            ::core::result::Result::Ok(())
         }
     }
 }

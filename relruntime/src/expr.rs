@@ -1,0 +1,308 @@
+//! Filter expressions and orderings: a small typed AST rendered through [`SqlBuilder`].
+//!
+//! Nodes name columns without a table; they are rendered against a [`Scope`] (a table
+//! and its alias in the statement), so the same filter works at the root of a query, in
+//! a nested load, and inside an `EXISTS` subquery, self relations included.
+
+use crate::meta::{Table, TableMeta};
+use crate::relation::LoadSpec;
+use crate::sql::{Dialect, SqlBuilder, Statement};
+use crate::value::Value;
+use std::marker::PhantomData;
+
+/// Where a node is rendered: the table its columns belong to, under which alias.
+pub(crate) struct Scope<'a> {
+    pub table: &'static TableMeta,
+    pub alias: &'a str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CompareOp {
+    Eq,
+    Ne,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Node {
+    Compare {
+        column: &'static str,
+        op: CompareOp,
+        value: Value,
+    },
+    IsNull {
+        column: &'static str,
+        negated: bool,
+    },
+    In {
+        column: &'static str,
+        values: Vec<Value>,
+        negated: bool,
+    },
+    Like {
+        column: &'static str,
+        pattern: String,
+        case_insensitive: bool,
+    },
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Not(Box<Node>),
+    /// `[NOT] EXISTS` a related row matching the relation's own filter.
+    Exists {
+        spec: Box<LoadSpec>,
+        negated: bool,
+    },
+}
+
+/// A boolean SQL expression over the columns of table `T`.
+///
+/// Build it from column handles (`User::name.eq("Ada")`) and relation handles
+/// (`User::posts().exists()`), and combine with [`and`](Expr::and), [`or`](Expr::or)
+/// and [`not`](Expr::not). Only a query on `T` accepts it.
+pub struct Expr<T> {
+    pub(crate) node: Node,
+    _table: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Expr<T> {
+    fn clone(&self) -> Self {
+        Expr::new(self.node.clone())
+    }
+}
+
+impl<T> std::fmt::Debug for Expr<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<T> Expr<T> {
+    pub(crate) fn new(node: Node) -> Self {
+        Expr {
+            node,
+            _table: PhantomData,
+        }
+    }
+
+    /// Both hold.
+    pub fn and(self, other: Expr<T>) -> Expr<T> {
+        Expr::new(Node::And(Box::new(self.node), Box::new(other.node)))
+    }
+
+    /// Either holds.
+    pub fn or(self, other: Expr<T>) -> Expr<T> {
+        Expr::new(Node::Or(Box::new(self.node), Box::new(other.node)))
+    }
+
+    /// Does not hold.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(self) -> Expr<T> {
+        Expr::new(Node::Not(Box::new(self.node)))
+    }
+}
+
+impl<T: Table> Expr<T> {
+    /// The expression alone, as SQL for `dialect`, with columns qualified by the table name.
+    pub fn to_sql(&self, dialect: Dialect) -> Statement {
+        let mut b = SqlBuilder::new(dialect);
+        let scope = Scope {
+            table: T::META,
+            alias: T::NAME,
+        };
+        self.node.write(&mut b, &scope);
+        b.finish()
+    }
+}
+
+impl Node {
+    pub(crate) fn write(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
+        match self {
+            Node::Compare { column, op, value } => {
+                b.push_qualified(scope.alias, column).push(match op {
+                    CompareOp::Eq => " = ",
+                    CompareOp::Ne => " <> ",
+                    CompareOp::Gt => " > ",
+                    CompareOp::Gte => " >= ",
+                    CompareOp::Lt => " < ",
+                    CompareOp::Lte => " <= ",
+                });
+                b.push_bind(value.clone());
+            }
+            Node::IsNull { column, negated } => {
+                b.push_qualified(scope.alias, column).push(if *negated {
+                    " IS NOT NULL"
+                } else {
+                    " IS NULL"
+                });
+            }
+            // An empty list is a constant, not the invalid `IN ()`.
+            Node::In {
+                values, negated, ..
+            } if values.is_empty() => {
+                b.push(if *negated { "(1 = 1)" } else { "(1 = 0)" });
+            }
+            Node::In {
+                column,
+                values,
+                negated,
+            } => {
+                b.push_qualified(scope.alias, column).push(if *negated {
+                    " NOT IN ("
+                } else {
+                    " IN ("
+                });
+                b.push_list(values, ", ", |b, v| {
+                    b.push_bind(v.clone());
+                });
+                b.push(")");
+            }
+            Node::Like {
+                column,
+                pattern,
+                case_insensitive: false,
+            } => {
+                b.push_qualified(scope.alias, column).push(" LIKE ");
+                b.push_bind(Value::Text(pattern.clone()));
+            }
+            Node::Like {
+                column, pattern, ..
+            } => {
+                b.push("LOWER(")
+                    .push_qualified(scope.alias, column)
+                    .push(") LIKE LOWER(");
+                b.push_bind(Value::Text(pattern.clone())).push(")");
+            }
+            Node::And(l, r) | Node::Or(l, r) => {
+                b.push("(");
+                l.write(b, scope);
+                b.push(if matches!(self, Node::And(..)) {
+                    " AND "
+                } else {
+                    " OR "
+                });
+                r.write(b, scope);
+                b.push(")");
+            }
+            Node::Not(e) => {
+                b.push("NOT (");
+                e.write(b, scope);
+                b.push(")");
+            }
+            Node::Exists { spec, negated } => {
+                b.push(if *negated {
+                    "NOT EXISTS (SELECT 1"
+                } else {
+                    "EXISTS (SELECT 1"
+                });
+                crate::plan::write_related_from(b, spec, scope);
+                b.push(")");
+            }
+        }
+    }
+}
+
+/// Where NULLs sort.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Nulls {
+    First,
+    Last,
+}
+
+/// One ordering term over table `T`: `User::name.asc()`, `Post::id.desc().nulls_last()`.
+pub struct Order<T> {
+    pub(crate) term: OrderTerm,
+    _table: PhantomData<fn() -> T>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OrderTerm {
+    pub column: &'static str,
+    pub desc: bool,
+    pub nulls: Nulls,
+}
+
+impl<T> Clone for Order<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Order<T> {}
+
+impl<T> std::fmt::Debug for Order<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.term.fmt(f)
+    }
+}
+
+impl<T> Order<T> {
+    pub(crate) fn new(column: &'static str, desc: bool) -> Self {
+        Order {
+            term: OrderTerm {
+                column,
+                desc,
+                // PostgreSQL's default: NULL is larger than any value.
+                nulls: if desc { Nulls::First } else { Nulls::Last },
+            },
+            _table: PhantomData,
+        }
+    }
+
+    /// NULLs before all values.
+    pub fn nulls_first(mut self) -> Self {
+        self.term.nulls = Nulls::First;
+        self
+    }
+
+    /// NULLs after all values.
+    pub fn nulls_last(mut self) -> Self {
+        self.term.nulls = Nulls::Last;
+        self
+    }
+}
+
+impl OrderTerm {
+    /// Writes `alias.col ASC NULLS LAST`, or on MySQL, which has no `NULLS FIRST/LAST`,
+    /// `alias.col IS NULL, alias.col ASC`. Non-nullable columns skip the NULL handling.
+    pub(crate) fn write(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
+        let nullable = scope.table.column(self.column).is_some_and(|c| c.nullable);
+        let dir = if self.desc { " DESC" } else { " ASC" };
+        if nullable && b.dialect() == Dialect::MySql {
+            b.push_qualified(scope.alias, self.column);
+            b.push(if self.nulls == Nulls::First {
+                " IS NULL DESC, "
+            } else {
+                " IS NULL ASC, "
+            });
+            b.push_qualified(scope.alias, self.column).push(dir);
+            return;
+        }
+        b.push_qualified(scope.alias, self.column).push(dir);
+        if nullable {
+            b.push(if self.nulls == Nulls::First {
+                " NULLS FIRST"
+            } else {
+                " NULLS LAST"
+            });
+        }
+    }
+}
+
+/// Writes `ORDER BY` terms followed by the primary key as a tiebreak, so that every
+/// level of every query has one deterministic order.
+pub(crate) fn write_order(b: &mut SqlBuilder, scope: &Scope<'_>, terms: &[OrderTerm]) {
+    let tiebreak = scope
+        .table
+        .primary_key
+        .iter()
+        .filter(|pk| !terms.iter().any(|t| t.column == **pk))
+        .map(|pk| OrderTerm {
+            column: pk,
+            desc: false,
+            nulls: Nulls::Last,
+        });
+    let all: Vec<OrderTerm> = terms.iter().copied().chain(tiebreak).collect();
+    b.push_list(all, ", ", |b, t| t.write(b, scope));
+}

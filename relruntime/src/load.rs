@@ -1,0 +1,344 @@
+//! Loading relations onto rows already fetched: the Batch strategy.
+//!
+//! One statement per relation per level, whatever the number of parents. The parents'
+//! keys go into an `IN` list, chunked under the backend's bind limit. Per-parent limit
+//! and offset use `ROW_NUMBER() OVER (PARTITION BY key ...)`. Results are stitched to
+//! their parents through a hash map on the key, so the work is linear in the rows.
+
+use crate::db::Runner;
+use crate::error::Result;
+use crate::expr::write_order;
+use crate::meta::{RelationKind, TableMeta};
+use crate::plan::{Related, write_source};
+use crate::query::column_types;
+use crate::relation::LoadSpec;
+use crate::row::{Loaded, RowData};
+use crate::sql::{SqlBuilder, Statement};
+use crate::value::{SqlType, Value};
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::{Hash, Hasher};
+use std::pin::Pin;
+
+/// Loads every spec onto `rows` of `table`, and their nested specs below them.
+pub(crate) fn load<'a>(
+    run: &'a mut Runner<'_>,
+    table: &'static TableMeta,
+    rows: &'a mut [RowData],
+    specs: &'a [LoadSpec],
+) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>> {
+    Box::pin(async move {
+        for (spec, index) in specs.iter().map(|s| (s, relation_index(table, s))) {
+            load_one(run, table, rows, spec, index).await?;
+        }
+        Ok(())
+    })
+}
+
+fn relation_index(table: &TableMeta, spec: &LoadSpec) -> usize {
+    table
+        .relations
+        .iter()
+        .position(|r| std::ptr::eq(r, spec.rel) || r.name == spec.rel.name)
+        .unwrap_or(0)
+}
+
+/// A key's values, hashable (floats by bits, decimals normalized).
+#[derive(Clone, Debug)]
+struct KeyOf(Vec<Value>);
+
+impl PartialEq for KeyOf {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for KeyOf {}
+
+impl Hash for KeyOf {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        for v in &self.0 {
+            std::mem::discriminant(v).hash(h);
+            match v {
+                Value::Null(_) => {}
+                Value::I16(x) => x.hash(h),
+                Value::I32(x) => x.hash(h),
+                Value::I64(x) => x.hash(h),
+                Value::F32(x) => x.to_bits().hash(h),
+                Value::F64(x) => x.to_bits().hash(h),
+                Value::Bool(x) => x.hash(h),
+                Value::Text(x) => x.hash(h),
+                Value::Bytes(x) => x.hash(h),
+                #[cfg(feature = "chrono")]
+                Value::Date(x) => x.hash(h),
+                #[cfg(feature = "chrono")]
+                Value::DateTime(x) => x.hash(h),
+                #[cfg(feature = "chrono")]
+                Value::TimestampTz(x) => x.hash(h),
+                #[cfg(feature = "uuid")]
+                Value::Uuid(x) => x.hash(h),
+                #[cfg(feature = "serde_json")]
+                Value::Json(x) => x.to_string().hash(h),
+                #[cfg(feature = "rust_decimal")]
+                Value::Decimal(x) => x.normalize().hash(h),
+            }
+        }
+    }
+}
+
+/// The parent's key for `rel`, or `None` when part of it is NULL (no related rows).
+fn parent_key(table: &TableMeta, row: &RowData, cols: &[&str]) -> Option<KeyOf> {
+    let values: Vec<Value> = cols
+        .iter()
+        .map(|c| {
+            table
+                .columns
+                .iter()
+                .position(|m| m.name == *c)
+                .map_or(Value::Null(SqlType::BigInt), |i| row.values[i].clone())
+        })
+        .collect();
+    (!values.iter().any(Value::is_null)).then_some(KeyOf(values))
+}
+
+async fn load_one(
+    run: &mut Runner<'_>,
+    table: &'static TableMeta,
+    rows: &mut [RowData],
+    spec: &LoadSpec,
+    index: usize,
+) -> Result<()> {
+    let rel = spec.rel;
+    let target = (rel.target)();
+    // Distinct parent keys, in first-seen order.
+    let mut keys: Vec<KeyOf> = Vec::new();
+    let mut parents_per_key: HashMap<KeyOf, usize> = HashMap::new();
+    for row in rows.iter() {
+        if let Some(k) = parent_key(table, row, rel.from) {
+            let n = parents_per_key.entry(k.clone()).or_insert(0);
+            if *n == 0 {
+                keys.push(k);
+            }
+            *n += 1;
+        }
+    }
+
+    let width = rel.from.len().max(1);
+    let filter_binds = filter_bind_count(run.dialect(), spec);
+    let per_chunk = ((run.dialect().bind_limit().saturating_sub(filter_binds + 2)) / width).max(1);
+    let key_types: Vec<SqlType> = rel
+        .from
+        .iter()
+        .map(|c| table.column(c).map_or(SqlType::BigInt, |m| m.ty))
+        .collect();
+
+    if spec.count {
+        let mut counts: HashMap<KeyOf, u64> = HashMap::new();
+        for chunk in keys.chunks(per_chunk) {
+            let stmt = count_statement(run.dialect(), spec, chunk);
+            let mut types = key_types.clone();
+            types.push(SqlType::BigInt);
+            for mut values in run.fetch(&stmt, &types).await? {
+                let n = match values.pop() {
+                    Some(Value::I64(n)) => u64::try_from(n).unwrap_or(0),
+                    _ => 0,
+                };
+                counts.insert(KeyOf(values), n);
+            }
+        }
+        for row in rows.iter_mut() {
+            let n = parent_key(table, row, rel.from)
+                .and_then(|k| counts.get(&k).copied())
+                .unwrap_or(0);
+            row.relations[index] = Some(Loaded::Count(n));
+        }
+        return Ok(());
+    }
+
+    // Fetch the related rows of all parents, and load their own relations in one go.
+    let mut children: Vec<RowData> = Vec::new();
+    let mut child_keys: Vec<KeyOf> = Vec::new();
+    let mut types = column_types(target);
+    types.extend(&key_types);
+    for chunk in keys.chunks(per_chunk) {
+        let stmt = rows_statement(run.dialect(), spec, chunk);
+        for mut values in run.fetch(&stmt, &types).await? {
+            let key = values.split_off(target.columns.len());
+            children.push(RowData::new(target, values));
+            child_keys.push(KeyOf(key));
+        }
+    }
+    load(run, target, &mut children, &spec.children).await?;
+
+    // Stitch: group by key in fetched order, then hand each parent its group.
+    let mut groups: HashMap<KeyOf, Vec<RowData>> = HashMap::new();
+    for (key, child) in child_keys.into_iter().zip(children) {
+        groups.entry(key).or_default().push(child);
+    }
+    for row in rows.iter_mut() {
+        let group = match parent_key(table, row, rel.from) {
+            None => Vec::new(),
+            Some(k) => {
+                let shared = parents_per_key
+                    .get_mut(&k)
+                    .expect("every parent key was counted");
+                *shared -= 1;
+                if *shared == 0 {
+                    groups.remove(&k).unwrap_or_default()
+                } else {
+                    groups.get(&k).cloned().unwrap_or_default()
+                }
+            }
+        };
+        let group = match rel.kind {
+            RelationKind::One => group.into_iter().take(1).collect(),
+            RelationKind::Many => group,
+        };
+        row.relations[index] = Some(Loaded::Rows(group));
+    }
+    Ok(())
+}
+
+fn filter_bind_count(dialect: crate::Dialect, spec: &LoadSpec) -> usize {
+    let mut b = SqlBuilder::new(dialect);
+    let mut scratch = SqlBuilder::new(dialect);
+    let related = write_source(&mut scratch, spec.rel);
+    if let Some(f) = &spec.filter {
+        f.write(&mut b, &related.scope());
+    }
+    b.bind_count()
+}
+
+/// ` WHERE (k1, k2) IN ((?, ?), ...) AND (filter)`.
+fn write_where(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related, keys: &[KeyOf]) {
+    let rel = spec.rel;
+    let width = rel.from.len();
+    b.push(" WHERE ");
+    if width > 1 {
+        b.push("(");
+    }
+    b.push_list(0..width, ", ", |b, i| related.write_key(b, rel, i));
+    b.push(if width > 1 { ") IN (" } else { " IN (" });
+    b.push_list(keys, ", ", |b, key| {
+        if width > 1 {
+            b.push("(");
+        }
+        b.push_list(&key.0, ", ", |b, v| {
+            b.push_bind(v.clone());
+        });
+        if width > 1 {
+            b.push(")");
+        }
+    });
+    b.push(")");
+    if let Some(filter) = &spec.filter {
+        b.push(" AND (");
+        filter.write(b, &related.scope());
+        b.push(")");
+    }
+}
+
+/// `c0, c1, ..., k0, ...`: the target's columns then the parent key, under plain aliases.
+fn write_columns(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related) {
+    let rel = spec.rel;
+    let mut n = 0;
+    b.push_list(related.target.columns, ", ", |b, c| {
+        b.push_qualified(&related.alias, c.name)
+            .push(" AS ")
+            .push_ident(&format!("c{n}"));
+        n += 1;
+    });
+    for i in 0..rel.from.len() {
+        b.push(", ");
+        related.write_key(b, rel, i);
+        b.push(" AS ").push_ident(&format!("k{i}"));
+    }
+}
+
+/// The related rows of a chunk of parents, in each parent's order.
+fn rows_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> Statement {
+    let mut b = SqlBuilder::new(dialect);
+    let windowed = spec.limit.is_some() || spec.offset.is_some();
+    if !windowed {
+        b.push("SELECT ");
+        let related = write_related(&mut b, spec, keys);
+        b.push(" ORDER BY ");
+        write_order(&mut b, &related.scope(), &spec.order);
+        return b.finish();
+    }
+    // Per-parent window: number each parent's rows, keep offset < n <= offset + limit.
+    let target = (spec.rel.target)();
+    let outer = "w";
+    b.push("SELECT ");
+    let names: Vec<String> = (0..target.columns.len())
+        .map(|i| format!("c{i}"))
+        .chain((0..spec.rel.from.len()).map(|i| format!("k{i}")))
+        .collect();
+    b.push_list(&names, ", ", |b, n| {
+        b.push_qualified(outer, n);
+    });
+    b.push(" FROM (SELECT ");
+    write_related(&mut b, spec, keys);
+    b.push(") AS ").push_ident(outer).push(" WHERE ");
+    let offset = spec.offset.unwrap_or(0);
+    b.push_qualified(outer, "rn")
+        .push(" > ")
+        .push_bind(Value::I64(clamp(offset)));
+    if let Some(limit) = spec.limit {
+        b.push(" AND ")
+            .push_qualified(outer, "rn")
+            .push(" <= ")
+            .push_bind(Value::I64(clamp(offset.saturating_add(limit))));
+    }
+    b.push(" ORDER BY ");
+    b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
+        b.push_qualified(outer, &format!("k{i}"));
+    });
+    b.push(", ").push_qualified(outer, "rn");
+    b.finish()
+}
+
+/// Writes the columns, ROW_NUMBER when windowed, FROM and WHERE of a rows statement
+/// (the caller wrote `SELECT `).
+fn write_related(b: &mut SqlBuilder, spec: &LoadSpec, keys: &[KeyOf]) -> Related {
+    // The column list comes before FROM but needs FROM's aliases: write FROM into a
+    // fork, then the columns, then splice the fork in.
+    let windowed = spec.limit.is_some() || spec.offset.is_some();
+    let mut tail = b.fork();
+    let related = write_source(&mut tail, spec.rel);
+    write_columns(b, spec, &related);
+    if windowed {
+        b.push(", ROW_NUMBER() OVER (PARTITION BY ");
+        b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
+            related.write_key(b, spec.rel, i)
+        });
+        b.push(" ORDER BY ");
+        write_order(b, &related.scope(), &spec.order);
+        b.push(") AS ").push_ident("rn");
+    }
+    b.append(tail);
+    write_where(b, spec, &related, keys);
+    related
+}
+
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// `SELECT k..., COUNT(*) ... GROUP BY k...`.
+fn count_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> Statement {
+    let mut b = SqlBuilder::new(dialect);
+    let mut tail = b.fork();
+    let related = write_source(&mut tail, spec.rel);
+    b.push("SELECT ");
+    b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
+        related.write_key(b, spec.rel, i)
+    });
+    b.push(", COUNT(*)");
+    b.append(tail);
+    write_where(&mut b, spec, &related, keys);
+    b.push(" GROUP BY ");
+    b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
+        related.write_key(b, spec.rel, i)
+    });
+    b.finish()
+}

@@ -1,0 +1,256 @@
+//! The query builder: `User::query().filter(..).order_by(..).with(..).all(&db)`.
+
+use crate::db::Conn;
+use crate::error::Result;
+use crate::expr::{Expr, Node, Order, OrderTerm, Scope, write_order};
+use crate::load;
+use crate::meta::{Table, TableMeta};
+use crate::relation::{LoadSpec, Relation};
+use crate::row::{RowData, RowReader};
+use crate::sql::{Dialect, SqlBuilder, Statement};
+use crate::value::{SqlType, Value};
+use std::marker::PhantomData;
+
+/// A query on table `T`. Start one with `T::query()`.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use rel::prelude::*;
+///
+/// #[derive(Table, Debug)]
+/// struct User {
+///     #[column(primary_key)]
+///     id: i64,
+///     name: String,
+///     #[relation(many)]
+///     posts: Many<Post>,
+/// }
+///
+/// #[derive(Table, Debug)]
+/// struct Post {
+///     #[column(primary_key)]
+///     id: i64,
+///     user_id: i64,
+///     #[relation(one, from = user_id, to = User::id)]
+///     user: One<User>,
+/// }
+///
+/// let db = Db::connect("sqlite::memory:").await?;
+/// Schema::new(RelationMode::ForeignKeys).table::<User>().create_all(&db).await?;
+/// for (id, name) in [(1, "Ada"), (2, "Alan"), (3, "Grace")] {
+///     db.insert(&User { id, name: name.into(), posts: Many::default() }).await?;
+/// }
+/// for (id, user_id) in [(10, 1), (11, 1), (12, 3)] {
+///     db.insert(&Post { id, user_id, user: One::default() }).await?;
+/// }
+///
+/// let users = User::query()
+///     .filter(User::name.like("A%"))
+///     .order_by(User::name.desc())
+///     .with(User::posts().order_by(Post::id.desc()).limit(1))
+///     .all(&db)
+///     .await?;
+/// assert_eq!(users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["Alan", "Ada"]);
+/// assert!(users[0].posts.get()?.is_empty());
+/// assert_eq!(users[1].posts.get()?[0].id, 11); // the newest post of each user
+///
+/// assert_eq!(User::query().filter(User::posts().exists()).count(&db).await?, 2);
+/// # Ok::<(), rel::Error>(())
+/// # }).unwrap();
+/// ```
+pub struct Query<T> {
+    filter: Option<Node>,
+    order: Vec<OrderTerm>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    with: Vec<LoadSpec>,
+    _table: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Query<T> {
+    fn clone(&self) -> Self {
+        Query {
+            filter: self.filter.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            with: self.with.clone(),
+            _table: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Query<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("filter", &self.filter)
+            .field("order", &self.order)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .field("with", &self.with)
+            .finish()
+    }
+}
+
+impl<T: Table> Default for Query<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The root alias of every query.
+const ROOT: &str = "t0";
+
+impl<T: Table> Query<T> {
+    /// All rows of `T`.
+    pub fn new() -> Self {
+        Query {
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+            with: Vec::new(),
+            _table: PhantomData,
+        }
+    }
+
+    /// Keeps rows matching `filter` (several calls combine with AND).
+    pub fn filter(mut self, filter: Expr<T>) -> Self {
+        self.filter = Some(match self.filter.take() {
+            Some(f) => Node::And(Box::new(f), Box::new(filter.node)),
+            None => filter.node,
+        });
+        self
+    }
+
+    /// Orders the rows (several calls add keys). The primary key always breaks ties.
+    pub fn order_by(mut self, order: Order<T>) -> Self {
+        self.order.push(order.term);
+        self
+    }
+
+    /// At most `n` rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+
+    /// Also loads `relation`, with its own filter, order, limit and nested loads.
+    pub fn with<R>(mut self, relation: Relation<T, R>) -> Self {
+        self.with.push(relation.spec);
+        self
+    }
+
+    /// The statement that selects the root rows. Relations load in statements of their
+    /// own, built from the root rows' keys.
+    pub fn to_sql(&self, dialect: Dialect) -> Statement {
+        let mut b = SqlBuilder::new(dialect);
+        self.write_select(&mut b);
+        b.finish()
+    }
+
+    fn write_select(&self, b: &mut SqlBuilder) {
+        let table = T::META;
+        let scope = Scope { table, alias: ROOT };
+        b.push("SELECT ");
+        b.push_list(table.columns, ", ", |b, c| {
+            b.push_qualified(ROOT, c.name);
+        });
+        self.write_from_where(b, &scope);
+        b.push(" ORDER BY ");
+        write_order(b, &scope, &self.order);
+        write_limit(b, self.limit, self.offset);
+    }
+
+    fn write_from_where(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
+        b.push(" FROM ")
+            .push_ident(scope.table.name)
+            .push(" AS ")
+            .push_ident(ROOT);
+        if let Some(filter) = &self.filter {
+            b.push(" WHERE ");
+            filter.write(b, scope);
+        }
+    }
+
+    /// Runs the query: the matching rows, with their relations loaded.
+    pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>> {
+        let mut acquired = conn.into().acquire().await?;
+        let mut run = acquired.runner();
+        let stmt = self.to_sql(run.dialect());
+        let rows = run.fetch(&stmt, &column_types(T::META)).await?;
+        let mut rows: Vec<RowData> = rows.into_iter().map(|v| RowData::new(T::META, v)).collect();
+        load::load(&mut run, T::META, &mut rows, &self.with).await?;
+        rows.into_iter()
+            .map(|row| T::decode(&mut RowReader::new(T::META, "", row)))
+            .collect()
+    }
+
+    /// The first matching row.
+    pub async fn first<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Option<T>> {
+        Ok(self.limit(1).all(conn).await?.pop())
+    }
+
+    /// How many rows match (after limit and offset, when given).
+    pub async fn count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
+        let mut acquired = conn.into().acquire().await?;
+        let mut run = acquired.runner();
+        let mut b = SqlBuilder::new(run.dialect());
+        let scope = Scope {
+            table: T::META,
+            alias: ROOT,
+        };
+        if self.limit.is_some() || self.offset.is_some() {
+            b.push("SELECT COUNT(*) FROM (SELECT 1 AS ")
+                .push_ident("one");
+            self.write_from_where(&mut b, &scope);
+            b.push(" ORDER BY ");
+            write_order(&mut b, &scope, &self.order);
+            write_limit(&mut b, self.limit, self.offset);
+            b.push(") AS ").push_ident("counted");
+        } else {
+            b.push("SELECT COUNT(*)");
+            self.write_from_where(&mut b, &scope);
+        }
+        let rows = run.fetch(&b.finish(), &[SqlType::BigInt]).await?;
+        Ok(match rows.first().and_then(|r| r.first()) {
+            Some(Value::I64(n)) => u64::try_from(*n).unwrap_or(0),
+            _ => 0,
+        })
+    }
+}
+
+pub(crate) fn column_types(table: &TableMeta) -> Vec<SqlType> {
+    table.columns.iter().map(|c| c.ty).collect()
+}
+
+fn bound(n: u64) -> Value {
+    Value::I64(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// ` LIMIT ? OFFSET ?`. An offset alone needs a limit on SQLite and MySQL.
+fn write_limit(b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>) {
+    match (limit, offset) {
+        (None, None) => {}
+        (Some(l), o) => {
+            b.push(" LIMIT ").push_bind(bound(l));
+            if let Some(o) = o {
+                b.push(" OFFSET ").push_bind(bound(o));
+            }
+        }
+        (None, Some(o)) => {
+            b.push(match b.dialect() {
+                Dialect::Postgres => " OFFSET ",
+                Dialect::Sqlite => " LIMIT -1 OFFSET ",
+                Dialect::MySql => " LIMIT 18446744073709551615 OFFSET ",
+            });
+            b.push_bind(bound(o));
+        }
+    }
+}
