@@ -236,6 +236,8 @@ impl Db {
                 let options = SqliteConnectOptions::from_str(url)
                     .map_err(|e| connect_error(url, e.to_string()))?
                     .foreign_keys(true)
+                    // `LIKE` is case-sensitive on PostgreSQL and MySQL (utf8mb4_bin).
+                    .pragma("case_sensitive_like", "ON")
                     .create_if_missing(true);
                 let memory = url.contains(":memory:") || url.contains("mode=memory");
                 let pool = if memory {
