@@ -33,22 +33,41 @@ async fn one_hundred_thousand_parents() {
         let d = db.dialect();
         let schema = Schema::new(RelationMode::ForeignKeys).table::<Parent>();
         schema.create_all(&db).await.unwrap();
-        let parents: Vec<Parent> = (0..PARENTS).map(|id| Parent { id, children: Many::default() }).collect();
+        let parents: Vec<Parent> = (0..PARENTS)
+            .map(|id| Parent {
+                id,
+                children: Many::default(),
+            })
+            .collect();
         db.insert_many(&parents).await.unwrap();
         // Every third parent has two children, the others none.
         let children: Vec<Child> = (0..PARENTS)
             .filter(|p| p % 3 == 0)
-            .flat_map(|p| [2 * p, 2 * p + 1].map(|id| Child { id, parent_id: p, parent: One::default() }))
+            .flat_map(|p| {
+                [2 * p, 2 * p + 1].map(|id| Child {
+                    id,
+                    parent_id: p,
+                    parent: One::default(),
+                })
+            })
             .collect();
         db.insert_many(&children).await.unwrap();
 
         let before = db.statement_count();
-        let loaded = Parent::query().with(Parent::children().order_by(Child::id.desc())).all(&db).await.unwrap();
+        let loaded = Parent::query()
+            .with(Parent::children().order_by(Child::id.desc()))
+            .all(&db)
+            .await
+            .unwrap();
         let statements = db.statement_count() - before;
         assert_eq!(loaded.len() as i64, PARENTS, "{d:?}");
         for p in &loaded {
             let got: Vec<i64> = p.children.get().unwrap().iter().map(|c| c.id).collect();
-            let want = if p.id % 3 == 0 { vec![2 * p.id + 1, 2 * p.id] } else { vec![] };
+            let want = if p.id % 3 == 0 {
+                vec![2 * p.id + 1, 2 * p.id]
+            } else {
+                vec![]
+            };
             assert_eq!(got, want, "{d:?}: parent {}", p.id);
         }
         // One root statement, and the children in as few chunks as the bind limit allows.

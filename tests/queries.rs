@@ -362,10 +362,21 @@ async fn filters_order_limit_offset_first_count() {
 #[tokio::test]
 async fn nested_loads_of_every_shape_with_per_parent_windows() {
     for db in common::backends("query_nested").await {
-        let d = db.dialect();
         let schema = seed(&db).await;
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            nested_loads(&db, strategy).await;
+        }
+        schema.drop_all(&db).await.unwrap();
+    }
+}
+
+async fn nested_loads(db: &Db, strategy: Strategy) {
+    let d = (db.dialect(), strategy);
+    let db = db.clone();
+    {
         let before = db.statement_count();
         let users = User::query()
+            .strategy(strategy)
             .order_by(User::id.asc())
             .with(
                 User::posts()
@@ -387,9 +398,10 @@ async fn nested_loads_of_every_shape_with_per_parent_windows() {
             .all(&db)
             .await
             .unwrap();
-        // Batch: one statement per relation per level (root, posts, comments, invited_by,
-        // invitees, their invitees, groups, member counts).
-        assert_eq!(db.statement_count() - before, 8, "{d:?}");
+        // Join: one statement. Batch: one per relation per level (root, posts, comments,
+        // invited_by, invitees, their invitees, groups, member counts).
+        let expected = if strategy == Strategy::Join { 1 } else { 8 };
+        assert_eq!(db.statement_count() - before, expected, "{d:?}");
 
         let posts: Vec<Vec<i64>> = users
             .iter()
@@ -465,6 +477,7 @@ async fn nested_loads_of_every_shape_with_per_parent_windows() {
 
         // Offset and limit apply per parent.
         let users = User::query()
+            .strategy(strategy)
             .with(User::posts().order_by(Post::id.asc()).offset(1).limit(2))
             .all(&db)
             .await
@@ -476,13 +489,23 @@ async fn nested_loads_of_every_shape_with_per_parent_windows() {
         assert_eq!(posts, [vec![11, 12], vec![], vec![31], vec![]], "{d:?}");
 
         // Composite keys, both ways, with a NULL key.
-        let shelves = Shelf::query().with(Shelf::boxes()).all(&db).await.unwrap();
+        let shelves = Shelf::query()
+            .strategy(strategy)
+            .with(Shelf::boxes())
+            .all(&db)
+            .await
+            .unwrap();
         let boxes: Vec<Vec<i64>> = shelves
             .iter()
             .map(|s| ids(s.boxes.get().unwrap(), |c| c.id))
             .collect();
         assert_eq!(boxes, [vec![], vec![1, 2]], "{d:?}");
-        let crates = Crate::query().with(Crate::shelf()).all(&db).await.unwrap();
+        let crates = Crate::query()
+            .strategy(strategy)
+            .with(Crate::shelf())
+            .all(&db)
+            .await
+            .unwrap();
         let shelf: Vec<Option<i32>> = crates
             .iter()
             .map(|c| c.shelf.get().unwrap().as_ref().map(|s| s.number))
@@ -491,6 +514,7 @@ async fn nested_loads_of_every_shape_with_per_parent_windows() {
 
         // A nested filter, and a `one` loaded from many children sharing a parent.
         let posts = Post::query()
+            .strategy(strategy)
             .filter(Post::title.like("a%"))
             .with(Post::author().with(User::posts().filter(Post::score.gt(6))))
             .all(&db)
@@ -502,7 +526,6 @@ async fn nested_loads_of_every_shape_with_per_parent_windows() {
             assert_eq!(author.name, "Ada", "{d:?}");
             assert_eq!(ids(author.posts.get().unwrap(), |p| p.id), [12], "{d:?}");
         }
-        schema.drop_all(&db).await.unwrap();
     }
 }
 
@@ -550,13 +573,16 @@ async fn relation_filters_counts_and_loading_onto_rows() {
             .unwrap();
         assert_eq!(names(got), ["alan", "Grace"], "{d:?}");
 
-        let users = User::query()
-            .with(User::posts().filter(Post::score.is_not_null()).count())
-            .all(&db)
-            .await
-            .unwrap();
-        let counts: Vec<u64> = users.iter().map(|u| u.posts.count().unwrap()).collect();
-        assert_eq!(counts, [4, 1, 1, 0], "{d:?}");
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let users = User::query()
+                .strategy(strategy)
+                .with(User::posts().filter(Post::score.is_not_null()).count())
+                .all(&db)
+                .await
+                .unwrap();
+            let counts: Vec<u64> = users.iter().map(|u| u.posts.count().unwrap()).collect();
+            assert_eq!(counts, [4, 1, 1, 0], "{d:?} {strategy:?}");
+        }
 
         let mut users = User::query()
             .order_by(User::id.desc())

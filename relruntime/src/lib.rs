@@ -12,6 +12,7 @@ mod db;
 mod ddl;
 mod error;
 mod expr;
+mod join;
 mod load;
 mod meta;
 mod plan;
@@ -29,7 +30,7 @@ pub use expr::{Expr, Order};
 pub use meta::{
     Action, ColumnMeta, Key, Literal, RelationKind, RelationMeta, Table, TableMeta, Through,
 };
-pub use query::Query;
+pub use query::{Query, Strategy};
 pub use relation::{Many, One, Relation};
 pub use row::RowReader;
 pub use sql::{Dialect, SqlBuilder, Statement};

@@ -9,7 +9,7 @@ use crate::db::Runner;
 use crate::error::Result;
 use crate::expr::write_order;
 use crate::meta::{RelationKind, TableMeta};
-use crate::plan::{Related, write_source};
+use crate::plan::{Related, allocate, write_from, write_source};
 use crate::query::column_types;
 use crate::relation::LoadSpec;
 use crate::row::{Loaded, RowData};
@@ -35,7 +35,7 @@ pub(crate) fn load<'a>(
     })
 }
 
-fn relation_index(table: &TableMeta, spec: &LoadSpec) -> usize {
+pub(crate) fn relation_index(table: &TableMeta, spec: &LoadSpec) -> usize {
     table
         .relations
         .iter()
@@ -300,11 +300,8 @@ fn rows_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> S
 /// Writes the columns, ROW_NUMBER when windowed, FROM and WHERE of a rows statement
 /// (the caller wrote `SELECT `).
 fn write_related(b: &mut SqlBuilder, spec: &LoadSpec, keys: &[KeyOf]) -> Related {
-    // The column list comes before FROM but needs FROM's aliases: write FROM into a
-    // fork, then the columns, then splice the fork in.
     let windowed = spec.limit.is_some() || spec.offset.is_some();
-    let mut tail = b.fork();
-    let related = write_source(&mut tail, spec.rel);
+    let related = allocate(b, spec.rel);
     write_columns(b, spec, &related);
     if windowed {
         b.push(", ROW_NUMBER() OVER (PARTITION BY ");
@@ -315,7 +312,7 @@ fn write_related(b: &mut SqlBuilder, spec: &LoadSpec, keys: &[KeyOf]) -> Related
         write_order(b, &related.scope(), &spec.order);
         b.push(") AS ").push_ident("rn");
     }
-    b.append(tail);
+    write_from(b, spec.rel, &related);
     write_where(b, spec, &related, keys);
     related
 }
@@ -327,14 +324,13 @@ fn clamp(n: u64) -> i64 {
 /// `SELECT k..., COUNT(*) ... GROUP BY k...`.
 fn count_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> Statement {
     let mut b = SqlBuilder::new(dialect);
-    let mut tail = b.fork();
-    let related = write_source(&mut tail, spec.rel);
+    let related = allocate(&mut b, spec.rel);
     b.push("SELECT ");
     b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
         related.write_key(b, spec.rel, i)
     });
     b.push(", COUNT(*)");
-    b.append(tail);
+    write_from(&mut b, spec.rel, &related);
     write_where(&mut b, spec, &related, keys);
     b.push(" GROUP BY ");
     b.push_list(0..spec.rel.from.len(), ", ", |b, i| {

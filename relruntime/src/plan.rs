@@ -1,4 +1,4 @@
-//! How a relation joins its parent: shared by `EXISTS` filters and the loaders.
+//! How a relation joins its parent: shared by `EXISTS` filters and both loaders.
 
 use crate::expr::Scope;
 use crate::meta::{RelationMeta, TableMeta};
@@ -30,44 +30,51 @@ impl Related {
     }
 }
 
-/// Writes ` FROM target AS tN [JOIN junction AS tM ON tM.to_i = tN.to_i ...]`.
-pub(crate) fn write_source(b: &mut SqlBuilder, rel: &RelationMeta) -> Related {
-    let target = (rel.target)();
-    let alias = b.fresh_alias();
-    b.push(" FROM ")
-        .push_ident(target.name)
-        .push(" AS ")
-        .push_ident(&alias);
-    let junction = rel.through.map(|through| {
-        let j = b.fresh_alias();
-        let junction = (through.table)();
-        b.push(" JOIN ")
-            .push_ident(junction.name)
-            .push(" AS ")
-            .push_ident(&j)
-            .push(" ON ");
-        b.push_list(through.to.iter().zip(rel.to), " AND ", |b, (jc, tc)| {
-            b.push_qualified(&j, jc)
-                .push(" = ")
-                .push_qualified(&alias, tc);
-        });
-        j
-    });
+/// Names the aliases of a related level, before anything that uses them is written
+/// (the select list comes before FROM).
+pub(crate) fn allocate(b: &mut SqlBuilder, rel: &RelationMeta) -> Related {
     Related {
-        target,
-        alias,
-        junction,
+        target: (rel.target)(),
+        alias: b.fresh_alias(),
+        junction: rel.through.map(|_| b.fresh_alias()),
     }
 }
 
-/// For `EXISTS`: ` FROM ... WHERE child key = parent key AND (filter)`.
-pub(crate) fn write_related_from(
+/// Writes ` FROM target AS tN [JOIN junction AS tM ON tM.to_i = tN.to_i ...]`.
+pub(crate) fn write_from(b: &mut SqlBuilder, rel: &RelationMeta, related: &Related) {
+    b.push(" FROM ")
+        .push_ident(related.target.name)
+        .push(" AS ")
+        .push_ident(&related.alias);
+    if let (Some(through), Some(j)) = (rel.through, &related.junction) {
+        b.push(" JOIN ")
+            .push_ident((through.table)().name)
+            .push(" AS ")
+            .push_ident(j)
+            .push(" ON ");
+        b.push_list(through.to.iter().zip(rel.to), " AND ", |b, (jc, tc)| {
+            b.push_qualified(j, jc)
+                .push(" = ")
+                .push_qualified(&related.alias, tc);
+        });
+    }
+}
+
+/// Allocates and writes the FROM of a related level.
+pub(crate) fn write_source(b: &mut SqlBuilder, rel: &RelationMeta) -> Related {
+    let related = allocate(b, rel);
+    write_from(b, rel, &related);
+    related
+}
+
+/// ` WHERE child key = parent key [AND (filter)]`.
+pub(crate) fn write_link(
     b: &mut SqlBuilder,
     spec: &LoadSpec,
+    related: &Related,
     parent: &Scope<'_>,
-) -> Related {
+) {
     let rel = spec.rel;
-    let related = write_source(b, rel);
     b.push(" WHERE ");
     b.push_list(0..rel.from.len(), " AND ", |b, i| {
         related.write_key(b, rel, i);
@@ -78,5 +85,10 @@ pub(crate) fn write_related_from(
         filter.write(b, &related.scope());
         b.push(")");
     }
-    related
+}
+
+/// For `EXISTS`: ` FROM ... WHERE child key = parent key AND (filter)`.
+pub(crate) fn write_related_from(b: &mut SqlBuilder, spec: &LoadSpec, parent: &Scope<'_>) {
+    let related = write_source(b, spec.rel);
+    write_link(b, spec, &related, parent);
 }

@@ -59,6 +59,7 @@ use std::marker::PhantomData;
 /// # }).unwrap();
 /// ```
 pub struct Query<T> {
+    strategy: Strategy,
     filter: Option<Node>,
     order: Vec<OrderTerm>,
     limit: Option<u64>,
@@ -70,6 +71,7 @@ pub struct Query<T> {
 impl<T> Clone for Query<T> {
     fn clone(&self) -> Self {
         Query {
+            strategy: self.strategy,
             filter: self.filter.clone(),
             order: self.order.clone(),
             limit: self.limit,
@@ -83,6 +85,7 @@ impl<T> Clone for Query<T> {
 impl<T> std::fmt::Debug for Query<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Query")
+            .field("strategy", &self.strategy)
             .field("filter", &self.filter)
             .field("order", &self.order)
             .field("limit", &self.limit)
@@ -98,6 +101,38 @@ impl<T: Table> Default for Query<T> {
     }
 }
 
+/// How a query loads its relations. Both give the same results.
+///
+/// - `Join`: exactly one statement, whatever the depth and number of relations. Each
+///   relation is a correlated subquery aggregating JSON, ordered inside the aggregate.
+///   On MySQL it needs MariaDB 10.5+ (`JSON_ARRAYAGG` with `ORDER BY` and `LIMIT`).
+/// - `Batch`: one statement per relation per level, with the parents' keys in `IN`
+///   lists chunked under the bind limit, and per-parent windows by `ROW_NUMBER()`.
+/// - `Auto` (the default): `Join` on SQLite, where one statement is fastest, and
+///   `Batch` on PostgreSQL and MySQL/MariaDB, where the JSON is slower than the plain
+///   rows (measured: about 2.9x on PostgreSQL for a three-level load).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Chosen by the dialect.
+    #[default]
+    Auto,
+    /// One statement with JSON aggregation.
+    Join,
+    /// One statement per relation per level.
+    Batch,
+}
+
+impl Strategy {
+    /// The strategy `Auto` stands for on `dialect`; other strategies stay as they are.
+    pub fn resolve(self, dialect: Dialect) -> Strategy {
+        match (self, dialect) {
+            (Strategy::Auto, Dialect::Sqlite) => Strategy::Join,
+            (Strategy::Auto, _) => Strategy::Batch,
+            (s, _) => s,
+        }
+    }
+}
+
 /// The root alias of every query.
 const ROOT: &str = "t0";
 
@@ -105,6 +140,7 @@ impl<T: Table> Query<T> {
     /// All rows of `T`.
     pub fn new() -> Self {
         Query {
+            strategy: Strategy::Auto,
             filter: None,
             order: Vec::new(),
             limit: None,
@@ -112,6 +148,12 @@ impl<T: Table> Query<T> {
             with: Vec::new(),
             _table: PhantomData,
         }
+    }
+
+    /// Chooses how relations load (see [`Strategy`]).
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
     }
 
     /// Keeps rows matching `filter` (several calls combine with AND).
@@ -147,21 +189,25 @@ impl<T: Table> Query<T> {
         self
     }
 
-    /// The statement that selects the root rows. Relations load in statements of their
-    /// own, built from the root rows' keys.
+    /// The SQL and binds of the query on `dialect`, without running it. With the Join
+    /// strategy this is the whole query; with Batch it is the root statement, and each
+    /// relation follows in a statement built from the root rows' keys.
     pub fn to_sql(&self, dialect: Dialect) -> Statement {
         let mut b = SqlBuilder::new(dialect);
-        self.write_select(&mut b);
+        self.write_select(&mut b, self.strategy.resolve(dialect) == Strategy::Join);
         b.finish()
     }
 
-    fn write_select(&self, b: &mut SqlBuilder) {
+    fn write_select(&self, b: &mut SqlBuilder, join: bool) {
         let table = T::META;
         let scope = Scope { table, alias: ROOT };
         b.push("SELECT ");
         b.push_list(table.columns, ", ", |b, c| {
             b.push_qualified(ROOT, c.name);
         });
+        if join {
+            crate::join::write_root_relations(b, &scope, &self.with);
+        }
         self.write_from_where(b, &scope);
         b.push(" ORDER BY ");
         write_order(b, &scope, &self.order);
@@ -183,10 +229,25 @@ impl<T: Table> Query<T> {
     pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>> {
         let mut acquired = conn.into().acquire().await?;
         let mut run = acquired.runner();
+        let join = self.strategy.resolve(run.dialect()) == Strategy::Join;
         let stmt = self.to_sql(run.dialect());
-        let rows = run.fetch(&stmt, &column_types(T::META)).await?;
-        let mut rows: Vec<RowData> = rows.into_iter().map(|v| RowData::new(T::META, v)).collect();
-        load::load(&mut run, T::META, &mut rows, &self.with).await?;
+        let mut types = column_types(T::META);
+        if join {
+            types.extend(crate::join::root_relation_types(&self.with));
+        }
+        let fetched = run.fetch(&stmt, &types).await?;
+        let mut rows = Vec::with_capacity(fetched.len());
+        for mut values in fetched {
+            let relations = values.split_off(T::META.columns.len());
+            let mut row = RowData::new(T::META, values);
+            if join {
+                crate::join::attach_root(T::META, &mut row, &self.with, relations)?;
+            }
+            rows.push(row);
+        }
+        if !join {
+            load::load(&mut run, T::META, &mut rows, &self.with).await?;
+        }
         rows.into_iter()
             .map(|row| T::decode(&mut RowReader::new(T::META, "", row)))
             .collect()

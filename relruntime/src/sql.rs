@@ -217,24 +217,6 @@ impl SqlBuilder {
         format!("t{}", self.aliases)
     }
 
-    /// An empty builder for the same dialect that continues this one's aliases, for
-    /// writing a part of the statement before the part that precedes it.
-    pub(crate) fn fork(&self) -> SqlBuilder {
-        SqlBuilder {
-            dialect: self.dialect,
-            sql: String::new(),
-            binds: Vec::new(),
-            aliases: self.aliases,
-        }
-    }
-
-    /// Appends a fork's text. Forks carry identifiers only: binds would be misnumbered.
-    pub(crate) fn append(&mut self, fork: SqlBuilder) {
-        debug_assert!(fork.binds.is_empty(), "a fork carries no binds");
-        self.sql.push_str(&fork.sql);
-        self.aliases = self.aliases.max(fork.aliases);
-    }
-
     /// How many values are bound so far.
     pub fn bind_count(&self) -> usize {
         self.binds.len()
