@@ -53,26 +53,35 @@ async fn one_hundred_thousand_parents() {
             .collect();
         db.insert_many(&children).await.unwrap();
 
-        let before = db.statement_count();
-        let loaded = Parent::query()
-            .with(Parent::children().order_by(Child::id.desc()))
-            .all(&db)
-            .await
-            .unwrap();
-        let statements = db.statement_count() - before;
-        assert_eq!(loaded.len() as i64, PARENTS, "{d:?}");
-        for p in &loaded {
-            let got: Vec<i64> = p.children.get().unwrap().iter().map(|c| c.id).collect();
-            let want = if p.id % 3 == 0 {
-                vec![2 * p.id + 1, 2 * p.id]
+        for strategy in [Strategy::Batch, Strategy::Join] {
+            let before = db.statement_count();
+            let loaded = Parent::query()
+                .strategy(strategy)
+                .with(Parent::children().order_by(Child::id.desc()))
+                .all(&db)
+                .await
+                .unwrap();
+            let statements = db.statement_count() - before;
+            assert_eq!(loaded.len() as i64, PARENTS, "{d:?} {strategy:?}");
+            for p in &loaded {
+                let got: Vec<i64> = p.children.get().unwrap().iter().map(|c| c.id).collect();
+                let want = if p.id % 3 == 0 {
+                    vec![2 * p.id + 1, 2 * p.id]
+                } else {
+                    vec![]
+                };
+                assert_eq!(got, want, "{d:?} {strategy:?}: parent {}", p.id);
+            }
+            // Batch: one root statement, and the children in as few chunks as the bind
+            // limit allows. Join: one statement.
+            let chunks = (PARENTS as usize).div_ceil(d.bind_limit() - 2) as u64;
+            let expected = if strategy == Strategy::Join {
+                1
             } else {
-                vec![]
+                1 + chunks
             };
-            assert_eq!(got, want, "{d:?}: parent {}", p.id);
+            assert_eq!(statements, expected, "{d:?} {strategy:?}");
         }
-        // One root statement, and the children in as few chunks as the bind limit allows.
-        let chunks = (PARENTS as usize).div_ceil(d.bind_limit() - 2) as u64;
-        assert_eq!(statements, 1 + chunks, "{d:?}");
         schema.drop_all(&db).await.unwrap();
     }
 }

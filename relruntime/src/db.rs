@@ -240,15 +240,17 @@ impl Db {
                     .pragma("case_sensitive_like", "ON")
                     .create_if_missing(true);
                 let memory = url.contains(":memory:") || url.contains("mode=memory");
+                let pool = SqlitePoolOptions::new().after_connect(|conn, _| {
+                    Box::pin(async move { crate::sqlite_functions::register(conn).await })
+                });
                 let pool = if memory {
                     // One shared-cache database that lives as long as its last connection.
-                    SqlitePoolOptions::new()
-                        .max_connections(1)
+                    pool.max_connections(1)
                         .min_connections(1)
                         .idle_timeout(None)
                         .max_lifetime(None)
                 } else {
-                    SqlitePoolOptions::new()
+                    pool
                 };
                 Pool::Sqlite(pool.connect_with(options).await?)
             }

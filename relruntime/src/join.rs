@@ -167,6 +167,13 @@ fn write_json_value(b: &mut SqlBuilder, alias: &str, c: &ColumnMeta) {
                 ") END"
             });
         }
+        (SqlType::Real | SqlType::Double, Dialect::Sqlite) => {
+            // SQLite prints doubles inexactly; send their bits (see sqlite_functions.rs).
+            b.push("CASE WHEN ")
+                .push_qualified(alias, c.name)
+                .push(" IS NULL THEN NULL ELSE json_array(rel_f64_bits(");
+            b.push_qualified(alias, c.name).push(")) END");
+        }
         (SqlType::Decimal | SqlType::Json, Dialect::Postgres) => {
             b.push("CAST(")
                 .push_qualified(alias, c.name)
@@ -317,9 +324,14 @@ fn value_from_json(ty: SqlType, cell: serde_json::Value) -> Result<Value, Decode
     };
     Ok(match ty {
         SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => Value::I64(int(&cell)?),
-        SqlType::Real | SqlType::Double => {
-            Value::F64(cell.as_f64().ok_or_else(|| mismatch("a number", &cell))?)
-        }
+        SqlType::Real | SqlType::Double => Value::F64(match &cell {
+            // `[bits]`: a double sent exactly as its IEEE-754 bits (SQLite).
+            J::Array(bits) => match bits.as_slice() {
+                [n] => f64::from_bits(int(n)? as u64),
+                _ => return Err(mismatch("[bits of a double]", &cell)),
+            },
+            other => other.as_f64().ok_or_else(|| mismatch("a number", other))?,
+        }),
         SqlType::Boolean => Value::Bool(match &cell {
             J::Bool(b) => *b,
             other => int(other)? != 0,
@@ -366,7 +378,7 @@ fn parse_with<T, E: std::fmt::Display>(
 fn from_hex(s: &str) -> Result<Vec<u8>, DecodeError> {
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let bytes = s.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(DecodeError::Invalid {
             expected: "hex bytes",
             message: format!("odd length {}", bytes.len()),

@@ -20,6 +20,8 @@ mod query;
 mod relation;
 mod row;
 mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite_functions;
 mod value;
 
 pub use column::{Column, TextColumn};

@@ -189,6 +189,28 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     #[doc(hidden)]
     fn attach(&mut self, row: &mut RowReader<'_>) -> Result<()>;
 
+    /// Reads relation `index` of `row` as a `Many<Self>`. Used by the derive, through
+    /// `Self`, so that a target that is not a table is reported once, at the field.
+    #[doc(hidden)]
+    fn read_many(row: &mut RowReader<'_>, index: usize) -> Result<Option<crate::Many<Self>>> {
+        row.many(index)
+    }
+
+    /// Reads relation `index` of `row` as a `One<Self>`. See [`Table::read_many`].
+    #[doc(hidden)]
+    fn read_one(row: &mut RowReader<'_>, index: usize) -> Result<Option<crate::One<Self>>> {
+        row.one(index)
+    }
+
+    /// Reads relation `index` of `row` as a `One<Option<Self>>`. See [`Table::read_many`].
+    #[doc(hidden)]
+    fn read_optional_one(
+        row: &mut RowReader<'_>,
+        index: usize,
+    ) -> Result<Option<crate::One<Option<Self>>>> {
+        row.optional_one(index)
+    }
+
     /// A query on this table: `User::query().filter(..).all(&db)`.
     fn query() -> crate::Query<Self> {
         crate::Query::new()

@@ -37,12 +37,13 @@ pub fn impls(t: &Table) -> TokenStream {
         let field = &r.ident;
         let target = super::relations::target(t, r);
         let read = match (r.kind, r.optional) {
-            (Kind::Many, _) => quote!(many::<#target>),
-            (Kind::One, true) => quote!(optional_one::<#target>),
-            (Kind::One, false) => quote!(one::<#target>),
+            (Kind::Many, _) => quote!(read_many),
+            (Kind::One, true) => quote!(read_optional_one),
+            (Kind::One, false) => quote!(read_one),
         };
+        let read = quote_spanned!(r.target.span()=> <#target as ::rel::__private::Table>::#read(row, #index));
         quote! {
-            if let ::core::option::Option::Some(loaded) = row.#read(#index)? {
+            if let ::core::option::Option::Some(loaded) = #read? {
                 self.#field = loaded;
             }
         }
