@@ -87,3 +87,17 @@ async fn isolated(dialect: Dialect, url: &str, test: &str) -> Db {
         Dialect::Sqlite => unreachable!("SQLite needs no isolation"),
     }
 }
+
+/// Compares `got` with `tests/snapshots/<name>`; `REL_BLESS=1` rewrites the file instead.
+pub fn assert_snapshot(name: &str, got: &str) {
+    let path = format!("{}/tests/snapshots/{name}", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var("REL_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, got).unwrap();
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing snapshot {path} (REL_BLESS=1 writes it)"));
+    assert_eq!(
+        got, want,
+        "{name} changed (REL_BLESS=1 regenerates {path}; read the diff)"
+    );
+}
