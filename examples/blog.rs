@@ -196,6 +196,50 @@ async fn main() -> Result<(), rel::Error> {
         Ok(_) => println!("unexpectedly accepted an orphan"),
     }
 
+    // A three-level query: users, their two newest posts, and each post's comments with
+    // the comment's author. Relations not asked for stay not loaded.
+    let users = User::query()
+        .order_by(User::name.asc())
+        .with(
+            User::posts()
+                .order_by(Post::id.desc())
+                .limit(2)
+                .with(Post::comments().with(Comment::author())),
+        )
+        .with(User::invited_by())
+        .all(&db)
+        .await?;
+    for u in &users {
+        let inviter = u.invited_by.get()?.as_ref().map_or("nobody", |i| i.name.as_str());
+        println!("{} (invited by {inviter})", u.name);
+        for p in u.posts.get()? {
+            println!("  post {:?}", p.title);
+            for c in p.comments.get()? {
+                println!("    comment by {}: {}", c.author.get()?.name, c.body);
+            }
+        }
+    }
+
+    // A relation filter: users with at least one post that has a comment.
+    let commented = User::query()
+        .filter(User::posts().filter(Post::comments().exists()).exists())
+        .all(&db)
+        .await?;
+    println!("users with commented posts: {:?}", commented.iter().map(|u| &u.name).collect::<Vec<_>>());
+
+    // A count: how many published posts each user has, without loading them.
+    let counted = User::query()
+        .with(User::posts().filter(Post::published.eq(true)).count())
+        .all(&db)
+        .await?;
+    for u in &counted {
+        println!("{} has {} published posts", u.name, u.posts.count()?);
+    }
+
+    // The same query in one statement (Join) or one per relation and level (Batch).
+    let query = User::query().with(User::posts().with(Post::comments()));
+    println!("Join on PostgreSQL: {}", query.clone().strategy(Strategy::Join).to_sql(Dialect::Postgres));
+
     // Deleting Ada cascades to her posts and comments; Grace's inviter becomes NULL.
     db.delete::<User>(&ada).await?;
     println!(
