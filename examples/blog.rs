@@ -210,7 +210,11 @@ async fn main() -> Result<(), rel::Error> {
         .all(&db)
         .await?;
     for u in &users {
-        let inviter = u.invited_by.get()?.as_ref().map_or("nobody", |i| i.name.as_str());
+        let inviter = u
+            .invited_by
+            .get()?
+            .as_ref()
+            .map_or("nobody", |i| i.name.as_str());
         println!("{} (invited by {inviter})", u.name);
         for p in u.posts.get()? {
             println!("  post {:?}", p.title);
@@ -225,7 +229,10 @@ async fn main() -> Result<(), rel::Error> {
         .filter(User::posts().filter(Post::comments().exists()).exists())
         .all(&db)
         .await?;
-    println!("users with commented posts: {:?}", commented.iter().map(|u| &u.name).collect::<Vec<_>>());
+    println!(
+        "users with commented posts: {:?}",
+        commented.iter().map(|u| &u.name).collect::<Vec<_>>()
+    );
 
     // A count: how many published posts each user has, without loading them.
     let counted = User::query()
@@ -238,7 +245,13 @@ async fn main() -> Result<(), rel::Error> {
 
     // The same query in one statement (Join) or one per relation and level (Batch).
     let query = User::query().with(User::posts().with(Post::comments()));
-    println!("Join on PostgreSQL: {}", query.clone().strategy(Strategy::Join).to_sql(Dialect::Postgres));
+    println!(
+        "Join on PostgreSQL: {}",
+        query
+            .clone()
+            .strategy(Strategy::Join)
+            .to_sql(Dialect::Postgres)
+    );
 
     // Deleting Ada cascades to her posts and comments; Grace's inviter becomes NULL.
     db.delete::<User>(&ada).await?;

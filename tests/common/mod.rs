@@ -1,7 +1,7 @@
 //! The one harness every behaviour test uses: a fresh database per test on each backend.
 //!
-//! SQLite (in memory) always runs. PostgreSQL and MariaDB run when `REL_POSTGRES_URL`
-//! and `REL_MYSQL_URL` are set (`.ci/run` sets both). Each test gets its own PostgreSQL
+//! SQLite always runs. PostgreSQL and MariaDB run when `REL_POSTGRES_URL` and
+//! `REL_MYSQL_URL` are set (`.ci/run` sets both). Each test gets its own PostgreSQL
 //! schema or MySQL database, named after the test, so tests run in parallel safely.
 //! Under `CI=true` a backend whose URL is missing fails the test instead of skipping it.
 
@@ -10,67 +10,83 @@
 use rel::{Db, Dialect};
 use sqlx::{AssertSqlSafe, Executor};
 
-/// One database per available backend, fresh for the test `test`.
+/// One database per available backend, fresh for the test `test` (SQLite in memory).
 pub async fn backends(test: &str) -> Vec<Db> {
     let mut dbs = vec![
         Db::connect("sqlite::memory:")
             .await
             .expect("in-memory SQLite"),
     ];
-    for (var, dialect) in [
-        ("REL_POSTGRES_URL", Dialect::Postgres),
-        ("REL_MYSQL_URL", Dialect::MySql),
-    ] {
-        match std::env::var(var) {
-            Ok(url) if !url.is_empty() => dbs.push(isolated(dialect, &url, test).await),
-            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-                panic!("{var} is not set: CI requires every backend (see .ci/run)")
-            }
-            _ => eprintln!(
-                "note: {var} is not set; {test} skips {dialect:?} (see README: running the backend tests)"
-            ),
-        }
+    for (dialect, url) in server_urls(test).await {
+        let db = Db::connect(&url).await;
+        dbs.push(db.unwrap_or_else(|e| panic!("{dialect:?} at {url}: {e}")));
     }
     dbs
 }
 
+/// A URL per available backend, for tests that also reach the database without Rel:
+/// SQLite in a fresh temporary file, the servers in the test's own namespace.
+pub async fn backend_urls(test: &str) -> Vec<(Dialect, String)> {
+    let path = std::env::temp_dir().join(format!("rel_t_{test}_{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let mut urls = vec![(Dialect::Sqlite, format!("sqlite://{}", path.display()))];
+    urls.extend(server_urls(test).await);
+    urls
+}
+
+async fn server_urls(test: &str) -> Vec<(Dialect, String)> {
+    let mut urls = Vec::new();
+    let servers = [
+        ("REL_POSTGRES_URL", Dialect::Postgres),
+        ("REL_MYSQL_URL", Dialect::MySql),
+    ];
+    for (var, dialect) in servers {
+        match std::env::var(var) {
+            Ok(url) if !url.is_empty() => urls.push((dialect, isolated(dialect, &url, test).await)),
+            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("{var} is not set: CI requires every backend (see .ci/run)")
+            }
+            _ => eprintln!("note: {var} is not set; {test} skips {dialect:?} (see README)"),
+        }
+    }
+    urls
+}
+
 /// A namespace only this test uses: a schema on PostgreSQL, a database on MySQL.
-async fn isolated(dialect: Dialect, url: &str, test: &str) -> Db {
+/// Returns the URL that reaches it.
+async fn isolated(dialect: Dialect, url: &str, test: &str) -> String {
     let name = format!("rel_t_{test}");
     let unreachable = |e: &dyn std::fmt::Display| -> ! {
         panic!("{dialect:?} at {url} is unreachable for test {test}: {e}")
     };
+    let quoted = dialect.quote(&name);
     match dialect {
         Dialect::Postgres => {
             let admin = sqlx::PgPool::connect(url)
                 .await
                 .unwrap_or_else(|e| unreachable(&e));
-            let quoted = Dialect::Postgres.quote(&name);
+            let sql = format!("DROP SCHEMA IF EXISTS {quoted} CASCADE; CREATE SCHEMA {quoted}");
             admin
-                .execute(AssertSqlSafe(format!(
-                    "DROP SCHEMA IF EXISTS {quoted} CASCADE; CREATE SCHEMA {quoted}"
-                )))
+                .execute(AssertSqlSafe(sql))
                 .await
                 .expect("create test schema");
             admin.close().await;
             let sep = if url.contains('?') { '&' } else { '?' };
-            Db::connect(&format!("{url}{sep}options[search_path]={name}"))
-                .await
-                .unwrap_or_else(|e| unreachable(&e))
+            format!("{url}{sep}options[search_path]={name}")
         }
         Dialect::MySql => {
             let admin = sqlx::MySqlPool::connect(url)
                 .await
                 .unwrap_or_else(|e| unreachable(&e));
-            let quoted = Dialect::MySql.quote(&name);
-            admin
-                .execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {quoted}")))
-                .await
-                .expect("drop test database");
-            admin
-                .execute(AssertSqlSafe(format!("CREATE DATABASE {quoted}")))
-                .await
-                .expect("create test database");
+            for sql in [
+                format!("DROP DATABASE IF EXISTS {quoted}"),
+                format!("CREATE DATABASE {quoted}"),
+            ] {
+                admin
+                    .execute(AssertSqlSafe(sql))
+                    .await
+                    .expect("create test database");
+            }
             admin.close().await;
             // Same server and credentials, the test's database.
             let (base, query) = url.split_once('?').map_or((url, ""), |(b, q)| (b, q));
@@ -80,9 +96,7 @@ async fn isolated(dialect: Dialect, url: &str, test: &str) -> Db {
             } else {
                 format!("?{query}")
             };
-            Db::connect(&format!("{server}/{name}{query}"))
-                .await
-                .unwrap_or_else(|e| unreachable(&e))
+            format!("{server}/{name}{query}")
         }
         Dialect::Sqlite => unreachable!("SQLite needs no isolation"),
     }

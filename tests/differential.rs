@@ -1,0 +1,688 @@
+//! Differential test: on random datasets and random nested queries, the Join strategy,
+//! the Batch strategy and a plain reference implementation (N+1 queries written by hand
+//! with sqlx, filtered and ordered in Rust) return identical results on every backend.
+//!
+//! Datasets have NULL keys, orphans (Emulated mode: no foreign keys), and repeated sort
+//! keys, so the primary-key tiebreak matters.
+
+mod common;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use rel::{Db, Dialect, Expr, Many, One, RelationMode, Schema, Table};
+use sqlx::{AssertSqlSafe, Row};
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "users")]
+struct User {
+    #[column(primary_key)]
+    id: i64,
+    name: String,
+    invited_by_id: Option<i64>,
+    #[relation(one, from = invited_by_id, to = User::id, alias = "inviter")]
+    invited_by: One<Option<User>>,
+    #[relation(many)]
+    posts: Many<Post>,
+    #[relation(many, through = Membership(user_id, group_id))]
+    groups: Many<Group>,
+    #[relation(many, alias = "inviter")]
+    invitees: Many<User>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "posts")]
+struct Post {
+    #[column(primary_key)]
+    id: i64,
+    author_id: i64,
+    title: String,
+    score: Option<i32>,
+    #[relation(one, from = author_id, to = User::id)]
+    author: One<User>,
+    #[relation(many)]
+    comments: Many<Comment>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "comments")]
+struct Comment {
+    #[column(primary_key)]
+    id: i64,
+    post_id: Option<i64>,
+    body: String,
+    #[relation(one, from = post_id, to = Post::id)]
+    post: One<Option<Post>>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "groups")]
+struct Group {
+    #[column(primary_key)]
+    id: i64,
+    name: String,
+}
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "memberships", primary_key(user_id, group_id))]
+struct Membership {
+    user_id: i64,
+    group_id: i64,
+    #[relation(one, from = user_id, to = User::id)]
+    user: One<User>,
+    #[relation(one, from = group_id, to = Group::id)]
+    group: One<Group>,
+}
+
+// ---------------------------------------------------------------- the random inputs
+
+#[derive(Debug, Clone)]
+struct Data {
+    users: Vec<(String, Option<i64>)>,
+    posts: Vec<(i64, String, Option<i32>)>,
+    comments: Vec<(Option<i64>, String)>,
+    groups: usize,
+    memberships: Vec<(i64, i64)>,
+}
+
+const NAMES: [&str; 6] = ["ada", "Alan", "al", "bob", "Éve", "al"];
+
+fn data() -> impl Strategy<Value = Data> {
+    (1usize..7, 0usize..14, 0usize..16, 0usize..4).prop_flat_map(|(nu, np, nc, ng)| {
+        let n = nu as i64;
+        let users = prop::collection::vec(
+            (
+                prop::sample::select(&NAMES[..]),
+                prop::option::of(1..=n + 1),
+            ),
+            nu,
+        );
+        // Author ids up to n + 1: the last points nowhere (an orphan).
+        let posts = prop::collection::vec(
+            (
+                1..=n + 1,
+                prop::sample::select(&NAMES[..]),
+                prop::option::of(0..3i32),
+            ),
+            np,
+        );
+        let comments = prop::collection::vec(
+            (
+                prop::option::of(1..=np as i64 + 1),
+                prop::sample::select(&NAMES[..]),
+            ),
+            nc,
+        );
+        let memberships = prop::collection::btree_set((1..=n, 1..=(ng as i64).max(1)), 0..=nu * ng);
+        (users, posts, comments, Just(ng), memberships).prop_map(
+            |(users, posts, comments, groups, m)| Data {
+                users: users.into_iter().map(|(s, i)| (s.to_string(), i)).collect(),
+                posts: posts
+                    .into_iter()
+                    .map(|(a, s, sc)| (a, s.to_string(), sc))
+                    .collect(),
+                comments: comments
+                    .into_iter()
+                    .map(|(p, s)| (p, s.to_string()))
+                    .collect(),
+                groups,
+                memberships: if groups == 0 {
+                    Vec::new()
+                } else {
+                    m.into_iter().collect()
+                },
+            },
+        )
+    })
+}
+
+/// A filter on users, as data: Rel builds it into SQL, the reference evaluates it.
+#[derive(Debug, Clone)]
+enum Filter {
+    NameLike(&'static str),
+    NameIlike(&'static str),
+    IdIn(Vec<i64>),
+    InvitedByNull,
+    HasPostScoredAtLeast(i32),
+    NoPosts,
+    HasPostWithComment,
+    Not(Box<Filter>),
+    And(Box<Filter>, Box<Filter>),
+    Or(Box<Filter>, Box<Filter>),
+}
+
+fn filter() -> impl Strategy<Value = Filter> {
+    let leaf = prop_oneof![
+        prop::sample::select(&["a%", "al%", "%l%", "b_b"][..]).prop_map(Filter::NameLike),
+        prop::sample::select(&["A%", "AL", "%E%"][..]).prop_map(Filter::NameIlike),
+        prop::collection::vec(0..8i64, 0..3).prop_map(Filter::IdIn),
+        Just(Filter::InvitedByNull),
+        (0..3i32).prop_map(Filter::HasPostScoredAtLeast),
+        Just(Filter::NoPosts),
+        Just(Filter::HasPostWithComment),
+    ];
+    leaf.prop_recursive(2, 6, 2, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|f| Filter::Not(Box::new(f))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| Filter::And(Box::new(a), Box::new(b))),
+            (inner.clone(), inner).prop_map(|(a, b)| Filter::Or(Box::new(a), Box::new(b))),
+        ]
+    })
+}
+
+#[derive(Debug, Clone)]
+struct Shape {
+    filter: Option<Filter>,
+    name_desc: bool,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    posts: Option<PostsShape>,
+    groups: bool,
+    inviter: bool,
+}
+
+#[derive(Debug, Clone)]
+struct PostsShape {
+    min_score: Option<i32>,
+    score_desc: bool,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    comments: Option<Option<u64>>,
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    let posts = (
+        prop::option::of(0..3i32),
+        any::<bool>(),
+        prop::option::of(0..3u64),
+        prop::option::of(0..2u64),
+        prop::option::of(prop::option::of(1..3u64)),
+    )
+        .prop_map(
+            |(min_score, score_desc, limit, offset, comments)| PostsShape {
+                min_score,
+                score_desc,
+                limit,
+                offset,
+                comments,
+            },
+        );
+    (
+        prop::option::of(filter()),
+        any::<bool>(),
+        prop::option::of(0..6u64),
+        prop::option::of(0..3u64),
+        prop::option::of(posts),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(filter, name_desc, limit, offset, posts, groups, inviter)| Shape {
+                filter,
+                name_desc,
+                limit,
+                offset,
+                posts,
+                groups,
+                inviter,
+            },
+        )
+}
+
+// ---------------------------------------------------------------- the compared result
+
+/// `(id, name, inviter, posts, groups)`; a post is `(id, title, score, comment ids)`.
+type Out = Vec<(
+    i64,
+    String,
+    Option<Option<i64>>,
+    Option<Vec<(i64, String, Option<i32>, Option<Vec<i64>>)>>,
+    Option<Vec<i64>>,
+)>;
+
+// ---------------------------------------------------------------- Rel
+
+fn to_expr(f: &Filter) -> Expr<User> {
+    match f {
+        Filter::NameLike(p) => User::name.like(*p),
+        Filter::NameIlike(p) => User::name.ilike(*p),
+        Filter::IdIn(ids) => User::id.in_list(ids.clone()),
+        Filter::InvitedByNull => User::invited_by_id.is_null(),
+        Filter::HasPostScoredAtLeast(s) => User::posts().filter(Post::score.gte(*s)).exists(),
+        Filter::NoPosts => User::posts().not_exists(),
+        Filter::HasPostWithComment => User::posts().filter(Post::comments().exists()).exists(),
+        Filter::Not(f) => to_expr(f).not(),
+        Filter::And(a, b) => to_expr(a).and(to_expr(b)),
+        Filter::Or(a, b) => to_expr(a).or(to_expr(b)),
+    }
+}
+
+async fn rel_query(db: &Db, s: &Shape, strategy: rel::Strategy) -> Out {
+    let mut q = User::query().strategy(strategy);
+    if let Some(f) = &s.filter {
+        q = q.filter(to_expr(f));
+    }
+    q = q.order_by(if s.name_desc {
+        User::name.desc()
+    } else {
+        User::name.asc()
+    });
+    if let Some(l) = s.limit {
+        q = q.limit(l);
+    }
+    if let Some(o) = s.offset {
+        q = q.offset(o);
+    }
+    if let Some(p) = &s.posts {
+        let mut r = User::posts().order_by(if p.score_desc {
+            Post::score.desc()
+        } else {
+            Post::score.asc()
+        });
+        if let Some(m) = p.min_score {
+            r = r.filter(Post::score.gte(m));
+        }
+        if let Some(l) = p.limit {
+            r = r.limit(l);
+        }
+        if let Some(o) = p.offset {
+            r = r.offset(o);
+        }
+        if let Some(c) = p.comments {
+            let mut cr = Post::comments().order_by(Comment::body.desc());
+            if let Some(l) = c {
+                cr = cr.limit(l);
+            }
+            r = r.with(cr);
+        }
+        q = q.with(r);
+    }
+    if s.groups {
+        q = q.with(User::groups().order_by(Group::name.asc()));
+    }
+    if s.inviter {
+        q = q.with(User::invited_by());
+    }
+    let users = q
+        .all(db)
+        .await
+        .unwrap_or_else(|e| panic!("{:?} {strategy:?}: {e}", db.dialect()));
+    users
+        .into_iter()
+        .map(|u| {
+            let posts = u.posts.get().ok().map(|ps| {
+                ps.iter()
+                    .map(|p| {
+                        (
+                            p.id,
+                            p.title.clone(),
+                            p.score,
+                            p.comments
+                                .get()
+                                .ok()
+                                .map(|cs| cs.iter().map(|c| c.id).collect()),
+                        )
+                    })
+                    .collect()
+            });
+            let groups = u
+                .groups
+                .get()
+                .ok()
+                .map(|gs| gs.iter().map(|g| g.id).collect());
+            let inviter = u.invited_by.get().ok().map(|i| i.as_ref().map(|i| i.id));
+            (u.id, u.name, inviter, posts, groups)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- the reference
+
+/// Hand-written sqlx, one statement per parent row (N+1), everything else in Rust.
+enum Reference {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+    MySql(sqlx::MySqlPool),
+}
+
+type UserRow = (i64, String, Option<i64>);
+type PostRow = (i64, String, Option<i32>);
+type CommentRow = (i64, String);
+
+/// Runs `$sql` (with `?` placeholders, rewritten to `$1` on PostgreSQL) on any backend,
+/// binding `$bind`, and maps each row with `$map`.
+macro_rules! fetch {
+    ($r:expr, $sql:expr, [$($bind:expr),*], $map:expr) => {{
+        let sql: &str = $sql;
+        match $r {
+            Reference::Sqlite(p) => {
+                let rows = sqlx::query(AssertSqlSafe(sql))$(.bind($bind))*.fetch_all(p).await.unwrap();
+                rows.iter().map(|r| $map(r)).collect::<Vec<_>>()
+            }
+            Reference::Postgres(p) => {
+                let sql = sql.replacen('?', "$1", 1);
+                let rows = sqlx::query(AssertSqlSafe(sql))$(.bind($bind))*.fetch_all(p).await.unwrap();
+                rows.iter().map(|r| $map(r)).collect::<Vec<_>>()
+            }
+            Reference::MySql(p) => {
+                let rows = sqlx::query(AssertSqlSafe(sql))$(.bind($bind))*.fetch_all(p).await.unwrap();
+                rows.iter().map(|r| $map(r)).collect::<Vec<_>>()
+            }
+        }
+    }};
+}
+
+impl Reference {
+    async fn users(&self) -> Vec<UserRow> {
+        fetch!(
+            self,
+            "SELECT id, name, invited_by_id FROM users",
+            [],
+            |r: &_| user_row(r)
+        )
+    }
+    async fn user(&self, id: i64) -> Option<UserRow> {
+        fetch!(
+            self,
+            "SELECT id, name, invited_by_id FROM users WHERE id = ?",
+            [id],
+            |r: &_| user_row(r)
+        )
+        .pop()
+    }
+    async fn posts_of(&self, user: i64) -> Vec<PostRow> {
+        fetch!(
+            self,
+            "SELECT id, title, score FROM posts WHERE author_id = ?",
+            [user],
+            |r: &_| post_row(r)
+        )
+    }
+    async fn comments_of(&self, post: i64) -> Vec<CommentRow> {
+        fetch!(
+            self,
+            "SELECT id, body FROM comments WHERE post_id = ?",
+            [post],
+            |r: &_| comment_row(r)
+        )
+    }
+    async fn groups_of(&self, user: i64) -> Vec<(i64, String)> {
+        let sql = "SELECT g.id, g.name FROM groups g JOIN memberships m ON m.group_id = g.id WHERE m.user_id = ?";
+        fetch!(self, sql, [user], |r: &_| comment_row(r))
+    }
+}
+
+fn user_row<R: Row>(r: &R) -> UserRow
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<i64>: sqlx::Decode<'a, R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    (r.get(0), r.get(1), r.get(2))
+}
+
+fn post_row<R: Row>(r: &R) -> PostRow
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<i32>: sqlx::Decode<'a, R::Database>,
+    i32: sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    (r.get(0), r.get(1), r.get(2))
+}
+
+fn comment_row<R: Row>(r: &R) -> CommentRow
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    (r.get(0), r.get(1))
+}
+
+/// SQL `LIKE` with `%` and `_`, case-sensitive (`ilike` folds ASCII only, as SQLite does;
+/// the generated patterns are ASCII).
+fn like(s: &str, pattern: &str, fold: bool) -> bool {
+    let (s, p): (Vec<char>, Vec<char>) = if fold {
+        (
+            s.to_ascii_lowercase().chars().collect(),
+            pattern.to_ascii_lowercase().chars().collect(),
+        )
+    } else {
+        (s.chars().collect(), pattern.chars().collect())
+    };
+    fn go(s: &[char], p: &[char]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some(('%', rest)) => (0..=s.len()).any(|i| go(&s[i..], rest)),
+            Some(('_', rest)) => !s.is_empty() && go(&s[1..], rest),
+            Some((c, rest)) => s.first() == Some(c) && go(&s[1..], rest),
+        }
+    }
+    go(&s, &p)
+}
+
+/// Orders like Rel: by the key (NULLs last ascending, first descending), then by id.
+fn sort_by_key<T, K: Ord>(rows: &mut [T], desc: bool, key: impl Fn(&T) -> (Option<K>, i64)) {
+    rows.sort_by(|a, b| {
+        let ((ka, ia), (kb, ib)) = (key(a), key(b));
+        let by_key = match (ka, kb) {
+            (None, None) => std::cmp::Ordering::Equal,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (Some(x), Some(y)) => x.cmp(&y),
+        };
+        (if desc { by_key.reverse() } else { by_key }).then(ia.cmp(&ib))
+    });
+}
+
+fn window<T>(rows: Vec<T>, offset: Option<u64>, limit: Option<u64>) -> Vec<T> {
+    let rows = rows.into_iter().skip(offset.unwrap_or(0) as usize);
+    match limit {
+        Some(l) => rows.take(l as usize).collect(),
+        None => rows.collect(),
+    }
+}
+
+async fn matches(r: &Reference, f: &Filter, u: &UserRow) -> bool {
+    Box::pin(async move {
+        match f {
+            Filter::NameLike(p) => like(&u.1, p, false),
+            Filter::NameIlike(p) => like(&u.1, p, true),
+            Filter::IdIn(ids) => ids.contains(&u.0),
+            Filter::InvitedByNull => u.2.is_none(),
+            Filter::HasPostScoredAtLeast(s) => r
+                .posts_of(u.0)
+                .await
+                .iter()
+                .any(|p| p.2.is_some_and(|x| x >= *s)),
+            Filter::NoPosts => r.posts_of(u.0).await.is_empty(),
+            Filter::HasPostWithComment => {
+                for p in r.posts_of(u.0).await {
+                    if !r.comments_of(p.0).await.is_empty() {
+                        return true;
+                    }
+                }
+                false
+            }
+            Filter::Not(f) => !matches(r, f, u).await,
+            Filter::And(a, b) => matches(r, a, u).await && matches(r, b, u).await,
+            Filter::Or(a, b) => matches(r, a, u).await || matches(r, b, u).await,
+        }
+    })
+    .await
+}
+
+async fn reference_query(r: &Reference, s: &Shape) -> Out {
+    let mut users = Vec::new();
+    for u in r.users().await {
+        if match &s.filter {
+            Some(f) => matches(r, f, &u).await,
+            None => true,
+        } {
+            users.push(u);
+        }
+    }
+    sort_by_key(&mut users, s.name_desc, |u| (Some(u.1.clone()), u.0));
+    let users = window(users, s.offset, s.limit);
+    let mut out = Vec::new();
+    for (id, name, invited_by_id) in users {
+        let posts = match &s.posts {
+            None => None,
+            Some(p) => {
+                let mut posts: Vec<PostRow> = r.posts_of(id).await;
+                posts.retain(|x| p.min_score.is_none_or(|m| x.2.is_some_and(|s| s >= m)));
+                sort_by_key(&mut posts, p.score_desc, |x| (x.2, x.0));
+                let mut rows = Vec::new();
+                for (pid, title, score) in window(posts, p.offset, p.limit) {
+                    let comments = match p.comments {
+                        None => None,
+                        Some(limit) => {
+                            let mut cs = r.comments_of(pid).await;
+                            sort_by_key(&mut cs, true, |c| (Some(c.1.clone()), c.0));
+                            Some(window(cs, None, limit).into_iter().map(|c| c.0).collect())
+                        }
+                    };
+                    rows.push((pid, title, score, comments));
+                }
+                Some(rows)
+            }
+        };
+        let groups = if s.groups {
+            let mut gs = r.groups_of(id).await;
+            sort_by_key(&mut gs, false, |g| (Some(g.1.clone()), g.0));
+            Some(gs.into_iter().map(|g| g.0).collect())
+        } else {
+            None
+        };
+        let inviter = if s.inviter {
+            Some(match invited_by_id {
+                Some(i) => r.user(i).await.map(|u| u.0),
+                None => None,
+            })
+        } else {
+            None
+        };
+        out.push((id, name, inviter, posts, groups));
+    }
+    out
+}
+
+// ---------------------------------------------------------------- the test
+
+async fn load(db: &Db, d: &Data) {
+    let schema = Schema::new(RelationMode::Emulated).table::<User>();
+    schema.drop_all(db).await.unwrap();
+    schema.create_all(db).await.unwrap();
+    let users: Vec<User> = d
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, (name, inv))| User {
+            id: i as i64 + 1,
+            name: name.clone(),
+            invited_by_id: *inv,
+            invited_by: One::default(),
+            posts: Many::default(),
+            groups: Many::default(),
+            invitees: Many::default(),
+        })
+        .collect();
+    db.insert_many(&users).await.unwrap();
+    let posts: Vec<Post> = d
+        .posts
+        .iter()
+        .enumerate()
+        .map(|(i, (author_id, title, score))| Post {
+            id: i as i64 + 1,
+            author_id: *author_id,
+            title: title.clone(),
+            score: *score,
+            author: One::default(),
+            comments: Many::default(),
+        })
+        .collect();
+    db.insert_many(&posts).await.unwrap();
+    let comments: Vec<Comment> = d
+        .comments
+        .iter()
+        .enumerate()
+        .map(|(i, (post_id, body))| Comment {
+            id: i as i64 + 1,
+            post_id: *post_id,
+            body: body.clone(),
+            post: One::default(),
+        })
+        .collect();
+    db.insert_many(&comments).await.unwrap();
+    let groups: Vec<Group> = (1..=d.groups as i64)
+        .map(|id| Group {
+            id,
+            name: NAMES[id as usize % 4].into(),
+        })
+        .collect();
+    db.insert_many(&groups).await.unwrap();
+    let memberships: Vec<Membership> = d
+        .memberships
+        .iter()
+        .map(|(u, g)| Membership {
+            user_id: *u,
+            group_id: *g,
+            user: One::default(),
+            group: One::default(),
+        })
+        .collect();
+    db.insert_many(&memberships).await.unwrap();
+}
+
+#[test]
+fn join_batch_and_reference_agree() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let urls = runtime.block_on(common::backend_urls("differential"));
+    for (dialect, url) in urls {
+        let (db, reference) = runtime.block_on(async {
+            let db = Db::connect(&url).await.unwrap();
+            let reference = match dialect {
+                Dialect::Sqlite => {
+                    Reference::Sqlite(sqlx::SqlitePool::connect(&url).await.unwrap())
+                }
+                Dialect::Postgres => {
+                    Reference::Postgres(sqlx::PgPool::connect(&url).await.unwrap())
+                }
+                Dialect::MySql => Reference::MySql(sqlx::MySqlPool::connect(&url).await.unwrap()),
+            };
+            (db, reference)
+        });
+        let cases = std::env::var("REL_DIFFERENTIAL_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(40);
+        let mut runner = TestRunner::new(Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(
+                &(data(), prop::collection::vec(shape(), 3)),
+                |(data, shapes)| {
+                    runtime.block_on(async {
+                        load(&db, &data).await;
+                        for shape in &shapes {
+                            let want = reference_query(&reference, shape).await;
+                            let join = rel_query(&db, shape, rel::Strategy::Join).await;
+                            let batch = rel_query(&db, shape, rel::Strategy::Batch).await;
+                            prop_assert_eq!(&join, &want, "{:?} Join vs reference", dialect);
+                            prop_assert_eq!(&batch, &want, "{:?} Batch vs reference", dialect);
+                        }
+                        Ok(())
+                    })
+                },
+            )
+            .unwrap_or_else(|e| panic!("{dialect:?}: {e}"));
+    }
+}
