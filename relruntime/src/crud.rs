@@ -39,7 +39,7 @@ fn decode_rows<T: Table>(rows: Vec<Vec<Value>>) -> Result<Vec<T>> {
         .map(|values| {
             T::decode(&mut RowReader::new(
                 T::META,
-                "",
+                crate::row::Path::Root,
                 RowData::new(T::META, values),
             ))
         })

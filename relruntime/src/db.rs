@@ -175,7 +175,11 @@ pub(crate) async fn load_onto<T: Table, R>(
     )
     .await?;
     for (row, data) in rows.iter_mut().zip(data) {
-        row.attach(&mut crate::RowReader::new(T::META, "", data))?;
+        row.attach(&mut crate::RowReader::new(
+            T::META,
+            crate::row::Path::Root,
+            data,
+        ))?;
     }
     Ok(())
 }

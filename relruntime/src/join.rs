@@ -208,7 +208,7 @@ pub(crate) fn attach_root(
             }
             _ => Loaded::Rows(Vec::new()),
         };
-        row.relations[index] = Some(loaded);
+        row.set_relation(index, loaded);
     }
     Ok(())
 }
@@ -238,6 +238,11 @@ fn rows_from_json(spec: &LoadSpec, json: serde_json::Value, path: &str) -> Resul
         serde_json::Value::Null => Vec::new(),
         _ => return Err(json_error(target, spec.rel.name, path, "a JSON array")),
     };
+    let child_paths: Vec<String> = spec
+        .children
+        .iter()
+        .map(|c| format!("{path}.{}", c.rel.name))
+        .collect();
     items
         .into_iter()
         .map(|item| {
@@ -273,14 +278,14 @@ fn rows_from_json(spec: &LoadSpec, json: serde_json::Value, path: &str) -> Resul
                 })
                 .collect::<Result<Vec<Value>>>()?;
             let mut row = RowData::new(target, values);
-            for (child, cell) in spec.children.iter().zip(nested) {
+            for ((child, cell), child_path) in spec.children.iter().zip(nested).zip(&child_paths) {
                 let index = crate::load::relation_index(target, child);
-                let child_path = format!("{path}.{}", child.rel.name);
-                row.relations[index] = Some(if child.count {
+                let loaded = if child.count {
                     Loaded::Count(cell.as_u64().unwrap_or(0))
                 } else {
-                    Loaded::Rows(rows_from_json(child, cell, &child_path)?)
-                });
+                    Loaded::Rows(rows_from_json(child, cell, child_path)?)
+                };
+                row.set_relation(index, loaded);
             }
             Ok(row)
         })

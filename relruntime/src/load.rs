@@ -43,20 +43,42 @@ pub(crate) fn relation_index(table: &TableMeta, spec: &LoadSpec) -> usize {
         .unwrap_or(0)
 }
 
-/// A key's values, hashable (floats by bits, decimals normalized).
+/// A key's values, hashable (floats by bits, decimals normalized). Single-column keys,
+/// the common case, need no allocation of their own.
 #[derive(Clone, Debug)]
-struct KeyOf(Vec<Value>);
+enum KeyOf {
+    One(Value),
+    Many(Vec<Value>),
+}
+
+impl KeyOf {
+    fn values(&self) -> &[Value] {
+        match self {
+            KeyOf::One(v) => std::slice::from_ref(v),
+            KeyOf::Many(v) => v,
+        }
+    }
+
+    /// Takes the key from the end of a fetched row (`width` values).
+    fn split_from(values: &mut Vec<Value>, width: usize) -> KeyOf {
+        if width == 1 {
+            KeyOf::One(values.pop().unwrap_or(Value::Null(SqlType::BigInt)))
+        } else {
+            KeyOf::Many(values.split_off(values.len().saturating_sub(width)))
+        }
+    }
+}
 
 impl PartialEq for KeyOf {
     fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
+        self.values() == other.values()
     }
 }
 impl Eq for KeyOf {}
 
 impl Hash for KeyOf {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        for v in &self.0 {
+        for v in self.values() {
             std::mem::discriminant(v).hash(h);
             match v {
                 Value::Null(_) => {}
@@ -85,19 +107,28 @@ impl Hash for KeyOf {
     }
 }
 
-/// The parent's key for `rel`, or `None` when part of it is NULL (no related rows).
-fn parent_key(table: &TableMeta, row: &RowData, cols: &[&str]) -> Option<KeyOf> {
-    let values: Vec<Value> = cols
-        .iter()
-        .map(|c| {
-            table
-                .columns
-                .iter()
-                .position(|m| m.name == *c)
-                .map_or(Value::Null(SqlType::BigInt), |i| row.values[i].clone())
-        })
-        .collect();
-    (!values.iter().any(Value::is_null)).then_some(KeyOf(values))
+/// Positions of a relation's parent-side key columns in the parent's values.
+fn key_positions(table: &TableMeta, cols: &[&str]) -> Vec<Option<usize>> {
+    cols.iter()
+        .map(|c| table.columns.iter().position(|m| m.name == *c))
+        .collect()
+}
+
+/// The parent's key, or `None` when part of it is NULL (no related rows).
+fn parent_key(row: &RowData, positions: &[Option<usize>]) -> Option<KeyOf> {
+    let value = |p: &Option<usize>| {
+        p.and_then(|i| row.values.get(i))
+            .filter(|v| !v.is_null())
+            .cloned()
+    };
+    match positions {
+        [p] => value(p).map(KeyOf::One),
+        ps => ps
+            .iter()
+            .map(value)
+            .collect::<Option<Vec<Value>>>()
+            .map(KeyOf::Many),
+    }
 }
 
 async fn load_one(
@@ -112,8 +143,9 @@ async fn load_one(
     // Distinct parent keys, in first-seen order.
     let mut keys: Vec<KeyOf> = Vec::new();
     let mut parents_per_key: HashMap<KeyOf, usize> = HashMap::new();
+    let positions = key_positions(table, rel.from);
     for row in rows.iter() {
-        if let Some(k) = parent_key(table, row, rel.from) {
+        if let Some(k) = parent_key(row, &positions) {
             let n = parents_per_key.entry(k.clone()).or_insert(0);
             if *n == 0 {
                 keys.push(k);
@@ -142,14 +174,14 @@ async fn load_one(
                     Some(Value::I64(n)) => u64::try_from(n).unwrap_or(0),
                     _ => 0,
                 };
-                counts.insert(KeyOf(values), n);
+                counts.insert(KeyOf::split_from(&mut values, width), n);
             }
         }
         for row in rows.iter_mut() {
-            let n = parent_key(table, row, rel.from)
+            let n = parent_key(row, &positions)
                 .and_then(|k| counts.get(&k).copied())
                 .unwrap_or(0);
-            row.relations[index] = Some(Loaded::Count(n));
+            row.set_relation(index, Loaded::Count(n));
         }
         return Ok(());
     }
@@ -162,9 +194,9 @@ async fn load_one(
     for chunk in keys.chunks(per_chunk) {
         let stmt = rows_statement(run.dialect(), spec, chunk);
         for mut values in run.fetch(&stmt, &types).await? {
-            let key = values.split_off(target.columns.len());
+            let key = KeyOf::split_from(&mut values, width);
             children.push(RowData::new(target, values));
-            child_keys.push(KeyOf(key));
+            child_keys.push(key);
         }
     }
     load(run, target, &mut children, &spec.children).await?;
@@ -175,7 +207,7 @@ async fn load_one(
         groups.entry(key).or_default().push(child);
     }
     for row in rows.iter_mut() {
-        let group = match parent_key(table, row, rel.from) {
+        let group = match parent_key(row, &positions) {
             None => Vec::new(),
             Some(k) => {
                 let shared = parents_per_key
@@ -193,7 +225,7 @@ async fn load_one(
             RelationKind::One => group.into_iter().take(1).collect(),
             RelationKind::Many => group,
         };
-        row.relations[index] = Some(Loaded::Rows(group));
+        row.set_relation(index, Loaded::Rows(group));
     }
     Ok(())
 }
@@ -222,7 +254,7 @@ fn write_where(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related, keys: &[K
         if width > 1 {
             b.push("(");
         }
-        b.push_list(&key.0, ", ", |b, v| {
+        b.push_list(key.values(), ", ", |b, v| {
             b.push_bind(v.clone());
         });
         if width > 1 {

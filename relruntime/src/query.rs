@@ -249,7 +249,7 @@ impl<T: Table> Query<T> {
             load::load(&mut run, T::META, &mut rows, &self.with).await?;
         }
         rows.into_iter()
-            .map(|row| T::decode(&mut RowReader::new(T::META, "", row)))
+            .map(|row| T::decode(&mut RowReader::new(T::META, crate::row::Path::Root, row)))
             .collect()
     }
 

@@ -21,10 +21,36 @@ pub(crate) enum Loaded {
 }
 
 impl RowData {
-    pub(crate) fn new(table: &TableMeta, values: Vec<Value>) -> Self {
+    /// A row with nothing loaded yet. Relation slots are allocated on first use, so
+    /// leaf rows cost no second allocation.
+    pub(crate) fn new(_table: &TableMeta, values: Vec<Value>) -> Self {
         RowData {
             values,
-            relations: vec![None; table.relations.len()],
+            relations: Vec::new(),
+        }
+    }
+
+    pub(crate) fn set_relation(&mut self, index: usize, loaded: Loaded) {
+        if self.relations.len() <= index {
+            self.relations.resize(index + 1, None);
+        }
+        self.relations[index] = Some(loaded);
+    }
+}
+
+/// Where a row sits below the query root, rendered only for error messages.
+#[derive(Clone, Copy)]
+pub(crate) enum Path<'a> {
+    Root,
+    Child(&'a Path<'a>, &'static str),
+}
+
+impl Path<'_> {
+    fn render(&self) -> String {
+        match self {
+            Path::Root => String::new(),
+            Path::Child(Path::Root, name) => (*name).to_owned(),
+            Path::Child(parent, name) => format!("{}.{name}", parent.render()),
         }
     }
 }
@@ -38,7 +64,7 @@ pub struct RowReader<'a> {
     table: &'static str,
     columns: Columns<'a>,
     relations: &'static [RelationMeta],
-    path: &'a str,
+    path: Path<'a>,
     values: std::vec::IntoIter<Value>,
     position: usize,
     loaded: Vec<Option<Loaded>>,
@@ -52,7 +78,7 @@ enum Columns<'a> {
 
 impl<'a> RowReader<'a> {
     /// A reader over one row of `table`, reached by the relation `path`.
-    pub(crate) fn new(table: &'static TableMeta, path: &'a str, row: RowData) -> Self {
+    pub(crate) fn new(table: &'static TableMeta, path: Path<'a>, row: RowData) -> Self {
         RowReader {
             table: table.name,
             columns: Columns::Meta(table.columns),
@@ -74,7 +100,7 @@ impl<'a> RowReader<'a> {
             table,
             columns: Columns::Names(names),
             relations: &[],
-            path: "",
+            path: Path::Root,
             values: values.into_iter(),
             position: 0,
             loaded: Vec::new(),
@@ -94,19 +120,13 @@ impl<'a> RowReader<'a> {
         V::from_value(value).map_err(|source| Error::Decode {
             table: self.table,
             column,
-            path: self.path.to_owned(),
+            path: self.path.render(),
             source,
         })
     }
 
-    /// The path of relation `index` below this row.
-    fn child_path(&self, index: usize) -> String {
-        let name = self.relations.get(index).map_or("?", |r| r.name);
-        if self.path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{}.{name}", self.path)
-        }
+    fn relation_name(&self, index: usize) -> &'static str {
+        self.relations.get(index).map_or("?", |r| r.name)
     }
 
     fn rows<T: Table>(&mut self, index: usize) -> Result<Option<Vec<T>>> {
@@ -114,9 +134,9 @@ impl<'a> RowReader<'a> {
             None => Ok(None),
             Some(Loaded::Count(_)) => Ok(Some(Vec::new())),
             Some(Loaded::Rows(rows)) => {
-                let path = self.child_path(index);
+                let path = Path::Child(&self.path, self.relation_name(index));
                 rows.into_iter()
-                    .map(|row| T::decode(&mut RowReader::new(T::META, &path, row)))
+                    .map(|row| T::decode(&mut RowReader::new(T::META, path, row)))
                     .collect::<Result<Vec<T>>>()
                     .map(Some)
             }
@@ -141,14 +161,13 @@ impl<'a> RowReader<'a> {
     /// The relation at `index` as a `One<T>`, if it was loaded. A required relation
     /// whose row is missing is [`Error::MissingRelated`].
     pub fn one<T: Table>(&mut self, index: usize) -> Result<Option<One<T>>> {
-        let path = self.child_path(index);
         match self.rows(index)? {
             None => Ok(None),
             Some(mut rows) => match rows.pop() {
                 Some(row) => Ok(Some(One::loaded(row))),
                 None => Err(Error::MissingRelated {
                     table: self.table,
-                    path,
+                    path: Path::Child(&self.path, self.relation_name(index)).render(),
                 }),
             },
         }
