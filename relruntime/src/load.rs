@@ -293,7 +293,11 @@ fn rows_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> S
     if !windowed {
         b.push("SELECT ");
         let related = write_related(&mut b, spec, keys);
+        // The parent key first: rows are grouped by it anyway, and it matches the
+        // foreign-key index, so the database can often skip the sort.
         b.push(" ORDER BY ");
+        b.push_list(0..spec.rel.from.len(), ", ", |b, i| related.write_key(b, spec.rel, i));
+        b.push(", ");
         write_order(&mut b, &related.scope(), &spec.order);
         return b.finish();
     }

@@ -108,9 +108,11 @@ impl<T: Table> Default for Query<T> {
 ///   On MySQL it needs MariaDB 10.5+ (`JSON_ARRAYAGG` with `ORDER BY` and `LIMIT`).
 /// - `Batch`: one statement per relation per level, with the parents' keys in `IN`
 ///   lists chunked under the bind limit, and per-parent windows by `ROW_NUMBER()`.
-/// - `Auto` (the default): `Join` on SQLite, where one statement is fastest, and
-///   `Batch` on PostgreSQL and MySQL/MariaDB, where the JSON is slower than the plain
-///   rows (measured: about 2.9x on PostgreSQL for a three-level load).
+/// - `Auto` (the default): the faster strategy on the dialect, as measured by
+///   `benches/load.rs` (users → posts → comments, 61,000 rows). Today that is `Batch`
+///   on all three: Rel's Join decodes its JSON through `serde_json::Value` trees, which
+///   costs more than the rows it saves (SQLite: Join 2.1x, Batch 1.7x hand-written sqlx;
+///   PostgreSQL: Join 6x, Batch 1.6x). `Auto` is where a faster Join will be chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Chosen by the dialect.
@@ -126,8 +128,7 @@ impl Strategy {
     /// The strategy `Auto` stands for on `dialect`; other strategies stay as they are.
     pub fn resolve(self, dialect: Dialect) -> Strategy {
         match (self, dialect) {
-            (Strategy::Auto, Dialect::Sqlite) => Strategy::Join,
-            (Strategy::Auto, _) => Strategy::Batch,
+            (Strategy::Auto, Dialect::Sqlite | Dialect::Postgres | Dialect::MySql) => Strategy::Batch,
             (s, _) => s,
         }
     }
