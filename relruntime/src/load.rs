@@ -296,7 +296,9 @@ fn rows_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> S
         // The parent key first: rows are grouped by it anyway, and it matches the
         // foreign-key index, so the database can often skip the sort.
         b.push(" ORDER BY ");
-        b.push_list(0..spec.rel.from.len(), ", ", |b, i| related.write_key(b, spec.rel, i));
+        b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
+            related.write_key(b, spec.rel, i)
+        });
         b.push(", ");
         write_order(&mut b, &related.scope(), &spec.order);
         return b.finish();

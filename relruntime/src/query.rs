@@ -128,7 +128,9 @@ impl Strategy {
     /// The strategy `Auto` stands for on `dialect`; other strategies stay as they are.
     pub fn resolve(self, dialect: Dialect) -> Strategy {
         match (self, dialect) {
-            (Strategy::Auto, Dialect::Sqlite | Dialect::Postgres | Dialect::MySql) => Strategy::Batch,
+            (Strategy::Auto, Dialect::Sqlite | Dialect::Postgres | Dialect::MySql) => {
+                Strategy::Batch
+            }
             (s, _) => s,
         }
     }
