@@ -190,11 +190,24 @@ async fn load_one(
     let mut children: Vec<RowData> = Vec::new();
     let mut child_keys: Vec<KeyOf> = Vec::new();
     let mut types = column_types(target);
-    types.extend(&key_types);
+    let through = rel.through.is_some();
+    if through {
+        types.extend(&key_types);
+    }
+    let own_key = key_positions(target, rel.to);
     for chunk in keys.chunks(per_chunk) {
         let stmt = rows_statement(run.dialect(), spec, chunk);
         for mut values in run.fetch(&stmt, &types).await? {
-            let key = KeyOf::split_from(&mut values, width);
+            let key = if through {
+                KeyOf::split_from(&mut values, width)
+            } else {
+                let row = RowData::new(target, values);
+                let Some(key) = parent_key(&row, &own_key) else {
+                    continue;
+                };
+                values = row.values;
+                key
+            };
             children.push(RowData::new(target, values));
             child_keys.push(key);
         }
@@ -279,11 +292,35 @@ fn write_columns(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related) {
             .push_ident(&format!("c{n}"));
         n += 1;
     });
-    for i in 0..rel.from.len() {
-        b.push(", ");
-        related.write_key(b, rel, i);
-        b.push(" AS ").push_ident(&format!("k{i}"));
+    // A direct relation's key is among the target's columns already; only a junction's
+    // key columns are selected on top.
+    if rel.through.is_some() {
+        for i in 0..rel.from.len() {
+            b.push(", ");
+            related.write_key(b, rel, i);
+            b.push(" AS ").push_ident(&format!("k{i}"));
+        }
     }
+}
+
+/// The output names of a rows statement's key columns: `k0..` for a junction's, else
+/// the target's own `to` columns among `c0..`.
+fn key_names(spec: &LoadSpec) -> Vec<String> {
+    let rel = spec.rel;
+    let target = (rel.target)();
+    (0..rel.from.len())
+        .map(|i| match rel.through {
+            Some(_) => format!("k{i}"),
+            None => {
+                let pos = target
+                    .columns
+                    .iter()
+                    .position(|c| c.name == rel.to[i])
+                    .unwrap_or(0);
+                format!("c{pos}")
+            }
+        })
+        .collect()
 }
 
 /// The related rows of a chunk of parents, in each parent's order.
@@ -307,9 +344,10 @@ fn rows_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> S
     let target = (spec.rel.target)();
     let outer = "w";
     b.push("SELECT ");
+    let keys_out = key_names(spec);
     let names: Vec<String> = (0..target.columns.len())
         .map(|i| format!("c{i}"))
-        .chain((0..spec.rel.from.len()).map(|i| format!("k{i}")))
+        .chain(keys_out.iter().filter(|k| k.starts_with('k')).cloned())
         .collect();
     b.push_list(&names, ", ", |b, n| {
         b.push_qualified(outer, n);
@@ -328,8 +366,8 @@ fn rows_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> S
             .push_bind(Value::I64(clamp(offset.saturating_add(limit))));
     }
     b.push(" ORDER BY ");
-    b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
-        b.push_qualified(outer, &format!("k{i}"));
+    b.push_list(&keys_out, ", ", |b, k| {
+        b.push_qualified(outer, k);
     });
     b.push(", ").push_qualified(outer, "rn");
     b.finish()
