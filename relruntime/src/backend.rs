@@ -183,6 +183,7 @@ mod sqlite {
                 Value::Json(x) => a.add(x.to_string()),
                 #[cfg(feature = "rust_decimal")]
                 Value::Decimal(x) => a.add(x.to_string()),
+                Value::Array(..) => Err(no_arrays()),
             }
             .map_err(encode_err)?;
         }
@@ -255,10 +256,67 @@ mod postgres {
                 Value::Json(x) => a.add(sqlx::types::Json(x.clone())),
                 #[cfg(feature = "rust_decimal")]
                 Value::Decimal(x) => a.add(*x),
+                Value::Array(t, items) => add_array(&mut a, *t, items),
             }
             .map_err(encode_err)?;
         }
         Ok(a)
+    }
+
+    /// One array parameter of key values (see `Value::Array`).
+    fn add_array(
+        a: &mut PgArguments,
+        t: SqlType,
+        items: &[Value],
+    ) -> std::result::Result<(), sqlx::error::BoxDynError> {
+        fn collect<T>(
+            items: &[Value],
+            f: impl Fn(&Value) -> Option<T>,
+        ) -> std::result::Result<Vec<T>, sqlx::error::BoxDynError> {
+            items
+                .iter()
+                .map(|v| f(v).ok_or_else(|| "mixed array".into()))
+                .collect()
+        }
+        match t {
+            SqlType::SmallInt => a.add(collect(items, |v| {
+                if let Value::I16(x) = v {
+                    Some(*x)
+                } else {
+                    None
+                }
+            })?),
+            SqlType::Integer => a.add(collect(items, |v| {
+                if let Value::I32(x) = v {
+                    Some(*x)
+                } else {
+                    None
+                }
+            })?),
+            SqlType::BigInt => a.add(collect(items, |v| {
+                if let Value::I64(x) = v {
+                    Some(*x)
+                } else {
+                    None
+                }
+            })?),
+            SqlType::Text => a.add(collect(items, |v| {
+                if let Value::Text(x) = v {
+                    Some(x.clone())
+                } else {
+                    None
+                }
+            })?),
+            #[cfg(feature = "uuid")]
+            SqlType::Uuid => a.add(collect(items, |v| {
+                if let Value::Uuid(x) = v {
+                    Some(*x)
+                } else {
+                    None
+                }
+            })?),
+            _ => Err(no_arrays()),
+        }
     }
 
     /// PostgreSQL types every parameter, NULLs included.
@@ -358,6 +416,7 @@ mod mysql {
                 Value::Json(x) => a.add(x.to_string()),
                 #[cfg(feature = "rust_decimal")]
                 Value::Decimal(x) => a.add(*x),
+                Value::Array(..) => Err(no_arrays()),
             }
             .map_err(encode_err)?;
         }
@@ -398,6 +457,12 @@ mod mysql {
             other => return Err(missing_feature(other)),
         })
     }
+}
+
+/// Arrays are bound only on PostgreSQL, only of key types.
+#[allow(dead_code)]
+fn no_arrays() -> sqlx::error::BoxDynError {
+    "array parameters are bound only on PostgreSQL, of integers, text or UUIDs".into()
 }
 
 /// A column of a type whose cargo feature this build lacks.

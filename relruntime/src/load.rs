@@ -102,6 +102,7 @@ impl Hash for KeyOf {
                 Value::Json(x) => x.to_string().hash(h),
                 #[cfg(feature = "rust_decimal")]
                 Value::Decimal(x) => x.normalize().hash(h),
+                Value::Array(_, items) => items.len().hash(h),
             }
         }
     }
@@ -155,13 +156,18 @@ async fn load_one(
     }
 
     let width = rel.from.len().max(1);
-    let filter_binds = filter_bind_count(run.dialect(), spec);
-    let per_chunk = ((run.dialect().bind_limit().saturating_sub(filter_binds + 2)) / width).max(1);
     let key_types: Vec<SqlType> = rel
         .from
         .iter()
         .map(|c| table.column(c).map_or(SqlType::BigInt, |m| m.ty))
         .collect();
+    let filter_binds = filter_bind_count(run.dialect(), spec);
+    // PostgreSQL takes one array parameter, whatever the number of keys.
+    let per_chunk = if array_key(run.dialect(), &key_types).is_some() {
+        keys.len().max(1)
+    } else {
+        ((run.dialect().bind_limit().saturating_sub(filter_binds + 2)) / width).max(1)
+    };
 
     if spec.count {
         let mut counts: HashMap<KeyOf, u64> = HashMap::new();
@@ -253,11 +259,45 @@ fn filter_bind_count(dialect: crate::Dialect, spec: &LoadSpec) -> usize {
     b.bind_count()
 }
 
-/// ` WHERE (k1, k2) IN ((?, ?), ...) AND (filter)`.
+/// The key's element type when the keys go in one PostgreSQL array (`= ANY($1)`),
+/// which beats a long IN list there: a single-column key of integers, text or UUIDs.
+fn array_key(dialect: crate::Dialect, key_types: &[SqlType]) -> Option<SqlType> {
+    match key_types {
+        [
+            t @ (SqlType::SmallInt
+            | SqlType::Integer
+            | SqlType::BigInt
+            | SqlType::Text
+            | SqlType::Uuid),
+        ] if dialect == crate::Dialect::Postgres => Some(*t),
+        _ => None,
+    }
+}
+
+/// ` WHERE (k1, k2) IN ((?, ?), ...) AND (filter)`, or on PostgreSQL ` WHERE k = ANY($1)`.
 fn write_where(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related, keys: &[KeyOf]) {
     let rel = spec.rel;
     let width = rel.from.len();
     b.push(" WHERE ");
+    let key_types: Vec<SqlType> = keys
+        .first()
+        .map(|k| k.values().iter().map(value_type).collect())
+        .unwrap_or_default();
+    if let Some(t) = array_key(b.dialect(), &key_types) {
+        related.write_key(b, rel, 0);
+        b.push(" = ANY(");
+        b.push_bind(Value::Array(
+            t,
+            keys.iter().map(|k| k.values()[0].clone()).collect(),
+        ));
+        b.push(")");
+        if let Some(filter) = &spec.filter {
+            b.push(" AND (");
+            filter.write(b, &related.scope());
+            b.push(")");
+        }
+        return;
+    }
     if width > 1 {
         b.push("(");
     }
@@ -391,6 +431,20 @@ fn write_related(b: &mut SqlBuilder, spec: &LoadSpec, keys: &[KeyOf]) -> Related
     write_from(b, spec.rel, &related);
     write_where(b, spec, &related, keys);
     related
+}
+
+/// The SQL type a key value was read as.
+fn value_type(v: &Value) -> SqlType {
+    match v {
+        Value::I16(_) => SqlType::SmallInt,
+        Value::I32(_) => SqlType::Integer,
+        Value::I64(_) => SqlType::BigInt,
+        Value::Text(_) => SqlType::Text,
+        #[cfg(feature = "uuid")]
+        Value::Uuid(_) => SqlType::Uuid,
+        // Anything else goes in an IN list.
+        _ => SqlType::Blob,
+    }
 }
 
 fn clamp(n: u64) -> i64 {

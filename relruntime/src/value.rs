@@ -131,6 +131,9 @@ pub enum Value {
     /// Exact decimal.
     #[cfg(feature = "rust_decimal")]
     Decimal(rust_decimal::Decimal),
+    /// A PostgreSQL array of one key type (integers, text or UUIDs), for `= ANY($1)`.
+    #[doc(hidden)]
+    Array(SqlType, Vec<Value>),
 }
 
 impl Value {
@@ -163,6 +166,7 @@ impl Value {
             Value::Json(_) => "json",
             #[cfg(feature = "rust_decimal")]
             Value::Decimal(_) => "decimal",
+            Value::Array(..) => "array",
         }
     }
 }
