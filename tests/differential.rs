@@ -187,6 +187,8 @@ struct PostsShape {
     limit: Option<u64>,
     offset: Option<u64>,
     comments: Option<Option<u64>>,
+    /// Comments by body descending, or in no requested order (primary-key order).
+    comments_by_body: bool,
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
@@ -196,14 +198,16 @@ fn shape() -> impl Strategy<Value = Shape> {
         prop::option::of(0..3u64),
         prop::option::of(0..2u64),
         prop::option::of(prop::option::of(1..3u64)),
+        any::<bool>(),
     )
         .prop_map(
-            |(min_score, score_desc, limit, offset, comments)| PostsShape {
+            |(min_score, score_desc, limit, offset, comments, comments_by_body)| PostsShape {
                 min_score,
                 score_desc,
                 limit,
                 offset,
                 comments,
+                comments_by_body,
             },
         );
     (
@@ -288,7 +292,10 @@ async fn rel_query(db: &Db, s: &Shape, strategy: rel::Strategy) -> Out {
             r = r.offset(o);
         }
         if let Some(c) = p.comments {
-            let mut cr = Post::comments().order_by(Comment::body.desc());
+            let mut cr = Post::comments();
+            if p.comments_by_body {
+                cr = cr.order_by(Comment::body.desc());
+            }
             if let Some(l) = c {
                 cr = cr.limit(l);
             }
@@ -540,7 +547,11 @@ async fn reference_query(r: &Reference, s: &Shape) -> Out {
                         None => None,
                         Some(limit) => {
                             let mut cs = r.comments_of(pid).await;
-                            sort_by_key(&mut cs, true, |c| (Some(c.1.clone()), c.0));
+                            if p.comments_by_body {
+                                sort_by_key(&mut cs, true, |c| (Some(c.1.clone()), c.0));
+                            } else {
+                                cs.sort_by_key(|c| c.0);
+                            }
                             Some(window(cs, None, limit).into_iter().map(|c| c.0).collect())
                         }
                     };

@@ -225,6 +225,12 @@ async fn load_one(
     for (key, child) in child_keys.into_iter().zip(children) {
         groups.entry(key).or_default().push(child);
     }
+    if sorts_in_memory(spec) {
+        let pk = key_positions(target, target.primary_key);
+        for group in groups.values_mut() {
+            sort_by_integer_key(group, &pk);
+        }
+    }
     for row in rows.iter_mut() {
         let group = match parent_key(row, &positions) {
             None => Vec::new(),
@@ -257,6 +263,37 @@ fn filter_bind_count(dialect: crate::Dialect, spec: &LoadSpec) -> usize {
         f.write(&mut b, &related.scope());
     }
     b.bind_count()
+}
+
+/// Whether a level's rows are ordered in memory instead of by SQL: when no order was
+/// asked for and the target's primary key is all integers, whose order is the same in
+/// Rust and in every database. Sorting each parent's group by key is cheaper than an
+/// `ORDER BY` over all parents' rows (MariaDB sorts a long IN list in a temporary table).
+fn sorts_in_memory(spec: &LoadSpec) -> bool {
+    let target = (spec.rel.target)();
+    spec.order.is_empty()
+        && spec.limit.is_none()
+        && spec.offset.is_none()
+        && target
+            .primary_key
+            .iter()
+            .all(|pk| target.column(pk).is_some_and(|c| c.ty.is_integer()))
+}
+
+/// Orders rows by an all-integer primary key at `positions`.
+fn sort_by_integer_key(rows: &mut [RowData], positions: &[Option<usize>]) {
+    fn at(row: &RowData, p: Option<usize>) -> i64 {
+        match p.and_then(|i| row.values.get(i)) {
+            Some(Value::I16(v)) => i64::from(*v),
+            Some(Value::I32(v)) => i64::from(*v),
+            Some(Value::I64(v)) => *v,
+            _ => i64::MIN,
+        }
+    }
+    match positions {
+        [p] => rows.sort_by_key(|row| at(row, *p)),
+        ps => rows.sort_by_cached_key(|row| ps.iter().map(|p| at(row, *p)).collect::<Vec<i64>>()),
+    }
 }
 
 /// The key's element type when the keys go in one PostgreSQL array (`= ANY($1)`),
@@ -370,6 +407,10 @@ fn rows_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> S
     if !windowed {
         b.push("SELECT ");
         let related = write_related(&mut b, spec, keys);
+        if sorts_in_memory(spec) {
+            // Ordered by the integer primary key after grouping (see `sorts_in_memory`).
+            return b.finish();
+        }
         // The parent key first: rows are grouped by it anyway, and it matches the
         // foreign-key index, so the database can often skip the sort.
         b.push(" ORDER BY ");
