@@ -108,6 +108,35 @@ impl Hash for KeyOf {
     }
 }
 
+/// A fast hasher for keys (the FxHash mix): keys come from the database, not from an
+/// attacker choosing collisions, and SipHash showed in profiles.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type KeyMap<V> = HashMap<KeyOf, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
 /// Positions of a relation's parent-side key columns in the parent's values.
 fn key_positions(table: &TableMeta, cols: &[&str]) -> Vec<Option<usize>> {
     cols.iter()
@@ -143,7 +172,7 @@ async fn load_one(
     let target = (rel.target)();
     // Distinct parent keys, in first-seen order.
     let mut keys: Vec<KeyOf> = Vec::new();
-    let mut parents_per_key: HashMap<KeyOf, usize> = HashMap::new();
+    let mut parents_per_key: KeyMap<usize> = KeyMap::default();
     let positions = key_positions(table, rel.from);
     for row in rows.iter() {
         if let Some(k) = parent_key(row, &positions) {
@@ -170,7 +199,7 @@ async fn load_one(
     };
 
     if spec.count {
-        let mut counts: HashMap<KeyOf, u64> = HashMap::new();
+        let mut counts: KeyMap<u64> = KeyMap::default();
         for chunk in keys.chunks(per_chunk) {
             let stmt = count_statement(run.dialect(), spec, chunk);
             let mut types = key_types.clone();
@@ -221,7 +250,7 @@ async fn load_one(
     load(run, target, &mut children, &spec.children).await?;
 
     // Stitch: group by key in fetched order, then hand each parent its group.
-    let mut groups: HashMap<KeyOf, Vec<RowData>> = HashMap::new();
+    let mut groups: KeyMap<Vec<RowData>> = KeyMap::default();
     for (key, child) in child_keys.into_iter().zip(children) {
         groups.entry(key).or_default().push(child);
     }
@@ -291,6 +320,8 @@ fn sort_by_integer_key(rows: &mut [RowData], positions: &[Option<usize>]) {
         }
     }
     match positions {
+        // Rows usually arrive in key order already.
+        [p] if rows.is_sorted_by_key(|row| at(row, *p)) => {}
         [p] => rows.sort_by_key(|row| at(row, *p)),
         ps => rows.sort_by_cached_key(|row| ps.iter().map(|p| at(row, *p)).collect::<Vec<i64>>()),
     }
