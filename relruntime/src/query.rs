@@ -111,8 +111,8 @@ impl<T: Table> Default for Query<T> {
 /// - `Auto` (the default): the faster strategy on the dialect, as measured by
 ///   `benches/load.rs` (users → posts → comments, 61,000 rows). Today that is `Batch`
 ///   on all three: Rel's Join decodes its JSON through `serde_json::Value` trees, which
-///   costs more than the rows it saves (SQLite: Join 2.1x, Batch 1.7x hand-written sqlx;
-///   PostgreSQL: Join 6x, Batch 1.6x). `Auto` is where a faster Join will be chosen.
+///   costs more than the statements it saves (see the README's speed table). `Auto` is
+///   where a faster Join will be chosen per dialect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Chosen by the dialect.
