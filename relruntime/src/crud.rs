@@ -1,23 +1,15 @@
 //! Basic row I/O by primary key: insert, get, list, delete.
 //!
-//! Every statement goes through [`SqlBuilder`]; the query builder reuses the same pieces.
+//! Every statement goes through [`SqlBuilder`]; `get` and `all` are queries.
 
 use crate::db::Runner;
 use crate::ddl::Schema;
 use crate::error::{Error, Result};
 use crate::meta::{Key, RelationKind, Table, TableMeta};
-use crate::row::{RowData, RowReader};
+use crate::query::Query;
+use crate::row::RowReader;
 use crate::sql::{Dialect, SqlBuilder, Statement};
 use crate::value::{SqlType, Value};
-
-/// `SELECT "t"."a", "t"."b" FROM "t"`.
-pub(crate) fn select_columns(b: &mut SqlBuilder, table: &TableMeta) {
-    b.push("SELECT ");
-    b.push_list(table.columns, ", ", |b, c| {
-        b.push_qualified(table.name, c.name);
-    });
-    b.push(" FROM ").push_ident(table.name);
-}
 
 /// `"t"."pk1" = ? AND "t"."pk2" = ?`.
 fn where_key(b: &mut SqlBuilder, table: &TableMeta, values: Vec<Value>) {
@@ -28,22 +20,6 @@ fn where_key(b: &mut SqlBuilder, table: &TableMeta, values: Vec<Value>) {
             b.push_qualified(table.name, col).push(" = ").push_bind(v);
         },
     );
-}
-
-fn column_types(table: &TableMeta) -> Vec<SqlType> {
-    table.columns.iter().map(|c| c.ty).collect()
-}
-
-fn decode_rows<T: Table>(rows: Vec<Vec<Value>>) -> Result<Vec<T>> {
-    rows.into_iter()
-        .map(|values| {
-            T::decode(&mut RowReader::new(
-                T::META,
-                crate::row::Path::Root,
-                RowData::new(T::META, values),
-            ))
-        })
-        .collect()
 }
 
 /// The columns an INSERT names: all but a generated key.
@@ -166,23 +142,11 @@ async fn insert_rows<T: Table>(run: &mut Runner<'_>, rows: &[T]) -> Result<Vec<T
 }
 
 pub(crate) async fn get<T: Table>(run: &mut Runner<'_>, key: &T::Key) -> Result<Option<T>> {
-    let mut b = SqlBuilder::new(run.dialect());
-    select_columns(&mut b, T::META);
-    b.push(" WHERE ");
-    where_key(&mut b, T::META, key.to_values());
-    let rows = run.fetch(&b.finish(), &column_types(T::META)).await?;
-    Ok(decode_rows::<T>(rows)?.pop())
+    Ok(Query::<T>::by_key(key.to_values()).run(run).await?.pop())
 }
 
 pub(crate) async fn all<T: Table>(run: &mut Runner<'_>) -> Result<Vec<T>> {
-    let mut b = SqlBuilder::new(run.dialect());
-    select_columns(&mut b, T::META);
-    b.push(" ORDER BY ");
-    b.push_list(T::META.primary_key, ", ", |b, pk| {
-        b.push_qualified(T::NAME, pk);
-    });
-    let rows = run.fetch(&b.finish(), &column_types(T::META)).await?;
-    decode_rows(rows)
+    Query::<T>::new().run(run).await
 }
 
 pub(crate) async fn delete<T: Table>(run: &mut Runner<'_>, key: &T::Key) -> Result<bool> {

@@ -165,7 +165,7 @@ pub(crate) async fn load_onto<T: Table, R>(
 ) -> Result<()> {
     let mut data: Vec<crate::row::RowData> = rows
         .iter()
-        .map(|r| crate::row::RowData::new(T::META, r.values()))
+        .map(|r| crate::row::RowData::new(r.values()))
         .collect();
     crate::load::load(
         run,
@@ -322,11 +322,8 @@ impl Db {
 
     /// Runs `statements` in order on one connection, outside any transaction.
     pub(crate) async fn run_on_one_connection(&self, statements: &[Statement]) -> Result<()> {
-        let mut held = self.hold().await?;
-        let mut runner = Runner {
-            session: held.session(),
-            statements: &self.statements,
-        };
+        let mut acquired = Conn::Db(self).acquire().await?;
+        let mut runner = acquired.runner();
         for stmt in statements {
             runner.execute(stmt).await?;
         }
@@ -337,8 +334,8 @@ impl Db {
     ///
     /// `auto_increment` columns are always generated: the value in `row` is not sent.
     pub async fn insert<T: Table>(&self, row: &T) -> Result<T::Key> {
-        let mut held = self.hold().await?;
-        crud::insert(&mut self.runner(&mut held), row).await
+        let mut acquired = Conn::Db(self).acquire().await?;
+        crud::insert(&mut acquired.runner(), row).await
     }
 
     /// Inserts rows, in one transaction, and returns their keys in order.
@@ -351,20 +348,20 @@ impl Db {
 
     /// The row with this primary key.
     pub async fn get<T: Table>(&self, key: &T::Key) -> Result<Option<T>> {
-        let mut held = self.hold().await?;
-        crud::get(&mut self.runner(&mut held), key).await
+        let mut acquired = Conn::Db(self).acquire().await?;
+        crud::get(&mut acquired.runner(), key).await
     }
 
     /// All rows, ordered by primary key.
     pub async fn all<T: Table>(&self) -> Result<Vec<T>> {
-        let mut held = self.hold().await?;
-        crud::all(&mut self.runner(&mut held)).await
+        let mut acquired = Conn::Db(self).acquire().await?;
+        crud::all(&mut acquired.runner()).await
     }
 
     /// Deletes the row with this primary key; whether there was one.
     pub async fn delete<T: Table>(&self, key: &T::Key) -> Result<bool> {
-        let mut held = self.hold().await?;
-        crud::delete::<T>(&mut self.runner(&mut held), key).await
+        let mut acquired = Conn::Db(self).acquire().await?;
+        crud::delete::<T>(&mut acquired.runner(), key).await
     }
 
     /// Loads `relation` (with its filter, order, limit and nested loads) onto rows that
@@ -374,15 +371,8 @@ impl Db {
         rows: &mut [T],
         relation: crate::Relation<T, R>,
     ) -> Result<()> {
-        let mut held = self.hold().await?;
-        load_onto(&mut self.runner(&mut held), rows, relation).await
-    }
-
-    fn runner<'a>(&'a self, held: &'a mut Held) -> Runner<'a> {
-        Runner {
-            session: held.session(),
-            statements: &self.statements,
-        }
+        let mut acquired = Conn::Db(self).acquire().await?;
+        load_onto(&mut acquired.runner(), rows, relation).await
     }
 }
 

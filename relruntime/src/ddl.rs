@@ -205,14 +205,16 @@ impl Schema {
     /// Fails only where the backend cannot express the schema: MySQL/MariaDB (InnoDB) has
     /// no `SET DEFAULT` action, so use [`RelationMode::Emulated`] there.
     pub fn ddl(&self, dialect: Dialect) -> Result<Vec<Statement>> {
-        let keys = match self.mode {
-            RelationMode::ForeignKeys => self.foreign_keys(),
-            RelationMode::Emulated => Vec::new(),
+        // Indexes and key-column types follow the relations in both modes; only
+        // ForeignKeys mode declares the constraints.
+        let all_keys = self.foreign_keys();
+        let keys: &[ForeignKey] = match self.mode {
+            RelationMode::ForeignKeys => &all_keys,
+            RelationMode::Emulated => &[],
         };
-        // Indexes follow the relations in both modes.
-        let indexes = self.key_indexes(&self.foreign_keys());
+        let indexes = self.key_indexes(&all_keys);
         if dialect == Dialect::MySql {
-            for fk in &keys {
+            for fk in keys {
                 if fk.on_delete == Some(Action::SetDefault)
                     || fk.on_update == Some(Action::SetDefault)
                 {
@@ -226,10 +228,9 @@ impl Schema {
                 }
             }
         }
-        let all_keys = self.foreign_keys();
         let mut out = Vec::new();
         for &table in &self.tables {
-            out.push(self.create_table(dialect, table, &keys, &all_keys));
+            out.push(self.create_table(dialect, table, keys, &all_keys));
             for col in table.columns.iter().filter(|c| c.index && !c.unique) {
                 out.push(create_index(
                     dialect,
@@ -242,7 +243,7 @@ impl Schema {
             out.push(create_index(dialect, table, cols));
         }
         if dialect != Dialect::Sqlite {
-            for fk in &keys {
+            for fk in keys {
                 let mut b = SqlBuilder::new(dialect);
                 b.push("ALTER TABLE ")
                     .push_ident(fk.child.name)

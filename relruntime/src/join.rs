@@ -277,7 +277,7 @@ fn rows_from_json(spec: &LoadSpec, json: serde_json::Value, path: &str) -> Resul
                     })
                 })
                 .collect::<Result<Vec<Value>>>()?;
-            let mut row = RowData::new(target, values);
+            let mut row = RowData::new(values);
             for ((child, cell), child_path) in spec.children.iter().zip(nested).zip(&child_paths) {
                 let index = crate::load::relation_index(target, child);
                 let loaded = if child.count {

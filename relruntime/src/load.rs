@@ -9,7 +9,7 @@ use crate::db::Runner;
 use crate::error::Result;
 use crate::expr::write_order;
 use crate::meta::{RelationKind, TableMeta};
-use crate::plan::{Related, allocate, write_from, write_source};
+use crate::plan::{Related, allocate, write_filter, write_from, write_source};
 use crate::query::column_types;
 use crate::relation::LoadSpec;
 use crate::row::{Loaded, RowData};
@@ -144,10 +144,11 @@ fn key_positions(table: &TableMeta, cols: &[&str]) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// The parent's key, or `None` when part of it is NULL (no related rows).
-fn parent_key(row: &RowData, positions: &[Option<usize>]) -> Option<KeyOf> {
+/// The key at `positions` in a row's values, or `None` when part of it is NULL (such a
+/// row relates to nothing).
+fn parent_key(values: &[Value], positions: &[Option<usize>]) -> Option<KeyOf> {
     let value = |p: &Option<usize>| {
-        p.and_then(|i| row.values.get(i))
+        p.and_then(|i| values.get(i))
             .filter(|v| !v.is_null())
             .cloned()
     };
@@ -175,7 +176,7 @@ async fn load_one(
     let mut parents_per_key: KeyMap<usize> = KeyMap::default();
     let positions = key_positions(table, rel.from);
     for row in rows.iter() {
-        if let Some(k) = parent_key(row, &positions) {
+        if let Some(k) = parent_key(&row.values, &positions) {
             let n = parents_per_key.entry(k.clone()).or_insert(0);
             if *n == 0 {
                 keys.push(k);
@@ -190,18 +191,19 @@ async fn load_one(
         .iter()
         .map(|c| table.column(c).map_or(SqlType::BigInt, |m| m.ty))
         .collect();
-    let filter_binds = filter_bind_count(run.dialect(), spec);
     // PostgreSQL takes one array parameter, whatever the number of keys.
-    let per_chunk = if array_key(run.dialect(), &key_types).is_some() {
+    let array = array_key(run.dialect(), &key_types);
+    let per_chunk = if array.is_some() {
         keys.len().max(1)
     } else {
+        let filter_binds = filter_bind_count(run.dialect(), spec);
         ((run.dialect().bind_limit().saturating_sub(filter_binds + 2)) / width).max(1)
     };
 
     if spec.count {
         let mut counts: KeyMap<u64> = KeyMap::default();
         for chunk in keys.chunks(per_chunk) {
-            let stmt = count_statement(run.dialect(), spec, chunk);
+            let stmt = count_statement(run.dialect(), spec, chunk, array);
             let mut types = key_types.clone();
             types.push(SqlType::BigInt);
             for mut values in run.fetch(&stmt, &types).await? {
@@ -213,7 +215,7 @@ async fn load_one(
             }
         }
         for row in rows.iter_mut() {
-            let n = parent_key(row, &positions)
+            let n = parent_key(&row.values, &positions)
                 .and_then(|k| counts.get(&k).copied())
                 .unwrap_or(0);
             row.set_relation(index, Loaded::Count(n));
@@ -231,19 +233,17 @@ async fn load_one(
     }
     let own_key = key_positions(target, rel.to);
     for chunk in keys.chunks(per_chunk) {
-        let stmt = rows_statement(run.dialect(), spec, chunk);
+        let stmt = rows_statement(run.dialect(), spec, chunk, array);
         for mut values in run.fetch(&stmt, &types).await? {
             let key = if through {
                 KeyOf::split_from(&mut values, width)
             } else {
-                let row = RowData::new(target, values);
-                let Some(key) = parent_key(&row, &own_key) else {
+                let Some(key) = parent_key(&values, &own_key) else {
                     continue;
                 };
-                values = row.values;
                 key
             };
-            children.push(RowData::new(target, values));
+            children.push(RowData::new(values));
             child_keys.push(key);
         }
     }
@@ -261,7 +261,7 @@ async fn load_one(
         }
     }
     for row in rows.iter_mut() {
-        let group = match parent_key(row, &positions) {
+        let group = match parent_key(&row.values, &positions) {
             None => Vec::new(),
             Some(k) => {
                 let shared = parents_per_key
@@ -343,15 +343,17 @@ fn array_key(dialect: crate::Dialect, key_types: &[SqlType]) -> Option<SqlType> 
 }
 
 /// ` WHERE (k1, k2) IN ((?, ?), ...) AND (filter)`, or on PostgreSQL ` WHERE k = ANY($1)`.
-fn write_where(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related, keys: &[KeyOf]) {
+fn write_where(
+    b: &mut SqlBuilder,
+    spec: &LoadSpec,
+    related: &Related,
+    keys: &[KeyOf],
+    array: Option<SqlType>,
+) {
     let rel = spec.rel;
     let width = rel.from.len();
     b.push(" WHERE ");
-    let key_types: Vec<SqlType> = keys
-        .first()
-        .map(|k| k.values().iter().map(value_type).collect())
-        .unwrap_or_default();
-    if let Some(t) = array_key(b.dialect(), &key_types) {
+    if let Some(t) = array {
         related.write_key(b, rel, 0);
         b.push(" = ANY(");
         b.push_bind(Value::Array(
@@ -359,11 +361,7 @@ fn write_where(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related, keys: &[K
             keys.iter().map(|k| k.values()[0].clone()).collect(),
         ));
         b.push(")");
-        if let Some(filter) = &spec.filter {
-            b.push(" AND (");
-            filter.write(b, &related.scope());
-            b.push(")");
-        }
+        write_filter(b, spec, related);
         return;
     }
     if width > 1 {
@@ -383,11 +381,7 @@ fn write_where(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related, keys: &[K
         }
     });
     b.push(")");
-    if let Some(filter) = &spec.filter {
-        b.push(" AND (");
-        filter.write(b, &related.scope());
-        b.push(")");
-    }
+    write_filter(b, spec, related);
 }
 
 /// `c0, c1, ..., k0, ...`: the target's columns then the parent key, under plain aliases.
@@ -432,12 +426,17 @@ fn key_names(spec: &LoadSpec) -> Vec<String> {
 }
 
 /// The related rows of a chunk of parents, in each parent's order.
-fn rows_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> Statement {
+fn rows_statement(
+    dialect: crate::Dialect,
+    spec: &LoadSpec,
+    keys: &[KeyOf],
+    array: Option<SqlType>,
+) -> Statement {
     let mut b = SqlBuilder::new(dialect);
     let windowed = spec.limit.is_some() || spec.offset.is_some();
     if !windowed {
         b.push("SELECT ");
-        let related = write_related(&mut b, spec, keys);
+        let related = write_related(&mut b, spec, keys, array);
         if sorts_in_memory(spec) {
             // Ordered by the integer primary key after grouping (see `sorts_in_memory`).
             return b.finish();
@@ -465,7 +464,7 @@ fn rows_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> S
         b.push_qualified(outer, n);
     });
     b.push(" FROM (SELECT ");
-    write_related(&mut b, spec, keys);
+    write_related(&mut b, spec, keys, array);
     b.push(") AS ").push_ident(outer).push(" WHERE ");
     let offset = spec.offset.unwrap_or(0);
     b.push_qualified(outer, "rn")
@@ -487,7 +486,12 @@ fn rows_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> S
 
 /// Writes the columns, ROW_NUMBER when windowed, FROM and WHERE of a rows statement
 /// (the caller wrote `SELECT `).
-fn write_related(b: &mut SqlBuilder, spec: &LoadSpec, keys: &[KeyOf]) -> Related {
+fn write_related(
+    b: &mut SqlBuilder,
+    spec: &LoadSpec,
+    keys: &[KeyOf],
+    array: Option<SqlType>,
+) -> Related {
     let windowed = spec.limit.is_some() || spec.offset.is_some();
     let related = allocate(b, spec.rel);
     write_columns(b, spec, &related);
@@ -501,22 +505,8 @@ fn write_related(b: &mut SqlBuilder, spec: &LoadSpec, keys: &[KeyOf]) -> Related
         b.push(") AS ").push_ident("rn");
     }
     write_from(b, spec.rel, &related);
-    write_where(b, spec, &related, keys);
+    write_where(b, spec, &related, keys, array);
     related
-}
-
-/// The SQL type a key value was read as.
-fn value_type(v: &Value) -> SqlType {
-    match v {
-        Value::I16(_) => SqlType::SmallInt,
-        Value::I32(_) => SqlType::Integer,
-        Value::I64(_) => SqlType::BigInt,
-        Value::Text(_) => SqlType::Text,
-        #[cfg(feature = "uuid")]
-        Value::Uuid(_) => SqlType::Uuid,
-        // Anything else goes in an IN list.
-        _ => SqlType::Blob,
-    }
 }
 
 fn clamp(n: u64) -> i64 {
@@ -524,7 +514,12 @@ fn clamp(n: u64) -> i64 {
 }
 
 /// `SELECT k..., COUNT(*) ... GROUP BY k...`.
-fn count_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> Statement {
+fn count_statement(
+    dialect: crate::Dialect,
+    spec: &LoadSpec,
+    keys: &[KeyOf],
+    array: Option<SqlType>,
+) -> Statement {
     let mut b = SqlBuilder::new(dialect);
     let related = allocate(&mut b, spec.rel);
     b.push("SELECT ");
@@ -533,7 +528,7 @@ fn count_statement(dialect: crate::Dialect, spec: &LoadSpec, keys: &[KeyOf]) -> 
     });
     b.push(", COUNT(*)");
     write_from(&mut b, spec.rel, &related);
-    write_where(&mut b, spec, &related, keys);
+    write_where(&mut b, spec, &related, keys, array);
     b.push(" GROUP BY ");
     b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
         related.write_key(b, spec.rel, i)

@@ -80,6 +80,11 @@ pub(crate) fn write_link(
         related.write_key(b, rel, i);
         b.push(" = ").push_qualified(parent.alias, rel.from[i]);
     });
+    write_filter(b, spec, related);
+}
+
+/// ` AND (filter)` when the level has a filter.
+pub(crate) fn write_filter(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related) {
     if let Some(filter) = &spec.filter {
         b.push(" AND (");
         filter.write(b, &related.scope());

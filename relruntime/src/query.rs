@@ -1,6 +1,6 @@
 //! The query builder: `User::query().filter(..).order_by(..).with(..).all(&db)`.
 
-use crate::db::Conn;
+use crate::db::{Conn, Runner};
 use crate::error::Result;
 use crate::expr::{Expr, Node, Order, OrderTerm, Scope, write_order};
 use crate::load;
@@ -231,7 +231,24 @@ impl<T: Table> Query<T> {
     /// Runs the query: the matching rows, with their relations loaded.
     pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>> {
         let mut acquired = conn.into().acquire().await?;
-        let mut run = acquired.runner();
+        self.run(&mut acquired.runner()).await
+    }
+
+    /// The rows with this primary key (at most one): the query behind `Db::get`.
+    pub(crate) fn by_key(values: Vec<Value>) -> Self {
+        let mut q = Query::new();
+        for (column, value) in T::META.primary_key.iter().zip(values) {
+            q = q.filter(Expr::new(Node::Compare {
+                column,
+                op: crate::expr::CompareOp::Eq,
+                value,
+            }));
+        }
+        q
+    }
+
+    /// Runs the query on a connection already held.
+    pub(crate) async fn run(self, run: &mut Runner<'_>) -> Result<Vec<T>> {
         let join = self.strategy.resolve(run.dialect()) == Strategy::Join;
         let stmt = self.to_sql(run.dialect());
         let mut types = column_types(T::META);
@@ -242,14 +259,14 @@ impl<T: Table> Query<T> {
         let mut rows = Vec::with_capacity(fetched.len());
         for mut values in fetched {
             let relations = values.split_off(T::META.columns.len());
-            let mut row = RowData::new(T::META, values);
+            let mut row = RowData::new(values);
             if join {
                 crate::join::attach_root(T::META, &mut row, &self.with, relations)?;
             }
             rows.push(row);
         }
         if !join {
-            load::load(&mut run, T::META, &mut rows, &self.with).await?;
+            load::load(run, T::META, &mut rows, &self.with).await?;
         }
         rows.into_iter()
             .map(|row| T::decode(&mut RowReader::new(T::META, crate::row::Path::Root, row)))

@@ -23,7 +23,7 @@ pub(crate) enum Loaded {
 impl RowData {
     /// A row with nothing loaded yet. Relation slots are allocated on first use, so
     /// leaf rows cost no second allocation.
-    pub(crate) fn new(_table: &TableMeta, values: Vec<Value>) -> Self {
+    pub(crate) fn new(values: Vec<Value>) -> Self {
         RowData {
             values,
             relations: Vec::new(),
