@@ -48,6 +48,29 @@ impl Session<'_> {
         stmt: &Statement,
         types: &[SqlType],
     ) -> Result<Vec<Vec<Value>>> {
+        let mut out = Vec::new();
+        self.fetch_each(stmt, |cells| {
+            out.push(
+                types
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| cells.read(i, *t))
+                    .collect::<Result<Vec<Value>>>()?,
+            );
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// Runs a statement that returns rows and hands each row's cells to `each`, in
+    /// order. The rows are read straight from the driver's buffers, with no
+    /// intermediate copy.
+    pub(crate) async fn fetch_each(
+        &mut self,
+        stmt: &Statement,
+        mut each: impl FnMut(Cells<'_>) -> Result<()>,
+    ) -> Result<()> {
         let sql = AssertSqlSafe(stmt.sql.as_str());
         match self {
             #[cfg(feature = "sqlite")]
@@ -55,27 +78,21 @@ impl Session<'_> {
                 let rows = sqlx::query_with(sql, sqlite::args(&stmt.binds)?)
                     .fetch_all(&mut **c)
                     .await?;
-                rows.iter()
-                    .map(|r| read_row(types, |i, t| sqlite::read(r, i, t)))
-                    .collect()
+                rows.iter().try_for_each(|r| each(Cells::Sqlite(r)))
             }
             #[cfg(feature = "postgres")]
             Session::Postgres(c) => {
                 let rows = sqlx::query_with(sql, postgres::args(&stmt.binds)?)
                     .fetch_all(&mut **c)
                     .await?;
-                rows.iter()
-                    .map(|r| read_row(types, |i, t| postgres::read(r, i, t)))
-                    .collect()
+                rows.iter().try_for_each(|r| each(Cells::Postgres(r)))
             }
             #[cfg(feature = "mysql")]
             Session::MySql(c) => {
                 let rows = sqlx::query_with(sql, mysql::args(&stmt.binds)?)
                     .fetch_all(&mut **c)
                     .await?;
-                rows.iter()
-                    .map(|r| read_row(types, |i, t| mysql::read(r, i, t)))
-                    .collect()
+                rows.iter().try_for_each(|r| each(Cells::MySql(r)))
             }
         }
     }
@@ -118,15 +135,30 @@ impl Session<'_> {
     }
 }
 
-fn read_row(
-    types: &[SqlType],
-    mut read: impl FnMut(usize, SqlType) -> std::result::Result<Value, sqlx::Error>,
-) -> Result<Vec<Value>> {
-    types
-        .iter()
-        .enumerate()
-        .map(|(i, t)| read(i, *t).map_err(Error::from))
-        .collect()
+/// The cells of one fetched row, read in place.
+#[derive(Clone, Copy)]
+pub(crate) enum Cells<'r> {
+    #[cfg(feature = "sqlite")]
+    Sqlite(&'r sqlx::sqlite::SqliteRow),
+    #[cfg(feature = "postgres")]
+    Postgres(&'r sqlx::postgres::PgRow),
+    #[cfg(feature = "mysql")]
+    MySql(&'r sqlx::mysql::MySqlRow),
+}
+
+impl Cells<'_> {
+    /// Reads cell `i` as a value of type `t`.
+    pub(crate) fn read(self, i: usize, t: SqlType) -> Result<Value> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Cells::Sqlite(r) => sqlite::read(r, i, t),
+            #[cfg(feature = "postgres")]
+            Cells::Postgres(r) => postgres::read(r, i, t),
+            #[cfg(feature = "mysql")]
+            Cells::MySql(r) => mysql::read(r, i, t),
+        }
+        .map_err(Error::from)
+    }
 }
 
 /// Reads cell `$i` as `Option<$ty>` and wraps it, NULL becoming `Value::Null`.

@@ -158,30 +158,12 @@ impl Acquired<'_> {
 }
 
 /// Loads `relation` onto `rows` that were fetched before.
-pub(crate) async fn load_onto<T: Table, R>(
+pub(crate) async fn load_onto<T: Table, R: Table>(
     run: &mut Runner<'_>,
     rows: &mut [T],
     relation: crate::Relation<T, R>,
 ) -> Result<()> {
-    let mut data: Vec<crate::row::RowData> = rows
-        .iter()
-        .map(|r| crate::row::RowData::new(r.values()))
-        .collect();
-    crate::load::load(
-        run,
-        T::META,
-        &mut data,
-        std::slice::from_ref(&relation.spec),
-    )
-    .await?;
-    for (row, data) in rows.iter_mut().zip(data) {
-        row.attach(&mut crate::RowReader::new(
-            T::META,
-            crate::row::Path::Root,
-            data,
-        ))?;
-    }
-    Ok(())
+    crate::load::load(run, rows, &[relation.into_load()], "").await
 }
 
 /// Something statements run on: `&Db` or `&mut Transaction`.
@@ -202,6 +184,16 @@ impl Runner<'_> {
     ) -> Result<Vec<Vec<crate::Value>>> {
         self.statements.fetch_add(1, Ordering::Relaxed);
         self.session.fetch(stmt, types).await
+    }
+
+    /// Runs a statement and hands each row's cells to `each`.
+    pub(crate) async fn fetch_each(
+        &mut self,
+        stmt: &Statement,
+        each: impl FnMut(crate::backend::Cells<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        self.session.fetch_each(stmt, each).await
     }
 
     pub(crate) async fn execute(&mut self, stmt: &Statement) -> Result<crate::backend::Done> {
@@ -366,7 +358,7 @@ impl Db {
 
     /// Loads `relation` (with its filter, order, limit and nested loads) onto rows that
     /// were fetched before: `db.load(&mut users, User::posts().with(Post::comments()))`.
-    pub async fn load<T: Table, R>(
+    pub async fn load<T: Table, R: Table>(
         &self,
         rows: &mut [T],
         relation: crate::Relation<T, R>,
@@ -458,7 +450,7 @@ impl Transaction {
     }
 
     /// Loads `relation` onto rows fetched before. See [`Db::load`].
-    pub async fn load<T: Table, R>(
+    pub async fn load<T: Table, R: Table>(
         &mut self,
         rows: &mut [T],
         relation: crate::Relation<T, R>,

@@ -6,33 +6,170 @@
 //! their parents through a hash map on the key, so the work is linear in the rows.
 
 use crate::db::Runner;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expr::write_order;
-use crate::meta::{RelationKind, TableMeta};
+use crate::meta::{RelationKind, Table, TableMeta};
 use crate::plan::{Related, allocate, write_filter, write_from, write_source};
-use crate::query::column_types;
-use crate::relation::LoadSpec;
-use crate::row::{Loaded, RowData};
+use crate::relation::{LoadSpec, Many, One};
+use crate::row::{Path, RowData, RowReader};
 use crate::sql::{SqlBuilder, Statement};
 use crate::value::{SqlType, Value};
+use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 
-/// Loads every spec onto `rows` of `table`, and their nested specs below them.
-pub(crate) fn load<'a>(
-    run: &'a mut Runner<'_>,
-    table: &'static TableMeta,
-    rows: &'a mut [RowData],
-    specs: &'a [LoadSpec],
-) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>> {
-    Box::pin(async move {
-        for (spec, index) in specs.iter().map(|s| (s, relation_index(table, s))) {
-            load_one(run, table, rows, spec, index).await?;
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What one relation fetched for all parents, grouped by key: `Groups<C>` of the
+/// relation's target `C`, behind `Any` so that the parent's side needs no `C`.
+type Fetched = Box<dyn Any + Send>;
+
+/// A relation's rows (or counts) grouped by the parent key they belong to.
+enum Groups<C> {
+    Rows(KeyMap<Vec<C>>),
+    Counts(KeyMap<u64>),
+}
+
+/// The Batch loader's typed steps for a relation's target, as plain function pointers.
+///
+/// The loader walks a tree of [`LoadSpec`]s whose targets are different types. Each
+/// spec carries the steps monomorphized for its own target (set by `.with(..)`, where
+/// the type is known), so rows are decoded straight from the driver's buffers into the
+/// user's structs, and relations are set on their fields, with no intermediate form.
+#[derive(Clone, Copy)]
+pub(crate) struct Ops {
+    /// Fetches the related rows of the given parent keys, loads their own relations,
+    /// and groups them by key.
+    fetch: for<'a, 'b> fn(&'a mut Runner<'b>, Parents<'a>) -> BoxFuture<'a, Result<Fetched>>,
+    /// Moves (or, for a key several parents share, copies) a parent's group into its
+    /// relation field.
+    assign: fn(&mut Fetched, Slot<'_>) -> Result<()>,
+    /// Copies a loaded relation field into another row's field of the same relation.
+    copy: fn(&dyn Any, &mut dyn Any, &LoadSpec) -> Result<()>,
+}
+
+impl Ops {
+    pub(crate) fn of<C: Table>() -> Self {
+        Ops {
+            fetch: fetch::<C>,
+            assign: assign::<C>,
+            copy: copy_field::<C>,
         }
-        Ok(())
-    })
+    }
+}
+
+impl std::fmt::Debug for Ops {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ops")
+    }
+}
+
+/// What a relation's fetch needs to know of the parents.
+#[derive(Clone, Copy)]
+struct Parents<'a> {
+    spec: &'a LoadSpec,
+    /// Distinct keys of the parents.
+    keys: &'a [KeyOf],
+    /// The types of the key's columns on the parent side.
+    key_types: &'a [SqlType],
+    /// The relation's path from the query root, for errors.
+    path: &'a str,
+}
+
+/// One parent's relation field, and what fills it.
+struct Slot<'a> {
+    field: &'a mut dyn Any,
+    key: Option<&'a KeyOf>,
+    /// Other parents still need the same group, so this one gets a copy.
+    shared: bool,
+    spec: &'a LoadSpec,
+    /// The parent's table and the relation's path, for errors.
+    table: &'static str,
+    path: &'a str,
+}
+
+/// Loads every spec onto `rows`, and their nested specs below them. `path` is where
+/// `rows` sit below the query root, for error messages.
+pub(crate) async fn load<P: Table>(
+    run: &mut Runner<'_>,
+    rows: &mut [P],
+    specs: &[LoadSpec],
+    path: &str,
+) -> Result<()> {
+    for spec in specs {
+        load_relation(run, rows, spec, path).await?;
+    }
+    Ok(())
+}
+
+async fn load_relation<P: Table>(
+    run: &mut Runner<'_>,
+    rows: &mut [P],
+    spec: &LoadSpec,
+    path: &str,
+) -> Result<()> {
+    let ops = spec.ops.ok_or_else(|| internal(P::NAME, spec, "relation has no loader"))?;
+    let index = relation_index(P::META, spec);
+    let positions = key_positions(P::META, spec.rel.from);
+    let row_keys: Vec<Option<KeyOf>> = rows
+        .iter()
+        .map(|row| key_of(|i| row.column_value(i), &positions))
+        .collect();
+    // Distinct keys in first-seen order, and how many parents hold each.
+    let mut keys: Vec<KeyOf> = Vec::new();
+    let mut uses: KeyMap<usize> = KeyMap::default();
+    for key in row_keys.iter().flatten() {
+        let n = uses.entry(key.clone()).or_insert(0);
+        if *n == 0 {
+            keys.push(key.clone());
+        }
+        *n += 1;
+    }
+    let path = if path.is_empty() {
+        spec.rel.name.to_owned()
+    } else {
+        format!("{path}.{}", spec.rel.name)
+    };
+    let key_types = key_types(spec, P::META);
+    let parents = Parents {
+        spec,
+        keys: &keys,
+        key_types: &key_types,
+        path: &path,
+    };
+    let mut fetched = (ops.fetch)(run, parents).await?;
+    for (row, key) in rows.iter_mut().zip(&row_keys) {
+        let shared = match key.as_ref().and_then(|k| uses.get_mut(k)) {
+            Some(n) => {
+                *n -= 1;
+                *n > 0
+            }
+            None => false,
+        };
+        let field = row
+            .relation_field(index)
+            .ok_or_else(|| internal(P::NAME, spec, "relation field not found"))?;
+        let slot = Slot {
+            field,
+            key: key.as_ref(),
+            shared,
+            spec,
+            table: P::NAME,
+            path: &path,
+        };
+        (ops.assign)(&mut fetched, slot)?;
+    }
+    Ok(())
+}
+
+fn internal(table: &'static str, spec: &LoadSpec, message: &str) -> Error {
+    Error::Unsupported {
+        table,
+        relation: spec.rel.name,
+        message: format!("internal error in the Batch loader: {message}"),
+    }
 }
 
 pub(crate) fn relation_index(table: &TableMeta, spec: &LoadSpec) -> usize {
@@ -46,7 +183,7 @@ pub(crate) fn relation_index(table: &TableMeta, spec: &LoadSpec) -> usize {
 /// A key's values, hashable (floats by bits, decimals normalized). Single-column keys,
 /// the common case, need no allocation of their own.
 #[derive(Clone, Debug)]
-enum KeyOf {
+pub(crate) enum KeyOf {
     One(Value),
     Many(Vec<Value>),
 }
@@ -56,15 +193,6 @@ impl KeyOf {
         match self {
             KeyOf::One(v) => std::slice::from_ref(v),
             KeyOf::Many(v) => v,
-        }
-    }
-
-    /// Takes the key from the end of a fetched row (`width` values).
-    fn split_from(values: &mut Vec<Value>, width: usize) -> KeyOf {
-        if width == 1 {
-            KeyOf::One(values.pop().unwrap_or(Value::Null(SqlType::BigInt)))
-        } else {
-            KeyOf::Many(values.split_off(values.len().saturating_sub(width)))
         }
     }
 }
@@ -144,14 +272,10 @@ fn key_positions(table: &TableMeta, cols: &[&str]) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// The key at `positions` in a row's values, or `None` when part of it is NULL (such a
+/// The key at `positions`, read by `value`, or `None` when part of it is NULL (such a
 /// row relates to nothing).
-fn parent_key(values: &[Value], positions: &[Option<usize>]) -> Option<KeyOf> {
-    let value = |p: &Option<usize>| {
-        p.and_then(|i| values.get(i))
-            .filter(|v| !v.is_null())
-            .cloned()
-    };
+fn key_of(value: impl Fn(usize) -> Option<Value>, positions: &[Option<usize>]) -> Option<KeyOf> {
+    let value = |p: &Option<usize>| p.and_then(&value).filter(|v| !v.is_null());
     match positions {
         [p] => value(p).map(KeyOf::One),
         ps => ps
@@ -162,124 +286,209 @@ fn parent_key(values: &[Value], positions: &[Option<usize>]) -> Option<KeyOf> {
     }
 }
 
-async fn load_one(
-    run: &mut Runner<'_>,
-    table: &'static TableMeta,
-    rows: &mut [RowData],
-    spec: &LoadSpec,
-    index: usize,
-) -> Result<()> {
-    let rel = spec.rel;
-    let target = (rel.target)();
-    // Distinct parent keys, in first-seen order.
-    let mut keys: Vec<KeyOf> = Vec::new();
-    let mut parents_per_key: KeyMap<usize> = KeyMap::default();
-    let positions = key_positions(table, rel.from);
-    for row in rows.iter() {
-        if let Some(k) = parent_key(&row.values, &positions) {
-            let n = parents_per_key.entry(k.clone()).or_insert(0);
-            if *n == 0 {
-                keys.push(k);
-            }
-            *n += 1;
-        }
-    }
-
-    let width = rel.from.len().max(1);
-    let key_types: Vec<SqlType> = rel
+/// The parent key's column types, as a statement reads them back.
+fn key_types(spec: &LoadSpec, parent: &TableMeta) -> Vec<SqlType> {
+    spec.rel
         .from
         .iter()
-        .map(|c| table.column(c).map_or(SqlType::BigInt, |m| m.ty))
-        .collect();
-    // PostgreSQL takes one array parameter, whatever the number of keys.
-    let array = array_key(run.dialect(), &key_types);
-    let per_chunk = if array.is_some() {
-        keys.len().max(1)
-    } else {
-        let filter_binds = filter_bind_count(run.dialect(), spec);
-        ((run.dialect().bind_limit().saturating_sub(filter_binds + 2)) / width).max(1)
-    };
+        .map(|c| parent.column(c).map_or(SqlType::BigInt, |m| m.ty))
+        .collect()
+}
 
-    if spec.count {
-        let mut counts: KeyMap<u64> = KeyMap::default();
+/// Reads the key that follows a row's other cells (a junction's key, or a count's).
+fn trailing_key(reader: &mut RowReader<'_>, types: &[SqlType]) -> Result<KeyOf> {
+    let mut values = types
+        .iter()
+        .map(|t| reader.next_value(*t))
+        .collect::<Result<Vec<Value>>>()?;
+    Ok(match values.len() {
+        1 => KeyOf::One(values.pop().unwrap_or(Value::Null(SqlType::BigInt))),
+        _ => KeyOf::Many(values),
+    })
+}
+
+/// The Batch strategy for a relation whose target is `C`: see [`Ops::fetch`].
+fn fetch<'a, C: Table>(run: &'a mut Runner<'_>, parents: Parents<'a>) -> BoxFuture<'a, Result<Fetched>> {
+    let Parents {
+        spec,
+        keys,
+        key_types,
+        path,
+    } = parents;
+    Box::pin(async move {
+        let rel = spec.rel;
+        let width = rel.from.len().max(1);
+        // PostgreSQL takes one array parameter, whatever the number of keys.
+        let array = array_key(run.dialect(), key_types);
+        let per_chunk = if array.is_some() {
+            keys.len().max(1)
+        } else {
+            let filter_binds = filter_bind_count(run.dialect(), spec);
+            ((run.dialect().bind_limit().saturating_sub(filter_binds + 2)) / width).max(1)
+        };
+
+        if spec.count {
+            let mut counts: KeyMap<u64> = KeyMap::default();
+            for chunk in keys.chunks(per_chunk) {
+                let stmt = count_statement(run.dialect(), spec, chunk, array);
+                run.fetch_each(&stmt, |cells| {
+                    let mut reader = RowReader::from_cells(C::META, Path::At(path), cells);
+                    let key = trailing_key(&mut reader, key_types)?;
+                    let n = match reader.next_value(SqlType::BigInt)? {
+                        Value::I64(n) => u64::try_from(n).unwrap_or(0),
+                        _ => 0,
+                    };
+                    counts.insert(key, n);
+                    Ok(())
+                })
+                .await?;
+            }
+            return Ok(Box::new(Groups::<C>::Counts(counts)) as Fetched);
+        }
+
+        // Fetch the related rows of all parents, and load their own relations in one go.
+        let mut children: Vec<C> = Vec::new();
+        let mut child_keys: Vec<KeyOf> = Vec::new();
+        let through = rel.through.is_some();
+        let own_key = key_positions(C::META, rel.to);
         for chunk in keys.chunks(per_chunk) {
-            let stmt = count_statement(run.dialect(), spec, chunk, array);
-            let mut types = key_types.clone();
-            types.push(SqlType::BigInt);
-            for mut values in run.fetch(&stmt, &types).await? {
-                let n = match values.pop() {
-                    Some(Value::I64(n)) => u64::try_from(n).unwrap_or(0),
-                    _ => 0,
-                };
-                counts.insert(KeyOf::split_from(&mut values, width), n);
-            }
-        }
-        for row in rows.iter_mut() {
-            let n = parent_key(&row.values, &positions)
-                .and_then(|k| counts.get(&k).copied())
-                .unwrap_or(0);
-            row.set_relation(index, Loaded::Count(n));
-        }
-        return Ok(());
-    }
-
-    // Fetch the related rows of all parents, and load their own relations in one go.
-    let mut children: Vec<RowData> = Vec::new();
-    let mut child_keys: Vec<KeyOf> = Vec::new();
-    let mut types = column_types(target);
-    let through = rel.through.is_some();
-    if through {
-        types.extend(&key_types);
-    }
-    let own_key = key_positions(target, rel.to);
-    for chunk in keys.chunks(per_chunk) {
-        let stmt = rows_statement(run.dialect(), spec, chunk, array);
-        for mut values in run.fetch(&stmt, &types).await? {
-            let key = if through {
-                KeyOf::split_from(&mut values, width)
-            } else {
-                let Some(key) = parent_key(&values, &own_key) else {
-                    continue;
-                };
-                key
-            };
-            children.push(RowData::new(values));
-            child_keys.push(key);
-        }
-    }
-    load(run, target, &mut children, &spec.children).await?;
-
-    // Stitch: group by key in fetched order, then hand each parent its group.
-    let mut groups: KeyMap<Vec<RowData>> = KeyMap::default();
-    for (key, child) in child_keys.into_iter().zip(children) {
-        groups.entry(key).or_default().push(child);
-    }
-    if sorts_in_memory(spec) {
-        let pk = key_positions(target, target.primary_key);
-        for group in groups.values_mut() {
-            sort_by_integer_key(group, &pk);
-        }
-    }
-    for row in rows.iter_mut() {
-        let group = match parent_key(&row.values, &positions) {
-            None => Vec::new(),
-            Some(k) => {
-                let shared = parents_per_key
-                    .get_mut(&k)
-                    .expect("every parent key was counted");
-                *shared -= 1;
-                if *shared == 0 {
-                    groups.remove(&k).unwrap_or_default()
+            let stmt = rows_statement(run.dialect(), spec, chunk, array);
+            run.fetch_each(&stmt, |cells| {
+                let mut reader = RowReader::from_cells(C::META, Path::At(path), cells);
+                let child = C::decode(&mut reader)?;
+                let key = if through {
+                    trailing_key(&mut reader, key_types)?
                 } else {
-                    groups.get(&k).cloned().unwrap_or_default()
-                }
+                    match key_of(|i| child.column_value(i), &own_key) {
+                        Some(key) => key,
+                        None => return Ok(()),
+                    }
+                };
+                children.push(child);
+                child_keys.push(key);
+                Ok(())
+            })
+            .await?;
+        }
+        load(run, &mut children, &spec.children, path).await?;
+
+        // Group by key in fetched order.
+        let mut groups: KeyMap<Vec<C>> = KeyMap::default();
+        for (key, child) in child_keys.into_iter().zip(children) {
+            groups.entry(key).or_default().push(child);
+        }
+        if sorts_in_memory(spec) {
+            let pk = key_positions(C::META, C::META.primary_key);
+            for group in groups.values_mut() {
+                sort_by_integer_key(group, &pk);
             }
+        }
+        Ok(Box::new(Groups::Rows(groups)) as Fetched)
+    })
+}
+
+/// Fills one parent's relation field from the groups of target `C`: see [`Ops::assign`].
+fn assign<C: Table>(fetched: &mut Fetched, slot: Slot<'_>) -> Result<()> {
+    let spec = slot.spec;
+    let mismatch = || internal(slot.table, spec, "relation field of another type");
+    let groups = fetched.downcast_mut::<Groups<C>>().ok_or_else(mismatch)?;
+    let wanted = match spec.rel.kind {
+        RelationKind::One => 1,
+        RelationKind::Many => usize::MAX,
+    };
+    let rows: Vec<C> = match groups {
+        Groups::Counts(counts) => {
+            let n = slot.key.and_then(|k| counts.get(k)).copied().unwrap_or(0);
+            let field = slot.field.downcast_mut::<Many<C>>().ok_or_else(mismatch)?;
+            *field = Many::Counted(n);
+            return Ok(());
+        }
+        Groups::Rows(groups) => match slot.key {
+            None => Vec::new(),
+            Some(key) if slot.shared => match groups.get(key) {
+                Some(group) => group
+                    .iter()
+                    .take(wanted)
+                    .map(|row| duplicate(row, spec))
+                    .collect::<Result<_>>()?,
+                None => Vec::new(),
+            },
+            Some(key) => groups.remove(key).unwrap_or_default(),
+        },
+    };
+    if let Some(field) = slot.field.downcast_mut::<Many<C>>() {
+        *field = Many::Loaded(rows);
+    } else if let Some(field) = slot.field.downcast_mut::<One<Option<C>>>() {
+        *field = One::loaded(rows.into_iter().next());
+    } else if let Some(field) = slot.field.downcast_mut::<One<C>>() {
+        match rows.into_iter().next() {
+            Some(row) => *field = One::loaded(row),
+            None => {
+                return Err(Error::MissingRelated {
+                    table: slot.table,
+                    path: slot.path.to_owned(),
+                });
+            }
+        }
+    } else {
+        return Err(mismatch());
+    }
+    Ok(())
+}
+
+/// A copy of `row` with the relations `spec` loaded on it, for a second parent that
+/// shares its key. Columns are copied through their values, so a table needs no `Clone`.
+fn duplicate<C: Table>(row: &C, spec: &LoadSpec) -> Result<C> {
+    let mut copy = C::decode(&mut RowReader::new(
+        C::META,
+        Path::Root,
+        RowData::new(row.values()),
+    ))?;
+    for child in &spec.children {
+        let index = relation_index(C::META, child);
+        let ops = child.ops.ok_or_else(|| internal(C::NAME, child, "relation has no loader"))?;
+        let (Some(from), Some(to)) = (row.relation(index), copy.relation_field(index)) else {
+            return Err(internal(C::NAME, child, "relation field not found"));
         };
-        let group = match rel.kind {
-            RelationKind::One => group.into_iter().take(1).collect(),
-            RelationKind::Many => group,
+        (ops.copy)(from, to, child)?;
+    }
+    Ok(copy)
+}
+
+/// Copies a relation field whose target is `C`: see [`Ops::copy`].
+fn copy_field<C: Table>(from: &dyn Any, to: &mut dyn Any, spec: &LoadSpec) -> Result<()> {
+    let mismatch = || internal(C::NAME, spec, "relation field of another type");
+    if let (Some(from), Some(to)) = (from.downcast_ref::<Many<C>>(), to.downcast_mut::<Many<C>>())
+    {
+        *to = match from {
+            Many::NotLoaded => Many::NotLoaded,
+            Many::Counted(n) => Many::Counted(*n),
+            Many::Loaded(rows) => Many::Loaded(
+                rows.iter()
+                    .map(|row| duplicate(row, spec))
+                    .collect::<Result<_>>()?,
+            ),
         };
-        row.set_relation(index, Loaded::Rows(group));
+    } else if let (Some(from), Some(to)) = (
+        from.downcast_ref::<One<Option<C>>>(),
+        to.downcast_mut::<One<Option<C>>>(),
+    ) {
+        *to = match from {
+            One::NotLoaded => One::NotLoaded,
+            One::Loaded(row) => One::loaded(match row.as_ref() {
+                Some(row) => Some(duplicate(row, spec)?),
+                None => None,
+            }),
+        };
+    } else if let (Some(from), Some(to)) =
+        (from.downcast_ref::<One<C>>(), to.downcast_mut::<One<C>>())
+    {
+        *to = match from {
+            One::NotLoaded => One::NotLoaded,
+            One::Loaded(row) => One::loaded(duplicate(row.as_ref(), spec)?),
+        };
+    } else {
+        return Err(mismatch());
     }
     Ok(())
 }
@@ -310,12 +519,12 @@ fn sorts_in_memory(spec: &LoadSpec) -> bool {
 }
 
 /// Orders rows by an all-integer primary key at `positions`.
-fn sort_by_integer_key(rows: &mut [RowData], positions: &[Option<usize>]) {
-    fn at(row: &RowData, p: Option<usize>) -> i64 {
-        match p.and_then(|i| row.values.get(i)) {
-            Some(Value::I16(v)) => i64::from(*v),
-            Some(Value::I32(v)) => i64::from(*v),
-            Some(Value::I64(v)) => *v,
+fn sort_by_integer_key<C: Table>(rows: &mut [C], positions: &[Option<usize>]) {
+    fn at<C: Table>(row: &C, p: Option<usize>) -> i64 {
+        match p.and_then(|i| row.column_value(i)) {
+            Some(Value::I16(v)) => i64::from(v),
+            Some(Value::I32(v)) => i64::from(v),
+            Some(Value::I64(v)) => v,
             _ => i64::MIN,
         }
     }

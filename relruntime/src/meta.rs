@@ -188,6 +188,15 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     /// Sets the relation fields that `row` loaded; the others stay as they are.
     #[doc(hidden)]
     fn attach(&mut self, row: &mut RowReader<'_>) -> Result<()>;
+    /// The value of column `column` (in `COLUMNS` order).
+    #[doc(hidden)]
+    fn column_value(&self, column: usize) -> Option<Value>;
+    /// The field of relation `index` (in `META.relations` order).
+    #[doc(hidden)]
+    fn relation(&self, index: usize) -> Option<&dyn std::any::Any>;
+    /// The field of relation `index`, to set it.
+    #[doc(hidden)]
+    fn relation_field(&mut self, index: usize) -> Option<&mut dyn std::any::Any>;
 
     /// Reads relation `index` of `row` as a `Many<Self>`. Used by the derive, through
     /// `Self`, so that a target that is not a table is reported once, at the field.

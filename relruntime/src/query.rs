@@ -6,7 +6,7 @@ use crate::expr::{Expr, Node, Order, OrderTerm, Scope, write_order};
 use crate::load;
 use crate::meta::{Table, TableMeta};
 use crate::relation::{LoadSpec, Relation};
-use crate::row::{RowData, RowReader};
+use crate::row::{Path, RowData, RowReader};
 use crate::sql::{Dialect, SqlBuilder, Statement};
 use crate::value::{SqlType, Value};
 use std::marker::PhantomData;
@@ -187,8 +187,8 @@ impl<T: Table> Query<T> {
     }
 
     /// Also loads `relation`, with its own filter, order, limit and nested loads.
-    pub fn with<R>(mut self, relation: Relation<T, R>) -> Self {
-        self.with.push(relation.spec);
+    pub fn with<R: Table>(mut self, relation: Relation<T, R>) -> Self {
+        self.with.push(relation.into_load());
         self
     }
 
@@ -249,27 +249,34 @@ impl<T: Table> Query<T> {
 
     /// Runs the query on a connection already held.
     pub(crate) async fn run(self, run: &mut Runner<'_>) -> Result<Vec<T>> {
-        let join = self.strategy.resolve(run.dialect()) == Strategy::Join;
         let stmt = self.to_sql(run.dialect());
+        if self.strategy.resolve(run.dialect()) == Strategy::Join {
+            return self.run_join(run, &stmt).await;
+        }
+        // Batch: rows decoded straight from the driver, then each relation in turn.
+        let mut rows = Vec::new();
+        run.fetch_each(&stmt, |cells| {
+            rows.push(T::decode(&mut RowReader::from_cells(T::META, Path::Root, cells))?);
+            Ok(())
+        })
+        .await?;
+        load::load(run, &mut rows, &self.with, "").await?;
+        Ok(rows)
+    }
+
+    /// Join: one statement, whose trailing columns hold each relation as JSON.
+    async fn run_join(self, run: &mut Runner<'_>, stmt: &Statement) -> Result<Vec<T>> {
         let mut types = column_types(T::META);
-        if join {
-            types.extend(crate::join::root_relation_types(&self.with));
-        }
-        let fetched = run.fetch(&stmt, &types).await?;
-        let mut rows = Vec::with_capacity(fetched.len());
-        for mut values in fetched {
-            let relations = values.split_off(T::META.columns.len());
-            let mut row = RowData::new(values);
-            if join {
+        types.extend(crate::join::root_relation_types(&self.with));
+        let fetched = run.fetch(stmt, &types).await?;
+        fetched
+            .into_iter()
+            .map(|mut values| {
+                let relations = values.split_off(T::META.columns.len());
+                let mut row = RowData::new(values);
                 crate::join::attach_root(T::META, &mut row, &self.with, relations)?;
-            }
-            rows.push(row);
-        }
-        if !join {
-            load::load(run, T::META, &mut rows, &self.with).await?;
-        }
-        rows.into_iter()
-            .map(|row| T::decode(&mut RowReader::new(T::META, crate::row::Path::Root, row)))
+                T::decode(&mut RowReader::new(T::META, Path::Root, row))
+            })
             .collect()
     }
 

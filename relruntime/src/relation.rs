@@ -114,6 +114,8 @@ pub(crate) struct LoadSpec {
     pub offset: Option<u64>,
     pub children: Vec<LoadSpec>,
     pub count: bool,
+    /// The Batch loader's steps for the target type, set where the relation is loaded.
+    pub ops: Option<crate::load::Ops>,
 }
 
 impl LoadSpec {
@@ -179,6 +181,7 @@ impl<From: Table, To> Relation<From, To> {
                 offset: None,
                 children: Vec::new(),
                 count: false,
+                ops: None,
             },
             _tables: PhantomData,
         }
@@ -217,8 +220,8 @@ impl<From, To> Relation<From, To> {
     }
 
     /// Also loads `child` on each related row.
-    pub fn with<R>(mut self, child: Relation<To, R>) -> Self {
-        self.spec.children.push(child.spec);
+    pub fn with<R: Table>(mut self, child: Relation<To, R>) -> Self {
+        self.spec.children.push(child.into_load());
         self
     }
 
@@ -243,6 +246,16 @@ impl<From, To> Relation<From, To> {
             spec: Box::new(self.spec),
             negated: true,
         })
+    }
+}
+
+impl<From, To: Table> Relation<From, To> {
+    /// The spec of a relation that is loaded, with the loader's steps for `To`.
+    pub(crate) fn into_load(self) -> LoadSpec {
+        LoadSpec {
+            ops: Some(crate::load::Ops::of::<To>()),
+            ..self.spec
+        }
     }
 }
 

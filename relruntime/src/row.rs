@@ -1,9 +1,10 @@
 //! Reading rows, with their loaded relations, into structs.
 
+use crate::backend::Cells;
 use crate::error::{Error, Result};
 use crate::meta::{ColumnMeta, RelationMeta, Table, TableMeta};
 use crate::relation::{Many, One};
-use crate::value::{ColumnValue, Value};
+use crate::value::{ColumnValue, SqlType, Value};
 
 /// One row as the loaders produce it: column values in column order, and for each
 /// relation of the table what was loaded through it.
@@ -42,6 +43,8 @@ impl RowData {
 #[derive(Clone, Copy)]
 pub(crate) enum Path<'a> {
     Root,
+    /// A path rendered already.
+    At(&'a str),
     Child(&'a Path<'a>, &'static str),
 }
 
@@ -49,7 +52,8 @@ impl Path<'_> {
     fn render(&self) -> String {
         match self {
             Path::Root => String::new(),
-            Path::Child(Path::Root, name) => (*name).to_owned(),
+            Path::At(path) => (*path).to_owned(),
+            Path::Child(Path::Root | Path::At(""), name) => (*name).to_owned(),
             Path::Child(parent, name) => format!("{}.{name}", parent.render()),
         }
     }
@@ -65,9 +69,17 @@ pub struct RowReader<'a> {
     columns: Columns<'a>,
     relations: &'static [RelationMeta],
     path: Path<'a>,
-    values: std::vec::IntoIter<Value>,
+    source: Source<'a>,
     position: usize,
     loaded: Vec<Option<Loaded>>,
+}
+
+/// Where a reader's values come from.
+enum Source<'a> {
+    /// Values read already (the Join strategy's JSON, keys).
+    Values(std::vec::IntoIter<Value>),
+    /// A row as the driver returned it, read cell by cell.
+    Cells(Cells<'a>),
 }
 
 /// The names of the columns a reader walks through.
@@ -84,9 +96,22 @@ impl<'a> RowReader<'a> {
             columns: Columns::Meta(table.columns),
             relations: table.relations,
             path,
-            values: row.values.into_iter(),
+            source: Source::Values(row.values.into_iter()),
             position: 0,
             loaded: row.relations,
+        }
+    }
+
+    /// A reader over a fetched row of `table`, whose first cells are its columns.
+    pub(crate) fn from_cells(table: &'static TableMeta, path: Path<'a>, cells: Cells<'a>) -> Self {
+        RowReader {
+            table: table.name,
+            columns: Columns::Meta(table.columns),
+            relations: table.relations,
+            path,
+            source: Source::Cells(cells),
+            position: 0,
+            loaded: Vec::new(),
         }
     }
 
@@ -101,7 +126,7 @@ impl<'a> RowReader<'a> {
             columns: Columns::Names(names),
             relations: &[],
             path: Path::Root,
-            values: values.into_iter(),
+            source: Source::Values(values.into_iter()),
             position: 0,
             loaded: Vec::new(),
         }
@@ -115,14 +140,28 @@ impl<'a> RowReader<'a> {
             Columns::Names(n) => n.get(self.position).copied(),
         }
         .unwrap_or("?");
+        let value = match &mut self.source {
+            Source::Values(values) => values.next().unwrap_or(Value::Null(V::SQL_TYPE)),
+            Source::Cells(cells) => cells.read(self.position, V::SQL_TYPE)?,
+        };
         self.position += 1;
-        let value = self.values.next().unwrap_or(Value::Null(V::SQL_TYPE));
         V::from_value(value).map_err(|source| Error::Decode {
             table: self.table,
             column,
             path: self.path.render(),
             source,
         })
+    }
+
+    /// Reads the next cell as a value of type `ty`, past the table's columns (a key
+    /// selected along with the row).
+    pub(crate) fn next_value(&mut self, ty: SqlType) -> Result<Value> {
+        let value = match &mut self.source {
+            Source::Values(values) => values.next().unwrap_or(Value::Null(ty)),
+            Source::Cells(cells) => cells.read(self.position, ty)?,
+        };
+        self.position += 1;
+        Ok(value)
     }
 
     fn relation_name(&self, index: usize) -> &'static str {

@@ -78,6 +78,15 @@ pub fn expand(input: &syn::DeriveInput) -> TokenStream {
             fn attach(&mut self, _: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<()> {
                 ::core::result::Result::Ok(())
             }
+            fn column_value(&self, _: usize) -> ::core::option::Option<::rel::__private::Value> {
+                ::core::option::Option::None
+            }
+            fn relation(&self, _: usize) -> ::core::option::Option<&dyn ::core::any::Any> {
+                ::core::option::Option::None
+            }
+            fn relation_field(&mut self, _: usize) -> ::core::option::Option<&mut dyn ::core::any::Any> {
+                ::core::option::Option::None
+            }
         }
     }
 }

@@ -48,8 +48,35 @@ pub fn impls(t: &Table) -> TokenStream {
             }
         }
     });
+    let column_values = t.columns.iter().enumerate().map(|(i, c)| {
+        let (field, ty) = (&c.ident, &c.ty);
+        quote_spanned!(ty.span()=> #i => ::core::option::Option::Some(<#ty as ::rel::__private::ColumnValue>::to_value(&self.#field)))
+    });
+    let indices: Vec<usize> = (0..t.relations.len()).collect();
+    let relation_fields: Vec<_> = t.relations.iter().map(|r| &r.ident).collect();
     quote! {
         type Key = #key_type;
+
+        fn column_value(&self, column: usize) -> ::core::option::Option<::rel::__private::Value> {
+            match column {
+                #(#column_values,)*
+                _ => ::core::option::Option::None,
+            }
+        }
+
+        fn relation(&self, index: usize) -> ::core::option::Option<&dyn ::core::any::Any> {
+            match index {
+                #(#indices => ::core::option::Option::Some(&self.#relation_fields),)*
+                _ => ::core::option::Option::None,
+            }
+        }
+
+        fn relation_field(&mut self, index: usize) -> ::core::option::Option<&mut dyn ::core::any::Any> {
+            match index {
+                #(#indices => ::core::option::Option::Some(&mut self.#relation_fields),)*
+                _ => ::core::option::Option::None,
+            }
+        }
 
         fn key(&self) -> Self::Key {
             #key_value
