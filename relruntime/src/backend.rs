@@ -55,7 +55,7 @@ impl Session<'_> {
                     .iter()
                     .enumerate()
                     .map(|(i, t)| cells.read(i, *t))
-                    .collect::<Result<Vec<Value>>>()?,
+                    .collect::<std::result::Result<Vec<Value>, sqlx::Error>>()?,
             );
             Ok(())
         })
@@ -82,17 +82,21 @@ impl Session<'_> {
             }
             #[cfg(feature = "postgres")]
             Session::Postgres(c) => {
-                let rows = sqlx::query_with(sql, postgres::args(&stmt.binds)?)
-                    .fetch_all(&mut **c)
-                    .await?;
-                rows.iter().try_for_each(|r| each(Cells::Postgres(r)))
+                // Rows are decoded as they arrive, each dropped before the next.
+                let mut rows = sqlx::query_with(sql, postgres::args(&stmt.binds)?).fetch(&mut **c);
+                while let Some(row) = next(&mut rows).await {
+                    each(Cells::Postgres(&row?))?;
+                }
+                Ok(())
             }
             #[cfg(feature = "mysql")]
             Session::MySql(c) => {
-                let rows = sqlx::query_with(sql, mysql::args(&stmt.binds)?)
-                    .fetch_all(&mut **c)
-                    .await?;
-                rows.iter().try_for_each(|r| each(Cells::MySql(r)))
+                // Rows are decoded as they arrive, each dropped before the next.
+                let mut rows = sqlx::query_with(sql, mysql::args(&stmt.binds)?).fetch(&mut **c);
+                while let Some(row) = next(&mut rows).await {
+                    each(Cells::MySql(&row?))?;
+                }
+                Ok(())
             }
         }
     }
@@ -135,6 +139,11 @@ impl Session<'_> {
     }
 }
 
+/// The next item of a stream.
+async fn next<S: futures_core::Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| std::pin::Pin::new(&mut *stream).poll_next(cx)).await
+}
+
 /// The cells of one fetched row, read in place.
 #[derive(Clone, Copy)]
 pub(crate) enum Cells<'r> {
@@ -147,8 +156,10 @@ pub(crate) enum Cells<'r> {
 }
 
 impl Cells<'_> {
-    /// Reads cell `i` as a value of type `t`.
-    pub(crate) fn read(self, i: usize, t: SqlType) -> Result<Value> {
+    /// Reads cell `i` as a value of type `t`. Inlined, so that the type's match folds
+    /// away where `t` is a constant (the derive's decode).
+    #[inline(always)]
+    pub(crate) fn read(self, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
         match self {
             #[cfg(feature = "sqlite")]
             Cells::Sqlite(r) => sqlite::read(r, i, t),
@@ -157,7 +168,6 @@ impl Cells<'_> {
             #[cfg(feature = "mysql")]
             Cells::MySql(r) => mysql::read(r, i, t),
         }
-        .map_err(Error::from)
     }
 }
 
@@ -222,6 +232,7 @@ mod sqlite {
         Ok(a)
     }
 
+    #[inline(always)]
     pub(super) fn read(
         row: &SqliteRow,
         i: usize,
@@ -382,6 +393,7 @@ mod postgres {
         }
     }
 
+    #[inline(always)]
     pub(super) fn read(
         row: &PgRow,
         i: usize,
@@ -455,6 +467,7 @@ mod mysql {
         Ok(a)
     }
 
+    #[inline(always)]
     pub(super) fn read(
         row: &MySqlRow,
         i: usize,

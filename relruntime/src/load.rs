@@ -26,10 +26,10 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// relation's target `C`, behind `Any` so that the parent's side needs no `C`.
 type Fetched = Box<dyn Any + Send>;
 
-/// A relation's rows (or counts) grouped by the parent key they belong to.
+/// A relation's rows (or counts) for each distinct parent key, in key order.
 enum Groups<C> {
-    Rows(KeyMap<Vec<C>>),
-    Counts(KeyMap<u64>),
+    Rows(Vec<Vec<C>>),
+    Counts(Vec<u64>),
 }
 
 /// The Batch loader's typed steps for a relation's target, as plain function pointers.
@@ -72,6 +72,8 @@ struct Parents<'a> {
     spec: &'a LoadSpec,
     /// Distinct keys of the parents.
     keys: &'a [KeyOf],
+    /// Each key's position in `keys`.
+    index: &'a KeyMap<usize>,
     /// The types of the key's columns on the parent side.
     key_types: &'a [SqlType],
     /// The relation's path from the query root, for errors.
@@ -81,7 +83,8 @@ struct Parents<'a> {
 /// One parent's relation field, and what fills it.
 struct Slot<'a> {
     field: &'a mut dyn Any,
-    key: Option<&'a KeyOf>,
+    /// The position of the parent's key among the distinct keys; `None` for a NULL key.
+    group: Option<usize>,
     /// Other parents still need the same group, so this one gets a copy.
     shared: bool,
     spec: &'a LoadSpec,
@@ -110,23 +113,30 @@ async fn load_relation<P: Table>(
     spec: &LoadSpec,
     path: &str,
 ) -> Result<()> {
-    let ops = spec.ops.ok_or_else(|| internal(P::NAME, spec, "relation has no loader"))?;
-    let index = relation_index(P::META, spec);
+    let ops = spec
+        .ops
+        .ok_or_else(|| internal(P::NAME, spec, "relation has no loader"))?;
+    let index_of_relation = relation_index(P::META, spec);
     let positions = key_positions(P::META, spec.rel.from);
-    let row_keys: Vec<Option<KeyOf>> = rows
-        .iter()
-        .map(|row| key_of(|i| row.column_value(i), &positions))
-        .collect();
-    // Distinct keys in first-seen order, and how many parents hold each.
+    // Distinct keys in first-seen order, each parent's position among them, and how
+    // many parents hold each.
     let mut keys: Vec<KeyOf> = Vec::new();
-    let mut uses: KeyMap<usize> = KeyMap::default();
-    for key in row_keys.iter().flatten() {
-        let n = uses.entry(key.clone()).or_insert(0);
-        if *n == 0 {
-            keys.push(key.clone());
-        }
-        *n += 1;
-    }
+    let mut index: KeyMap<usize> = KeyMap::default();
+    let mut uses: Vec<usize> = Vec::new();
+    let row_groups: Vec<Option<usize>> = rows
+        .iter()
+        .map(|row| {
+            let key = key_of(|i| row.column_value(i), &positions)?;
+            let next = keys.len();
+            let group = *index.entry(key).or_insert_with_key(|key| {
+                keys.push(key.clone());
+                uses.push(0);
+                next
+            });
+            uses[group] += 1;
+            Some(group)
+        })
+        .collect();
     let path = if path.is_empty() {
         spec.rel.name.to_owned()
     } else {
@@ -136,24 +146,25 @@ async fn load_relation<P: Table>(
     let parents = Parents {
         spec,
         keys: &keys,
+        index: &index,
         key_types: &key_types,
         path: &path,
     };
     let mut fetched = (ops.fetch)(run, parents).await?;
-    for (row, key) in rows.iter_mut().zip(&row_keys) {
-        let shared = match key.as_ref().and_then(|k| uses.get_mut(k)) {
-            Some(n) => {
-                *n -= 1;
-                *n > 0
+    for (row, group) in rows.iter_mut().zip(row_groups) {
+        let shared = match group {
+            Some(g) => {
+                uses[g] -= 1;
+                uses[g] > 0
             }
             None => false,
         };
         let field = row
-            .relation_field(index)
+            .relation_field(index_of_relation)
             .ok_or_else(|| internal(P::NAME, spec, "relation field not found"))?;
         let slot = Slot {
             field,
-            key: key.as_ref(),
+            group,
             shared,
             spec,
             table: P::NAME,
@@ -308,10 +319,14 @@ fn trailing_key(reader: &mut RowReader<'_>, types: &[SqlType]) -> Result<KeyOf> 
 }
 
 /// The Batch strategy for a relation whose target is `C`: see [`Ops::fetch`].
-fn fetch<'a, C: Table>(run: &'a mut Runner<'_>, parents: Parents<'a>) -> BoxFuture<'a, Result<Fetched>> {
+fn fetch<'a, C: Table>(
+    run: &'a mut Runner<'_>,
+    parents: Parents<'a>,
+) -> BoxFuture<'a, Result<Fetched>> {
     let Parents {
         spec,
         keys,
+        index,
         key_types,
         path,
     } = parents;
@@ -328,7 +343,7 @@ fn fetch<'a, C: Table>(run: &'a mut Runner<'_>, parents: Parents<'a>) -> BoxFutu
         };
 
         if spec.count {
-            let mut counts: KeyMap<u64> = KeyMap::default();
+            let mut counts = vec![0; keys.len()];
             for chunk in keys.chunks(per_chunk) {
                 let stmt = count_statement(run.dialect(), spec, chunk, array);
                 run.fetch_each(&stmt, |cells| {
@@ -338,7 +353,9 @@ fn fetch<'a, C: Table>(run: &'a mut Runner<'_>, parents: Parents<'a>) -> BoxFutu
                         Value::I64(n) => u64::try_from(n).unwrap_or(0),
                         _ => 0,
                     };
-                    counts.insert(key, n);
+                    if let Some(&g) = index.get(&key) {
+                        counts[g] = n;
+                    }
                     Ok(())
                 })
                 .await?;
@@ -348,7 +365,7 @@ fn fetch<'a, C: Table>(run: &'a mut Runner<'_>, parents: Parents<'a>) -> BoxFutu
 
         // Fetch the related rows of all parents, and load their own relations in one go.
         let mut children: Vec<C> = Vec::new();
-        let mut child_keys: Vec<KeyOf> = Vec::new();
+        let mut child_groups: Vec<usize> = Vec::new();
         let through = rel.through.is_some();
         let own_key = key_positions(C::META, rel.to);
         for chunk in keys.chunks(per_chunk) {
@@ -357,29 +374,29 @@ fn fetch<'a, C: Table>(run: &'a mut Runner<'_>, parents: Parents<'a>) -> BoxFutu
                 let mut reader = RowReader::from_cells(C::META, Path::At(path), cells);
                 let child = C::decode(&mut reader)?;
                 let key = if through {
-                    trailing_key(&mut reader, key_types)?
+                    Some(trailing_key(&mut reader, key_types)?)
                 } else {
-                    match key_of(|i| child.column_value(i), &own_key) {
-                        Some(key) => key,
-                        None => return Ok(()),
-                    }
+                    key_of(|i| child.column_value(i), &own_key)
                 };
-                children.push(child);
-                child_keys.push(key);
+                if let Some(&g) = key.as_ref().and_then(|k| index.get(k)) {
+                    children.push(child);
+                    child_groups.push(g);
+                }
                 Ok(())
             })
             .await?;
         }
         load(run, &mut children, &spec.children, path).await?;
 
-        // Group by key in fetched order.
-        let mut groups: KeyMap<Vec<C>> = KeyMap::default();
-        for (key, child) in child_keys.into_iter().zip(children) {
-            groups.entry(key).or_default().push(child);
+        // Each parent key's rows, in fetched order.
+        let mut groups: Vec<Vec<C>> = Vec::new();
+        groups.resize_with(keys.len(), Vec::new);
+        for (g, child) in child_groups.into_iter().zip(children) {
+            groups[g].push(child);
         }
         if sorts_in_memory(spec) {
             let pk = key_positions(C::META, C::META.primary_key);
-            for group in groups.values_mut() {
+            for group in &mut groups {
                 sort_by_integer_key(group, &pk);
             }
         }
@@ -398,22 +415,19 @@ fn assign<C: Table>(fetched: &mut Fetched, slot: Slot<'_>) -> Result<()> {
     };
     let rows: Vec<C> = match groups {
         Groups::Counts(counts) => {
-            let n = slot.key.and_then(|k| counts.get(k)).copied().unwrap_or(0);
+            let n = slot.group.and_then(|g| counts.get(g)).copied().unwrap_or(0);
             let field = slot.field.downcast_mut::<Many<C>>().ok_or_else(mismatch)?;
             *field = Many::Counted(n);
             return Ok(());
         }
-        Groups::Rows(groups) => match slot.key {
+        Groups::Rows(groups) => match slot.group.and_then(|g| groups.get_mut(g)) {
             None => Vec::new(),
-            Some(key) if slot.shared => match groups.get(key) {
-                Some(group) => group
-                    .iter()
-                    .take(wanted)
-                    .map(|row| duplicate(row, spec))
-                    .collect::<Result<_>>()?,
-                None => Vec::new(),
-            },
-            Some(key) => groups.remove(key).unwrap_or_default(),
+            Some(group) if slot.shared => group
+                .iter()
+                .take(wanted)
+                .map(|row| duplicate(row, spec))
+                .collect::<Result<_>>()?,
+            Some(group) => std::mem::take(group),
         },
     };
     if let Some(field) = slot.field.downcast_mut::<Many<C>>() {
@@ -446,7 +460,9 @@ fn duplicate<C: Table>(row: &C, spec: &LoadSpec) -> Result<C> {
     ))?;
     for child in &spec.children {
         let index = relation_index(C::META, child);
-        let ops = child.ops.ok_or_else(|| internal(C::NAME, child, "relation has no loader"))?;
+        let ops = child
+            .ops
+            .ok_or_else(|| internal(C::NAME, child, "relation has no loader"))?;
         let (Some(from), Some(to)) = (row.relation(index), copy.relation_field(index)) else {
             return Err(internal(C::NAME, child, "relation field not found"));
         };
@@ -458,8 +474,7 @@ fn duplicate<C: Table>(row: &C, spec: &LoadSpec) -> Result<C> {
 /// Copies a relation field whose target is `C`: see [`Ops::copy`].
 fn copy_field<C: Table>(from: &dyn Any, to: &mut dyn Any, spec: &LoadSpec) -> Result<()> {
     let mismatch = || internal(C::NAME, spec, "relation field of another type");
-    if let (Some(from), Some(to)) = (from.downcast_ref::<Many<C>>(), to.downcast_mut::<Many<C>>())
-    {
+    if let (Some(from), Some(to)) = (from.downcast_ref::<Many<C>>(), to.downcast_mut::<Many<C>>()) {
         *to = match from {
             Many::NotLoaded => Many::NotLoaded,
             Many::Counted(n) => Many::Counted(*n),

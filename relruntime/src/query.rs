@@ -256,7 +256,11 @@ impl<T: Table> Query<T> {
         // Batch: rows decoded straight from the driver, then each relation in turn.
         let mut rows = Vec::new();
         run.fetch_each(&stmt, |cells| {
-            rows.push(T::decode(&mut RowReader::from_cells(T::META, Path::Root, cells))?);
+            rows.push(T::decode(&mut RowReader::from_cells(
+                T::META,
+                Path::Root,
+                cells,
+            ))?);
             Ok(())
         })
         .await?;

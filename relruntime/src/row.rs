@@ -134,23 +134,29 @@ impl<'a> RowReader<'a> {
 
     /// Decodes the next value as `V`.
     #[allow(clippy::should_implement_trait)]
+    #[inline]
     pub fn next<V: ColumnValue>(&mut self) -> Result<V> {
-        let column = match self.columns {
-            Columns::Meta(c) => c.get(self.position).map(|c| c.name),
-            Columns::Names(n) => n.get(self.position).copied(),
-        }
-        .unwrap_or("?");
+        let position = self.position;
+        self.position += 1;
         let value = match &mut self.source {
             Source::Values(values) => values.next().unwrap_or(Value::Null(V::SQL_TYPE)),
-            Source::Cells(cells) => cells.read(self.position, V::SQL_TYPE)?,
+            Source::Cells(cells) => cells.read(position, V::SQL_TYPE)?,
         };
-        self.position += 1;
-        V::from_value(value).map_err(|source| Error::Decode {
+        V::from_value(value).map_err(|source| self.decode_error(position, source))
+    }
+
+    #[cold]
+    fn decode_error(&self, position: usize, source: crate::error::DecodeError) -> Error {
+        let column = match self.columns {
+            Columns::Meta(c) => c.get(position).map(|c| c.name),
+            Columns::Names(n) => n.get(position).copied(),
+        };
+        Error::Decode {
             table: self.table,
-            column,
+            column: column.unwrap_or("?"),
             path: self.path.render(),
             source,
-        })
+        }
     }
 
     /// Reads the next cell as a value of type `ty`, past the table's columns (a key
