@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench load` runs SQLite; set `REL_POSTGRES_URL` / `REL_MYSQL_URL` for
 //! the servers. At the end it prints each variant's median as a ratio to hand-written
-//! sqlx on the same backend.
+//! sqlx on the same backend. Every variant is timed in alternation with another, so
+//! that drift between criterion's blocks of samples cancels out of the ratios.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -13,6 +14,7 @@ use criterion::Criterion;
 use rel::{Db, Dialect, Many, One, RelationMode, Schema, Strategy, Table};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 #[derive(Table, Debug)]
 #[table(name = "users")]
@@ -235,6 +237,25 @@ async fn with_rel(db: &Db, strategy: Strategy) -> Vec<User> {
         .unwrap()
 }
 
+/// Runs `timed` `iters` times, each followed by one untimed run of `other`, and
+/// returns the time `timed` took.
+async fn alternate<A, B, FA, FB>(iters: u64, mut timed: FA, mut other: FB) -> Duration
+where
+    FA: FnMut() -> A,
+    FB: FnMut() -> B,
+    A: std::future::Future,
+    B: std::future::Future,
+{
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        std::hint::black_box(timed().await);
+        total += start.elapsed();
+        std::hint::black_box(other().await);
+    }
+    total
+}
+
 fn median_ns(group: &str, name: &str) -> Option<f64> {
     let path = format!(
         "{}/criterion/{group}/{name}/new/estimates.json",
@@ -293,14 +314,35 @@ fn main() {
         });
         let group_name = format!("load_{dialect:?}").to_lowercase();
         let mut group = criterion.benchmark_group(&group_name);
+        // Each variant is timed in alternation with another, untimed, so that every
+        // variant runs under the same conditions (heap state, server caches) and drift
+        // between criterion's blocks does not land on one side of the ratio.
         group.bench_function("sqlx", |b| {
-            b.to_async(&runtime).iter(|| hand_written(&pool, dialect))
+            b.to_async(&runtime).iter_custom(|iters| {
+                alternate(
+                    iters,
+                    || hand_written(&pool, dialect),
+                    || with_rel(&db, Strategy::Batch),
+                )
+            })
         });
         group.bench_function("rel_join", |b| {
-            b.to_async(&runtime).iter(|| with_rel(&db, Strategy::Join))
+            b.to_async(&runtime).iter_custom(|iters| {
+                alternate(
+                    iters,
+                    || with_rel(&db, Strategy::Join),
+                    || hand_written(&pool, dialect),
+                )
+            })
         });
         group.bench_function("rel_batch", |b| {
-            b.to_async(&runtime).iter(|| with_rel(&db, Strategy::Batch))
+            b.to_async(&runtime).iter_custom(|iters| {
+                alternate(
+                    iters,
+                    || with_rel(&db, Strategy::Batch),
+                    || hand_written(&pool, dialect),
+                )
+            })
         });
         group.finish();
         groups.push(group_name);
