@@ -237,6 +237,23 @@ async fn with_rel(db: &Db, strategy: Strategy) -> Vec<User> {
         .unwrap()
 }
 
+/// The median over 61 iterations of Rel Batch's time divided by hand-written sqlx's,
+/// the two run back to back in each iteration. Less exposed to the machine's drift than
+/// comparing criterion's medians, which are taken in separate blocks.
+async fn paired_median_ratio(db: &Db, pool: &Pool, dialect: Dialect) -> f64 {
+    let mut ratios = Vec::new();
+    for _ in 0..61 {
+        let start = Instant::now();
+        std::hint::black_box(hand_written(pool, dialect).await);
+        let base = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        std::hint::black_box(with_rel(db, Strategy::Batch).await);
+        ratios.push(start.elapsed().as_secs_f64() / base);
+    }
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
+}
+
 /// Runs `timed` `iters` times, each followed by one untimed run of `other`, and
 /// returns the time `timed` took.
 async fn alternate<A, B, FA, FB>(iters: u64, mut timed: FA, mut other: FB) -> Duration
@@ -277,8 +294,12 @@ fn main() {
         .build()
         .unwrap();
     let backends = runtime.block_on(common::backend_urls("bench_load"));
-    let mut criterion = Criterion::default().sample_size(10).configure_from_args();
+    let mut criterion = Criterion::default()
+        .sample_size(20)
+        .measurement_time(std::time::Duration::from_secs(8))
+        .configure_from_args();
     let mut groups = Vec::new();
+    let mut paired = Vec::new();
     for (dialect, url) in backends {
         let (db, pool) = runtime.block_on(async {
             let db = Db::connect(&url).await.unwrap();
@@ -345,6 +366,8 @@ fn main() {
             })
         });
         group.finish();
+        let ratio = runtime.block_on(paired_median_ratio(&db, &pool, dialect));
+        paired.push((group_name.clone(), ratio));
         groups.push(group_name);
     }
     criterion.final_summary();
@@ -363,5 +386,9 @@ fn main() {
                 );
             }
         }
+    }
+    println!("\nmedian of 61 paired ratios, Rel Batch / hand-written sqlx:");
+    for (group, ratio) in paired {
+        println!("  {group:14} rel_batch  {ratio:6.2}x");
     }
 }
