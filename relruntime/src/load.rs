@@ -137,11 +137,7 @@ async fn load_relation<P: Table>(
             Some(group)
         })
         .collect();
-    let path = if path.is_empty() {
-        spec.rel.name.to_owned()
-    } else {
-        format!("{path}.{}", spec.rel.name)
-    };
+    let path = Path::Child(&Path::At(path), spec.rel.name).render();
     let key_types = key_types(spec, P::META);
     let parents = Parents {
         spec,

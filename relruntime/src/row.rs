@@ -49,7 +49,7 @@ pub(crate) enum Path<'a> {
 }
 
 impl Path<'_> {
-    fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         match self {
             Path::Root => String::new(),
             Path::At(path) => (*path).to_owned(),
@@ -91,27 +91,33 @@ enum Columns<'a> {
 impl<'a> RowReader<'a> {
     /// A reader over one row of `table`, reached by the relation `path`.
     pub(crate) fn new(table: &'static TableMeta, path: Path<'a>, row: RowData) -> Self {
-        RowReader {
-            table: table.name,
-            columns: Columns::Meta(table.columns),
-            relations: table.relations,
+        Self::of_table(
+            table,
             path,
-            source: Source::Values(row.values.into_iter()),
-            position: 0,
-            loaded: row.relations,
-        }
+            Source::Values(row.values.into_iter()),
+            row.relations,
+        )
     }
 
     /// A reader over a fetched row of `table`, whose first cells are its columns.
     pub(crate) fn from_cells(table: &'static TableMeta, path: Path<'a>, cells: Cells<'a>) -> Self {
+        Self::of_table(table, path, Source::Cells(cells), Vec::new())
+    }
+
+    fn of_table(
+        table: &'static TableMeta,
+        path: Path<'a>,
+        source: Source<'a>,
+        loaded: Vec<Option<Loaded>>,
+    ) -> Self {
         RowReader {
             table: table.name,
             columns: Columns::Meta(table.columns),
             relations: table.relations,
             path,
-            source: Source::Cells(cells),
+            source,
             position: 0,
-            loaded: Vec::new(),
+            loaded,
         }
     }
 
@@ -137,11 +143,7 @@ impl<'a> RowReader<'a> {
     #[inline]
     pub fn next<V: ColumnValue>(&mut self) -> Result<V> {
         let position = self.position;
-        self.position += 1;
-        let value = match &mut self.source {
-            Source::Values(values) => values.next().unwrap_or(Value::Null(V::SQL_TYPE)),
-            Source::Cells(cells) => cells.read(position, V::SQL_TYPE)?,
-        };
+        let value = self.next_value(V::SQL_TYPE)?;
         V::from_value(value).map_err(|source| self.decode_error(position, source))
     }
 
@@ -159,8 +161,9 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    /// Reads the next cell as a value of type `ty`, past the table's columns (a key
-    /// selected along with the row).
+    /// Reads the next cell as a value of type `ty`: a column, or past the table's
+    /// columns, a key selected along with the row. NULL where a `RowData` ran out.
+    #[inline]
     pub(crate) fn next_value(&mut self, ty: SqlType) -> Result<Value> {
         let value = match &mut self.source {
             Source::Values(values) => values.next().unwrap_or(Value::Null(ty)),
