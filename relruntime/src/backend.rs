@@ -171,6 +171,20 @@ impl Cells<'_> {
     }
 }
 
+impl<'r> Cells<'r> {
+    /// Reads cell `i` as text, borrowed from the row (the Join strategy's JSON).
+    pub(crate) fn text(self, i: usize) -> std::result::Result<Option<&'r str>, sqlx::Error> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Cells::Sqlite(r) => r.try_get(i),
+            #[cfg(feature = "postgres")]
+            Cells::Postgres(r) => r.try_get(i),
+            #[cfg(feature = "mysql")]
+            Cells::MySql(r) => r.try_get(i),
+        }
+    }
+}
+
 /// Reads cell `$i` as `Option<$ty>` and wraps it, NULL becoming `Value::Null`.
 macro_rules! cell {
     ($row:expr, $i:expr, $t:expr, $ty:ty, $wrap:expr) => {

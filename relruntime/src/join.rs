@@ -5,21 +5,31 @@
 //! order inside each aggregate is fixed by SQL (`ORDER BY` in the aggregate), and
 //! per-parent limits are applied inside the subquery:
 //!
-//! - PostgreSQL: `json_agg(s.j ORDER BY s.n)` over a numbered, limited derived table.
-//! - SQLite: `json_group_array(json(s.j) ORDER BY s.n)` over the same shape.
+//! - PostgreSQL: `json_agg(json_build_array(..) ORDER BY ..)`; with a limit or offset,
+//!   `json_agg(s.j ORDER BY s.n)` over a numbered, limited derived table.
+//! - SQLite: `json_group_array(json_array(..) ORDER BY ..)`, and the same derived table
+//!   (`json_group_array(json(s.j) ORDER BY s.n)`) with a limit or offset.
 //! - MariaDB: `JSON_ARRAYAGG(JSON_ARRAY(..) ORDER BY .. LIMIT ..)`, with no derived
 //!   table, because MariaDB has no LATERAL and derived tables cannot see the outer row.
 //!
 //! Values that JSON would bend travel as text: bytes as hex, decimals as text, JSON
-//! documents as their text (so a JSON `null` differs from SQL NULL). Integers stay JSON
-//! integers, which serde_json reads exactly.
+//! documents as their text (so a JSON `null` differs from SQL NULL), SQLite's doubles
+//! as their bits. Integers stay JSON integers, read exactly.
+//!
+//! The result is decoded without an intermediate tree: [`crate::json_cursor::Cursor`]
+//! walks the text, the derive's `decode` reads each nested row's columns from it, and
+//! each relation's typed step (`Ops::join`, monomorphized for its target) reads the
+//! rows below into their parent's field.
 
+use crate::backend::Cells;
 use crate::error::{DecodeError, Error, Result};
 use crate::expr::{Scope, write_order};
-use crate::meta::{ColumnMeta, TableMeta};
+use crate::json_cursor::Cursor;
+use crate::load::{Field, internal, set_rows};
+use crate::meta::{ColumnMeta, Table};
 use crate::plan::{allocate, write_from, write_link};
 use crate::relation::LoadSpec;
-use crate::row::{Loaded, RowData};
+use crate::row::{Path, RowReader};
 use crate::sql::{Dialect, SqlBuilder};
 use crate::value::{SqlType, Value};
 
@@ -39,17 +49,6 @@ pub(crate) fn write_root_relations(b: &mut SqlBuilder, scope: &Scope<'_>, specs:
         }
         b.push(" AS ").push_ident(&format!("r{i}"));
     }
-}
-
-/// The SQL types the root's relation columns are read as.
-pub(crate) fn root_relation_types(specs: &[LoadSpec]) -> impl Iterator<Item = SqlType> + '_ {
-    specs.iter().map(|s| {
-        if s.count {
-            SqlType::BigInt
-        } else {
-            SqlType::Text
-        }
-    })
 }
 
 /// One relation of the row in `parent`: a count, or a JSON array of its rows.
@@ -77,7 +76,27 @@ fn write_relation(b: &mut SqlBuilder, spec: &LoadSpec, parent: &Scope<'_>) {
             from_where(b);
             b.push(")");
         }
+        Dialect::Postgres | Dialect::Sqlite if spec.limit.is_none() && spec.offset.is_none() => {
+            // No window: aggregate the rows directly, ordered inside the aggregate.
+            b.push(if b.dialect() == Dialect::Postgres {
+                "(SELECT COALESCE(json_agg("
+            } else {
+                "(SELECT json_group_array("
+            });
+            write_row_array(b, spec, &scope);
+            b.push(" ORDER BY ");
+            write_order(b, &scope, &spec.order);
+            b.push(if b.dialect() == Dialect::Postgres {
+                "), '[]'::json)"
+            } else {
+                ")"
+            });
+            from_where(b);
+            b.push(")");
+        }
         Dialect::Postgres | Dialect::Sqlite => {
+            // A per-parent window: number the rows in a limited derived table, then
+            // aggregate them in that order.
             b.push(if b.dialect() == Dialect::Postgres {
                 "(SELECT COALESCE(json_agg(s.j ORDER BY s.n), '[]'::json) FROM (SELECT "
             } else {
@@ -190,174 +209,170 @@ fn write_json_value(b: &mut SqlBuilder, alias: &str, c: &ColumnMeta) {
     }
 }
 
-/// Turns a root row's relation columns into loaded relations.
-pub(crate) fn attach_root(
-    table: &'static TableMeta,
-    row: &mut RowData,
+/// Reads the root row's relation columns, from cell `first` on, into its fields.
+pub(crate) fn attach_root<T: Table>(
+    row: &mut T,
     specs: &[LoadSpec],
-    extra: Vec<Value>,
+    cells: Cells<'_>,
+    first: usize,
 ) -> Result<()> {
-    for (spec, value) in specs.iter().zip(extra) {
-        let index = crate::load::relation_index(table, spec);
-        let loaded = match value {
-            Value::I64(n) if spec.count => Loaded::Count(u64::try_from(n).unwrap_or(0)),
-            Value::Text(text) => {
-                let json: serde_json::Value =
-                    serde_json::from_str(&text).map_err(|e| invalid(table, spec, e))?;
-                Loaded::Rows(rows_from_json(spec, json, spec.rel.name)?)
-            }
-            _ => Loaded::Rows(Vec::new()),
-        };
-        row.set_relation(index, loaded);
+    for (i, spec) in specs.iter().enumerate() {
+        let ops = spec
+            .ops
+            .ok_or_else(|| internal(T::NAME, spec, "relation has no loader"))?;
+        let field = Field::of(row, spec, Path::Child(&Path::Root, spec.rel.name))?;
+        if spec.count {
+            let n = match cells.read(first + i, SqlType::BigInt)? {
+                Value::I64(n) => u64::try_from(n).unwrap_or(0),
+                _ => 0,
+            };
+            (ops.count)(n, field)?;
+            continue;
+        }
+        let text = cells.text(first + i)?.unwrap_or("null");
+        let mut json = Cursor::new(text);
+        (ops.join)(&mut json, field)?;
+        json.finish()
+            .map_err(|e| shape_error(T::NAME, spec, &Path::Root, e))?;
     }
     Ok(())
 }
 
-fn invalid(table: &'static TableMeta, spec: &LoadSpec, e: impl std::fmt::Display) -> Error {
-    Error::Decode {
-        table: table.name,
-        column: spec.rel.name,
-        path: spec.rel.name.to_owned(),
-        source: DecodeError::Invalid {
-            expected: "JSON of a loaded relation",
-            message: e.to_string(),
-        },
+/// Reads a relation's JSON at the cursor into a parent's field, for a relation whose
+/// target is `C`: see [`Ops::join`](crate::load::Ops).
+pub(crate) fn read_relation<C: Table>(json: &mut Cursor<'_>, field: Field<'_>) -> Result<()> {
+    let (spec, path) = (field.spec, field.path);
+    if spec.count {
+        let n = json
+            .integer()
+            .map_err(|e| shape_error(field.table, spec, &path, e))?;
+        let ops = spec
+            .ops
+            .ok_or_else(|| internal(field.table, spec, "relation has no loader"))?;
+        return (ops.count)(u64::try_from(n).unwrap_or(0), field);
+    }
+    let rows = read_rows::<C>(json, spec, path)?;
+    set_rows(rows, field)
+}
+
+/// The rows of relation `spec` at the cursor: a JSON array of rows, each an array of
+/// the target's columns followed by its loaded relations.
+fn read_rows<C: Table>(json: &mut Cursor<'_>, spec: &LoadSpec, path: Path<'_>) -> Result<Vec<C>> {
+    let shape = |e| shape_error(C::NAME, spec, &path, e);
+    match json.peek() {
+        // MariaDB loses the JSON type through subqueries: a nested array arrives as a
+        // string holding its JSON.
+        Some(b'"') => {
+            let text = json.string().map_err(shape)?;
+            let mut inner = Cursor::new(&text);
+            let rows = read_rows::<C>(&mut inner, spec, path)?;
+            inner.finish().map_err(shape)?;
+            return Ok(rows);
+        }
+        Some(b'n') if json.eat("null") => return Ok(Vec::new()),
+        _ => {}
+    }
+    json.open().map_err(shape)?;
+    let mut rows = Vec::new();
+    while json.next_item().map_err(shape)? {
+        json.open().map_err(shape)?;
+        let mut reader = RowReader::from_json(C::META, path, *json);
+        let mut row = C::decode(&mut reader)?;
+        if let Some(stopped) = reader.json_cursor() {
+            json.resume(stopped);
+        }
+        for child in &spec.children {
+            if !json.next_item().map_err(shape)? {
+                return Err(shape(too_short()));
+            }
+            let ops = child
+                .ops
+                .ok_or_else(|| internal(C::NAME, child, "relation has no loader"))?;
+            let field = Field::of(&mut row, child, Path::Child(&path, child.rel.name))?;
+            (ops.join)(json, field)?;
+        }
+        if json.next_item().map_err(shape)? {
+            return Err(shape(DecodeError::Invalid {
+                expected: "one cell per column and relation",
+                message: "the row's JSON array has more cells".into(),
+            }));
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn too_short() -> DecodeError {
+    DecodeError::Invalid {
+        expected: "one cell per column and relation",
+        message: "the row's JSON array ended early".into(),
     }
 }
 
-/// The related rows in a relation's JSON. A nested array may arrive as a string
-/// holding JSON (MariaDB loses the JSON type through subqueries): it is parsed again.
-fn rows_from_json(spec: &LoadSpec, json: serde_json::Value, path: &str) -> Result<Vec<RowData>> {
-    let target = (spec.rel.target)();
-    let items = match json {
-        serde_json::Value::Array(items) => items,
-        serde_json::Value::String(s) => match serde_json::from_str(&s) {
-            Ok(serde_json::Value::Array(items)) => items,
-            _ => return Err(json_error(target, spec.rel.name, path, "a JSON array")),
-        },
-        serde_json::Value::Null => Vec::new(),
-        _ => return Err(json_error(target, spec.rel.name, path, "a JSON array")),
-    };
-    let child_paths: Vec<String> = spec
-        .children
-        .iter()
-        .map(|c| format!("{path}.{}", c.rel.name))
-        .collect();
-    items
-        .into_iter()
-        .map(|item| {
-            let serde_json::Value::Array(mut cells) = item else {
-                return Err(json_error(
-                    target,
-                    spec.rel.name,
-                    path,
-                    "a JSON array per row",
-                ));
-            };
-            let n = target.columns.len();
-            if cells.len() != n + spec.children.len() {
-                return Err(json_error(
-                    target,
-                    spec.rel.name,
-                    path,
-                    "one cell per column and relation",
-                ));
-            }
-            let nested = cells.split_off(n);
-            let values = target
-                .columns
-                .iter()
-                .zip(cells)
-                .map(|(c, cell)| {
-                    value_from_json(c.ty, cell).map_err(|source| Error::Decode {
-                        table: target.name,
-                        column: c.name,
-                        path: path.to_owned(),
-                        source,
-                    })
-                })
-                .collect::<Result<Vec<Value>>>()?;
-            let mut row = RowData::new(values);
-            for ((child, cell), child_path) in spec.children.iter().zip(nested).zip(&child_paths) {
-                let index = crate::load::relation_index(target, child);
-                let loaded = if child.count {
-                    Loaded::Count(cell.as_u64().unwrap_or(0))
-                } else {
-                    Loaded::Rows(rows_from_json(child, cell, child_path)?)
-                };
-                row.set_relation(index, loaded);
-            }
-            Ok(row)
-        })
-        .collect()
-}
-
-fn json_error(
-    table: &'static TableMeta,
-    relation: &'static str,
-    path: &str,
-    expected: &'static str,
+/// A relation's JSON that has another shape than the statement builds.
+fn shape_error(
+    table: &'static str,
+    spec: &LoadSpec,
+    path: &Path<'_>,
+    source: DecodeError,
 ) -> Error {
     Error::Decode {
-        table: table.name,
-        column: relation,
-        path: path.to_owned(),
-        source: DecodeError::Invalid {
-            expected,
-            message: "the loaded relation's JSON has another shape".into(),
-        },
+        table,
+        column: spec.rel.name,
+        path: path.render(),
+        source,
     }
 }
 
-fn mismatch(expected: &'static str, found: &serde_json::Value) -> DecodeError {
-    DecodeError::Invalid {
-        expected,
-        message: format!("found JSON {found}"),
-    }
-}
-
-/// A cell of a related row, read back into the column's type.
-fn value_from_json(ty: SqlType, cell: serde_json::Value) -> Result<Value, DecodeError> {
-    use serde_json::Value as J;
-    if cell.is_null() {
+/// A cell of a related row, read from the JSON back into the column's type.
+pub(crate) fn cell(json: &mut Cursor<'_>, ty: SqlType) -> Result<Value, DecodeError> {
+    if json.eat("null") {
         return Ok(Value::Null(ty));
     }
-    let int = |cell: &J| cell.as_i64().ok_or_else(|| mismatch("an integer", cell));
-    let text = |cell: J| match cell {
-        J::String(s) => Ok(s),
-        other => Err(mismatch("a string", &other)),
-    };
     Ok(match ty {
-        SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => Value::I64(int(&cell)?),
-        SqlType::Real | SqlType::Double => Value::F64(match &cell {
-            // `[bits]`: a double sent exactly as its IEEE-754 bits (SQLite).
-            J::Array(bits) => match bits.as_slice() {
-                [n] => f64::from_bits(int(n)? as u64),
-                _ => return Err(mismatch("[bits of a double]", &cell)),
-            },
-            other => other.as_f64().ok_or_else(|| mismatch("a number", other))?,
-        }),
-        SqlType::Boolean => Value::Bool(match &cell {
-            J::Bool(b) => *b,
-            other => int(other)? != 0,
-        }),
-        SqlType::Text => Value::Text(text(cell)?),
-        SqlType::Blob => Value::Bytes(from_hex(&text(cell)?)?),
+        SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => Value::I64(json.integer()?),
+        // `[bits]`: a double sent exactly as its IEEE-754 bits (SQLite).
+        SqlType::Real | SqlType::Double if json.peek() == Some(b'[') => {
+            json.open()?;
+            if !json.next_item()? {
+                return Err(too_short());
+            }
+            let bits = json.integer()?;
+            if json.next_item()? {
+                return Err(DecodeError::Invalid {
+                    expected: "[bits of a double]",
+                    message: "more than one number".into(),
+                });
+            }
+            Value::F64(f64::from_bits(bits as u64))
+        }
+        SqlType::Real | SqlType::Double => Value::F64(json.float()?),
+        SqlType::Boolean if json.eat("true") => Value::Bool(true),
+        SqlType::Boolean if json.eat("false") => Value::Bool(false),
+        SqlType::Boolean => Value::Bool(json.integer()? != 0),
+        SqlType::Text => Value::Text(json.string()?.into_owned()),
+        SqlType::Blob => Value::Bytes(from_hex(&json.string()?)?),
         #[cfg(feature = "chrono")]
-        SqlType::Date => Value::Date(parse_with(&text(cell)?, "date", |s| s.parse())?),
+        SqlType::Date => Value::Date(parse_with(&json.string()?, "date", |s| s.parse())?),
         #[cfg(feature = "chrono")]
-        SqlType::DateTime => Value::DateTime(parse_datetime(&text(cell)?)?),
+        SqlType::DateTime => Value::DateTime(parse_datetime(&json.string()?)?),
         #[cfg(feature = "chrono")]
-        SqlType::TimestampTz => Value::TimestampTz(parse_instant(&text(cell)?)?),
+        SqlType::TimestampTz => Value::TimestampTz(parse_instant(&json.string()?)?),
         #[cfg(feature = "uuid")]
-        SqlType::Uuid => Value::Uuid(parse_with(&text(cell)?, "uuid", uuid::Uuid::parse_str)?),
+        SqlType::Uuid => Value::Uuid(parse_with(&json.string()?, "uuid", uuid::Uuid::parse_str)?),
+        // A document travels as its text, so that a JSON `null` differs from SQL NULL.
         #[cfg(feature = "serde_json")]
-        SqlType::Json => Value::Json(match cell {
-            J::String(s) => parse_with(&s, "json", |s| serde_json::from_str(s))?,
-            other => other,
-        }),
+        SqlType::Json if json.peek() == Some(b'"') => {
+            Value::Json(parse_with(&json.string()?, "json", |s| {
+                serde_json::from_str(s)
+            })?)
+        }
+        #[cfg(feature = "serde_json")]
+        SqlType::Json => Value::Json(parse_with(json.raw()?, "json", |s| {
+            serde_json::from_str(s)
+        })?),
         #[cfg(feature = "rust_decimal")]
-        SqlType::Decimal => Value::Decimal(parse_decimal(&text(cell)?)?),
+        SqlType::Decimal => Value::Decimal(parse_decimal(&json.string()?)?),
         #[allow(unreachable_patterns)]
         other => {
             return Err(DecodeError::Invalid {

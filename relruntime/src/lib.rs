@@ -13,6 +13,7 @@ mod ddl;
 mod error;
 mod expr;
 mod join;
+mod json_cursor;
 mod load;
 mod meta;
 mod plan;

@@ -8,10 +8,11 @@
 use crate::db::Runner;
 use crate::error::{Error, Result};
 use crate::expr::write_order;
+use crate::json_cursor::Cursor;
 use crate::meta::{RelationKind, Table, TableMeta};
 use crate::plan::{Related, allocate, write_filter, write_from, write_source};
 use crate::relation::{LoadSpec, Many, One};
-use crate::row::{Path, RowData, RowReader};
+use crate::row::{Path, RowReader};
 use crate::sql::{SqlBuilder, Statement};
 use crate::value::{SqlType, Value};
 use std::any::Any;
@@ -48,6 +49,11 @@ pub(crate) struct Ops {
     assign: fn(&mut Fetched, Slot<'_>) -> Result<()>,
     /// Copies a loaded relation field into another row's field of the same relation.
     copy: fn(&dyn Any, &mut dyn Any, &LoadSpec) -> Result<()>,
+    /// The Join strategy: reads the relation's JSON at the cursor (its rows, and
+    /// theirs below them, or a count) into a parent's relation field.
+    pub(crate) join: for<'c> fn(&mut Cursor<'c>, Field<'_>) -> Result<()>,
+    /// Sets a parent's relation field to a count.
+    pub(crate) count: fn(u64, Field<'_>) -> Result<()>,
 }
 
 impl Ops {
@@ -56,8 +62,70 @@ impl Ops {
             fetch: fetch::<C>,
             assign: assign::<C>,
             copy: copy_field::<C>,
+            join: crate::join::read_relation::<C>,
+            count: set_count::<C>,
         }
     }
+}
+
+/// A parent's relation field, type-erased, and what errors about it name.
+pub(crate) struct Field<'a> {
+    pub value: &'a mut dyn Any,
+    pub spec: &'a LoadSpec,
+    /// The parent's table.
+    pub table: &'static str,
+    /// The relation's path from the query root.
+    pub path: Path<'a>,
+}
+
+impl<'a> Field<'a> {
+    /// The relation field at `spec` of `row`.
+    pub(crate) fn of<P: Table>(row: &'a mut P, spec: &'a LoadSpec, path: Path<'a>) -> Result<Self> {
+        let value = row
+            .relation_field(relation_index(P::META, spec))
+            .ok_or_else(|| internal(P::NAME, spec, "relation field not found"))?;
+        Ok(Field {
+            value,
+            spec,
+            table: P::NAME,
+            path,
+        })
+    }
+
+    fn mismatch(&self) -> Error {
+        internal(self.table, self.spec, "relation field of another type")
+    }
+}
+
+/// Sets a relation field of target `C` to a count: see [`Ops::count`].
+fn set_count<C: Table>(n: u64, field: Field<'_>) -> Result<()> {
+    let mismatch = field.mismatch();
+    let value = field.value.downcast_mut::<Many<C>>().ok_or(mismatch)?;
+    *value = Many::Counted(n);
+    Ok(())
+}
+
+/// Sets a relation field of target `C` to its loaded rows. A required `One` with no
+/// row is [`Error::MissingRelated`].
+pub(crate) fn set_rows<C: Table>(rows: Vec<C>, field: Field<'_>) -> Result<()> {
+    if let Some(value) = field.value.downcast_mut::<Many<C>>() {
+        *value = Many::Loaded(rows);
+    } else if let Some(value) = field.value.downcast_mut::<One<Option<C>>>() {
+        *value = One::loaded(rows.into_iter().next());
+    } else if let Some(value) = field.value.downcast_mut::<One<C>>() {
+        match rows.into_iter().next() {
+            Some(row) => *value = One::loaded(row),
+            None => {
+                return Err(Error::MissingRelated {
+                    table: field.table,
+                    path: field.path.render(),
+                });
+            }
+        }
+    } else {
+        return Err(field.mismatch());
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for Ops {
@@ -82,15 +150,11 @@ struct Parents<'a> {
 
 /// One parent's relation field, and what fills it.
 struct Slot<'a> {
-    field: &'a mut dyn Any,
+    field: Field<'a>,
     /// The position of the parent's key among the distinct keys; `None` for a NULL key.
     group: Option<usize>,
     /// Other parents still need the same group, so this one gets a copy.
     shared: bool,
-    spec: &'a LoadSpec,
-    /// The parent's table and the relation's path, for errors.
-    table: &'static str,
-    path: &'a str,
 }
 
 /// Loads every spec onto `rows`, and their nested specs below them. `path` is where
@@ -116,7 +180,6 @@ async fn load_relation<P: Table>(
     let ops = spec
         .ops
         .ok_or_else(|| internal(P::NAME, spec, "relation has no loader"))?;
-    let index_of_relation = relation_index(P::META, spec);
     let positions = key_positions(P::META, spec.rel.from);
     // Distinct keys in first-seen order, each parent's position among them, and how
     // many parents hold each.
@@ -155,27 +218,21 @@ async fn load_relation<P: Table>(
             }
             None => false,
         };
-        let field = row
-            .relation_field(index_of_relation)
-            .ok_or_else(|| internal(P::NAME, spec, "relation field not found"))?;
         let slot = Slot {
-            field,
+            field: Field::of(row, spec, Path::At(&path))?,
             group,
             shared,
-            spec,
-            table: P::NAME,
-            path: &path,
         };
         (ops.assign)(&mut fetched, slot)?;
     }
     Ok(())
 }
 
-fn internal(table: &'static str, spec: &LoadSpec, message: &str) -> Error {
+pub(crate) fn internal(table: &'static str, spec: &LoadSpec, message: &str) -> Error {
     Error::Unsupported {
         table,
         relation: spec.rel.name,
-        message: format!("internal error in the Batch loader: {message}"),
+        message: format!("internal error in the relation loader: {message}"),
     }
 }
 
@@ -402,58 +459,40 @@ fn fetch<'a, C: Table>(
 
 /// Fills one parent's relation field from the groups of target `C`: see [`Ops::assign`].
 fn assign<C: Table>(fetched: &mut Fetched, slot: Slot<'_>) -> Result<()> {
-    let spec = slot.spec;
-    let mismatch = || internal(slot.table, spec, "relation field of another type");
-    let groups = fetched.downcast_mut::<Groups<C>>().ok_or_else(mismatch)?;
-    let wanted = match spec.rel.kind {
+    let Slot {
+        field,
+        group,
+        shared,
+    } = slot;
+    let groups = fetched
+        .downcast_mut::<Groups<C>>()
+        .ok_or_else(|| field.mismatch())?;
+    let wanted = match field.spec.rel.kind {
         RelationKind::One => 1,
         RelationKind::Many => usize::MAX,
     };
     let rows: Vec<C> = match groups {
         Groups::Counts(counts) => {
-            let n = slot.group.and_then(|g| counts.get(g)).copied().unwrap_or(0);
-            let field = slot.field.downcast_mut::<Many<C>>().ok_or_else(mismatch)?;
-            *field = Many::Counted(n);
-            return Ok(());
+            let n = group.and_then(|g| counts.get(g)).copied().unwrap_or(0);
+            return set_count::<C>(n, field);
         }
-        Groups::Rows(groups) => match slot.group.and_then(|g| groups.get_mut(g)) {
+        Groups::Rows(groups) => match group.and_then(|g| groups.get_mut(g)) {
             None => Vec::new(),
-            Some(group) if slot.shared => group
+            Some(group) if shared => group
                 .iter()
                 .take(wanted)
-                .map(|row| duplicate(row, spec))
+                .map(|row| duplicate(row, field.spec))
                 .collect::<Result<_>>()?,
             Some(group) => std::mem::take(group),
         },
     };
-    if let Some(field) = slot.field.downcast_mut::<Many<C>>() {
-        *field = Many::Loaded(rows);
-    } else if let Some(field) = slot.field.downcast_mut::<One<Option<C>>>() {
-        *field = One::loaded(rows.into_iter().next());
-    } else if let Some(field) = slot.field.downcast_mut::<One<C>>() {
-        match rows.into_iter().next() {
-            Some(row) => *field = One::loaded(row),
-            None => {
-                return Err(Error::MissingRelated {
-                    table: slot.table,
-                    path: slot.path.to_owned(),
-                });
-            }
-        }
-    } else {
-        return Err(mismatch());
-    }
-    Ok(())
+    set_rows(rows, field)
 }
 
 /// A copy of `row` with the relations `spec` loaded on it, for a second parent that
 /// shares its key. Columns are copied through their values, so a table needs no `Clone`.
 fn duplicate<C: Table>(row: &C, spec: &LoadSpec) -> Result<C> {
-    let mut copy = C::decode(&mut RowReader::new(
-        C::META,
-        Path::Root,
-        RowData::new(row.values()),
-    ))?;
+    let mut copy = C::decode(&mut RowReader::new(C::META, Path::Root, row.values()))?;
     for child in &spec.children {
         let index = relation_index(C::META, child);
         let ops = child

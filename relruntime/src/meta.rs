@@ -183,11 +183,9 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     fn key(&self) -> Self::Key;
     /// The values of all columns, in `COLUMNS` order.
     fn values(&self) -> Vec<Value>;
-    /// Builds a row from its columns, in `COLUMNS` order, and the relations it loaded.
+    /// Builds a row from its columns, read in `COLUMNS` order. Its relations are not
+    /// loaded; the loaders set them afterwards, through `relation_field`.
     fn decode(row: &mut RowReader<'_>) -> Result<Self>;
-    /// Sets the relation fields that `row` loaded; the others stay as they are.
-    #[doc(hidden)]
-    fn attach(&mut self, row: &mut RowReader<'_>) -> Result<()>;
     /// The value of column `column` (in `COLUMNS` order).
     #[doc(hidden)]
     fn column_value(&self, column: usize) -> Option<Value>;
@@ -197,28 +195,6 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     /// The field of relation `index`, to set it.
     #[doc(hidden)]
     fn relation_field(&mut self, index: usize) -> Option<&mut dyn std::any::Any>;
-
-    /// Reads relation `index` of `row` as a `Many<Self>`. Used by the derive, through
-    /// `Self`, so that a target that is not a table is reported once, at the field.
-    #[doc(hidden)]
-    fn read_many(row: &mut RowReader<'_>, index: usize) -> Result<Option<crate::Many<Self>>> {
-        row.many(index)
-    }
-
-    /// Reads relation `index` of `row` as a `One<Self>`. See [`Table::read_many`].
-    #[doc(hidden)]
-    fn read_one(row: &mut RowReader<'_>, index: usize) -> Result<Option<crate::One<Self>>> {
-        row.one(index)
-    }
-
-    /// Reads relation `index` of `row` as a `One<Option<Self>>`. See [`Table::read_many`].
-    #[doc(hidden)]
-    fn read_optional_one(
-        row: &mut RowReader<'_>,
-        index: usize,
-    ) -> Result<Option<crate::One<Option<Self>>>> {
-        row.optional_one(index)
-    }
 
     /// A query on this table: `User::query().filter(..).all(&db)`.
     fn query() -> crate::Query<Self> {

@@ -4,9 +4,9 @@ use crate::db::{Conn, Runner};
 use crate::error::Result;
 use crate::expr::{Expr, Node, Order, OrderTerm, Scope, write_order};
 use crate::load;
-use crate::meta::{Table, TableMeta};
+use crate::meta::Table;
 use crate::relation::{LoadSpec, Relation};
-use crate::row::{Path, RowData, RowReader};
+use crate::row::{Path, RowReader};
 use crate::sql::{Dialect, SqlBuilder, Statement};
 use crate::value::{SqlType, Value};
 use std::marker::PhantomData;
@@ -109,10 +109,10 @@ impl<T: Table> Default for Query<T> {
 /// - `Batch`: one statement per relation per level, with the parents' keys in `IN`
 ///   lists chunked under the bind limit, and per-parent windows by `ROW_NUMBER()`.
 /// - `Auto` (the default): the faster strategy on the dialect, as measured by
-///   `benches/load.rs` (users → posts → comments, 61,000 rows). Today that is `Batch`
-///   on all three: Rel's Join decodes its JSON through `serde_json::Value` trees, which
-///   costs more than the statements it saves (see the README's speed table). `Auto` is
-///   where a faster Join will be chosen per dialect.
+///   `benches/load.rs` (users → posts → comments, 61,000 rows; see the README's speed
+///   table). That is `Join` on SQLite, where the statement runs in-process and one
+///   statement beats three, and `Batch` on PostgreSQL and MySQL, whose servers build
+///   JSON more slowly than they send plain rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Chosen by the dialect.
@@ -128,9 +128,8 @@ impl Strategy {
     /// The strategy `Auto` stands for on `dialect`; other strategies stay as they are.
     pub fn resolve(self, dialect: Dialect) -> Strategy {
         match (self, dialect) {
-            (Strategy::Auto, Dialect::Sqlite | Dialect::Postgres | Dialect::MySql) => {
-                Strategy::Batch
-            }
+            (Strategy::Auto, Dialect::Sqlite) => Strategy::Join,
+            (Strategy::Auto, Dialect::Postgres | Dialect::MySql) => Strategy::Batch,
             (s, _) => s,
         }
     }
@@ -268,20 +267,19 @@ impl<T: Table> Query<T> {
         Ok(rows)
     }
 
-    /// Join: one statement, whose trailing columns hold each relation as JSON.
+    /// Join: one statement, whose trailing columns hold each relation as JSON, read
+    /// straight into the rows' relation fields.
     async fn run_join(self, run: &mut Runner<'_>, stmt: &Statement) -> Result<Vec<T>> {
-        let mut types = column_types(T::META);
-        types.extend(crate::join::root_relation_types(&self.with));
-        let fetched = run.fetch(stmt, &types).await?;
-        fetched
-            .into_iter()
-            .map(|mut values| {
-                let relations = values.split_off(T::META.columns.len());
-                let mut row = RowData::new(values);
-                crate::join::attach_root(T::META, &mut row, &self.with, relations)?;
-                T::decode(&mut RowReader::new(T::META, Path::Root, row))
-            })
-            .collect()
+        let columns = T::META.columns.len();
+        let mut rows = Vec::new();
+        run.fetch_each(stmt, |cells| {
+            let mut row = T::decode(&mut RowReader::from_cells(T::META, Path::Root, cells))?;
+            crate::join::attach_root(&mut row, &self.with, cells, columns)?;
+            rows.push(row);
+            Ok(())
+        })
+        .await?;
+        Ok(rows)
     }
 
     /// The first matching row.
@@ -316,10 +314,6 @@ impl<T: Table> Query<T> {
             _ => 0,
         })
     }
-}
-
-pub(crate) fn column_types(table: &TableMeta) -> Vec<SqlType> {
-    table.columns.iter().map(|c| c.ty).collect()
 }
 
 fn bound(n: u64) -> Value {

@@ -1,43 +1,10 @@
 //! Reading rows, with their loaded relations, into structs.
 
 use crate::backend::Cells;
-use crate::error::{Error, Result};
-use crate::meta::{ColumnMeta, RelationMeta, Table, TableMeta};
-use crate::relation::{Many, One};
+use crate::error::{DecodeError, Error, Result};
+use crate::json_cursor::Cursor;
+use crate::meta::{ColumnMeta, TableMeta};
 use crate::value::{ColumnValue, SqlType, Value};
-
-/// One row as the loaders produce it: column values in column order, and for each
-/// relation of the table what was loaded through it.
-#[derive(Clone, Debug)]
-pub(crate) struct RowData {
-    pub values: Vec<Value>,
-    pub relations: Vec<Option<Loaded>>,
-}
-
-/// What a relation of one row loaded.
-#[derive(Clone, Debug)]
-pub(crate) enum Loaded {
-    Rows(Vec<RowData>),
-    Count(u64),
-}
-
-impl RowData {
-    /// A row with nothing loaded yet. Relation slots are allocated on first use, so
-    /// leaf rows cost no second allocation.
-    pub(crate) fn new(values: Vec<Value>) -> Self {
-        RowData {
-            values,
-            relations: Vec::new(),
-        }
-    }
-
-    pub(crate) fn set_relation(&mut self, index: usize, loaded: Loaded) {
-        if self.relations.len() <= index {
-            self.relations.resize(index + 1, None);
-        }
-        self.relations[index] = Some(loaded);
-    }
-}
 
 /// Where a row sits below the query root, rendered only for error messages.
 #[derive(Clone, Copy)]
@@ -59,27 +26,26 @@ impl Path<'_> {
     }
 }
 
-/// The values of one row, read in column order by the derive's generated `decode`,
-/// and its loaded relations, read by the generated `attach`.
+/// The values of one row, read in column order by the derive's generated `decode`.
 ///
 /// Decode failures become [`Error::Decode`] naming the table, the column and the
 /// relation path from the query root.
 pub struct RowReader<'a> {
     table: &'static str,
     columns: Columns<'a>,
-    relations: &'static [RelationMeta],
     path: Path<'a>,
     source: Source<'a>,
     position: usize,
-    loaded: Vec<Option<Loaded>>,
 }
 
 /// Where a reader's values come from.
 enum Source<'a> {
-    /// Values read already (the Join strategy's JSON, keys).
+    /// Values read already (keys, and rows being copied).
     Values(std::vec::IntoIter<Value>),
     /// A row as the driver returned it, read cell by cell.
     Cells(Cells<'a>),
+    /// A row inside the Join strategy's JSON: a JSON array, entered already.
+    Json(Cursor<'a>),
 }
 
 /// The names of the columns a reader walks through.
@@ -89,35 +55,37 @@ enum Columns<'a> {
 }
 
 impl<'a> RowReader<'a> {
-    /// A reader over one row of `table`, reached by the relation `path`.
-    pub(crate) fn new(table: &'static TableMeta, path: Path<'a>, row: RowData) -> Self {
-        Self::of_table(
-            table,
-            path,
-            Source::Values(row.values.into_iter()),
-            row.relations,
-        )
+    /// A reader over the values of one row of `table`, reached by the relation `path`.
+    pub(crate) fn new(table: &'static TableMeta, path: Path<'a>, values: Vec<Value>) -> Self {
+        Self::of_table(table, path, Source::Values(values.into_iter()))
     }
 
     /// A reader over a fetched row of `table`, whose first cells are its columns.
     pub(crate) fn from_cells(table: &'static TableMeta, path: Path<'a>, cells: Cells<'a>) -> Self {
-        Self::of_table(table, path, Source::Cells(cells), Vec::new())
+        Self::of_table(table, path, Source::Cells(cells))
     }
 
-    fn of_table(
-        table: &'static TableMeta,
-        path: Path<'a>,
-        source: Source<'a>,
-        loaded: Vec<Option<Loaded>>,
-    ) -> Self {
+    /// A reader over a row in the Join strategy's JSON, whose first cells are the
+    /// columns of `table`. The cursor is just inside the row's array.
+    pub(crate) fn from_json(table: &'static TableMeta, path: Path<'a>, json: Cursor<'a>) -> Self {
+        Self::of_table(table, path, Source::Json(json))
+    }
+
+    /// Where the JSON cursor of a reader made by [`RowReader::from_json`] stopped.
+    pub(crate) fn json_cursor(&self) -> Option<&Cursor<'a>> {
+        match &self.source {
+            Source::Json(cursor) => Some(cursor),
+            _ => None,
+        }
+    }
+
+    fn of_table(table: &'static TableMeta, path: Path<'a>, source: Source<'a>) -> Self {
         RowReader {
             table: table.name,
             columns: Columns::Meta(table.columns),
-            relations: table.relations,
             path,
             source,
             position: 0,
-            loaded,
         }
     }
 
@@ -130,11 +98,9 @@ impl<'a> RowReader<'a> {
         RowReader {
             table,
             columns: Columns::Names(names),
-            relations: &[],
             path: Path::Root,
             source: Source::Values(values.into_iter()),
             position: 0,
-            loaded: Vec::new(),
         }
     }
 
@@ -148,7 +114,7 @@ impl<'a> RowReader<'a> {
     }
 
     #[cold]
-    fn decode_error(&self, position: usize, source: crate::error::DecodeError) -> Error {
+    fn decode_error(&self, position: usize, source: DecodeError) -> Error {
         let column = match self.columns {
             Columns::Meta(c) => c.get(position).map(|c| c.name),
             Columns::Names(n) => n.get(position).copied(),
@@ -168,56 +134,24 @@ impl<'a> RowReader<'a> {
         let value = match &mut self.source {
             Source::Values(values) => values.next().unwrap_or(Value::Null(ty)),
             Source::Cells(cells) => cells.read(self.position, ty)?,
+            Source::Json(json) => match json_cell(json, ty) {
+                Ok(value) => value,
+                Err(source) => return Err(self.decode_error(self.position, source)),
+            },
         };
         self.position += 1;
         Ok(value)
     }
+}
 
-    fn relation_name(&self, index: usize) -> &'static str {
-        self.relations.get(index).map_or("?", |r| r.name)
-    }
-
-    fn rows<T: Table>(&mut self, index: usize) -> Result<Option<Vec<T>>> {
-        match self.loaded.get_mut(index).and_then(Option::take) {
-            None => Ok(None),
-            Some(Loaded::Count(_)) => Ok(Some(Vec::new())),
-            Some(Loaded::Rows(rows)) => {
-                let path = Path::Child(&self.path, self.relation_name(index));
-                rows.into_iter()
-                    .map(|row| T::decode(&mut RowReader::new(T::META, path, row)))
-                    .collect::<Result<Vec<T>>>()
-                    .map(Some)
-            }
-        }
-    }
-
-    /// The relation at `index` as a `Many`, if it was loaded.
-    pub fn many<T: Table>(&mut self, index: usize) -> Result<Option<Many<T>>> {
-        if let Some(Some(Loaded::Count(n))) = self.loaded.get(index) {
-            let n = *n;
-            self.loaded[index] = None;
-            return Ok(Some(Many::Counted(n)));
-        }
-        Ok(self.rows(index)?.map(Many::Loaded))
-    }
-
-    /// The relation at `index` as a `One<Option<T>>`, if it was loaded.
-    pub fn optional_one<T: Table>(&mut self, index: usize) -> Result<Option<One<Option<T>>>> {
-        Ok(self.rows(index)?.map(|mut rows| One::loaded(rows.pop())))
-    }
-
-    /// The relation at `index` as a `One<T>`, if it was loaded. A required relation
-    /// whose row is missing is [`Error::MissingRelated`].
-    pub fn one<T: Table>(&mut self, index: usize) -> Result<Option<One<T>>> {
-        match self.rows(index)? {
-            None => Ok(None),
-            Some(mut rows) => match rows.pop() {
-                Some(row) => Ok(Some(One::loaded(row))),
-                None => Err(Error::MissingRelated {
-                    table: self.table,
-                    path: Path::Child(&self.path, self.relation_name(index)).render(),
-                }),
-            },
-        }
+/// The next cell of a row in JSON, read as `ty`.
+fn json_cell(json: &mut Cursor<'_>, ty: SqlType) -> Result<Value, DecodeError> {
+    if json.next_item()? {
+        crate::join::cell(json, ty)
+    } else {
+        Err(DecodeError::Invalid {
+            expected: "one cell per column and relation",
+            message: "the row's JSON array ended early".into(),
+        })
     }
 }

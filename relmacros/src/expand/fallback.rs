@@ -75,9 +75,6 @@ pub fn expand(input: &syn::DeriveInput) -> TokenStream {
             fn decode(_: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<Self> {
                 ::core::unreachable!()
             }
-            fn attach(&mut self, _: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<()> {
-                ::core::result::Result::Ok(())
-            }
             fn column_value(&self, _: usize) -> ::core::option::Option<::rel::__private::Value> {
                 ::core::option::Option::None
             }

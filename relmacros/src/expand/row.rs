@@ -1,6 +1,6 @@
 //! The row side of `Table`: key, values and decoding.
 
-use crate::model::{Kind, Table};
+use crate::model::Table;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -33,21 +33,6 @@ pub fn impls(t: &Table) -> TokenStream {
         .map(|r| &r.ident)
         .chain(t.broken_relations.iter().map(|(i, _)| i));
     let relations = relations.map(|field| quote!(#field: ::core::default::Default::default()));
-    let attach = t.relations.iter().enumerate().map(|(index, r)| {
-        let field = &r.ident;
-        let target = super::relations::target(t, r);
-        let read = match (r.kind, r.optional) {
-            (Kind::Many, _) => quote!(read_many),
-            (Kind::One, true) => quote!(read_optional_one),
-            (Kind::One, false) => quote!(read_one),
-        };
-        let read = quote_spanned!(r.target.span()=> <#target as ::rel::__private::Table>::#read(row, #index));
-        quote! {
-            if let ::core::option::Option::Some(loaded) = #read? {
-                self.#field = loaded;
-            }
-        }
-    });
     let column_values = t.columns.iter().enumerate().map(|(i, c)| {
         let (field, ty) = (&c.ident, &c.ty);
         quote_spanned!(ty.span()=> #i => ::core::option::Option::Some(<#ty as ::rel::__private::ColumnValue>::to_value(&self.#field)))
@@ -87,17 +72,10 @@ pub fn impls(t: &Table) -> TokenStream {
         }
 
         fn decode(row: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<Self> {
-            let mut decoded = #ident {
+            ::core::result::Result::Ok(#ident {
                 #(#reads,)*
                 #(#relations,)*
-            };
-            <Self as ::rel::__private::Table>::attach(&mut decoded, row)?;
-            ::core::result::Result::Ok(decoded)
-        }
-
-        fn attach(&mut self, row: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<()> {
-            #(#attach)*
-            ::core::result::Result::Ok(())
+            })
         }
     }
 }
