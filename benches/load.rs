@@ -237,17 +237,17 @@ async fn with_rel(db: &Db, strategy: Strategy) -> Vec<User> {
         .unwrap()
 }
 
-/// The median over 61 iterations of Rel Batch's time divided by hand-written sqlx's,
-/// the two run back to back in each iteration. Less exposed to the machine's drift than
-/// comparing criterion's medians, which are taken in separate blocks.
-async fn paired_median_ratio(db: &Db, pool: &Pool, dialect: Dialect) -> f64 {
+/// The median over 61 iterations of Rel's time with `strategy` divided by hand-written
+/// sqlx's, the two run back to back in each iteration. Less exposed to the machine's
+/// drift than comparing criterion's medians, which are taken in separate blocks.
+async fn paired_median_ratio(db: &Db, pool: &Pool, dialect: Dialect, strategy: Strategy) -> f64 {
     let mut ratios = Vec::new();
     for _ in 0..61 {
         let start = Instant::now();
         std::hint::black_box(hand_written(pool, dialect).await);
         let base = start.elapsed().as_secs_f64();
         let start = Instant::now();
-        std::hint::black_box(with_rel(db, Strategy::Batch).await);
+        std::hint::black_box(with_rel(db, strategy).await);
         ratios.push(start.elapsed().as_secs_f64() / base);
     }
     ratios.sort_by(f64::total_cmp);
@@ -366,8 +366,10 @@ fn main() {
             })
         });
         group.finish();
-        let ratio = runtime.block_on(paired_median_ratio(&db, &pool, dialect));
-        paired.push((group_name.clone(), ratio));
+        for (name, strategy) in [("rel_join", Strategy::Join), ("rel_batch", Strategy::Batch)] {
+            let ratio = runtime.block_on(paired_median_ratio(&db, &pool, dialect, strategy));
+            paired.push((group_name.clone(), name, ratio));
+        }
         groups.push(group_name);
     }
     criterion.final_summary();
@@ -387,8 +389,8 @@ fn main() {
             }
         }
     }
-    println!("\nmedian of 61 paired ratios, Rel Batch / hand-written sqlx:");
-    for (group, ratio) in paired {
-        println!("  {group:14} rel_batch  {ratio:6.2}x");
+    println!("\nmedian of 61 paired ratios, Rel / hand-written sqlx:");
+    for (group, name, ratio) in paired {
+        println!("  {group:14} {name:10} {ratio:6.2}x");
     }
 }
