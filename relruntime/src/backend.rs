@@ -185,6 +185,33 @@ impl<'r> Cells<'r> {
     }
 }
 
+/// The column types read straight from a driver's row into a struct's field, with no
+/// `Value` in between (see `RowReader::next`): the common ones, which every backend
+/// reads as the same Rust type (`Cells::read` reads them the same way).
+pub(crate) trait Native: Sized + 'static {
+    fn get(cells: Cells<'_>, i: usize) -> std::result::Result<Option<Self>, sqlx::Error>;
+}
+
+macro_rules! native {
+    ($($ty:ty),*) => {$(
+        impl Native for $ty {
+            #[inline(always)]
+            fn get(cells: Cells<'_>, i: usize) -> std::result::Result<Option<Self>, sqlx::Error> {
+                match cells {
+                    #[cfg(feature = "sqlite")]
+                    Cells::Sqlite(r) => r.try_get(i),
+                    #[cfg(feature = "postgres")]
+                    Cells::Postgres(r) => r.try_get(i),
+                    #[cfg(feature = "mysql")]
+                    Cells::MySql(r) => r.try_get(i),
+                }
+            }
+        }
+    )*};
+}
+
+native!(i64, f64, bool, String);
+
 /// Reads cell `$i` as `Option<$ty>` and wraps it, NULL becoming `Value::Null`.
 macro_rules! cell {
     ($row:expr, $i:expr, $t:expr, $ty:ty, $wrap:expr) => {

@@ -138,10 +138,8 @@ impl std::fmt::Debug for Ops {
 #[derive(Clone, Copy)]
 struct Parents<'a> {
     spec: &'a LoadSpec,
-    /// Distinct keys of the parents.
-    keys: &'a [KeyOf],
-    /// Each key's position in `keys`.
-    index: &'a KeyMap<usize>,
+    /// The distinct keys of the parents, numbered.
+    index: &'a KeyIndex,
     /// The types of the key's columns on the parent side.
     key_types: &'a [SqlType],
     /// The relation's path from the query root, for errors.
@@ -183,19 +181,19 @@ async fn load_relation<P: Table>(
     let positions = key_positions(P::META, spec.rel.from);
     // Distinct keys in first-seen order, each parent's position among them, and how
     // many parents hold each.
-    let mut keys: Vec<KeyOf> = Vec::new();
-    let mut index: KeyMap<usize> = KeyMap::default();
-    let mut uses: Vec<usize> = Vec::new();
-    let row_groups: Vec<Option<usize>> = rows
+    let parent_keys: Vec<Option<KeyOf>> = rows
         .iter()
-        .map(|row| {
-            let key = key_of(|i| row.column_value(i), &positions)?;
-            let next = keys.len();
-            let group = *index.entry(key).or_insert_with_key(|key| {
-                keys.push(key.clone());
+        .map(|row| key_of(|i| row.column_value(i), &positions))
+        .collect();
+    let mut index = KeyIndex::for_keys(parent_keys.iter().flatten());
+    let mut uses: Vec<usize> = Vec::new();
+    let row_groups: Vec<Option<usize>> = parent_keys
+        .into_iter()
+        .map(|key| {
+            let group = index.number(key?);
+            if group == uses.len() {
                 uses.push(0);
-                next
-            });
+            }
             uses[group] += 1;
             Some(group)
         })
@@ -204,7 +202,6 @@ async fn load_relation<P: Table>(
     let key_types = key_types(spec, P::META);
     let parents = Parents {
         spec,
-        keys: &keys,
         index: &index,
         key_types: &key_types,
         path: &path,
@@ -262,14 +259,24 @@ impl KeyOf {
 }
 
 impl PartialEq for KeyOf {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
-        self.values() == other.values()
+        match (self, other) {
+            (KeyOf::One(a), KeyOf::One(b)) => a == b,
+            _ => self.values() == other.values(),
+        }
     }
 }
 impl Eq for KeyOf {}
 
 impl Hash for KeyOf {
+    #[inline]
     fn hash<H: Hasher>(&self, h: &mut H) {
+        // The common key, hashed without the general walk. Equal keys still hash alike:
+        // every one-column `I64` key takes this branch.
+        if let KeyOf::One(Value::I64(x)) = self {
+            return h.write_i64(*x);
+        }
         for v in self.values() {
             std::mem::discriminant(v).hash(h);
             match v {
@@ -329,6 +336,104 @@ impl Hasher for KeyHasher {
 
 type KeyMap<V> = HashMap<KeyOf, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
+/// The distinct keys of a relation's parents, numbered in first-seen order, and the
+/// lookup from a key to its number, which every fetched child goes through.
+pub(crate) struct KeyIndex {
+    keys: Vec<KeyOf>,
+    lookup: Lookup,
+}
+
+enum Lookup {
+    /// One integer column whose values lie in a range at most a few times the number
+    /// of parents (sequential ids, the common case): a key's number sits at
+    /// `key - min`, with no hashing. `u32::MAX` marks a key no parent holds.
+    Dense {
+        min: i64,
+        numbers: Vec<u32>,
+    },
+    Hashed(KeyMap<usize>),
+}
+
+impl KeyIndex {
+    /// An empty index, dense when all of `keys` (the parents' keys, repeats included)
+    /// are integers in a narrow range.
+    fn for_keys<'k>(keys: impl Iterator<Item = &'k KeyOf> + Clone) -> Self {
+        let (mut min, mut max, mut count) = (i64::MAX, i64::MIN, 0usize);
+        let all_integers = keys.clone().all(|k| match k {
+            KeyOf::One(Value::I64(n)) => {
+                (min, max, count) = (min.min(*n), max.max(*n), count + 1);
+                true
+            }
+            _ => false,
+        });
+        let span = max.checked_sub(min).and_then(|s| usize::try_from(s).ok());
+        let lookup = match span {
+            Some(span) if all_integers && span < count.saturating_mul(4).max(64) => Lookup::Dense {
+                min,
+                numbers: vec![u32::MAX; span + 1],
+            },
+            _ => Lookup::Hashed(KeyMap::default()),
+        };
+        KeyIndex {
+            keys: Vec::new(),
+            lookup,
+        }
+    }
+
+    /// The number of `key`, which is given the next number when it is new.
+    fn number(&mut self, key: KeyOf) -> usize {
+        let next = self.keys.len();
+        let slot = match (&mut self.lookup, &key) {
+            (Lookup::Dense { min, numbers }, KeyOf::One(Value::I64(n))) => n
+                .checked_sub(*min)
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| numbers.get_mut(i)),
+            _ => None,
+        };
+        match slot {
+            Some(number) if *number != u32::MAX => *number as usize,
+            Some(number) if u32::try_from(next).is_ok_and(|n| n != u32::MAX) => {
+                *number = next as u32;
+                self.keys.push(key);
+                next
+            }
+            _ => self.number_hashed(key),
+        }
+    }
+
+    /// The general case, and the dense index's fallback (a key out of its range
+    /// cannot happen for keys it was made for, but must not be lost either).
+    fn number_hashed(&mut self, key: KeyOf) -> usize {
+        let next = self.keys.len();
+        let mut map = match std::mem::replace(&mut self.lookup, Lookup::Hashed(KeyMap::default())) {
+            Lookup::Hashed(map) => map,
+            Lookup::Dense { .. } => self.keys.iter().cloned().zip(0..).collect(),
+        };
+        let number = *map.entry(key).or_insert_with_key(|key| {
+            self.keys.push(key.clone());
+            next
+        });
+        self.lookup = Lookup::Hashed(map);
+        number
+    }
+
+    /// The number of `key`, if a parent holds it.
+    #[inline]
+    fn get(&self, key: &KeyOf) -> Option<usize> {
+        match (&self.lookup, key) {
+            (Lookup::Dense { min, numbers }, KeyOf::One(Value::I64(n))) => {
+                let i = usize::try_from(n.checked_sub(*min)?).ok()?;
+                numbers
+                    .get(i)
+                    .filter(|&&number| number != u32::MAX)
+                    .map(|&number| number as usize)
+            }
+            (Lookup::Dense { .. }, _) => None,
+            (Lookup::Hashed(map), key) => map.get(key).copied(),
+        }
+    }
+}
+
 /// Positions of a relation's parent-side key columns in the parent's values.
 fn key_positions(table: &TableMeta, cols: &[&str]) -> Vec<Option<usize>> {
     cols.iter()
@@ -378,11 +483,11 @@ fn fetch<'a, C: Table>(
 ) -> BoxFuture<'a, Result<Fetched>> {
     let Parents {
         spec,
-        keys,
         index,
         key_types,
         path,
     } = parents;
+    let keys = index.keys.as_slice();
     Box::pin(async move {
         let rel = spec.rel;
         let width = rel.from.len().max(1);
@@ -406,7 +511,7 @@ fn fetch<'a, C: Table>(
                         Value::I64(n) => u64::try_from(n).unwrap_or(0),
                         _ => 0,
                     };
-                    if let Some(&g) = index.get(&key) {
+                    if let Some(g) = index.get(&key) {
                         counts[g] = n;
                     }
                     Ok(())
@@ -431,7 +536,7 @@ fn fetch<'a, C: Table>(
                 } else {
                     key_of(|i| child.column_value(i), &own_key)
                 };
-                if let Some(&g) = key.as_ref().and_then(|k| index.get(k)) {
+                if let Some(g) = key.as_ref().and_then(|k| index.get(k)) {
                     children.push(child);
                     child_groups.push(g);
                 }
@@ -793,4 +898,72 @@ fn count_statement(
         related.write_key(b, spec.rel, i)
     });
     b.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(n: i64) -> KeyOf {
+        KeyOf::One(Value::I64(n))
+    }
+
+    /// Numbers keys in first-seen order, and finds each again; `None` for the others.
+    fn check(index: &mut KeyIndex, keys: &[KeyOf], absent: &[KeyOf]) {
+        let numbers: Vec<usize> = keys.iter().map(|k| index.number(k.clone())).collect();
+        let mut distinct: Vec<&KeyOf> = Vec::new();
+        for (key, number) in keys.iter().zip(&numbers) {
+            let expected = distinct.iter().position(|d| *d == key).unwrap_or_else(|| {
+                distinct.push(key);
+                distinct.len() - 1
+            });
+            assert_eq!(*number, expected, "{key:?}");
+            assert_eq!(index.get(key), Some(expected), "{key:?}");
+        }
+        assert_eq!(index.keys.len(), distinct.len());
+        for key in absent {
+            assert_eq!(index.get(key), None, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn sequential_integer_keys_are_looked_up_densely() {
+        let keys: Vec<KeyOf> = [5, 3, 5, 4, 9, 3].into_iter().map(int).collect();
+        let mut index = KeyIndex::for_keys(keys.iter());
+        assert!(matches!(index.lookup, Lookup::Dense { .. }));
+        let absent = [
+            int(6),
+            int(2),
+            int(10),
+            int(i64::MIN),
+            KeyOf::One(Value::I32(5)),
+        ];
+        check(&mut index, &keys, &absent);
+    }
+
+    #[test]
+    fn sparse_composite_and_text_keys_are_hashed() {
+        let sparse: Vec<KeyOf> = [i64::MIN, 0, i64::MAX, 0].into_iter().map(int).collect();
+        let text: Vec<KeyOf> = ["b", "a", "b"]
+            .into_iter()
+            .map(|s| KeyOf::One(Value::Text(s.into())))
+            .collect();
+        let composite: Vec<KeyOf> = [(1, 2), (2, 1), (1, 2)]
+            .into_iter()
+            .map(|(a, b)| KeyOf::Many(vec![Value::I64(a), Value::I64(b)]))
+            .collect();
+        for keys in [sparse, text, composite] {
+            let mut index = KeyIndex::for_keys(keys.iter());
+            assert!(matches!(index.lookup, Lookup::Hashed(_)));
+            check(&mut index, &keys, &[int(7)]);
+        }
+    }
+
+    #[test]
+    fn a_key_outside_the_dense_range_is_still_numbered() {
+        let mut index = KeyIndex::for_keys([int(1), int(2)].iter());
+        let keys = [int(1), int(1_000_000), int(2), int(1_000_000)];
+        check(&mut index, &keys, &[int(3)]);
+        assert!(matches!(index.lookup, Lookup::Hashed(_)));
+    }
 }

@@ -1,10 +1,11 @@
 //! Reading rows, with their loaded relations, into structs.
 
-use crate::backend::Cells;
+use crate::backend::{Cells, Native};
 use crate::error::{DecodeError, Error, Result};
 use crate::json_cursor::Cursor;
 use crate::meta::{ColumnMeta, TableMeta};
 use crate::value::{ColumnValue, SqlType, Value};
+use std::any::{Any, TypeId};
 
 /// Where a row sits below the query root, rendered only for error messages.
 #[derive(Clone, Copy)]
@@ -106,11 +107,56 @@ impl<'a> RowReader<'a> {
 
     /// Decodes the next value as `V`.
     #[allow(clippy::should_implement_trait)]
-    #[inline]
+    #[inline(always)]
     pub fn next<V: ColumnValue>(&mut self) -> Result<V> {
+        if let Source::Cells(cells) = self.source {
+            // The common types skip `Value`; the checks fold away per `V`.
+            if let Some(read) = self.next_native::<V, i64>(cells) {
+                return read;
+            }
+            if let Some(read) = self.next_native::<V, String>(cells) {
+                return read;
+            }
+            if let Some(read) = self.next_native::<V, f64>(cells) {
+                return read;
+            }
+            if let Some(read) = self.next_native::<V, bool>(cells) {
+                return read;
+            }
+        }
         let position = self.position;
         let value = self.next_value(V::SQL_TYPE)?;
         V::from_value(value).map_err(|source| self.decode_error(position, source))
+    }
+
+    /// Reads the next cell of a driver's row straight into `V`, when `V` is `N` or
+    /// `Option<N>`; `None`, reading nothing, for any other `V`.
+    #[inline(always)]
+    fn next_native<V: 'static, N: Native>(&mut self, cells: Cells<'a>) -> Option<Result<V>> {
+        let (plain, optional) = (
+            TypeId::of::<V>() == TypeId::of::<N>(),
+            TypeId::of::<V>() == TypeId::of::<Option<N>>(),
+        );
+        if !plain && !optional {
+            return None;
+        }
+        let position = self.position;
+        self.position += 1;
+        let cell = match N::get(cells, position) {
+            Ok(cell) => cell,
+            Err(e) => return Some(Err(e.into())),
+        };
+        let mut out: Option<V> = None;
+        let slot: &mut dyn Any = &mut out;
+        if let Some(slot) = slot.downcast_mut::<Option<N>>() {
+            match cell {
+                Some(value) => *slot = Some(value),
+                None => return Some(Err(self.decode_error(position, DecodeError::UnexpectedNull))),
+            }
+        } else if let Some(slot) = slot.downcast_mut::<Option<Option<N>>>() {
+            *slot = Some(cell);
+        }
+        Some(out.ok_or_else(|| self.decode_error(position, DecodeError::UnexpectedNull)))
     }
 
     #[cold]
@@ -128,8 +174,10 @@ impl<'a> RowReader<'a> {
     }
 
     /// Reads the next cell as a value of type `ty`: a column, or past the table's
-    /// columns, a key selected along with the row. NULL where a `RowData` ran out.
-    #[inline]
+    /// columns, a key selected along with the row. NULL where the values ran out.
+    /// Always inlined, so that the cell read's match over `ty` folds away in the
+    /// derive's `decode`, where `ty` is a constant.
+    #[inline(always)]
     pub(crate) fn next_value(&mut self, ty: SqlType) -> Result<Value> {
         let value = match &mut self.source {
             Source::Values(values) => values.next().unwrap_or(Value::Null(ty)),

@@ -201,6 +201,7 @@ pub trait ColumnValue: Sized + Send + Sync + 'static {
     /// Reads the next column of a row. Used by the derive, so that an unsupported type
     /// is reported once, at the field.
     #[doc(hidden)]
+    #[inline(always)]
     fn read(row: &mut crate::RowReader<'_>) -> crate::Result<Self> {
         row.next()
     }
@@ -215,6 +216,7 @@ impl<T: ColumnValue> ColumnValue for Option<T> {
             None => Value::Null(T::SQL_TYPE),
         }
     }
+    #[inline]
     fn from_value(value: Value) -> Result<Self, DecodeError> {
         match value {
             Value::Null(_) => Ok(None),
@@ -223,7 +225,11 @@ impl<T: ColumnValue> ColumnValue for Option<T> {
     }
 }
 
-fn unexpected<T>(expected: &'static str, got: &Value) -> Result<T, DecodeError> {
+/// The error for a value of another kind. Cold and out of line, so that the hot path
+/// of `from_value` is just the match.
+#[cold]
+#[inline(never)]
+fn unexpected<T>(expected: &'static str, got: Value) -> Result<T, DecodeError> {
     Err(match got {
         Value::Null(_) => DecodeError::UnexpectedNull,
         other => DecodeError::Mismatch {
@@ -242,10 +248,11 @@ macro_rules! column_value {
             fn to_value(&self) -> Value {
                 Value::$variant(self.clone())
             }
+            #[inline]
             fn from_value(value: Value) -> Result<Self, DecodeError> {
                 match value {
                     Value::$variant(v) => Ok(v),
-                    other => unexpected($name, &other),
+                    other => unexpected($name, other),
                 }
             }
         }
@@ -273,12 +280,13 @@ macro_rules! column_int {
             fn to_value(&self) -> Value {
                 Value::$variant(*self)
             }
+            #[inline]
             fn from_value(value: Value) -> Result<Self, DecodeError> {
                 let wide: i64 = match value {
                     Value::I16(v) => v.into(),
                     Value::I32(v) => v.into(),
                     Value::I64(v) => v,
-                    other => return unexpected($name, &other),
+                    other => return unexpected($name, other),
                 };
                 <$ty>::try_from(wide).map_err(|_| DecodeError::OutOfRange {
                     expected: $name,
@@ -305,7 +313,7 @@ impl ColumnValue for f32 {
             Value::F32(v) => Ok(v),
             // SQLite stores every float as a double; an f32 widened to f64 narrows exactly.
             Value::F64(v) => Ok(v as f32),
-            other => unexpected("f32", &other),
+            other => unexpected("f32", other),
         }
     }
 }
