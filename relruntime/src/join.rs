@@ -115,6 +115,21 @@ fn write_relation(b: &mut SqlBuilder, spec: &LoadSpec, parent: &Scope<'_>) {
     }
 }
 
+/// Whether a MySQL-protocol server, by its `VERSION()`, runs Join's SQL: MariaDB 10.5
+/// or later. MySQL proper has no `ORDER BY` or `LIMIT` inside `JSON_ARRAYAGG`.
+pub(crate) fn mysql_server_has_join(version: &str) -> bool {
+    if !version.contains("MariaDB") {
+        return false;
+    }
+    // Some MariaDB builds prefix `5.5.5-` for old clients.
+    let version = version.strip_prefix("5.5.5-").unwrap_or(version);
+    let mut parts = version.split(['.', '-']).map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) >= (10, 5),
+        _ => true,
+    }
+}
+
 /// ` LIMIT ? OFFSET ?` for a per-parent window.
 fn write_window(b: &mut SqlBuilder, spec: &LoadSpec) {
     let bound = |n: u64| Value::I64(i64::try_from(n).unwrap_or(i64::MAX));
@@ -454,4 +469,26 @@ fn parse_decimal(s: &str) -> Result<rust_decimal::Decimal, DecodeError> {
         expected: "decimal",
         message: format!("{s:?}: {e}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mysql_server_has_join;
+
+    #[test]
+    fn join_needs_mariadb_10_5_on_the_mysql_protocol() {
+        for (version, has) in [
+            ("10.11.6-MariaDB-0+deb12u1", true),
+            ("10.5.0-MariaDB", true),
+            ("11.4.2-MariaDB-ubu2404", true),
+            ("5.5.5-10.6.12-MariaDB-log", true),
+            ("10.4.32-MariaDB", false),
+            ("5.5.5-10.3.39-MariaDB", false),
+            ("8.0.36", false),
+            ("8.4.0-commercial", false),
+            ("5.7.44-log", false),
+        ] {
+            assert_eq!(mysql_server_has_join(version), has, "{version}");
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! The query builder: `User::query().filter(..).order_by(..).with(..).all(&db)`.
 
 use crate::db::{Conn, Runner};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expr::{Expr, Node, Order, OrderTerm, Scope, write_order};
 use crate::load;
 use crate::meta::Table;
@@ -105,7 +105,8 @@ impl<T: Table> Default for Query<T> {
 ///
 /// - `Join`: exactly one statement, whatever the depth and number of relations. Each
 ///   relation is a correlated subquery aggregating JSON, ordered inside the aggregate.
-///   On MySQL it needs MariaDB 10.5+ (`JSON_ARRAYAGG` with `ORDER BY` and `LIMIT`).
+///   On MySQL it needs MariaDB 10.5+ (`JSON_ARRAYAGG` with `ORDER BY` and `LIMIT`);
+///   MySQL proper reports [`Error::Unsupported`](crate::Error::Unsupported).
 /// - `Batch`: one statement per relation per level, with the parents' keys in `IN`
 ///   lists chunked under the bind limit, and per-parent windows by `ROW_NUMBER()`.
 /// - `Auto` (the default): the faster strategy on the dialect, as measured by
@@ -272,14 +273,36 @@ impl<T: Table> Query<T> {
     async fn run_join(self, run: &mut Runner<'_>, stmt: &Statement) -> Result<Vec<T>> {
         let columns = T::META.columns.len();
         let mut rows = Vec::new();
-        run.fetch_each(stmt, |cells| {
-            let mut row = T::decode(&mut RowReader::from_cells(T::META, Path::Root, cells))?;
-            crate::join::attach_root(&mut row, &self.with, cells, columns)?;
-            rows.push(row);
-            Ok(())
-        })
-        .await?;
-        Ok(rows)
+        let fetched = run
+            .fetch_each(stmt, |cells| {
+                let mut row = T::decode(&mut RowReader::from_cells(T::META, Path::Root, cells))?;
+                crate::join::attach_root(&mut row, &self.with, cells, columns)?;
+                rows.push(row);
+                Ok(())
+            })
+            .await;
+        match (fetched, self.with.first()) {
+            (Ok(()), _) => Ok(rows),
+            (Err(Error::Database(e)), Some(spec)) if run.dialect() == Dialect::MySql => {
+                // MySQL proper rejects the ordered, limited JSON_ARRAYAGG that Join needs.
+                // Ask which server this is only now, so the usual path costs nothing.
+                match server_version(run).await {
+                    Some(version) if !crate::join::mysql_server_has_join(&version) => {
+                        Err(Error::Unsupported {
+                            table: T::NAME,
+                            relation: spec.rel.name,
+                            message: format!(
+                                "the Join strategy needs MariaDB 10.5 or later (JSON_ARRAYAGG \
+                                 with ORDER BY and LIMIT), and this server is {version}; use \
+                                 Strategy::Batch, which Strategy::Auto picks on MySQL"
+                            ),
+                        })
+                    }
+                    _ => Err(Error::Database(e)),
+                }
+            }
+            (Err(e), _) => Err(e),
+        }
     }
 
     /// The first matching row.
@@ -313,6 +336,22 @@ impl<T: Table> Query<T> {
             Some(Value::I64(n)) => u64::try_from(*n).unwrap_or(0),
             _ => 0,
         })
+    }
+}
+
+/// The server's `VERSION()`, if it answers.
+async fn server_version(run: &mut Runner<'_>) -> Option<String> {
+    let mut b = SqlBuilder::new(run.dialect());
+    b.push("SELECT VERSION()");
+    match run
+        .fetch(&b.finish(), &[SqlType::Text])
+        .await
+        .ok()?
+        .pop()?
+        .pop()?
+    {
+        Value::Text(version) => Some(version),
+        _ => None,
     }
 }
 
