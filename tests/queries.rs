@@ -648,30 +648,33 @@ async fn decode_errors_name_table_column_and_path() {
     for db in common::backends("query_decode_errors").await {
         let d = db.dialect();
         let schema = seed(&db).await;
-        let err = StrictUser::query()
-            .with(StrictUser::posts())
-            .all(&db)
-            .await
-            .unwrap_err();
-        match &err {
-            rel::Error::Decode {
-                table,
-                column,
-                path,
-                ..
-            } => {
-                assert_eq!(
-                    (*table, *column, path.as_str()),
-                    ("posts", "score", "posts"),
-                    "{d:?}: {err}"
-                );
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let err = StrictUser::query()
+                .strategy(strategy)
+                .with(StrictUser::posts())
+                .all(&db)
+                .await
+                .unwrap_err();
+            match &err {
+                rel::Error::Decode {
+                    table,
+                    column,
+                    path,
+                    ..
+                } => {
+                    assert_eq!(
+                        (*table, *column, path.as_str()),
+                        ("posts", "score", "posts"),
+                        "{d:?} {strategy:?}: {err}"
+                    );
+                }
+                other => panic!("{d:?} {strategy:?}: expected a decode error, got {other}"),
             }
-            other => panic!("{d:?}: expected a decode error, got {other}"),
+            assert!(
+                err.to_string().contains("relation path `posts`"),
+                "{d:?} {strategy:?}: {err}"
+            );
         }
-        assert!(
-            err.to_string().contains("relation path `posts`"),
-            "{d:?}: {err}"
-        );
         let err = StrictPost::query()
             .filter(StrictPost::id.eq(11))
             .all(&db)
@@ -699,15 +702,18 @@ async fn a_required_one_without_its_row_is_an_error_not_a_panic() {
         let schema = Schema::new(RelationMode::Emulated).table::<User>();
         schema.create_all(&db).await.unwrap();
         db.insert(&post(1, 77, "orphan", None)).await.unwrap();
-        let err = Post::query()
-            .with(Post::author())
-            .all(&db)
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(&err, rel::Error::MissingRelated { table: "posts", path } if path == "author"),
-            "{d:?}: {err}"
-        );
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let err = Post::query()
+                .strategy(strategy)
+                .with(Post::author())
+                .all(&db)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&err, rel::Error::MissingRelated { table: "posts", path } if path == "author"),
+                "{d:?} {strategy:?}: {err}"
+            );
+        }
         schema.drop_all(&db).await.unwrap();
     }
 }
