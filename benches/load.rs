@@ -237,21 +237,35 @@ async fn with_rel(db: &Db, strategy: Strategy) -> Vec<User> {
         .unwrap()
 }
 
-/// The median over 61 iterations of Rel's time with `strategy` divided by hand-written
-/// sqlx's, the two run back to back in each iteration. Less exposed to the machine's
-/// drift than comparing criterion's medians, which are taken in separate blocks.
-async fn paired_median_ratio(db: &Db, pool: &Pool, dialect: Dialect, strategy: Strategy) -> f64 {
-    let mut ratios = Vec::new();
+/// 61 iterations of hand-written sqlx and Rel with `strategy`, back to back in each:
+/// the median of the per-iteration ratios, which is less exposed to the machine's drift
+/// than comparing criterion's medians (taken in separate blocks), and the two medians.
+async fn paired(db: &Db, pool: &Pool, dialect: Dialect, strategy: Strategy) -> Paired {
+    let (mut ratios, mut base, mut rel) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..61 {
         let start = Instant::now();
         std::hint::black_box(hand_written(pool, dialect).await);
-        let base = start.elapsed().as_secs_f64();
+        base.push(start.elapsed().as_secs_f64());
         let start = Instant::now();
         std::hint::black_box(with_rel(db, strategy).await);
-        ratios.push(start.elapsed().as_secs_f64() / base);
+        rel.push(start.elapsed().as_secs_f64());
+        ratios.push(rel[rel.len() - 1] / base[base.len() - 1]);
     }
-    ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Paired {
+        ratio: median(ratios),
+        base_ms: median(base) * 1e3,
+        rel_ms: median(rel) * 1e3,
+    }
+}
+
+struct Paired {
+    ratio: f64,
+    base_ms: f64,
+    rel_ms: f64,
 }
 
 /// Runs `timed` `iters` times, each followed by one untimed run of `other`, and
@@ -299,7 +313,7 @@ fn main() {
         .measurement_time(std::time::Duration::from_secs(8))
         .configure_from_args();
     let mut groups = Vec::new();
-    let mut paired = Vec::new();
+    let mut pairs = Vec::new();
     for (dialect, url) in backends {
         let (db, pool) = runtime.block_on(async {
             let db = Db::connect(&url).await.unwrap();
@@ -369,8 +383,8 @@ fn main() {
         });
         group.finish();
         for (name, strategy) in [("rel_join", Strategy::Join), ("rel_batch", Strategy::Batch)] {
-            let ratio = runtime.block_on(paired_median_ratio(&db, &pool, dialect, strategy));
-            paired.push((group_name.clone(), name, ratio));
+            let result = runtime.block_on(paired(&db, &pool, dialect, strategy));
+            pairs.push((group_name.clone(), name, result));
         }
         groups.push(group_name);
     }
@@ -391,8 +405,11 @@ fn main() {
             }
         }
     }
-    println!("\nmedian of 61 paired ratios, Rel / hand-written sqlx:");
-    for (group, name, ratio) in paired {
-        println!("  {group:14} {name:10} {ratio:6.2}x");
+    println!("\nmedian of 61 paired ratios, Rel / hand-written sqlx (and the medians):");
+    for (group, name, p) in pairs {
+        println!(
+            "  {group:14} {name:10} {:6.2}x  ({:.1} ms vs {:.1} ms)",
+            p.ratio, p.rel_ms, p.base_ms
+        );
     }
 }
