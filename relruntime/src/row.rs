@@ -156,6 +156,7 @@ impl<'a> RowReader<'a> {
         } else if let Some(slot) = slot.downcast_mut::<Option<Option<N>>>() {
             *slot = Some(cell);
         }
+        // Both branches above set `out`; a `V` that is neither was turned away first.
         Some(out.ok_or_else(|| self.decode_error(position, DecodeError::UnexpectedNull)))
     }
 
