@@ -140,6 +140,7 @@ impl Session<'_> {
 }
 
 /// The next item of a stream.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 async fn next<S: futures_core::Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
     std::future::poll_fn(|cx| std::pin::Pin::new(&mut *stream).poll_next(cx)).await
 }

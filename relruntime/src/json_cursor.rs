@@ -225,7 +225,9 @@ impl<'a> Cursor<'a> {
             .map_err(|_| invalid("a JSON number", text.to_owned()))
     }
 
-    /// The text of the next value, whatever it is, skipped over.
+    /// The text of the next value, whatever it is, skipped over (a JSON column's
+    /// document).
+    #[cfg_attr(not(feature = "serde_json"), allow(dead_code))]
     pub(crate) fn raw(&mut self) -> Result<&'a str, DecodeError> {
         self.skip_space();
         let start = self.pos;
