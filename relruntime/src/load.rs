@@ -33,9 +33,10 @@ enum Groups<C> {
     Counts(Vec<u64>),
 }
 
-/// The Batch loader's typed steps for a relation's target, as plain function pointers.
+/// The loaders' typed steps for a relation's target, as plain function pointers: the
+/// Batch steps (`fetch`, `assign`, `copy`) and the Join steps (`join`, `count`).
 ///
-/// The loader walks a tree of [`LoadSpec`]s whose targets are different types. Each
+/// The loaders walk a tree of [`LoadSpec`]s whose targets are different types. Each
 /// spec carries the steps monomorphized for its own target (set by `.with(..)`, where
 /// the type is known), so rows are decoded straight from the driver's buffers into the
 /// user's structs, and relations are set on their fields, with no intermediate form.
