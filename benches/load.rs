@@ -245,11 +245,13 @@ async fn paired(db: &Db, pool: &Pool, dialect: Dialect, strategy: Strategy) -> P
     for _ in 0..61 {
         let start = Instant::now();
         std::hint::black_box(hand_written(pool, dialect).await);
-        base.push(start.elapsed().as_secs_f64());
+        let base_time = start.elapsed().as_secs_f64();
         let start = Instant::now();
         std::hint::black_box(with_rel(db, strategy).await);
-        rel.push(start.elapsed().as_secs_f64());
-        ratios.push(rel[rel.len() - 1] / base[base.len() - 1]);
+        let rel_time = start.elapsed().as_secs_f64();
+        ratios.push(rel_time / base_time);
+        base.push(base_time);
+        rel.push(rel_time);
     }
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);

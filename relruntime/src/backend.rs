@@ -363,43 +363,22 @@ mod postgres {
                 .map(|v| f(v).ok_or_else(|| "mixed array".into()))
                 .collect()
         }
+        // The items of one `Value` variant, as the Rust type of the array.
+        macro_rules! items {
+            ($variant:ident) => {
+                collect(items, |v| match v {
+                    Value::$variant(x) => Some(Clone::clone(x)),
+                    _ => None,
+                })?
+            };
+        }
         match t {
-            SqlType::SmallInt => a.add(collect(items, |v| {
-                if let Value::I16(x) = v {
-                    Some(*x)
-                } else {
-                    None
-                }
-            })?),
-            SqlType::Integer => a.add(collect(items, |v| {
-                if let Value::I32(x) = v {
-                    Some(*x)
-                } else {
-                    None
-                }
-            })?),
-            SqlType::BigInt => a.add(collect(items, |v| {
-                if let Value::I64(x) = v {
-                    Some(*x)
-                } else {
-                    None
-                }
-            })?),
-            SqlType::Text => a.add(collect(items, |v| {
-                if let Value::Text(x) = v {
-                    Some(x.clone())
-                } else {
-                    None
-                }
-            })?),
+            SqlType::SmallInt => a.add(items!(I16)),
+            SqlType::Integer => a.add(items!(I32)),
+            SqlType::BigInt => a.add(items!(I64)),
+            SqlType::Text => a.add(items!(Text)),
             #[cfg(feature = "uuid")]
-            SqlType::Uuid => a.add(collect(items, |v| {
-                if let Value::Uuid(x) = v {
-                    Some(*x)
-                } else {
-                    None
-                }
-            })?),
+            SqlType::Uuid => a.add(items!(Uuid)),
             _ => Err(no_arrays()),
         }
     }

@@ -25,7 +25,7 @@ use crate::backend::Cells;
 use crate::error::{DecodeError, Error, Result};
 use crate::expr::{Scope, write_order};
 use crate::json_cursor::Cursor;
-use crate::load::{Field, internal, set_rows};
+use crate::load::{Field, set_count, set_rows};
 use crate::meta::{ColumnMeta, Table};
 use crate::plan::{allocate, write_from, write_link};
 use crate::relation::LoadSpec;
@@ -232,9 +232,7 @@ pub(crate) fn attach_root<T: Table>(
     first: usize,
 ) -> Result<()> {
     for (i, spec) in specs.iter().enumerate() {
-        let ops = spec
-            .ops
-            .ok_or_else(|| internal(T::NAME, spec, "relation has no loader"))?;
+        let ops = spec.ops(T::NAME)?;
         let field = Field::of(row, spec, Path::Child(&Path::Root, spec.rel.name))?;
         if spec.count {
             let n = match cells.read(first + i, SqlType::BigInt)? {
@@ -261,10 +259,7 @@ pub(crate) fn read_relation<C: Table>(json: &mut Cursor<'_>, field: Field<'_>) -
         let n = json
             .integer()
             .map_err(|e| shape_error(field.table, spec, &path, e))?;
-        let ops = spec
-            .ops
-            .ok_or_else(|| internal(field.table, spec, "relation has no loader"))?;
-        return (ops.count)(u64::try_from(n).unwrap_or(0), field);
+        return set_count::<C>(u64::try_from(n).unwrap_or(0), field);
     }
     let rows = read_rows::<C>(json, spec, path)?;
     set_rows(rows, field)
@@ -300,9 +295,7 @@ fn read_rows<C: Table>(json: &mut Cursor<'_>, spec: &LoadSpec, path: Path<'_>) -
             if !json.next_item().map_err(shape)? {
                 return Err(shape(too_short()));
             }
-            let ops = child
-                .ops
-                .ok_or_else(|| internal(C::NAME, child, "relation has no loader"))?;
+            let ops = child.ops(C::NAME)?;
             let field = Field::of(&mut row, child, Path::Child(&path, child.rel.name))?;
             (ops.join)(json, field)?;
         }

@@ -83,7 +83,7 @@ impl<'a> Field<'a> {
     /// The relation field at `spec` of `row`.
     pub(crate) fn of<P: Table>(row: &'a mut P, spec: &'a LoadSpec, path: Path<'a>) -> Result<Self> {
         let value = row
-            .relation_field(relation_index(P::META, spec))
+            .relation_field(spec.field)
             .ok_or_else(|| internal(P::NAME, spec, "relation field not found"))?;
         Ok(Field {
             value,
@@ -99,7 +99,7 @@ impl<'a> Field<'a> {
 }
 
 /// Sets a relation field of target `C` to a count: see [`Ops::count`].
-fn set_count<C: Table>(n: u64, field: Field<'_>) -> Result<()> {
+pub(crate) fn set_count<C: Table>(n: u64, field: Field<'_>) -> Result<()> {
     let mismatch = field.mismatch();
     let value = field.value.downcast_mut::<Many<C>>().ok_or(mismatch)?;
     *value = Many::Counted(n);
@@ -176,9 +176,7 @@ async fn load_relation<P: Table>(
     spec: &LoadSpec,
     path: &str,
 ) -> Result<()> {
-    let ops = spec
-        .ops
-        .ok_or_else(|| internal(P::NAME, spec, "relation has no loader"))?;
+    let ops = spec.ops(P::NAME)?;
     let positions = key_positions(P::META, spec.rel.from);
     // Distinct keys in first-seen order, each parent's position among them, and how
     // many parents hold each.
@@ -232,14 +230,6 @@ pub(crate) fn internal(table: &'static str, spec: &LoadSpec, message: &str) -> E
         relation: spec.rel.name,
         message: format!("internal error in the relation loader: {message}"),
     }
-}
-
-pub(crate) fn relation_index(table: &TableMeta, spec: &LoadSpec) -> usize {
-    table
-        .relations
-        .iter()
-        .position(|r| std::ptr::eq(r, spec.rel) || r.name == spec.rel.name)
-        .unwrap_or(0)
 }
 
 /// A key's values, hashable (floats by bits, decimals normalized). Single-column keys,
@@ -600,11 +590,9 @@ fn assign<C: Table>(fetched: &mut Fetched, slot: Slot<'_>) -> Result<()> {
 fn duplicate<C: Table>(row: &C, spec: &LoadSpec) -> Result<C> {
     let mut copy = C::decode(&mut RowReader::new(C::META, Path::Root, row.values()))?;
     for child in &spec.children {
-        let index = relation_index(C::META, child);
-        let ops = child
-            .ops
-            .ok_or_else(|| internal(C::NAME, child, "relation has no loader"))?;
-        let (Some(from), Some(to)) = (row.relation(index), copy.relation_field(index)) else {
+        let ops = child.ops(C::NAME)?;
+        let (Some(from), Some(to)) = (row.relation(child.field), copy.relation_field(child.field))
+        else {
             return Err(internal(C::NAME, child, "relation field not found"));
         };
         (ops.copy)(from, to, child)?;

@@ -114,11 +114,20 @@ pub(crate) struct LoadSpec {
     pub offset: Option<u64>,
     pub children: Vec<LoadSpec>,
     pub count: bool,
-    /// The Batch loader's steps for the target type, set where the relation is loaded.
+    /// The relation's position among its parent table's relations: its field's index
+    /// for `Table::relation_field`.
+    pub field: usize,
+    /// The loaders' steps for the target type, set where the relation is loaded.
     pub ops: Option<crate::load::Ops>,
 }
 
 impl LoadSpec {
+    /// The loaders' steps for the target; `table` (the parent) names the error.
+    pub(crate) fn ops(&self, table: &'static str) -> crate::Result<crate::load::Ops> {
+        self.ops
+            .ok_or_else(|| crate::load::internal(table, self, "relation has no loader"))
+    }
+
     pub(crate) fn and_filter(&mut self, node: Node) {
         self.filter = Some(match self.filter.take() {
             Some(f) => Node::And(Box::new(f), Box::new(node)),
@@ -181,6 +190,7 @@ impl<From: Table, To> Relation<From, To> {
                 offset: None,
                 children: Vec::new(),
                 count: false,
+                field: index,
                 ops: None,
             },
             _tables: PhantomData,
