@@ -59,7 +59,7 @@ pub mod prelude {
     pub use relmacros::Table;
     pub use relruntime::{
         Column, ColumnValue, Conn, Db, Dialect, Expr, Many, One, Order, Query, Relation,
-        RelationMode, Schema, Strategy, Table, Transaction,
+        RelationMode, Schema, Strategy, Table, TableExt, Transaction,
     };
 }
 

@@ -1,8 +1,8 @@
 //! `#[derive(Table)]` for Rel.
 //!
-//! The pipeline: [`attr`] reads attributes with darling, [`model`] validates them into
+//! The pipeline: `attr` reads attributes with darling, `model` validates them into
 //! the form the rest of the crate reads (collecting every error with its span), and
-//! [`expand`] generates the code. Checks that need another struct's definition become
+//! `expand` generates the code. Checks that need another struct's definition become
 //! generated constants that rustc evaluates, each spanned on the user's token.
 
 mod attr;

@@ -1,53 +1,55 @@
-//! The runtime of Rel: schema metadata, dialects, the SQL builder, DDL and row I/O.
+//! The runtime of Rel: schema metadata, dialects, the SQL builder, DDL, the query
+//! builder and its loaders, writes, and connections.
 //!
 //! Users depend on the `rel` facade, which re-exports this crate and the derive.
-//! See `ARCHITECTURE.md` for how the pieces fit.
+//! The folders are layers, each importing only those below it; see `ARCHITECTURE.md`.
+//!
+//! | layer | folder |
+//! |---|---|
+//! | the facade users call | `db/` |
+//! | connections | `conn/` |
+//! | reading, writing (side by side) | `read/`, `write/` |
+//! | SQL | `sql/` |
+//! | the schema model | `model/` |
 
 #![warn(missing_docs)]
 
-mod backend;
-mod column;
-mod crud;
+mod conn;
 mod db;
-mod ddl;
-mod error;
-mod expr;
-mod join;
-mod json_cursor;
-mod load;
-mod meta;
-mod plan;
-mod query;
-mod relation;
-mod row;
+mod model;
+mod read;
 mod sql;
-#[cfg(feature = "sqlite")]
-mod sqlite_functions;
-mod value;
+mod write;
 
-pub use column::{Column, TextColumn};
-pub use db::{Conn, Db, Transaction};
-pub use ddl::{RelationMode, Schema};
-pub use error::{DecodeError, Error, Result};
-pub use expr::{Expr, Order};
-pub use meta::{
-    Action, ColumnMeta, Key, Literal, RelationKind, RelationMeta, Table, TableMeta, Through,
+pub use db::{Conn, Db, TableExt, Transaction};
+pub use model::error::{DecodeError, Error, Result};
+pub use model::fields::{Many, One};
+pub use model::meta::{
+    Action, ColumnMeta, Literal, RelationKind, RelationMeta, TableMeta, Through,
 };
-pub use query::{Query, Strategy};
-pub use relation::{Many, One, Relation};
-pub use row::RowReader;
-pub use sql::{Dialect, SqlBuilder, Statement};
-pub use value::{ColumnValue, SqlType, Value};
+pub use model::row::RowReader;
+pub use model::schema::{RelationMode, Schema};
+pub use model::table::{Key, Table};
+pub use model::value::{ColumnValue, SqlType, Value};
+pub use read::query::{Query, Strategy};
+pub use read::relation::Relation;
+pub use sql::builder::{SqlBuilder, Statement};
+pub use sql::column::{Column, TextColumn};
+pub use sql::dialect::Dialect;
+pub use sql::expr::{Expr, Order};
 
 /// What the derive's generated code refers to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::column::Column;
-    pub use crate::error::Result;
-    pub use crate::meta::{
-        Action, ColumnMeta, Literal, RelationKind, RelationMeta, Table, TableMeta, Through, check,
+    pub use crate::model::check;
+    pub use crate::model::error::Result;
+    pub use crate::model::meta::{
+        Action, ColumnMeta, Literal, RelationKind, RelationMeta, TableMeta, Through,
     };
-    pub use crate::relation::Relation;
-    pub use crate::row::RowReader;
-    pub use crate::value::{ColumnValue, LiteralKind, Value};
+    pub use crate::model::row::RowReader;
+    pub use crate::model::table::Table;
+    pub use crate::model::value::{ColumnValue, LiteralKind, Value};
+    pub use crate::read::query::Query;
+    pub use crate::read::relation::Relation;
+    pub use crate::sql::column::Column;
 }

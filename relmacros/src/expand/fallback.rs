@@ -50,10 +50,12 @@ pub fn expand(input: &syn::DeriveInput) -> TokenStream {
             });
         }
     }
+    let query = super::query_fn(ident, vis);
     quote! {
         impl #ident {
             #(#consts)*
             #(#handles)*
+            #query
         }
         impl ::rel::__private::Table for #ident {
             type Key = ();

@@ -25,7 +25,7 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
 }
 
 fn expand(t: &Table) -> TokenStream {
-    let ident = &t.ident;
+    let (ident, vis) = (&t.ident, &t.vis);
     let table_name = &t.name;
     let type_name = ident.to_string();
     let column_consts = columns::consts(t);
@@ -39,11 +39,13 @@ fn expand(t: &Table) -> TokenStream {
     let (declared, all) = relations::metas(t);
     let row = row::impls(t);
     let checks = checks::all(t);
+    let query = query_fn(ident, vis);
     quote! {
         #[automatically_derived]
         impl #ident {
             #column_consts
             #relation_handles
+            #query
         }
 
         #[automatically_derived]
@@ -63,6 +65,18 @@ fn expand(t: &Table) -> TokenStream {
         }
 
         #checks
+    }
+}
+
+/// `fn query() -> Query<User>`: a query on the table, with no import needed.
+pub fn query_fn(ident: &syn::Ident, vis: &syn::Visibility) -> TokenStream {
+    let doc = format!("A query on `{ident}`: `{ident}::query().filter(..).all(&db)`.");
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        #vis fn query() -> ::rel::__private::Query<#ident> {
+            ::rel::__private::Query::new()
+        }
     }
 }
 

@@ -1,108 +1,11 @@
-//! Relation fields (`One`, `Many`) and relation handles.
+//! Relation handles (`User::posts()`) and what they say to load (`LoadSpec`).
 
-use crate::error::{Error, Result};
-use crate::expr::{Expr, Node, Order, OrderTerm};
-use crate::meta::{RelationMeta, Table};
+use super::ops::{Ops, internal};
+use crate::model::error::Result;
+use crate::model::meta::RelationMeta;
+use crate::model::table::Table;
+use crate::sql::expr::{Expr, Node, Order, OrderTerm};
 use std::marker::PhantomData;
-
-/// A relation to at most one row: `One<User>`, or `One<Option<User>>` when the key
-/// is nullable or the row may be missing.
-///
-/// It is either not loaded or loaded. Reading one that was not loaded is an error,
-/// never a `None` that looks like data.
-///
-/// ```
-/// use rel::One;
-/// let not_loaded: One<String> = One::default();
-/// assert!(not_loaded.get().is_err());
-/// let loaded = One::loaded("Ada".to_string());
-/// assert_eq!(loaded.get().unwrap(), "Ada");
-/// ```
-#[derive(Clone, Debug, PartialEq, Default)]
-pub enum One<T> {
-    /// Not loaded by the query that produced the row.
-    #[default]
-    NotLoaded,
-    /// Loaded. Boxed, so that a table can relate to itself.
-    Loaded(Box<T>),
-}
-
-/// A relation to any number of rows: `Many<Post>`.
-///
-/// It is either not loaded or loaded. Reading one that was not loaded is an error,
-/// never an empty `Vec` that looks like data.
-///
-/// ```
-/// use rel::Many;
-/// let not_loaded: Many<i32> = Many::default();
-/// assert!(not_loaded.get().is_err());
-/// assert_eq!(Many::loaded(vec![1, 2]).get().unwrap(), &[1, 2]);
-/// ```
-#[derive(Clone, Debug, PartialEq, Default)]
-pub enum Many<T> {
-    /// Not loaded by the query that produced the row.
-    #[default]
-    NotLoaded,
-    /// Loaded.
-    Loaded(Vec<T>),
-    /// Only the number of related rows was loaded (`User::posts().count()`).
-    Counted(u64),
-}
-
-impl<T> One<T> {
-    /// A loaded relation.
-    pub fn loaded(value: T) -> Self {
-        One::Loaded(Box::new(value))
-    }
-
-    /// The related row, or [`Error::NotLoaded`].
-    pub fn get(&self) -> Result<&T> {
-        match self {
-            One::Loaded(v) => Ok(v),
-            One::NotLoaded => Err(Error::NotLoaded {
-                target: std::any::type_name::<T>(),
-            }),
-        }
-    }
-
-    /// Whether it was loaded.
-    pub fn is_loaded(&self) -> bool {
-        matches!(self, One::Loaded(_))
-    }
-}
-
-impl<T> Many<T> {
-    /// A loaded relation.
-    pub fn loaded(rows: Vec<T>) -> Self {
-        Many::Loaded(rows)
-    }
-
-    /// The related rows, or [`Error::NotLoaded`] (also when only the count was loaded).
-    pub fn get(&self) -> Result<&[T]> {
-        match self {
-            Many::Loaded(v) => Ok(v),
-            Many::NotLoaded | Many::Counted(_) => Err(Error::NotLoaded {
-                target: std::any::type_name::<T>(),
-            }),
-        }
-    }
-
-    /// How many related rows there are: loaded, or counted. [`Error::NotLoaded`] otherwise.
-    pub fn count(&self) -> Result<u64> {
-        match self {
-            Many::Loaded(v) => Ok(v.len() as u64),
-            Many::Counted(n) => Ok(*n),
-            Many::NotLoaded => Err(Error::NotLoaded {
-                target: std::any::type_name::<T>(),
-            }),
-        }
-    }
-
-    /// Whether it was loaded.
-    pub fn is_loaded(&self) -> bool {
-        matches!(self, Many::Loaded(_))
-    }
-}
 
 /// What to load through one relation: its filter, order, window and nested loads.
 #[derive(Clone, Debug)]
@@ -118,14 +21,14 @@ pub(crate) struct LoadSpec {
     /// for `Table::relation_field`.
     pub field: usize,
     /// The loaders' steps for the target type, set where the relation is loaded.
-    pub ops: Option<crate::load::Ops>,
+    pub ops: Option<Ops>,
 }
 
 impl LoadSpec {
     /// The loaders' steps for the target; `table` (the parent) names the error.
-    pub(crate) fn ops(&self, table: &'static str) -> crate::Result<crate::load::Ops> {
+    pub(crate) fn ops(&self, table: &'static str) -> Result<Ops> {
         self.ops
-            .ok_or_else(|| crate::load::internal(table, self, "relation has no loader"))
+            .ok_or_else(|| internal(table, self, "relation has no loader"))
     }
 
     pub(crate) fn and_filter(&mut self, node: Node) {
@@ -236,7 +139,7 @@ impl<From, To> Relation<From, To> {
     }
 
     /// Loads only the number of related rows (matching the filter), into
-    /// [`Many::Counted`].
+    /// [`Many::Counted`](crate::Many::Counted).
     pub fn count(mut self) -> Self {
         self.spec.count = true;
         self
@@ -244,17 +147,19 @@ impl<From, To> Relation<From, To> {
 
     /// Parents that have at least one related row matching this relation's filter.
     pub fn exists(self) -> Expr<From> {
-        Expr::new(Node::Exists {
-            spec: Box::new(self.spec),
-            negated: false,
-        })
+        self.exists_node(false)
     }
 
     /// Parents that have no related row matching this relation's filter.
     pub fn not_exists(self) -> Expr<From> {
+        self.exists_node(true)
+    }
+
+    fn exists_node(self, negated: bool) -> Expr<From> {
         Expr::new(Node::Exists {
-            spec: Box::new(self.spec),
-            negated: true,
+            rel: self.spec.rel,
+            filter: self.spec.filter.map(Box::new),
+            negated,
         })
     }
 }
@@ -263,7 +168,7 @@ impl<From, To: Table> Relation<From, To> {
     /// The spec of a relation that is loaded, with the loader's steps for `To`.
     pub(crate) fn into_load(self) -> LoadSpec {
         LoadSpec {
-            ops: Some(crate::load::Ops::of::<To>()),
+            ops: Some(Ops::of::<To>()),
             ..self.spec
         }
     }

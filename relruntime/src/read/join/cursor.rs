@@ -6,10 +6,10 @@
 //! (arrays, strings, numbers, literals, and objects to skip over), and reports anything
 //! else as a [`DecodeError`], never a panic.
 
-use crate::error::DecodeError;
+use crate::model::error::DecodeError;
 use std::borrow::Cow;
 
-/// A position in a JSON text. Copied in and out of a `RowReader`, so it stays small.
+/// A position in a JSON text.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Cursor<'a> {
     text: &'a str,
@@ -77,12 +77,6 @@ impl<'a> Cursor<'a> {
             self.pos += literal.len();
         }
         found
-    }
-
-    /// Continues from where `stopped`, a copy of this cursor, stopped.
-    pub(crate) fn resume(&mut self, stopped: &Cursor<'_>) {
-        self.pos = stopped.pos;
-        self.fresh = stopped.fresh;
     }
 
     /// Enters an array: `[`.

@@ -1,6 +1,6 @@
 //! Column types, values, and the conversion between Rust types and SQL values.
 
-use crate::error::DecodeError;
+use super::error::DecodeError;
 
 /// The SQL type of a column, independent of the dialect.
 ///
@@ -202,7 +202,7 @@ pub trait ColumnValue: Sized + Send + Sync + 'static {
     /// is reported once, at the field.
     #[doc(hidden)]
     #[inline(always)]
-    fn read(row: &mut crate::RowReader<'_>) -> crate::Result<Self> {
+    fn read(row: &mut super::row::RowReader<'_>) -> super::error::Result<Self> {
         row.next()
     }
 }

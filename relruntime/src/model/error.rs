@@ -104,15 +104,15 @@ pub enum Error {
     },
     /// A statement was too large to bind (more parameters than the backend accepts).
     #[error(
-        "statement on table `{table}` needs {binds} parameters, more than {dialect:?} accepts ({limit})"
+        "statement on table `{table}` needs {binds} parameters, more than {dialect} accepts ({limit})"
     )]
     TooManyBinds {
         /// The table.
         table: &'static str,
         /// How many parameters one row needs times rows.
         binds: usize,
-        /// The backend.
-        dialect: crate::Dialect,
+        /// The backend's name.
+        dialect: &'static str,
         /// Its limit.
         limit: usize,
     },

@@ -1,76 +1,9 @@
-//! The SQL builder: the one way SQL text is produced.
-//!
-//! A [`SqlBuilder`] has three ways to grow a statement: [`push`](SqlBuilder::push) a
-//! keyword or punctuation (only `&'static str`, so no runtime data can become SQL text),
-//! [`push_ident`](SqlBuilder::push_ident) a quoted identifier, and
-//! [`push_bind`](SqlBuilder::push_bind) a bound value. DDL has a fourth,
-//! [`push_literal`](SqlBuilder::push_literal), for column defaults, which no dialect
-//! accepts as parameters. The [`Dialect`] decides quoting, placeholders and syntax.
+//! The SQL builder, the one way SQL text is produced, and the statement it finishes.
 
-use crate::meta::Literal;
-use crate::value::Value;
+use super::dialect::Dialect;
+use crate::model::meta::Literal;
+use crate::model::value::Value;
 use std::fmt;
-
-/// An SQL dialect.
-///
-/// ```
-/// use rel::Dialect;
-/// assert_eq!(Dialect::from_url("postgres://localhost/db"), Some(Dialect::Postgres));
-/// assert_eq!(Dialect::Sqlite.quote("a\"b"), "\"a\"\"b\"");
-/// assert_eq!(Dialect::MySql.quote("a`b"), "`a``b`");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// SQLite 3.35 or later.
-    Sqlite,
-    /// PostgreSQL 13 or later.
-    Postgres,
-    /// MySQL 8 or MariaDB 10.6 or later.
-    MySql,
-}
-
-impl Dialect {
-    /// All dialects, in a fixed order.
-    pub const ALL: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql];
-
-    /// The dialect a connection URL speaks, from its scheme.
-    pub fn from_url(url: &str) -> Option<Dialect> {
-        let scheme = url.split(':').next()?;
-        match scheme {
-            "sqlite" => Some(Dialect::Sqlite),
-            "postgres" | "postgresql" => Some(Dialect::Postgres),
-            "mysql" | "mariadb" => Some(Dialect::MySql),
-            _ => None,
-        }
-    }
-
-    /// Quotes an identifier: double quotes, or backticks on MySQL, doubled inside.
-    pub fn quote(self, ident: &str) -> String {
-        let q = match self {
-            Dialect::MySql => '`',
-            Dialect::Sqlite | Dialect::Postgres => '"',
-        };
-        let mut out = String::with_capacity(ident.len() + 2);
-        out.push(q);
-        for c in ident.chars() {
-            if c == q {
-                out.push(q);
-            }
-            out.push(c);
-        }
-        out.push(q);
-        out
-    }
-
-    /// The most parameters one statement may bind.
-    pub fn bind_limit(self) -> usize {
-        match self {
-            // SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite.
-            Dialect::Sqlite => 32_766,
-            Dialect::Postgres | Dialect::MySql => 65_535,
-        }
-    }
-}
 
 /// A statement ready to run: SQL text with placeholders, and the values bound to them.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,7 +20,14 @@ impl fmt::Display for Statement {
     }
 }
 
-/// Builds one statement for one dialect. See the [module docs](self).
+/// Builds one statement for one dialect: the one way SQL text is produced.
+///
+/// It has three ways to grow a statement: [`push`](SqlBuilder::push) a keyword or
+/// punctuation (only `&'static str`, so no runtime data can become SQL text),
+/// [`push_ident`](SqlBuilder::push_ident) a quoted identifier, and
+/// [`push_bind`](SqlBuilder::push_bind) a bound value. DDL has a fourth,
+/// [`push_literal`](SqlBuilder::push_literal), for column defaults, which no dialect
+/// accepts as parameters. The [`Dialect`] decides quoting, placeholders and syntax.
 ///
 /// ```
 /// use rel::{Dialect, SqlBuilder, Value};
@@ -146,14 +86,9 @@ impl SqlBuilder {
     /// Appends a placeholder and binds `value` to it.
     pub fn push_bind(&mut self, value: Value) -> &mut Self {
         self.binds.push(value);
-        match self.dialect {
-            Dialect::Postgres => {
-                self.sql.push('$');
-                self.sql.push_str(&self.binds.len().to_string());
-            }
-            // `?` also on SQLite: sqlx binds numbered placeholders much slower there.
-            Dialect::Sqlite | Dialect::MySql => self.sql.push('?'),
-        }
+        self.dialect
+            .sql()
+            .placeholder(&mut self.sql, self.binds.len());
         self
     }
 
@@ -166,19 +101,14 @@ impl SqlBuilder {
                 let parsed: f64 = f.parse().unwrap_or(0.0);
                 self.sql.push_str(&format!("{parsed:?}"));
             }
-            Literal::Bool(b) => self.sql.push_str(match (self.dialect, b) {
-                (Dialect::Postgres, true) => "TRUE",
-                (Dialect::Postgres, false) => "FALSE",
-                (_, true) => "1",
-                (_, false) => "0",
-            }),
+            Literal::Bool(b) => self.sql.push_str(self.dialect.sql().bool_literal(*b)),
             Literal::Str(s) => {
+                let backslashes = self.dialect.sql().backslash_escapes();
                 self.sql.push('\'');
                 for c in s.chars() {
                     match c {
                         '\'' => self.sql.push_str("''"),
-                        // MySQL reads backslash escapes inside string literals.
-                        '\\' if self.dialect == Dialect::MySql => self.sql.push_str("\\\\"),
+                        '\\' if backslashes => self.sql.push_str("\\\\"),
                         c => self.sql.push(c),
                     }
                 }

@@ -1,14 +1,16 @@
 //! The query builder: `User::query().filter(..).order_by(..).with(..).all(&db)`.
 
-use crate::db::{Conn, Runner};
-use crate::error::{Error, Result};
-use crate::expr::{Expr, Node, Order, OrderTerm, Scope, write_order};
-use crate::load;
-use crate::meta::Table;
-use crate::relation::{LoadSpec, Relation};
-use crate::row::{Path, RowReader};
-use crate::sql::{Dialect, SqlBuilder, Statement};
-use crate::value::{SqlType, Value};
+use super::batch;
+use super::join;
+use super::relation::{LoadSpec, Relation};
+use crate::model::error::{Error, Result};
+use crate::model::row::{Cells, Path, RowReader};
+use crate::model::table::{Key, Table};
+use crate::model::value::{SqlType, Value};
+use crate::sql::builder::{SqlBuilder, Statement};
+use crate::sql::dialect::Dialect;
+use crate::sql::exec::Executor;
+use crate::sql::expr::{CompareOp, Expr, Node, Order, OrderTerm, Scope, write_order};
 use std::marker::PhantomData;
 
 /// A query on table `T`. Start one with `T::query()`.
@@ -128,10 +130,10 @@ pub enum Strategy {
 impl Strategy {
     /// The strategy `Auto` stands for on `dialect`; other strategies stay as they are.
     pub fn resolve(self, dialect: Dialect) -> Strategy {
-        match (self, dialect) {
-            (Strategy::Auto, Dialect::Sqlite) => Strategy::Join,
-            (Strategy::Auto, Dialect::Postgres | Dialect::MySql) => Strategy::Batch,
-            (s, _) => s,
+        match self {
+            Strategy::Auto if dialect.sql().prefers_join() => Strategy::Join,
+            Strategy::Auto => Strategy::Batch,
+            s => s,
         }
     }
 }
@@ -209,7 +211,7 @@ impl<T: Table> Query<T> {
             b.push_qualified(ROOT, c.name);
         });
         if join {
-            crate::join::write_root_relations(b, &scope, &self.with);
+            join::write_root_relations(b, &scope, &self.with);
         }
         self.write_from_where(b, &scope);
         b.push(" ORDER BY ");
@@ -228,19 +230,13 @@ impl<T: Table> Query<T> {
         }
     }
 
-    /// Runs the query: the matching rows, with their relations loaded.
-    pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>> {
-        let mut acquired = conn.into().acquire().await?;
-        self.run(&mut acquired.runner()).await
-    }
-
     /// The rows with this primary key (at most one): the query behind `Db::get`.
-    pub(crate) fn by_key(values: Vec<Value>) -> Self {
+    pub(crate) fn by_key(key: &T::Key) -> Self {
         let mut q = Query::new();
-        for (column, value) in T::META.primary_key.iter().zip(values) {
+        for (column, value) in T::META.primary_key.iter().zip(key.to_values()) {
             q = q.filter(Expr::new(Node::Compare {
                 column,
-                op: crate::expr::CompareOp::Eq,
+                op: CompareOp::Eq,
                 value,
             }));
         }
@@ -248,14 +244,14 @@ impl<T: Table> Query<T> {
     }
 
     /// Runs the query on a connection already held.
-    pub(crate) async fn run(self, run: &mut Runner<'_>) -> Result<Vec<T>> {
+    pub(crate) async fn run(self, run: &mut dyn Executor) -> Result<Vec<T>> {
         let stmt = self.to_sql(run.dialect());
         if self.strategy.resolve(run.dialect()) == Strategy::Join {
             return self.run_join(run, &stmt).await;
         }
         // Batch: rows decoded straight from the driver, then each relation in turn.
         let mut rows = Vec::new();
-        run.fetch_each(&stmt, |cells| {
+        run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
             rows.push(T::decode(&mut RowReader::from_cells(
                 T::META,
                 Path::Root,
@@ -264,56 +260,48 @@ impl<T: Table> Query<T> {
             Ok(())
         })
         .await?;
-        load::load(run, &mut rows, &self.with, "").await?;
+        batch::load(run, &mut rows, &self.with, "").await?;
         Ok(rows)
     }
 
     /// Join: one statement, whose trailing columns hold each relation as JSON, read
     /// straight into the rows' relation fields.
-    async fn run_join(self, run: &mut Runner<'_>, stmt: &Statement) -> Result<Vec<T>> {
+    async fn run_join(self, run: &mut dyn Executor, stmt: &Statement) -> Result<Vec<T>> {
         let columns = T::META.columns.len();
         let mut rows = Vec::new();
         let fetched = run
-            .fetch_each(stmt, |cells| {
+            .fetch_each(stmt, &mut |cells: &dyn Cells| {
                 let mut row = T::decode(&mut RowReader::from_cells(T::META, Path::Root, cells))?;
-                crate::join::attach_root(&mut row, &self.with, cells, columns)?;
+                join::attach_root(&mut row, &self.with, cells, columns)?;
                 rows.push(row);
                 Ok(())
             })
             .await;
-        match (fetched, self.with.first()) {
-            (Ok(()), _) => Ok(rows),
-            (Err(Error::Database(e)), Some(spec)) if run.dialect() == Dialect::MySql => {
-                // MySQL proper rejects the ordered, limited JSON_ARRAYAGG that Join needs.
+        let version_query = run.dialect().sql().join_version_query();
+        match (fetched, self.with.first(), version_query) {
+            (Ok(()), _, _) => Ok(rows),
+            (Err(Error::Database(e)), Some(spec), Some(query)) => {
+                // Some servers of the dialect (MySQL proper) reject the SQL Join needs.
                 // Ask which server this is only now, so the usual path costs nothing.
-                match server_version(run).await {
-                    Some(version) if !crate::join::mysql_server_has_join(&version) => {
-                        Err(Error::Unsupported {
-                            table: T::NAME,
-                            relation: spec.rel.name,
-                            message: format!(
-                                "the Join strategy needs MariaDB 10.5 or later (JSON_ARRAYAGG \
-                                 with ORDER BY and LIMIT), and this server is {version}; use \
-                                 Strategy::Batch, which Strategy::Auto picks on MySQL"
-                            ),
-                        })
-                    }
-                    _ => Err(Error::Database(e)),
+                let unsupported = server_version(run, query)
+                    .await
+                    .and_then(|version| run.dialect().sql().join_unsupported(&version));
+                match unsupported {
+                    Some(message) => Err(Error::Unsupported {
+                        table: T::NAME,
+                        relation: spec.rel.name,
+                        message,
+                    }),
+                    None => Err(Error::Database(e)),
                 }
             }
-            (Err(e), _) => Err(e),
+            (Err(e), _, _) => Err(e),
         }
     }
 
-    /// The first matching row.
-    pub async fn first<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Option<T>> {
-        Ok(self.limit(1).all(conn).await?.pop())
-    }
-
-    /// How many rows match (after limit and offset, when given).
-    pub async fn count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
-        let mut acquired = conn.into().acquire().await?;
-        let mut run = acquired.runner();
+    /// How many rows match (after limit and offset, when given), on a connection
+    /// already held.
+    pub(crate) async fn run_count(self, run: &mut dyn Executor) -> Result<u64> {
         let mut b = SqlBuilder::new(run.dialect());
         let scope = Scope {
             table: T::META,
@@ -339,10 +327,10 @@ impl<T: Table> Query<T> {
     }
 }
 
-/// The server's `VERSION()`, if it answers.
-async fn server_version(run: &mut Runner<'_>) -> Option<String> {
+/// The server's version, asked by `query`, if it answers.
+async fn server_version(run: &mut dyn Executor, query: &'static str) -> Option<String> {
     let mut b = SqlBuilder::new(run.dialect());
-    b.push("SELECT VERSION()");
+    b.push(query);
     match run
         .fetch(&b.finish(), &[SqlType::Text])
         .await
@@ -359,7 +347,7 @@ fn bound(n: u64) -> Value {
     Value::I64(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-/// ` LIMIT ? OFFSET ?`. An offset alone needs a limit on SQLite and MySQL.
+/// ` LIMIT ? OFFSET ?`. An offset alone needs a limit on most dialects.
 fn write_limit(b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>) {
     match (limit, offset) {
         (None, None) => {}
@@ -370,12 +358,11 @@ fn write_limit(b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>) {
             }
         }
         (None, Some(o)) => {
-            b.push(match b.dialect() {
-                Dialect::Postgres => " OFFSET ",
-                Dialect::Sqlite => " LIMIT -1 OFFSET ",
-                Dialect::MySql => " LIMIT 18446744073709551615 OFFSET ",
-            });
-            b.push_bind(bound(o));
+            let d = b.dialect().sql();
+            if !d.offset_alone() {
+                b.push(" LIMIT ").push(d.unlimited());
+            }
+            b.push(" OFFSET ").push_bind(bound(o));
         }
     }
 }

@@ -4,8 +4,8 @@
 //! into `String` and produce an `Expr<User>`, which only a query on `User` accepts: a
 //! filter on another table's column, or a value of the wrong type, does not compile.
 
-use crate::expr::{CompareOp, Expr, Node, Order};
-use crate::value::{ColumnValue, SqlType, Value};
+use super::expr::{CompareOp, Expr, Node, Order};
+use crate::model::value::{ColumnValue, SqlType, Value};
 use std::marker::PhantomData;
 
 /// A column of table `T` holding values of type `V`.

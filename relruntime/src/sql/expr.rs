@@ -4,10 +4,11 @@
 //! and its alias in the statement), so the same filter works at the root of a query, in
 //! a nested load, and inside an `EXISTS` subquery, self relations included.
 
-use crate::meta::{Table, TableMeta};
-use crate::relation::LoadSpec;
-use crate::sql::{Dialect, SqlBuilder, Statement};
-use crate::value::Value;
+use super::builder::{SqlBuilder, Statement};
+use super::dialect::Dialect;
+use crate::model::meta::{RelationMeta, TableMeta};
+use crate::model::table::Table;
+use crate::model::value::Value;
 use std::marker::PhantomData;
 
 /// Where a node is rendered: the table its columns belong to, under which alias.
@@ -52,7 +53,8 @@ pub(crate) enum Node {
     Not(Box<Node>),
     /// `[NOT] EXISTS` a related row matching the relation's own filter.
     Exists {
-        spec: Box<LoadSpec>,
+        rel: &'static RelationMeta,
+        filter: Option<Box<Node>>,
         negated: bool,
     },
 }
@@ -191,13 +193,17 @@ impl Node {
                 e.write(b, scope);
                 b.push(")");
             }
-            Node::Exists { spec, negated } => {
+            Node::Exists {
+                rel,
+                filter,
+                negated,
+            } => {
                 b.push(if *negated {
                     "NOT EXISTS (SELECT 1"
                 } else {
                     "EXISTS (SELECT 1"
                 });
-                crate::plan::write_related_from(b, spec, scope);
+                super::plan::write_related_from(b, rel, filter.as_deref(), scope);
                 b.push(")");
             }
         }
@@ -264,12 +270,12 @@ impl<T> Order<T> {
 }
 
 impl OrderTerm {
-    /// Writes `alias.col ASC NULLS LAST`, or on MySQL, which has no `NULLS FIRST/LAST`,
+    /// Writes `alias.col ASC NULLS LAST`, or where the dialect has no `NULLS FIRST/LAST`,
     /// `alias.col IS NULL, alias.col ASC`. Non-nullable columns skip the NULL handling.
     pub(crate) fn write(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
         let nullable = scope.table.column(self.column).is_some_and(|c| c.nullable);
         let dir = if self.desc { " DESC" } else { " ASC" };
-        if nullable && b.dialect() == Dialect::MySql {
+        if nullable && !b.dialect().sql().orders_nulls() {
             b.push_qualified(scope.alias, self.column);
             b.push(if self.nulls == Nulls::First {
                 " IS NULL DESC, "

@@ -1,9 +1,8 @@
-//! How a relation joins its parent: shared by `EXISTS` filters and both loaders.
+//! How a relation joins its parent: shared by `EXISTS` filters, both loaders and writes.
 
-use crate::expr::Scope;
-use crate::meta::{RelationMeta, TableMeta};
-use crate::relation::LoadSpec;
-use crate::sql::SqlBuilder;
+use super::builder::SqlBuilder;
+use super::expr::{Node, Scope};
+use crate::model::meta::{RelationMeta, TableMeta};
 
 /// The aliases of one related level in a statement.
 pub(crate) struct Related {
@@ -70,22 +69,22 @@ pub(crate) fn write_source(b: &mut SqlBuilder, rel: &RelationMeta) -> Related {
 /// ` WHERE child key = parent key [AND (filter)]`.
 pub(crate) fn write_link(
     b: &mut SqlBuilder,
-    spec: &LoadSpec,
+    rel: &RelationMeta,
+    filter: Option<&Node>,
     related: &Related,
     parent: &Scope<'_>,
 ) {
-    let rel = spec.rel;
     b.push(" WHERE ");
     b.push_list(0..rel.from.len(), " AND ", |b, i| {
         related.write_key(b, rel, i);
         b.push(" = ").push_qualified(parent.alias, rel.from[i]);
     });
-    write_filter(b, spec, related);
+    write_filter(b, filter, related);
 }
 
 /// ` AND (filter)` when the level has a filter.
-pub(crate) fn write_filter(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related) {
-    if let Some(filter) = &spec.filter {
+pub(crate) fn write_filter(b: &mut SqlBuilder, filter: Option<&Node>, related: &Related) {
+    if let Some(filter) = filter {
         b.push(" AND (");
         filter.write(b, &related.scope());
         b.push(")");
@@ -93,7 +92,12 @@ pub(crate) fn write_filter(b: &mut SqlBuilder, spec: &LoadSpec, related: &Relate
 }
 
 /// For `EXISTS`: ` FROM ... WHERE child key = parent key AND (filter)`.
-pub(crate) fn write_related_from(b: &mut SqlBuilder, spec: &LoadSpec, parent: &Scope<'_>) {
-    let related = write_source(b, spec.rel);
-    write_link(b, spec, &related, parent);
+pub(crate) fn write_related_from(
+    b: &mut SqlBuilder,
+    rel: &RelationMeta,
+    filter: Option<&Node>,
+    parent: &Scope<'_>,
+) {
+    let related = write_source(b, rel);
+    write_link(b, rel, filter, &related, parent);
 }

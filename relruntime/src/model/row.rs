@@ -1,11 +1,58 @@
-//! Reading rows, with their loaded relations, into structs.
+//! Reading a row's columns into a struct: the `RowReader` that the derive's `decode`
+//! walks, and the sources it reads from.
+//!
+//! The sources are traits, so that this bottom layer knows neither sqlx's row types
+//! (the connection layer implements [`Cells`] for each backend's row) nor the Join
+//! strategy's JSON (the reading layer implements [`CellStream`]).
 
-use crate::backend::{Cells, Native};
-use crate::error::{DecodeError, Error, Result};
-use crate::json_cursor::Cursor;
-use crate::meta::{ColumnMeta, TableMeta};
-use crate::value::{ColumnValue, SqlType, Value};
+use super::error::{DecodeError, Error, Result};
+use super::meta::{ColumnMeta, TableMeta};
+use super::value::{ColumnValue, SqlType, Value};
 use std::any::{Any, TypeId};
+
+/// The cells of one row as a driver returned it, read in place, by position. Each
+/// backend's row implements it in the connection layer.
+pub(crate) trait Cells {
+    /// Cell `i` as a value of type `ty`; SQL NULL becomes `Value::Null`.
+    fn read(&self, i: usize, ty: SqlType) -> Result<Value, sqlx::Error>;
+    /// Cell `i` as text borrowed from the row (the Join strategy's JSON).
+    fn text(&self, i: usize) -> Result<Option<&str>, sqlx::Error>;
+    /// Cell `i` as an `i64`, with no `Value` in between (see [`Native`]).
+    fn i64(&self, i: usize) -> Result<Option<i64>, sqlx::Error>;
+    /// Cell `i` as an `f64`.
+    fn f64(&self, i: usize) -> Result<Option<f64>, sqlx::Error>;
+    /// Cell `i` as a `bool`.
+    fn bool(&self, i: usize) -> Result<Option<bool>, sqlx::Error>;
+    /// Cell `i` as a `String`.
+    fn string(&self, i: usize) -> Result<Option<String>, sqlx::Error>;
+}
+
+/// Cells that arrive one after another, each read as the type asked for: a row inside
+/// the Join strategy's JSON.
+pub(crate) trait CellStream {
+    /// The next cell, as a value of type `ty`.
+    fn next_cell(&mut self, ty: SqlType) -> Result<Value, DecodeError>;
+}
+
+/// The column types read straight from a driver's row into a struct's field, with no
+/// `Value` in between (see `RowReader::next`): the common ones, which every backend
+/// reads as the same Rust type (`Cells::read` reads them the same way).
+pub(crate) trait Native: Sized + 'static {
+    fn get(cells: &dyn Cells, i: usize) -> Result<Option<Self>, sqlx::Error>;
+}
+
+macro_rules! native {
+    ($($ty:ty => $read:ident),*) => {$(
+        impl Native for $ty {
+            #[inline(always)]
+            fn get(cells: &dyn Cells, i: usize) -> Result<Option<Self>, sqlx::Error> {
+                cells.$read(i)
+            }
+        }
+    )*};
+}
+
+native!(i64 => i64, f64 => f64, bool => bool, String => string);
 
 /// Where a row sits below the query root, rendered only for error messages.
 #[derive(Clone, Copy)]
@@ -44,9 +91,9 @@ enum Source<'a> {
     /// Values read already (keys, and rows being copied).
     Values(std::vec::IntoIter<Value>),
     /// A row as the driver returned it, read cell by cell.
-    Cells(Cells<'a>),
-    /// A row inside the Join strategy's JSON: a JSON array, entered already.
-    Json(Cursor<'a>),
+    Cells(&'a dyn Cells),
+    /// Cells read in order: a row inside the Join strategy's JSON.
+    Stream(&'a mut dyn CellStream),
 }
 
 /// The names of the columns a reader walks through.
@@ -62,22 +109,22 @@ impl<'a> RowReader<'a> {
     }
 
     /// A reader over a fetched row of `table`, whose first cells are its columns.
-    pub(crate) fn from_cells(table: &'static TableMeta, path: Path<'a>, cells: Cells<'a>) -> Self {
+    pub(crate) fn from_cells(
+        table: &'static TableMeta,
+        path: Path<'a>,
+        cells: &'a dyn Cells,
+    ) -> Self {
         Self::of_table(table, path, Source::Cells(cells))
     }
 
-    /// A reader over a row in the Join strategy's JSON, whose first cells are the
-    /// columns of `table`. The cursor is just inside the row's array.
-    pub(crate) fn from_json(table: &'static TableMeta, path: Path<'a>, json: Cursor<'a>) -> Self {
-        Self::of_table(table, path, Source::Json(json))
-    }
-
-    /// Where the JSON cursor of a reader made by [`RowReader::from_json`] stopped.
-    pub(crate) fn json_cursor(&self) -> Option<&Cursor<'a>> {
-        match &self.source {
-            Source::Json(cursor) => Some(cursor),
-            _ => None,
-        }
+    /// A reader over cells that arrive in order (a row of the Join strategy's JSON),
+    /// whose first cells are the columns of `table`.
+    pub(crate) fn from_stream(
+        table: &'static TableMeta,
+        path: Path<'a>,
+        cells: &'a mut dyn CellStream,
+    ) -> Self {
+        Self::of_table(table, path, Source::Stream(cells))
     }
 
     fn of_table(table: &'static TableMeta, path: Path<'a>, source: Source<'a>) -> Self {
@@ -109,7 +156,8 @@ impl<'a> RowReader<'a> {
     #[allow(clippy::should_implement_trait)]
     #[inline(always)]
     pub fn next<V: ColumnValue>(&mut self) -> Result<V> {
-        if let Source::Cells(cells) = self.source {
+        if let Source::Cells(cells) = &self.source {
+            let cells: &'a dyn Cells = *cells;
             // The common types skip `Value`; the checks fold away per `V`.
             if let Some(read) = self.next_native::<V, i64>(cells) {
                 return read;
@@ -132,7 +180,7 @@ impl<'a> RowReader<'a> {
     /// Reads the next cell of a driver's row straight into `V`, when `V` is `N` or
     /// `Option<N>`; `None`, reading nothing, for any other `V`.
     #[inline(always)]
-    fn next_native<V: 'static, N: Native>(&mut self, cells: Cells<'a>) -> Option<Result<V>> {
+    fn next_native<V: 'static, N: Native>(&mut self, cells: &dyn Cells) -> Option<Result<V>> {
         let (plain, optional) = (
             TypeId::of::<V>() == TypeId::of::<N>(),
             TypeId::of::<V>() == TypeId::of::<Option<N>>(),
@@ -183,24 +231,12 @@ impl<'a> RowReader<'a> {
         let value = match &mut self.source {
             Source::Values(values) => values.next().unwrap_or(Value::Null(ty)),
             Source::Cells(cells) => cells.read(self.position, ty)?,
-            Source::Json(json) => match json_cell(json, ty) {
+            Source::Stream(cells) => match cells.next_cell(ty) {
                 Ok(value) => value,
                 Err(source) => return Err(self.decode_error(self.position, source)),
             },
         };
         self.position += 1;
         Ok(value)
-    }
-}
-
-/// The next cell of a row in JSON, read as `ty`.
-fn json_cell(json: &mut Cursor<'_>, ty: SqlType) -> Result<Value, DecodeError> {
-    if json.next_item()? {
-        crate::join::cell(json, ty)
-    } else {
-        Err(DecodeError::Invalid {
-            expected: "one cell per column and relation",
-            message: "the row's JSON array ended early".into(),
-        })
     }
 }

@@ -1,0 +1,353 @@
+//! The connection layer: pools, connections held for one operation, transactions,
+//! and, one file per sqlx driver, connecting, binding values and reading cells.
+//!
+//! It is the only layer that knows sqlx's connection and row types. It implements the
+//! interfaces the layers below it read through: `sql::exec::Executor` (running
+//! statements) and `model::row::Cells` (a fetched row). It picks a driver by the
+//! dialect's [`Driver`], never by the dialect itself.
+
+use crate::model::error::{Error, Result};
+use crate::model::row::Cells;
+use crate::model::value::{SqlType, Value};
+use crate::sql::builder::Statement;
+use crate::sql::dialect::{Dialect, Driver};
+use crate::sql::exec::{BoxFuture, Done, EachRow, Executor};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Reads cell `$i` as `Option<$ty>` and wraps it, NULL becoming `Value::Null`.
+macro_rules! cell {
+    ($row:expr, $i:expr, $t:expr, $ty:ty, $wrap:expr) => {
+        $row.try_get::<Option<$ty>, _>($i)?
+            .map_or(Value::Null($t), $wrap)
+    };
+}
+
+/// Implements `Cells` for a driver's row type, whose typed read is `$read`.
+macro_rules! cells_for {
+    ($row:ty, $read:ident) => {
+        impl Cells for $row {
+            #[inline]
+            fn read(&self, i: usize, ty: SqlType) -> std::result::Result<Value, sqlx::Error> {
+                $read(self, i, ty)
+            }
+            fn text(&self, i: usize) -> std::result::Result<Option<&str>, sqlx::Error> {
+                self.try_get(i)
+            }
+            #[inline]
+            fn i64(&self, i: usize) -> std::result::Result<Option<i64>, sqlx::Error> {
+                self.try_get(i)
+            }
+            #[inline]
+            fn f64(&self, i: usize) -> std::result::Result<Option<f64>, sqlx::Error> {
+                self.try_get(i)
+            }
+            #[inline]
+            fn bool(&self, i: usize) -> std::result::Result<Option<bool>, sqlx::Error> {
+                self.try_get(i)
+            }
+            #[inline]
+            fn string(&self, i: usize) -> std::result::Result<Option<String>, sqlx::Error> {
+                self.try_get(i)
+            }
+        }
+    };
+}
+
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_functions;
+
+/// A connection pool of one driver, and the dialect it speaks.
+#[derive(Clone, Debug)]
+pub(crate) struct Pool {
+    dialect: Dialect,
+    pool: Pools,
+}
+
+#[derive(Clone, Debug)]
+enum Pools {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::MySqlPool),
+}
+
+/// A pooled connection held for one operation.
+pub(crate) struct Held {
+    dialect: Dialect,
+    conn: HeldConn,
+}
+
+enum HeldConn {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
+}
+
+/// An open transaction; it rolls back when dropped.
+pub(crate) struct Tx {
+    dialect: Dialect,
+    tx: Txs,
+}
+
+enum Txs {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::Transaction<'static, sqlx::MySql>),
+}
+
+/// One connection of any driver, borrowed from a held connection or a transaction.
+enum Session<'a> {
+    #[cfg(feature = "sqlite")]
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    #[cfg(feature = "postgres")]
+    Postgres(&'a mut sqlx::PgConnection),
+    #[cfg(feature = "mysql")]
+    MySql(&'a mut sqlx::MySqlConnection),
+}
+
+/// A session and the counter of the statements sent through it: what the reading and
+/// writing layers run their statements on.
+pub(crate) struct Runner<'a> {
+    dialect: Dialect,
+    session: Session<'a>,
+    statements: &'a AtomicU64,
+}
+
+/// A connection error that names the URL without its password.
+pub(crate) fn connect_error(url: &str, message: impl Into<String>) -> Error {
+    let shown = match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_owned(),
+    };
+    Error::Connect {
+        url: shown,
+        message: message.into(),
+    }
+}
+
+impl Pool {
+    /// Connects by URL; the URL's scheme picks the dialect, and the dialect its driver.
+    pub(crate) async fn connect(url: &str) -> Result<Pool> {
+        let dialect = Dialect::from_url(url).ok_or_else(|| {
+            connect_error(url, "unknown scheme: use sqlite:, postgres: or mysql:")
+        })?;
+        let pool = match dialect.sql().driver() {
+            #[cfg(feature = "sqlite")]
+            Driver::Sqlite => Pools::Sqlite(sqlite::connect(url, dialect).await?),
+            #[cfg(feature = "postgres")]
+            Driver::Postgres => Pools::Postgres(postgres::connect(url, dialect).await?),
+            #[cfg(feature = "mysql")]
+            Driver::MySql => Pools::MySql(mysql::connect(url, dialect).await?),
+            #[allow(unreachable_patterns)]
+            _ => {
+                return Err(connect_error(
+                    url,
+                    format!(
+                        "this build of rel has no {} support; enable its cargo feature",
+                        dialect.sql().name()
+                    ),
+                ));
+            }
+        };
+        Ok(Pool { dialect, pool })
+    }
+
+    /// The dialect the pool's connections speak.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// A connection, held until the result is dropped.
+    pub(crate) async fn acquire(&self) -> Result<Held> {
+        let conn = match &self.pool {
+            #[cfg(feature = "sqlite")]
+            Pools::Sqlite(p) => HeldConn::Sqlite(p.acquire().await?),
+            #[cfg(feature = "postgres")]
+            Pools::Postgres(p) => HeldConn::Postgres(p.acquire().await?),
+            #[cfg(feature = "mysql")]
+            Pools::MySql(p) => HeldConn::MySql(p.acquire().await?),
+        };
+        Ok(Held {
+            dialect: self.dialect,
+            conn,
+        })
+    }
+
+    /// Starts a transaction.
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        let tx = match &self.pool {
+            #[cfg(feature = "sqlite")]
+            Pools::Sqlite(p) => Txs::Sqlite(p.begin().await?),
+            #[cfg(feature = "postgres")]
+            Pools::Postgres(p) => Txs::Postgres(p.begin().await?),
+            #[cfg(feature = "mysql")]
+            Pools::MySql(p) => Txs::MySql(p.begin().await?),
+        };
+        Ok(Tx {
+            dialect: self.dialect,
+            tx,
+        })
+    }
+}
+
+impl Held {
+    /// The connection, counting statements in `statements`.
+    pub(crate) fn runner<'a>(&'a mut self, statements: &'a AtomicU64) -> Runner<'a> {
+        let session = match &mut self.conn {
+            #[cfg(feature = "sqlite")]
+            HeldConn::Sqlite(c) => Session::Sqlite(c),
+            #[cfg(feature = "postgres")]
+            HeldConn::Postgres(c) => Session::Postgres(c),
+            #[cfg(feature = "mysql")]
+            HeldConn::MySql(c) => Session::MySql(c),
+        };
+        Runner {
+            dialect: self.dialect,
+            session,
+            statements,
+        }
+    }
+}
+
+impl Tx {
+    /// The dialect the transaction's connection speaks.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The transaction's connection, counting statements in `statements`.
+    pub(crate) fn runner<'a>(&'a mut self, statements: &'a AtomicU64) -> Runner<'a> {
+        let session = match &mut self.tx {
+            #[cfg(feature = "sqlite")]
+            Txs::Sqlite(t) => Session::Sqlite(t),
+            #[cfg(feature = "postgres")]
+            Txs::Postgres(t) => Session::Postgres(t),
+            #[cfg(feature = "mysql")]
+            Txs::MySql(t) => Session::MySql(t),
+        };
+        Runner {
+            dialect: self.dialect,
+            session,
+            statements,
+        }
+    }
+
+    /// Commits.
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self.tx {
+            #[cfg(feature = "sqlite")]
+            Txs::Sqlite(t) => t.commit().await?,
+            #[cfg(feature = "postgres")]
+            Txs::Postgres(t) => t.commit().await?,
+            #[cfg(feature = "mysql")]
+            Txs::MySql(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Rolls back.
+    pub(crate) async fn rollback(self) -> Result<()> {
+        match self.tx {
+            #[cfg(feature = "sqlite")]
+            Txs::Sqlite(t) => t.rollback().await?,
+            #[cfg(feature = "postgres")]
+            Txs::Postgres(t) => t.rollback().await?,
+            #[cfg(feature = "mysql")]
+            Txs::MySql(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Executor for Runner<'_> {
+    fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    fn fetch_each<'a>(
+        &'a mut self,
+        stmt: &'a Statement,
+        each: &'a mut EachRow<'_>,
+    ) -> BoxFuture<'a, Result<()>> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        Box::pin(async move {
+            match &mut self.session {
+                #[cfg(feature = "sqlite")]
+                Session::Sqlite(c) => sqlite::fetch_each(c, stmt, each).await,
+                #[cfg(feature = "postgres")]
+                Session::Postgres(c) => postgres::fetch_each(c, stmt, each).await,
+                #[cfg(feature = "mysql")]
+                Session::MySql(c) => mysql::fetch_each(c, stmt, each).await,
+            }
+        })
+    }
+
+    fn execute<'a>(&'a mut self, stmt: &'a Statement) -> BoxFuture<'a, Result<Done>> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        Box::pin(async move {
+            match &mut self.session {
+                #[cfg(feature = "sqlite")]
+                Session::Sqlite(c) => sqlite::execute(c, stmt).await,
+                #[cfg(feature = "postgres")]
+                Session::Postgres(c) => postgres::execute(c, stmt).await,
+                #[cfg(feature = "mysql")]
+                Session::MySql(c) => mysql::execute(c, stmt).await,
+            }
+        })
+    }
+}
+
+/// The next item of a stream.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+async fn next<S: futures_core::Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| std::pin::Pin::new(&mut *stream).poll_next(cx)).await
+}
+
+#[allow(dead_code)] // unused when no backend binds
+fn encode_err(e: sqlx::error::BoxDynError) -> Error {
+    Error::Database(sqlx::Error::Encode(e))
+}
+
+/// Parses text read from a column into a typed value.
+#[allow(dead_code)] // unused when no text-stored type is enabled
+fn parse_text<T, E: std::fmt::Display>(
+    text: Option<String>,
+    ty: SqlType,
+    parse: impl FnOnce(&str) -> std::result::Result<T, E>,
+    wrap: impl FnOnce(T) -> Value,
+) -> std::result::Result<Value, sqlx::Error> {
+    match text {
+        None => Ok(Value::Null(ty)),
+        Some(s) => parse(&s)
+            .map(wrap)
+            .map_err(|e| sqlx::Error::Decode(format!("invalid {ty:?} text {s:?}: {e}").into())),
+    }
+}
+
+/// Arrays are bound only on PostgreSQL, only of key types.
+#[allow(dead_code)]
+fn no_arrays() -> sqlx::error::BoxDynError {
+    "array parameters are bound only on PostgreSQL, of integers, text or UUIDs".into()
+}
+
+/// A column of a type whose cargo feature this build lacks.
+#[allow(dead_code)]
+fn missing_feature(t: SqlType) -> sqlx::Error {
+    sqlx::Error::Decode(
+        format!("column type {t:?} needs its cargo feature of rel (chrono, uuid, serde_json or rust_decimal)").into(),
+    )
+}

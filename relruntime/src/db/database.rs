@@ -1,0 +1,134 @@
+//! `Db`: a pool on one backend.
+
+use super::conn::Conn;
+use super::transaction::Transaction;
+use crate::conn::Pool;
+use crate::model::error::Result;
+use crate::model::table::Table;
+use crate::read::query::Query;
+use crate::read::relation::Relation;
+use crate::sql::builder::Statement;
+use crate::sql::dialect::Dialect;
+use crate::sql::exec::Executor;
+use crate::{read, write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A connection pool to SQLite, PostgreSQL or MySQL/MariaDB, chosen by URL.
+///
+/// Cloning is cheap and shares the pool. SQLite connections have foreign keys on.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use rel::prelude::*;
+///
+/// #[derive(Table, Debug, PartialEq)]
+/// struct Note {
+///     #[column(primary_key, auto_increment)]
+///     id: i64,
+///     body: String,
+/// }
+///
+/// let db = Db::connect("sqlite::memory:").await?;
+/// Schema::new(RelationMode::ForeignKeys).table::<Note>().create_all(&db).await?;
+/// let id = db.insert(&Note { id: 0, body: "hello".into() }).await?;
+/// assert_eq!(db.get::<Note>(&id).await?.unwrap().body, "hello");
+/// assert_eq!(db.all::<Note>().await?.len(), 1);
+/// assert!(db.delete::<Note>(&id).await?);
+/// assert_eq!(db.get::<Note>(&id).await?, None);
+/// # Ok::<(), rel::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub(super) pool: Pool,
+    pub(super) statements: Arc<AtomicU64>,
+}
+
+impl Db {
+    /// Connects by URL: `sqlite::memory:`, `sqlite://file.db` (created if missing),
+    /// `postgres://user:pass@host/db`, `mysql://user:pass@host/db`.
+    ///
+    /// An in-memory SQLite database lives as long as the `Db`; it uses a single
+    /// connection, so do not use the `Db` itself while one of its transactions is open.
+    pub async fn connect(url: &str) -> Result<Db> {
+        Ok(Db {
+            pool: Pool::connect(url).await?,
+            statements: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// The dialect of the backend.
+    pub fn dialect(&self) -> Dialect {
+        self.pool.dialect()
+    }
+
+    /// How many statements this `Db` (and its transactions) has sent so far.
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Starts a transaction.
+    pub async fn begin(&self) -> Result<Transaction> {
+        Ok(Transaction {
+            inner: self.pool.begin().await?,
+            statements: self.statements.clone(),
+        })
+    }
+
+    /// Runs `statements` in order on one connection, outside any transaction.
+    pub(crate) async fn run_on_one_connection(&self, statements: &[Statement]) -> Result<()> {
+        let mut held = self.pool.acquire().await?;
+        let mut runner = held.runner(&self.statements);
+        for stmt in statements {
+            runner.execute(stmt).await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts one row and returns its key (generated, for an `auto_increment` key).
+    ///
+    /// `auto_increment` columns are always generated: the value in `row` is not sent.
+    pub async fn insert<T: Table>(&self, row: &T) -> Result<T::Key> {
+        let mut acquired = Conn::Db(self).acquire().await?;
+        write::insert(&mut acquired.runner(), row).await
+    }
+
+    /// Inserts rows, in one transaction, and returns their keys in order.
+    pub async fn insert_many<T: Table>(&self, rows: &[T]) -> Result<Vec<T::Key>> {
+        let mut tx = self.begin().await?;
+        let keys = tx.insert_many(rows).await?;
+        tx.commit().await?;
+        Ok(keys)
+    }
+
+    /// The row with this primary key.
+    pub async fn get<T: Table>(&self, key: &T::Key) -> Result<Option<T>> {
+        Query::<T>::by_key(key)
+            .all(self)
+            .await
+            .map(|mut rows| rows.pop())
+    }
+
+    /// All rows, ordered by primary key.
+    pub async fn all<T: Table>(&self) -> Result<Vec<T>> {
+        Query::<T>::new().all(self).await
+    }
+
+    /// Deletes the row with this primary key; whether there was one.
+    pub async fn delete<T: Table>(&self, key: &T::Key) -> Result<bool> {
+        let mut acquired = Conn::Db(self).acquire().await?;
+        write::delete::<T>(&mut acquired.runner(), key).await
+    }
+
+    /// Loads `relation` (with its filter, order, limit and nested loads) onto rows that
+    /// were fetched before: `db.load(&mut users, User::posts().with(Post::comments()))`.
+    pub async fn load<T: Table, R: Table>(
+        &self,
+        rows: &mut [T],
+        relation: Relation<T, R>,
+    ) -> Result<()> {
+        let mut acquired = Conn::Db(self).acquire().await?;
+        read::load_onto(&mut acquired.runner(), rows, relation).await
+    }
+}

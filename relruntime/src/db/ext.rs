@@ -1,0 +1,77 @@
+//! What runs a query on a connection, and what starts one from a table type.
+
+use super::conn::Conn;
+use super::database::Db;
+use crate::model::error::Result;
+use crate::model::schema::Schema;
+use crate::model::table::Table;
+use crate::read::query::Query;
+
+/// Starts a query from a table type in generic code: `T::query()` for any
+/// `T: Table`. In `rel::prelude`.
+///
+/// The derive also gives each table an inherent `query()`, so `User::query()` needs
+/// no import; this trait is for code generic over tables.
+///
+/// ```
+/// use rel::prelude::*;
+///
+/// #[derive(Table)]
+/// struct Tag {
+///     #[column(primary_key)]
+///     id: i64,
+/// }
+///
+/// fn above_three<T: Table>(id: Column<T, i64>) -> Query<T> {
+///     T::query().filter(id.gt(3))
+/// }
+/// let sql = above_three(Tag::id).to_sql(Dialect::Sqlite).sql;
+/// assert_eq!(sql, r#"SELECT "t0"."id" FROM "tag" AS "t0" WHERE "t0"."id" > ? ORDER BY "t0"."id" ASC"#);
+/// ```
+pub trait TableExt: Table {
+    /// A query on this table: `User::query().filter(..).all(&db)`.
+    fn query() -> Query<Self> {
+        Query::new()
+    }
+}
+
+impl<T: Table> TableExt for T {}
+
+impl<T: Table> Query<T> {
+    /// Runs the query: the matching rows, with their relations loaded.
+    pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>> {
+        let mut acquired = conn.into().acquire().await?;
+        self.run(&mut acquired.runner()).await
+    }
+
+    /// The first matching row.
+    pub async fn first<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Option<T>> {
+        Ok(self.limit(1).all(conn).await?.pop())
+    }
+
+    /// How many rows match (after limit and offset, when given).
+    pub async fn count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
+        let mut acquired = conn.into().acquire().await?;
+        self.run_count(&mut acquired.runner()).await
+    }
+}
+
+impl Schema {
+    /// Creates every table, index and foreign key of the schema.
+    ///
+    /// On SQLite and PostgreSQL this is one transaction; MySQL commits each DDL statement.
+    pub async fn create_all(&self, db: &Db) -> Result<()> {
+        let statements = self.ddl(db.dialect())?;
+        if !db.dialect().sql().transactional_ddl() {
+            return db.run_on_one_connection(&statements).await;
+        }
+        let mut tx = db.begin().await?;
+        tx.run(&statements).await?;
+        tx.commit().await
+    }
+
+    /// Drops every table of the schema that exists.
+    pub async fn drop_all(&self, db: &Db) -> Result<()> {
+        db.run_on_one_connection(&self.drop_ddl(db.dialect())).await
+    }
+}

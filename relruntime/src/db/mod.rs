@@ -1,0 +1,15 @@
+//! The facade users call: `Db`, `Transaction`, `Conn`, the methods that run a query
+//! or a write on one of them, and `TableExt`, which starts queries from a table type.
+//!
+//! It is the top layer: it may import every layer below, and wires the reading and
+//! writing layers to the connection layer's `Runner`.
+
+mod conn;
+mod database;
+mod ext;
+mod transaction;
+
+pub use conn::Conn;
+pub use database::Db;
+pub use ext::TableExt;
+pub use transaction::Transaction;

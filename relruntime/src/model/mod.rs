@@ -1,0 +1,15 @@
+//! The schema model, the bottom layer: SQL types and values, table metadata, the
+//! `Table` and `Key` traits, relation fields, reading a row into a struct, the
+//! relation graph of a `Schema`, and the error type.
+//!
+//! It imports nothing else of the crate. Everything above reads it.
+
+#[doc(hidden)]
+pub mod check;
+pub(crate) mod error;
+pub(crate) mod fields;
+pub(crate) mod meta;
+pub(crate) mod row;
+pub(crate) mod schema;
+pub(crate) mod table;
+pub(crate) mod value;

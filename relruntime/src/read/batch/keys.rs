@@ -1,0 +1,316 @@
+//! Keys: a relation key's values (`KeyOf`), and the index that numbers the parents'
+//! distinct keys and finds a fetched row's parent group (`KeyIndex`).
+
+use super::super::relation::LoadSpec;
+use crate::model::error::Result;
+use crate::model::meta::TableMeta;
+use crate::model::row::RowReader;
+use crate::model::value::{SqlType, Value};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+/// A key's values, hashable (floats by bits, decimals normalized). Single-column keys,
+/// the common case, need no allocation of their own.
+#[derive(Clone, Debug)]
+pub(crate) enum KeyOf {
+    One(Value),
+    Many(Vec<Value>),
+}
+
+impl KeyOf {
+    pub(super) fn values(&self) -> &[Value] {
+        match self {
+            KeyOf::One(v) => std::slice::from_ref(v),
+            KeyOf::Many(v) => v,
+        }
+    }
+}
+
+impl PartialEq for KeyOf {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (KeyOf::One(a), KeyOf::One(b)) => a == b,
+            _ => self.values() == other.values(),
+        }
+    }
+}
+impl Eq for KeyOf {}
+
+impl Hash for KeyOf {
+    #[inline]
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        // The common key, hashed without the general walk. Equal keys still hash alike:
+        // every one-column `I64` key takes this branch.
+        if let KeyOf::One(Value::I64(x)) = self {
+            return h.write_i64(*x);
+        }
+        for v in self.values() {
+            std::mem::discriminant(v).hash(h);
+            match v {
+                Value::Null(_) => {}
+                Value::I16(x) => x.hash(h),
+                Value::I32(x) => x.hash(h),
+                Value::I64(x) => x.hash(h),
+                Value::F32(x) => x.to_bits().hash(h),
+                Value::F64(x) => x.to_bits().hash(h),
+                Value::Bool(x) => x.hash(h),
+                Value::Text(x) => x.hash(h),
+                Value::Bytes(x) => x.hash(h),
+                #[cfg(feature = "chrono")]
+                Value::Date(x) => x.hash(h),
+                #[cfg(feature = "chrono")]
+                Value::DateTime(x) => x.hash(h),
+                #[cfg(feature = "chrono")]
+                Value::TimestampTz(x) => x.hash(h),
+                #[cfg(feature = "uuid")]
+                Value::Uuid(x) => x.hash(h),
+                #[cfg(feature = "serde_json")]
+                Value::Json(x) => x.to_string().hash(h),
+                #[cfg(feature = "rust_decimal")]
+                Value::Decimal(x) => x.normalize().hash(h),
+                Value::Array(_, items) => items.len().hash(h),
+            }
+        }
+    }
+}
+
+/// A fast hasher for keys (the FxHash mix): keys come from the database, not from an
+/// attacker choosing collisions, and SipHash showed in profiles.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type KeyMap<V> = HashMap<KeyOf, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// The distinct keys of a relation's parents, numbered in first-seen order, and the
+/// lookup from a key to its number, which every fetched child goes through.
+pub(crate) struct KeyIndex {
+    pub(super) keys: Vec<KeyOf>,
+    lookup: Lookup,
+}
+
+enum Lookup {
+    /// One integer column whose values lie in a range at most a few times the number
+    /// of parents (sequential ids, the common case): a key's number sits at
+    /// `key - min`, with no hashing. `u32::MAX` marks a key no parent holds.
+    Dense {
+        min: i64,
+        numbers: Vec<u32>,
+    },
+    Hashed(KeyMap<usize>),
+}
+
+impl KeyIndex {
+    /// An empty index, dense when all of `keys` (the parents' keys, repeats included)
+    /// are integers in a narrow range.
+    pub(super) fn for_keys<'k>(keys: impl Iterator<Item = &'k KeyOf> + Clone) -> Self {
+        let (mut min, mut max, mut count) = (i64::MAX, i64::MIN, 0usize);
+        let all_integers = keys.clone().all(|k| match k {
+            KeyOf::One(Value::I64(n)) => {
+                (min, max, count) = (min.min(*n), max.max(*n), count + 1);
+                true
+            }
+            _ => false,
+        });
+        let span = max.checked_sub(min).and_then(|s| usize::try_from(s).ok());
+        let lookup = match span {
+            Some(span) if all_integers && span < count.saturating_mul(4).max(64) => Lookup::Dense {
+                min,
+                numbers: vec![u32::MAX; span + 1],
+            },
+            _ => Lookup::Hashed(KeyMap::default()),
+        };
+        KeyIndex {
+            keys: Vec::new(),
+            lookup,
+        }
+    }
+
+    /// The number of `key`, which is given the next number when it is new.
+    pub(super) fn number(&mut self, key: KeyOf) -> usize {
+        let next = self.keys.len();
+        let slot = match (&mut self.lookup, &key) {
+            (Lookup::Dense { min, numbers }, KeyOf::One(Value::I64(n))) => n
+                .checked_sub(*min)
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| numbers.get_mut(i)),
+            _ => None,
+        };
+        match slot {
+            Some(number) if *number != u32::MAX => *number as usize,
+            Some(number) if u32::try_from(next).is_ok_and(|n| n != u32::MAX) => {
+                *number = next as u32;
+                self.keys.push(key);
+                next
+            }
+            _ => self.number_hashed(key),
+        }
+    }
+
+    /// The general case, and the dense index's fallback (a key out of its range
+    /// cannot happen for keys it was made for, but must not be lost either).
+    fn number_hashed(&mut self, key: KeyOf) -> usize {
+        let next = self.keys.len();
+        let mut map = match std::mem::replace(&mut self.lookup, Lookup::Hashed(KeyMap::default())) {
+            Lookup::Hashed(map) => map,
+            Lookup::Dense { .. } => self.keys.iter().cloned().zip(0..).collect(),
+        };
+        let number = *map.entry(key).or_insert_with_key(|key| {
+            self.keys.push(key.clone());
+            next
+        });
+        self.lookup = Lookup::Hashed(map);
+        number
+    }
+
+    /// The number of `key`, if a parent holds it.
+    #[inline]
+    pub(super) fn get(&self, key: &KeyOf) -> Option<usize> {
+        match (&self.lookup, key) {
+            (Lookup::Dense { min, numbers }, KeyOf::One(Value::I64(n))) => {
+                let i = usize::try_from(n.checked_sub(*min)?).ok()?;
+                numbers
+                    .get(i)
+                    .filter(|&&number| number != u32::MAX)
+                    .map(|&number| number as usize)
+            }
+            (Lookup::Dense { .. }, _) => None,
+            (Lookup::Hashed(map), key) => map.get(key).copied(),
+        }
+    }
+}
+
+/// Positions of a relation's parent-side key columns in the parent's values.
+pub(super) fn key_positions(table: &TableMeta, cols: &[&str]) -> Vec<Option<usize>> {
+    cols.iter()
+        .map(|c| table.columns.iter().position(|m| m.name == *c))
+        .collect()
+}
+
+/// The key at `positions`, read by `value`, or `None` when part of it is NULL (such a
+/// row relates to nothing).
+pub(super) fn key_of(
+    value: impl Fn(usize) -> Option<Value>,
+    positions: &[Option<usize>],
+) -> Option<KeyOf> {
+    let value = |p: &Option<usize>| p.and_then(&value).filter(|v| !v.is_null());
+    match positions {
+        [p] => value(p).map(KeyOf::One),
+        ps => ps
+            .iter()
+            .map(value)
+            .collect::<Option<Vec<Value>>>()
+            .map(KeyOf::Many),
+    }
+}
+
+/// The parent key's column types, as a statement reads them back.
+pub(super) fn key_types(spec: &LoadSpec, parent: &TableMeta) -> Vec<SqlType> {
+    spec.rel
+        .from
+        .iter()
+        .map(|c| parent.column(c).map_or(SqlType::BigInt, |m| m.ty))
+        .collect()
+}
+
+/// Reads the key that follows a row's other cells (a junction's key, or a count's).
+pub(super) fn trailing_key(reader: &mut RowReader<'_>, types: &[SqlType]) -> Result<KeyOf> {
+    let mut values = types
+        .iter()
+        .map(|t| reader.next_value(*t))
+        .collect::<Result<Vec<Value>>>()?;
+    Ok(match values.len() {
+        1 => KeyOf::One(values.pop().unwrap_or(Value::Null(SqlType::BigInt))),
+        _ => KeyOf::Many(values),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(n: i64) -> KeyOf {
+        KeyOf::One(Value::I64(n))
+    }
+
+    /// Numbers keys in first-seen order, and finds each again; `None` for the others.
+    fn check(index: &mut KeyIndex, keys: &[KeyOf], absent: &[KeyOf]) {
+        let numbers: Vec<usize> = keys.iter().map(|k| index.number(k.clone())).collect();
+        let mut distinct: Vec<&KeyOf> = Vec::new();
+        for (key, number) in keys.iter().zip(&numbers) {
+            let expected = distinct.iter().position(|d| *d == key).unwrap_or_else(|| {
+                distinct.push(key);
+                distinct.len() - 1
+            });
+            assert_eq!(*number, expected, "{key:?}");
+            assert_eq!(index.get(key), Some(expected), "{key:?}");
+        }
+        assert_eq!(index.keys.len(), distinct.len());
+        for key in absent {
+            assert_eq!(index.get(key), None, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn sequential_integer_keys_are_looked_up_densely() {
+        let keys: Vec<KeyOf> = [5, 3, 5, 4, 9, 3].into_iter().map(int).collect();
+        let mut index = KeyIndex::for_keys(keys.iter());
+        assert!(matches!(index.lookup, Lookup::Dense { .. }));
+        let absent = [
+            int(6),
+            int(2),
+            int(10),
+            int(i64::MIN),
+            KeyOf::One(Value::I32(5)),
+        ];
+        check(&mut index, &keys, &absent);
+    }
+
+    #[test]
+    fn sparse_composite_and_text_keys_are_hashed() {
+        let sparse: Vec<KeyOf> = [i64::MIN, 0, i64::MAX, 0].into_iter().map(int).collect();
+        let text: Vec<KeyOf> = ["b", "a", "b"]
+            .into_iter()
+            .map(|s| KeyOf::One(Value::Text(s.into())))
+            .collect();
+        let composite: Vec<KeyOf> = [(1, 2), (2, 1), (1, 2)]
+            .into_iter()
+            .map(|(a, b)| KeyOf::Many(vec![Value::I64(a), Value::I64(b)]))
+            .collect();
+        for keys in [sparse, text, composite] {
+            let mut index = KeyIndex::for_keys(keys.iter());
+            assert!(matches!(index.lookup, Lookup::Hashed(_)));
+            check(&mut index, &keys, &[int(7)]);
+        }
+    }
+
+    #[test]
+    fn a_key_outside_the_dense_range_is_still_numbered() {
+        let mut index = KeyIndex::for_keys([int(1), int(2)].iter());
+        let keys = [int(1), int(1_000_000), int(2), int(1_000_000)];
+        check(&mut index, &keys, &[int(3)]);
+        assert!(matches!(index.lookup, Lookup::Hashed(_)));
+    }
+}

@@ -1,0 +1,123 @@
+//! The Batch strategy, also used to load onto rows fetched before (`Db::load`).
+//!
+//! One statement per relation per level, whatever the number of parents. The parents'
+//! keys go into an `IN` list, chunked under the backend's bind limit (or, where the
+//! dialect binds arrays, one array parameter). Per-parent limit and offset use
+//! `ROW_NUMBER() OVER (PARTITION BY key ...)`. Fetched rows are numbered by their
+//! parent's key through a [`KeyIndex`](keys::KeyIndex), so the work is linear in the rows.
+//!
+//! - `mod.rs`: the parent side, generic over the parent type: number the parents'
+//!   keys, fetch, hand each parent its group.
+//! - `steps.rs`: the target side, monomorphized per target through `Ops`: fetch,
+//!   decode, group, assign, copy.
+//! - `keys.rs`: keys and the key index.
+//! - `statement.rs`: the SQL of a level.
+
+mod keys;
+mod statement;
+mod steps;
+
+pub(crate) use steps::{assign, copy_field, fetch};
+
+use super::ops::Field;
+use super::relation::LoadSpec;
+use crate::model::error::Result;
+use crate::model::row::Path;
+use crate::model::table::Table;
+use crate::model::value::SqlType;
+use crate::sql::exec::Executor;
+use keys::{KeyIndex, KeyOf, key_of, key_positions, key_types};
+use std::any::Any;
+
+/// What one relation fetched for all parents, grouped by key: `Groups<C>` of the
+/// relation's target `C`, behind `Any` so that the parent's side needs no `C`.
+pub(crate) type Fetched = Box<dyn Any + Send>;
+
+/// What a relation's fetch needs to know of the parents.
+#[derive(Clone, Copy)]
+pub(crate) struct Parents<'a> {
+    pub(super) spec: &'a LoadSpec,
+    /// The distinct keys of the parents, numbered.
+    pub(super) index: &'a KeyIndex,
+    /// The types of the key's columns on the parent side.
+    pub(super) key_types: &'a [SqlType],
+    /// The relation's path from the query root, for errors.
+    pub(super) path: &'a str,
+}
+
+/// One parent's relation field, and what fills it.
+pub(crate) struct Slot<'a> {
+    pub(super) field: Field<'a>,
+    /// The position of the parent's key among the distinct keys; `None` for a NULL key.
+    pub(super) group: Option<usize>,
+    /// Other parents still need the same group, so this one gets a copy.
+    pub(super) shared: bool,
+}
+
+/// Loads every spec onto `rows`, and their nested specs below them. `path` is where
+/// `rows` sit below the query root, for error messages.
+pub(crate) async fn load<P: Table>(
+    run: &mut dyn Executor,
+    rows: &mut [P],
+    specs: &[LoadSpec],
+    path: &str,
+) -> Result<()> {
+    for spec in specs {
+        load_relation(run, rows, spec, path).await?;
+    }
+    Ok(())
+}
+
+async fn load_relation<P: Table>(
+    run: &mut dyn Executor,
+    rows: &mut [P],
+    spec: &LoadSpec,
+    path: &str,
+) -> Result<()> {
+    let ops = spec.ops(P::NAME)?;
+    let positions = key_positions(P::META, spec.rel.from);
+    // Distinct keys in first-seen order, each parent's position among them, and how
+    // many parents hold each.
+    let parent_keys: Vec<Option<KeyOf>> = rows
+        .iter()
+        .map(|row| key_of(|i| row.column_value(i), &positions))
+        .collect();
+    let mut index = KeyIndex::for_keys(parent_keys.iter().flatten());
+    let mut uses: Vec<usize> = Vec::new();
+    let row_groups: Vec<Option<usize>> = parent_keys
+        .into_iter()
+        .map(|key| {
+            let group = index.number(key?);
+            if group == uses.len() {
+                uses.push(0);
+            }
+            uses[group] += 1;
+            Some(group)
+        })
+        .collect();
+    let path = Path::Child(&Path::At(path), spec.rel.name).render();
+    let key_types = key_types(spec, P::META);
+    let parents = Parents {
+        spec,
+        index: &index,
+        key_types: &key_types,
+        path: &path,
+    };
+    let mut fetched = (ops.fetch)(run, parents).await?;
+    for (row, group) in rows.iter_mut().zip(row_groups) {
+        let shared = match group {
+            Some(g) => {
+                uses[g] -= 1;
+                uses[g] > 0
+            }
+            None => false,
+        };
+        let slot = Slot {
+            field: Field::of(row, spec, Path::At(&path))?,
+            group,
+            shared,
+        };
+        (ops.assign)(&mut fetched, slot)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! The SQL of one Batch level: the related rows (or counts) of a chunk of parent keys.
+
+use super::keys::KeyOf;
+use crate::model::value::{SqlType, Value};
+use crate::read::relation::LoadSpec;
+use crate::sql::builder::{SqlBuilder, Statement};
+use crate::sql::dialect::Dialect;
+use crate::sql::expr::write_order;
+use crate::sql::plan::{Related, allocate, write_filter, write_from, write_source};
+
+pub(super) fn filter_bind_count(dialect: Dialect, spec: &LoadSpec) -> usize {
+    let mut b = SqlBuilder::new(dialect);
+    let mut scratch = SqlBuilder::new(dialect);
+    let related = write_source(&mut scratch, spec.rel);
+    if let Some(f) = &spec.filter {
+        f.write(&mut b, &related.scope());
+    }
+    b.bind_count()
+}
+
+/// The key's element type when the keys go in one array parameter (`= ANY($1)`), where
+/// the dialect binds arrays: a single-column key of integers, text or UUIDs.
+pub(super) fn array_key(dialect: Dialect, key_types: &[SqlType]) -> Option<SqlType> {
+    match key_types {
+        [
+            t @ (SqlType::SmallInt
+            | SqlType::Integer
+            | SqlType::BigInt
+            | SqlType::Text
+            | SqlType::Uuid),
+        ] if dialect.sql().binds_key_arrays() => Some(*t),
+        _ => None,
+    }
+}
+
+/// ` WHERE (k1, k2) IN ((?, ?), ...) AND (filter)`, or on PostgreSQL ` WHERE k = ANY($1)`.
+fn write_where(
+    b: &mut SqlBuilder,
+    spec: &LoadSpec,
+    related: &Related,
+    keys: &[KeyOf],
+    array: Option<SqlType>,
+) {
+    let rel = spec.rel;
+    let width = rel.from.len();
+    b.push(" WHERE ");
+    if let Some(t) = array {
+        related.write_key(b, rel, 0);
+        b.push(" = ANY(");
+        b.push_bind(Value::Array(
+            t,
+            keys.iter().map(|k| k.values()[0].clone()).collect(),
+        ));
+        b.push(")");
+        write_filter(b, spec.filter.as_ref(), related);
+        return;
+    }
+    if width > 1 {
+        b.push("(");
+    }
+    b.push_list(0..width, ", ", |b, i| related.write_key(b, rel, i));
+    b.push(if width > 1 { ") IN (" } else { " IN (" });
+    b.push_list(keys, ", ", |b, key| {
+        if width > 1 {
+            b.push("(");
+        }
+        b.push_list(key.values(), ", ", |b, v| {
+            b.push_bind(v.clone());
+        });
+        if width > 1 {
+            b.push(")");
+        }
+    });
+    b.push(")");
+    write_filter(b, spec.filter.as_ref(), related);
+}
+
+/// `c0, c1, ..., k0, ...`: the target's columns then the parent key, under plain aliases.
+fn write_columns(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related) {
+    let rel = spec.rel;
+    let mut n = 0;
+    b.push_list(related.target.columns, ", ", |b, c| {
+        b.push_qualified(&related.alias, c.name)
+            .push(" AS ")
+            .push_ident(&format!("c{n}"));
+        n += 1;
+    });
+    // A direct relation's key is among the target's columns already; only a junction's
+    // key columns are selected on top.
+    if rel.through.is_some() {
+        for i in 0..rel.from.len() {
+            b.push(", ");
+            related.write_key(b, rel, i);
+            b.push(" AS ").push_ident(&format!("k{i}"));
+        }
+    }
+}
+
+/// The output names of a rows statement's key columns: `k0..` for a junction's, else
+/// the target's own `to` columns among `c0..`.
+fn key_names(spec: &LoadSpec) -> Vec<String> {
+    let rel = spec.rel;
+    let target = (rel.target)();
+    (0..rel.from.len())
+        .map(|i| match rel.through {
+            Some(_) => format!("k{i}"),
+            None => {
+                let pos = target
+                    .columns
+                    .iter()
+                    .position(|c| c.name == rel.to[i])
+                    .unwrap_or(0);
+                format!("c{pos}")
+            }
+        })
+        .collect()
+}
+
+/// The related rows of a chunk of parents, in each parent's order.
+pub(super) fn rows_statement(
+    dialect: Dialect,
+    spec: &LoadSpec,
+    keys: &[KeyOf],
+    array: Option<SqlType>,
+) -> Statement {
+    let mut b = SqlBuilder::new(dialect);
+    let windowed = spec.limit.is_some() || spec.offset.is_some();
+    if !windowed {
+        b.push("SELECT ");
+        let related = write_related(&mut b, spec, keys, array);
+        if sorts_in_memory(spec) {
+            // Ordered by the integer primary key after grouping (see `sorts_in_memory`).
+            return b.finish();
+        }
+        // The parent key first: rows are grouped by it anyway, and it matches the
+        // foreign-key index, so the database can often skip the sort.
+        b.push(" ORDER BY ");
+        b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
+            related.write_key(b, spec.rel, i)
+        });
+        b.push(", ");
+        write_order(&mut b, &related.scope(), &spec.order);
+        return b.finish();
+    }
+    // Per-parent window: number each parent's rows, keep offset < n <= offset + limit.
+    let target = (spec.rel.target)();
+    let outer = "w";
+    b.push("SELECT ");
+    let keys_out = key_names(spec);
+    let names: Vec<String> = (0..target.columns.len())
+        .map(|i| format!("c{i}"))
+        .chain(keys_out.iter().filter(|k| k.starts_with('k')).cloned())
+        .collect();
+    b.push_list(&names, ", ", |b, n| {
+        b.push_qualified(outer, n);
+    });
+    b.push(" FROM (SELECT ");
+    write_related(&mut b, spec, keys, array);
+    b.push(") AS ").push_ident(outer).push(" WHERE ");
+    let offset = spec.offset.unwrap_or(0);
+    b.push_qualified(outer, "rn")
+        .push(" > ")
+        .push_bind(Value::I64(clamp(offset)));
+    if let Some(limit) = spec.limit {
+        b.push(" AND ")
+            .push_qualified(outer, "rn")
+            .push(" <= ")
+            .push_bind(Value::I64(clamp(offset.saturating_add(limit))));
+    }
+    b.push(" ORDER BY ");
+    b.push_list(&keys_out, ", ", |b, k| {
+        b.push_qualified(outer, k);
+    });
+    b.push(", ").push_qualified(outer, "rn");
+    b.finish()
+}
+
+/// Writes the columns, ROW_NUMBER when windowed, FROM and WHERE of a rows statement
+/// (the caller wrote `SELECT `).
+fn write_related(
+    b: &mut SqlBuilder,
+    spec: &LoadSpec,
+    keys: &[KeyOf],
+    array: Option<SqlType>,
+) -> Related {
+    let windowed = spec.limit.is_some() || spec.offset.is_some();
+    let related = allocate(b, spec.rel);
+    write_columns(b, spec, &related);
+    if windowed {
+        b.push(", ROW_NUMBER() OVER (PARTITION BY ");
+        b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
+            related.write_key(b, spec.rel, i)
+        });
+        b.push(" ORDER BY ");
+        write_order(b, &related.scope(), &spec.order);
+        b.push(") AS ").push_ident("rn");
+    }
+    write_from(b, spec.rel, &related);
+    write_where(b, spec, &related, keys, array);
+    related
+}
+
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// `SELECT k..., COUNT(*) ... GROUP BY k...`.
+pub(super) fn count_statement(
+    dialect: Dialect,
+    spec: &LoadSpec,
+    keys: &[KeyOf],
+    array: Option<SqlType>,
+) -> Statement {
+    let mut b = SqlBuilder::new(dialect);
+    let related = allocate(&mut b, spec.rel);
+    b.push("SELECT ");
+    b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
+        related.write_key(b, spec.rel, i)
+    });
+    b.push(", COUNT(*)");
+    write_from(&mut b, spec.rel, &related);
+    write_where(&mut b, spec, &related, keys, array);
+    b.push(" GROUP BY ");
+    b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
+        related.write_key(b, spec.rel, i)
+    });
+    b.finish()
+}
+
+/// Whether a level's rows are ordered in memory instead of by SQL: when no order was
+/// asked for and the target's primary key is all integers, whose order is the same in
+/// Rust and in every database. Sorting each parent's group by key is cheaper than an
+/// `ORDER BY` over all parents' rows (MariaDB sorts a long IN list in a temporary table).
+pub(super) fn sorts_in_memory(spec: &LoadSpec) -> bool {
+    let target = (spec.rel.target)();
+    spec.order.is_empty()
+        && spec.limit.is_none()
+        && spec.offset.is_none()
+        && target
+            .primary_key
+            .iter()
+            .all(|pk| target.column(pk).is_some_and(|c| c.ty.is_integer()))
+}

@@ -1,0 +1,217 @@
+//! The target side of a Batch level, monomorphized for the target `C` and reached
+//! through `Ops`: fetch the rows of all parents, decode them, load their own
+//! relations, group them by parent key, and move each group into its parent's field.
+
+use super::keys::{key_of, key_positions, trailing_key};
+use super::statement::{
+    array_key, count_statement, filter_bind_count, rows_statement, sorts_in_memory,
+};
+use super::{Fetched, Parents, Slot, load};
+use crate::model::error::Result;
+use crate::model::fields::{Many, One};
+use crate::model::meta::RelationKind;
+use crate::model::row::{Cells, Path, RowReader};
+use crate::model::table::Table;
+use crate::model::value::{SqlType, Value};
+use crate::read::ops::{internal, set_count, set_rows};
+use crate::read::relation::LoadSpec;
+use crate::sql::exec::{BoxFuture, Executor};
+use std::any::Any;
+
+/// A relation's rows (or counts) for each distinct parent key, in key order.
+enum Groups<C> {
+    Rows(Vec<Vec<C>>),
+    Counts(Vec<u64>),
+}
+
+/// The Batch strategy for a relation whose target is `C`: see [`Ops::fetch`].
+pub(crate) fn fetch<'a, C: Table>(
+    run: &'a mut dyn Executor,
+    parents: Parents<'a>,
+) -> BoxFuture<'a, Result<Fetched>> {
+    let Parents {
+        spec,
+        index,
+        key_types,
+        path,
+    } = parents;
+    let keys = index.keys.as_slice();
+    Box::pin(async move {
+        let rel = spec.rel;
+        let width = rel.from.len().max(1);
+        // PostgreSQL takes one array parameter, whatever the number of keys.
+        let array = array_key(run.dialect(), key_types);
+        let per_chunk = if array.is_some() {
+            keys.len().max(1)
+        } else {
+            let filter_binds = filter_bind_count(run.dialect(), spec);
+            ((run.dialect().bind_limit().saturating_sub(filter_binds + 2)) / width).max(1)
+        };
+
+        if spec.count {
+            let mut counts = vec![0; keys.len()];
+            for chunk in keys.chunks(per_chunk) {
+                let stmt = count_statement(run.dialect(), spec, chunk, array);
+                run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
+                    let mut reader = RowReader::from_cells(C::META, Path::At(path), cells);
+                    let key = trailing_key(&mut reader, key_types)?;
+                    let n = match reader.next_value(SqlType::BigInt)? {
+                        Value::I64(n) => u64::try_from(n).unwrap_or(0),
+                        _ => 0,
+                    };
+                    if let Some(g) = index.get(&key) {
+                        counts[g] = n;
+                    }
+                    Ok(())
+                })
+                .await?;
+            }
+            return Ok(Box::new(Groups::<C>::Counts(counts)) as Fetched);
+        }
+
+        // Fetch the related rows of all parents, and load their own relations in one go.
+        let mut children: Vec<C> = Vec::new();
+        let mut child_groups: Vec<usize> = Vec::new();
+        let through = rel.through.is_some();
+        let own_key = key_positions(C::META, rel.to);
+        for chunk in keys.chunks(per_chunk) {
+            let stmt = rows_statement(run.dialect(), spec, chunk, array);
+            run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
+                let mut reader = RowReader::from_cells(C::META, Path::At(path), cells);
+                let child = C::decode(&mut reader)?;
+                let key = if through {
+                    Some(trailing_key(&mut reader, key_types)?)
+                } else {
+                    key_of(|i| child.column_value(i), &own_key)
+                };
+                if let Some(g) = key.as_ref().and_then(|k| index.get(k)) {
+                    children.push(child);
+                    child_groups.push(g);
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        load(run, &mut children, &spec.children, path).await?;
+
+        // Each parent key's rows, in fetched order.
+        let mut groups: Vec<Vec<C>> = Vec::new();
+        groups.resize_with(keys.len(), Vec::new);
+        for (g, child) in child_groups.into_iter().zip(children) {
+            groups[g].push(child);
+        }
+        if sorts_in_memory(spec) {
+            let pk = key_positions(C::META, C::META.primary_key);
+            for group in &mut groups {
+                sort_by_integer_key(group, &pk);
+            }
+        }
+        Ok(Box::new(Groups::Rows(groups)) as Fetched)
+    })
+}
+
+/// Fills one parent's relation field from the groups of target `C`: see [`Ops::assign`].
+pub(crate) fn assign<C: Table>(fetched: &mut Fetched, slot: Slot<'_>) -> Result<()> {
+    let Slot {
+        field,
+        group,
+        shared,
+    } = slot;
+    let groups = fetched
+        .downcast_mut::<Groups<C>>()
+        .ok_or_else(|| field.mismatch())?;
+    let wanted = match field.spec.rel.kind {
+        RelationKind::One => 1,
+        RelationKind::Many => usize::MAX,
+    };
+    let rows: Vec<C> = match groups {
+        Groups::Counts(counts) => {
+            let n = group.and_then(|g| counts.get(g)).copied().unwrap_or(0);
+            return set_count::<C>(n, field);
+        }
+        Groups::Rows(groups) => match group.and_then(|g| groups.get_mut(g)) {
+            None => Vec::new(),
+            Some(group) if shared => group
+                .iter()
+                .take(wanted)
+                .map(|row| duplicate(row, field.spec))
+                .collect::<Result<_>>()?,
+            Some(group) => std::mem::take(group),
+        },
+    };
+    set_rows(rows, field)
+}
+
+/// A copy of `row` with the relations `spec` loaded on it, for a second parent that
+/// shares its key. Columns are copied through their values, so a table needs no `Clone`.
+fn duplicate<C: Table>(row: &C, spec: &LoadSpec) -> Result<C> {
+    let mut copy = C::decode(&mut RowReader::new(C::META, Path::Root, row.values()))?;
+    for child in &spec.children {
+        let ops = child.ops(C::NAME)?;
+        let (Some(from), Some(to)) = (row.relation(child.field), copy.relation_field(child.field))
+        else {
+            return Err(internal(C::NAME, child, "relation field not found"));
+        };
+        (ops.copy)(from, to, child)?;
+    }
+    Ok(copy)
+}
+
+/// Copies a relation field whose target is `C`: see [`Ops::copy`].
+pub(crate) fn copy_field<C: Table>(
+    from: &dyn Any,
+    to: &mut dyn Any,
+    spec: &LoadSpec,
+) -> Result<()> {
+    let mismatch = || internal(C::NAME, spec, "relation field of another type");
+    if let (Some(from), Some(to)) = (from.downcast_ref::<Many<C>>(), to.downcast_mut::<Many<C>>()) {
+        *to = match from {
+            Many::NotLoaded => Many::NotLoaded,
+            Many::Counted(n) => Many::Counted(*n),
+            Many::Loaded(rows) => Many::Loaded(
+                rows.iter()
+                    .map(|row| duplicate(row, spec))
+                    .collect::<Result<_>>()?,
+            ),
+        };
+    } else if let (Some(from), Some(to)) = (
+        from.downcast_ref::<One<Option<C>>>(),
+        to.downcast_mut::<One<Option<C>>>(),
+    ) {
+        *to = match from {
+            One::NotLoaded => One::NotLoaded,
+            One::Loaded(row) => One::loaded(match row.as_ref() {
+                Some(row) => Some(duplicate(row, spec)?),
+                None => None,
+            }),
+        };
+    } else if let (Some(from), Some(to)) =
+        (from.downcast_ref::<One<C>>(), to.downcast_mut::<One<C>>())
+    {
+        *to = match from {
+            One::NotLoaded => One::NotLoaded,
+            One::Loaded(row) => One::loaded(duplicate(row.as_ref(), spec)?),
+        };
+    } else {
+        return Err(mismatch());
+    }
+    Ok(())
+}
+
+/// Orders rows by an all-integer primary key at `positions`.
+fn sort_by_integer_key<C: Table>(rows: &mut [C], positions: &[Option<usize>]) {
+    fn at<C: Table>(row: &C, p: Option<usize>) -> i64 {
+        match p.and_then(|i| row.column_value(i)) {
+            Some(Value::I16(v)) => i64::from(v),
+            Some(Value::I32(v)) => i64::from(v),
+            Some(Value::I64(v)) => v,
+            _ => i64::MIN,
+        }
+    }
+    match positions {
+        // Rows usually arrive in key order already.
+        [p] if rows.is_sorted_by_key(|row| at(row, *p)) => {}
+        [p] => rows.sort_by_key(|row| at(row, *p)),
+        ps => rows.sort_by_cached_key(|row| ps.iter().map(|p| at(row, *p)).collect::<Vec<i64>>()),
+    }
+}

@@ -1,0 +1,145 @@
+//! The SQL of the Join strategy: each loaded relation as a column holding a correlated
+//! subquery that aggregates its rows as JSON, or counts them.
+
+use crate::model::meta::ColumnMeta;
+use crate::model::value::Value;
+use crate::read::relation::LoadSpec;
+use crate::sql::builder::SqlBuilder;
+use crate::sql::dialect::JsonCell;
+use crate::sql::expr::{Scope, write_order};
+use crate::sql::plan::{allocate, write_from, write_link};
+
+/// Writes `, (relation subquery) AS r0, ...` for the root's loads.
+pub(crate) fn write_root_relations(b: &mut SqlBuilder, scope: &Scope<'_>, specs: &[LoadSpec]) {
+    for (i, spec) in specs.iter().enumerate() {
+        b.push(", ");
+        match b.dialect().sql().json_root_cast() {
+            Some(ty) if !spec.count => {
+                b.push("CAST(");
+                write_relation(b, spec, scope);
+                b.push(" AS ").push(ty).push(")");
+            }
+            _ => write_relation(b, spec, scope),
+        }
+        b.push(" AS ").push_ident(&format!("r{i}"));
+    }
+}
+
+/// One relation of the row in `parent`: a count, or a JSON array of its rows.
+///
+/// Without a per-parent window, or where the dialect limits inside the aggregate, the
+/// rows are aggregated straight from the related table, ordered inside the aggregate.
+/// Otherwise they are numbered in a limited derived table and aggregated in that order.
+fn write_relation(b: &mut SqlBuilder, spec: &LoadSpec, parent: &Scope<'_>) {
+    let d = b.dialect().sql();
+    let related = allocate(b, spec.rel);
+    let scope = related.scope();
+    let from_where = |b: &mut SqlBuilder| {
+        write_from(b, spec.rel, &related);
+        write_link(b, spec.rel, spec.filter.as_ref(), &related, parent);
+    };
+    if spec.count {
+        b.push("(SELECT COUNT(*)");
+        from_where(b);
+        b.push(")");
+        return;
+    }
+    let windowed = spec.limit.is_some() || spec.offset.is_some();
+    if !windowed || d.limits_inside_aggregate() {
+        b.push("(SELECT ").push(d.json_agg_open());
+        write_row_array(b, spec, &scope);
+        b.push(" ORDER BY ");
+        write_order(b, &scope, &spec.order);
+        write_window(b, spec);
+        b.push(d.json_agg_close());
+        from_where(b);
+        b.push(")");
+        return;
+    }
+    b.push("(SELECT ").push(d.json_agg_open());
+    match d.json_reparse() {
+        Some((open, close)) => b.push(open).push("s.j").push(close),
+        None => b.push("s.j"),
+    };
+    b.push(" ORDER BY s.n").push(d.json_agg_close());
+    b.push(" FROM (SELECT ");
+    write_row_array(b, spec, &scope);
+    b.push(" AS j, ROW_NUMBER() OVER (ORDER BY ");
+    write_order(b, &scope, &spec.order);
+    b.push(") AS n");
+    from_where(b);
+    b.push(" ORDER BY ");
+    write_order(b, &scope, &spec.order);
+    write_window(b, spec);
+    b.push(") AS s)");
+}
+
+/// ` LIMIT ? OFFSET ?` for a per-parent window.
+fn write_window(b: &mut SqlBuilder, spec: &LoadSpec) {
+    let bound = |n: u64| Value::I64(i64::try_from(n).unwrap_or(i64::MAX));
+    if spec.limit.is_none() && spec.offset.is_none() {
+        return;
+    }
+    b.push(" LIMIT ");
+    match spec.limit {
+        Some(l) => b.push_bind(bound(l)),
+        None => b.push(b.dialect().sql().unlimited()),
+    };
+    if let Some(o) = spec.offset {
+        b.push(" OFFSET ").push_bind(bound(o));
+    }
+}
+
+/// `json_array(col, ..., nested, ...)` for one related row.
+fn write_row_array(b: &mut SqlBuilder, spec: &LoadSpec, scope: &Scope<'_>) {
+    let d = b.dialect().sql();
+    b.push(d.json_row());
+    b.push_list(scope.table.columns, ", ", |b, c| {
+        write_json_value(b, scope.alias, c)
+    });
+    for child in &spec.children {
+        b.push(", ");
+        match d.json_reparse() {
+            Some((open, close)) if !child.count => {
+                b.push(open);
+                write_relation(b, child, scope);
+                b.push(close);
+            }
+            _ => write_relation(b, child, scope),
+        }
+    }
+    b.push(")");
+}
+
+/// A column as it travels inside JSON.
+fn write_json_value(b: &mut SqlBuilder, alias: &str, c: &ColumnMeta) {
+    match b.dialect().sql().json_cell(c.ty) {
+        JsonCell::Plain => {
+            b.push_qualified(alias, c.name);
+        }
+        JsonCell::Hex(open, close) => {
+            // hex(NULL) is '' on SQLite: keep NULL distinct from empty bytes.
+            b.push("CASE WHEN ")
+                .push_qualified(alias, c.name)
+                .push(" IS NULL THEN NULL ELSE ")
+                .push(open)
+                .push_qualified(alias, c.name)
+                .push(close)
+                .push(" END");
+        }
+        JsonCell::Bits => {
+            b.push("CASE WHEN ")
+                .push_qualified(alias, c.name)
+                .push(" IS NULL THEN NULL ELSE json_array(rel_f64_bits(")
+                .push_qualified(alias, c.name)
+                .push(")) END");
+        }
+        JsonCell::Text(ty) => {
+            b.push("CAST(")
+                .push_qualified(alias, c.name)
+                .push(" AS ")
+                .push(ty)
+                .push(")");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Reading: the query builder, relation handles and what they load, and the two
+//! loaders (Join in one statement, Batch in one statement per level).
+//!
+//! It imports the model and the SQL layer, never the writing layer beside it, and runs
+//! its statements through `sql::exec::Executor`, which the connection layer implements.
+
+pub(crate) mod batch;
+pub(crate) mod join;
+pub(crate) mod ops;
+pub(crate) mod query;
+pub(crate) mod relation;
+
+use crate::model::error::Result;
+use crate::model::table::Table;
+use crate::sql::exec::Executor;
+use relation::Relation;
+
+/// Loads `relation` onto `rows` that were fetched before (`Db::load`).
+pub(crate) async fn load_onto<T: Table, R: Table>(
+    run: &mut dyn Executor,
+    rows: &mut [T],
+    relation: Relation<T, R>,
+) -> Result<()> {
+    batch::load(run, rows, &[relation.into_load()], "").await
+}

@@ -1,0 +1,123 @@
+//! What both loaders share: the typed steps for a relation's target (`Ops`), and
+//! setting a parent's relation field (`Field`, `set_rows`, `set_count`).
+
+use super::batch::{self, Fetched, Parents, Slot};
+use super::join::{self, cursor::Cursor};
+use super::relation::LoadSpec;
+use crate::model::error::{Error, Result};
+use crate::model::fields::{Many, One};
+use crate::model::row::Path;
+use crate::model::table::Table;
+use crate::sql::exec::{BoxFuture, Executor};
+use std::any::Any;
+
+/// The loaders' typed steps for a relation's target, as plain function pointers: the
+/// Batch steps (`fetch`, `assign`, `copy`) and the Join steps (`join`, `count`).
+///
+/// The loaders walk a tree of [`LoadSpec`]s whose targets are different types. Each
+/// spec carries the steps monomorphized for its own target (set by `.with(..)`, where
+/// the type is known), so rows are decoded straight from the driver's buffers into the
+/// user's structs, and relations are set on their fields, with no intermediate form.
+#[derive(Clone, Copy)]
+pub(crate) struct Ops {
+    /// Fetches the related rows of the given parent keys, loads their own relations,
+    /// and groups them by key.
+    pub(super) fetch:
+        for<'a> fn(&'a mut dyn Executor, Parents<'a>) -> BoxFuture<'a, Result<Fetched>>,
+    /// Moves (or, for a key several parents share, copies) a parent's group into its
+    /// relation field.
+    pub(super) assign: fn(&mut Fetched, Slot<'_>) -> Result<()>,
+    /// Copies a loaded relation field into another row's field of the same relation.
+    pub(super) copy: fn(&dyn Any, &mut dyn Any, &LoadSpec) -> Result<()>,
+    /// The Join strategy: reads the relation's JSON at the cursor (its rows, and
+    /// theirs below them, or a count) into a parent's relation field.
+    pub(super) join: for<'c> fn(&mut Cursor<'c>, Field<'_>) -> Result<()>,
+    /// Sets a parent's relation field to a count.
+    pub(super) count: fn(u64, Field<'_>) -> Result<()>,
+}
+
+impl Ops {
+    pub(crate) fn of<C: Table>() -> Self {
+        Ops {
+            fetch: batch::fetch::<C>,
+            assign: batch::assign::<C>,
+            copy: batch::copy_field::<C>,
+            join: join::read_relation::<C>,
+            count: set_count::<C>,
+        }
+    }
+}
+
+impl std::fmt::Debug for Ops {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ops")
+    }
+}
+
+/// A parent's relation field, type-erased, and what errors about it name.
+pub(crate) struct Field<'a> {
+    pub value: &'a mut dyn Any,
+    pub spec: &'a LoadSpec,
+    /// The parent's table.
+    pub table: &'static str,
+    /// The relation's path from the query root.
+    pub path: Path<'a>,
+}
+
+impl<'a> Field<'a> {
+    /// The relation field at `spec` of `row`.
+    pub(crate) fn of<P: Table>(row: &'a mut P, spec: &'a LoadSpec, path: Path<'a>) -> Result<Self> {
+        let value = row
+            .relation_field(spec.field)
+            .ok_or_else(|| internal(P::NAME, spec, "relation field not found"))?;
+        Ok(Field {
+            value,
+            spec,
+            table: P::NAME,
+            path,
+        })
+    }
+
+    pub(super) fn mismatch(&self) -> Error {
+        internal(self.table, self.spec, "relation field of another type")
+    }
+}
+
+/// Sets a relation field of target `C` to a count: see [`Ops::count`].
+pub(crate) fn set_count<C: Table>(n: u64, field: Field<'_>) -> Result<()> {
+    let mismatch = field.mismatch();
+    let value = field.value.downcast_mut::<Many<C>>().ok_or(mismatch)?;
+    *value = Many::Counted(n);
+    Ok(())
+}
+
+/// Sets a relation field of target `C` to its loaded rows. A required `One` with no
+/// row is [`Error::MissingRelated`].
+pub(crate) fn set_rows<C: Table>(rows: Vec<C>, field: Field<'_>) -> Result<()> {
+    if let Some(value) = field.value.downcast_mut::<Many<C>>() {
+        *value = Many::Loaded(rows);
+    } else if let Some(value) = field.value.downcast_mut::<One<Option<C>>>() {
+        *value = One::loaded(rows.into_iter().next());
+    } else if let Some(value) = field.value.downcast_mut::<One<C>>() {
+        match rows.into_iter().next() {
+            Some(row) => *value = One::loaded(row),
+            None => {
+                return Err(Error::MissingRelated {
+                    table: field.table,
+                    path: field.path.render(),
+                });
+            }
+        }
+    } else {
+        return Err(field.mismatch());
+    }
+    Ok(())
+}
+
+pub(crate) fn internal(table: &'static str, spec: &LoadSpec, message: &str) -> Error {
+    Error::Unsupported {
+        table,
+        relation: spec.rel.name,
+        message: format!("internal error in the relation loader: {message}"),
+    }
+}

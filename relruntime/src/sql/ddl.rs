@@ -1,0 +1,180 @@
+//! DDL: a [`Schema`] rendered as CREATE TABLE, CREATE INDEX and foreign keys for a
+//! dialect, and the statements that drop it.
+
+use super::builder::{SqlBuilder, Statement};
+use super::dialect::Dialect;
+use crate::model::error::{Error, Result};
+use crate::model::meta::{Action, TableMeta};
+use crate::model::schema::{ForeignKey, RelationMode, Schema, bounded_name};
+
+impl Schema {
+    /// The CREATE TABLE and CREATE INDEX statements (and, on PostgreSQL and MySQL, the
+    /// ALTER TABLE statements adding foreign keys) for `dialect`.
+    ///
+    /// Fails only where the backend cannot express the schema: MySQL/MariaDB (InnoDB) has
+    /// no `SET DEFAULT` action, so use [`RelationMode::Emulated`] there.
+    pub fn ddl(&self, dialect: Dialect) -> Result<Vec<Statement>> {
+        // Indexes and key-column types follow the relations in both modes; only
+        // ForeignKeys mode declares the constraints.
+        let all_keys = self.foreign_keys();
+        let keys: &[ForeignKey] = match self.mode() {
+            RelationMode::ForeignKeys => &all_keys,
+            RelationMode::Emulated => &[],
+        };
+        let indexes = self.key_indexes(&all_keys);
+        let d = dialect.sql();
+        for fk in keys {
+            let actions = fk.on_delete.into_iter().chain(fk.on_update);
+            if let Some(message) = actions.filter_map(|a| d.unsupported_action(a)).next() {
+                return Err(Error::Unsupported {
+                    table: fk.child.name,
+                    relation: fk.relation,
+                    message: message.into(),
+                });
+            }
+        }
+        let mut out = Vec::new();
+        for &table in self.tables() {
+            out.push(self.create_table(dialect, table, keys, &all_keys));
+            for col in table.columns.iter().filter(|c| c.index && !c.unique) {
+                out.push(create_index(
+                    dialect,
+                    table,
+                    std::slice::from_ref(&col.name),
+                ));
+            }
+        }
+        for (table, cols) in indexes {
+            out.push(create_index(dialect, table, cols));
+        }
+        if !d.inline_foreign_keys() {
+            for fk in keys {
+                let mut b = SqlBuilder::new(dialect);
+                b.push("ALTER TABLE ")
+                    .push_ident(fk.child.name)
+                    .push(" ADD ");
+                foreign_key_clause(&mut b, fk);
+                out.push(b.finish());
+            }
+        }
+        Ok(out)
+    }
+
+    fn create_table(
+        &self,
+        dialect: Dialect,
+        table: &'static TableMeta,
+        keys: &[ForeignKey],
+        all_keys: &[ForeignKey],
+    ) -> Statement {
+        let d = dialect.sql();
+        let mut b = SqlBuilder::new(dialect);
+        b.push("CREATE TABLE ")
+            .push_ident(table.name)
+            .push(" (\n  ");
+        let generated = table.generated_key();
+        b.push_list(table.columns, ",\n  ", |b, col| {
+            let keyed = self.is_keyed(table, col, all_keys);
+            b.push_ident(col.name).push(" ");
+            if generated.is_some_and(|g| g.name == col.name) {
+                b.push(d.identity_column(col.ty));
+                return;
+            }
+            b.push(d.type_name(col.ty, keyed));
+            if !col.nullable {
+                b.push(" NOT NULL");
+            }
+            if let Some(default) = &col.default {
+                b.push(" DEFAULT ").push_literal(default);
+            }
+            if col.unique {
+                b.push(" UNIQUE");
+            }
+        });
+        if generated.is_none() {
+            b.push(",\n  PRIMARY KEY (")
+                .push_idents(table.primary_key)
+                .push(")");
+        }
+        if d.inline_foreign_keys() {
+            for fk in keys.iter().filter(|k| k.child.name == table.name) {
+                b.push(",\n  ");
+                foreign_key_clause(&mut b, fk);
+            }
+        }
+        b.push("\n)");
+        if let Some(options) = d.table_options() {
+            b.push(options);
+        }
+        b.finish()
+    }
+
+    /// The statements that drop every table of the schema, on one connection.
+    ///
+    /// Foreign keys between the tables, cycles included, do not get in the way: SQLite and
+    /// MySQL turn their checks off for the connection, PostgreSQL drops all in one statement.
+    pub fn drop_ddl(&self, dialect: Dialect) -> Vec<Statement> {
+        let simple = |sql: &'static str| {
+            let mut b = SqlBuilder::new(dialect);
+            b.push(sql);
+            b.finish()
+        };
+        let Some((off, on)) = dialect.sql().foreign_key_checks() else {
+            let mut b = SqlBuilder::new(dialect);
+            b.push("DROP TABLE IF EXISTS ");
+            b.push_list(self.tables(), ", ", |b, t| {
+                b.push_ident(t.name);
+            });
+            return vec![b.finish()];
+        };
+        let mut out = vec![simple(off)];
+        for t in self.tables() {
+            let mut b = SqlBuilder::new(dialect);
+            b.push("DROP TABLE IF EXISTS ").push_ident(t.name);
+            out.push(b.finish());
+        }
+        out.push(simple(on));
+        out
+    }
+}
+
+fn foreign_key_clause(b: &mut SqlBuilder, fk: &ForeignKey) {
+    b.push("CONSTRAINT ")
+        .push_ident(&fk.name)
+        .push(" FOREIGN KEY (")
+        .push_idents(fk.child_cols)
+        .push(") REFERENCES ")
+        .push_ident(fk.parent.name)
+        .push(" (")
+        .push_idents(fk.parent_cols)
+        .push(")");
+    if let Some(a) = fk.on_delete {
+        b.push(" ON DELETE ").push(action_sql(a));
+    }
+    if let Some(a) = fk.on_update {
+        b.push(" ON UPDATE ").push(action_sql(a));
+    }
+}
+
+fn create_index(dialect: Dialect, table: &TableMeta, cols: &[&str]) -> Statement {
+    let mut b = SqlBuilder::new(dialect);
+    let name = bounded_name(&[table.name, &cols.join("_"), "idx"]);
+    b.push("CREATE INDEX ")
+        .push_ident(&name)
+        .push(" ON ")
+        .push_ident(table.name)
+        .push(" (")
+        .push_idents(cols)
+        .push(")");
+    b.finish()
+}
+
+fn action_sql(action: Action) -> &'static str {
+    match action {
+        Action::Cascade => "CASCADE",
+        Action::Restrict => "RESTRICT",
+        Action::NoAction => "NO ACTION",
+        Action::SetNull => "SET NULL",
+        Action::SetDefault => "SET DEFAULT",
+    }
+}

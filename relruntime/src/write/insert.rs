@@ -1,0 +1,132 @@
+//! INSERT: one row or many, returning their keys.
+
+use super::constraint::write_error;
+use crate::model::error::{Error, Result};
+use crate::model::meta::TableMeta;
+use crate::model::row::RowReader;
+use crate::model::table::{Key, Table};
+use crate::model::value::{SqlType, Value};
+use crate::sql::builder::{SqlBuilder, Statement};
+use crate::sql::dialect::Dialect;
+use crate::sql::exec::Executor;
+
+/// The columns an INSERT names: all but a generated key.
+fn insert_columns(table: &TableMeta) -> Vec<usize> {
+    let generated = table.generated_key().map(|c| c.name);
+    (0..table.columns.len())
+        .filter(|&i| Some(table.columns[i].name) != generated)
+        .collect()
+}
+
+/// `INSERT INTO t (cols) VALUES (..), (..) [RETURNING key]` for a chunk of rows.
+fn insert_statement<T: Table>(
+    dialect: Dialect,
+    rows: &[T],
+    cols: &[usize],
+    returning: bool,
+) -> Statement {
+    let table = T::META;
+    let mut b = SqlBuilder::new(dialect);
+    b.push("INSERT INTO ").push_ident(table.name);
+    if cols.is_empty() {
+        b.push(dialect.sql().default_values());
+    } else {
+        b.push(" (");
+        b.push_list(cols, ", ", |b, &i| {
+            b.push_ident(table.columns[i].name);
+        });
+        b.push(") VALUES ");
+        b.push_list(rows, ", ", |b, row| {
+            let mut values = row.values();
+            b.push("(");
+            b.push_list(cols, ", ", |b, &i| {
+                b.push_bind(std::mem::replace(
+                    &mut values[i],
+                    Value::Null(SqlType::Text),
+                ));
+            });
+            b.push(")");
+        });
+    }
+    if returning {
+        b.push(" RETURNING ").push_idents(table.primary_key);
+    }
+    b.finish()
+}
+
+fn key_types(table: &TableMeta) -> Vec<SqlType> {
+    table
+        .primary_key
+        .iter()
+        .map(|pk| table.column(pk).map_or(SqlType::BigInt, |c| c.ty))
+        .collect()
+}
+
+fn decode_key<T: Table>(values: Vec<Value>) -> Result<T::Key> {
+    T::Key::from_values(&mut RowReader::for_names(
+        T::NAME,
+        T::META.primary_key,
+        values,
+    ))
+}
+
+/// Inserts one row; its key (generated, for an `auto_increment` key).
+pub(crate) async fn insert<T: Table>(run: &mut dyn Executor, row: &T) -> Result<T::Key> {
+    Ok(insert_rows(run, std::slice::from_ref(row)).await?.remove(0))
+}
+
+/// Inserts rows, in as few statements as the bind limit allows; their keys in order.
+pub(crate) async fn insert_many<T: Table>(
+    run: &mut dyn Executor,
+    rows: &[T],
+) -> Result<Vec<T::Key>> {
+    insert_rows(run, rows).await
+}
+
+async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec<T::Key>> {
+    let dialect = run.dialect();
+    let table = T::META;
+    let cols = insert_columns(table);
+    let generated = table.generated_key().is_some();
+    // Without RETURNING, the database reports only the first generated key of a
+    // statement, and a row with no column to name is inserted alone
+    // (`DEFAULT VALUES`), so those go row by row.
+    let returning = generated && dialect.sql().returning();
+    let per_statement = if (generated && !returning) || cols.is_empty() {
+        1
+    } else {
+        (dialect.bind_limit() / cols.len().max(1)).max(1)
+    };
+    let mut keys = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(per_statement) {
+        let stmt = insert_statement(dialect, chunk, &cols, returning);
+        if returning {
+            let out = run.fetch(&stmt, &key_types(table)).await;
+            let out = match out {
+                Ok(out) => out,
+                Err(e) => return Err(write_error::<T>(run, e, chunk).await),
+            };
+            for values in out {
+                keys.push(decode_key::<T>(values)?);
+            }
+        } else {
+            let done = match run.execute(&stmt).await {
+                Ok(done) => done,
+                Err(e) => return Err(write_error::<T>(run, e, chunk).await),
+            };
+            match (generated, done.last_insert_id) {
+                (true, Some(id)) => {
+                    let id = i64::try_from(id).map_err(|_| {
+                        Error::Database(sqlx::Error::Decode(
+                            format!("generated key {id} of `{}` does not fit in i64", T::NAME)
+                                .into(),
+                        ))
+                    })?;
+                    keys.push(decode_key::<T>(vec![Value::I64(id)])?);
+                }
+                _ => keys.extend(chunk.iter().map(Table::key)),
+            }
+        }
+    }
+    Ok(keys)
+}
