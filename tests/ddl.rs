@@ -76,11 +76,9 @@ fn ddl_snapshots() {
     let bless = std::env::var("REL_BLESS").is_ok_and(|v| v == "1");
     for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
         for dialect in Dialect::ALL {
-            let path = format!(
-                "{}/tests/snapshots/ddl_{dialect:?}_{mode:?}.sql",
-                env!("CARGO_MANIFEST_DIR")
-            )
-            .to_lowercase();
+            // Only the file name is lowercased: the checkout path may have capitals.
+            let file = format!("ddl_{dialect:?}_{mode:?}.sql").to_lowercase();
+            let path = format!("{}/tests/snapshots/{file}", env!("CARGO_MANIFEST_DIR"));
             let got = render(mode, dialect);
             if bless {
                 std::fs::write(&path, &got).unwrap();

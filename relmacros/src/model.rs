@@ -15,6 +15,8 @@ pub struct Table {
     pub ident: Ident,
     pub vis: Visibility,
     pub name: String,
+    /// Where the name was written: `#[table(name = ..)]`, or the struct's name.
+    pub name_span: Span,
     pub columns: Vec<Column>,
     pub relations: Vec<Relation>,
     /// Relation fields whose declaration has errors: they still get a field value and a
@@ -28,6 +30,8 @@ pub struct Column {
     pub ident: Ident,
     pub ty: Type,
     pub name: String,
+    /// Where the name was written: `#[column(name = ..)]`, or the field's name.
+    pub name_span: Span,
     pub nullable: bool,
     pub auto_increment: Option<Span>,
     pub unique: bool,
@@ -258,6 +262,10 @@ impl Table {
             Some(n) => n.as_str().to_owned(),
             None => snake_case(&parsed.ident.to_string()),
         };
+        let name_span = parsed
+            .name
+            .as_ref()
+            .map_or(parsed.ident.span(), |n| n.span());
         let fields = parsed
             .data
             .as_ref()
@@ -315,6 +323,7 @@ impl Table {
                 None => ident.to_string(),
             };
             columns.push(Column {
+                name_span: attr.name.as_ref().map_or(ident.span(), |n| n.span()),
                 nullable: wrapper_arg(&field.ty, "Option").is_some(),
                 ident,
                 ty: field.ty.clone(),
@@ -369,6 +378,7 @@ impl Table {
             ident: parsed.ident.clone(),
             vis: parsed.vis.clone(),
             name,
+            name_span,
             columns,
             relations,
             broken_relations,

@@ -21,7 +21,8 @@ mod read;
 mod sql;
 mod write;
 
-pub use db::{Conn, Db, TableExt, Transaction};
+pub use conn::JournalMode;
+pub use db::{Conn, Db, DbBuilder, TableExt, Transaction};
 pub use model::error::{DecodeError, Error, Result};
 pub use model::fields::{Many, One};
 pub use model::meta::{
@@ -34,6 +35,7 @@ pub use model::value::{ColumnValue, SqlType, Value};
 pub use read::query::{Query, Strategy};
 pub use read::relation::Relation;
 pub use sql::builder::{SqlBuilder, Statement};
+pub use sql::column::escape_like;
 pub use sql::column::{Column, TextColumn};
 pub use sql::dialect::Dialect;
 pub use sql::expr::{Expr, Order};

@@ -1,5 +1,5 @@
 -- filtered (Sqlite)
-SELECT "t0"."id", "t0"."name", "t0"."nickname" FROM "users" AS "t0" WHERE ((LOWER("t0"."name") LIKE LOWER(?) AND EXISTS (SELECT 1 FROM "posts" AS "t1" WHERE "t1"."author_id" = "t0"."id" AND ("t1"."score" > ?))) OR ("t0"."nickname" IS NULL AND "t0"."id" IN (?, ?))) ORDER BY "t0"."nickname" DESC NULLS FIRST, "t0"."id" ASC LIMIT ? OFFSET ?;
+SELECT "t0"."id", "t0"."name", "t0"."nickname" FROM "users" AS "t0" WHERE ((rel_lower("t0"."name") LIKE rel_lower(?) ESCAPE '\' AND EXISTS (SELECT 1 FROM "posts" AS "t1" WHERE "t1"."author_id" = "t0"."id" AND ("t1"."score" > ?))) OR ("t0"."nickname" IS NULL AND "t0"."id" IN (?, ?))) ORDER BY "t0"."nickname" DESC NULLS FIRST, "t0"."id" ASC LIMIT ? OFFSET ?;
 -- binds: [Text("a%"), I32(3), I64(1), I64(2), I64(10), I64(5)]
 
 -- nested (Sqlite)
@@ -7,7 +7,7 @@ SELECT "t0"."id", "t0"."name", "t0"."nickname", (SELECT json_group_array(json(s.
 -- binds: [I64(3)]
 
 -- filtered (Postgres)
-SELECT "t0"."id", "t0"."name", "t0"."nickname" FROM "users" AS "t0" WHERE ((LOWER("t0"."name") LIKE LOWER($1) AND EXISTS (SELECT 1 FROM "posts" AS "t1" WHERE "t1"."author_id" = "t0"."id" AND ("t1"."score" > $2))) OR ("t0"."nickname" IS NULL AND "t0"."id" IN ($3, $4))) ORDER BY "t0"."nickname" DESC NULLS FIRST, "t0"."id" ASC LIMIT $5 OFFSET $6;
+SELECT "t0"."id", "t0"."name", "t0"."nickname" FROM "users" AS "t0" WHERE ((LOWER("t0"."name") LIKE LOWER($1) ESCAPE '\' AND EXISTS (SELECT 1 FROM "posts" AS "t1" WHERE "t1"."author_id" = "t0"."id" AND ("t1"."score" > $2))) OR ("t0"."nickname" IS NULL AND "t0"."id" IN ($3, $4))) ORDER BY "t0"."nickname" DESC NULLS FIRST, "t0"."id" ASC LIMIT $5 OFFSET $6;
 -- binds: [Text("a%"), I32(3), I64(1), I64(2), I64(10), I64(5)]
 
 -- nested (Postgres)
@@ -15,7 +15,7 @@ SELECT "t0"."id", "t0"."name", "t0"."nickname", CAST((SELECT COALESCE(json_agg(s
 -- binds: [I64(3)]
 
 -- filtered (MySql)
-SELECT `t0`.`id`, `t0`.`name`, `t0`.`nickname` FROM `users` AS `t0` WHERE ((LOWER(`t0`.`name`) LIKE LOWER(?) AND EXISTS (SELECT 1 FROM `posts` AS `t1` WHERE `t1`.`author_id` = `t0`.`id` AND (`t1`.`score` > ?))) OR (`t0`.`nickname` IS NULL AND `t0`.`id` IN (?, ?))) ORDER BY `t0`.`nickname` IS NULL DESC, `t0`.`nickname` DESC, `t0`.`id` ASC LIMIT ? OFFSET ?;
+SELECT `t0`.`id`, `t0`.`name`, `t0`.`nickname` FROM `users` AS `t0` WHERE ((LOWER(`t0`.`name`) LIKE LOWER(?) ESCAPE '\\' AND EXISTS (SELECT 1 FROM `posts` AS `t1` WHERE `t1`.`author_id` = `t0`.`id` AND (`t1`.`score` > ?))) OR (`t0`.`nickname` IS NULL AND `t0`.`id` IN (?, ?))) ORDER BY `t0`.`nickname` IS NULL DESC, `t0`.`nickname` DESC, `t0`.`id` ASC LIMIT ? OFFSET ?;
 -- binds: [Text("a%"), I32(3), I64(1), I64(2), I64(10), I64(5)]
 
 -- nested (MySql)

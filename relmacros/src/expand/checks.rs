@@ -27,9 +27,22 @@ fn assert(span: Span, cond: TokenStream, message: String) -> TokenStream {
     }
 }
 
+/// The name must be an identifier every enabled backend takes as it is.
+fn identifier(span: Span, what: &str, name: &str) -> TokenStream {
+    quote_spanned! {span=>
+        const _: () = {
+            let problem = ::rel::__private::check::identifier(#what, #name);
+            if !problem.is_empty() {
+                ::core::panic!("{}", problem.as_str())
+            }
+        };
+    }
+}
+
 fn columns(t: &Table) -> TokenStream {
-    let mut out = TokenStream::new();
+    let mut out = identifier(t.name_span, "table", &t.name);
     for c in &t.columns {
+        out.extend(identifier(c.name_span, "column", &c.name));
         let ty = &c.ty;
         let sql_type = quote!(<#ty as ::rel::__private::ColumnValue>::SQL_TYPE);
         if let Some(span) = c.auto_increment {

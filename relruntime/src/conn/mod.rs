@@ -10,7 +10,7 @@ use crate::model::error::{Error, Result};
 use crate::model::row::Cells;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
-use crate::sql::dialect::{Dialect, Driver};
+use crate::sql::dialect::{Dialect, Driver, Missing};
 use crate::sql::exec::{BoxFuture, Done, EachRow, Executor};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -55,12 +55,16 @@ macro_rules! cells_for {
 
 #[cfg(feature = "mysql")]
 mod mysql;
+mod options;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_functions;
+
+pub use options::JournalMode;
+pub(crate) use options::Settings;
 
 /// A connection pool of one driver, and the dialect it speaks.
 #[derive(Clone, Debug)]
@@ -127,31 +131,40 @@ pub(crate) struct Runner<'a> {
     statements: &'a AtomicU64,
 }
 
-/// A connection error that names the URL without its password.
+/// A connection error that names the URL without its credentials, and whose message
+/// does not repeat the password either.
 pub(crate) fn connect_error(url: &str, message: impl Into<String>) -> Error {
-    let shown = match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
-        _ => url.to_owned(),
+    let mut message = message.into();
+    let (shown, password) = match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let credentials = &url[s + 3..at];
+            let password = credentials.split_once(':').map(|(_, p)| p);
+            (format!("{}://***{}", &url[..s], &url[at..]), password)
+        }
+        _ => (url.to_owned(), None),
     };
+    if let Some(password) = password.filter(|p| !p.is_empty()) {
+        message = message.replace(url, &shown).replace(password, "***");
+    }
     Error::Connect {
         url: shown,
-        message: message.into(),
+        message,
     }
 }
 
 impl Pool {
     /// Connects by URL; the URL's scheme picks the dialect, and the dialect its driver.
-    pub(crate) async fn connect(url: &str) -> Result<Pool> {
+    pub(crate) async fn connect(url: &str, settings: &Settings) -> Result<Pool> {
         let dialect = Dialect::from_url(url).ok_or_else(|| {
             connect_error(url, "unknown scheme: use sqlite:, postgres: or mysql:")
         })?;
         let pool = match dialect.sql().driver() {
             #[cfg(feature = "sqlite")]
-            Driver::Sqlite => Pools::Sqlite(sqlite::connect(url, dialect).await?),
+            Driver::Sqlite => Pools::Sqlite(sqlite::connect(url, dialect, settings).await?),
             #[cfg(feature = "postgres")]
-            Driver::Postgres => Pools::Postgres(postgres::connect(url, dialect).await?),
+            Driver::Postgres => Pools::Postgres(postgres::connect(url, dialect, settings).await?),
             #[cfg(feature = "mysql")]
-            Driver::MySql => Pools::MySql(mysql::connect(url, dialect).await?),
+            Driver::MySql => Pools::MySql(mysql::connect(url, dialect, settings).await?),
             #[allow(unreachable_patterns)]
             _ => {
                 return Err(connect_error(
@@ -187,15 +200,25 @@ impl Pool {
         })
     }
 
-    /// Starts a transaction.
+    /// Starts a transaction, with the dialect's own BEGIN where it has one.
     pub(crate) async fn begin(&self) -> Result<Tx> {
+        let begin = self.dialect.sql().begin_statement();
         let tx = match &self.pool {
             #[cfg(feature = "sqlite")]
-            Pools::Sqlite(p) => Txs::Sqlite(p.begin().await?),
+            Pools::Sqlite(p) => Txs::Sqlite(match begin {
+                Some(sql) => p.begin_with(sql).await?,
+                None => p.begin().await?,
+            }),
             #[cfg(feature = "postgres")]
-            Pools::Postgres(p) => Txs::Postgres(p.begin().await?),
+            Pools::Postgres(p) => Txs::Postgres(match begin {
+                Some(sql) => p.begin_with(sql).await?,
+                None => p.begin().await?,
+            }),
             #[cfg(feature = "mysql")]
-            Pools::MySql(p) => Txs::MySql(p.begin().await?),
+            Pools::MySql(p) => Txs::MySql(match begin {
+                Some(sql) => p.begin_with(sql).await?,
+                None => p.begin().await?,
+            }),
         };
         Ok(Tx {
             dialect: self.dialect,
@@ -285,29 +308,50 @@ impl Executor for Runner<'_> {
     ) -> BoxFuture<'a, Result<()>> {
         self.statements.fetch_add(1, Ordering::Relaxed);
         Box::pin(async move {
-            match &mut self.session {
+            let done = match &mut self.session {
                 #[cfg(feature = "sqlite")]
                 Session::Sqlite(c) => sqlite::fetch_each(c, stmt, each).await,
                 #[cfg(feature = "postgres")]
                 Session::Postgres(c) => postgres::fetch_each(c, stmt, each).await,
                 #[cfg(feature = "mysql")]
                 Session::MySql(c) => mysql::fetch_each(c, stmt, each).await,
-            }
+            };
+            done.map_err(|e| typed(self.dialect, e))
         })
     }
 
     fn execute<'a>(&'a mut self, stmt: &'a Statement) -> BoxFuture<'a, Result<Done>> {
         self.statements.fetch_add(1, Ordering::Relaxed);
         Box::pin(async move {
-            match &mut self.session {
+            let done = match &mut self.session {
                 #[cfg(feature = "sqlite")]
                 Session::Sqlite(c) => sqlite::execute(c, stmt).await,
                 #[cfg(feature = "postgres")]
                 Session::Postgres(c) => postgres::execute(c, stmt).await,
                 #[cfg(feature = "mysql")]
                 Session::MySql(c) => mysql::execute(c, stmt).await,
-            }
+            };
+            done.map_err(|e| typed(self.dialect, e))
         })
+    }
+}
+
+/// A database error as the typed error a user matches on, where there is one: a table
+/// or column that does not exist. Constraint errors are typed by the writes, which know
+/// the table and rows written.
+fn typed(dialect: Dialect, e: Error) -> Error {
+    let Error::Database(sqlx::Error::Database(d)) = &e else {
+        return e;
+    };
+    let message = d.message().to_owned();
+    match dialect.sql().missing_object(&**d) {
+        Some(Missing::Table(table)) => Error::MissingTable { table, message },
+        Some(Missing::Column { table, column }) => Error::MissingColumn {
+            table,
+            column,
+            message,
+        },
+        None => e,
     }
 }
 

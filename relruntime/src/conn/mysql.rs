@@ -2,15 +2,28 @@
 //!
 //! UUIDs are stored as `CHAR(36)`.
 
-use super::{Cells, Done, EachRow, Result, SqlType, Statement, Value, encode_err, next};
+use super::options::{Settings, pool_options, probe};
+use super::{
+    Cells, Done, EachRow, Result, SqlType, Statement, Value, connect_error, encode_err, next,
+};
 use super::{missing_feature, no_arrays};
 use crate::sql::dialect::Dialect;
-use sqlx::mysql::{MySqlArguments, MySqlPoolOptions, MySqlRow};
-use sqlx::{Arguments, AssertSqlSafe, MySqlConnection, Row};
+use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlRow};
+use sqlx::{Arguments, AssertSqlSafe, Connection, MySqlConnection, Row};
+use std::str::FromStr;
 
-/// A pool on a MySQL or MariaDB URL.
-pub(super) async fn connect(url: &str, dialect: Dialect) -> Result<sqlx::MySqlPool> {
-    let pool = MySqlPoolOptions::new().after_connect(move |conn, _| {
+/// A pool on a MySQL or MariaDB URL. One connection is opened first, within the connect
+/// timeout, so that an unreachable server is reported with its cause at once.
+pub(super) async fn connect(
+    url: &str,
+    dialect: Dialect,
+    settings: &Settings,
+) -> Result<sqlx::MySqlPool> {
+    let options =
+        MySqlConnectOptions::from_str(url).map_err(|e| connect_error(url, e.to_string()))?;
+    let first = probe(url, settings, MySqlConnection::connect_with(&options)).await?;
+    let _ = first.close().await;
+    let pool = pool_options::<sqlx::MySql>(settings).after_connect(move |conn, _| {
         Box::pin(async move {
             for sql in dialect.sql().connection_setup() {
                 sqlx::query(*sql).execute(&mut *conn).await?;
@@ -18,7 +31,7 @@ pub(super) async fn connect(url: &str, dialect: Dialect) -> Result<sqlx::MySqlPo
             Ok(())
         })
     });
-    Ok(pool.connect(url).await?)
+    Ok(pool.connect_lazy_with(options))
 }
 
 /// Runs a statement and hands each row's cells to `each` as it arrives; each row is

@@ -1,15 +1,27 @@
 //! The PostgreSQL driver: connecting, binding values (arrays for key lists) and reading
 //! cells through sqlx.
 
-use super::{Cells, Done, EachRow, Result, SqlType, Statement, Value, encode_err, next};
+use super::options::{Settings, pool_options, probe};
+use super::{
+    Cells, Done, EachRow, Result, SqlType, Statement, Value, connect_error, encode_err, next,
+};
 use super::{missing_feature, no_arrays};
 use crate::sql::dialect::Dialect;
-use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
-use sqlx::{Arguments, AssertSqlSafe, PgConnection, Row};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgRow};
+use sqlx::{Arguments, AssertSqlSafe, Connection, PgConnection, Row};
+use std::str::FromStr;
 
-/// A pool on a PostgreSQL URL.
-pub(super) async fn connect(url: &str, dialect: Dialect) -> Result<sqlx::PgPool> {
-    let pool = PgPoolOptions::new().after_connect(move |conn, _| {
+/// A pool on a PostgreSQL URL. One connection is opened first, within the connect
+/// timeout, so that an unreachable server is reported with its cause at once.
+pub(super) async fn connect(
+    url: &str,
+    dialect: Dialect,
+    settings: &Settings,
+) -> Result<sqlx::PgPool> {
+    let options = PgConnectOptions::from_str(url).map_err(|e| connect_error(url, e.to_string()))?;
+    let first = probe(url, settings, PgConnection::connect_with(&options)).await?;
+    let _ = first.close().await;
+    let pool = pool_options::<sqlx::Postgres>(settings).after_connect(move |conn, _| {
         Box::pin(async move {
             for sql in dialect.sql().connection_setup() {
                 sqlx::query(*sql).execute(&mut *conn).await?;
@@ -17,7 +29,7 @@ pub(super) async fn connect(url: &str, dialect: Dialect) -> Result<sqlx::PgPool>
             Ok(())
         })
     });
-    Ok(pool.connect(url).await?)
+    Ok(pool.connect_lazy_with(options))
 }
 
 /// Runs a statement and hands each row's cells to `each` as it arrives; each row is

@@ -2,22 +2,38 @@
 //!
 //! SQLite stores dates, UUIDs, JSON and decimals as text.
 
+use super::options::{JournalMode, Settings, pool_options, probe};
 use super::{Cells, Done, EachRow, Result, SqlType, Statement, Value, connect_error, encode_err};
 use super::{missing_feature, no_arrays};
 use crate::sql::dialect::Dialect;
-use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqlitePoolOptions, SqliteRow};
+use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqliteRow};
 use sqlx::{Arguments, AssertSqlSafe, Row, SqliteConnection};
 use std::str::FromStr;
 
 /// A pool on a SQLite URL. An in-memory database (`sqlite::memory:`) is one
 /// shared-cache database that lives as long as its last connection, so its pool keeps
-/// exactly one connection open forever. File databases are created if missing.
-pub(super) async fn connect(url: &str, dialect: Dialect) -> Result<sqlx::SqlitePool> {
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(|e| connect_error(url, e.to_string()))?
-        .create_if_missing(true);
+/// exactly one connection open forever. File databases are created if missing, and
+/// use the settings' journal mode (WAL unless told otherwise) and busy timeout.
+pub(super) async fn connect(
+    url: &str,
+    dialect: Dialect,
+    settings: &Settings,
+) -> Result<sqlx::SqlitePool> {
     let memory = url.contains(":memory:") || url.contains("mode=memory");
-    let pool = SqlitePoolOptions::new().after_connect(move |conn, _| {
+    let mut options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| connect_error(url, e.to_string()))?
+        .create_if_missing(true)
+        .busy_timeout(settings.busy_timeout);
+    if !memory {
+        options = options.journal_mode(match settings.journal_mode {
+            JournalMode::Wal => SqliteJournalMode::Wal,
+            JournalMode::Delete => SqliteJournalMode::Delete,
+            JournalMode::Truncate => SqliteJournalMode::Truncate,
+            JournalMode::Persist => SqliteJournalMode::Persist,
+            JournalMode::Memory => SqliteJournalMode::Memory,
+        });
+    }
+    let pool = pool_options::<sqlx::Sqlite>(settings).after_connect(move |conn, _| {
         Box::pin(async move {
             super::sqlite_functions::register(conn).await?;
             for sql in dialect.sql().connection_setup() {
@@ -34,7 +50,7 @@ pub(super) async fn connect(url: &str, dialect: Dialect) -> Result<sqlx::SqliteP
     } else {
         pool
     };
-    Ok(pool.connect_with(options).await?)
+    probe(url, settings, pool.connect_with(options)).await
 }
 
 /// Runs a statement and hands each row's cells to `each`. The rows are collected

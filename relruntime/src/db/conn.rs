@@ -35,13 +35,28 @@ pub(super) enum Acquired<'a> {
 }
 
 impl<'a> Conn<'a> {
+    /// The connection for one operation. In a transaction, the operation starts at a
+    /// savepoint ([`Acquired::finish`] ends it).
     pub(super) async fn acquire(self) -> Result<Acquired<'a>> {
         Ok(match self {
             Conn::Db(db) => Acquired::Held(db.pool.acquire().await?, &db.statements),
-            Conn::Tx(tx) => Acquired::Tx(tx),
+            Conn::Tx(tx) => {
+                tx.check_usable()?;
+                tx.statement(SAVEPOINT).await?;
+                Acquired::Tx(tx)
+            }
         })
     }
 }
+
+/// Each operation in a transaction runs between a savepoint and its release, so that
+/// one that fails is undone on its own and leaves the transaction usable, on every
+/// backend. (PostgreSQL would otherwise abort the whole transaction, and turn its
+/// COMMIT into a ROLLBACK; SQLite and MySQL would keep the part of a multi-statement
+/// write that ran before the failure.)
+const SAVEPOINT: &str = "SAVEPOINT rel_operation";
+const RELEASE: &str = "RELEASE SAVEPOINT rel_operation";
+const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT rel_operation";
 
 impl Acquired<'_> {
     /// What the reading and writing layers run their statements on.
@@ -50,5 +65,30 @@ impl Acquired<'_> {
             Acquired::Held(held, statements) => held.runner(statements),
             Acquired::Tx(tx) => tx.runner(),
         }
+    }
+
+    /// Ends the operation that produced `result`: in a transaction, releases its
+    /// savepoint, or rolls back to it when the operation failed. When even that fails
+    /// (the connection is gone, or the server rolled the whole transaction back), the
+    /// transaction can no longer commit: [`Transaction::commit`] then reports
+    /// `Error::TransactionAborted`.
+    pub(super) async fn finish<R>(self, result: Result<R>) -> Result<R> {
+        let Acquired::Tx(tx) = self else {
+            return result;
+        };
+        let ended = if result.is_ok() {
+            tx.statement(RELEASE).await
+        } else {
+            match tx.statement(ROLLBACK_TO).await {
+                Ok(()) => tx.statement(RELEASE).await,
+                Err(e) => Err(e),
+            }
+        };
+        if let Err(e) = ended {
+            tx.abort();
+            // The operation's own error says more than the failed cleanup.
+            return result.and(Err(e));
+        }
+        result
     }
 }

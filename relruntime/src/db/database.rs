@@ -1,8 +1,9 @@
 //! `Db`: a pool on one backend.
 
+use super::builder::DbBuilder;
 use super::conn::Conn;
 use super::transaction::Transaction;
-use crate::conn::Pool;
+use crate::conn::{Pool, Settings};
 use crate::model::error::Result;
 use crate::model::table::Table;
 use crate::read::query::Query;
@@ -39,23 +40,39 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// # Ok::<(), rel::Error>(())
 /// # }).unwrap();
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     pub(super) pool: Pool,
     pub(super) statements: Arc<AtomicU64>,
 }
 
+/// Shows the dialect and the statement count, never the URL or its password.
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("dialect", &self.dialect())
+            .field("statements", &self.statement_count())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Db {
     /// Connects by URL: `sqlite::memory:`, `sqlite://file.db` (created if missing),
-    /// `postgres://user:pass@host/db`, `mysql://user:pass@host/db`.
+    /// `postgres://user:pass@host/db`, `mysql://user:pass@host/db`, with the default
+    /// settings of [`DbBuilder`].
     ///
     /// An in-memory SQLite database lives as long as the `Db`; it uses a single
     /// connection, so do not use the `Db` itself while one of its transactions is open.
     pub async fn connect(url: &str) -> Result<Db> {
-        Ok(Db {
-            pool: Pool::connect(url).await?,
-            statements: Arc::new(AtomicU64::new(0)),
-        })
+        Db::builder(url).connect().await
+    }
+
+    /// Settings for the pool before connecting: `Db::builder(url).max_connections(8).connect()`.
+    pub fn builder(url: &str) -> DbBuilder {
+        DbBuilder {
+            url: url.to_owned(),
+            settings: Settings::default(),
+        }
     }
 
     /// The dialect of the backend.
@@ -69,10 +86,15 @@ impl Db {
     }
 
     /// Starts a transaction.
+    ///
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so
+    /// that one which reads and then writes never fails on the lock upgrade; other
+    /// writers wait for it up to the busy timeout (see [`DbBuilder::sqlite_busy_timeout`]).
     pub async fn begin(&self) -> Result<Transaction> {
         Ok(Transaction {
             inner: self.pool.begin().await?,
             statements: self.statements.clone(),
+            aborted: false,
         })
     }
 

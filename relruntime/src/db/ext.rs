@@ -41,7 +41,8 @@ impl<T: Table> Query<T> {
     /// Runs the query: the matching rows, with their relations loaded.
     pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>> {
         let mut acquired = conn.into().acquire().await?;
-        self.run(&mut acquired.runner()).await
+        let result = self.run(&mut acquired.runner()).await;
+        acquired.finish(result).await
     }
 
     /// The first matching row.
@@ -52,7 +53,8 @@ impl<T: Table> Query<T> {
     /// How many rows match (after limit and offset, when given).
     pub async fn count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
         let mut acquired = conn.into().acquire().await?;
-        self.run_count(&mut acquired.runner()).await
+        let result = self.run_count(&mut acquired.runner()).await;
+        acquired.finish(result).await
     }
 }
 

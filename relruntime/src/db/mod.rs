@@ -4,11 +4,13 @@
 //! It is the top layer: it may import every layer below, and wires the reading and
 //! writing layers to the connection layer's `Runner`.
 
+mod builder;
 mod conn;
 mod database;
 mod ext;
 mod transaction;
 
+pub use builder::DbBuilder;
 pub use conn::Conn;
 pub use database::Db;
 pub use ext::TableExt;

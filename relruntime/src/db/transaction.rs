@@ -1,11 +1,12 @@
 //! `Transaction`: statements on one connection, committed or rolled back together.
 
+use super::conn::Conn;
 use crate::conn::{Runner, Tx};
-use crate::model::error::Result;
+use crate::model::error::{Error, Result};
 use crate::model::table::Table;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
-use crate::sql::builder::Statement;
+use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 use crate::{read, write};
@@ -36,6 +37,9 @@ use std::sync::atomic::AtomicU64;
 pub struct Transaction {
     pub(super) inner: Tx,
     pub(super) statements: Arc<AtomicU64>,
+    /// A savepoint could not be released or rolled back to: the server may have rolled
+    /// the whole transaction back, so it must not report a commit.
+    pub(super) aborted: bool,
 }
 
 impl Transaction {
@@ -43,13 +47,43 @@ impl Transaction {
         self.inner.runner(&self.statements)
     }
 
+    /// Runs one fixed statement (a savepoint's).
+    pub(super) async fn statement(&mut self, sql: &'static str) -> Result<()> {
+        let mut b = SqlBuilder::new(self.inner.dialect());
+        b.push(sql);
+        self.runner().execute(&b.finish()).await.map(drop)
+    }
+
+    /// Marks the transaction as one that can no longer commit.
+    pub(super) fn abort(&mut self) {
+        self.aborted = true;
+    }
+
+    /// `Error::TransactionAborted` once the transaction can no longer commit.
+    pub(super) fn check_usable(&self) -> Result<()> {
+        if self.aborted {
+            return Err(Error::TransactionAborted);
+        }
+        Ok(())
+    }
+
     /// The dialect of the backend.
     pub fn dialect(&mut self) -> Dialect {
         self.inner.dialect()
     }
 
-    /// Commits.
+    /// Commits: every operation that returned `Ok` is stored.
+    ///
+    /// An operation that failed inside the transaction was rolled back on its own (each
+    /// runs at a savepoint), so the ones before and after it still commit, on every
+    /// backend. If even that rollback failed (a lost connection, or a server that rolled
+    /// the whole transaction back), commit rolls back and returns
+    /// [`Error::TransactionAborted`]: never `Ok` for work that was not stored.
     pub async fn commit(self) -> Result<()> {
+        if self.aborted {
+            self.inner.rollback().await?;
+            return Err(Error::TransactionAborted);
+        }
         self.inner.commit().await
     }
 
@@ -69,12 +103,16 @@ impl Transaction {
 
     /// Inserts one row and returns its key. See [`Db::insert`](crate::Db::insert).
     pub async fn insert<T: Table>(&mut self, row: &T) -> Result<T::Key> {
-        write::insert(&mut self.runner(), row).await
+        let mut acquired = Conn::Tx(self).acquire().await?;
+        let result = write::insert(&mut acquired.runner(), row).await;
+        acquired.finish(result).await
     }
 
     /// Inserts rows and returns their keys in order. See [`Db::insert_many`](crate::Db::insert_many).
     pub async fn insert_many<T: Table>(&mut self, rows: &[T]) -> Result<Vec<T::Key>> {
-        write::insert_many(&mut self.runner(), rows).await
+        let mut acquired = Conn::Tx(self).acquire().await?;
+        let result = write::insert_many(&mut acquired.runner(), rows).await;
+        acquired.finish(result).await
     }
 
     /// The row with this primary key.
@@ -92,7 +130,9 @@ impl Transaction {
 
     /// Deletes the row with this primary key; whether there was one.
     pub async fn delete<T: Table>(&mut self, key: &T::Key) -> Result<bool> {
-        write::delete::<T>(&mut self.runner(), key).await
+        let mut acquired = Conn::Tx(self).acquire().await?;
+        let result = write::delete::<T>(&mut acquired.runner(), key).await;
+        acquired.finish(result).await
     }
 
     /// Loads `relation` onto rows fetched before. See [`Db::load`](crate::Db::load).
@@ -101,6 +141,8 @@ impl Transaction {
         rows: &mut [T],
         relation: Relation<T, R>,
     ) -> Result<()> {
-        read::load_onto(&mut self.runner(), rows, relation).await
+        let mut acquired = Conn::Tx(self).acquire().await?;
+        let result = read::load_onto(&mut acquired.runner(), rows, relation).await;
+        acquired.finish(result).await
     }
 }

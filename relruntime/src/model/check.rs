@@ -139,3 +139,147 @@ const fn contains(list: &[&str], s: &str) -> bool {
     }
     false
 }
+
+/// A message built in constant evaluation, so that a failed check can name what it
+/// found: `panic!("{}", message.as_str())`.
+pub struct Message {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl Message {
+    /// An empty message: the check passed.
+    pub const fn new() -> Self {
+        Message {
+            buf: [0; 512],
+            len: 0,
+        }
+    }
+
+    /// Appends `s`, or `...` once the message is full.
+    pub const fn push(mut self, s: &str) -> Self {
+        let bytes = s.as_bytes();
+        if self.len + bytes.len() > self.buf.len() - 3 {
+            return self.push_ellipsis();
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            self.buf[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    const fn push_ellipsis(mut self) -> Self {
+        let mut i = 0;
+        while i < 3 && self.len < self.buf.len() {
+            self.buf[self.len] = b'.';
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    /// Appends a number.
+    pub const fn push_number(self, n: usize) -> Self {
+        let mut digits = [0u8; 20];
+        let (mut n, mut len) = (n, 0);
+        loop {
+            digits[19 - len] = b'0' + (n % 10) as u8;
+            len += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        match core::str::from_utf8(digits.split_at(20 - len).1) {
+            Ok(s) => self.push(s),
+            Err(_) => self,
+        }
+    }
+
+    /// Whether nothing was written: the check passed.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The message.
+    pub const fn as_str(&self) -> &str {
+        match core::str::from_utf8(self.buf.split_at(self.len).0) {
+            Ok(s) => s,
+            Err(_) => "(message not shown)",
+        }
+    }
+}
+
+impl Default for Message {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What is wrong with `name` as the SQL name of a `what` ("table", "column") on the
+/// backends this build of Rel enables, or an empty message.
+///
+/// PostgreSQL cuts names at 63 bytes (so two long names could collide); MySQL and
+/// MariaDB refuse names over 64 characters, characters outside the Basic Multilingual
+/// Plane (emoji) and a trailing space; no backend takes a NUL.
+pub const fn identifier(what: &str, name: &str) -> Message {
+    let bytes = name.as_bytes();
+    let (mut chars, mut supplementary, mut nul) = (0usize, false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b & 0xC0 != 0x80 {
+            chars += 1;
+        }
+        if b >= 0xF0 {
+            supplementary = true;
+        }
+        if b == 0 {
+            nul = true;
+        }
+        i += 1;
+    }
+    if nul {
+        return Message::new()
+            .push(what)
+            .push(" name contains a NUL character, which no backend accepts");
+    }
+    if cfg!(feature = "postgres") && bytes.len() > 63 {
+        return Message::new()
+            .push(what)
+            .push(" name `")
+            .push(name)
+            .push("` is ")
+            .push_number(bytes.len())
+            .push(" bytes long; PostgreSQL keeps only the first 63, so use a shorter name");
+    }
+    if cfg!(feature = "mysql") {
+        if chars > 64 {
+            return Message::new()
+                .push(what)
+                .push(" name `")
+                .push(name)
+                .push("` is ")
+                .push_number(chars)
+                .push(" characters long; MySQL and MariaDB allow 64, so use a shorter name");
+        }
+        if supplementary {
+            return Message::new()
+                .push(what)
+                .push(" name `")
+                .push(name)
+                .push("` has a character outside the Basic Multilingual Plane (such as an emoji), which MySQL and MariaDB refuse in names");
+        }
+        if !bytes.is_empty() && bytes[bytes.len() - 1] == b' ' {
+            return Message::new()
+                .push(what)
+                .push(" name `")
+                .push(name)
+                .push("` ends with a space, which MySQL and MariaDB refuse in names");
+        }
+    }
+    Message::new()
+}

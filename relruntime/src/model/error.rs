@@ -103,8 +103,10 @@ pub enum Error {
         message: String,
     },
     /// A statement was too large to bind (more parameters than the backend accepts).
+    /// `in_list` of any length fits where the backend takes a list as one parameter;
+    /// otherwise split the list, or filter through a relation.
     #[error(
-        "statement on table `{table}` needs {binds} parameters, more than {dialect} accepts ({limit})"
+        "statement on table `{table}` needs {binds} parameters, more than {dialect} accepts ({limit}); split the filter's lists"
     )]
     TooManyBinds {
         /// The table.
@@ -115,6 +117,42 @@ pub enum Error {
         dialect: &'static str,
         /// Its limit.
         limit: usize,
+    },
+    /// A value the backend cannot store as it is, refused before anything was written.
+    #[error("table `{table}`, column `{column}`: {message}")]
+    UnsupportedValue {
+        /// The table written to.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// What the backend cannot store.
+        message: String,
+    },
+    /// The transaction can no longer commit: an operation in it failed, and rolling
+    /// back to the savepoint before that operation failed too (the connection was
+    /// lost, or the server rolled the whole transaction back). It was rolled back;
+    /// run it again.
+    #[error("the transaction was aborted and rolled back; nothing of it was stored")]
+    TransactionAborted,
+    /// A table a statement names does not exist in the database (create it with
+    /// `Schema::create_all`).
+    #[error("table `{table}` does not exist: {message}")]
+    MissingTable {
+        /// The table, as the database named it.
+        table: String,
+        /// The database's message.
+        message: String,
+    },
+    /// A column a statement names does not exist in the database: the table was
+    /// created from another version of the struct.
+    #[error("column `{column}` does not exist{}: {message}", table.as_ref().map(|t| format!(" in table `{t}`")).unwrap_or_default())]
+    MissingColumn {
+        /// The table, when the database said which.
+        table: Option<String>,
+        /// The column, as the database named it.
+        column: String,
+        /// The database's message.
+        message: String,
     },
     /// Any other error from the driver or the database.
     #[error(transparent)]

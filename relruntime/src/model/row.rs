@@ -38,12 +38,15 @@ pub(crate) trait CellStream {
 /// `Value` in between (see `RowReader::next`): the common ones, which every backend
 /// reads as the same Rust type (`Cells::read` reads them the same way).
 pub(crate) trait Native: Sized + 'static {
+    /// The type's name, for errors.
+    const NAME: &'static str;
     fn get(cells: &dyn Cells, i: usize) -> Result<Option<Self>, sqlx::Error>;
 }
 
 macro_rules! native {
     ($($ty:ty => $read:ident),*) => {$(
         impl Native for $ty {
+            const NAME: &'static str = stringify!($ty);
             #[inline(always)]
             fn get(cells: &dyn Cells, i: usize) -> Result<Option<Self>, sqlx::Error> {
                 cells.$read(i)
@@ -192,7 +195,7 @@ impl<'a> RowReader<'a> {
         self.position += 1;
         let cell = match N::get(cells, position) {
             Ok(cell) => cell,
-            Err(e) => return Some(Err(e.into())),
+            Err(e) => return Some(Err(self.driver_error(position, N::NAME, e))),
         };
         let mut out: Option<V> = None;
         let slot: &mut dyn Any = &mut out;
@@ -206,6 +209,17 @@ impl<'a> RowReader<'a> {
         }
         // Both branches above set `out`; a `V` that is neither was turned away first.
         Some(out.ok_or_else(|| self.decode_error(position, DecodeError::UnexpectedNull)))
+    }
+
+    /// A cell the driver could not read as `expected`: a type mismatch, an integer
+    /// out of range, or text that does not parse.
+    #[cold]
+    fn driver_error(&self, position: usize, expected: &'static str, e: sqlx::Error) -> Error {
+        let message = match e {
+            sqlx::Error::ColumnDecode { source, .. } => source.to_string(),
+            other => other.to_string(),
+        };
+        self.decode_error(position, DecodeError::Invalid { expected, message })
     }
 
     #[cold]
@@ -230,7 +244,10 @@ impl<'a> RowReader<'a> {
     pub(crate) fn next_value(&mut self, ty: SqlType) -> Result<Value> {
         let value = match &mut self.source {
             Source::Values(values) => values.next().unwrap_or(Value::Null(ty)),
-            Source::Cells(cells) => cells.read(self.position, ty)?,
+            Source::Cells(cells) => match cells.read(self.position, ty) {
+                Ok(value) => value,
+                Err(e) => return Err(self.driver_error(self.position, ty.rust_name(), e)),
+            },
             Source::Stream(cells) => match cells.next_cell(ty) {
                 Ok(value) => value,
                 Err(source) => return Err(self.decode_error(self.position, source)),

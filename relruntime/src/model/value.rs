@@ -75,6 +75,26 @@ impl SqlType {
         }
     }
 
+    /// The Rust type a column of this type holds, for messages.
+    pub(crate) const fn rust_name(self) -> &'static str {
+        match self {
+            SqlType::SmallInt => "i16",
+            SqlType::Integer => "i32",
+            SqlType::BigInt => "i64",
+            SqlType::Real => "f32",
+            SqlType::Double => "f64",
+            SqlType::Boolean => "bool",
+            SqlType::Text => "String",
+            SqlType::Blob => "Vec<u8>",
+            SqlType::Date => "chrono::NaiveDate",
+            SqlType::DateTime => "chrono::NaiveDateTime",
+            SqlType::TimestampTz => "chrono::DateTime<Utc>",
+            SqlType::Uuid => "uuid::Uuid",
+            SqlType::Json => "serde_json::Value",
+            SqlType::Decimal => "rust_decimal::Decimal",
+        }
+    }
+
     /// Whether this is an integer type (what `auto_increment` needs).
     #[doc(hidden)]
     pub const fn is_integer(self) -> bool {

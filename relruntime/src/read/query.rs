@@ -246,6 +246,7 @@ impl<T: Table> Query<T> {
     /// Runs the query on a connection already held.
     pub(crate) async fn run(self, run: &mut dyn Executor) -> Result<Vec<T>> {
         let stmt = self.to_sql(run.dialect());
+        stmt.check_binds(run.dialect(), T::NAME)?;
         if self.strategy.resolve(run.dialect()) == Strategy::Join {
             return self.run_join(run, &stmt).await;
         }
@@ -319,7 +320,9 @@ impl<T: Table> Query<T> {
             b.push("SELECT COUNT(*)");
             self.write_from_where(&mut b, &scope);
         }
-        let rows = run.fetch(&b.finish(), &[SqlType::BigInt]).await?;
+        let stmt = b.finish();
+        stmt.check_binds(run.dialect(), T::NAME)?;
+        let rows = run.fetch(&stmt, &[SqlType::BigInt]).await?;
         Ok(match rows.first().and_then(|r| r.first()) {
             Some(Value::I64(n)) => u64::try_from(*n).unwrap_or(0),
             _ => 0,

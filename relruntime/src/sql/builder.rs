@@ -1,6 +1,7 @@
 //! The SQL builder, the one way SQL text is produced, and the statement it finishes.
 
 use super::dialect::Dialect;
+use crate::model::error::{Error, Result};
 use crate::model::meta::Literal;
 use crate::model::value::Value;
 use std::fmt;
@@ -12,6 +13,23 @@ pub struct Statement {
     pub sql: String,
     /// The bound values, in placeholder order.
     pub binds: Vec<Value>,
+}
+
+impl Statement {
+    /// [`Error::TooManyBinds`] when the statement binds more values than `dialect`
+    /// accepts, before it is sent.
+    pub(crate) fn check_binds(&self, dialect: Dialect, table: &'static str) -> Result<()> {
+        let limit = dialect.bind_limit();
+        if self.binds.len() > limit {
+            return Err(Error::TooManyBinds {
+                table,
+                binds: self.binds.len(),
+                dialect: dialect.sql().name(),
+                limit,
+            });
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Display for Statement {

@@ -4,7 +4,7 @@
 //! into `String` and produce an `Expr<User>`, which only a query on `User` accepts: a
 //! filter on another table's column, or a value of the wrong type, does not compile.
 
-use super::expr::{CompareOp, Expr, Node, Order};
+use super::expr::{CompareOp, Expr, LIKE_ESCAPE, Node, Order};
 use crate::model::value::{ColumnValue, SqlType, Value};
 use std::marker::PhantomData;
 
@@ -29,7 +29,7 @@ use std::marker::PhantomData;
 /// let filter = User::id.in_list([1, 2]).or(User::name.ilike("a%").not());
 /// assert_eq!(
 ///     filter.to_sql(Dialect::MySql).sql,
-///     "(`user`.`id` IN (?, ?) OR NOT (LOWER(`user`.`display_name`) LIKE LOWER(?)))"
+///     r"(`user`.`id` IN (?, ?) OR NOT (LOWER(`user`.`display_name`) LIKE LOWER(?) ESCAPE '\\'))"
 /// );
 /// ```
 pub struct Column<T, V> {
@@ -159,9 +159,31 @@ pub trait TextColumn {}
 impl TextColumn for String {}
 impl TextColumn for Option<String> {}
 
+/// `text` as a `like` / `ilike` pattern that matches it literally: `%`, `_` and the
+/// escape character `\` are escaped with `\`.
+///
+/// ```
+/// use rel::escape_like;
+/// assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
+/// // Find names that start with the user's input, whatever it holds.
+/// let pattern = format!("{}%", escape_like("a_b"));
+/// assert_eq!(pattern, r"a\_b%");
+/// ```
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | LIKE_ESCAPE) {
+            out.push(LIKE_ESCAPE);
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl<T, V: ColumnValue + TextColumn> Column<T, V> {
-    /// `column LIKE pattern` (`%` any run, `_` one character), case-sensitive on every
-    /// backend.
+    /// `column LIKE pattern`, case-sensitive, the same on every backend: `%` matches
+    /// any run of characters, `_` one character, and `\` escapes the character after it
+    /// (a `\` at the end matches a backslash). See [`escape_like`].
     pub fn like(self, pattern: impl Into<String>) -> Expr<T> {
         Expr::new(Node::Like {
             column: self.name,
@@ -170,7 +192,9 @@ impl<T, V: ColumnValue + TextColumn> Column<T, V> {
         })
     }
 
-    /// Case-insensitive `LIKE`, the same on every backend (`LOWER(column) LIKE LOWER(pattern)`).
+    /// Case-insensitive [`like`](Self::like), the same on every backend: both sides are
+    /// lowercased with Unicode's rules (`LOWER(column) LIKE LOWER(pattern)`; on SQLite,
+    /// whose `LOWER` folds ASCII only, through a function Rel registers).
     pub fn ilike(self, pattern: impl Into<String>) -> Expr<T> {
         Expr::new(Node::Like {
             column: self.name,

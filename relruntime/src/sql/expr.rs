@@ -5,7 +5,7 @@
 //! a nested load, and inside an `EXISTS` subquery, self relations included.
 
 use super::builder::{SqlBuilder, Statement};
-use super::dialect::Dialect;
+use super::dialect::{Dialect, ListParameter};
 use crate::model::meta::{RelationMeta, TableMeta};
 use crate::model::table::Table;
 use crate::model::value::Value;
@@ -151,11 +151,18 @@ impl Node {
                 values,
                 negated,
             } => {
-                b.push_qualified(scope.alias, column).push(if *negated {
-                    " NOT IN ("
-                } else {
-                    " IN ("
-                });
+                b.push_qualified(scope.alias, column);
+                // A long list goes as one parameter, where the dialect takes one: any
+                // length then fits under the bind limit.
+                let ty = scope.table.column(column).map(|c| c.ty);
+                let list = ty
+                    .filter(|_| values.len() > INLINE_LIST)
+                    .and_then(|ty| b.dialect().sql().list_parameter(ty, *negated, values));
+                if let Some(ListParameter { open, value, close }) = list {
+                    b.push(open).push_bind(value).push(close);
+                    return;
+                }
+                b.push(if *negated { " NOT IN (" } else { " IN (" });
                 b.push_list(values, ", ", |b, v| {
                     b.push_bind(v.clone());
                 });
@@ -164,18 +171,18 @@ impl Node {
             Node::Like {
                 column,
                 pattern,
-                case_insensitive: false,
+                case_insensitive,
             } => {
-                b.push_qualified(scope.alias, column).push(" LIKE ");
-                b.push_bind(Value::Text(pattern.clone()));
-            }
-            Node::Like {
-                column, pattern, ..
-            } => {
-                b.push("LOWER(")
-                    .push_qualified(scope.alias, column)
-                    .push(") LIKE LOWER(");
-                b.push_bind(Value::Text(pattern.clone())).push(")");
+                let d = b.dialect().sql();
+                let (open, close) = if *case_insensitive {
+                    d.lowercase()
+                } else {
+                    ("", "")
+                };
+                b.push(open).push_qualified(scope.alias, column).push(close);
+                b.push(" LIKE ").push(open);
+                b.push_bind(Value::Text(like_pattern(pattern)));
+                b.push(close).push(d.like_escape());
             }
             Node::And(l, r) | Node::Or(l, r) => {
                 b.push("(");
@@ -208,6 +215,40 @@ impl Node {
             }
         }
     }
+}
+
+/// The longest `in_list` bound value by value; a longer one goes as one parameter
+/// where the dialect takes one (see `SqlDialect::list_parameter`).
+pub(crate) const INLINE_LIST: usize = 1_000;
+
+/// The escape character of `like` and `ilike` patterns.
+pub(crate) const LIKE_ESCAPE: char = '\\';
+
+/// A pattern as every dialect reads it alike: `\` followed by a character matches that
+/// character (the escape is dropped where the character is not special), and a `\` at
+/// the end matches a backslash. PostgreSQL rejects a trailing escape, and SQLite reads
+/// an escape before an ordinary character its own way.
+fn like_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 1);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != LIKE_ESCAPE {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(next @ ('%' | '_' | LIKE_ESCAPE)) => {
+                out.push(LIKE_ESCAPE);
+                out.push(next);
+            }
+            Some(next) => out.push(next),
+            None => {
+                out.push(LIKE_ESCAPE);
+                out.push(LIKE_ESCAPE);
+            }
+        }
+    }
+    out
 }
 
 /// Where NULLs sort.

@@ -24,9 +24,10 @@ fn insert_statement<T: Table>(
     rows: &[T],
     cols: &[usize],
     returning: bool,
-) -> Statement {
+) -> Result<Statement> {
     let table = T::META;
     let mut b = SqlBuilder::new(dialect);
+    let mut refused = Ok(());
     b.push("INSERT INTO ").push_ident(table.name);
     if cols.is_empty() {
         b.push(dialect.sql().default_values());
@@ -38,6 +39,9 @@ fn insert_statement<T: Table>(
         b.push(") VALUES ");
         b.push_list(rows, ", ", |b, row| {
             let mut values = row.values();
+            if refused.is_ok() {
+                refused = storable(dialect, table, &values);
+            }
             b.push("(");
             b.push_list(cols, ", ", |b, &i| {
                 b.push_bind(std::mem::replace(
@@ -51,7 +55,27 @@ fn insert_statement<T: Table>(
     if returning {
         b.push(" RETURNING ").push_idents(table.primary_key);
     }
-    b.finish()
+    refused.map(|()| b.finish())
+}
+
+/// Refuses a row whose values the backend would not store as they are: floats it
+/// cannot hold (NaN on SQLite becomes NULL; MySQL has neither NaN nor infinities).
+pub(super) fn storable(dialect: Dialect, table: &TableMeta, values: &[Value]) -> Result<()> {
+    for (column, value) in table.columns.iter().zip(values) {
+        let x = match *value {
+            Value::F64(x) => x,
+            Value::F32(x) => f64::from(x),
+            _ => continue,
+        };
+        if !dialect.sql().stores_float(x) {
+            return Err(Error::UnsupportedValue {
+                table: table.name,
+                column: column.name,
+                message: format!("{} cannot store the float {x}", dialect.sql().name()),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn key_types(table: &TableMeta) -> Vec<SqlType> {
@@ -99,7 +123,7 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
     };
     let mut keys = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(per_statement) {
-        let stmt = insert_statement(dialect, chunk, &cols, returning);
+        let stmt = insert_statement(dialect, chunk, &cols, returning)?;
         if returning {
             let out = run.fetch(&stmt, &key_types(table)).await;
             let out = match out {

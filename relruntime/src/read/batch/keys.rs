@@ -29,6 +29,8 @@ impl KeyOf {
 impl PartialEq for KeyOf {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
+        #[cfg(test)]
+        tests::COMPARISONS.with(|n| n.set(n.get() + 1));
         match (self, other) {
             (KeyOf::One(a), KeyOf::One(b)) => a == b,
             _ => self.values() == other.values(),
@@ -75,34 +77,11 @@ impl Hash for KeyOf {
     }
 }
 
-/// A fast hasher for keys (the FxHash mix): keys come from the database, not from an
-/// attacker choosing collisions, and SipHash showed in profiles.
-#[derive(Default, Clone, Copy)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_i64(&mut self, n: i64) {
-        self.write_u64(n as u64);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
-type KeyMap<V> = HashMap<KeyOf, V, std::hash::BuildHasherDefault<KeyHasher>>;
+/// The parents' keys come from the database, where anyone who can write a row can
+/// choose them: an unkeyed hasher would let crafted keys collide and make Batch loading
+/// quadratic. foldhash's fast hasher is seeded at random per map, and about as quick as
+/// the Fx mix it replaces; integer keys in a narrow range skip hashing altogether.
+type KeyMap<V> = HashMap<KeyOf, V, foldhash::fast::RandomState>;
 
 /// The distinct keys of a relation's parents, numbered in first-seen order, and the
 /// lookup from a key to its number, which every fetched child goes through.
@@ -250,6 +229,13 @@ pub(super) fn trailing_key(reader: &mut RowReader<'_>, types: &[SqlType]) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+    use std::hash::BuildHasherDefault;
+
+    thread_local! {
+        /// How many times two keys were compared on this thread.
+        pub(super) static COMPARISONS: Cell<u64> = const { Cell::new(0) };
+    }
 
     fn int(n: i64) -> KeyOf {
         KeyOf::One(Value::I64(n))
@@ -312,5 +298,106 @@ mod tests {
         let keys = [int(1), int(1_000_000), int(2), int(1_000_000)];
         check(&mut index, &keys, &[int(3)]);
         assert!(matches!(index.lookup, Lookup::Hashed(_)));
+    }
+
+    /// The unkeyed Fx-style hasher the key index used before: what an attacker can
+    /// craft collisions for, because its every step is known and invertible.
+    #[derive(Default)]
+    struct Unkeyed(u64);
+
+    const FX: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    impl Hasher for Unkeyed {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for chunk in bytes.chunks(8) {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                self.write_u64(u64::from_le_bytes(word));
+            }
+        }
+        fn write_u64(&mut self, n: u64) {
+            self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(FX);
+        }
+        fn write_usize(&mut self, n: usize) {
+            self.write_u64(n as u64);
+        }
+    }
+
+    fn unkeyed_hash(key: &KeyOf) -> u64 {
+        let mut h = Unkeyed::default();
+        key.hash(&mut h);
+        h.finish()
+    }
+
+    /// `n` distinct 16-byte keys that all hash alike under `Unkeyed`: the last word of
+    /// each is chosen to cancel what the first made of the state.
+    fn colliding_keys(n: u64) -> Vec<KeyOf> {
+        let bytes = |first: u64, last: u64| {
+            let mut b = first.to_le_bytes().to_vec();
+            b.extend(last.to_le_bytes());
+            KeyOf::One(Value::Bytes(b))
+        };
+        // The inverse of FX modulo 2^64 (Newton's iteration; FX is odd).
+        let mut inverse = FX;
+        for _ in 0..6 {
+            inverse = inverse.wrapping_mul(2u64.wrapping_sub(FX.wrapping_mul(inverse)));
+        }
+        (0..n)
+            .map(|i| {
+                // With a last word of 0, the final state is rotl(s, 5) * FX.
+                let rotated = unkeyed_hash(&bytes(i, 0)).wrapping_mul(inverse);
+                bytes(i, rotated ^ 0x5eed)
+            })
+            .collect()
+    }
+
+    /// Numbers `keys` into a map with hasher `S`; how many key comparisons it took.
+    fn comparisons<S: std::hash::BuildHasher + Default>(keys: &[KeyOf]) -> u64 {
+        let before = COMPARISONS.with(Cell::get);
+        let mut map: HashMap<KeyOf, usize, S> = HashMap::default();
+        for (i, key) in keys.iter().enumerate() {
+            let next = map.len();
+            assert_eq!(*map.entry(key.clone()).or_insert(next), i);
+        }
+        COMPARISONS.with(Cell::get) - before
+    }
+
+    #[test]
+    fn crafted_colliding_keys_stay_linear() {
+        let n = 2_000;
+        let keys = colliding_keys(n);
+        let first = unkeyed_hash(&keys[0]);
+        assert!(
+            keys.iter().all(|k| unkeyed_hash(k) == first),
+            "the keys collide"
+        );
+        // The protection switched off: the unkeyed hasher compares each key with
+        // every one before it.
+        let unkeyed = comparisons::<BuildHasherDefault<Unkeyed>>(&keys);
+        assert!(
+            unkeyed > n * n / 4,
+            "{unkeyed} comparisons with the unkeyed hasher"
+        );
+        // The key index's own map.
+        let seeded = comparisons::<foldhash::fast::RandomState>(&keys);
+        assert!(seeded < 4 * n, "{seeded} comparisons for {n} keys");
+        // And through the index itself, numbering every key and finding it again.
+        let before = COMPARISONS.with(Cell::get);
+        let mut index = KeyIndex::for_keys(keys.iter());
+        assert!(matches!(index.lookup, Lookup::Hashed(_)));
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(index.number(key.clone()), i);
+        }
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(index.get(key), Some(i));
+        }
+        let through_index = COMPARISONS.with(Cell::get) - before;
+        assert!(
+            through_index < 8 * n,
+            "{through_index} comparisons through the index"
+        );
     }
 }

@@ -52,6 +52,7 @@ pub(crate) fn fetch<'a, C: Table>(
             let mut counts = vec![0; keys.len()];
             for chunk in keys.chunks(per_chunk) {
                 let stmt = count_statement(run.dialect(), spec, chunk, array);
+                stmt.check_binds(run.dialect(), C::NAME)?;
                 run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
                     let mut reader = RowReader::from_cells(C::META, Path::At(path), cells);
                     let key = trailing_key(&mut reader, key_types)?;
@@ -76,6 +77,7 @@ pub(crate) fn fetch<'a, C: Table>(
         let own_key = key_positions(C::META, rel.to);
         for chunk in keys.chunks(per_chunk) {
             let stmt = rows_statement(run.dialect(), spec, chunk, array);
+            stmt.check_binds(run.dialect(), C::NAME)?;
             run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
                 let mut reader = RowReader::from_cells(C::META, Path::At(path), cells);
                 let child = C::decode(&mut reader)?;

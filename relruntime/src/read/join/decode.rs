@@ -20,15 +20,28 @@ pub(crate) fn attach_root<T: Table>(
     for (i, spec) in specs.iter().enumerate() {
         let ops = spec.ops(T::NAME)?;
         let field = Field::of(row, spec, Path::Child(&Path::Root, spec.rel.name))?;
+        let unreadable = |expected, e: sqlx::Error| {
+            let message = e.to_string();
+            shape_error(
+                T::NAME,
+                spec,
+                &Path::Root,
+                DecodeError::Invalid { expected, message },
+            )
+        };
         if spec.count {
-            let n = match cells.read(first + i, SqlType::BigInt)? {
-                Value::I64(n) => u64::try_from(n).unwrap_or(0),
-                _ => 0,
+            let n = match cells.read(first + i, SqlType::BigInt) {
+                Ok(Value::I64(n)) => u64::try_from(n).unwrap_or(0),
+                Ok(_) => 0,
+                Err(e) => return Err(unreadable("a count", e)),
             };
             (ops.count)(n, field)?;
             continue;
         }
-        let text = cells.text(first + i)?.unwrap_or("null");
+        let text = cells
+            .text(first + i)
+            .map_err(|e| unreadable("JSON text", e))?
+            .unwrap_or("null");
         let mut json = Cursor::new(text);
         (ops.join)(&mut json, field)?;
         json.finish()
@@ -146,6 +159,20 @@ fn cell(json: &mut Cursor<'_>, ty: SqlType) -> Result<Value, DecodeError> {
                 });
             }
             Value::F64(f64::from_bits(bits as u64))
+        }
+        // PostgreSQL writes NaN and the infinities as strings.
+        SqlType::Real | SqlType::Double if json.peek() == Some(b'"') => {
+            Value::F64(match &*json.string()? {
+                "NaN" => f64::NAN,
+                "Infinity" => f64::INFINITY,
+                "-Infinity" => f64::NEG_INFINITY,
+                other => {
+                    return Err(DecodeError::Invalid {
+                        expected: "a double",
+                        message: format!("{other:?}"),
+                    });
+                }
+            })
         }
         SqlType::Real | SqlType::Double => Value::F64(json.float()?),
         SqlType::Boolean if json.eat("true") => Value::Bool(true),

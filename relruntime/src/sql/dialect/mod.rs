@@ -20,7 +20,7 @@ mod postgres;
 mod sqlite;
 
 use crate::model::meta::Action;
-use crate::model::value::SqlType;
+use crate::model::value::{SqlType, Value};
 
 /// The sqlx driver that carries a dialect's statements and values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +41,62 @@ pub(crate) enum JsonCell {
     Bits,
     /// As its text: `CAST(x AS <type>)`.
     Text(&'static str),
+}
+
+/// A table or column a statement named that the database does not have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Missing {
+    Table(String),
+    Column {
+        table: Option<String>,
+        column: String,
+    },
+}
+
+/// The text between the first `open` after `after` and the next `close`.
+pub(crate) fn between<'m>(
+    message: &'m str,
+    after: &str,
+    open: &str,
+    close: &str,
+) -> Option<&'m str> {
+    let rest = &message[message.find(after)? + after.len()..];
+    let start = rest.find(open)? + open.len();
+    let len = rest[start..].find(close)?;
+    Some(&rest[start..start + len])
+}
+
+/// A column name as a statement qualified it (`t0.name`), without the qualifier.
+pub(crate) fn unqualified(column: &str) -> &str {
+    column.rsplit_once('.').map_or(column, |(_, c)| c)
+}
+
+/// A whole list bound as one parameter: `column` + `open` + placeholder + `close`.
+pub(crate) struct ListParameter {
+    pub open: &'static str,
+    pub value: Value,
+    pub close: &'static str,
+}
+
+/// The values as a JSON array, for dialects that read a list from JSON text: integers,
+/// finite floats, booleans and text only.
+pub(crate) fn json_list(values: &[Value]) -> Option<String> {
+    let items = values
+        .iter()
+        .map(|v| {
+            Some(match v {
+                Value::I16(x) => serde_json::Value::from(*x),
+                Value::I32(x) => serde_json::Value::from(*x),
+                Value::I64(x) => serde_json::Value::from(*x),
+                Value::F32(x) if x.is_finite() => serde_json::Value::from(f64::from(*x)),
+                Value::F64(x) if x.is_finite() => serde_json::Value::from(*x),
+                Value::Bool(x) => serde_json::Value::from(*x),
+                Value::Text(x) => serde_json::Value::from(x.as_str()),
+                _ => return None,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(serde_json::Value::Array(items).to_string())
 }
 
 /// Everything that differs between dialects. See the [module docs](self).
@@ -88,6 +144,26 @@ pub(crate) trait SqlDialect: Sync {
     /// Whether `OFFSET` may stand without `LIMIT` at the end of a query.
     fn offset_alone(&self) -> bool {
         false
+    }
+    /// What follows a `LIKE` pattern to make `\` its escape character.
+    fn like_escape(&self) -> &'static str {
+        " ESCAPE '\\'"
+    }
+    /// What lowercases a value with Unicode's rules, around it: `LOWER(` and `)`.
+    fn lowercase(&self) -> (&'static str, &'static str) {
+        ("LOWER(", ")")
+    }
+    /// `column [NOT] IN (values)` with the whole list in one parameter, for a list too
+    /// long to bind value by value; `None` where the dialect cannot (then a statement
+    /// over the bind limit is `Error::TooManyBinds`).
+    fn list_parameter(
+        &self,
+        ty: SqlType,
+        negated: bool,
+        values: &[Value],
+    ) -> Option<ListParameter> {
+        let _ = (ty, negated, values);
+        None
     }
     /// Whether the Batch strategy binds a single-column key list as one array
     /// parameter (`= ANY($1)`) instead of an `IN` list.
@@ -179,6 +255,11 @@ pub(crate) trait SqlDialect: Sync {
     fn default_values(&self) -> &'static str {
         " DEFAULT VALUES"
     }
+    /// Whether a float column stores `x` as it is.
+    fn stores_float(&self, x: f64) -> bool {
+        let _ = x;
+        true
+    }
     /// Whether INSERT takes `RETURNING`. Without it, a generated key is read from the
     /// statement's result (MySQL's `LAST_INSERT_ID()`), one row per statement.
     fn returning(&self) -> bool {
@@ -187,6 +268,10 @@ pub(crate) trait SqlDialect: Sync {
 
     // -- Connections and errors ----------------------------------------------------
 
+    /// The statement that starts a transaction, where it is not a plain `BEGIN`.
+    fn begin_statement(&self) -> Option<&'static str> {
+        None
+    }
     /// Statements run on every new connection.
     fn connection_setup(&self) -> &'static [&'static str] {
         &[]
@@ -199,6 +284,8 @@ pub(crate) trait SqlDialect: Sync {
     fn constraint_name(&self, error: &dyn sqlx::error::DatabaseError) -> Option<String> {
         error.constraint().map(str::to_owned)
     }
+    /// The table or column a "does not exist" error is about.
+    fn missing_object(&self, error: &dyn sqlx::error::DatabaseError) -> Option<Missing>;
     /// Whether a foreign-key violation names its constraint. Where it does not
     /// (SQLite), Rel asks which referenced row is missing.
     fn names_constraints(&self) -> bool {

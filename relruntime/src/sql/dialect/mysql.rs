@@ -1,8 +1,10 @@
 //! MySQL 8 and MariaDB 10.6 or later (the Join strategy needs MariaDB 10.5+).
 
-use super::{Driver, JsonCell, SqlDialect};
+use super::{
+    Driver, JsonCell, ListParameter, Missing, SqlDialect, between, json_list, unqualified,
+};
 use crate::model::meta::Action;
-use crate::model::value::SqlType;
+use crate::model::value::{SqlType, Value};
 
 /// MySQL and MariaDB: backticks, no `NULLS FIRST`, `JSON_ARRAYAGG` with `LIMIT`,
 /// InnoDB with utf8mb4, no `RETURNING` and no `SET DEFAULT` action.
@@ -29,8 +31,42 @@ impl SqlDialect for MySql {
     fn orders_nulls(&self) -> bool {
         false
     }
+    /// String literals read backslash escapes, so the one backslash is written twice.
+    fn like_escape(&self) -> &'static str {
+        " ESCAPE '\\\\'"
+    }
     fn unlimited(&self) -> &'static str {
         "18446744073709551615"
+    }
+
+    /// `IN (SELECT v FROM JSON_TABLE(?, ...))` with the list as one JSON text, read as
+    /// the column's type (text with the tables' binary collation).
+    fn list_parameter(
+        &self,
+        ty: SqlType,
+        negated: bool,
+        values: &[Value],
+    ) -> Option<ListParameter> {
+        let columns = match ty {
+            SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => {
+                ", '$[*]' COLUMNS (v BIGINT PATH '$')) AS j)"
+            }
+            SqlType::Real | SqlType::Double => ", '$[*]' COLUMNS (v DOUBLE PATH '$')) AS j)",
+            SqlType::Text => {
+                ", '$[*]' COLUMNS (v LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin \
+                 PATH '$')) AS j)"
+            }
+            _ => return None,
+        };
+        Some(ListParameter {
+            open: if negated {
+                " NOT IN (SELECT j.v FROM JSON_TABLE("
+            } else {
+                " IN (SELECT j.v FROM JSON_TABLE("
+            },
+            value: Value::Text(json_list(values)?),
+            close: columns,
+        })
     }
 
     fn json_row(&self) -> &'static str {
@@ -76,11 +112,12 @@ impl SqlDialect for MySql {
             T::Real => "FLOAT",
             T::Double => "DOUBLE",
             T::Boolean => "BOOLEAN",
-            // MySQL indexes only bounded types.
+            // MySQL indexes only bounded types. Unbounded ones are LONG: TEXT and BLOB
+            // stop at 65,535 bytes, which the other backends do not.
             T::Text if keyed => "VARCHAR(255)",
-            T::Text => "TEXT",
+            T::Text => "LONGTEXT",
             T::Blob if keyed => "VARBINARY(255)",
-            T::Blob => "BLOB",
+            T::Blob => "LONGBLOB",
             T::Date => "DATE",
             // UTC instants are stored as UTC wall time; TIMESTAMP would convert with the
             // session time zone and end in 2038.
@@ -103,9 +140,12 @@ impl SqlDialect for MySql {
              keys; use RelationMode::Emulated",
         )
     }
-    /// utf8mb4 holds all of Unicode; the binary collation compares like the others.
+    /// utf8mb4 holds all of Unicode; the binary collation compares like the others, and
+    /// its NO PAD variant keeps trailing spaces significant (`utf8mb4_bin` would make
+    /// `'a' = 'a '` true, and the two collide in a unique column). MariaDB's name; MySQL
+    /// 8 calls it `utf8mb4_0900_bin`.
     fn table_options(&self) -> Option<&'static str> {
-        Some(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+        Some(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin")
     }
     fn foreign_key_checks(&self) -> Option<(&'static str, &'static str)> {
         Some(("SET FOREIGN_KEY_CHECKS = 0", "SET FOREIGN_KEY_CHECKS = 1"))
@@ -114,11 +154,32 @@ impl SqlDialect for MySql {
         false
     }
 
+    /// MySQL and MariaDB have neither NaN nor the infinities.
+    fn stores_float(&self, x: f64) -> bool {
+        x.is_finite()
+    }
+
     fn default_values(&self) -> &'static str {
         " () VALUES ()"
     }
     fn returning(&self) -> bool {
         false
+    }
+
+    /// 1146 (`Table 'db.users' doesn't exist`) and 1054 (`Unknown column 't0.name' in
+    /// 'field list'`).
+    fn missing_object(&self, error: &dyn sqlx::error::DatabaseError) -> Option<Missing> {
+        let message = error.message();
+        match error.code().as_deref() {
+            Some("42S02") | Some("1146") => Some(Missing::Table(
+                unqualified(between(message, "Table", "'", "'")?).to_owned(),
+            )),
+            Some("42S22") | Some("1054") => Some(Missing::Column {
+                table: None,
+                column: unqualified(between(message, "column", "'", "'")?).to_owned(),
+            }),
+            _ => None,
+        }
     }
 
     /// MySQL writes the constraint in the message, as ``CONSTRAINT `name` ``.

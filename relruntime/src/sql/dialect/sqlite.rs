@@ -1,7 +1,7 @@
 //! SQLite 3.35 or later (the bundled one).
 
-use super::{Driver, JsonCell, SqlDialect};
-use crate::model::value::SqlType;
+use super::{Driver, JsonCell, ListParameter, Missing, SqlDialect, json_list, unqualified};
+use crate::model::value::{SqlType, Value};
 
 /// SQLite: `?` placeholders, inline foreign keys, `json_group_array`, doubles through
 /// JSON as their bits, and no constraint names in errors.
@@ -27,6 +27,28 @@ impl SqlDialect for Sqlite {
 
     fn unlimited(&self) -> &'static str {
         "-1"
+    }
+    /// `IN (SELECT value FROM json_each(?))` with the list as one JSON text.
+    fn list_parameter(
+        &self,
+        _ty: SqlType,
+        negated: bool,
+        values: &[Value],
+    ) -> Option<ListParameter> {
+        Some(ListParameter {
+            open: if negated {
+                " NOT IN (SELECT value FROM json_each("
+            } else {
+                " IN (SELECT value FROM json_each("
+            },
+            value: Value::Text(json_list(values)?),
+            close: "))",
+        })
+    }
+    /// SQLite's `LOWER` folds ASCII only; `rel_lower` (registered on every connection)
+    /// lowercases with Rust's Unicode rules, like PostgreSQL's and MariaDB's `LOWER`.
+    fn lowercase(&self) -> (&'static str, &'static str) {
+        ("rel_lower(", ")")
     }
     /// The statement runs in-process, and one statement beats three round trips
     /// through sqlx's worker thread.
@@ -82,7 +104,19 @@ impl SqlDialect for Sqlite {
         Some(("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON"))
     }
 
-    /// Foreign keys on; `LIKE` case-sensitive, as on PostgreSQL and MySQL (utf8mb4_bin).
+    /// SQLite stores NaN as NULL.
+    fn stores_float(&self, x: f64) -> bool {
+        !x.is_nan()
+    }
+
+    /// A transaction takes the write lock when it starts, so that one that reads and
+    /// then writes never fails to upgrade its lock (`database is locked`) when another
+    /// connection wrote in between; writers queue on the busy timeout instead.
+    fn begin_statement(&self) -> Option<&'static str> {
+        Some("BEGIN IMMEDIATE")
+    }
+
+    /// Foreign keys on; `LIKE` case-sensitive, as on PostgreSQL and MariaDB (a binary collation).
     fn connection_setup(&self) -> &'static [&'static str] {
         &[
             "PRAGMA foreign_keys = ON",
@@ -99,5 +133,26 @@ impl SqlDialect for Sqlite {
     /// so Rel can ask which referenced row is missing.
     fn names_constraints(&self) -> bool {
         false
+    }
+    /// `no such table: users`, `no such column: t0.name`, and for an INSERT
+    /// `table users has no column named name`.
+    fn missing_object(&self, error: &dyn sqlx::error::DatabaseError) -> Option<Missing> {
+        let message = error.message();
+        if let Some(table) = message.strip_prefix("no such table: ") {
+            return Some(Missing::Table(unqualified(table).to_owned()));
+        }
+        if let Some(column) = message.strip_prefix("no such column: ") {
+            return Some(Missing::Column {
+                table: None,
+                column: unqualified(column).to_owned(),
+            });
+        }
+        let (table, column) = message
+            .strip_prefix("table ")?
+            .split_once(" has no column named ")?;
+        Some(Missing::Column {
+            table: Some(table.to_owned()),
+            column: column.to_owned(),
+        })
     }
 }

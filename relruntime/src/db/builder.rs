@@ -1,0 +1,84 @@
+//! `DbBuilder`: the pool's settings before connecting.
+
+use super::database::Db;
+use crate::conn::{JournalMode, Pool, Settings};
+use crate::model::error::Result;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+/// The settings of a [`Db`]'s pool, set before connecting. Start with
+/// [`Db::builder`]; [`Db::connect`] uses the defaults.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use rel::prelude::*;
+/// use std::time::Duration;
+///
+/// let path = std::env::temp_dir().join(format!("rel_builder_{}.db", std::process::id()));
+/// let db = Db::builder(&format!("sqlite://{}", path.display()))
+///     .max_connections(4)
+///     .connect_timeout(Duration::from_secs(3))
+///     .sqlite_busy_timeout(Duration::from_secs(2))
+///     .connect()
+///     .await?;
+/// assert_eq!(db.dialect(), Dialect::Sqlite);
+/// # drop(db); let _ = std::fs::remove_file(&path);
+/// # Ok::<(), rel::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until `.connect()`"]
+pub struct DbBuilder {
+    pub(super) url: String,
+    pub(super) settings: Settings,
+}
+
+impl DbBuilder {
+    /// The most connections the pool opens (sqlx's default, 10, otherwise). An
+    /// in-memory SQLite database always has exactly one.
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.settings.max_connections = Some(n);
+        self
+    }
+
+    /// How many connections the pool keeps open when idle (none by default).
+    pub fn min_connections(mut self, n: u32) -> Self {
+        self.settings.min_connections = Some(n);
+        self
+    }
+
+    /// How long opening the first connection may take (10 s by default). An
+    /// unreachable server is `Error::Connect` with the driver's cause, within it.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = timeout;
+        self
+    }
+
+    /// How long an operation waits for a free connection of the pool (30 s by default).
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.acquire_timeout = timeout;
+        self
+    }
+
+    /// How long a SQLite statement waits for another connection's write lock before it
+    /// fails with `database is locked` (5 s by default).
+    pub fn sqlite_busy_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.busy_timeout = timeout;
+        self
+    }
+
+    /// The journal mode of a SQLite file database ([`JournalMode::Wal`] by default).
+    pub fn sqlite_journal_mode(mut self, mode: JournalMode) -> Self {
+        self.settings.journal_mode = mode;
+        self
+    }
+
+    /// Connects.
+    pub async fn connect(self) -> Result<Db> {
+        Ok(Db {
+            pool: Pool::connect(&self.url, &self.settings).await?,
+            statements: Arc::new(AtomicU64::new(0)),
+        })
+    }
+}
