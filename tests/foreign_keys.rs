@@ -139,16 +139,24 @@ async fn rows_pointing_nowhere_are_refused_with_the_relation_named() {
             "{dialect:?}: batch rolled back"
         );
 
-        // Deleting a referenced row under `restrict` is refused too.
+        // Deleting a referenced row under `restrict` is refused too, naming the relation
+        // that still refers to it.
         let err = db.delete::<Author>(&ada).await.unwrap_err();
         assert!(
             matches!(
                 err,
-                rel::Error::ForeignKey {
+                rel::Error::StillReferenced {
                     table: "authors",
+                    referencing_table: Some("books"),
+                    relation: Some("author"),
                     ..
                 }
             ),
+            "{dialect:?}: {err}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("`books.author` still refers to this `authors` row"),
             "{dialect:?}: {err}"
         );
         assert!(

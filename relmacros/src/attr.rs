@@ -52,6 +52,40 @@ pub struct RelationAttr {
     pub through: Option<Expr>,
     pub on_delete: Option<SpannedValue<Action>>,
     pub on_update: Option<SpannedValue<Action>>,
+    /// `foreign_key = from` or `foreign_key = to`: which end holds the foreign key,
+    /// where both ends are keys.
+    pub foreign_key: Option<SpannedValue<KeyEnd>>,
+}
+
+/// An end of a relation: `from` (this struct's columns) or `to` (the target's).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum KeyEnd {
+    From,
+    To,
+}
+
+impl FromMeta for KeyEnd {
+    fn from_string(value: &str) -> darling::Result<Self> {
+        match value {
+            "from" => Ok(KeyEnd::From),
+            "to" => Ok(KeyEnd::To),
+            other => Err(darling::Error::custom(format!(
+                "unknown end `{other}`: `foreign_key = from` when this struct's `from` columns hold the key, `foreign_key = to` when the target's `to` columns do"
+            ))),
+        }
+    }
+
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        match expr {
+            Expr::Path(p) => match p.path.get_ident() {
+                Some(id) => Self::from_string(&id.to_string()).map_err(|e| e.with_span(id)),
+                None => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
+            },
+            Expr::Lit(l) => Self::from_value(&l.lit).map_err(|e| e.with_span(l)),
+            Expr::Group(g) => Self::from_expr(&g.expr),
+            _ => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
+        }
+    }
 }
 
 /// A referential action: `on_delete = cascade` (a bare word) or `on_delete = "cascade"`.

@@ -4,7 +4,7 @@
 //! mistake it can see within the one struct, each spanned on the user's token. Mistakes
 //! that involve the target struct are left to the constants that `expand` generates.
 
-use crate::attr::{Action, ColumnAttr, FieldInput, RelationAttr, TableInput, has_attr};
+use crate::attr::{Action, ColumnAttr, FieldInput, KeyEnd, RelationAttr, TableInput, has_attr};
 use darling::util::SpannedValue;
 use darling::{Error, FromAttributes, FromDeriveInput};
 use proc_macro2::Span;
@@ -71,6 +71,8 @@ pub struct Relation {
     pub keys: Keys,
     pub on_delete: Option<SpannedValue<Action>>,
     pub on_update: Option<SpannedValue<Action>>,
+    /// `foreign_key = from | to`, where the declaration says which end holds the key.
+    pub foreign_key: Option<SpannedValue<KeyEnd>>,
 }
 
 pub enum Keys {
@@ -363,7 +365,10 @@ impl Table {
         let mut broken_relations = Vec::new();
         for field in relation_fields {
             match errors.handle(relation(field, &parsed.ident, &columns)) {
-                Some(r) => relations.push(r),
+                Some((r, soft)) => {
+                    soft.into_iter().for_each(|e| errors.push(e));
+                    relations.push(r);
+                }
                 None => broken_relations
                     .push((field.ident.clone().expect("named fields"), field.ty.clone())),
             }
@@ -468,7 +473,13 @@ fn primary_key(
     key
 }
 
-fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::Result<Relation> {
+/// A relation and the mistakes that leave it usable (its actions), or the mistakes that
+/// do not.
+fn relation(
+    field: &FieldInput,
+    owner: &Ident,
+    columns: &[Column],
+) -> darling::Result<(Relation, Vec<Error>)> {
     let ident = field.ident.clone().expect("named fields");
     let attr = RelationAttr::from_attributes(&field.attrs)?;
     let mut errors = Error::accumulator();
@@ -513,7 +524,17 @@ fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::R
     };
     let (target, optional) = match wrapper_arg(inner, "Option") {
         Some(t) if kind.0 == Kind::One => (t.clone(), true),
-        _ => (inner.clone(), false),
+        Some(t) => {
+            errors.push(err(
+                &field.ty,
+                format!(
+                    "a `many` relation field is `Many<T>`: use `Many<{}>` (no related rows is an empty list, not `None`)",
+                    crate::expand::type_text(t)
+                ),
+            ));
+            return Err(Error::multiple(errors.into_inner()));
+        }
+        None => (inner.clone(), false),
     };
     let target_is_self = last_ident(&target).is_some_and(|t| t == owner || t == "Self");
 
@@ -617,42 +638,57 @@ fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::R
         },
     };
 
-    // Actions go on the side that holds the key, and must be possible there.
-    for action in [&attr.on_delete, &attr.on_update].into_iter().flatten() {
+    // Actions go on the side that holds the key, and must be possible there. A mistake
+    // in one is reported, and the relation is kept without it, so that the relations
+    // that read this one (an inferred `many` on the target) do not fail too.
+    let mut soft = Vec::new();
+    let mut action_ok = |action: &SpannedValue<Action>| -> bool {
         if kind.0 == Kind::Many {
-            errors.push(err(
+            soft.push(err(
                 action.span(),
                 "`on_delete` and `on_update` go on the `one` side, which holds the foreign key, not on a `many`",
             ));
-            continue;
+            return false;
         }
         let Keys::Explicit { from, .. } = &keys else {
-            continue;
+            return true;
         };
         let cols = from.iter().map(|&i| &columns[i]);
-        match **action {
-            Action::SetNull => {
-                for c in cols.filter(|c| !c.nullable) {
-                    errors.push(err(
-                        action.span(),
-                        format!(
-                            "`set_null` needs a nullable key, but `{}` is not an `Option`",
-                            c.ident
-                        ),
-                    ));
-                }
+        let problem = match **action {
+            Action::SetNull => cols.filter(|c| !c.nullable).map(|c| {
+                format!(
+                    "`set_null` needs a nullable key, but `{}` is not an `Option`: make it `Option<...>`, or choose another action",
+                    c.ident
+                )
+            }).next(),
+            Action::SetDefault => cols.filter(|c| c.default.is_none()).map(|c| {
+                format!(
+                    "`set_default` needs a default, but `{}` has no `#[column(default = ...)]`: add one, or choose another action",
+                    c.ident
+                )
+            }).next(),
+            _ => None,
+        };
+        match problem {
+            Some(message) => {
+                soft.push(err(action.span(), message));
+                false
             }
-            Action::SetDefault => {
-                for c in cols.filter(|c| c.default.is_none()) {
-                    errors.push(err(
-                        action.span(),
-                        format!("`set_default` needs a default, but `{}` has no `#[column(default = ...)]`", c.ident),
-                    ));
-                }
-            }
-            _ => {}
+            None => true,
         }
-    }
+    };
+    let on_delete = attr.on_delete.filter(|a| action_ok(a));
+    let on_update = attr.on_update.filter(|a| action_ok(a));
+    let foreign_key = match (&attr.foreign_key, kind.0, &keys) {
+        (Some(_), Kind::One, Keys::Explicit { .. }) | (None, _, _) => attr.foreign_key,
+        (Some(end), _, _) => {
+            soft.push(err(
+                end.span(),
+                "`foreign_key` says which end of a `one` relation with `from` and `to` holds the key; a `many` never holds it",
+            ));
+            None
+        }
+    };
     if let (Kind::One, Keys::Explicit { from, .. }) = (kind.0, &keys)
         && !optional
         && let Some(c) = from.iter().map(|&i| &columns[i]).find(|c| c.nullable)
@@ -666,18 +702,22 @@ fn relation(field: &FieldInput, owner: &Ident, columns: &[Column]) -> darling::R
         ));
     }
 
-    errors.finish_with(Relation {
-        ident,
-        kind: kind.0,
-        kind_span: kind.1,
-        target,
-        target_is_self,
-        optional,
-        alias: attr.alias,
-        keys,
-        on_delete: attr.on_delete,
-        on_update: attr.on_update,
-    })
+    errors.finish_with((
+        Relation {
+            ident,
+            kind: kind.0,
+            kind_span: kind.1,
+            target,
+            target_is_self,
+            optional,
+            alias: attr.alias,
+            keys,
+            on_delete,
+            on_update,
+            foreign_key,
+        },
+        soft,
+    ))
 }
 
 /// `Junction(a, b)` or `Junction((a1, a2), (b1, b2))`.
@@ -720,5 +760,144 @@ impl Table {
                 errors.push(err(&c.ty, "a primary-key column cannot be an `Option`"));
             }
         }
+        self.check_relations(errors);
+    }
+
+    /// Two relations that read the same rows, and an alias on more relations than it
+    /// can pair. Each mistake is reported once, on the later relation.
+    fn check_relations(&self, errors: &mut darling::error::Accumulator) {
+        use crate::expand::type_text;
+        for (j, r) in self.relations.iter().enumerate() {
+            let same_target = |o: &Relation| {
+                (o.target_is_self && r.target_is_self)
+                    || type_text(&o.target) == type_text(&r.target)
+            };
+            if let Some(first) = self.relations[..j]
+                .iter()
+                .find(|o| same_target(o) && same_keys(o, r))
+            {
+                let hint = self
+                    .unused_column_for(r)
+                    .map_or(String::new(), |c| format!("; did you mean `from = {c}`?"));
+                errors.push(err(
+                    &r.ident,
+                    format!(
+                        "relation `{}` reads the same rows as `{}`: the same target `{}` through the same columns{}{hint}",
+                        r.ident,
+                        first.ident,
+                        type_text(&r.target),
+                        self.keys_text(r),
+                    ),
+                ));
+                continue;
+            }
+            let Some(alias) = &r.alias else { continue };
+            let sharing: Vec<&Relation> = self.relations[..j]
+                .iter()
+                .filter(|o| same_target(o) && o.alias.as_ref().is_some_and(|a| **a == **alias))
+                .collect();
+            // A self relation's pair lives in this struct: one more may share it.
+            let allowed = usize::from(r.target_is_self);
+            if sharing.len() > allowed {
+                errors.push(err(
+                    alias.span(),
+                    format!(
+                        "alias \"{}\" is already on {} to `{}`; an alias pairs exactly two relations, one on each side: give this relation an alias of its own",
+                        alias.as_str(),
+                        sharing
+                            .iter()
+                            .map(|o| format!("`{}`", o.ident))
+                            .collect::<Vec<_>>()
+                            .join(" and "),
+                        type_text(&r.target),
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// `` (`from = author_id`, `to = User::id`)`` for a relation's message.
+    fn keys_text(&self, r: &Relation) -> String {
+        match &r.keys {
+            Keys::Explicit { from, to } => {
+                let from: Vec<String> = from
+                    .iter()
+                    .map(|&i| self.columns[i].ident.to_string())
+                    .collect();
+                let target = crate::expand::type_text(&r.target);
+                let to: Vec<String> = to.iter().map(|c| format!("{target}::{c}")).collect();
+                format!(" (`from = {}`, `to = {}`)", from.join(", "), to.join(", "))
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// A column that is not a key and no relation's `from`, of the type of `r`'s single
+    /// `from` column (nullable or not), whose name contains the relation's name: what
+    /// a copied declaration probably meant (`reviewer` → `reviewer_id`).
+    fn unused_column_for(&self, r: &Relation) -> Option<&Ident> {
+        let Keys::Explicit { from, .. } = &r.keys else {
+            return None;
+        };
+        let [used] = from.as_slice() else {
+            return None;
+        };
+        let plain = |c: &Column| {
+            let ty = wrapper_arg(&c.ty, "Option").unwrap_or(&c.ty);
+            crate::expand::type_text(ty)
+        };
+        let want = plain(&self.columns[*used]);
+        let name = r.ident.to_string();
+        let taken = |i: usize| {
+            self.primary_key.contains(&i)
+                || self.relations.iter().any(|o| match &o.keys {
+                    Keys::Explicit { from, .. } => from.contains(&i),
+                    Keys::Through { from: Some(f), .. } => f.contains(&i),
+                    _ => false,
+                })
+        };
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|&(i, c)| !taken(i) && plain(c) == want && c.ident.to_string().contains(&name))
+            .map(|(_, c)| &c.ident)
+    }
+}
+
+/// Whether two relations to the same target read the same rows.
+fn same_keys(a: &Relation, b: &Relation) -> bool {
+    let names = |v: &[Ident]| v.iter().map(Ident::to_string).collect::<Vec<_>>();
+    match (&a.keys, &b.keys) {
+        (Keys::Explicit { from: f1, to: t1 }, Keys::Explicit { from: f2, to: t2 }) => {
+            f1 == f2 && names(t1) == names(t2)
+        }
+        // Two `many`s inferred from the same inverse.
+        (Keys::Inferred, Keys::Inferred) => {
+            a.kind == b.kind
+                && a.alias.as_ref().map(|x| x.as_str()) == b.alias.as_ref().map(|x| x.as_str())
+        }
+        (
+            Keys::Through {
+                from: f1,
+                to: t1,
+                junction: j1,
+                junction_from: jf1,
+                junction_to: jt1,
+            },
+            Keys::Through {
+                from: f2,
+                to: t2,
+                junction: j2,
+                junction_from: jf2,
+                junction_to: jt2,
+            },
+        ) => {
+            f1 == f2
+                && t1.as_deref().map(names) == t2.as_deref().map(names)
+                && quote::quote!(#j1).to_string() == quote::quote!(#j2).to_string()
+                && names(jf1) == names(jf2)
+                && names(jt1) == names(jt2)
+        }
+        _ => false,
     }
 }

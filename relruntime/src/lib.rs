@@ -50,7 +50,7 @@ pub mod __private {
     };
     pub use crate::model::row::RowReader;
     pub use crate::model::table::Table;
-    pub use crate::model::value::{ColumnValue, LiteralKind, Value};
+    pub use crate::model::value::{ColumnValue, LiteralKind, SqlType, Value};
     pub use crate::read::query::Query;
     pub use crate::read::relation::Relation;
     pub use crate::sql::column::Column;

@@ -59,6 +59,7 @@ pub fn expand(input: &syn::DeriveInput) -> TokenStream {
         }
         impl ::rel::__private::Table for #ident {
             type Key = ();
+            const DERIVE_FAILED: bool = true;
             const NAME: &'static str = "";
             const COLUMNS: &'static [::rel::__private::ColumnMeta] = &[];
             const PRIMARY_KEY: &'static [&'static str] = &[];

@@ -114,16 +114,16 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
     let optional = r.optional;
     let self_name = &t.name;
     let (from, to, through, holds_key) = match &r.keys {
-        Keys::Explicit { from, to } => {
-            let from = local_names(t, from);
-            let to: Vec<_> = target_column_names(&target, to).collect();
+        Keys::Explicit {
+            from: from_cols,
+            to: to_cols,
+        } => {
+            let from = local_names(t, from_cols);
+            let to: Vec<_> = target_column_names(&target, to_cols).collect();
             let holds_key = match r.kind {
                 Kind::One => {
-                    let (columns, pk) = (
-                        target_item(t, r, "COLUMNS"),
-                        target_item(t, r, "PRIMARY_KEY"),
-                    );
-                    quote!(::rel::__private::check::is_unique_key(#columns, #pk, &[#(#to),*]))
+                    let side = super::checks::key_side(t, r, from_cols, to_cols);
+                    quote!(::core::matches!(#side, ::rel::__private::check::KeySide::Holds))
                 }
                 Kind::Many => quote!(false),
             };
@@ -152,10 +152,18 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
                 }
                 None => target_item(t, r, "PRIMARY_KEY"),
             };
-            let junction_ty = quote!(#junction);
             let jt = quote_spanned!(junction.span()=> <#junction as ::rel::__private::Table>::META);
-            let jf = target_column_names(&junction_ty, junction_from);
-            let jto = target_column_names(&junction_ty, junction_to);
+            let jcols =
+                quote_spanned!(junction.span()=> <#junction as ::rel::__private::Table>::COLUMNS);
+            let names = |cols: &[syn::Ident]| -> Vec<TokenStream> {
+                cols.iter()
+                    .map(|c| {
+                        let f = c.to_string();
+                        quote!(::rel::__private::check::field_column(#jcols, #f))
+                    })
+                    .collect()
+            };
+            let (jf, jto) = (names(junction_from), names(junction_to));
             let through = quote! {
                 ::core::option::Option::Some(::rel::__private::Through {
                     table: || #jt,

@@ -74,6 +74,7 @@ impl Schema {
 
     /// Drops every table of the schema that exists.
     pub async fn drop_all(&self, db: &Db) -> Result<()> {
+        self.check()?;
         db.run_on_one_connection(&self.drop_ddl(db.dialect())).await
     }
 }

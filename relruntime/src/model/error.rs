@@ -61,6 +61,31 @@ pub enum Error {
         /// The database's message.
         message: String,
     },
+    /// A row could not be deleted (or its key changed) because rows of another table
+    /// still refer to it, under `restrict` or `no_action`.
+    #[error("{}", still_referenced(.table, .referencing_table, .relation, .message))]
+    StillReferenced {
+        /// The table of the row that is still referred to.
+        table: &'static str,
+        /// The table whose rows refer to it, when Rel could tell.
+        referencing_table: Option<&'static str>,
+        /// The relation of `referencing_table` that holds the key, when it declares one.
+        relation: Option<&'static str>,
+        /// The database's message.
+        message: String,
+    },
+    /// Two structs of one `Schema` have the same SQL table name.
+    #[error(
+        "structs `{first}` and `{second}` are both the table `{table}`; give one of them another `#[table(name = \"...\")]`"
+    )]
+    DuplicateTable {
+        /// The SQL name.
+        table: &'static str,
+        /// The struct added first.
+        first: &'static str,
+        /// The other struct.
+        second: &'static str,
+    },
     /// A unique or primary key constraint was violated.
     #[error("unique violation on table `{table}`: {message}")]
     Unique {
@@ -157,6 +182,19 @@ pub enum Error {
     /// Any other error from the driver or the database.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+fn still_referenced(
+    table: &str,
+    referencing: &Option<&'static str>,
+    relation: &Option<&'static str>,
+    message: &str,
+) -> String {
+    match (referencing, relation) {
+        (Some(t), Some(r)) => format!("`{t}.{r}` still refers to this `{table}` row: {message}"),
+        (Some(t), None) => format!("rows of `{t}` still refer to this `{table}` row: {message}"),
+        _ => format!("rows of another table still refer to this `{table}` row: {message}"),
+    }
 }
 
 fn path_suffix(path: &str) -> String {

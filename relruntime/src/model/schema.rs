@@ -2,7 +2,8 @@
 //!
 //! The DDL that renders a schema for a dialect is in `sql::ddl`.
 
-use super::meta::{Action, ColumnMeta, RelationKind, TableMeta};
+use super::error::{Error, Result};
+use super::meta::{Action, ColumnMeta, RelationKind, RelationMeta, TableMeta};
 use super::table::Table;
 
 /// Who enforces relations.
@@ -51,6 +52,8 @@ pub enum RelationMode {
 pub struct Schema {
     mode: RelationMode,
     tables: Vec<&'static TableMeta>,
+    /// Two structs with one SQL name: (name, first struct, second struct).
+    conflict: Option<(&'static str, &'static str, &'static str)>,
 }
 
 /// A foreign key: `child(child_cols)` references `parent(parent_cols)`.
@@ -72,6 +75,7 @@ impl Schema {
         Schema {
             mode,
             tables: Vec::new(),
+            conflict: None,
         }
     }
 
@@ -82,7 +86,17 @@ impl Schema {
     }
 
     fn add_meta(&mut self, meta: &'static TableMeta) {
-        if self.tables.iter().any(|t| t.name == meta.name) {
+        if let Some(known) = self.tables.iter().find(|t| t.name == meta.name) {
+            let same_struct = known.type_name == meta.type_name
+                && known.columns.len() == meta.columns.len()
+                && known
+                    .columns
+                    .iter()
+                    .zip(meta.columns)
+                    .all(|(a, b)| a.name == b.name);
+            if !same_struct && self.conflict.is_none() {
+                self.conflict = Some((meta.name, known.type_name, meta.type_name));
+            }
             return;
         }
         self.tables.push(meta);
@@ -91,6 +105,19 @@ impl Schema {
             if let Some(through) = rel.through {
                 self.add_meta((through.table)());
             }
+        }
+    }
+
+    /// [`Error::DuplicateTable`] when two structs of the schema have the same SQL name
+    /// (the first one added would otherwise silently stand for both).
+    pub fn check(&self) -> Result<()> {
+        match self.conflict {
+            Some((table, first, second)) => Err(Error::DuplicateTable {
+                table,
+                first,
+                second,
+            }),
+            None => Ok(()),
         }
     }
 
@@ -109,56 +136,17 @@ impl Schema {
         self.tables.iter().copied().find(|t| t.name == name)
     }
 
-    /// Every foreign key the relations imply, once each.
-    ///
-    /// The side that holds the key declares it with its actions; a `many` or a `through`
-    /// whose holder side is not declared still implies one, without actions.
+    /// Every foreign key the relations imply, once each, in the order the tables and
+    /// their relations first imply them. Names and actions depend only on the relation
+    /// (see [`ForeignKey::between`]), never on that order.
     pub(crate) fn foreign_keys(&self) -> Vec<ForeignKey> {
         let mut keys: Vec<ForeignKey> = Vec::new();
-        let mut add = |fk: ForeignKey| {
-            let same = |k: &ForeignKey| {
-                k.child.name == fk.child.name
-                    && k.child_cols == fk.child_cols
-                    && k.parent.name == fk.parent.name
-                    && k.parent_cols == fk.parent_cols
-            };
-            match keys.iter_mut().find(|k| same(k)) {
-                // A declared key (with actions) wins over an implied one.
-                Some(k) if k.on_delete.is_none() && k.on_update.is_none() => {
-                    if fk.on_delete.is_some() || fk.on_update.is_some() {
-                        *k = fk;
-                    }
-                }
-                Some(_) => {}
-                None => keys.push(fk),
-            }
-        };
         for &table in &self.tables {
             for rel in table.relations {
-                let target = (rel.target)();
-                if let Some(through) = rel.through {
-                    let junction = (through.table)();
-                    for (cols, parent, parent_cols) in [
-                        (through.from, table, rel.from),
-                        (through.to, target, rel.to),
-                    ] {
-                        if is_unique_key(parent, parent_cols) {
-                            add(implied_key(junction, cols, parent, parent_cols));
-                        }
+                for fk in implied(table, rel) {
+                    if !keys.iter().any(|k| k.same_as(&fk)) {
+                        keys.push(fk);
                     }
-                } else if rel.holds_key {
-                    add(ForeignKey {
-                        name: fk_name(table.name, rel.name),
-                        relation: rel.name,
-                        child: table,
-                        child_cols: rel.from,
-                        parent: target,
-                        parent_cols: rel.to,
-                        on_delete: rel.on_delete,
-                        on_update: rel.on_update,
-                    });
-                } else if rel.kind == RelationKind::Many && is_unique_key(table, rel.from) {
-                    add(implied_key(target, rel.to, table, rel.from));
                 }
             }
         }
@@ -217,23 +205,93 @@ impl Schema {
             .map(|r| r.name)
     }
 }
-fn implied_key(
-    child: &'static TableMeta,
-    child_cols: &'static [&'static str],
-    parent: &'static TableMeta,
-    parent_cols: &'static [&'static str],
-) -> ForeignKey {
-    let mut name = child_cols.join("_");
-    name.push_str("_key");
-    ForeignKey {
-        name: fk_name(child.name, &name),
-        relation: "",
-        child,
-        child_cols,
-        parent,
-        parent_cols,
-        on_delete: None,
-        on_update: None,
+/// The foreign keys one relation implies: its own when it holds the key; the target's
+/// back to it for a `many` or the inverse side of a one-to-one; both of a junction's.
+/// A key is implied only towards a primary key or unique column.
+fn implied(table: &'static TableMeta, rel: &RelationMeta) -> Vec<ForeignKey> {
+    let target = (rel.target)();
+    if let Some(through) = rel.through {
+        let junction = (through.table)();
+        return [
+            (through.from, table, rel.from),
+            (through.to, target, rel.to),
+        ]
+        .into_iter()
+        .filter(|(_, parent, cols)| is_unique_key(parent, cols))
+        .map(|(cols, parent, parent_cols)| ForeignKey::between(junction, cols, parent, parent_cols))
+        .collect();
+    }
+    if rel.holds_key {
+        return vec![ForeignKey::between(table, rel.from, target, rel.to)];
+    }
+    if is_unique_key(table, rel.from) {
+        return vec![ForeignKey::between(target, rel.to, table, rel.from)];
+    }
+    Vec::new()
+}
+
+impl ForeignKey {
+    /// The key `child(child_cols)` → `parent(parent_cols)`. It is named after, and takes
+    /// its actions from, the child's relation that holds it (`posts_author_fkey`); with
+    /// none declared, after its columns (`posts_author_id_key_fkey`), without actions.
+    pub(crate) fn between(
+        child: &'static TableMeta,
+        child_cols: &'static [&'static str],
+        parent: &'static TableMeta,
+        parent_cols: &'static [&'static str],
+    ) -> ForeignKey {
+        let holder = child.relations.iter().find(|r| {
+            r.kind == RelationKind::One
+                && r.holds_key
+                && r.through.is_none()
+                && r.target_name == parent.name
+                && r.from == child_cols
+                && r.to == parent_cols
+        });
+        let (name, relation, on_delete, on_update) = match holder {
+            Some(r) => (
+                fk_name(child.name, r.name),
+                r.name,
+                r.on_delete,
+                r.on_update,
+            ),
+            None => {
+                let mut cols = child_cols.join("_");
+                cols.push_str("_key");
+                (fk_name(child.name, &cols), "", None, None)
+            }
+        };
+        ForeignKey {
+            name,
+            relation,
+            child,
+            child_cols,
+            parent,
+            parent_cols,
+            on_delete,
+            on_update,
+        }
+    }
+
+    fn same_as(&self, other: &ForeignKey) -> bool {
+        self.child.name == other.child.name
+            && self.child_cols == other.child_cols
+            && self.parent.name == other.parent.name
+            && self.parent_cols == other.parent_cols
+    }
+
+    /// The foreign keys that point at `parent` which its own relations reveal: what a
+    /// refused delete of one of its rows is about.
+    pub(crate) fn referencing(parent: &'static TableMeta) -> Vec<ForeignKey> {
+        let mut keys: Vec<ForeignKey> = Vec::new();
+        for rel in parent.relations {
+            for fk in implied(parent, rel) {
+                if fk.parent.name == parent.name && !keys.iter().any(|k| k.same_as(&fk)) {
+                    keys.push(fk);
+                }
+            }
+        }
+        keys
     }
 }
 

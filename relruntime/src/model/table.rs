@@ -43,6 +43,10 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     const DECLARED_RELATIONS: &'static [RelationMeta];
     /// Everything about the table.
     const META: &'static TableMeta;
+    /// Whether the derive failed (and reported why): the checks of other structs that
+    /// read this one are skipped, so that one mistake is one error.
+    #[doc(hidden)]
+    const DERIVE_FAILED: bool = false;
 
     /// The primary key of this row.
     fn key(&self) -> Self::Key;

@@ -14,6 +14,7 @@ impl Schema {
     /// Fails only where the backend cannot express the schema: MySQL/MariaDB (InnoDB) has
     /// no `SET DEFAULT` action, so use [`RelationMode::Emulated`] there.
     pub fn ddl(&self, dialect: Dialect) -> Result<Vec<Statement>> {
+        self.check()?;
         // Indexes and key-column types follow the relations in both modes; only
         // ForeignKeys mode declares the constraints.
         let all_keys = self.foreign_keys();

@@ -1,12 +1,11 @@
 //! Database errors of a write turned into typed errors that name the relation.
 
 use crate::model::error::Error;
-use crate::model::meta::{RelationKind, TableMeta};
-use crate::model::schema::Schema;
+use crate::model::meta::TableMeta;
+use crate::model::schema::{ForeignKey, Schema};
 use crate::model::table::Table;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::SqlBuilder;
-use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 
 fn db_error(e: &Error) -> Option<&dyn sqlx::error::DatabaseError> {
@@ -76,34 +75,68 @@ async fn missing_reference<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Opti
     None
 }
 
-/// Turns a failed delete of a referenced row into a typed error naming the relation.
-pub(super) fn referenced_error(dialect: Dialect, table: &'static TableMeta, e: Error) -> Error {
+/// Turns a failed delete (or key change) of a referenced row into
+/// [`Error::StillReferenced`], naming the relation that still refers to it: by the
+/// constraint's name where the database gives it, else by asking which candidate's
+/// rows refer to the row with key `key` (SQLite, where the failed statement leaves the
+/// transaction usable).
+pub(super) async fn referenced_error(
+    run: &mut dyn Executor,
+    table: &'static TableMeta,
+    key: &[Value],
+    e: Error,
+) -> Error {
     let Some(d) = db_error(&e) else { return e };
-    let dialect = dialect.sql();
+    let dialect = run.dialect().sql();
     if !dialect.is_foreign_key_violation(d) {
         return e;
     }
-    let constraint = dialect.constraint_name(d);
-    // The constraint belongs to the referencing table; name this table's inverse relation.
-    let relation = constraint.and_then(|c| {
-        table
-            .relations
-            .iter()
-            .filter(|r| r.kind == RelationKind::Many)
-            .find(|r| {
-                let target = (r.target)();
-                target.relations.iter().any(|inv| {
-                    inv.holds_key
-                        && inv.to == r.from
-                        && inv.from == r.to
-                        && Schema::relation_of_constraint(target, &c) == Some(inv.name)
-                })
-            })
-            .map(|r| r.name)
-    });
-    Error::ForeignKey {
-        table: table.name,
-        relation,
-        message: d.message().to_owned(),
+    let message = d.message().to_owned();
+    let candidates = ForeignKey::referencing(table);
+    let mut found = dialect
+        .constraint_name(d)
+        .and_then(|c| candidates.iter().find(|fk| fk.name == c));
+    if found.is_none() && !dialect.names_constraints() {
+        for fk in &candidates {
+            if still_refers(run, fk, key).await {
+                found = Some(fk);
+                break;
+            }
+        }
     }
+    Error::StillReferenced {
+        table: table.name,
+        referencing_table: found.map(|fk| fk.child.name),
+        relation: found.map(|fk| fk.relation).filter(|r| !r.is_empty()),
+        message,
+    }
+}
+
+/// Whether rows of `fk`'s child refer to the parent row with primary key `key`.
+async fn still_refers(run: &mut dyn Executor, fk: &ForeignKey, key: &[Value]) -> bool {
+    let mut b = SqlBuilder::new(run.dialect());
+    b.push("SELECT 1 FROM ")
+        .push_ident(fk.child.name)
+        .push(" AS ")
+        .push_ident("c")
+        .push(", ")
+        .push_ident(fk.parent.name)
+        .push(" AS ")
+        .push_ident("p")
+        .push(" WHERE ");
+    b.push_list(
+        fk.parent.primary_key.iter().zip(key),
+        " AND ",
+        |b, (col, v)| {
+            b.push_qualified("p", col).push(" = ").push_bind(v.clone());
+        },
+    );
+    for (c, p) in fk.child_cols.iter().zip(fk.parent_cols) {
+        b.push(" AND ")
+            .push_qualified("c", c)
+            .push(" = ")
+            .push_qualified("p", p);
+    }
+    b.push(" LIMIT 1");
+    matches!(run.fetch(&b.finish(), &[SqlType::BigInt]).await, Ok(rows) if !rows.is_empty())
 }

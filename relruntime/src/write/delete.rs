@@ -23,9 +23,10 @@ fn where_key(b: &mut SqlBuilder, table: &TableMeta, values: Vec<Value>) {
 pub(crate) async fn delete<T: Table>(run: &mut dyn Executor, key: &T::Key) -> Result<bool> {
     let mut b = SqlBuilder::new(run.dialect());
     b.push("DELETE FROM ").push_ident(T::NAME).push(" WHERE ");
-    where_key(&mut b, T::META, key.to_values());
+    let key = key.to_values();
+    where_key(&mut b, T::META, key.clone());
     match run.execute(&b.finish()).await {
         Ok(done) => Ok(done.rows_affected > 0),
-        Err(e) => Err(referenced_error(run.dialect(), T::META, e)),
+        Err(e) => Err(referenced_error(run, T::META, &key, e).await),
     }
 }
