@@ -102,7 +102,8 @@ fn foreign_keys_run_from_the_side_that_holds_the_key() {
         );
         // Nothing refers the wrong way round.
         assert!(
-            !fks.iter().any(|l| l.contains(&format!("REFERENCES {profile}"))),
+            !fks.iter()
+                .any(|l| l.contains(&format!("REFERENCES {profile}"))),
             "{dialect:?}: {fks:?}"
         );
         // The names do not depend on the order in which the tables were added.
@@ -143,7 +144,13 @@ async fn one_to_ones_insert_load_and_delete_the_same_everywhere() {
         };
         let err = db.insert(&orphan).await.unwrap_err();
         assert!(
-            matches!(err, Error::ForeignKey { table: "profile_info", .. }),
+            matches!(
+                err,
+                Error::ForeignKey {
+                    table: "profile_info",
+                    ..
+                }
+            ),
             "{d:?}: {err:?}"
         );
         for strategy in [Strategy::Join, Strategy::Batch] {
@@ -213,12 +220,20 @@ async fn one_to_ones_insert_load_and_delete_the_same_everywhere() {
             .await
             .unwrap();
         assert_eq!(
-            accounts[0].settings.get().unwrap().as_ref().map(|s| &s.theme),
+            accounts[0]
+                .settings
+                .get()
+                .unwrap()
+                .as_ref()
+                .map(|s| &s.theme),
             Some(&"dark".to_string()),
             "{d:?}"
         );
         assert!(db.delete::<Account>(&5).await.unwrap());
-        assert!(db.all::<AccountSettings>().await.unwrap().is_empty(), "{d:?}");
+        assert!(
+            db.all::<AccountSettings>().await.unwrap().is_empty(),
+            "{d:?}"
+        );
         schema.drop_all(&db).await.unwrap();
     }
 }

@@ -4,9 +4,11 @@
 //! another struct become `const _: () = ...;` items that rustc evaluates; each is spanned
 //! on the user's token, so its error points there.
 
+mod alias;
 mod checks;
 mod columns;
 mod fallback;
+mod junction;
 mod relations;
 mod row;
 

@@ -1,0 +1,356 @@
+//! The validated form of a `#[derive(Table)]` struct.
+//!
+//! [`Table::from_input`] turns the parsed attributes into this model and reports every
+//! mistake it can see within the one struct, each spanned on the user's token. Mistakes
+//! that involve the target struct are left to the constants that `expand` generates.
+
+mod check;
+mod names;
+mod relation;
+
+pub use names::wrapper_arg;
+
+use crate::attr::{Action, ColumnAttr, KeyEnd, TableInput, has_attr};
+use darling::util::SpannedValue;
+use darling::{Error, FromAttributes, FromDeriveInput};
+use names::snake_case;
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Ident, Lit, Type, Visibility};
+
+pub struct Table {
+    pub ident: Ident,
+    pub vis: Visibility,
+    pub name: String,
+    /// Where the name was written: `#[table(name = ..)]`, or the struct's name.
+    pub name_span: Span,
+    pub columns: Vec<Column>,
+    pub relations: Vec<Relation>,
+    /// Relation fields whose declaration has errors: they still get a field value and a
+    /// handle, so that the rest of the user's code does not fail on their account.
+    pub broken_relations: Vec<(Ident, Type)>,
+    /// Indexes into `columns`, in key order.
+    pub primary_key: Vec<usize>,
+}
+
+pub struct Column {
+    pub ident: Ident,
+    pub ty: Type,
+    pub name: String,
+    /// Where the name was written: `#[column(name = ..)]`, or the field's name.
+    pub name_span: Span,
+    pub nullable: bool,
+    pub auto_increment: Option<Span>,
+    pub unique: bool,
+    pub index: bool,
+    pub default: Option<Default>,
+}
+
+pub struct Default {
+    pub lit: DefaultLit,
+    pub span: Span,
+}
+
+pub enum DefaultLit {
+    Int(i64),
+    Float(String),
+    Bool(bool),
+    Str(String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    One,
+    Many,
+}
+
+pub struct Relation {
+    pub ident: Ident,
+    pub kind: Kind,
+    /// The `one` / `many` word.
+    pub kind_span: Span,
+    /// `T` in `One<T>`, `One<Option<T>>`, `Many<T>`.
+    pub target: Type,
+    pub target_is_self: bool,
+    /// `One<Option<T>>`.
+    pub optional: bool,
+    pub alias: Option<SpannedValue<String>>,
+    pub keys: Keys,
+    pub on_delete: Option<SpannedValue<Action>>,
+    pub on_update: Option<SpannedValue<Action>>,
+    /// `foreign_key = from | to`, where the declaration says which end holds the key.
+    pub foreign_key: Option<SpannedValue<KeyEnd>>,
+}
+
+pub enum Keys {
+    /// `from = .., to = ..`: columns of this table, and target columns.
+    Explicit { from: Vec<usize>, to: Vec<Ident> },
+    /// A `many` without keys: the inverse `one` on the target supplies them.
+    Inferred,
+    /// Many-to-many through a junction table. Missing `from`/`to` mean the primary keys.
+    Through {
+        from: Option<Vec<usize>>,
+        to: Option<Vec<Ident>>,
+        junction: syn::Path,
+        junction_from: Vec<Ident>,
+        junction_to: Vec<Ident>,
+    },
+}
+
+pub(crate) fn err(span: impl Spanned, msg: impl std::fmt::Display) -> Error {
+    Error::custom(msg).with_span(&span.span())
+}
+
+impl Table {
+    /// The model and every error found. The model is `None` only when the columns or the
+    /// primary key are unusable; otherwise broken relations are left out of it, so that
+    /// one mistake does not cascade into errors in other structs.
+    pub fn from_input(input: &syn::DeriveInput) -> (Option<Table>, Option<Error>) {
+        let mut errors = Error::accumulator();
+        let built = Self::build(input, &mut errors);
+        let table = errors.handle(built).flatten();
+        (table, errors.finish().err())
+    }
+
+    fn build(
+        input: &syn::DeriveInput,
+        errors: &mut darling::error::Accumulator,
+    ) -> darling::Result<Option<Table>> {
+        let shape_error = match &input.data {
+            syn::Data::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => None,
+            syn::Data::Struct(_) => Some("a tuple or unit struct"),
+            syn::Data::Enum(_) => Some("an enum"),
+            syn::Data::Union(_) => Some("a union"),
+        };
+        if let Some(shape) = shape_error {
+            return Err(err(
+                &input.ident,
+                format!(
+                    "#[derive(Table)] needs a struct with named fields; `{}` is {shape}",
+                    input.ident
+                ),
+            ));
+        }
+        let parsed = TableInput::from_derive_input(input)?;
+        if !parsed.generics.params.is_empty() {
+            return Err(err(
+                &parsed.generics,
+                "a table struct cannot have generic parameters",
+            ));
+        }
+        let name = match &parsed.name {
+            Some(n) if n.is_empty() => {
+                errors.push(err(n.span(), "the table name cannot be empty"));
+                String::new()
+            }
+            Some(n) => n.as_str().to_owned(),
+            None => snake_case(&parsed.ident.to_string()),
+        };
+        let name_span = parsed
+            .name
+            .as_ref()
+            .map_or(parsed.ident.span(), |n| n.span());
+        let fields = parsed
+            .data
+            .as_ref()
+            .take_struct()
+            .map(|f| f.fields)
+            .unwrap_or_default();
+
+        // Columns first: relations refer to them.
+        let mut columns = Vec::new();
+        let mut pk_flags: Vec<(usize, Span)> = Vec::new();
+        let mut relation_fields = Vec::new();
+        let mut unusable = false;
+        for &field in &fields {
+            let Some(ident) = field.ident.clone() else {
+                continue;
+            };
+            if has_attr(&field.attrs, "relation") {
+                if let Some(a) = field.attrs.iter().find(|a| a.path().is_ident("column")) {
+                    errors.push(err(
+                        a,
+                        "a relation field cannot also be a column: remove `#[column(...)]`",
+                    ));
+                }
+                relation_fields.push(field);
+                continue;
+            }
+            for wrapper in ["One", "Many"] {
+                if wrapper_arg(&field.ty, wrapper).is_some() {
+                    errors.push(err(
+                        &field.ty,
+                        format!("`{ident}` is a `{wrapper}` field but has no `#[relation(...)]` attribute"),
+                    ));
+                }
+            }
+            let attr = errors
+                .handle(ColumnAttr::from_attributes(&field.attrs))
+                .unwrap_or_else(|| {
+                    // Whatever else the attribute said is unknown now; judge no more by it.
+                    unusable = true;
+                    ColumnAttr::default()
+                });
+            if attr.primary_key.is_present() {
+                pk_flags.push((columns.len(), attr.primary_key.span()));
+            }
+            let default = attr
+                .default
+                .as_ref()
+                .and_then(|lit| errors.handle(default_literal(lit)));
+            let column_name = match &attr.name {
+                Some(n) if n.is_empty() => {
+                    errors.push(err(n.span(), "the column name cannot be empty"));
+                    ident.to_string()
+                }
+                Some(n) => n.as_str().to_owned(),
+                None => ident.to_string(),
+            };
+            columns.push(Column {
+                name_span: attr.name.as_ref().map_or(ident.span(), |n| n.span()),
+                nullable: wrapper_arg(&field.ty, "Option").is_some(),
+                ident,
+                ty: field.ty.clone(),
+                name: column_name,
+                auto_increment: attr
+                    .auto_increment
+                    .is_present()
+                    .then(|| attr.auto_increment.span()),
+                unique: attr.unique.is_present(),
+                index: attr.index.is_present(),
+                default,
+            });
+        }
+        for (i, c) in columns.iter().enumerate() {
+            if let Some(first) = columns[..i].iter().find(|p| p.name == c.name) {
+                errors.push(err(
+                    &c.ident,
+                    format!(
+                        "column name `{}` is used twice (also by `{}`)",
+                        c.name, first.ident
+                    ),
+                ));
+                unusable = true;
+            }
+        }
+
+        let primary_key = if unusable && pk_flags.is_empty() && parsed.primary_key.is_none() {
+            Vec::new()
+        } else {
+            primary_key(&parsed, &columns, &pk_flags, errors)
+        };
+        if primary_key.is_empty() {
+            unusable = true;
+        }
+
+        let mut relations = Vec::new();
+        let mut broken_relations = Vec::new();
+        for field in relation_fields {
+            match errors.handle(relation::relation(field, &parsed.ident, &columns)) {
+                Some((r, soft)) => {
+                    soft.into_iter().for_each(|e| errors.push(e));
+                    relations.push(r);
+                }
+                None => broken_relations
+                    .push((field.ident.clone().expect("named fields"), field.ty.clone())),
+            }
+        }
+        for alias in relations.iter().filter_map(|r| r.alias.as_ref()) {
+            if alias.is_empty() {
+                errors.push(err(alias.span(), "the alias cannot be empty"));
+            }
+        }
+
+        let table = Table {
+            ident: parsed.ident.clone(),
+            vis: parsed.vis.clone(),
+            name,
+            name_span,
+            columns,
+            relations,
+            broken_relations,
+            primary_key,
+        };
+        table.check(errors);
+        Ok((!unusable).then_some(table))
+    }
+}
+
+fn default_literal(lit: &Lit) -> darling::Result<Default> {
+    let span = lit.span();
+    let lit = match lit {
+        Lit::Int(i) => DefaultLit::Int(i.base10_parse()?),
+        Lit::Float(f) => {
+            let _: f64 = f.base10_parse()?;
+            DefaultLit::Float(f.base10_digits().to_owned())
+        }
+        Lit::Bool(b) => DefaultLit::Bool(b.value),
+        Lit::Str(s) => DefaultLit::Str(s.value()),
+        other => {
+            return Err(err(
+                other,
+                "a default must be an integer, float, bool or string literal",
+            ));
+        }
+    };
+    Ok(Default { lit, span })
+}
+
+fn primary_key(
+    parsed: &TableInput,
+    columns: &[Column],
+    flags: &[(usize, Span)],
+    errors: &mut darling::error::Accumulator,
+) -> Vec<usize> {
+    let mut key = Vec::new();
+    if let Some(list) = &parsed.primary_key {
+        if let Some((_, span)) = flags.first() {
+            errors.push(err(
+                *span,
+                "the primary key is declared twice: here and in `#[table(primary_key(...))]`",
+            ));
+        }
+        if list.is_empty() {
+            errors.push(err(
+                list.span(),
+                "`primary_key(...)` needs at least one column",
+            ));
+        }
+        for path in list.iter() {
+            match path
+                .get_ident()
+                .and_then(|id| columns.iter().position(|c| c.ident == *id))
+            {
+                Some(i) if key.contains(&i) => {
+                    errors.push(err(path, "this column is listed twice"))
+                }
+                Some(i) => key.push(i),
+                None => errors.push(err(
+                    path,
+                    format!("no column `{}` on this struct", quote::quote!(#path)),
+                )),
+            }
+        }
+    } else {
+        for (n, (i, span)) in flags.iter().enumerate() {
+            if n == 0 {
+                key.push(*i);
+            } else {
+                errors.push(err(
+                    *span,
+                    "a second `primary_key` column: for a composite key write `#[table(primary_key(a, b))]` on the struct",
+                ));
+            }
+        }
+        if flags.is_empty() {
+            errors.push(err(
+                &parsed.ident,
+                format!(
+                    "`{}` has no primary key: mark a column `#[column(primary_key)]` or write `#[table(primary_key(a, b))]`",
+                    parsed.ident
+                ),
+            ));
+        }
+    }
+    key
+}

@@ -1,0 +1,257 @@
+//! One `#[relation(...)]` field: its kind, target, keys and actions, checked within
+//! the struct.
+
+use super::names::{last_ident, name_list, target_list, through_spec, wrapper_arg};
+use super::{Column, Keys, Kind, Relation, err};
+use crate::attr::{Action, FieldInput, RelationAttr};
+use darling::util::SpannedValue;
+use darling::{Error, FromAttributes};
+use syn::Ident;
+use syn::spanned::Spanned;
+
+/// A relation and the mistakes that leave it usable (its actions), or the mistakes that
+/// do not.
+pub(super) fn relation(
+    field: &FieldInput,
+    owner: &Ident,
+    columns: &[Column],
+) -> darling::Result<(Relation, Vec<Error>)> {
+    let ident = field.ident.clone().expect("named fields");
+    let attr = RelationAttr::from_attributes(&field.attrs)?;
+    let mut errors = Error::accumulator();
+    let kind = match (attr.one.is_present(), attr.many.is_present()) {
+        (true, false) => (Kind::One, attr.one.span()),
+        (false, true) => (Kind::Many, attr.many.span()),
+        (true, true) => {
+            errors.push(err(
+                attr.many.span(),
+                "a relation is either `one` or `many`, not both",
+            ));
+            (Kind::One, attr.one.span())
+        }
+        (false, false) => {
+            let span = field
+                .attrs
+                .iter()
+                .find(|a| a.path().is_ident("relation"))
+                .map_or(ident.span(), |a| a.span());
+            errors.push(err(span, "say which kind of relation this is: `#[relation(one, ...)]` or `#[relation(many, ...)]`"));
+            (Kind::Many, span)
+        }
+    };
+
+    // The field type must fit the kind.
+    let (wrapper, expected) = match kind.0 {
+        Kind::One => (
+            "One",
+            "`One<T>`, or `One<Option<T>>` when the key is nullable",
+        ),
+        Kind::Many => ("Many", "`Many<T>`"),
+    };
+    let Some(inner) = wrapper_arg(&field.ty, wrapper) else {
+        errors.push(err(
+            &field.ty,
+            format!(
+                "a `{}` relation field must have type {expected}",
+                if kind.0 == Kind::One { "one" } else { "many" }
+            ),
+        ));
+        return Err(Error::multiple(errors.into_inner()));
+    };
+    let (target, optional) = match wrapper_arg(inner, "Option") {
+        Some(t) if kind.0 == Kind::One => (t.clone(), true),
+        Some(t) => {
+            errors.push(err(
+                &field.ty,
+                format!(
+                    "a `many` relation field is `Many<T>`: use `Many<{}>` (no related rows is an empty list, not `None`)",
+                    crate::expand::type_text(t)
+                ),
+            ));
+            return Err(Error::multiple(errors.into_inner()));
+        }
+        None => (inner.clone(), false),
+    };
+    let target_is_self = last_ident(&target).is_some_and(|t| t == owner || t == "Self");
+
+    let local = |names: Vec<Ident>, errors: &mut darling::error::Accumulator| -> Vec<usize> {
+        names
+            .iter()
+            .filter_map(|n| match columns.iter().position(|c| c.ident == *n) {
+                Some(i) => Some(i),
+                None => {
+                    errors.push(err(
+                        n,
+                        format!("`from` names `{n}`, which is not a column of `{owner}`"),
+                    ));
+                    None
+                }
+            })
+            .collect()
+    };
+    let from = attr
+        .from
+        .as_ref()
+        .and_then(|e| errors.handle(name_list(e, "from")));
+    let to = attr
+        .to
+        .as_ref()
+        .and_then(|e| errors.handle(target_list(e, &target, target_is_self, "to")));
+    if let (Some(f), Some(t), Some(to_expr)) = (&from, &to, &attr.to)
+        && f.len() != t.len()
+    {
+        errors.push(err(
+            to_expr,
+            format!(
+                "`from` has {} column(s) but `to` has {}: composite keys must have the same length",
+                f.len(),
+                t.len()
+            ),
+        ));
+    }
+    let keys = match (&attr.through, kind.0) {
+        (Some(through), Kind::Many) => {
+            let (junction, junction_from, junction_to) = errors
+                .handle(through_spec(through))
+                .unwrap_or_else(|| (syn::Path::from(ident.clone()), Vec::new(), Vec::new()));
+            let from = from.map(|f| local(f, &mut errors));
+            if let Some(f) = &from
+                && f.len() != junction_from.len()
+                && !junction_from.is_empty()
+            {
+                errors.push(err(
+                    through,
+                    "the junction's first column list must be as long as `from`",
+                ));
+            }
+            if let Some(t) = &to
+                && t.len() != junction_to.len()
+                && !junction_to.is_empty()
+            {
+                errors.push(err(
+                    through,
+                    "the junction's second column list must be as long as `to`",
+                ));
+            }
+            Keys::Through {
+                from,
+                to,
+                junction,
+                junction_from,
+                junction_to,
+            }
+        }
+        (Some(through), Kind::One) => {
+            errors.push(err(through, "`through` is for `many` relations"));
+            Keys::Inferred
+        }
+        (None, _) => match (from, to, kind.0) {
+            (Some(f), Some(t), _) => Keys::Explicit {
+                from: local(f, &mut errors),
+                to: t,
+            },
+            // Written but unreadable: already reported.
+            _ if attr.from.is_some() && attr.to.is_some() => Keys::Inferred,
+            (None, None, Kind::Many) => Keys::Inferred,
+            (None, None, Kind::One) => {
+                errors.push(err(
+                    kind.1,
+                    "a `one` relation needs `from = <column>` and `to = <Target>::<column>`",
+                ));
+                Keys::Inferred
+            }
+            (_, None, _) if attr.to.is_none() => {
+                errors.push(err(
+                    kind.1,
+                    "`from` needs a matching `to = <Target>::<column>`",
+                ));
+                Keys::Inferred
+            }
+            _ => {
+                errors.push(err(kind.1, "`to` needs a matching `from = <column>`"));
+                Keys::Inferred
+            }
+        },
+    };
+
+    // Actions go on the side that holds the key, and must be possible there. A mistake
+    // in one is reported, and the relation is kept without it, so that the relations
+    // that read this one (an inferred `many` on the target) do not fail too.
+    let mut soft = Vec::new();
+    let mut action_ok = |action: &SpannedValue<Action>| -> bool {
+        if kind.0 == Kind::Many {
+            soft.push(err(
+                action.span(),
+                "`on_delete` and `on_update` go on the `one` side, which holds the foreign key, not on a `many`",
+            ));
+            return false;
+        }
+        let Keys::Explicit { from, .. } = &keys else {
+            return true;
+        };
+        let cols = from.iter().map(|&i| &columns[i]);
+        let problem = match **action {
+            Action::SetNull => cols.filter(|c| !c.nullable).map(|c| {
+                format!(
+                    "`set_null` needs a nullable key, but `{}` is not an `Option`: make it `Option<...>`, or choose another action",
+                    c.ident
+                )
+            }).next(),
+            Action::SetDefault => cols.filter(|c| c.default.is_none()).map(|c| {
+                format!(
+                    "`set_default` needs a default, but `{}` has no `#[column(default = ...)]`: add one, or choose another action",
+                    c.ident
+                )
+            }).next(),
+            _ => None,
+        };
+        match problem {
+            Some(message) => {
+                soft.push(err(action.span(), message));
+                false
+            }
+            None => true,
+        }
+    };
+    let on_delete = attr.on_delete.filter(|a| action_ok(a));
+    let on_update = attr.on_update.filter(|a| action_ok(a));
+    let foreign_key = match (&attr.foreign_key, kind.0, &keys) {
+        (Some(_), Kind::One, Keys::Explicit { .. }) | (None, _, _) => attr.foreign_key,
+        (Some(end), _, _) => {
+            soft.push(err(
+                end.span(),
+                "`foreign_key` says which end of a `one` relation with `from` and `to` holds the key; a `many` never holds it",
+            ));
+            None
+        }
+    };
+    if let (Kind::One, Keys::Explicit { from, .. }) = (kind.0, &keys)
+        && !optional
+        && let Some(c) = from.iter().map(|&i| &columns[i]).find(|c| c.nullable)
+    {
+        errors.push(err(
+            &field.ty,
+            format!(
+                "the key `{}` is nullable, so this relation may be absent: use `One<Option<...>>`",
+                c.ident
+            ),
+        ));
+    }
+
+    errors.finish_with((
+        Relation {
+            ident,
+            kind: kind.0,
+            kind_span: kind.1,
+            target,
+            target_is_self,
+            optional,
+            alias: attr.alias,
+            keys,
+            on_delete,
+            on_update,
+            foreign_key,
+        },
+        soft,
+    ))
+}
