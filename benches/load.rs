@@ -323,7 +323,7 @@ fn main() {
             let pool = match dialect {
                 Dialect::Sqlite => Pool::Sqlite(sqlx::SqlitePool::connect(&url).await.unwrap()),
                 Dialect::Postgres => Pool::Postgres(sqlx::PgPool::connect(&url).await.unwrap()),
-                Dialect::MySql => Pool::MySql(sqlx::MySqlPool::connect(&url).await.unwrap()),
+                _ => Pool::MySql(sqlx::MySqlPool::connect(&url).await.unwrap()),
             };
             (db, pool)
         });

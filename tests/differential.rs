@@ -664,7 +664,7 @@ fn join_batch_and_reference_agree() {
                 Dialect::Postgres => {
                     Reference::Postgres(sqlx::PgPool::connect(&url).await.unwrap())
                 }
-                Dialect::MySql => Reference::MySql(sqlx::MySqlPool::connect(&url).await.unwrap()),
+                _ => Reference::MySql(sqlx::MySqlPool::connect(&url).await.unwrap()),
             };
             (db, reference)
         });

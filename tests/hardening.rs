@@ -364,7 +364,7 @@ async fn raw(d: Dialect, url: &str, statements: &[String]) {
     match d {
         Dialect::Sqlite => run!(sqlx::SqlitePool),
         Dialect::Postgres => run!(sqlx::PgPool),
-        Dialect::MySql => run!(sqlx::MySqlPool),
+        _ => run!(sqlx::MySqlPool),
     }
 }
 

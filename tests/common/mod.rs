@@ -98,7 +98,7 @@ async fn isolated(dialect: Dialect, url: &str, test: &str) -> String {
             };
             format!("{server}/{name}{query}")
         }
-        Dialect::Sqlite => unreachable!("SQLite needs no isolation"),
+        _ => unreachable!("SQLite needs no isolation"),
     }
 }
 

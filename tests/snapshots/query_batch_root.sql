@@ -22,3 +22,11 @@ SELECT `t0`.`id`, `t0`.`name`, `t0`.`nickname` FROM `users` AS `t0` WHERE ((LOWE
 SELECT `t0`.`id`, `t0`.`name`, `t0`.`nickname` FROM `users` AS `t0` WHERE NOT (NOT EXISTS (SELECT 1 FROM `groups` AS `t1` JOIN `memberships` AS `t2` ON `t2`.`group_id` = `t1`.`id` WHERE `t2`.`user_id` = `t0`.`id`)) ORDER BY `t0`.`id` ASC;
 -- binds: []
 
+-- filtered (MySql8)
+SELECT `t0`.`id`, `t0`.`name`, `t0`.`nickname` FROM `users` AS `t0` WHERE ((LOWER(`t0`.`name`) LIKE LOWER(?) ESCAPE '\\' AND EXISTS (SELECT 1 FROM `posts` AS `t1` WHERE `t1`.`author_id` = `t0`.`id` AND (`t1`.`score` > ?))) OR (`t0`.`nickname` IS NULL AND `t0`.`id` IN (?, ?))) ORDER BY `t0`.`nickname` IS NULL DESC, `t0`.`nickname` DESC, `t0`.`id` ASC LIMIT ? OFFSET ?;
+-- binds: [Text("a%"), I32(3), I64(1), I64(2), I64(10), I64(5)]
+
+-- nested (MySql8)
+SELECT `t0`.`id`, `t0`.`name`, `t0`.`nickname` FROM `users` AS `t0` WHERE NOT (NOT EXISTS (SELECT 1 FROM `groups` AS `t1` JOIN `memberships` AS `t2` ON `t2`.`group_id` = `t1`.`id` WHERE `t2`.`user_id` = `t0`.`id`)) ORDER BY `t0`.`id` ASC;
+-- binds: []
+

@@ -67,3 +67,26 @@ CREATE TABLE `account_settings` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
 ALTER TABLE `profile_info` ADD CONSTRAINT `profile_info_user_id_key_fkey` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`);
 ALTER TABLE `account_settings` ADD CONSTRAINT `account_settings_account_fkey` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE;
+-- MySql8
+CREATE TABLE `users` (
+  `id` BIGINT NOT NULL,
+  `name` LONGTEXT NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
+CREATE TABLE `profile_info` (
+  `id` BIGINT NOT NULL,
+  `user_id` BIGINT NOT NULL UNIQUE,
+  `metadata` LONGTEXT NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
+CREATE TABLE `accounts` (
+  `id` BIGINT NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
+CREATE TABLE `account_settings` (
+  `account_id` BIGINT NOT NULL,
+  `theme` LONGTEXT NOT NULL,
+  PRIMARY KEY (`account_id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
+ALTER TABLE `profile_info` ADD CONSTRAINT `profile_info_user_id_key_fkey` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`);
+ALTER TABLE `account_settings` ADD CONSTRAINT `account_settings_account_fkey` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE;

@@ -155,7 +155,7 @@ pub(crate) fn connect_error(url: &str, message: impl Into<String>) -> Error {
 impl Pool {
     /// Connects by URL; the URL's scheme picks the dialect, and the dialect its driver.
     pub(crate) async fn connect(url: &str, settings: &Settings) -> Result<Pool> {
-        let dialect = Dialect::from_url(url).ok_or_else(|| {
+        let mut dialect = Dialect::from_url(url).ok_or_else(|| {
             connect_error(url, "unknown scheme: use sqlite:, postgres: or mysql:")
         })?;
         let pool = match dialect.sql().driver() {
@@ -164,7 +164,11 @@ impl Pool {
             #[cfg(feature = "postgres")]
             Driver::Postgres => Pools::Postgres(postgres::connect(url, dialect, settings).await?),
             #[cfg(feature = "mysql")]
-            Driver::MySql => Pools::MySql(mysql::connect(url, dialect, settings).await?),
+            Driver::MySql => {
+                let (pool, variant) = mysql::connect(url, dialect, settings).await?;
+                dialect = variant;
+                Pools::MySql(pool)
+            }
             #[allow(unreachable_patterns)]
             _ => {
                 return Err(connect_error(

@@ -12,16 +12,25 @@ use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlRow};
 use sqlx::{Arguments, AssertSqlSafe, Connection, MySqlConnection, Row};
 use std::str::FromStr;
 
-/// A pool on a MySQL or MariaDB URL. One connection is opened first, within the connect
-/// timeout, so that an unreachable server is reported with its cause at once.
+/// A pool on a MySQL or MariaDB URL, and the dialect the server speaks. One connection
+/// is opened first, within the connect timeout, so that an unreachable server is
+/// reported with its cause at once; it also asks the server's version, which picks
+/// the dialect's variant (MySQL 8 behind `mysql://`).
 pub(super) async fn connect(
     url: &str,
     dialect: Dialect,
     settings: &Settings,
-) -> Result<sqlx::MySqlPool> {
+) -> Result<(sqlx::MySqlPool, Dialect)> {
     let options =
         MySqlConnectOptions::from_str(url).map_err(|e| connect_error(url, e.to_string()))?;
-    let first = probe(url, settings, MySqlConnection::connect_with(&options)).await?;
+    let mut first = probe(url, settings, MySqlConnection::connect_with(&options)).await?;
+    let dialect = match dialect.sql().version_query() {
+        Some(query) => {
+            let version: String = sqlx::query_scalar(query).fetch_one(&mut first).await?;
+            dialect.sql().variant_for(&version).unwrap_or(dialect)
+        }
+        None => dialect,
+    };
     let _ = first.close().await;
     let pool = pool_options::<sqlx::MySql>(settings).after_connect(move |conn, _| {
         Box::pin(async move {
@@ -31,7 +40,7 @@ pub(super) async fn connect(
             Ok(())
         })
     });
-    Ok(pool.connect_lazy_with(options))
+    Ok((pool.connect_lazy_with(options), dialect))
 }
 
 /// Runs a statement and hands each row's cells to `each` as it arrives; each row is

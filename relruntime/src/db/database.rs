@@ -137,6 +137,21 @@ impl Db {
         Query::<T>::new().all(self).await
     }
 
+    /// Writes every column of `row` but its primary key to the row with its key;
+    /// whether a row matched. Relation fields are ignored. To change a key, use
+    /// `T::update().set(..).filter(..)`.
+    pub async fn update<T: Table>(&self, row: &T) -> Result<bool> {
+        let mut acquired = Conn::Db(self).acquire().await?;
+        write::update_row(&mut acquired.runner(), row).await
+    }
+
+    /// Inserts `row`, or on a conflict with its primary key updates every other column
+    /// of the existing row; its key either way. See [`Upsert`](crate::Upsert) for a
+    /// conflict on unique columns.
+    pub async fn upsert<T: Table>(&self, row: &T) -> Result<T::Key> {
+        crate::write::Upsert::new(row).run(self).await
+    }
+
     /// Deletes the row with this primary key; whether there was one.
     pub async fn delete<T: Table>(&self, key: &T::Key) -> Result<bool> {
         let mut acquired = Conn::Db(self).acquire().await?;

@@ -1,4 +1,4 @@
-//! What runs a query on a connection, and what starts one from a table type.
+//! What runs a query or a write on a connection, and what starts one from a table type.
 
 use super::conn::Conn;
 use super::database::Db;
@@ -6,6 +6,7 @@ use crate::model::error::Result;
 use crate::model::schema::Schema;
 use crate::model::table::Table;
 use crate::read::query::Query;
+use crate::write::{Delete, Filtered, Update, Upsert};
 
 /// Starts a query from a table type in generic code: `T::query()` for any
 /// `T: Table`. In `rel::prelude`.
@@ -33,6 +34,24 @@ pub trait TableExt: Table {
     fn query() -> Query<Self> {
         Query::new()
     }
+
+    /// An update of this table's rows that match a filter:
+    /// `User::update().set(User::name, "Ada").filter(User::id.gt(10)).run(&db)`.
+    fn update() -> Update<Self> {
+        Update::new()
+    }
+
+    /// A delete of this table's rows that match a filter:
+    /// `Post::delete().filter(Post::published.eq(false)).run(&db)`.
+    fn delete() -> Delete<Self> {
+        Delete::new()
+    }
+
+    /// An insert of `row` that updates the row it conflicts with instead:
+    /// `User::upsert(&row).on_conflict(User::email).run(&db)`.
+    fn upsert(row: &Self) -> Upsert<'_, Self> {
+        Upsert::new(row)
+    }
 }
 
 impl<T: Table> TableExt for T {}
@@ -54,6 +73,33 @@ impl<T: Table> Query<T> {
     pub async fn count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
         let mut acquired = conn.into().acquire().await?;
         let result = self.run_count(&mut acquired.runner()).await;
+        acquired.finish(result).await
+    }
+}
+
+impl<T: Table> Update<T, Filtered> {
+    /// Runs the update: how many rows matched (also those it left as they were).
+    pub async fn run<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
+        let mut acquired = conn.into().acquire().await?;
+        let result = self.run_on(&mut acquired.runner()).await;
+        acquired.finish(result).await
+    }
+}
+
+impl<T: Table> Delete<T, Filtered> {
+    /// Runs the delete: how many rows it deleted.
+    pub async fn run<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
+        let mut acquired = conn.into().acquire().await?;
+        let result = self.run_on(&mut acquired.runner()).await;
+        acquired.finish(result).await
+    }
+}
+
+impl<T: Table> Upsert<'_, T> {
+    /// Runs the upsert: the key of the row inserted or updated.
+    pub async fn run<'c>(self, conn: impl Into<Conn<'c>>) -> Result<T::Key> {
+        let mut acquired = conn.into().acquire().await?;
+        let result = self.run_on(&mut acquired.runner()).await;
         acquired.finish(result).await
     }
 }

@@ -128,6 +128,18 @@ impl Transaction {
         Query::<T>::new().all(self).await
     }
 
+    /// Updates the row with `row`'s key. See [`Db::update`](crate::Db::update).
+    pub async fn update<T: Table>(&mut self, row: &T) -> Result<bool> {
+        let mut acquired = Conn::Tx(self).acquire().await?;
+        let result = write::update_row(&mut acquired.runner(), row).await;
+        acquired.finish(result).await
+    }
+
+    /// Inserts or updates `row`. See [`Db::upsert`](crate::Db::upsert).
+    pub async fn upsert<T: Table>(&mut self, row: &T) -> Result<T::Key> {
+        crate::write::Upsert::new(row).run(self).await
+    }
+
     /// Deletes the row with this primary key; whether there was one.
     pub async fn delete<T: Table>(&mut self, key: &T::Key) -> Result<bool> {
         let mut acquired = Conn::Tx(self).acquire().await?;

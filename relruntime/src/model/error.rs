@@ -87,10 +87,23 @@ pub enum Error {
         second: &'static str,
     },
     /// A unique or primary key constraint was violated.
-    #[error("unique violation on table `{table}`: {message}")]
+    #[error("unique violation on table `{table}` ({}): {message}", columns.join(", "))]
     Unique {
         /// The table written to.
         table: &'static str,
+        /// The columns of the unique key, when the database said which.
+        columns: Vec<&'static str>,
+        /// The database's message.
+        message: String,
+    },
+    /// A NOT NULL column was written NULL (the table's column is required where the
+    /// struct's field is an `Option`).
+    #[error("table `{table}`, column `{column}` cannot be NULL: {message}")]
+    NotNull {
+        /// The table written to.
+        table: &'static str,
+        /// The column, as the database named it.
+        column: String,
         /// The database's message.
         message: String,
     },

@@ -278,7 +278,7 @@ impl<T: Table> Query<T> {
                 Ok(())
             })
             .await;
-        let version_query = run.dialect().sql().join_version_query();
+        let version_query = run.dialect().sql().version_query();
         match (fetched, self.with.first(), version_query) {
             (Ok(()), _, _) => Ok(rows),
             (Err(Error::Database(e)), Some(spec), Some(query)) => {

@@ -1,12 +1,35 @@
-//! Database errors of a write turned into typed errors that name the relation.
+//! Database errors of a write turned into typed errors that name the table, the columns
+//! and the relation, in one shape on every backend.
 
 use crate::model::error::Error;
 use crate::model::meta::TableMeta;
 use crate::model::schema::{ForeignKey, Schema};
-use crate::model::table::Table;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::SqlBuilder;
 use crate::sql::exec::Executor;
+use crate::sql::expr::{Node, Scope};
+
+/// What a failed write was doing, for naming its error.
+pub(super) struct Failed<'a> {
+    /// The table written to.
+    pub table: &'static TableMeta,
+    /// The rows written (inserts, upserts), each with every column's value.
+    pub rows: &'a [Vec<Value>],
+    /// The columns an update set, with their values.
+    pub sets: &'a [(&'static str, Value)],
+    /// The rows a delete or an update touched.
+    pub touched: Touched<'a>,
+}
+
+/// The rows a delete or an update touched.
+pub(super) enum Touched<'a> {
+    /// None (an insert).
+    None,
+    /// The row with this primary key.
+    Key(&'a [Value]),
+    /// The rows matching this filter (all rows without one).
+    Filter(Option<&'a Node>),
+}
 
 fn db_error(e: &Error) -> Option<&dyn sqlx::error::DatabaseError> {
     match e {
@@ -15,48 +38,111 @@ fn db_error(e: &Error) -> Option<&dyn sqlx::error::DatabaseError> {
     }
 }
 
-/// Turns a failed insert into a typed error naming the relation whose key points nowhere.
-pub(super) async fn write_error<T: Table>(run: &mut dyn Executor, e: Error, rows: &[T]) -> Error {
+/// The typed error of a failed write: `Unique` with its columns, `NotNull` with its
+/// column, `ForeignKey` naming the relation of a written key that points nowhere, or
+/// `StillReferenced` naming the relation that still refers to a touched row. Other
+/// errors pass through.
+pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: Error) -> Error {
     let Some(d) = db_error(&e) else { return e };
     let message = d.message().to_owned();
+    let dialect = run.dialect().sql();
+    let table = failed.table;
     if d.is_unique_violation() {
         return Error::Unique {
-            table: T::NAME,
+            table: table.name,
+            columns: dialect.unique_columns(d, table),
             message,
         };
     }
-    let dialect = run.dialect().sql();
+    if let Some(column) = dialect.not_null_column(d) {
+        return Error::NotNull {
+            table: table.name,
+            column,
+            message,
+        };
+    }
     if !dialect.is_foreign_key_violation(d) {
         return e;
     }
-    let mut relation = dialect
-        .constraint_name(d)
-        .and_then(|c| Schema::relation_of_constraint(T::META, &c));
-    if relation.is_none() && !dialect.names_constraints() {
-        // The database names no constraint (SQLite); a statement error does not abort
-        // its transaction there, so ask which referenced row is missing.
-        relation = missing_reference::<T>(run, rows).await;
+    let referencing = ForeignKey::referencing(table);
+    if let Some(name) = dialect.constraint_name(d) {
+        if let Some(fk) = referencing.iter().find(|fk| fk.name == name) {
+            return still_referenced(table, Some(fk), message);
+        }
+        return Error::ForeignKey {
+            table: table.name,
+            relation: Schema::relation_of_constraint(table, &name),
+            message,
+        };
     }
-    Error::ForeignKey {
-        table: T::NAME,
-        relation,
+    // The database names no constraint (SQLite). A statement error does not abort its
+    // transaction there, so ask: a written key that points nowhere, or a touched row
+    // that something still refers to.
+    if let Some(relation) = missing_reference(run, &failed).await {
+        return Error::ForeignKey {
+            table: table.name,
+            relation: Some(relation),
+            message,
+        };
+    }
+    for fk in &referencing {
+        if still_refers(run, fk, &failed.touched).await {
+            return still_referenced(table, Some(fk), message);
+        }
+    }
+    match failed.touched {
+        Touched::None => Error::ForeignKey {
+            table: table.name,
+            relation: None,
+            message,
+        },
+        _ => still_referenced(table, None, message),
+    }
+}
+
+fn still_referenced(table: &TableMeta, fk: Option<&ForeignKey>, message: String) -> Error {
+    Error::StillReferenced {
+        table: table.name,
+        referencing_table: fk.map(|fk| fk.child.name),
+        relation: fk.map(|fk| fk.relation).filter(|r| !r.is_empty()),
         message,
     }
 }
 
-/// The first relation of `T` that holds a key and whose referenced row does not exist.
-async fn missing_reference<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Option<&'static str> {
-    for rel in T::META.relations.iter().filter(|r| r.holds_key) {
+/// The first relation of the table that holds a key whose written value (all of its
+/// columns written, none NULL) refers to no row.
+async fn missing_reference(run: &mut dyn Executor, failed: &Failed<'_>) -> Option<&'static str> {
+    let table = failed.table;
+    for rel in table.relations.iter().filter(|r| r.holds_key) {
         let target = (rel.target)();
-        for row in rows {
-            let values = row.values();
-            let key: Vec<Value> = rel
+        let written: Vec<Vec<Value>> = if failed.sets.is_empty() {
+            failed
+                .rows
+                .iter()
+                .map(|values| {
+                    rel.from
+                        .iter()
+                        .filter_map(|c| table.columns.iter().position(|m| m.name == *c))
+                        .map(|i| values[i].clone())
+                        .collect()
+                })
+                .collect()
+        } else {
+            let set: Vec<Value> = rel
                 .from
                 .iter()
-                .filter_map(|c| T::COLUMNS.iter().position(|m| m.name == *c))
-                .map(|i| values[i].clone())
+                .filter_map(|c| {
+                    failed
+                        .sets
+                        .iter()
+                        .find(|(s, _)| s == c)
+                        .map(|(_, v)| v.clone())
+                })
                 .collect();
-            if key.iter().any(Value::is_null) {
+            vec![set]
+        };
+        for key in written {
+            if key.len() != rel.to.len() || key.iter().any(Value::is_null) {
                 continue;
             }
             let mut b = SqlBuilder::new(run.dialect());
@@ -66,54 +152,18 @@ async fn missing_reference<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Opti
             b.push_list(rel.to.iter().zip(key), " AND ", |b, (col, v)| {
                 b.push_ident(col).push(" = ").push_bind(v);
             });
-            match run.fetch(&b.finish(), &[SqlType::BigInt]).await {
-                Ok(found) if found.is_empty() => return Some(rel.name),
-                _ => {}
+            if let Ok(found) = run.fetch(&b.finish(), &[SqlType::BigInt]).await
+                && found.is_empty()
+            {
+                return Some(rel.name);
             }
         }
     }
     None
 }
 
-/// Turns a failed delete (or key change) of a referenced row into
-/// [`Error::StillReferenced`], naming the relation that still refers to it: by the
-/// constraint's name where the database gives it, else by asking which candidate's
-/// rows refer to the row with key `key` (SQLite, where the failed statement leaves the
-/// transaction usable).
-pub(super) async fn referenced_error(
-    run: &mut dyn Executor,
-    table: &'static TableMeta,
-    key: &[Value],
-    e: Error,
-) -> Error {
-    let Some(d) = db_error(&e) else { return e };
-    let dialect = run.dialect().sql();
-    if !dialect.is_foreign_key_violation(d) {
-        return e;
-    }
-    let message = d.message().to_owned();
-    let candidates = ForeignKey::referencing(table);
-    let mut found = dialect
-        .constraint_name(d)
-        .and_then(|c| candidates.iter().find(|fk| fk.name == c));
-    if found.is_none() && !dialect.names_constraints() {
-        for fk in &candidates {
-            if still_refers(run, fk, key).await {
-                found = Some(fk);
-                break;
-            }
-        }
-    }
-    Error::StillReferenced {
-        table: table.name,
-        referencing_table: found.map(|fk| fk.child.name),
-        relation: found.map(|fk| fk.relation).filter(|r| !r.is_empty()),
-        message,
-    }
-}
-
-/// Whether rows of `fk`'s child refer to the parent row with primary key `key`.
-async fn still_refers(run: &mut dyn Executor, fk: &ForeignKey, key: &[Value]) -> bool {
+/// Whether rows of `fk`'s child refer to the touched rows of its parent.
+async fn still_refers(run: &mut dyn Executor, fk: &ForeignKey, touched: &Touched<'_>) -> bool {
     let mut b = SqlBuilder::new(run.dialect());
     b.push("SELECT 1 FROM ")
         .push_ident(fk.child.name)
@@ -125,17 +175,34 @@ async fn still_refers(run: &mut dyn Executor, fk: &ForeignKey, key: &[Value]) ->
         .push_ident("p")
         .push(" WHERE ");
     b.push_list(
-        fk.parent.primary_key.iter().zip(key),
+        fk.child_cols.iter().zip(fk.parent_cols),
         " AND ",
-        |b, (col, v)| {
-            b.push_qualified("p", col).push(" = ").push_bind(v.clone());
+        |b, (c, p)| {
+            b.push_qualified("c", c).push(" = ").push_qualified("p", p);
         },
     );
-    for (c, p) in fk.child_cols.iter().zip(fk.parent_cols) {
-        b.push(" AND ")
-            .push_qualified("c", c)
-            .push(" = ")
-            .push_qualified("p", p);
+    match touched {
+        Touched::None => return false,
+        Touched::Key(key) => {
+            for (col, v) in fk.parent.primary_key.iter().zip(key.iter()) {
+                b.push(" AND ")
+                    .push_qualified("p", col)
+                    .push(" = ")
+                    .push_bind(v.clone());
+            }
+        }
+        Touched::Filter(Some(filter)) => {
+            b.push(" AND (");
+            filter.write(
+                &mut b,
+                &Scope {
+                    table: fk.parent,
+                    alias: "p",
+                },
+            );
+            b.push(")");
+        }
+        Touched::Filter(None) => {}
     }
     b.push(" LIMIT 1");
     matches!(run.fetch(&b.finish(), &[SqlType::BigInt]).await, Ok(rows) if !rows.is_empty())

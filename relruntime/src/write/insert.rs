@@ -1,6 +1,6 @@
 //! INSERT: one row or many, returning their keys.
 
-use super::constraint::write_error;
+use super::constraint::{Failed, Touched, typed_error};
 use crate::model::error::{Error, Result};
 use crate::model::meta::TableMeta;
 use crate::model::row::RowReader;
@@ -11,7 +11,7 @@ use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 
 /// The columns an INSERT names: all but a generated key.
-fn insert_columns(table: &TableMeta) -> Vec<usize> {
+pub(super) fn insert_columns(table: &TableMeta) -> Vec<usize> {
     let generated = table.generated_key().map(|c| c.name);
     (0..table.columns.len())
         .filter(|&i| Some(table.columns[i].name) != generated)
@@ -61,24 +61,36 @@ fn insert_statement<T: Table>(
 /// Refuses a row whose values the backend would not store as they are: floats it
 /// cannot hold (NaN on SQLite becomes NULL; MySQL has neither NaN nor infinities).
 pub(super) fn storable(dialect: Dialect, table: &TableMeta, values: &[Value]) -> Result<()> {
-    for (column, value) in table.columns.iter().zip(values) {
-        let x = match *value {
-            Value::F64(x) => x,
-            Value::F32(x) => f64::from(x),
-            _ => continue,
-        };
-        if !dialect.sql().stores_float(x) {
-            return Err(Error::UnsupportedValue {
-                table: table.name,
-                column: column.name,
-                message: format!("{} cannot store the float {x}", dialect.sql().name()),
-            });
-        }
-    }
-    Ok(())
+    table
+        .columns
+        .iter()
+        .zip(values)
+        .try_for_each(|(c, v)| storable_value(dialect, table.name, c.name, v))
 }
 
-fn key_types(table: &TableMeta) -> Vec<SqlType> {
+/// Refuses one value the backend would not store as it is (see [`storable`]).
+pub(super) fn storable_value(
+    dialect: Dialect,
+    table: &'static str,
+    column: &'static str,
+    value: &Value,
+) -> Result<()> {
+    let x = match *value {
+        Value::F64(x) => x,
+        Value::F32(x) => f64::from(x),
+        _ => return Ok(()),
+    };
+    if dialect.sql().stores_float(x) {
+        return Ok(());
+    }
+    Err(Error::UnsupportedValue {
+        table,
+        column,
+        message: format!("{} cannot store the float {x}", dialect.sql().name()),
+    })
+}
+
+pub(super) fn key_types(table: &TableMeta) -> Vec<SqlType> {
     table
         .primary_key
         .iter()
@@ -86,7 +98,7 @@ fn key_types(table: &TableMeta) -> Vec<SqlType> {
         .collect()
 }
 
-fn decode_key<T: Table>(values: Vec<Value>) -> Result<T::Key> {
+pub(super) fn decode_key<T: Table>(values: Vec<Value>) -> Result<T::Key> {
     T::Key::from_values(&mut RowReader::for_names(
         T::NAME,
         T::META.primary_key,
@@ -128,7 +140,7 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
             let out = run.fetch(&stmt, &key_types(table)).await;
             let out = match out {
                 Ok(out) => out,
-                Err(e) => return Err(write_error::<T>(run, e, chunk).await),
+                Err(e) => return Err(rows_error(run, e, chunk).await),
             };
             for values in out {
                 keys.push(decode_key::<T>(values)?);
@@ -136,7 +148,7 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
         } else {
             let done = match run.execute(&stmt).await {
                 Ok(done) => done,
-                Err(e) => return Err(write_error::<T>(run, e, chunk).await),
+                Err(e) => return Err(rows_error(run, e, chunk).await),
             };
             match (generated, done.last_insert_id) {
                 (true, Some(id)) => {
@@ -153,4 +165,16 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
         }
     }
     Ok(keys)
+}
+
+/// The typed error of a failed insert of `rows`.
+pub(super) async fn rows_error<T: Table>(run: &mut dyn Executor, e: Error, rows: &[T]) -> Error {
+    let values: Vec<Vec<Value>> = rows.iter().map(Table::values).collect();
+    let failed = Failed {
+        table: T::META,
+        rows: &values,
+        sets: &[],
+        touched: Touched::None,
+    };
+    typed_error(run, failed, e).await
 }

@@ -16,10 +16,12 @@
 //! CockroachDB would share PostgreSQL's.
 
 mod mysql;
+mod mysql8;
 mod postgres;
 mod sqlite;
 
-use crate::model::meta::Action;
+use super::builder::SqlBuilder;
+use crate::model::meta::{Action, TableMeta};
 use crate::model::value::{SqlType, Value};
 
 /// The sqlx driver that carries a dialect's statements and values.
@@ -101,6 +103,11 @@ pub(crate) fn json_list(values: &[Value]) -> Option<String> {
 
 /// Everything that differs between dialects. See the [module docs](self).
 pub(crate) trait SqlDialect: Sync {
+    /// The dialect this one is a variant of: every default method gives its answer,
+    /// so a variant overrides only what differs (and forwards the required methods).
+    fn base(&self) -> Option<&'static dyn SqlDialect> {
+        None
+    }
     /// The dialect's name, for messages.
     fn name(&self) -> &'static str;
     /// The URL schemes that select this dialect.
@@ -112,23 +119,38 @@ pub(crate) trait SqlDialect: Sync {
 
     /// The character that quotes identifiers (doubled inside).
     fn quote_char(&self) -> char {
+        if let Some(base) = self.base() {
+            return base.quote_char();
+        }
         '"'
     }
     /// Appends the placeholder of the `n`-th bound value (from 1).
     fn placeholder(&self, sql: &mut String, n: usize) {
+        if let Some(base) = self.base() {
+            return base.placeholder(sql, n);
+        }
         let _ = n;
         sql.push('?');
     }
     /// The most parameters one statement may bind.
     fn bind_limit(&self) -> usize {
+        if let Some(base) = self.base() {
+            return base.bind_limit();
+        }
         65_535
     }
     /// A boolean literal in DDL.
     fn bool_literal(&self, value: bool) -> &'static str {
+        if let Some(base) = self.base() {
+            return base.bool_literal(value);
+        }
         if value { "1" } else { "0" }
     }
     /// Whether string literals read backslash escapes (so a backslash is doubled).
     fn backslash_escapes(&self) -> bool {
+        if let Some(base) = self.base() {
+            return base.backslash_escapes();
+        }
         false
     }
 
@@ -137,20 +159,32 @@ pub(crate) trait SqlDialect: Sync {
     /// Whether `ORDER BY` takes `NULLS FIRST` / `NULLS LAST`. Without it, a nullable
     /// column is ordered by `col IS NULL` first.
     fn orders_nulls(&self) -> bool {
+        if let Some(base) = self.base() {
+            return base.orders_nulls();
+        }
         true
     }
     /// The `LIMIT` that means no limit, for an offset without a limit.
     fn unlimited(&self) -> &'static str;
     /// Whether `OFFSET` may stand without `LIMIT` at the end of a query.
     fn offset_alone(&self) -> bool {
+        if let Some(base) = self.base() {
+            return base.offset_alone();
+        }
         false
     }
     /// What follows a `LIKE` pattern to make `\` its escape character.
     fn like_escape(&self) -> &'static str {
+        if let Some(base) = self.base() {
+            return base.like_escape();
+        }
         " ESCAPE '\\'"
     }
     /// What lowercases a value with Unicode's rules, around it: `LOWER(` and `)`.
     fn lowercase(&self) -> (&'static str, &'static str) {
+        if let Some(base) = self.base() {
+            return base.lowercase();
+        }
         ("LOWER(", ")")
     }
     /// `column [NOT] IN (values)` with the whole list in one parameter, for a list too
@@ -162,17 +196,26 @@ pub(crate) trait SqlDialect: Sync {
         negated: bool,
         values: &[Value],
     ) -> Option<ListParameter> {
+        if let Some(base) = self.base() {
+            return base.list_parameter(ty, negated, values);
+        }
         let _ = (ty, negated, values);
         None
     }
     /// Whether the Batch strategy binds a single-column key list as one array
     /// parameter (`= ANY($1)`) instead of an `IN` list.
     fn binds_key_arrays(&self) -> bool {
+        if let Some(base) = self.base() {
+            return base.binds_key_arrays();
+        }
         false
     }
     /// Whether `Strategy::Auto` picks Join (one statement) over Batch, as measured by
     /// `benches/load.rs`.
     fn prefers_join(&self) -> bool {
+        if let Some(base) = self.base() {
+            return base.prefers_join();
+        }
         false
     }
 
@@ -187,33 +230,61 @@ pub(crate) trait SqlDialect: Sync {
     /// Whether the aggregate takes `LIMIT` and `OFFSET` inside it (MariaDB). Otherwise
     /// a per-parent window numbers the rows in a derived table.
     fn limits_inside_aggregate(&self) -> bool {
+        if let Some(base) = self.base() {
+            return base.limits_inside_aggregate();
+        }
         false
     }
     /// What turns a subquery's JSON text back into JSON inside another JSON value:
     /// `json(` and `)` on SQLite, where text from a subquery would be embedded as a
     /// string.
     fn json_reparse(&self) -> Option<(&'static str, &'static str)> {
+        if let Some(base) = self.base() {
+            return base.json_reparse();
+        }
         None
     }
     /// The type the root's relation columns are cast to, so that the driver reads them
     /// as text (PostgreSQL's `json` is not text to sqlx).
     fn json_root_cast(&self) -> Option<&'static str> {
+        if let Some(base) = self.base() {
+            return base.json_root_cast();
+        }
         None
     }
     /// How a column of type `ty` travels inside JSON.
     fn json_cell(&self, ty: SqlType) -> JsonCell {
+        if let Some(base) = self.base() {
+            return base.json_cell(ty);
+        }
         match ty {
             SqlType::Blob => JsonCell::Hex("hex(", ")"),
             _ => JsonCell::Plain,
         }
     }
-    /// The statement that asks a server which version it is, sent after a Join
-    /// statement failed, where some servers of this dialect cannot run Join's SQL.
-    fn join_version_query(&self) -> Option<&'static str> {
+    /// The statement that asks a server which version it is: sent once when a pool
+    /// connects (see [`variant_for`](Self::variant_for)), and after a Join statement
+    /// failed, where some servers of this dialect cannot run Join's SQL.
+    fn version_query(&self) -> Option<&'static str> {
+        if let Some(base) = self.base() {
+            return base.version_query();
+        }
+        None
+    }
+    /// The variant of this dialect that a server of this `version` speaks, where it is
+    /// not this one (MySQL 8 behind a `mysql://` URL, where this dialect is MariaDB's).
+    fn variant_for(&self, version: &str) -> Option<Dialect> {
+        if let Some(base) = self.base() {
+            return base.variant_for(version);
+        }
+        let _ = version;
         None
     }
     /// Why a server of this `version` cannot run Join's SQL, if it cannot.
     fn join_unsupported(&self, version: &str) -> Option<String> {
+        if let Some(base) = self.base() {
+            return base.join_unsupported(version);
+        }
         let _ = version;
         None
     }
@@ -226,26 +297,41 @@ pub(crate) trait SqlDialect: Sync {
     fn identity_column(&self, ty: SqlType) -> &'static str;
     /// Why this dialect's foreign keys cannot take `action`, if they cannot.
     fn unsupported_action(&self, action: Action) -> Option<&'static str> {
+        if let Some(base) = self.base() {
+            return base.unsupported_action(action);
+        }
         let _ = action;
         None
     }
     /// Whether foreign keys are declared inside CREATE TABLE (forward references
     /// allowed) rather than added by ALTER TABLE after all tables.
     fn inline_foreign_keys(&self) -> bool {
+        if let Some(base) = self.base() {
+            return base.inline_foreign_keys();
+        }
         false
     }
     /// What follows a CREATE TABLE's closing parenthesis.
     fn table_options(&self) -> Option<&'static str> {
+        if let Some(base) = self.base() {
+            return base.table_options();
+        }
         None
     }
     /// The statements that turn foreign-key checks off and on again for one
     /// connection, so that tables in a cycle can be dropped one by one. `None` drops
     /// them all in one statement.
     fn foreign_key_checks(&self) -> Option<(&'static str, &'static str)> {
+        if let Some(base) = self.base() {
+            return base.foreign_key_checks();
+        }
         None
     }
     /// Whether DDL runs inside a transaction (MySQL commits each DDL statement).
     fn transactional_ddl(&self) -> bool {
+        if let Some(base) = self.base() {
+            return base.transactional_ddl();
+        }
         true
     }
 
@@ -253,44 +339,107 @@ pub(crate) trait SqlDialect: Sync {
 
     /// An INSERT of a row with no column to name: ` DEFAULT VALUES`.
     fn default_values(&self) -> &'static str {
+        if let Some(base) = self.base() {
+            return base.default_values();
+        }
         " DEFAULT VALUES"
     }
     /// Whether a float column stores `x` as it is.
     fn stores_float(&self, x: f64) -> bool {
+        if let Some(base) = self.base() {
+            return base.stores_float(x);
+        }
         let _ = x;
         true
     }
     /// Whether INSERT takes `RETURNING`. Without it, a generated key is read from the
     /// statement's result (MySQL's `LAST_INSERT_ID()`), one row per statement.
     fn returning(&self) -> bool {
+        if let Some(base) = self.base() {
+            return base.returning();
+        }
         true
+    }
+    /// Writes what turns an INSERT into an upsert: on a conflict on `conflict`, set
+    /// `update` to the values the INSERT carried. `generated` is the table's
+    /// auto-increment key, if it has one. The default is `ON CONFLICT (..) DO UPDATE SET
+    /// c = excluded.c` (PostgreSQL, SQLite); `update` is never empty.
+    fn write_upsert(
+        &self,
+        b: &mut SqlBuilder,
+        conflict: &[&str],
+        update: &[&str],
+        generated: Option<&str>,
+    ) {
+        if let Some(base) = self.base() {
+            return base.write_upsert(b, conflict, update, generated);
+        }
+        let _ = generated;
+        b.push(" ON CONFLICT (")
+            .push_idents(conflict)
+            .push(") DO UPDATE SET ");
+        b.push_list(update, ", ", |b, c| {
+            b.push_ident(c).push(" = ").push("excluded.").push_ident(c);
+        });
     }
 
     // -- Connections and errors ----------------------------------------------------
 
     /// The statement that starts a transaction, where it is not a plain `BEGIN`.
     fn begin_statement(&self) -> Option<&'static str> {
+        if let Some(base) = self.base() {
+            return base.begin_statement();
+        }
         None
     }
     /// Statements run on every new connection.
     fn connection_setup(&self) -> &'static [&'static str] {
+        if let Some(base) = self.base() {
+            return base.connection_setup();
+        }
         &[]
     }
     /// Whether a database error is a foreign-key violation.
     fn is_foreign_key_violation(&self, error: &dyn sqlx::error::DatabaseError) -> bool {
+        if let Some(base) = self.base() {
+            return base.is_foreign_key_violation(error);
+        }
         error.is_foreign_key_violation()
     }
     /// The name of the constraint a database error is about.
     fn constraint_name(&self, error: &dyn sqlx::error::DatabaseError) -> Option<String> {
+        if let Some(base) = self.base() {
+            return base.constraint_name(error);
+        }
         error.constraint().map(str::to_owned)
     }
     /// The table or column a "does not exist" error is about.
     fn missing_object(&self, error: &dyn sqlx::error::DatabaseError) -> Option<Missing>;
-    /// Whether a foreign-key violation names its constraint. Where it does not
-    /// (SQLite), Rel asks which referenced row is missing.
-    fn names_constraints(&self) -> bool {
-        true
+    /// The columns of `table` a unique violation is about, where the error tells.
+    fn unique_columns(
+        &self,
+        error: &dyn sqlx::error::DatabaseError,
+        table: &'static TableMeta,
+    ) -> Vec<&'static str> {
+        if let Some(base) = self.base() {
+            return base.unique_columns(error, table);
+        }
+        // The constraint names PostgreSQL gives: `{table}_pkey`, `{table}_{column}_key`.
+        let Some(constraint) = error.constraint() else {
+            return Vec::new();
+        };
+        if constraint == format!("{}_pkey", table.name) {
+            return table.primary_key.to_vec();
+        }
+        table
+            .columns
+            .iter()
+            .filter(|c| constraint == format!("{}_{}_key", table.name, c.name))
+            .map(|c| c.name)
+            .collect()
     }
+    /// The column a NOT NULL violation is about, where the error tells.
+    fn not_null_column(&self, error: &dyn sqlx::error::DatabaseError) -> Option<String>;
 }
 
 /// Declares the [`Dialect`] enum: one line per dialect, `Variant => its type`.
@@ -304,7 +453,10 @@ macro_rules! dialects {
         /// assert_eq!(Dialect::Sqlite.quote("a\"b"), "\"a\"\"b\"");
         /// assert_eq!(Dialect::MySql.quote("a`b"), "`a``b`");
         /// ```
+        ///
+        /// New dialects are added over time, so a `match` on it needs a `_` arm.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum Dialect {
             $($(#[$doc])* $variant,)*
         }
@@ -328,8 +480,11 @@ dialects! {
     Sqlite => sqlite::Sqlite,
     /// PostgreSQL 13 or later.
     Postgres => postgres::Postgres,
-    /// MySQL 8 or MariaDB 10.6 or later.
+    /// MariaDB 10.6 or later (`mysql://` or `mariadb://`).
     MySql => mysql::MySql,
+    /// MySQL 8, picked when a `mysql://` server says it is not MariaDB. Untested here:
+    /// this machine has no MySQL 8 server.
+    MySql8 => mysql8::MySql8,
 }
 
 impl Dialect {

@@ -1,18 +1,19 @@
-//! MySQL 8 and MariaDB 10.6 or later (the Join strategy needs MariaDB 10.5+).
+//! MariaDB 10.6 or later, on the MySQL protocol. MySQL 8 is its variant in `mysql8.rs`.
 
+use super::super::builder::SqlBuilder;
 use super::{
-    Driver, JsonCell, ListParameter, Missing, SqlDialect, between, json_list, unqualified,
+    Dialect, Driver, JsonCell, ListParameter, Missing, SqlDialect, between, json_list, unqualified,
 };
-use crate::model::meta::Action;
+use crate::model::meta::{Action, TableMeta};
 use crate::model::value::{SqlType, Value};
 
-/// MySQL and MariaDB: backticks, no `NULLS FIRST`, `JSON_ARRAYAGG` with `LIMIT`,
-/// InnoDB with utf8mb4, no `RETURNING` and no `SET DEFAULT` action.
+/// MariaDB: backticks, no `NULLS FIRST`, `JSON_ARRAYAGG` with `LIMIT`, InnoDB with
+/// utf8mb4, `RETURNING`, `ON DUPLICATE KEY UPDATE`, and no `SET DEFAULT` action.
 pub(crate) struct MySql;
 
 impl SqlDialect for MySql {
     fn name(&self) -> &'static str {
-        "MySQL"
+        "MariaDB"
     }
     fn schemes(&self) -> &'static [&'static str] {
         &["mysql", "mariadb"]
@@ -90,8 +91,11 @@ impl SqlDialect for MySql {
             _ => JsonCell::Plain,
         }
     }
-    fn join_version_query(&self) -> Option<&'static str> {
+    fn version_query(&self) -> Option<&'static str> {
         Some("SELECT VERSION()")
+    }
+    fn variant_for(&self, version: &str) -> Option<Dialect> {
+        (!version.contains("MariaDB")).then_some(Dialect::MySql8)
     }
     fn join_unsupported(&self, version: &str) -> Option<String> {
         (!server_has_join(version)).then(|| {
@@ -162,8 +166,57 @@ impl SqlDialect for MySql {
     fn default_values(&self) -> &'static str {
         " () VALUES ()"
     }
+    /// MariaDB 10.5 and later take `INSERT ... RETURNING` (MySQL proper does not: see
+    /// `mysql8.rs`).
     fn returning(&self) -> bool {
-        false
+        true
+    }
+    /// `ON DUPLICATE KEY UPDATE c = VALUES(c)`, which fires on any unique key. A
+    /// generated key is set to `LAST_INSERT_ID(key)`, so that the statement reports
+    /// the existing row's key when it updated one.
+    fn write_upsert(
+        &self,
+        b: &mut SqlBuilder,
+        conflict: &[&str],
+        update: &[&str],
+        generated: Option<&str>,
+    ) {
+        let _ = conflict;
+        b.push(" ON DUPLICATE KEY UPDATE ");
+        if let Some(key) = generated {
+            b.push_ident(key)
+                .push(" = LAST_INSERT_ID(")
+                .push_ident(key)
+                .push("), ");
+        }
+        b.push_list(update, ", ", |b, c| {
+            b.push_ident(c).push(" = VALUES(").push_ident(c).push(")");
+        });
+    }
+    /// `Duplicate entry 'x' for key 'email'` (a column's own unique key is named after
+    /// it; the primary key is `PRIMARY`).
+    fn unique_columns(
+        &self,
+        error: &dyn sqlx::error::DatabaseError,
+        table: &'static TableMeta,
+    ) -> Vec<&'static str> {
+        let message = error.message();
+        let Some(key) = message
+            .rfind("for key '")
+            .map(|i| &message[i + "for key '".len()..])
+            .and_then(|rest| rest.strip_suffix('\''))
+        else {
+            return Vec::new();
+        };
+        let key = unqualified(key);
+        if key == "PRIMARY" {
+            return table.primary_key.to_vec();
+        }
+        table.column(key).map(|c| vec![c.name]).unwrap_or_default()
+    }
+    /// 1048, `Column 'email' cannot be null`.
+    fn not_null_column(&self, error: &dyn sqlx::error::DatabaseError) -> Option<String> {
+        between(error.message(), "Column", "'", "'").map(str::to_owned)
     }
 
     /// 1146 (`Table 'db.users' doesn't exist`) and 1054 (`Unknown column 't0.name' in

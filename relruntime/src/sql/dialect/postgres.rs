@@ -122,4 +122,10 @@ impl SqlDialect for Postgres {
             _ => None,
         }
     }
+    /// SQLSTATE 23502, `null value in column "email" of relation "users" violates ..`.
+    fn not_null_column(&self, error: &dyn sqlx::error::DatabaseError) -> Option<String> {
+        (error.code().as_deref() == Some("23502"))
+            .then(|| between(error.message(), "column", "\"", "\"").map(str::to_owned))
+            .flatten()
+    }
 }

@@ -1,6 +1,7 @@
 //! SQLite 3.35 or later (the bundled one).
 
 use super::{Driver, JsonCell, ListParameter, Missing, SqlDialect, json_list, unqualified};
+use crate::model::meta::TableMeta;
 use crate::model::value::{SqlType, Value};
 
 /// SQLite: `?` placeholders, inline foreign keys, `json_group_array`, doubles through
@@ -129,10 +130,25 @@ impl SqlDialect for Sqlite {
         error.is_foreign_key_violation()
             || (error.code().as_deref() == Some("1811") && error.message().contains("FOREIGN KEY"))
     }
-    /// SQLite names no constraint; a statement error does not abort its transaction,
-    /// so Rel can ask which referenced row is missing.
-    fn names_constraints(&self) -> bool {
-        false
+    /// `UNIQUE constraint failed: users.email, users.name`.
+    fn unique_columns(
+        &self,
+        error: &dyn sqlx::error::DatabaseError,
+        table: &'static TableMeta,
+    ) -> Vec<&'static str> {
+        let Some(list) = error.message().strip_prefix("UNIQUE constraint failed: ") else {
+            return Vec::new();
+        };
+        list.split(", ")
+            .filter_map(|qualified| table.column(unqualified(qualified)).map(|c| c.name))
+            .collect()
+    }
+    /// `NOT NULL constraint failed: users.email`.
+    fn not_null_column(&self, error: &dyn sqlx::error::DatabaseError) -> Option<String> {
+        let column = error
+            .message()
+            .strip_prefix("NOT NULL constraint failed: ")?;
+        Some(unqualified(column).to_owned())
     }
     /// `no such table: users`, `no such column: t0.name`, and for an INSERT
     /// `table users has no column named name`.

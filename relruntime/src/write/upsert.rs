@@ -1,0 +1,209 @@
+//! Upsert: insert a row, or on a conflict update the row it conflicts with.
+
+use super::insert::{decode_key, insert_columns, key_types, rows_error, storable};
+use crate::model::error::{Error, Result};
+use crate::model::table::Table;
+use crate::model::value::{SqlType, Value};
+use crate::sql::builder::{SqlBuilder, Statement};
+use crate::sql::column::Column;
+use crate::sql::dialect::Dialect;
+use crate::sql::exec::Executor;
+
+/// An insert of `row` that, on a conflict with the primary key or a named unique
+/// column set, updates the existing row instead; it returns the row's key either way.
+///
+/// Start one with `TableExt::upsert(&row)` (in the prelude), or call `Db::upsert`.
+/// By default the conflict is on the primary key and every other column is updated;
+/// [`on_conflict`](Upsert::on_conflict) names unique columns instead, and
+/// [`update`](Upsert::update) the columns to update. PostgreSQL and SQLite write
+/// `ON CONFLICT (..) DO UPDATE`; MySQL/MariaDB write `ON DUPLICATE KEY UPDATE`, which
+/// fires on a conflict with any unique key of the table.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use rel::prelude::*;
+///
+/// #[derive(Table, Debug)]
+/// struct User {
+///     #[column(primary_key, auto_increment)]
+///     id: i64,
+///     #[column(unique)]
+///     email: String,
+///     visits: i32,
+/// }
+///
+/// let db = Db::connect("sqlite::memory:").await?;
+/// Schema::new(RelationMode::ForeignKeys).table::<User>().create_all(&db).await?;
+/// let ada = User { id: 0, email: "ada@example.com".into(), visits: 1 };
+/// let id = User::upsert(&ada).on_conflict(User::email).run(&db).await?;
+/// let again = User { visits: 2, ..ada };
+/// assert_eq!(User::upsert(&again).on_conflict(User::email).run(&db).await?, id);
+/// assert_eq!(db.get::<User>(&id).await?.unwrap().visits, 2);
+/// # Ok::<(), rel::Error>(())
+/// # }).unwrap();
+/// ```
+pub struct Upsert<'r, T> {
+    row: &'r T,
+    conflict: Vec<&'static str>,
+    update: Vec<&'static str>,
+    named_conflict: bool,
+    named_update: bool,
+}
+
+impl<'r, T: Table> Upsert<'r, T> {
+    /// An upsert of `row` on its primary key, updating every other column.
+    pub fn new(row: &'r T) -> Self {
+        Upsert {
+            row,
+            conflict: T::META.primary_key.to_vec(),
+            update: Vec::new(),
+            named_conflict: false,
+            named_update: false,
+        }
+    }
+
+    /// Conflicts on `column` (a unique column, or with further calls a unique set)
+    /// instead of the primary key.
+    pub fn on_conflict<V>(mut self, column: Column<T, V>) -> Self {
+        if !self.named_conflict {
+            self.conflict.clear();
+            self.named_conflict = true;
+        }
+        self.conflict.push(column.name());
+        self
+    }
+
+    /// Updates only the columns named this way (each call adds one) on a conflict.
+    pub fn update<V>(mut self, column: Column<T, V>) -> Self {
+        self.named_update = true;
+        if !self.update.contains(&column.name()) {
+            self.update.push(column.name());
+        }
+        self
+    }
+
+    /// The columns a conflict updates: those named, else every column but the key,
+    /// the conflict's and a generated one; never none.
+    fn updated(&self) -> Vec<&'static str> {
+        let table = T::META;
+        let columns: Vec<&'static str> = if self.named_update {
+            self.update.clone()
+        } else {
+            let generated = table.generated_key().map(|c| c.name);
+            table
+                .columns
+                .iter()
+                .map(|c| c.name)
+                .filter(|c| {
+                    !table.primary_key.contains(c)
+                        && !self.conflict.contains(c)
+                        && Some(*c) != generated
+                })
+                .collect()
+        };
+        if columns.is_empty() {
+            return vec![self.conflict[0]];
+        }
+        columns
+    }
+
+    /// The statement on `dialect`, without running it.
+    pub fn to_sql(&self, dialect: Dialect) -> Statement {
+        self.statement(dialect).0
+    }
+
+    fn statement(&self, dialect: Dialect) -> (Statement, Vec<Value>) {
+        let table = T::META;
+        let values = self.row.values();
+        let cols = insert_columns(table);
+        let mut b = SqlBuilder::new(dialect);
+        b.push("INSERT INTO ").push_ident(table.name).push(" (");
+        b.push_list(&cols, ", ", |b, &i| {
+            b.push_ident(table.columns[i].name);
+        });
+        b.push(") VALUES (");
+        b.push_list(&cols, ", ", |b, &i| {
+            b.push_bind(values[i].clone());
+        });
+        b.push(")");
+        let generated = table.generated_key().map(|c| c.name);
+        dialect
+            .sql()
+            .write_upsert(&mut b, &self.conflict, &self.updated(), generated);
+        if dialect.sql().returning() {
+            b.push(" RETURNING ").push_idents(table.primary_key);
+        }
+        (b.finish(), values)
+    }
+
+    /// Runs the upsert on a connection already held; the row's key.
+    pub(crate) async fn run_on(self, run: &mut dyn Executor) -> Result<T::Key> {
+        let dialect = run.dialect();
+        let table = T::META;
+        let (stmt, values) = self.statement(dialect);
+        storable(dialect, table, &values)?;
+        let rows = std::slice::from_ref(self.row);
+        if dialect.sql().returning() {
+            return match run.fetch(&stmt, &key_types(table)).await {
+                Ok(mut out) => match out.pop() {
+                    Some(key) => decode_key::<T>(key),
+                    None => self.find_key(run, &values).await,
+                },
+                Err(e) => Err(rows_error(run, e, rows).await),
+            };
+        }
+        let done = match run.execute(&stmt).await {
+            Ok(done) => done,
+            Err(e) => return Err(rows_error(run, e, rows).await),
+        };
+        match (table.generated_key(), done.last_insert_id) {
+            // `LAST_INSERT_ID(key)` on a conflict: the existing row's key.
+            (Some(_), Some(id)) => {
+                let id = i64::try_from(id).map_err(|_| {
+                    Error::Database(sqlx::Error::Decode(
+                        format!("generated key {id} of `{}` does not fit in i64", T::NAME).into(),
+                    ))
+                })?;
+                decode_key::<T>(vec![Value::I64(id)])
+            }
+            _ if self.conflict.as_slice() == table.primary_key => Ok(self.row.key()),
+            _ => self.find_key(run, &values).await,
+        }
+    }
+
+    /// The key of the row whose conflict columns hold this row's values.
+    async fn find_key(&self, run: &mut dyn Executor, values: &[Value]) -> Result<T::Key> {
+        let table = T::META;
+        let mut b = SqlBuilder::new(run.dialect());
+        b.push("SELECT ")
+            .push_idents(table.primary_key)
+            .push(" FROM ")
+            .push_ident(table.name)
+            .push(" WHERE ");
+        b.push_list(&self.conflict, " AND ", |b, c| {
+            let value = table
+                .columns
+                .iter()
+                .position(|m| m.name == *c)
+                .map_or(Value::Null(SqlType::Text), |i| values[i].clone());
+            b.push_ident(c).push(" = ").push_bind(value);
+        });
+        match run.fetch(&b.finish(), &key_types(table)).await?.pop() {
+            Some(key) => decode_key::<T>(key),
+            None => Err(Error::Unsupported {
+                table: table.name,
+                relation: "",
+                message: "the upsert reported no key, and no row holds its conflict columns".into(),
+            }),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Upsert<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upsert")
+            .field("conflict", &self.conflict)
+            .field("update", &self.update)
+            .finish_non_exhaustive()
+    }
+}
