@@ -8,4 +8,5 @@ fn ui() {
     t.compile_fail("tests/ui/attributes/*.rs");
     t.compile_fail("tests/ui/relations/*.rs");
     t.compile_fail("tests/ui/columns/*.rs");
+    t.compile_fail("tests/ui/writes/*.rs");
 }

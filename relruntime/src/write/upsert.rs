@@ -115,7 +115,13 @@ impl<'r, T: Table> Upsert<'r, T> {
     fn statement(&self, dialect: Dialect) -> (Statement, Vec<Value>) {
         let table = T::META;
         let values = self.row.values();
-        let cols = insert_columns(table);
+        // A conflict on the primary key needs the key, generated or not; otherwise a
+        // generated key is left to the database, as an insert does.
+        let cols: Vec<usize> = if self.conflict.iter().any(|c| table.primary_key.contains(c)) {
+            (0..table.columns.len()).collect()
+        } else {
+            insert_columns(table)
+        };
         let mut b = SqlBuilder::new(dialect);
         b.push("INSERT INTO ").push_ident(table.name).push(" (");
         b.push_list(&cols, ", ", |b, &i| {
