@@ -5,7 +5,9 @@ use syn::{Expr, GenericArgument, Ident, PathArguments, Type};
 
 /// `T` in `Wrapper<T>` when the type's last segment is `Wrapper`.
 pub fn wrapper_arg<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
-    let Type::Path(tp) = ty else { return None };
+    let Type::Path(tp) = ungroup(ty) else {
+        return None;
+    };
     if tp.qself.is_some() {
         return None;
     }
@@ -22,8 +24,17 @@ pub fn wrapper_arg<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
     }
 }
 
-pub(super) fn last_ident(ty: &Type) -> Option<&Ident> {
+/// The type inside the invisible group a `macro_rules!` `$t:ty` becomes.
+pub fn ungroup(ty: &Type) -> &Type {
     match ty {
+        Type::Group(g) => ungroup(&g.elem),
+        Type::Paren(p) => ungroup(&p.elem),
+        other => other,
+    }
+}
+
+pub(super) fn last_ident(ty: &Type) -> Option<&Ident> {
+    match ungroup(ty) {
         Type::Path(tp) if tp.qself.is_none() => tp.path.segments.last().map(|s| &s.ident),
         _ => None,
     }

@@ -8,6 +8,7 @@
 
 use crate::model::error::{Error, Result};
 use crate::model::row::Cells;
+use crate::model::schema::Schema;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
 use crate::sql::dialect::{Dialect, Driver, Missing};
@@ -129,6 +130,7 @@ pub(crate) struct Runner<'a> {
     dialect: Dialect,
     session: Session<'a>,
     statements: &'a AtomicU64,
+    schema: Option<&'a Schema>,
 }
 
 /// A connection error that names the URL without its credentials, and whose message
@@ -232,8 +234,12 @@ impl Pool {
 }
 
 impl Held {
-    /// The connection, counting statements in `statements`.
-    pub(crate) fn runner<'a>(&'a mut self, statements: &'a AtomicU64) -> Runner<'a> {
+    /// The connection, counting statements in `statements`, with the `Db`'s schema.
+    pub(crate) fn runner<'a>(
+        &'a mut self,
+        statements: &'a AtomicU64,
+        schema: Option<&'a Schema>,
+    ) -> Runner<'a> {
         let session = match &mut self.conn {
             #[cfg(feature = "sqlite")]
             HeldConn::Sqlite(c) => Session::Sqlite(c),
@@ -246,6 +252,7 @@ impl Held {
             dialect: self.dialect,
             session,
             statements,
+            schema,
         }
     }
 }
@@ -256,8 +263,13 @@ impl Tx {
         self.dialect
     }
 
-    /// The transaction's connection, counting statements in `statements`.
-    pub(crate) fn runner<'a>(&'a mut self, statements: &'a AtomicU64) -> Runner<'a> {
+    /// The transaction's connection, counting statements in `statements`, with the
+    /// `Db`'s schema.
+    pub(crate) fn runner<'a>(
+        &'a mut self,
+        statements: &'a AtomicU64,
+        schema: Option<&'a Schema>,
+    ) -> Runner<'a> {
         let session = match &mut self.tx {
             #[cfg(feature = "sqlite")]
             Txs::Sqlite(t) => Session::Sqlite(t),
@@ -270,6 +282,7 @@ impl Tx {
             dialect: self.dialect,
             session,
             statements,
+            schema,
         }
     }
 
@@ -303,6 +316,10 @@ impl Tx {
 impl Executor for Runner<'_> {
     fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    fn schema(&self) -> Option<&Schema> {
+        self.schema
     }
 
     fn fetch_each<'a>(

@@ -4,6 +4,8 @@ use super::database::Db;
 use super::transaction::Transaction;
 use crate::conn::{Held, Runner};
 use crate::model::error::Result;
+use crate::model::schema::Schema;
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 /// Where a query runs: a [`Db`] (any pooled connection) or a [`Transaction`].
@@ -30,7 +32,7 @@ impl<'a> From<&'a mut Transaction> for Conn<'a> {
 
 /// A connection held for one operation.
 pub(super) enum Acquired<'a> {
-    Held(Held, &'a AtomicU64),
+    Held(Held, &'a AtomicU64, Option<Arc<Schema>>),
     Tx(&'a mut Transaction),
 }
 
@@ -39,7 +41,7 @@ impl<'a> Conn<'a> {
     /// savepoint ([`Acquired::finish`] ends it).
     pub(super) async fn acquire(self) -> Result<Acquired<'a>> {
         Ok(match self {
-            Conn::Db(db) => Acquired::Held(db.pool.acquire().await?, &db.statements),
+            Conn::Db(db) => Acquired::Held(db.pool.acquire().await?, &db.statements, db.schema()),
             Conn::Tx(tx) => {
                 tx.check_usable()?;
                 tx.statement(SAVEPOINT).await?;
@@ -62,7 +64,7 @@ impl Acquired<'_> {
     /// What the reading and writing layers run their statements on.
     pub(super) fn runner(&mut self) -> Runner<'_> {
         match self {
-            Acquired::Held(held, statements) => held.runner(statements),
+            Acquired::Held(held, statements, schema) => held.runner(statements, schema.as_deref()),
             Acquired::Tx(tx) => tx.runner(),
         }
     }

@@ -12,7 +12,8 @@ use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 use crate::{read, write};
-use std::sync::Arc;
+use crate::model::schema::Schema;
+use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A connection pool to SQLite, PostgreSQL or MySQL/MariaDB, chosen by URL.
@@ -44,6 +45,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Db {
     pub(super) pool: Pool,
     pub(super) statements: Arc<AtomicU64>,
+    /// The schema the database has, shared by the `Db`'s clones.
+    pub(super) schema: Arc<RwLock<Option<Arc<Schema>>>>,
 }
 
 /// Shows the dialect and the statement count, never the URL or its password.
@@ -80,6 +83,40 @@ impl Db {
         self.pool.dialect()
     }
 
+    /// Tells the `Db` the schema its database has: the relation mode, and every
+    /// relation, whichever side declares it. [`Schema::create_all`] does this itself;
+    /// call it for a database created before. The `Db`'s clones share it.
+    ///
+    /// With it, a refused delete names the referencing relation even where only the
+    /// referencing table declares it.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table)]
+    /// struct Tag {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    /// }
+    ///
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// let schema = Schema::new(RelationMode::ForeignKeys).table::<Tag>();
+    /// db.use_schema(&schema);
+    /// assert_eq!(db.schema().map(|s| s.mode()), Some(RelationMode::ForeignKeys));
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn use_schema(&self, schema: &Schema) {
+        let mut slot = self.schema.write().unwrap_or_else(|e| e.into_inner());
+        *slot = Some(Arc::new(schema.clone()));
+    }
+
+    /// The schema the `Db` was told its database has, if any (see [`Db::use_schema`]).
+    pub fn schema(&self) -> Option<Arc<Schema>> {
+        self.schema.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// How many statements this `Db` (and its transactions) has sent so far.
     pub fn statement_count(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
@@ -94,6 +131,7 @@ impl Db {
         Ok(Transaction {
             inner: self.pool.begin().await?,
             statements: self.statements.clone(),
+            schema: self.schema(),
             aborted: false,
         })
     }
@@ -101,7 +139,7 @@ impl Db {
     /// Runs `statements` in order on one connection, outside any transaction.
     pub(crate) async fn run_on_one_connection(&self, statements: &[Statement]) -> Result<()> {
         let mut held = self.pool.acquire().await?;
-        let mut runner = held.runner(&self.statements);
+        let mut runner = held.runner(&self.statements, None);
         for stmt in statements {
             runner.execute(stmt).await?;
         }

@@ -105,17 +105,21 @@ impl<T: Table> Upsert<'_, T> {
 }
 
 impl Schema {
-    /// Creates every table, index and foreign key of the schema.
+    /// Creates every table, index and foreign key of the schema, and tells `db` it is
+    /// the schema its database has ([`Db::use_schema`]).
     ///
     /// On SQLite and PostgreSQL this is one transaction; MySQL commits each DDL statement.
     pub async fn create_all(&self, db: &Db) -> Result<()> {
         let statements = self.ddl(db.dialect())?;
-        if !db.dialect().sql().transactional_ddl() {
-            return db.run_on_one_connection(&statements).await;
+        if db.dialect().sql().transactional_ddl() {
+            let mut tx = db.begin().await?;
+            tx.run(&statements).await?;
+            tx.commit().await?;
+        } else {
+            db.run_on_one_connection(&statements).await?;
         }
-        let mut tx = db.begin().await?;
-        tx.run(&statements).await?;
-        tx.commit().await
+        db.use_schema(self);
+        Ok(())
     }
 
     /// Drops every table of the schema that exists.

@@ -3,6 +3,7 @@
 use super::conn::Conn;
 use crate::conn::{Runner, Tx};
 use crate::model::error::{Error, Result};
+use crate::model::schema::Schema;
 use crate::model::table::Table;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
@@ -37,6 +38,8 @@ use std::sync::atomic::AtomicU64;
 pub struct Transaction {
     pub(super) inner: Tx,
     pub(super) statements: Arc<AtomicU64>,
+    /// The `Db`'s schema when the transaction began.
+    pub(super) schema: Option<Arc<Schema>>,
     /// A savepoint could not be released or rolled back to: the server may have rolled
     /// the whole transaction back, so it must not report a commit.
     pub(super) aborted: bool,
@@ -44,7 +47,7 @@ pub struct Transaction {
 
 impl Transaction {
     pub(super) fn runner(&mut self) -> Runner<'_> {
-        self.inner.runner(&self.statements)
+        self.inner.runner(&self.statements, self.schema.as_deref())
     }
 
     /// Runs one fixed statement (a savepoint's).

@@ -153,6 +153,16 @@ impl Schema {
         keys
     }
 
+    /// The foreign keys of the schema that point at `parent`'s table: what a refused
+    /// delete or key change of one of its rows is about, including keys declared only
+    /// on the referencing side.
+    pub(crate) fn referencing(&self, parent: &TableMeta) -> Vec<ForeignKey> {
+        self.foreign_keys()
+            .into_iter()
+            .filter(|fk| fk.parent.name == parent.name)
+            .collect()
+    }
+
     /// The index each foreign-key column set needs, unless a key or index starts with it.
     pub(crate) fn key_indexes(
         &self,

@@ -10,6 +10,7 @@ use super::builder::Statement;
 use super::dialect::Dialect;
 use crate::model::error::Result;
 use crate::model::row::Cells;
+use crate::model::schema::Schema;
 use crate::model::value::{SqlType, Value};
 use std::future::Future;
 use std::pin::Pin;
@@ -31,6 +32,10 @@ pub(crate) struct Done {
 pub(crate) trait Executor: Send {
     /// The dialect the connection speaks.
     fn dialect(&self) -> Dialect;
+
+    /// The schema the `Db` was told its database has (`Db::use_schema`, or
+    /// `Schema::create_all`): every relation, whichever side declares it.
+    fn schema(&self) -> Option<&Schema>;
 
     /// Runs a statement that returns rows, and hands each row's cells to `each`, in
     /// order, read in place from the driver's buffers.

@@ -64,7 +64,16 @@ pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: E
     if !dialect.is_foreign_key_violation(d) {
         return e;
     }
-    let referencing = ForeignKey::referencing(table);
+    // Every key that points at the table: the schema's, where the `Db` knows it, and
+    // those the table's own relations reveal.
+    let mut referencing = ForeignKey::referencing(table);
+    if let Some(schema) = run.schema() {
+        for fk in schema.referencing(table) {
+            if !referencing.iter().any(|k| k.name == fk.name) {
+                referencing.push(fk);
+            }
+        }
+    }
     if let Some(name) = dialect.constraint_name(d) {
         if let Some(fk) = referencing.iter().find(|fk| fk.name == name) {
             return still_referenced(table, Some(fk), message);
