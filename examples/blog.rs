@@ -15,7 +15,7 @@ pub struct User {
     pub name: String,
     pub invited_by_id: Option<i64>,
     /// Who invited this user (a self relation).
-    #[relation(one, from = invited_by_id, to = User::id, alias = "inviter", on_delete = set_null)]
+    #[relation(one, from = invited_by_id, to = User::id, alias = "inviter", on_delete = set_null, on_update = cascade)]
     pub invited_by: One<Option<User>>,
     /// Whom this user invited: inferred from `invited_by` through the alias.
     #[relation(many, alias = "inviter")]
@@ -43,9 +43,9 @@ pub struct Post {
     pub published: bool,
     pub author_id: i64,
     pub reviewer_id: Option<i64>,
-    #[relation(one, from = author_id, to = User::id, alias = "author", on_delete = cascade)]
+    #[relation(one, from = author_id, to = User::id, alias = "author", on_delete = cascade, on_update = cascade)]
     pub author: One<User>,
-    #[relation(one, from = reviewer_id, to = User::id, alias = "reviewer", on_delete = set_null)]
+    #[relation(one, from = reviewer_id, to = User::id, alias = "reviewer", on_delete = set_null, on_update = cascade)]
     pub reviewer: One<Option<User>>,
     #[relation(many)]
     pub comments: Many<Comment>,
@@ -61,7 +61,7 @@ pub struct Comment {
     pub body: String,
     #[relation(one, from = post_id, to = Post::id, on_delete = cascade)]
     pub post: One<Post>,
-    #[relation(one, from = author_id, to = User::id, on_delete = cascade)]
+    #[relation(one, from = author_id, to = User::id, on_delete = cascade, on_update = cascade)]
     pub author: One<User>,
 }
 
@@ -82,7 +82,7 @@ pub struct Group {
 pub struct UserGroup {
     pub user_id: i64,
     pub group_id: i64,
-    #[relation(one, from = user_id, to = User::id, on_delete = cascade)]
+    #[relation(one, from = user_id, to = User::id, on_delete = cascade, on_update = cascade)]
     pub user: One<User>,
     #[relation(one, from = group_id, to = Group::id, on_delete = cascade)]
     pub group: One<Group>,
@@ -252,6 +252,37 @@ async fn main() -> Result<(), rel::Error> {
             .strategy(Strategy::Join)
             .to_sql(Dialect::Postgres)
     );
+
+    // Writes: an update by key, an update by filter, a key change that the relations'
+    // `on_update = cascade` carry along, and a delete by filter.
+    let mut grace_row = db.get::<User>(&grace).await?.expect("grace exists");
+    grace_row.name = "Grace Hopper".into();
+    db.update(&grace_row).await?;
+    let renamed = Post::update()
+        .set(Post::title, "Compilers, 2nd edition")
+        .filter(Post::author_id.eq(grace).and(Post::title.eq("Compilers")))
+        .run(&db)
+        .await?;
+    println!("renamed {renamed} post of Grace's");
+    User::update()
+        .set(User::id, 1000)
+        .filter(User::id.eq(ada))
+        .run(&db)
+        .await?;
+    let ada = 1000;
+    println!(
+        "Ada is now user {ada}: her posts followed ({} of them), and Grace's inviter is {:?}",
+        Post::query()
+            .filter(Post::author_id.eq(ada))
+            .count(&db)
+            .await?,
+        db.get::<User>(&grace).await?.and_then(|u| u.invited_by_id),
+    );
+    let drafts = Post::delete()
+        .filter(Post::title.like("Draft%"))
+        .run(&db)
+        .await?;
+    println!("deleted {drafts} draft");
 
     // Deleting Ada cascades to her posts and comments; Grace's inviter becomes NULL.
     db.delete::<User>(&ada).await?;

@@ -11,8 +11,8 @@
 
 mod common;
 
-use rel::prelude::*;
 use rel::Error;
+use rel::prelude::*;
 use std::fmt::Write as _;
 
 // -- Schemas --------------------------------------------------------------------------
@@ -45,7 +45,13 @@ child!(PostCascade, "x_posts_cascade", cascade, Option<i64>);
 child!(PostRestrict, "x_posts_restrict", restrict, Option<i64>);
 child!(PostNoAction, "x_posts_no_action", no_action, Option<i64>);
 child!(PostSetNull, "x_posts_set_null", set_null, Option<i64>);
-child!(PostSetDefault, "x_posts_set_default", set_default, Option<i64>, 0);
+child!(
+    PostSetDefault,
+    "x_posts_set_default",
+    set_default,
+    Option<i64>,
+    0
+);
 
 /// Three deep: user → post (cascade) → comment (set_null).
 #[derive(Table, Debug, Clone)]
@@ -282,106 +288,297 @@ async fn run_suite(db: &Db, mode: RelationMode) -> String {
                 |w| w.insert(&$ty { id: 13, author_id: Some(98), author: One::default() }));
         )*};
     }
-    each_action!(PostCascade, PostRestrict, PostNoAction, PostSetNull, PostSetDefault);
+    each_action!(
+        PostCascade,
+        PostRestrict,
+        PostNoAction,
+        PostSetNull,
+        PostSetDefault
+    );
 
     let chain = |d: &Db| {
         let d = d.clone();
         async move {
-            d.insert_many(&[ChainUser { id: 1 }, ChainUser { id: 2 }]).await.unwrap();
-            let post = |id, user_id| ChainPost { id, user_id, user: One::default() };
-            d.insert_many(&[post(10, 1), post(11, 1), post(20, 2)]).await.unwrap();
-            let comment = |id, post_id| ChainComment { id, post_id, post: One::default() };
-            d.insert_many(&[comment(100, Some(10)), comment(101, Some(11)), comment(200, Some(20))])
+            d.insert_many(&[ChainUser { id: 1 }, ChainUser { id: 2 }])
                 .await
                 .unwrap();
+            let post = |id, user_id| ChainPost {
+                id,
+                user_id,
+                user: One::default(),
+            };
+            d.insert_many(&[post(10, 1), post(11, 1), post(20, 2)])
+                .await
+                .unwrap();
+            let comment = |id, post_id| ChainComment {
+                id,
+                post_id,
+                post: One::default(),
+            };
+            d.insert_many(&[
+                comment(100, Some(10)),
+                comment(101, Some(11)),
+                comment(200, Some(20)),
+            ])
+            .await
+            .unwrap();
         }
     };
-    scenario!(out, db, mode, "three deep: delete a user (cascade, then set_null)", ChainComment,
+    scenario!(
+        out,
+        db,
+        mode,
+        "three deep: delete a user (cascade, then set_null)",
+        ChainComment,
         [ChainUser, ChainPost, ChainComment],
-        |d| { chain(d).await; },
-        |w| w.delete::<ChainUser>(&1));
-    scenario!(out, db, mode, "three deep: change a user's key (cascade, cascade)", ChainComment,
+        |d| {
+            chain(d).await;
+        },
+        |w| w.delete::<ChainUser>(&1)
+    );
+    scenario!(
+        out,
+        db,
+        mode,
+        "three deep: change a user's key (cascade, cascade)",
+        ChainComment,
         [ChainUser, ChainPost, ChainComment],
-        |d| { chain(d).await; },
-        |w| ChainUser::update().set(ChainUser::id, 7).filter(ChainUser::id.eq(1)).run(w));
+        |d| {
+            chain(d).await;
+        },
+        |w| ChainUser::update()
+            .set(ChainUser::id, 7)
+            .filter(ChainUser::id.eq(1))
+            .run(w)
+    );
 
     let shelves = |d: &Db| {
         let d = d.clone();
         async move {
-            let shelf = |room, code: &str| Shelf { room, code: code.into() };
-            d.insert_many(&[shelf(1, "A"), shelf(1, "B"), shelf(2, "A")]).await.unwrap();
-            let book = |id, room, code: &str| Book { id, room, shelf_code: code.into(), shelf: One::default() };
-            d.insert_many(&[book(1, 1, "A"), book(2, 1, "B"), book(3, 2, "A")]).await.unwrap();
+            let shelf = |room, code: &str| Shelf {
+                room,
+                code: code.into(),
+            };
+            d.insert_many(&[shelf(1, "A"), shelf(1, "B"), shelf(2, "A")])
+                .await
+                .unwrap();
+            let book = |id, room, code: &str| Book {
+                id,
+                room,
+                shelf_code: code.into(),
+                shelf: One::default(),
+            };
+            d.insert_many(&[book(1, 1, "A"), book(2, 1, "B"), book(3, 2, "A")])
+                .await
+                .unwrap();
         }
     };
-    scenario!(out, db, mode, "composite key: delete a shelf", Book, [Shelf, Book],
-        |d| { shelves(d).await; },
-        |w| w.delete::<Shelf>(&(1, "A".to_string())));
-    scenario!(out, db, mode, "composite key: change a shelf's key", Book, [Shelf, Book],
-        |d| { shelves(d).await; },
-        |w| Shelf::update().set(Shelf::code, "Z").filter(Shelf::room.eq(1).and(Shelf::code.eq("B"))).run(w));
+    scenario!(
+        out,
+        db,
+        mode,
+        "composite key: delete a shelf",
+        Book,
+        [Shelf, Book],
+        |d| {
+            shelves(d).await;
+        },
+        |w| w.delete::<Shelf>(&(1, "A".to_string()))
+    );
+    scenario!(
+        out,
+        db,
+        mode,
+        "composite key: change a shelf's key",
+        Book,
+        [Shelf, Book],
+        |d| {
+            shelves(d).await;
+        },
+        |w| Shelf::update()
+            .set(Shelf::code, "Z")
+            .filter(Shelf::room.eq(1).and(Shelf::code.eq("B")))
+            .run(w)
+    );
 
     let thread = |d: &Db| {
         let d = d.clone();
         async move {
             // Two threads: 1 ← 2 ← 3 ← 4 ← 5 ← 6, and 10 ← 11.
-            let mut replies = vec![Reply { id: 1, parent_id: None, parent: One::default() }];
+            let mut replies = vec![Reply {
+                id: 1,
+                parent_id: None,
+                parent: One::default(),
+            }];
             for id in 2..=6 {
-                replies.push(Reply { id, parent_id: Some(id - 1), parent: One::default() });
+                replies.push(Reply {
+                    id,
+                    parent_id: Some(id - 1),
+                    parent: One::default(),
+                });
             }
-            replies.push(Reply { id: 10, parent_id: None, parent: One::default() });
-            replies.push(Reply { id: 11, parent_id: Some(10), parent: One::default() });
+            replies.push(Reply {
+                id: 10,
+                parent_id: None,
+                parent: One::default(),
+            });
+            replies.push(Reply {
+                id: 11,
+                parent_id: Some(10),
+                parent: One::default(),
+            });
             for reply in &replies {
                 d.insert(reply).await.unwrap();
             }
         }
     };
-    scenario!(out, db, mode, "self relation: delete the root of a thread six deep", Reply, [Reply],
-        |d| { thread(d).await; },
-        |w| w.delete::<Reply>(&1));
-    scenario!(out, db, mode, "self relation: delete in the middle of the thread", Reply, [Reply],
-        |d| { thread(d).await; },
-        |w| Reply::delete().filter(Reply::id.eq(4)).run(w));
+    scenario!(
+        out,
+        db,
+        mode,
+        "self relation: delete the root of a thread six deep",
+        Reply,
+        [Reply],
+        |d| {
+            thread(d).await;
+        },
+        |w| w.delete::<Reply>(&1)
+    );
+    scenario!(
+        out,
+        db,
+        mode,
+        "self relation: delete in the middle of the thread",
+        Reply,
+        [Reply],
+        |d| {
+            thread(d).await;
+        },
+        |w| Reply::delete().filter(Reply::id.eq(4)).run(w)
+    );
 
     let cycle = |d: &Db| {
         let d = d.clone();
         async move {
-            d.insert(&Left { id: 1, right_id: None, right: One::default() }).await.unwrap();
-            d.insert(&Right { id: 1, left_id: Some(1), left: One::default() }).await.unwrap();
-            d.update(&Left { id: 1, right_id: Some(1), right: One::default() }).await.unwrap();
-            d.insert(&Left { id: 2, right_id: Some(1), right: One::default() }).await.unwrap();
+            d.insert(&Left {
+                id: 1,
+                right_id: None,
+                right: One::default(),
+            })
+            .await
+            .unwrap();
+            d.insert(&Right {
+                id: 1,
+                left_id: Some(1),
+                left: One::default(),
+            })
+            .await
+            .unwrap();
+            d.update(&Left {
+                id: 1,
+                right_id: Some(1),
+                right: One::default(),
+            })
+            .await
+            .unwrap();
+            d.insert(&Left {
+                id: 2,
+                right_id: Some(1),
+                right: One::default(),
+            })
+            .await
+            .unwrap();
         }
     };
-    scenario!(out, db, mode, "cycle: delete one end (set_null both ways)", Left, [Left, Right],
-        |d| { cycle(d).await; },
-        |w| w.delete::<Left>(&1));
+    scenario!(
+        out,
+        db,
+        mode,
+        "cycle: delete one end (set_null both ways)",
+        Left,
+        [Left, Right],
+        |d| {
+            cycle(d).await;
+        },
+        |w| w.delete::<Left>(&1)
+    );
 
     let members = |d: &Db| {
         let d = d.clone();
         async move {
-            d.insert_many(&[Member { id: 1, teams: Many::default() }, Member { id: 2, teams: Many::default() }])
+            d.insert_many(&[
+                Member {
+                    id: 1,
+                    teams: Many::default(),
+                },
+                Member {
+                    id: 2,
+                    teams: Many::default(),
+                },
+            ])
+            .await
+            .unwrap();
+            d.insert_many(&[Team { id: 1 }, Team { id: 2 }])
                 .await
                 .unwrap();
-            d.insert_many(&[Team { id: 1 }, Team { id: 2 }]).await.unwrap();
-            let m = |member_id, team_id| Membership { member_id, team_id, member: One::default(), team: One::default() };
+            let m = |member_id, team_id| Membership {
+                member_id,
+                team_id,
+                member: One::default(),
+                team: One::default(),
+            };
             d.insert_many(&[m(1, 1), m(1, 2), m(2, 1)]).await.unwrap();
         }
     };
-    scenario!(out, db, mode, "many-to-many: delete a member", Member, [Member, Team, Membership],
-        |d| { members(d).await; },
-        |w| w.delete::<Member>(&1));
-    scenario!(out, db, mode, "many-to-many: delete a team by filter", Member, [Member, Team, Membership],
-        |d| { members(d).await; },
-        |w| Team::delete().filter(Team::id.eq(1)).run(w));
-    scenario!(out, db, mode, "many-to-many: change a team's key", Member, [Member, Team, Membership],
-        |d| { members(d).await; },
-        |w| Team::update().set(Team::id, 5).filter(Team::id.eq(2)).run(w));
+    scenario!(
+        out,
+        db,
+        mode,
+        "many-to-many: delete a member",
+        Member,
+        [Member, Team, Membership],
+        |d| {
+            members(d).await;
+        },
+        |w| w.delete::<Member>(&1)
+    );
+    scenario!(
+        out,
+        db,
+        mode,
+        "many-to-many: delete a team by filter",
+        Member,
+        [Member, Team, Membership],
+        |d| {
+            members(d).await;
+        },
+        |w| Team::delete().filter(Team::id.eq(1)).run(w)
+    );
+    scenario!(
+        out,
+        db,
+        mode,
+        "many-to-many: change a team's key",
+        Member,
+        [Member, Team, Membership],
+        |d| {
+            members(d).await;
+        },
+        |w| Team::update()
+            .set(Team::id, 5)
+            .filter(Team::id.eq(2))
+            .run(w)
+    );
     out
 }
 
 /// What a backend's own foreign keys do differently, in ForeignKeys mode: each entry
 /// replaces a scenario's recorded outcome, with the reason.
-fn documented_difference(dialect: Dialect, mode: RelationMode, scenario: &str) -> Option<&'static str> {
+fn documented_difference(
+    dialect: Dialect,
+    mode: RelationMode,
+    scenario: &str,
+) -> Option<&'static str> {
     let set_default = scenario.ends_with("PostSetDefault");
     match (dialect, mode) {
         // InnoDB has no SET DEFAULT: the DDL is refused with a typed error.

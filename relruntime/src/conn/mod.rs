@@ -157,19 +157,25 @@ pub(crate) fn connect_error(url: &str, message: impl Into<String>) -> Error {
 impl Pool {
     /// Connects by URL; the URL's scheme picks the dialect, and the dialect its driver.
     pub(crate) async fn connect(url: &str, settings: &Settings) -> Result<Pool> {
-        let mut dialect = Dialect::from_url(url).ok_or_else(|| {
+        let dialect = Dialect::from_url(url).ok_or_else(|| {
             connect_error(url, "unknown scheme: use sqlite:, postgres: or mysql:")
         })?;
-        let pool = match dialect.sql().driver() {
+        let (pool, dialect) = match dialect.sql().driver() {
             #[cfg(feature = "sqlite")]
-            Driver::Sqlite => Pools::Sqlite(sqlite::connect(url, dialect, settings).await?),
+            Driver::Sqlite => (
+                Pools::Sqlite(sqlite::connect(url, dialect, settings).await?),
+                dialect,
+            ),
             #[cfg(feature = "postgres")]
-            Driver::Postgres => Pools::Postgres(postgres::connect(url, dialect, settings).await?),
+            Driver::Postgres => (
+                Pools::Postgres(postgres::connect(url, dialect, settings).await?),
+                dialect,
+            ),
             #[cfg(feature = "mysql")]
             Driver::MySql => {
+                // The server's version may pick a variant of the dialect.
                 let (pool, variant) = mysql::connect(url, dialect, settings).await?;
-                dialect = variant;
-                Pools::MySql(pool)
+                (Pools::MySql(pool), variant)
             }
             #[allow(unreachable_patterns)]
             _ => {

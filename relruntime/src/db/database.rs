@@ -5,6 +5,7 @@ use super::conn::Conn;
 use super::transaction::Transaction;
 use crate::conn::{Pool, Settings};
 use crate::model::error::Result;
+use crate::model::schema::Schema;
 use crate::model::table::Table;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
@@ -12,9 +13,8 @@ use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 use crate::{read, write};
-use crate::model::schema::Schema;
-use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 /// A connection pool to SQLite, PostgreSQL or MySQL/MariaDB, chosen by URL.
 ///
@@ -114,7 +114,10 @@ impl Db {
 
     /// The schema the `Db` was told its database has, if any (see [`Db::use_schema`]).
     pub fn schema(&self) -> Option<Arc<Schema>> {
-        self.schema.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.schema
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// How many statements this `Db` (and its transactions) has sent so far.

@@ -273,6 +273,7 @@ pub(crate) trait SqlDialect: Sync {
     }
     /// The variant of this dialect that a server of this `version` speaks, where it is
     /// not this one (MySQL 8 behind a `mysql://` URL, where this dialect is MariaDB's).
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     fn variant_for(&self, version: &str) -> Option<Dialect> {
         if let Some(base) = self.base() {
             return base.variant_for(version);
