@@ -231,6 +231,17 @@ async fn delete_by_filter_with_relation_filters() {
         let d = db.dialect();
         let (users, _) = seed(&db).await;
         db.insert(&post(users[1], "Draft", false)).await.unwrap();
+        // Hostile values in a filter are only values.
+        let hostile = Post::delete()
+            .filter(
+                Post::title
+                    .eq("x' OR '1'='1")
+                    .or(Post::title.like("%'; DROP TABLE w_posts; --")),
+            )
+            .run(&db)
+            .await
+            .unwrap();
+        assert_eq!(hostile, 0, "{d:?}");
         // An empty list matches nothing.
         let none = Post::delete()
             .filter(Post::id.in_list(Vec::<i64>::new()))
