@@ -586,6 +586,9 @@ async fn load(db: &Db, d: &Data) {
     let schema = Schema::new(RelationMode::Emulated).table::<User>();
     schema.drop_all(db).await.unwrap();
     schema.create_all(db).await.unwrap();
+    // The data has rows that point nowhere, as data written outside Rel can: the tables
+    // have no foreign keys (Emulated DDL), and this `Db` is told to enforce nothing.
+    db.use_schema(&Schema::new(RelationMode::ForeignKeys));
     let users: Vec<User> = d
         .users
         .iter()

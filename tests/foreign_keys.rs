@@ -168,19 +168,26 @@ async fn rows_pointing_nowhere_are_refused_with_the_relation_named() {
 }
 
 #[tokio::test]
-async fn emulated_mode_leaves_enforcement_to_rel() {
+async fn emulated_mode_is_enforced_by_rel() {
     for db in common::backends("fk_emulated").await {
         let dialect = db.dialect();
         let schema = Schema::new(RelationMode::Emulated).table::<Volume>();
         schema.create_all(&db).await.unwrap();
-        // No foreign keys in the database: the orphan is stored. (Rel's own enforcement
-        // of Emulated mode is a separate capability of the write path.)
-        let id = db.insert(&book(42, None)).await.unwrap();
-        assert_eq!(
-            db.get::<Book>(&id).await.unwrap().map(|b| b.author_id),
-            Some(42),
-            "{dialect:?}"
+        // No foreign keys in the database, and still no orphan: Rel refuses it, naming
+        // the relation, as the database does in ForeignKeys mode.
+        let err = db.insert(&book(42, None)).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                rel::Error::ForeignKey {
+                    table: "books",
+                    relation: Some("author"),
+                    ..
+                }
+            ),
+            "{dialect:?}: {err}"
         );
+        assert!(db.all::<Book>().await.unwrap().is_empty(), "{dialect:?}");
         schema.drop_all(&db).await.unwrap();
     }
 }

@@ -608,6 +608,13 @@ async fn relation_actions_in_foreign_keys_mode() {
     check_mode(RelationMode::ForeignKeys, "actions_fk").await;
 }
 
+/// The same suite, unchanged, with Rel enforcing the relations: the same recording,
+/// on every backend (MySQL's `set_default` included: Rel is not limited by InnoDB).
+#[tokio::test]
+async fn relation_actions_in_emulated_mode() {
+    check_mode(RelationMode::Emulated, "actions_emulated").await;
+}
+
 /// Runs the suite in `mode` on every backend and compares each with the recording
 /// (written from SQLite's run with `REL_BLESS=1`).
 async fn check_mode(mode: RelationMode, name: &str) {

@@ -13,6 +13,7 @@ use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
 use crate::sql::dialect::{Dialect, Driver, Missing};
 use crate::sql::exec::{BoxFuture, Done, EachRow, Executor};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Reads cell `$i` as `Option<$ty>` and wraps it, NULL becoming `Value::Null`.
@@ -72,6 +73,7 @@ pub(crate) use options::Settings;
 pub(crate) struct Pool {
     dialect: Dialect,
     pool: Pools,
+    locking: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -88,6 +90,7 @@ enum Pools {
 pub(crate) struct Held {
     dialect: Dialect,
     conn: HeldConn,
+    locking: bool,
 }
 
 enum HeldConn {
@@ -103,6 +106,7 @@ enum HeldConn {
 pub(crate) struct Tx {
     dialect: Dialect,
     tx: Txs,
+    locking: bool,
 }
 
 enum Txs {
@@ -130,7 +134,8 @@ pub(crate) struct Runner<'a> {
     dialect: Dialect,
     session: Session<'a>,
     statements: &'a AtomicU64,
-    schema: Option<&'a Schema>,
+    schema: Option<Arc<Schema>>,
+    locking: bool,
 }
 
 /// A connection error that names the URL without its credentials, and whose message
@@ -188,7 +193,11 @@ impl Pool {
                 ));
             }
         };
-        Ok(Pool { dialect, pool })
+        Ok(Pool {
+            dialect,
+            pool,
+            locking: !settings.without_locks,
+        })
     }
 
     /// The dialect the pool's connections speak.
@@ -209,6 +218,7 @@ impl Pool {
         Ok(Held {
             dialect: self.dialect,
             conn,
+            locking: self.locking,
         })
     }
 
@@ -235,6 +245,7 @@ impl Pool {
         Ok(Tx {
             dialect: self.dialect,
             tx,
+            locking: self.locking,
         })
     }
 }
@@ -244,7 +255,7 @@ impl Held {
     pub(crate) fn runner<'a>(
         &'a mut self,
         statements: &'a AtomicU64,
-        schema: Option<&'a Schema>,
+        schema: Option<Arc<Schema>>,
     ) -> Runner<'a> {
         let session = match &mut self.conn {
             #[cfg(feature = "sqlite")]
@@ -259,6 +270,7 @@ impl Held {
             session,
             statements,
             schema,
+            locking: self.locking,
         }
     }
 }
@@ -274,7 +286,7 @@ impl Tx {
     pub(crate) fn runner<'a>(
         &'a mut self,
         statements: &'a AtomicU64,
-        schema: Option<&'a Schema>,
+        schema: Option<Arc<Schema>>,
     ) -> Runner<'a> {
         let session = match &mut self.tx {
             #[cfg(feature = "sqlite")]
@@ -289,6 +301,7 @@ impl Tx {
             session,
             statements,
             schema,
+            locking: self.locking,
         }
     }
 
@@ -324,8 +337,12 @@ impl Executor for Runner<'_> {
         self.dialect
     }
 
-    fn schema(&self) -> Option<&Schema> {
-        self.schema
+    fn schema(&self) -> Option<Arc<Schema>> {
+        self.schema.clone()
+    }
+
+    fn locking(&self) -> bool {
+        self.locking
     }
 
     fn fetch_each<'a>(

@@ -40,6 +40,8 @@ pub(crate) struct Settings {
     pub busy_timeout: Duration,
     /// The journal mode of a SQLite file database.
     pub journal_mode: JournalMode,
+    /// Emulated mode without its row locks: a test's switch, to show what they prevent.
+    pub without_locks: bool,
 }
 
 impl Default for Settings {
@@ -51,6 +53,7 @@ impl Default for Settings {
             acquire_timeout: Duration::from_secs(30),
             busy_timeout: Duration::from_secs(5),
             journal_mode: JournalMode::Wal,
+            without_locks: false,
         }
     }
 }

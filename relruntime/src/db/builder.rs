@@ -74,12 +74,21 @@ impl DbBuilder {
         self
     }
 
+    /// Emulated mode without its row locks. Only for tests that show what the locks
+    /// prevent: concurrent writers then leave orphans.
+    #[doc(hidden)]
+    pub fn without_emulation_locks(mut self) -> Self {
+        self.settings.without_locks = true;
+        self
+    }
+
     /// Connects.
     pub async fn connect(self) -> Result<Db> {
         Ok(Db {
             pool: Pool::connect(&self.url, &self.settings).await?,
             statements: Arc::new(AtomicU64::new(0)),
             schema: Arc::default(),
+            retries: Arc::default(),
         })
     }
 }

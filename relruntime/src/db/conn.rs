@@ -64,7 +64,7 @@ impl Acquired<'_> {
     /// What the reading and writing layers run their statements on.
     pub(super) fn runner(&mut self) -> Runner<'_> {
         match self {
-            Acquired::Held(held, statements, schema) => held.runner(statements, schema.as_deref()),
+            Acquired::Held(held, statements, schema) => held.runner(statements, schema.clone()),
             Acquired::Tx(tx) => tx.runner(),
         }
     }

@@ -3,16 +3,17 @@
 use super::builder::DbBuilder;
 use super::conn::Conn;
 use super::transaction::Transaction;
+use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::conn::{Pool, Settings};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
 use crate::model::table::Table;
+use crate::read;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
-use crate::{read, write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -47,6 +48,8 @@ pub struct Db {
     pub(super) statements: Arc<AtomicU64>,
     /// The schema the database has, shared by the `Db`'s clones.
     pub(super) schema: Arc<RwLock<Option<Arc<Schema>>>>,
+    /// How many times a write Rel owned ran again after a retryable abort.
+    pub(super) retries: Arc<AtomicU64>,
 }
 
 /// Shows the dialect and the statement count, never the URL or its password.
@@ -120,6 +123,13 @@ impl Db {
             .clone()
     }
 
+    /// How many times this `Db` ran a write again after the database aborted it for a
+    /// deadlock, a serialization failure or a busy database (only writes whose
+    /// transaction Rel owns are run again; see [`Error::is_retryable`](crate::Error::is_retryable)).
+    pub fn retry_count(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+
     /// How many statements this `Db` (and its transactions) has sent so far.
     pub fn statement_count(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
@@ -153,16 +163,12 @@ impl Db {
     ///
     /// `auto_increment` columns are always generated: the value in `row` is not sent.
     pub async fn insert<T: Table>(&self, row: &T) -> Result<T::Key> {
-        let mut acquired = Conn::Db(self).acquire().await?;
-        write::insert(&mut acquired.runner(), row).await
+        self.write(InsertOp { row }).await
     }
 
     /// Inserts rows, in one transaction, and returns their keys in order.
     pub async fn insert_many<T: Table>(&self, rows: &[T]) -> Result<Vec<T::Key>> {
-        let mut tx = self.begin().await?;
-        let keys = tx.insert_many(rows).await?;
-        tx.commit().await?;
-        Ok(keys)
+        self.in_transaction(InsertManyOp { rows }).await
     }
 
     /// The row with this primary key.
@@ -182,8 +188,7 @@ impl Db {
     /// whether a row matched. Relation fields are ignored. To change a key, use
     /// `T::update().set(..).filter(..)`.
     pub async fn update<T: Table>(&self, row: &T) -> Result<bool> {
-        let mut acquired = Conn::Db(self).acquire().await?;
-        write::update_row(&mut acquired.runner(), row).await
+        self.write(UpdateRowOp { row }).await
     }
 
     /// Inserts `row`, or on a conflict with its primary key updates every other column
@@ -195,8 +200,7 @@ impl Db {
 
     /// Deletes the row with this primary key; whether there was one.
     pub async fn delete<T: Table>(&self, key: &T::Key) -> Result<bool> {
-        let mut acquired = Conn::Db(self).acquire().await?;
-        write::delete::<T>(&mut acquired.runner(), key).await
+        self.write(DeleteKeyOp::<T> { key }).await
     }
 
     /// Loads `relation` (with its filter, order, limit and nested loads) onto rows that

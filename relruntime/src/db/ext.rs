@@ -2,6 +2,7 @@
 
 use super::conn::Conn;
 use super::database::Db;
+use super::write::{self, DeleteOp, UpdateOp, UpsertOp};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
 use crate::model::table::Table;
@@ -80,27 +81,21 @@ impl<T: Table> Query<T> {
 impl<T: Table> Update<T, Filtered> {
     /// Runs the update: how many rows matched (also those it left as they were).
     pub async fn run<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
-        let mut acquired = conn.into().acquire().await?;
-        let result = self.run_on(&mut acquired.runner()).await;
-        acquired.finish(result).await
+        write::run(conn.into(), UpdateOp { update: &self }).await
     }
 }
 
 impl<T: Table> Delete<T, Filtered> {
     /// Runs the delete: how many rows it deleted.
     pub async fn run<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
-        let mut acquired = conn.into().acquire().await?;
-        let result = self.run_on(&mut acquired.runner()).await;
-        acquired.finish(result).await
+        write::run(conn.into(), DeleteOp { delete: &self }).await
     }
 }
 
 impl<T: Table> Upsert<'_, T> {
     /// Runs the upsert: the key of the row inserted or updated.
     pub async fn run<'c>(self, conn: impl Into<Conn<'c>>) -> Result<T::Key> {
-        let mut acquired = conn.into().acquire().await?;
-        let result = self.run_on(&mut acquired.runner()).await;
-        acquired.finish(result).await
+        write::run(conn.into(), UpsertOp { upsert: &self }).await
     }
 }
 

@@ -9,6 +9,7 @@ mod conn;
 mod database;
 mod ext;
 mod transaction;
+mod write;
 
 pub use builder::DbBuilder;
 pub use conn::Conn;

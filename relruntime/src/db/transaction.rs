@@ -1,16 +1,17 @@
 //! `Transaction`: statements on one connection, committed or rolled back together.
 
 use super::conn::Conn;
+use super::write::{self, DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::conn::{Runner, Tx};
 use crate::model::error::{Error, Result};
 use crate::model::schema::Schema;
 use crate::model::table::Table;
+use crate::read;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
 use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
-use crate::{read, write};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -47,7 +48,7 @@ pub struct Transaction {
 
 impl Transaction {
     pub(super) fn runner(&mut self) -> Runner<'_> {
-        self.inner.runner(&self.statements, self.schema.as_deref())
+        self.inner.runner(&self.statements, self.schema.clone())
     }
 
     /// Runs one fixed statement (a savepoint's).
@@ -106,16 +107,12 @@ impl Transaction {
 
     /// Inserts one row and returns its key. See [`Db::insert`](crate::Db::insert).
     pub async fn insert<T: Table>(&mut self, row: &T) -> Result<T::Key> {
-        let mut acquired = Conn::Tx(self).acquire().await?;
-        let result = write::insert(&mut acquired.runner(), row).await;
-        acquired.finish(result).await
+        write::run(Conn::Tx(self), InsertOp { row }).await
     }
 
     /// Inserts rows and returns their keys in order. See [`Db::insert_many`](crate::Db::insert_many).
     pub async fn insert_many<T: Table>(&mut self, rows: &[T]) -> Result<Vec<T::Key>> {
-        let mut acquired = Conn::Tx(self).acquire().await?;
-        let result = write::insert_many(&mut acquired.runner(), rows).await;
-        acquired.finish(result).await
+        write::run(Conn::Tx(self), InsertManyOp { rows }).await
     }
 
     /// The row with this primary key.
@@ -133,9 +130,7 @@ impl Transaction {
 
     /// Updates the row with `row`'s key. See [`Db::update`](crate::Db::update).
     pub async fn update<T: Table>(&mut self, row: &T) -> Result<bool> {
-        let mut acquired = Conn::Tx(self).acquire().await?;
-        let result = write::update_row(&mut acquired.runner(), row).await;
-        acquired.finish(result).await
+        write::run(Conn::Tx(self), UpdateRowOp { row }).await
     }
 
     /// Inserts or updates `row`. See [`Db::upsert`](crate::Db::upsert).
@@ -145,9 +140,7 @@ impl Transaction {
 
     /// Deletes the row with this primary key; whether there was one.
     pub async fn delete<T: Table>(&mut self, key: &T::Key) -> Result<bool> {
-        let mut acquired = Conn::Tx(self).acquire().await?;
-        let result = write::delete::<T>(&mut acquired.runner(), key).await;
-        acquired.finish(result).await
+        write::run(Conn::Tx(self), DeleteKeyOp::<T> { key }).await
     }
 
     /// Loads `relation` onto rows fetched before. See [`Db::load`](crate::Db::load).

@@ -197,6 +197,35 @@ pub enum Error {
     Database(#[from] sqlx::Error),
 }
 
+impl Error {
+    /// Whether the write may succeed if run again: the database aborted it for a
+    /// deadlock, a serialization failure, a busy database, or a cluster node that was
+    /// not ready. Rel retries these itself when it owns the transaction (writes on a
+    /// `Db` in Emulated mode, `insert_many`); inside your transaction, roll back and
+    /// run it again.
+    ///
+    /// ```
+    /// assert!(!rel::Error::TransactionAborted.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        let Error::Database(sqlx::Error::Database(d)) = self else {
+            return false;
+        };
+        let code = d.code();
+        let message = d.message();
+        matches!(
+            code.as_deref(),
+            // PostgreSQL: serialization failure, deadlock.
+            Some("40001" | "40P01")
+            // SQLite: busy, locked, busy snapshot, busy recovery, busy timeout.
+            | Some("5" | "6" | "517" | "261" | "773")
+        ) || message.contains("Deadlock found")
+            || message.contains("Lock wait timeout")
+            || message.contains("WSREP has not yet prepared node")
+            || message.contains("database is locked")
+    }
+}
+
 fn still_referenced(
     table: &str,
     referencing: &Option<&'static str>,

@@ -14,6 +14,7 @@ use crate::model::schema::Schema;
 use crate::model::value::{SqlType, Value};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 /// A boxed future that may move between threads.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -35,7 +36,11 @@ pub(crate) trait Executor: Send {
 
     /// The schema the `Db` was told its database has (`Db::use_schema`, or
     /// `Schema::create_all`): every relation, whichever side declares it.
-    fn schema(&self) -> Option<&Schema>;
+    fn schema(&self) -> Option<Arc<Schema>>;
+
+    /// Whether Emulated mode takes row locks (always, but for a test's switch that
+    /// shows what they prevent).
+    fn locking(&self) -> bool;
 
     /// Runs a statement that returns rows, and hands each row's cells to `each`, in
     /// order, read in place from the driver's buffers.

@@ -67,7 +67,7 @@ pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: E
     // Every key that points at the table: the schema's, where the `Db` knows it, and
     // those the table's own relations reveal.
     let mut referencing = ForeignKey::referencing(table);
-    if let Some(schema) = run.schema() {
+    if let Some(schema) = run.schema().as_deref() {
         for fk in schema.referencing(table) {
             if !referencing.iter().any(|k| k.name == fk.name) {
                 referencing.push(fk);

@@ -1,6 +1,7 @@
 //! DELETE: by primary key, or of the rows matching a filter.
 
 use super::constraint::{Failed, Touched, typed_error};
+use super::emulate::{self, Rows};
 use super::{Filtered, Unfiltered};
 use crate::model::error::Result;
 use crate::model::meta::TableMeta;
@@ -39,6 +40,10 @@ pub(super) fn where_filter(b: &mut SqlBuilder, table: &'static TableMeta, filter
 
 /// Deletes the row with this primary key; whether there was one.
 pub(crate) async fn delete<T: Table>(run: &mut dyn Executor, key: &T::Key) -> Result<bool> {
+    if let Some(schema) = emulate::emulating(run, T::META)? {
+        let rows = Rows::Key(key.to_values());
+        return Ok(emulate::delete(run, &schema, T::META, rows, Vec::new()).await? > 0);
+    }
     let mut b = SqlBuilder::new(run.dialect());
     b.push("DELETE FROM ").push_ident(T::NAME).push(" WHERE ");
     let key = key.to_values();
@@ -138,7 +143,11 @@ impl<T: Table> Delete<T, Filtered> {
     }
 
     /// Runs the delete on a connection already held; how many rows it deleted.
-    pub(crate) async fn run_on(self, run: &mut dyn Executor) -> Result<u64> {
+    pub(crate) async fn run_on(&self, run: &mut dyn Executor) -> Result<u64> {
+        if let Some(schema) = emulate::emulating(run, T::META)? {
+            let rows = Rows::Filter(self.filter.clone());
+            return emulate::delete(run, &schema, T::META, rows, Vec::new()).await;
+        }
         let stmt = self.to_sql(run.dialect());
         stmt.check_binds(run.dialect(), T::NAME)?;
         match run.execute(&stmt).await {

@@ -1,6 +1,7 @@
 //! INSERT: one row or many, returning their keys.
 
 use super::constraint::{Failed, Touched, typed_error};
+use super::emulate;
 use crate::model::error::{Error, Result};
 use crate::model::meta::TableMeta;
 use crate::model::row::RowReader;
@@ -18,16 +19,16 @@ pub(super) fn insert_columns(table: &TableMeta) -> Vec<usize> {
         .collect()
 }
 
-/// `INSERT INTO t (cols) VALUES (..), (..) [RETURNING key]` for a chunk of rows.
-fn insert_statement<T: Table>(
+/// `INSERT INTO t (cols) VALUES (..), (..) [RETURNING key]` for a chunk of rows, given
+/// as every column's value.
+fn insert_statement(
     dialect: Dialect,
-    rows: &[T],
+    table: &TableMeta,
+    rows: Vec<Vec<Value>>,
     cols: &[usize],
     returning: bool,
 ) -> Result<Statement> {
-    let table = T::META;
     let mut b = SqlBuilder::new(dialect);
-    let mut refused = Ok(());
     b.push("INSERT INTO ").push_ident(table.name);
     if cols.is_empty() {
         b.push(dialect.sql().default_values());
@@ -37,12 +38,9 @@ fn insert_statement<T: Table>(
             b.push_ident(table.columns[i].name);
         });
         b.push(") VALUES ");
-        b.push_list(rows, ", ", |b, row| {
-            let mut values = row.values();
-            if refused.is_ok() {
-                refused = storable(dialect, table, &values);
-            }
-            b.push("(");
+        for (n, mut values) in rows.into_iter().enumerate() {
+            storable(dialect, table, &values)?;
+            b.push(if n == 0 { "(" } else { ", (" });
             b.push_list(cols, ", ", |b, &i| {
                 b.push_bind(std::mem::replace(
                     &mut values[i],
@@ -50,12 +48,12 @@ fn insert_statement<T: Table>(
                 ));
             });
             b.push(")");
-        });
+        }
     }
     if returning {
         b.push(" RETURNING ").push_idents(table.primary_key);
     }
-    refused.map(|()| b.finish())
+    Ok(b.finish())
 }
 
 /// Refuses a row whose values the backend would not store as they are: floats it
@@ -133,9 +131,14 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
     } else {
         (dialect.bind_limit() / cols.len().max(1)).max(1)
     };
+    let emulating = emulate::emulating(run, table)?;
     let mut keys = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(per_statement) {
-        let stmt = insert_statement(dialect, chunk, &cols, returning)?;
+        let values: Vec<Vec<Value>> = chunk.iter().map(Table::values).collect();
+        if let Some(schema) = &emulating {
+            emulate::check_insert(run, schema, table, &values).await?;
+        }
+        let stmt = insert_statement(dialect, table, values, &cols, returning)?;
         if returning {
             let out = run.fetch(&stmt, &key_types(table)).await;
             let out = match out {

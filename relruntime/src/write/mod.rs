@@ -8,6 +8,7 @@
 
 mod constraint;
 mod delete;
+mod emulate;
 mod insert;
 mod update;
 mod upsert;

@@ -2,6 +2,7 @@
 
 use super::constraint::{Failed, Touched, typed_error};
 use super::delete::{where_filter, where_key};
+use super::emulate::{self, Rows, SetTo};
 use super::insert::{storable, storable_value};
 use super::{Filtered, Unfiltered};
 use crate::model::error::Result;
@@ -29,6 +30,14 @@ pub(crate) async fn update_row<T: Table>(run: &mut dyn Executor, row: &T) -> Res
         .map(|(c, v)| (c.name, v))
         .collect();
     let key = row.key().to_values();
+    if let Some(schema) = emulate::emulating(run, table)? {
+        let sets = sets
+            .into_iter()
+            .map(|(c, v)| (c, SetTo::Value(v)))
+            .collect();
+        let rows = Rows::Key(key);
+        return Ok(emulate::update(run, &schema, table, sets, rows, Vec::new()).await? > 0);
+    }
     let mut b = SqlBuilder::new(dialect);
     b.push("UPDATE ").push_ident(T::NAME).push(" SET ");
     if sets.is_empty() {
@@ -160,13 +169,22 @@ impl<T: Table> Update<T, Filtered> {
     }
 
     /// Runs the update on a connection already held; how many rows matched.
-    pub(crate) async fn run_on(self, run: &mut dyn Executor) -> Result<u64> {
+    pub(crate) async fn run_on(&self, run: &mut dyn Executor) -> Result<u64> {
         if self.sets.is_empty() {
             return Ok(0);
         }
         let dialect = run.dialect();
         for (column, value) in &self.sets {
             storable_value(dialect, T::NAME, column, value)?;
+        }
+        if let Some(schema) = emulate::emulating(run, T::META)? {
+            let sets = self
+                .sets
+                .iter()
+                .map(|(c, v)| (*c, SetTo::Value(v.clone())))
+                .collect();
+            let rows = Rows::Filter(self.filter.clone());
+            return emulate::update(run, &schema, T::META, sets, rows, Vec::new()).await;
         }
         let stmt = self.to_sql(dialect);
         stmt.check_binds(dialect, T::NAME)?;

@@ -1,5 +1,6 @@
 //! Upsert: insert a row, or on a conflict update the row it conflicts with.
 
+use super::emulate;
 use super::insert::{decode_key, insert_columns, key_types, rows_error, storable};
 use crate::model::error::{Error, Result};
 use crate::model::table::Table;
@@ -143,11 +144,27 @@ impl<'r, T: Table> Upsert<'r, T> {
     }
 
     /// Runs the upsert on a connection already held; the row's key.
-    pub(crate) async fn run_on(self, run: &mut dyn Executor) -> Result<T::Key> {
+    pub(crate) async fn run_on(&self, run: &mut dyn Executor) -> Result<T::Key> {
         let dialect = run.dialect();
         let table = T::META;
         let (stmt, values) = self.statement(dialect);
         storable(dialect, table, &values)?;
+        if let Some(schema) = emulate::emulating(run, table)? {
+            let updated = self.updated();
+            let referenced = schema.foreign_keys().into_iter().find(|fk| {
+                fk.parent.name == table.name && fk.parent_cols.iter().any(|c| updated.contains(c))
+            });
+            if let Some(fk) = referenced {
+                return Err(Error::Unsupported {
+                    table: table.name,
+                    relation: fk.relation,
+                    message: "in Emulated mode an upsert cannot update a column that a \
+                              relation refers to; update it with T::update() instead"
+                        .into(),
+                });
+            }
+            emulate::check_insert(run, &schema, table, std::slice::from_ref(&values)).await?;
+        }
         let rows = std::slice::from_ref(self.row);
         if dialect.sql().returning() {
             return match run.fetch(&stmt, &key_types(table)).await {

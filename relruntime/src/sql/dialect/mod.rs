@@ -173,6 +173,22 @@ pub(crate) trait SqlDialect: Sync {
         }
         false
     }
+    /// What follows a SELECT to lock the rows it reads against their deletion or a
+    /// change of their key, while others may read-lock them too: ` FOR SHARE`.
+    /// `None` where the database has a single writer (SQLite).
+    fn lock_for_share(&self) -> Option<&'static str> {
+        if let Some(base) = self.base() {
+            return base.lock_for_share();
+        }
+        Some(" FOR SHARE")
+    }
+    /// What follows a SELECT to lock the rows it reads for a change: ` FOR UPDATE`.
+    fn lock_for_update(&self) -> Option<&'static str> {
+        if let Some(base) = self.base() {
+            return base.lock_for_update();
+        }
+        Some(" FOR UPDATE")
+    }
     /// What follows a `LIKE` pattern to make `\` its escape character.
     fn like_escape(&self) -> &'static str {
         if let Some(base) = self.base() {

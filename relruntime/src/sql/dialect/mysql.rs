@@ -32,6 +32,9 @@ impl SqlDialect for MySql {
     fn orders_nulls(&self) -> bool {
         false
     }
+    fn lock_for_share(&self) -> Option<&'static str> {
+        Some(" LOCK IN SHARE MODE")
+    }
     /// String literals read backslash escapes, so the one backslash is written twice.
     fn like_escape(&self) -> &'static str {
         " ESCAPE '\\\\'"

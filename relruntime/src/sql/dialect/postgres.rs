@@ -48,6 +48,11 @@ impl SqlDialect for Postgres {
             close: ")",
         })
     }
+    /// A key share lock: it blocks a delete or a key change of the row (which take
+    /// `FOR UPDATE`), not an update of its other columns.
+    fn lock_for_share(&self) -> Option<&'static str> {
+        Some(" FOR KEY SHARE")
+    }
     /// One array parameter beats a long IN list here.
     fn binds_key_arrays(&self) -> bool {
         true

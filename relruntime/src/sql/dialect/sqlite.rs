@@ -29,6 +29,14 @@ impl SqlDialect for Sqlite {
     fn unlimited(&self) -> &'static str {
         "-1"
     }
+    /// No row locks: SQLite has one writer at a time, and Rel's transactions take the
+    /// write lock when they begin.
+    fn lock_for_share(&self) -> Option<&'static str> {
+        None
+    }
+    fn lock_for_update(&self) -> Option<&'static str> {
+        None
+    }
     /// `IN (SELECT value FROM json_each(?))` with the list as one JSON text.
     fn list_parameter(
         &self,

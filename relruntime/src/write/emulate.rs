@@ -1,0 +1,702 @@
+//! Emulated relation mode: Rel enforces every foreign key itself, for databases without
+//! them. The write planner.
+//!
+//! A write is planned over the schema's foreign keys (every relation, whichever side
+//! declares it) and runs as set-based statements, whose number grows with the depth of
+//! the relation graph, not with the number of rows:
+//!
+//! - **Existence.** An insert checks, per foreign key of the table, that the referenced
+//!   rows of the whole batch exist: one `SELECT` per key and chunk, which also takes a
+//!   share lock on them. An update that sets key columns checks the rows it touches
+//!   the same way. A NULL in any key column skips the check (SQL's MATCH SIMPLE).
+//! - **Actions.** A delete (or a change of a referenced key) first locks the rows it
+//!   touches (`FOR UPDATE`), then, for each foreign key that points at them, refuses
+//!   (`restrict`, `no_action`), or deletes, sets NULL, sets the default, or carries the
+//!   new key to the rows that refer to them, recursively. The rows at each step are
+//!   described by a subquery on the step above ([`Rows`]), so no key is held in memory;
+//!   a self relation's cascade is its transitive closure, one recursive CTE.
+//!
+//! Lock order: the parent rows before their children. A child write takes a share lock
+//! on its parent; a parent delete or key change takes an exclusive lock on the parent
+//! before it looks for children. So the two never both commit: one waits for the
+//! other, and then sees what it did. The facade runs each emulated write in one
+//! transaction (its own, retried on deadlocks and serialization failures, or the
+//! caller's, at a savepoint).
+
+use crate::model::error::{Error, Result};
+use crate::model::meta::{Action, Literal, TableMeta};
+use crate::model::schema::{ForeignKey, RelationMode, Schema};
+use crate::model::value::{SqlType, Value};
+use crate::sql::builder::SqlBuilder;
+use crate::sql::exec::{BoxFuture, Executor};
+use crate::sql::expr::{Node, Scope};
+use std::sync::Arc;
+
+/// The schema, when the `Db` enforces relations itself, for a write to `table`.
+///
+/// A write to a table the schema does not have is refused: Rel cannot see what refers
+/// to it, and would silently skip its checks.
+pub(super) fn emulating(run: &dyn Executor, table: &TableMeta) -> Result<Option<Arc<Schema>>> {
+    let Some(schema) = run.schema() else {
+        return Ok(None);
+    };
+    if schema.mode() != RelationMode::Emulated {
+        return Ok(None);
+    }
+    if schema.find(table.name).is_none() {
+        return Err(Error::Unsupported {
+            table: table.name,
+            relation: "",
+            message: "the Db's schema (Emulated mode) has no such table, so Rel cannot see \
+                      the relations that point at it; add it to the Schema given to \
+                      create_all or Db::use_schema"
+                .into(),
+        });
+    }
+    Ok(Some(schema))
+}
+
+/// What a column is set to.
+#[derive(Clone, Debug)]
+pub(super) enum SetTo {
+    Value(Value),
+    Null,
+    Default(Literal),
+}
+
+impl SetTo {
+    fn write(&self, b: &mut SqlBuilder) {
+        match self {
+            SetTo::Value(v) => {
+                b.push_bind(v.clone());
+            }
+            SetTo::Null => {
+                b.push("NULL");
+            }
+            SetTo::Default(literal) => {
+                b.push_literal(literal);
+            }
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self, SetTo::Null) || matches!(self, SetTo::Value(v) if v.is_null())
+    }
+}
+
+/// The rows of one table a step concerns, as a predicate written against an alias.
+#[derive(Clone, Debug)]
+pub(super) enum Rows {
+    /// The row with this primary key.
+    Key(Vec<Value>),
+    /// The rows matching a filter; all rows without one.
+    Filter(Option<Node>),
+    /// The rows of `fk`'s child that refer to `parent` rows of its parent, only those
+    /// whose referenced columns change to the given values when there are any.
+    Referencing {
+        fk: Box<ForeignKey>,
+        parent: Box<Rows>,
+        changed: Vec<(&'static str, SetTo)>,
+    },
+    /// `seed` and every row that refers to one of them through the self relation `fk`,
+    /// transitively.
+    Closure {
+        fk: Box<ForeignKey>,
+        seed: Box<Rows>,
+    },
+    /// `rows` but not `except` (of the same table).
+    Excluding { rows: Box<Rows>, except: Box<Rows> },
+}
+
+/// `alias.a` or `(alias.a, alias.b)`.
+fn write_tuple(b: &mut SqlBuilder, alias: &str, cols: &[&str]) {
+    if cols.len() > 1 {
+        b.push("(");
+    }
+    b.push_list(cols, ", ", |b, c| {
+        b.push_qualified(alias, c);
+    });
+    if cols.len() > 1 {
+        b.push(")");
+    }
+}
+
+/// Writes the predicate that picks `rows` of `table` under `alias`.
+fn write_rows(b: &mut SqlBuilder, table: &'static TableMeta, alias: &str, rows: &Rows) {
+    match rows {
+        Rows::Key(key) => {
+            b.push_list(table.primary_key.iter().zip(key), " AND ", |b, (c, v)| {
+                b.push_qualified(alias, c).push(" = ").push_bind(v.clone());
+            });
+        }
+        Rows::Filter(None) => {
+            b.push("1 = 1");
+        }
+        Rows::Filter(Some(filter)) => {
+            b.push("(");
+            filter.write(b, &Scope { table, alias });
+            b.push(")");
+        }
+        Rows::Referencing {
+            fk,
+            parent,
+            changed,
+        } => {
+            let p = b.fresh_alias();
+            write_tuple(b, alias, fk.child_cols);
+            b.push(" IN (SELECT ");
+            b.push_list(fk.parent_cols, ", ", |b, c| {
+                b.push_qualified(&p, c);
+            });
+            b.push(" FROM ")
+                .push_ident(fk.parent.name)
+                .push(" AS ")
+                .push_ident(&p)
+                .push(" WHERE ");
+            write_rows(b, fk.parent, &p, parent);
+            let changes: Vec<&(&str, SetTo)> = changed
+                .iter()
+                .filter(|(c, _)| fk.parent_cols.contains(c))
+                .collect();
+            if !changes.is_empty() {
+                // Only the rows whose referenced key changes.
+                b.push(" AND (");
+                b.push_list(changes, " OR ", |b, (c, to)| {
+                    if to.is_null() {
+                        b.push_qualified(&p, c).push(" IS NOT NULL");
+                    } else {
+                        b.push_qualified(&p, c).push(" <> ");
+                        to.write(b);
+                    }
+                });
+                b.push(")");
+            }
+            b.push(")");
+        }
+        Rows::Closure { fk, seed } => {
+            let (cte, s, c, r) = (
+                b.fresh_alias(),
+                b.fresh_alias(),
+                b.fresh_alias(),
+                b.fresh_alias(),
+            );
+            let keys: Vec<String> = (0..fk.parent_cols.len()).map(|i| format!("k{i}")).collect();
+            write_tuple(b, alias, fk.parent_cols);
+            b.push(" IN (WITH RECURSIVE ").push_ident(&cte).push(" (");
+            b.push_list(&keys, ", ", |b, k| {
+                b.push_ident(k);
+            });
+            b.push(") AS (SELECT ");
+            b.push_list(fk.parent_cols, ", ", |b, col| {
+                b.push_qualified(&s, col);
+            });
+            b.push(" FROM ")
+                .push_ident(table.name)
+                .push(" AS ")
+                .push_ident(&s)
+                .push(" WHERE ");
+            write_rows(b, table, &s, seed);
+            b.push(" UNION SELECT ");
+            b.push_list(fk.parent_cols, ", ", |b, col| {
+                b.push_qualified(&c, col);
+            });
+            b.push(" FROM ")
+                .push_ident(table.name)
+                .push(" AS ")
+                .push_ident(&c)
+                .push(" JOIN ")
+                .push_ident(&cte)
+                .push(" AS ")
+                .push_ident(&r)
+                .push(" ON ");
+            b.push_list(fk.child_cols.iter().zip(&keys), " AND ", |b, (col, k)| {
+                b.push_qualified(&c, col).push(" = ").push_qualified(&r, k);
+            });
+            b.push(") SELECT ");
+            b.push_list(&keys, ", ", |b, k| {
+                b.push_ident(k);
+            });
+            b.push(" FROM ").push_ident(&cte).push(")");
+        }
+        Rows::Excluding { rows, except } => {
+            b.push("(");
+            write_rows(b, table, alias, rows);
+            b.push(") AND NOT (");
+            write_rows(b, table, alias, except);
+            b.push(")");
+        }
+    }
+}
+
+/// Whether any of `rows` of `table` exists, read with a share lock (a current read,
+/// which sees what committed before the locks this write holds).
+async fn any(run: &mut dyn Executor, table: &'static TableMeta, rows: &Rows) -> Result<bool> {
+    let mut b = SqlBuilder::new(run.dialect());
+    b.push("SELECT 1 FROM ")
+        .push_ident(table.name)
+        .push(" AS ")
+        .push_ident("r")
+        .push(" WHERE ");
+    write_rows(&mut b, table, "r", rows);
+    b.push(" LIMIT 1");
+    if run.locking()
+        && let Some(lock) = run.dialect().sql().lock_for_share()
+    {
+        b.push(lock);
+    }
+    returns_rows(run, &b.finish()).await
+}
+
+/// Whether a statement returns any row (its cells unread).
+async fn returns_rows(
+    run: &mut dyn Executor,
+    stmt: &crate::sql::builder::Statement,
+) -> Result<bool> {
+    let mut found = false;
+    run.fetch_each(stmt, &mut |_: &dyn crate::model::row::Cells| {
+        found = true;
+        Ok(())
+    })
+    .await?;
+    Ok(found)
+}
+
+/// Locks `rows` of `table` for a change, without reading them back.
+async fn lock(run: &mut dyn Executor, table: &'static TableMeta, rows: &Rows) -> Result<()> {
+    let Some(clause) = run.dialect().sql().lock_for_update() else {
+        return Ok(());
+    };
+    if !run.locking() {
+        return Ok(());
+    }
+    let mut b = SqlBuilder::new(run.dialect());
+    b.push("SELECT COUNT(*) FROM (SELECT 1 AS ")
+        .push_ident("one")
+        .push(" FROM ")
+        .push_ident(table.name)
+        .push(" AS ")
+        .push_ident("l")
+        .push(" WHERE ");
+    write_rows(&mut b, table, "l", rows);
+    b.push(clause).push(") AS ").push_ident("locked");
+    returns_rows(run, &b.finish()).await.map(drop)
+}
+
+fn still_referenced(fk: &ForeignKey) -> Error {
+    Error::StillReferenced {
+        table: fk.parent.name,
+        referencing_table: Some(fk.child.name),
+        relation: Some(fk.relation).filter(|r| !r.is_empty()),
+        message: format!(
+            "rows of `{}` still refer to it (Rel, Emulated mode)",
+            fk.child.name
+        ),
+    }
+}
+
+fn points_nowhere(fk: &ForeignKey) -> Error {
+    Error::ForeignKey {
+        table: fk.child.name,
+        relation: Some(fk.relation).filter(|r| !r.is_empty()),
+        message: format!(
+            "no row of `{}` has the key it refers to (Rel, Emulated mode)",
+            fk.parent.name
+        ),
+    }
+}
+
+/// Checks, before an insert of `rows` (every column's value, in column order) into
+/// `table`, that each foreign key's referenced rows exist, and share-locks them: one
+/// statement per key and chunk. Keys the batch itself provides (a self relation) count.
+pub(super) async fn check_insert(
+    run: &mut dyn Executor,
+    schema: &Schema,
+    table: &'static TableMeta,
+    rows: &[Vec<Value>],
+) -> Result<()> {
+    for fk in schema
+        .foreign_keys()
+        .iter()
+        .filter(|fk| fk.child.name == table.name)
+    {
+        let positions: Vec<usize> = fk
+            .child_cols
+            .iter()
+            .filter_map(|c| table.columns.iter().position(|m| m.name == *c))
+            .collect();
+        let mut wanted: Vec<Vec<Value>> = Vec::new();
+        for row in rows {
+            let key: Vec<Value> = positions.iter().map(|&i| row[i].clone()).collect();
+            if key.iter().any(Value::is_null) || wanted.contains(&key) {
+                continue;
+            }
+            wanted.push(key);
+        }
+        if fk.parent.name == table.name {
+            // Rows of the batch may be what others in it refer to.
+            let own: Vec<usize> = fk
+                .parent_cols
+                .iter()
+                .filter_map(|c| table.columns.iter().position(|m| m.name == *c))
+                .collect();
+            wanted.retain(|key| {
+                !rows
+                    .iter()
+                    .any(|row| own.iter().map(|&i| &row[i]).eq(key.iter()))
+            });
+        }
+        if wanted.is_empty() {
+            continue;
+        }
+        let found = existing(run, fk, &wanted).await?;
+        if found.len() < wanted.len() {
+            return Err(points_nowhere(fk));
+        }
+    }
+    Ok(())
+}
+
+/// Which of `keys` the parent of `fk` has, share-locking them.
+async fn existing(
+    run: &mut dyn Executor,
+    fk: &ForeignKey,
+    keys: &[Vec<Value>],
+) -> Result<Vec<Vec<Value>>> {
+    let dialect = run.dialect();
+    let width = fk.parent_cols.len().max(1);
+    let per_chunk = (dialect.bind_limit() / width).max(1);
+    let types: Vec<SqlType> = fk
+        .parent_cols
+        .iter()
+        .map(|c| fk.parent.column(c).map_or(SqlType::BigInt, |m| m.ty))
+        .collect();
+    let mut found = Vec::new();
+    for chunk in keys.chunks(per_chunk) {
+        let mut b = SqlBuilder::new(dialect);
+        b.push("SELECT ");
+        b.push_list(fk.parent_cols, ", ", |b, c| {
+            b.push_qualified("p", c);
+        });
+        b.push(" FROM ")
+            .push_ident(fk.parent.name)
+            .push(" AS ")
+            .push_ident("p")
+            .push(" WHERE ");
+        write_tuple(&mut b, "p", fk.parent_cols);
+        b.push(" IN (");
+        b.push_list(chunk, ", ", |b, key| {
+            if width > 1 {
+                b.push("(");
+            }
+            b.push_list(key, ", ", |b, v| {
+                b.push_bind(v.clone());
+            });
+            if width > 1 {
+                b.push(")");
+            }
+        });
+        b.push(")");
+        if run.locking()
+            && let Some(lock) = dialect.sql().lock_for_share()
+        {
+            b.push(lock);
+        }
+        found.extend(run.fetch(&b.finish(), &types).await?);
+    }
+    Ok(found)
+}
+
+/// The column's value as an action sets it: its default, or NULL.
+fn action_value(fk: &ForeignKey, col: &'static str, action: Action) -> SetTo {
+    match (action, fk.child.column(col).and_then(|m| m.default)) {
+        (Action::SetDefault, Some(literal)) => SetTo::Default(literal),
+        _ => SetTo::Null,
+    }
+}
+
+/// Deletes `rows` of `table` and applies every `on_delete` that points at them; how
+/// many rows of `table` it deleted.
+pub(super) fn delete<'a>(
+    run: &'a mut dyn Executor,
+    schema: &'a Schema,
+    table: &'static TableMeta,
+    rows: Rows,
+    path: Vec<&'static str>,
+) -> BoxFuture<'a, Result<u64>> {
+    Box::pin(async move {
+        let fks = schema.foreign_keys();
+        // A self relation that cascades takes its whole subtree along.
+        let seed = rows.clone();
+        let rows = match fks.iter().find(|fk| {
+            fk.child.name == table.name
+                && fk.parent.name == table.name
+                && fk.on_delete == Some(Action::Cascade)
+        }) {
+            Some(fk) => Rows::Closure {
+                fk: Box::new(fk.clone()),
+                seed: Box::new(rows),
+            },
+            None => rows,
+        };
+        lock(run, table, &rows).await?;
+        let mut path = path;
+        path.push(table.name);
+        for fk in fks.iter().filter(|fk| fk.parent.name == table.name) {
+            let mut children = Rows::Referencing {
+                fk: Box::new(fk.clone()),
+                parent: Box::new(rows.clone()),
+                changed: Vec::new(),
+            };
+            let same_table = fk.child.name == table.name;
+            if same_table {
+                // Rows deleted along with their parent do not refer to it any more.
+                children = Rows::Excluding {
+                    rows: Box::new(children),
+                    except: Box::new(rows.clone()),
+                };
+            }
+            match fk.on_delete.unwrap_or(Action::NoAction) {
+                Action::Restrict | Action::NoAction => {
+                    if any(run, fk.child, &children).await? {
+                        return Err(still_referenced(fk));
+                    }
+                }
+                Action::Cascade if same_table => {}
+                Action::Cascade => {
+                    if path.contains(&fk.child.name) {
+                        return Err(cycle(fk, &path));
+                    }
+                    delete(run, schema, fk.child, children, path.clone()).await?;
+                }
+                action @ (Action::SetNull | Action::SetDefault) => {
+                    let sets: Vec<(&'static str, SetTo)> = fk
+                        .child_cols
+                        .iter()
+                        .map(|c| (*c, action_value(fk, c, action)))
+                        .collect();
+                    update(run, schema, fk.child, sets, children, path.clone()).await?;
+                }
+            }
+        }
+        if matches!(rows, Rows::Closure { .. }) {
+            // The subtree below the rows asked for goes first, so that the count is of
+            // those rows alone, as a database's own cascade reports it.
+            let below = Rows::Excluding {
+                rows: Box::new(rows),
+                except: Box::new(seed.clone()),
+            };
+            delete_rows(run, table, &below).await?;
+        }
+        delete_rows(run, table, &seed).await
+    })
+}
+
+/// `DELETE FROM table WHERE rows`; how many it deleted.
+async fn delete_rows(
+    run: &mut dyn Executor,
+    table: &'static TableMeta,
+    rows: &Rows,
+) -> Result<u64> {
+    let mut b = SqlBuilder::new(run.dialect());
+    b.push("DELETE FROM ")
+        .push_ident(table.name)
+        .push(" WHERE ");
+    write_rows(&mut b, table, table.name, rows);
+    let stmt = b.finish();
+    stmt.check_binds(run.dialect(), table.name)?;
+    Ok(run.execute(&stmt).await?.rows_affected)
+}
+
+/// How many steps a chain of key changes may take (each changes a key that another
+/// relation refers to); a longer one goes around a cycle of tables.
+const MAX_DEPTH: usize = 64;
+
+fn cycle(fk: &ForeignKey, path: &[&'static str]) -> Error {
+    Error::Unsupported {
+        table: fk.child.name,
+        relation: fk.relation,
+        message: format!(
+            "Emulated mode cannot yet cascade a delete around a cycle of tables ({} -> {}); \
+             make one of the relations set_null or restrict",
+            path.join(" -> "),
+            fk.child.name
+        ),
+    }
+}
+
+/// Sets `sets` on `rows` of `table`: checks that keys it writes refer to rows that
+/// exist, and applies every `on_update` that points at the columns it changes; how
+/// many rows matched. `carried` is the key whose `on_update = cascade` this update
+/// carries: its new values are the parent's new key, which the parent's own update
+/// writes next, so they are not checked.
+pub(super) fn update<'a>(
+    run: &'a mut dyn Executor,
+    schema: &'a Schema,
+    table: &'static TableMeta,
+    sets: Vec<(&'static str, SetTo)>,
+    rows: Rows,
+    path: Vec<&'static str>,
+) -> BoxFuture<'a, Result<u64>> {
+    update_carrying(run, schema, table, sets, rows, path, None)
+}
+
+fn update_carrying<'a>(
+    run: &'a mut dyn Executor,
+    schema: &'a Schema,
+    table: &'static TableMeta,
+    sets: Vec<(&'static str, SetTo)>,
+    rows: Rows,
+    path: Vec<&'static str>,
+    carried: Option<String>,
+) -> BoxFuture<'a, Result<u64>> {
+    Box::pin(async move {
+        let fks = schema.foreign_keys();
+        let set = |c: &str| sets.iter().find(|(s, _)| *s == c).map(|(_, to)| to);
+        // Keys this update writes must refer to rows that exist.
+        for fk in fks.iter().filter(|fk| {
+            fk.child.name == table.name
+                && fk.child_cols.iter().any(|c| set(c).is_some())
+                && carried.as_deref() != Some(fk.name.as_str())
+        }) {
+            check_update(run, fk, table, &sets, &rows).await?;
+        }
+        // Keys this update changes may be referred to.
+        let referenced: Vec<&ForeignKey> = fks
+            .iter()
+            .filter(|fk| {
+                fk.parent.name == table.name && fk.parent_cols.iter().any(|c| set(c).is_some())
+            })
+            .collect();
+        if !referenced.is_empty() {
+            lock(run, table, &rows).await?;
+        }
+        let mut path = path;
+        path.push(table.name);
+        for fk in referenced {
+            let children = Rows::Referencing {
+                fk: Box::new(fk.clone()),
+                parent: Box::new(rows.clone()),
+                changed: sets.clone(),
+            };
+            let action = fk.on_update.unwrap_or(Action::NoAction);
+            let child_sets: Vec<(&'static str, SetTo)> = match action {
+                Action::Restrict | Action::NoAction => {
+                    if any(run, fk.child, &children).await? {
+                        return Err(still_referenced(fk));
+                    }
+                    continue;
+                }
+                // The new key, where it changes, carried to the rows that refer to it.
+                Action::Cascade => fk
+                    .child_cols
+                    .iter()
+                    .zip(fk.parent_cols)
+                    .filter_map(|(c, p)| set(p).map(|to| (*c, to.clone())))
+                    .collect(),
+                action @ (Action::SetNull | Action::SetDefault) => fk
+                    .child_cols
+                    .iter()
+                    .map(|c| (*c, action_value(fk, c, action)))
+                    .collect(),
+            };
+            if path.len() > MAX_DEPTH {
+                return Err(cycle(fk, &path));
+            }
+            let carried = (action == Action::Cascade).then(|| fk.name.clone());
+            update_carrying(
+                run,
+                schema,
+                fk.child,
+                child_sets,
+                children,
+                path.clone(),
+                carried,
+            )
+            .await?;
+        }
+        if sets.is_empty() {
+            return Ok(0);
+        }
+        let mut b = SqlBuilder::new(run.dialect());
+        b.push("UPDATE ").push_ident(table.name).push(" SET ");
+        b.push_list(&sets, ", ", |b, (c, to)| {
+            b.push_ident(c).push(" = ");
+            to.write(b);
+        });
+        b.push(" WHERE ");
+        write_rows(&mut b, table, table.name, &rows);
+        let stmt = b.finish();
+        stmt.check_binds(run.dialect(), table.name)?;
+        Ok(run.execute(&stmt).await?.rows_affected)
+    })
+}
+
+/// Checks that the keys an update of `rows` writes through `fk` refer to rows that
+/// exist: share-locks them, then looks for a touched row whose new key has none.
+async fn check_update(
+    run: &mut dyn Executor,
+    fk: &ForeignKey,
+    table: &'static TableMeta,
+    sets: &[(&'static str, SetTo)],
+    rows: &Rows,
+) -> Result<()> {
+    let parts: Vec<Option<&SetTo>> = fk
+        .child_cols
+        .iter()
+        .map(|c| sets.iter().find(|(s, _)| s == c).map(|(_, to)| to))
+        .collect();
+    if parts.iter().flatten().any(|to| to.is_null()) {
+        return Ok(()); // MATCH SIMPLE: a NULL part refers to nothing.
+    }
+    let dialect = run.dialect();
+    // Every part set to a value: lock that one key.
+    if parts.iter().all(Option::is_some) && run.locking() {
+        let key: Vec<Value> = parts
+            .iter()
+            .flatten()
+            .filter_map(|to| match to {
+                SetTo::Value(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect();
+        if key.len() == fk.parent_cols.len() {
+            existing(run, fk, &[key]).await?;
+        }
+    }
+    let (t, p) = ("t", "p");
+    let mut b = SqlBuilder::new(dialect);
+    b.push("SELECT 1 FROM ")
+        .push_ident(table.name)
+        .push(" AS ")
+        .push_ident(t)
+        .push(" WHERE ");
+    write_rows(&mut b, table, t, rows);
+    let part = |b: &mut SqlBuilder, i: usize| match parts[i] {
+        Some(to) => to.write(b),
+        None => {
+            b.push_qualified(t, fk.child_cols[i]);
+        }
+    };
+    for (i, to) in parts.iter().enumerate() {
+        if to.is_none() {
+            b.push(" AND ");
+            part(&mut b, i);
+            b.push(" IS NOT NULL");
+        }
+    }
+    b.push(" AND NOT EXISTS (SELECT 1 FROM ")
+        .push_ident(fk.parent.name)
+        .push(" AS ")
+        .push_ident(p)
+        .push(" WHERE ");
+    b.push_list(0..fk.parent_cols.len(), " AND ", |b, i| {
+        b.push_qualified(p, fk.parent_cols[i]).push(" = ");
+        part(b, i);
+    });
+    b.push(") LIMIT 1");
+    if returns_rows(run, &b.finish()).await? {
+        Err(points_nowhere(fk))
+    } else {
+        Ok(())
+    }
+}
