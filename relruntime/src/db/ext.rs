@@ -6,6 +6,7 @@ use super::write::{self, DeleteOp, UpdateOp, UpsertOp};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
 use crate::model::table::Table;
+use crate::read::integrity::{self, Orphans};
 use crate::read::query::Query;
 use crate::write::{Delete, Filtered, Update, Upsert};
 
@@ -115,6 +116,45 @@ impl Schema {
         }
         db.use_schema(self);
         Ok(())
+    }
+
+    /// Lists, for each relation, the rows whose key refers to no row: how many, and the
+    /// primary keys of a few. One query per relation; empty when the data is whole.
+    ///
+    /// For data written outside Rel (imports, other services), in either relation
+    /// mode. A NULL in any key column refers to nothing, and is no orphan.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table)]
+    /// struct User {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    /// }
+    ///
+    /// #[derive(Table)]
+    /// struct Post {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    ///     author_id: i64,
+    ///     #[relation(one, from = author_id, to = User::id)]
+    ///     author: One<User>,
+    /// }
+    ///
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// let schema = Schema::new(RelationMode::Emulated).table::<Post>();
+    /// schema.create_all(&db).await?;
+    /// db.insert(&User { id: 1 }).await?;
+    /// db.insert(&Post { id: 10, author_id: 1, author: One::default() }).await?;
+    /// assert!(schema.check_integrity(&db).await?.is_empty());
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn check_integrity(&self, db: &Db) -> Result<Vec<Orphans>> {
+        let mut acquired = Conn::Db(db).acquire().await?;
+        integrity::check(&mut acquired.runner(), self).await
     }
 
     /// Drops every table of the schema that exists.

@@ -5,6 +5,7 @@
 //! its statements through `sql::exec::Executor`, which the connection layer implements.
 
 pub(crate) mod batch;
+pub(crate) mod integrity;
 pub(crate) mod join;
 pub(crate) mod ops;
 pub(crate) mod query;
