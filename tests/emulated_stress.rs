@@ -141,7 +141,7 @@ async fn workload(db: &Db, schema: &Schema, check_successes: bool) -> (u64, u64)
         .map(|o| o.count)
         .sum();
     if check_successes {
-        let done = done.lock().unwrap();
+        let done = std::mem::take(&mut *done.lock().unwrap());
         let children: Vec<i64> = db
             .all::<Child>()
             .await
