@@ -1,0 +1,306 @@
+//! Emulated mode beyond the scenario suite: deep self relations, a restrict deep in a
+//! chain, statement counts that do not grow with the rows, a write whose connection is
+//! killed half-way, and writes inside the caller's transaction.
+
+mod common;
+
+use rel::prelude::*;
+use rel::{Error, Strategy};
+use sqlx::{AssertSqlSafe, Executor, Row};
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "em_users")]
+struct User {
+    #[column(primary_key)]
+    id: i64,
+}
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "em_posts")]
+struct Post {
+    #[column(primary_key)]
+    id: i64,
+    user_id: i64,
+    #[relation(one, from = user_id, to = User::id, on_delete = cascade)]
+    user: One<User>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "em_comments")]
+struct Comment {
+    #[column(primary_key)]
+    id: i64,
+    post_id: i64,
+    #[relation(one, from = post_id, to = Post::id, on_delete = cascade)]
+    post: One<Post>,
+}
+
+/// A comment that stops its post from being deleted.
+#[derive(Table, Debug, Clone)]
+#[table(name = "em_pins")]
+struct Pin {
+    #[column(primary_key)]
+    id: i64,
+    comment_id: i64,
+    #[relation(one, from = comment_id, to = Comment::id, on_delete = restrict)]
+    comment: One<Comment>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "em_thread")]
+struct Reply {
+    #[column(primary_key)]
+    id: i64,
+    parent_id: Option<i64>,
+    #[relation(one, from = parent_id, to = Reply::id, on_delete = cascade)]
+    parent: One<Option<Reply>>,
+}
+
+fn schema() -> Schema {
+    Schema::new(RelationMode::Emulated)
+        .table::<Pin>()
+        .table::<Reply>()
+}
+
+async fn fresh(name: &str) -> Vec<Db> {
+    let dbs = common::backends(name).await;
+    for db in &dbs {
+        schema().drop_all(db).await.unwrap();
+        schema().create_all(db).await.unwrap();
+    }
+    dbs
+}
+
+/// Users 1..=users, `posts` posts each, `comments` comments per post.
+async fn tree(db: &Db, users: i64, posts: i64, comments: i64) {
+    let us: Vec<User> = (1..=users).map(|id| User { id }).collect();
+    db.insert_many(&us).await.unwrap();
+    let ps: Vec<Post> = (0..users * posts)
+        .map(|i| Post {
+            id: i + 1,
+            user_id: i / posts + 1,
+            user: One::default(),
+        })
+        .collect();
+    db.insert_many(&ps).await.unwrap();
+    let cs: Vec<Comment> = (0..users * posts * comments)
+        .map(|i| Comment {
+            id: i + 1,
+            post_id: i / comments + 1,
+            post: One::default(),
+        })
+        .collect();
+    db.insert_many(&cs).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_fifty_deep_thread_goes_in_a_bounded_number_of_statements() {
+    for db in fresh("em_thread").await {
+        let d = db.dialect();
+        let mut replies = vec![Reply {
+            id: 1,
+            parent_id: None,
+            parent: One::default(),
+        }];
+        for id in 2..=50 {
+            replies.push(Reply {
+                id,
+                parent_id: Some(id - 1),
+                parent: One::default(),
+            });
+        }
+        // One batch: rows refer to rows earlier in the same batch.
+        db.insert_many(&replies).await.unwrap();
+        db.insert(&Reply {
+            id: 100,
+            parent_id: None,
+            parent: One::default(),
+        })
+        .await
+        .unwrap();
+        let before = db.statement_count();
+        assert!(db.delete::<Reply>(&1).await.unwrap(), "{d:?}");
+        let statements = db.statement_count() - before;
+        assert!(
+            statements <= 8,
+            "{d:?}: {statements} statements for 50 rows"
+        );
+        let left: Vec<i64> = db
+            .all::<Reply>()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(left, [100], "{d:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_restrict_deep_in_a_chain_rolls_everything_back() {
+    for db in fresh("em_restrict").await {
+        let d = db.dialect();
+        tree(&db, 2, 3, 2).await;
+        db.insert(&Pin {
+            id: 1,
+            comment_id: 5,
+            comment: One::default(),
+        })
+        .await
+        .unwrap();
+        let err = db.delete::<User>(&1).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::StillReferenced {
+                    table: "em_comments",
+                    referencing_table: Some("em_pins"),
+                    relation: Some("comment"),
+                    ..
+                }
+            ),
+            "{d:?}: {err:?}"
+        );
+        assert_eq!(db.all::<Post>().await.unwrap().len(), 6, "{d:?}");
+        assert_eq!(db.all::<Comment>().await.unwrap().len(), 12, "{d:?}");
+        // The other user has no pinned comment.
+        assert!(db.delete::<User>(&2).await.unwrap(), "{d:?}");
+        assert_eq!(db.all::<Comment>().await.unwrap().len(), 6, "{d:?}");
+    }
+}
+
+/// A cascade over 100,000 rows and an insert of 10,000 checked children take a number
+/// of statements that depends on the relations, not on the rows.
+#[tokio::test]
+async fn statements_grow_with_the_relations_not_the_rows() {
+    for db in fresh("em_counts").await {
+        let d = db.dialect();
+        tree(&db, 100, 100, 10).await;
+        let before = db.statement_count();
+        let comments: Vec<Comment> = (0..10_000)
+            .map(|i| Comment {
+                id: 1_000_000 + i,
+                post_id: i % 500 + 1,
+                post: One::default(),
+            })
+            .collect();
+        db.insert_many(&comments).await.unwrap();
+        let inserted = db.statement_count() - before;
+        assert!(
+            inserted <= 12,
+            "{d:?}: {inserted} statements to insert 10,000"
+        );
+        let before = db.statement_count();
+        let n = User::delete().all_rows().run(&db).await.unwrap();
+        let deleted = db.statement_count() - before;
+        assert_eq!(n, 100, "{d:?}");
+        assert!(
+            deleted <= 12,
+            "{d:?}: {deleted} statements to delete 110,100 rows"
+        );
+        assert!(db.all::<Comment>().await.unwrap().is_empty(), "{d:?}");
+        assert!(schema().check_integrity(&db).await.unwrap().is_empty());
+    }
+}
+
+/// Inside the caller's transaction, an emulated write joins it: rolled back with it,
+/// and a refused write leaves the transaction usable.
+#[tokio::test]
+async fn emulated_writes_join_the_callers_transaction() {
+    for db in fresh("em_tx").await {
+        let d = db.dialect();
+        tree(&db, 1, 2, 2).await;
+        let mut tx = db.begin().await.unwrap();
+        assert!(tx.delete::<User>(&1).await.unwrap());
+        let orphan = tx
+            .insert(&Post {
+                id: 99,
+                user_id: 1,
+                user: One::default(),
+            })
+            .await;
+        assert!(
+            matches!(orphan, Err(Error::ForeignKey { .. })),
+            "{d:?}: {orphan:?}"
+        );
+        assert!(tx.all::<Comment>().await.unwrap().is_empty(), "{d:?}");
+        tx.rollback().await.unwrap();
+        assert_eq!(db.all::<Comment>().await.unwrap().len(), 4, "{d:?}");
+        assert_eq!(
+            Post::query()
+                .strategy(Strategy::Batch)
+                .count(&db)
+                .await
+                .unwrap(),
+            2,
+            "{d:?}"
+        );
+    }
+}
+
+/// A cascade whose connection is killed half-way leaves nothing half-done.
+#[tokio::test]
+async fn a_killed_cascade_leaves_nothing_half_done() {
+    for (d, url) in common::backend_urls("em_killed").await {
+        if d == Dialect::Sqlite {
+            continue; // an embedded database has no connection to kill
+        }
+        let db = Db::connect(&url).await.unwrap();
+        schema().drop_all(&db).await.unwrap();
+        schema().create_all(&db).await.unwrap();
+        tree(&db, 20, 500, 10).await;
+        let killer = {
+            let url = url.clone();
+            tokio::spawn(async move { kill_a_delete(d, &url).await })
+        };
+        let result = User::delete().all_rows().run(&db).await;
+        let killed = killer.await.unwrap();
+        assert!(killed, "{d:?}: found no DELETE to kill");
+        assert!(result.is_err(), "{d:?}: the killed write reported success");
+        // All or nothing: every row is still there.
+        assert_eq!(db.all::<User>().await.unwrap().len(), 20, "{d:?}");
+        assert_eq!(Post::query().count(&db).await.unwrap(), 10_000, "{d:?}");
+        assert_eq!(Comment::query().count(&db).await.unwrap(), 100_000, "{d:?}");
+    }
+}
+
+/// Kills the connection that runs a DELETE on the test's database; whether it found one.
+async fn kill_a_delete(d: Dialect, url: &str) -> bool {
+    for _ in 0..2_000 {
+        let found = match d {
+            Dialect::Postgres => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                let rows = sqlx::query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE query LIKE 'DELETE%' AND state = 'active' AND pid <> pg_backend_pid()",
+                )
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                pool.close().await;
+                !rows.is_empty()
+            }
+            _ => {
+                let pool = sqlx::MySqlPool::connect(url).await.unwrap();
+                let ids = sqlx::query(
+                    "SELECT id FROM information_schema.processlist \
+                     WHERE info LIKE 'DELETE%' AND id <> CONNECTION_ID()",
+                )
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+                for row in &ids {
+                    let id: i64 = row.try_get(0).unwrap_or_default();
+                    let _ = pool.execute(AssertSqlSafe(format!("KILL {id}"))).await;
+                }
+                pool.close().await;
+                !ids.is_empty()
+            }
+        };
+        if found {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    false
+}
