@@ -47,7 +47,7 @@ pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: E
     let message = d.message().to_owned();
     let dialect = run.dialect().sql();
     let table = failed.table;
-    if d.is_unique_violation() {
+    if dialect.is_unique_violation(d) {
         return Error::Unique {
             table: table.name,
             columns: dialect.unique_columns(d, table),
@@ -75,7 +75,9 @@ pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: E
         }
     }
     if let Some(name) = dialect.constraint_name(d) {
-        if let Some(fk) = referencing.iter().find(|fk| fk.name == name) {
+        if let Some(fk) = referencing.iter().find(|fk| fk.name == name)
+            && !writes_key(fk, &failed)
+        {
             return still_referenced(table, Some(fk), message);
         }
         return Error::ForeignKey {
@@ -106,6 +108,21 @@ pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: E
             message,
         },
         _ => still_referenced(table, None, message),
+    }
+}
+
+/// Whether the failed write sets `fk`'s own key, when its table is both ends of it (a
+/// self relation, whose one constraint is broken by a key that points nowhere as by a
+/// referenced row that changes): an insert does, and an update that sets the key's
+/// columns and not the columns it refers to.
+fn writes_key(fk: &ForeignKey, failed: &Failed<'_>) -> bool {
+    if fk.child.name != failed.table.name {
+        return false;
+    }
+    let sets = |cols: &[&str]| failed.sets.iter().any(|(c, _)| cols.contains(c));
+    match failed.touched {
+        Touched::None => true,
+        _ => sets(fk.child_cols) && !sets(fk.parent_cols),
     }
 }
 

@@ -5,10 +5,13 @@
 //! declares it) and runs as set-based statements, whose number grows with the depth of
 //! the relation graph, not with the number of rows:
 //!
-//! - **Existence.** An insert checks, per foreign key of the table, that the referenced
-//!   rows of the whole batch exist: one `SELECT` per key and chunk, which also takes a
-//!   share lock on them. An update that sets key columns checks the rows it touches
-//!   the same way. A NULL in any key column skips the check (SQL's MATCH SIMPLE).
+//! - **Existence.** After an insert, per foreign key of the table, Rel counts the
+//!   referenced rows of the whole batch that exist: one `SELECT` per key, which also
+//!   takes a share lock on them. An update that sets key columns checks the key it
+//!   writes the same way. A NULL in any key column skips the check (SQL's MATCH
+//!   SIMPLE). Checking after the write, as the database checks its foreign keys at
+//!   the end of a statement, reports a unique key the write breaks first, as
+//!   ForeignKeys mode does; the failed check rolls the write back.
 //! - **Actions.** A delete (or a change of a referenced key) first locks the rows it
 //!   touches (`FOR UPDATE`), then, for each foreign key that points at them, refuses
 //!   (`restrict`, `no_action`), or deletes, sets NULL, sets the default, or carries the
@@ -23,11 +26,14 @@
 //! transaction (its own, retried on deadlocks and serialization failures, or the
 //! caller's, at a savepoint).
 
+use super::constraint::{Failed, Touched, typed_error};
 use crate::model::error::{Error, Result};
+use crate::model::key::{KeyOf, KeySet};
 use crate::model::meta::{Action, Literal, TableMeta};
 use crate::model::schema::{ForeignKey, RelationMode, Schema};
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::SqlBuilder;
+use crate::sql::dialect::ListParameter;
 use crate::sql::exec::{BoxFuture, Executor};
 use crate::sql::expr::{Node, Scope};
 use std::sync::Arc;
@@ -219,11 +225,13 @@ fn write_rows(b: &mut SqlBuilder, table: &'static TableMeta, alias: &str, rows: 
             b.push(" FROM ").push_ident(&cte).push(")");
         }
         Rows::Excluding { rows, except } => {
+            // `IS NOT TRUE`, not `NOT`: a row whose key is NULL is not among `except`,
+            // though `NULL IN (..)` is NULL.
             b.push("(");
             write_rows(b, table, alias, rows);
-            b.push(") AND NOT (");
+            b.push(") AND (");
             write_rows(b, table, alias, except);
-            b.push(")");
+            b.push(") IS NOT TRUE");
         }
     }
 }
@@ -305,103 +313,162 @@ fn points_nowhere(fk: &ForeignKey) -> Error {
     }
 }
 
-/// Checks, before an insert of `rows` (every column's value, in column order) into
-/// `table`, that each foreign key's referenced rows exist, and share-locks them: one
-/// statement per key and chunk. Keys the batch itself provides (a self relation) count.
-pub(super) async fn check_insert(
-    run: &mut dyn Executor,
+/// The keys an insert of `rows` (every column's value, in column order) into `table`
+/// refers to, per foreign key of the table, distinct and without NULLs (SQL's MATCH
+/// SIMPLE). Keys the batch itself provides (a self relation) are left out: any row's,
+/// or with `per_row` (see `SqlDialect::checks_foreign_keys_per_row`) the row's own
+/// and those of the rows before it.
+pub(super) fn referenced_keys(
+    per_row: bool,
     schema: &Schema,
     table: &'static TableMeta,
     rows: &[Vec<Value>],
-) -> Result<()> {
+) -> Vec<(ForeignKey, Vec<KeyOf>)> {
+    let positions = |cols: &[&str]| -> Vec<usize> {
+        cols.iter()
+            .filter_map(|c| table.columns.iter().position(|m| m.name == *c))
+            .collect()
+    };
+    let key_at = |row: &[Value], at: &[usize]| match at {
+        [i] => KeyOf::One(row[*i].clone()),
+        at => KeyOf::Many(at.iter().map(|&i| row[i].clone()).collect()),
+    };
+    let mut out = Vec::new();
     for fk in schema
         .foreign_keys()
-        .iter()
+        .into_iter()
         .filter(|fk| fk.child.name == table.name)
     {
-        let positions: Vec<usize> = fk
-            .child_cols
-            .iter()
-            .filter_map(|c| table.columns.iter().position(|m| m.name == *c))
-            .collect();
-        let mut wanted: Vec<Vec<Value>> = Vec::new();
+        let at = positions(fk.child_cols);
+        let own = (fk.parent.name == table.name).then(|| positions(fk.parent_cols));
+        // A database that checks row by row sees only the rows before; one that checks
+        // at the end of the statement sees the whole batch.
+        let mut provided: KeySet = match &own {
+            Some(own) if !per_row => rows.iter().map(|row| key_at(row, own)).collect(),
+            _ => KeySet::default(),
+        };
+        let mut seen = KeySet::default();
+        let mut wanted = Vec::new();
         for row in rows {
-            let key: Vec<Value> = positions.iter().map(|&i| row[i].clone()).collect();
-            if key.iter().any(Value::is_null) || wanted.contains(&key) {
+            if let Some(own) = own.as_ref().filter(|_| per_row) {
+                provided.insert(key_at(row, own));
+            }
+            let key = key_at(row, &at);
+            if key.values().iter().any(Value::is_null) || provided.contains(&key) {
                 continue;
             }
-            wanted.push(key);
+            if seen.insert(key.clone()) {
+                wanted.push(key);
+            }
         }
-        if fk.parent.name == table.name {
-            // Rows of the batch may be what others in it refer to.
-            let own: Vec<usize> = fk
-                .parent_cols
-                .iter()
-                .filter_map(|c| table.columns.iter().position(|m| m.name == *c))
-                .collect();
-            wanted.retain(|key| {
-                !rows
-                    .iter()
-                    .any(|row| own.iter().map(|&i| &row[i]).eq(key.iter()))
-            });
+        if !wanted.is_empty() {
+            out.push((fk, wanted));
         }
-        if wanted.is_empty() {
-            continue;
-        }
-        let found = existing(run, fk, &wanted).await?;
-        if found.len() < wanted.len() {
+    }
+    out
+}
+
+/// Checks, once an insert is written, that the keys it refers to (see
+/// [`referenced_keys`]) exist, and share-locks them: one statement per foreign key
+/// (and chunk, where the dialect cannot take the keys as one parameter). The database
+/// checks its own foreign keys at the end of the statement too, so a unique key the
+/// insert breaks is reported first in both modes; the transaction every emulated write
+/// runs in undoes the rows of a failed check.
+pub(super) async fn check_insert(
+    run: &mut dyn Executor,
+    referenced: &[(ForeignKey, Vec<KeyOf>)],
+) -> Result<()> {
+    for (fk, keys) in referenced {
+        if count_existing(run, fk, keys).await? < keys.len() {
             return Err(points_nowhere(fk));
         }
     }
     Ok(())
 }
 
-/// Which of `keys` the parent of `fk` has, share-locking them.
-async fn existing(
-    run: &mut dyn Executor,
-    fk: &ForeignKey,
-    keys: &[Vec<Value>],
-) -> Result<Vec<Vec<Value>>> {
+/// How many of `keys` (distinct) the parent of `fk` has, share-locking them. The
+/// referenced columns are unique, so each key matches at most one row.
+async fn count_existing(run: &mut dyn Executor, fk: &ForeignKey, keys: &[KeyOf]) -> Result<usize> {
     let dialect = run.dialect();
     let width = fk.parent_cols.len().max(1);
-    let per_chunk = (dialect.bind_limit() / width).max(1);
-    let types: Vec<SqlType> = fk
-        .parent_cols
-        .iter()
-        .map(|c| fk.parent.column(c).map_or(SqlType::BigInt, |m| m.ty))
-        .collect();
-    let mut found = Vec::new();
+    let lock = dialect.sql().lock_for_share().filter(|_| run.locking());
+    // A single-column key list goes as one parameter where the dialect takes one: as a
+    // table joined with the parent's, or in `IN`.
+    let one_column = match fk.parent_cols {
+        [col] if keys.len() > 1 => fk.parent.column(col).map(|m| {
+            let values: Vec<Value> = keys.iter().map(|k| k.values()[0].clone()).collect();
+            (col, m.ty, values)
+        }),
+        _ => None,
+    };
+    let mut list = None;
+    let mut rows = None;
+    if let Some((col, ty, values)) = &one_column {
+        rows = dialect
+            .sql()
+            .list_rows(*ty, values)
+            .filter(|_| lock.is_none())
+            .map(|l| (*col, l));
+        if rows.is_none() {
+            list = dialect.sql().list_parameter(*ty, false, values);
+        }
+    }
+    let per_chunk = match (&list, &rows) {
+        (None, None) => (dialect.bind_limit() / width).max(1),
+        _ => keys.len(),
+    };
+    let mut found = 0;
     for chunk in keys.chunks(per_chunk) {
         let mut b = SqlBuilder::new(dialect);
-        b.push("SELECT ");
-        b.push_list(fk.parent_cols, ", ", |b, c| {
-            b.push_qualified("p", c);
-        });
-        b.push(" FROM ")
-            .push_ident(fk.parent.name)
-            .push(" AS ")
-            .push_ident("p")
-            .push(" WHERE ");
-        write_tuple(&mut b, "p", fk.parent_cols);
-        b.push(" IN (");
-        b.push_list(chunk, ", ", |b, key| {
-            if width > 1 {
-                b.push("(");
-            }
-            b.push_list(key, ", ", |b, v| {
-                b.push_bind(v.clone());
-            });
-            if width > 1 {
+        b.push("SELECT COUNT(*) FROM (SELECT 1 AS ")
+            .push_ident("one")
+            .push(" FROM ");
+        if let Some((col, ListParameter { open, value, close })) = rows.take() {
+            b.push(open)
+                .push_bind(value)
+                .push(close)
+                .push(" AS ")
+                .push_ident("j");
+            b.push(" JOIN ")
+                .push_ident(fk.parent.name)
+                .push(" AS ")
+                .push_ident("p")
+                .push(" ON ")
+                .push_qualified("p", col)
+                .push(" = ")
+                .push_qualified("j", "v");
+        } else {
+            b.push_ident(fk.parent.name)
+                .push(" AS ")
+                .push_ident("p")
+                .push(" WHERE ");
+            write_tuple(&mut b, "p", fk.parent_cols);
+            if let Some(ListParameter { open, value, close }) = list.take() {
+                b.push(open).push_bind(value).push(close);
+            } else {
+                b.push(" IN (");
+                b.push_list(chunk, ", ", |b, key| {
+                    if width > 1 {
+                        b.push("(");
+                    }
+                    b.push_list(key.values(), ", ", |b, v| {
+                        b.push_bind(v.clone());
+                    });
+                    if width > 1 {
+                        b.push(")");
+                    }
+                });
                 b.push(")");
             }
-        });
-        b.push(")");
-        if run.locking()
-            && let Some(lock) = dialect.sql().lock_for_share()
-        {
+        }
+        if let Some(lock) = lock {
             b.push(lock);
         }
-        found.extend(run.fetch(&b.finish(), &types).await?);
+        b.push(") AS ").push_ident("found");
+        let counted = run.fetch(&b.finish(), &[SqlType::BigInt]).await?;
+        if let Some(Value::I64(n)) = counted.first().and_then(|row| row.first()) {
+            found += usize::try_from(*n).unwrap_or(0);
+        }
     }
     Ok(found)
 }
@@ -438,9 +505,14 @@ pub(super) fn delete<'a>(
             },
             None => rows,
         };
-        lock(run, table, &rows).await?;
+        // Rows nothing refers to need no lock before the delete: it locks them itself.
+        if fks.iter().any(|fk| fk.parent.name == table.name) {
+            lock(run, table, &rows).await?;
+        }
         let mut path = path;
         path.push(table.name);
+        // Relations whose `set_default` moved rows to their default key.
+        let mut defaults = Vec::new();
         for fk in fks.iter().filter(|fk| fk.parent.name == table.name) {
             let mut children = Rows::Referencing {
                 fk: Box::new(fk.clone()),
@@ -474,7 +546,15 @@ pub(super) fn delete<'a>(
                         .iter()
                         .map(|c| (*c, action_value(fk, c, action)))
                         .collect();
-                    update(run, schema, fk.child, sets, children, path.clone()).await?;
+                    // The default is checked once the rows are gone: it may be one of
+                    // them.
+                    let skip = (action == Action::SetDefault).then(|| fk.name.clone());
+                    let set =
+                        update_carrying(run, schema, fk.child, sets, children, path.clone(), skip)
+                            .await?;
+                    if action == Action::SetDefault && set > 0 {
+                        defaults.push(fk);
+                    }
                 }
             }
         }
@@ -487,8 +567,63 @@ pub(super) fn delete<'a>(
             };
             delete_rows(run, table, &below).await?;
         }
-        delete_rows(run, table, &seed).await
+        let deleted = delete_rows(run, table, &seed).await?;
+        for fk in defaults {
+            check_default(run, fk).await?;
+        }
+        Ok(deleted)
     })
+}
+
+/// Checks that the row a `set_default` moved rows to exists (and share-locks it), once
+/// the parent's rows are deleted or their keys changed: the database's own action
+/// checks the new key at the end of the statement too.
+async fn check_default(run: &mut dyn Executor, fk: &ForeignKey) -> Result<()> {
+    let defaults: Vec<SetTo> = fk
+        .child_cols
+        .iter()
+        .map(|c| action_value(fk, c, Action::SetDefault))
+        .collect();
+    if defaults.iter().any(SetTo::is_null) {
+        return Ok(()); // MATCH SIMPLE: a NULL part refers to nothing.
+    }
+    let dialect = run.dialect();
+    let mut b = SqlBuilder::new(dialect);
+    b.push("SELECT COUNT(*) FROM (SELECT 1 AS ")
+        .push_ident("one")
+        .push(" FROM ")
+        .push_ident(fk.parent.name)
+        .push(" AS ")
+        .push_ident("p")
+        .push(" WHERE ");
+    b.push_list(
+        fk.parent_cols.iter().zip(&defaults),
+        " AND ",
+        |b, (c, to)| {
+            b.push_qualified("p", c).push(" = ");
+            to.write(b);
+        },
+    );
+    if let Some(lock) = dialect.sql().lock_for_share().filter(|_| run.locking()) {
+        b.push(lock);
+    }
+    b.push(") AS ").push_ident("found");
+    let counted = run.fetch(&b.finish(), &[SqlType::BigInt]).await?;
+    match counted.first().and_then(|row| row.first()) {
+        Some(Value::I64(n)) if *n > 0 => Ok(()),
+        // The rows that referred to the parent have nowhere to point: the parent's
+        // change is refused, as the database's own action reports it.
+        _ => Err(Error::StillReferenced {
+            table: fk.parent.name,
+            referencing_table: Some(fk.child.name),
+            relation: Some(fk.relation).filter(|r| !r.is_empty()),
+            message: format!(
+                "rows of `{}` still refer to it, and their default key refers to no row \
+                 (Rel, Emulated mode)",
+                fk.child.name
+            ),
+        }),
+    }
 }
 
 /// `DELETE FROM table WHERE rows`; how many it deleted.
@@ -552,13 +687,21 @@ fn update_carrying<'a>(
     Box::pin(async move {
         let fks = schema.foreign_keys();
         let set = |c: &str| sets.iter().find(|(s, _)| *s == c).map(|(_, to)| to);
-        // Keys this update writes must refer to rows that exist.
+        // Keys this update writes must refer to rows that exist. A key set whole to
+        // values is checked after the update, as the database checks a foreign key
+        // after the row is written (so a unique key it breaks is reported first); one
+        // set in part, or to a default, is checked on the rows it is about to touch.
+        let mut check_after = Vec::new();
         for fk in fks.iter().filter(|fk| {
             fk.child.name == table.name
                 && fk.child_cols.iter().any(|c| set(c).is_some())
                 && carried.as_deref() != Some(fk.name.as_str())
         }) {
-            check_update(run, fk, table, &sets, &rows).await?;
+            match new_key(fk, &sets) {
+                Some(None) => {} // MATCH SIMPLE: a NULL part refers to nothing.
+                Some(Some(key)) => check_after.push((fk, key)),
+                None => check_update(run, fk, table, &sets, &rows).await?,
+            }
         }
         // Keys this update changes may be referred to.
         let referenced: Vec<&ForeignKey> = fks
@@ -572,6 +715,12 @@ fn update_carrying<'a>(
         }
         let mut path = path;
         path.push(table.name);
+        // Relations whose `set_default` moved rows to their default key.
+        let mut defaults = Vec::new();
+        // A relation that refuses the change. The update still runs, so that a unique
+        // key it breaks is reported first, as a database that checks foreign keys at
+        // the end of the statement reports it.
+        let mut refused = None;
         for fk in referenced {
             let children = Rows::Referencing {
                 fk: Box::new(fk.clone()),
@@ -582,7 +731,11 @@ fn update_carrying<'a>(
             let child_sets: Vec<(&'static str, SetTo)> = match action {
                 Action::Restrict | Action::NoAction => {
                     if any(run, fk.child, &children).await? {
-                        return Err(still_referenced(fk));
+                        if run.dialect().sql().checks_foreign_keys_per_row() {
+                            return Err(still_referenced(fk));
+                        }
+                        refused = Some(fk);
+                        break;
                     }
                     continue;
                 }
@@ -602,8 +755,11 @@ fn update_carrying<'a>(
             if path.len() > MAX_DEPTH {
                 return Err(cycle(fk, &path));
             }
-            let carried = (action == Action::Cascade).then(|| fk.name.clone());
-            update_carrying(
+            // A cascade's new key is the parent's, written next; a default is checked
+            // once the parent's key has changed (it may be the old key).
+            let carried =
+                matches!(action, Action::Cascade | Action::SetDefault).then(|| fk.name.clone());
+            let set = update_carrying(
                 run,
                 schema,
                 fk.child,
@@ -613,6 +769,9 @@ fn update_carrying<'a>(
                 carried,
             )
             .await?;
+            if action == Action::SetDefault && set > 0 {
+                defaults.push(fk);
+            }
         }
         if sets.is_empty() {
             return Ok(0);
@@ -627,12 +786,62 @@ fn update_carrying<'a>(
         write_rows(&mut b, table, table.name, &rows);
         let stmt = b.finish();
         stmt.check_binds(run.dialect(), table.name)?;
-        Ok(run.execute(&stmt).await?.rows_affected)
+        let changed = match run.execute(&stmt).await {
+            Ok(done) => done.rows_affected,
+            Err(e) => {
+                // A unique key or a NOT NULL the new values break.
+                let values: Vec<(&'static str, Value)> = sets
+                    .iter()
+                    .filter_map(|(c, to)| match to {
+                        SetTo::Value(v) => Some((*c, v.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                let failed = Failed {
+                    table,
+                    rows: &[],
+                    sets: &values,
+                    touched: Touched::None,
+                };
+                return Err(typed_error(run, failed, e).await);
+            }
+        };
+        if let Some(fk) = refused {
+            return Err(still_referenced(fk));
+        }
+        for fk in defaults {
+            check_default(run, fk).await?;
+        }
+        for (fk, key) in check_after {
+            if changed > 0 && count_existing(run, fk, &[key]).await? == 0 {
+                return Err(points_nowhere(fk));
+            }
+        }
+        Ok(changed)
     })
 }
 
-/// Checks that the keys an update of `rows` writes through `fk` refer to rows that
-/// exist: share-locks them, then looks for a touched row whose new key has none.
+/// The key an update writes through `fk` when it sets every part to a value:
+/// `Some(None)` when a part is NULL, `None` when a part is left as it is or set to a
+/// default.
+fn new_key(fk: &ForeignKey, sets: &[(&'static str, SetTo)]) -> Option<Option<KeyOf>> {
+    let mut values = Vec::with_capacity(fk.child_cols.len());
+    for c in fk.child_cols {
+        match sets.iter().find(|(s, _)| s == c).map(|(_, to)| to) {
+            Some(SetTo::Null) => return Some(None),
+            Some(SetTo::Value(v)) if v.is_null() => return Some(None),
+            Some(SetTo::Value(v)) => values.push(v.clone()),
+            _ => return None,
+        }
+    }
+    Some(Some(match values.len() {
+        1 => KeyOf::One(values.remove(0)),
+        _ => KeyOf::Many(values),
+    }))
+}
+
+/// Checks that the keys an update of `rows` writes through `fk`, in part or as a
+/// default, refer to rows that exist: looks for a touched row whose new key has none.
 async fn check_update(
     run: &mut dyn Executor,
     fk: &ForeignKey,
@@ -649,20 +858,6 @@ async fn check_update(
         return Ok(()); // MATCH SIMPLE: a NULL part refers to nothing.
     }
     let dialect = run.dialect();
-    // Every part set to a value: lock that one key.
-    if parts.iter().all(Option::is_some) && run.locking() {
-        let key: Vec<Value> = parts
-            .iter()
-            .flatten()
-            .filter_map(|to| match to {
-                SetTo::Value(v) => Some(v.clone()),
-                _ => None,
-            })
-            .collect();
-        if key.len() == fk.parent_cols.len() {
-            existing(run, fk, &[key]).await?;
-        }
-    }
     let (t, p) = ("t", "p");
     let mut b = SqlBuilder::new(dialect);
     b.push("SELECT 1 FROM ")

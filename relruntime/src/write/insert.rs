@@ -132,12 +132,15 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
         (dialect.bind_limit() / cols.len().max(1)).max(1)
     };
     let emulating = emulate::emulating(run, table)?;
+    let per_row = dialect.sql().checks_foreign_keys_per_row();
     let mut keys = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(per_statement) {
         let values: Vec<Vec<Value>> = chunk.iter().map(Table::values).collect();
-        if let Some(schema) = &emulating {
-            emulate::check_insert(run, schema, table, &values).await?;
-        }
+        // Emulated mode checks the rows' relations once they are written (see
+        // `emulate::check_insert`); the transaction around it undoes a failed check.
+        let referenced = emulating
+            .as_ref()
+            .map(|schema| emulate::referenced_keys(per_row, schema, table, &values));
         let stmt = insert_statement(dialect, table, values, &cols, returning)?;
         if returning {
             let out = run.fetch(&stmt, &key_types(table)).await;
@@ -165,6 +168,9 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
                 }
                 _ => keys.extend(chunk.iter().map(Table::key)),
             }
+        }
+        if let Some(referenced) = &referenced {
+            emulate::check_insert(run, referenced).await?;
         }
     }
     Ok(keys)

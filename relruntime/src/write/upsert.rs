@@ -149,12 +149,13 @@ impl<'r, T: Table> Upsert<'r, T> {
         let table = T::META;
         let (stmt, values) = self.statement(dialect);
         storable(dialect, table, &values)?;
+        let mut referenced = Vec::new();
         if let Some(schema) = emulate::emulating(run, table)? {
             let updated = self.updated();
-            let referenced = schema.foreign_keys().into_iter().find(|fk| {
+            let refers_to_it = schema.foreign_keys().into_iter().find(|fk| {
                 fk.parent.name == table.name && fk.parent_cols.iter().any(|c| updated.contains(c))
             });
-            if let Some(fk) = referenced {
+            if let Some(fk) = refers_to_it {
                 return Err(Error::Unsupported {
                     table: table.name,
                     relation: fk.relation,
@@ -163,14 +164,35 @@ impl<'r, T: Table> Upsert<'r, T> {
                         .into(),
                 });
             }
-            emulate::check_insert(run, &schema, table, std::slice::from_ref(&values)).await?;
+            referenced = emulate::referenced_keys(
+                dialect.sql().checks_foreign_keys_per_row(),
+                &schema,
+                table,
+                std::slice::from_ref(&values),
+            );
         }
+        let key = self.write(run, stmt, &values).await?;
+        // Emulated mode: the keys the row refers to exist (checked once it is written,
+        // as `insert` does).
+        emulate::check_insert(run, &referenced).await?;
+        Ok(key)
+    }
+
+    /// Sends the upsert; the row's key.
+    async fn write(
+        &self,
+        run: &mut dyn Executor,
+        stmt: Statement,
+        values: &[Value],
+    ) -> Result<T::Key> {
+        let dialect = run.dialect();
+        let table = T::META;
         let rows = std::slice::from_ref(self.row);
         if dialect.sql().returning() {
             return match run.fetch(&stmt, &key_types(table)).await {
                 Ok(mut out) => match out.pop() {
                     Some(key) => decode_key::<T>(key),
-                    None => self.find_key(run, &values).await,
+                    None => self.find_key(run, values).await,
                 },
                 Err(e) => Err(rows_error(run, e, rows).await),
             };
@@ -190,7 +212,7 @@ impl<'r, T: Table> Upsert<'r, T> {
                 decode_key::<T>(vec![Value::I64(id)])
             }
             _ if self.conflict.as_slice() == table.primary_key => Ok(self.row.key()),
-            _ => self.find_key(run, &values).await,
+            _ => self.find_key(run, values).await,
         }
     }
 

@@ -1,87 +1,13 @@
-//! Keys: a relation key's values (`KeyOf`), and the index that numbers the parents'
-//! distinct keys and finds a fetched row's parent group (`KeyIndex`).
+//! The index that numbers the parents' distinct keys and finds a fetched row's parent
+//! group (`KeyIndex`), and reading keys from rows.
 
 use super::super::relation::LoadSpec;
 use crate::model::error::Result;
+use crate::model::key::KeyMap;
+pub(crate) use crate::model::key::KeyOf;
 use crate::model::meta::TableMeta;
 use crate::model::row::RowReader;
 use crate::model::value::{SqlType, Value};
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
-
-/// A key's values, hashable (floats by bits, decimals normalized). Single-column keys,
-/// the common case, need no allocation of their own.
-#[derive(Clone, Debug)]
-pub(crate) enum KeyOf {
-    One(Value),
-    Many(Vec<Value>),
-}
-
-impl KeyOf {
-    pub(super) fn values(&self) -> &[Value] {
-        match self {
-            KeyOf::One(v) => std::slice::from_ref(v),
-            KeyOf::Many(v) => v,
-        }
-    }
-}
-
-impl PartialEq for KeyOf {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        #[cfg(test)]
-        tests::COMPARISONS.with(|n| n.set(n.get() + 1));
-        match (self, other) {
-            (KeyOf::One(a), KeyOf::One(b)) => a == b,
-            _ => self.values() == other.values(),
-        }
-    }
-}
-impl Eq for KeyOf {}
-
-impl Hash for KeyOf {
-    #[inline]
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        // The common key, hashed without the general walk. Equal keys still hash alike:
-        // every one-column `I64` key takes this branch.
-        if let KeyOf::One(Value::I64(x)) = self {
-            return h.write_i64(*x);
-        }
-        for v in self.values() {
-            std::mem::discriminant(v).hash(h);
-            match v {
-                Value::Null(_) => {}
-                Value::I16(x) => x.hash(h),
-                Value::I32(x) => x.hash(h),
-                Value::I64(x) => x.hash(h),
-                Value::F32(x) => x.to_bits().hash(h),
-                Value::F64(x) => x.to_bits().hash(h),
-                Value::Bool(x) => x.hash(h),
-                Value::Text(x) => x.hash(h),
-                Value::Bytes(x) => x.hash(h),
-                #[cfg(feature = "chrono")]
-                Value::Date(x) => x.hash(h),
-                #[cfg(feature = "chrono")]
-                Value::DateTime(x) => x.hash(h),
-                #[cfg(feature = "chrono")]
-                Value::TimestampTz(x) => x.hash(h),
-                #[cfg(feature = "uuid")]
-                Value::Uuid(x) => x.hash(h),
-                #[cfg(feature = "serde_json")]
-                Value::Json(x) => x.to_string().hash(h),
-                #[cfg(feature = "rust_decimal")]
-                Value::Decimal(x) => x.normalize().hash(h),
-                Value::Array(_, items) => items.len().hash(h),
-            }
-        }
-    }
-}
-
-/// The parents' keys come from the database, where anyone who can write a row can
-/// choose them: an unkeyed hasher would let crafted keys collide and make Batch loading
-/// quadratic. foldhash's fast hasher is seeded at random per map, and about as quick as
-/// the Fx mix it replaces; integer keys in a narrow range skip hashing altogether.
-type KeyMap<V> = HashMap<KeyOf, V, foldhash::fast::RandomState>;
 
 /// The distinct keys of a relation's parents, numbered in first-seen order, and the
 /// lookup from a key to its number, which every fetched child goes through.
@@ -229,13 +155,10 @@ pub(super) fn trailing_key(reader: &mut RowReader<'_>, types: &[SqlType]) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::key::COMPARISONS;
     use std::cell::Cell;
-    use std::hash::BuildHasherDefault;
-
-    thread_local! {
-        /// How many times two keys were compared on this thread.
-        pub(super) static COMPARISONS: Cell<u64> = const { Cell::new(0) };
-    }
+    use std::collections::HashMap;
+    use std::hash::{BuildHasherDefault, Hash, Hasher};
 
     fn int(n: i64) -> KeyOf {
         KeyOf::One(Value::I64(n))

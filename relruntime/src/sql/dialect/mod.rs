@@ -218,6 +218,29 @@ pub(crate) trait SqlDialect: Sync {
         let _ = (ty, negated, values);
         None
     }
+    /// Whether the database checks a foreign key as each row is written, before the
+    /// row's unique keys (MySQL/MariaDB), rather than at the end of the statement.
+    /// Emulated mode follows it, so that a write breaking both reports the same error
+    /// in both modes.
+    fn checks_foreign_keys_per_row(&self) -> bool {
+        if let Some(base) = self.base() {
+            return base.checks_foreign_keys_per_row();
+        }
+        false
+    }
+    /// The values as a table of one column `v`, in one parameter, to join a key list
+    /// against a table: `json_each(?)` on SQLite, where that join runs in a third of
+    /// the time of `IN (SELECT value FROM json_each(?))`. `None` where the `IN` form of
+    /// [`list_parameter`](Self::list_parameter) is as fast (PostgreSQL's `= ANY`,
+    /// MariaDB's semi-join; measured), and where rows are locked: a join would lock
+    /// the list too.
+    fn list_rows(&self, ty: SqlType, values: &[Value]) -> Option<ListParameter> {
+        if let Some(base) = self.base() {
+            return base.list_rows(ty, values);
+        }
+        let _ = (ty, values);
+        None
+    }
     /// Whether the Batch strategy binds a single-column key list as one array
     /// parameter (`= ANY($1)`) instead of an `IN` list.
     fn binds_key_arrays(&self) -> bool {
@@ -415,6 +438,13 @@ pub(crate) trait SqlDialect: Sync {
             return base.connection_setup();
         }
         &[]
+    }
+    /// Whether a database error is a unique-key violation.
+    fn is_unique_violation(&self, error: &dyn sqlx::error::DatabaseError) -> bool {
+        if let Some(base) = self.base() {
+            return base.is_unique_violation(error);
+        }
+        error.is_unique_violation()
     }
     /// Whether a database error is a foreign-key violation.
     fn is_foreign_key_violation(&self, error: &dyn sqlx::error::DatabaseError) -> bool {

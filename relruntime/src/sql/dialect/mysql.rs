@@ -43,6 +43,11 @@ impl SqlDialect for MySql {
         "18446744073709551615"
     }
 
+    /// InnoDB checks foreign keys row by row, as it writes each row.
+    fn checks_foreign_keys_per_row(&self) -> bool {
+        true
+    }
+
     /// `IN (SELECT v FROM JSON_TABLE(?, ...))` with the list as one JSON text, read as
     /// the column's type (text with the tables' binary collation).
     fn list_parameter(
@@ -239,6 +244,12 @@ impl SqlDialect for MySql {
     }
 
     /// MySQL writes the constraint in the message, as ``CONSTRAINT `name` ``.
+    /// Also 1761 and 1762: a foreign key's cascade would write a duplicate key in the
+    /// referencing table.
+    fn is_unique_violation(&self, error: &dyn sqlx::error::DatabaseError) -> bool {
+        error.is_unique_violation() || error.message().contains("would lead to a duplicate entry")
+    }
+
     fn constraint_name(&self, error: &dyn sqlx::error::DatabaseError) -> Option<String> {
         if let Some(c) = error.constraint() {
             return Some(c.to_owned());

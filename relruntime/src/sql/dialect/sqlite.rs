@@ -54,6 +54,14 @@ impl SqlDialect for Sqlite {
             close: "))",
         })
     }
+    /// `(SELECT value AS v FROM json_each(?))` with the list as one JSON text.
+    fn list_rows(&self, _ty: SqlType, values: &[Value]) -> Option<ListParameter> {
+        Some(ListParameter {
+            open: "(SELECT value AS v FROM json_each(",
+            value: Value::Text(json_list(values)?),
+            close: "))",
+        })
+    }
     /// SQLite's `LOWER` folds ASCII only; `rel_lower` (registered on every connection)
     /// lowercases with Rust's Unicode rules, like PostgreSQL's and MariaDB's `LOWER`.
     fn lowercase(&self) -> (&'static str, &'static str) {
