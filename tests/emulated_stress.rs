@@ -202,8 +202,15 @@ async fn concurrent_writers_leave_no_orphans() {
             .connect()
             .await
             .unwrap();
-        let (orphans, _) = workload(&bare, &schema, false).await;
-        eprintln!("{d:?}: {orphans} orphans without them");
+        // The race is a matter of timing: up to three runs, until one leaves orphans.
+        let mut orphans = 0;
+        for run in 1..=3 {
+            orphans = workload(&bare, &schema, false).await.0;
+            eprintln!("{d:?}: {orphans} orphans without them (run {run})");
+            if orphans > 0 {
+                break;
+            }
+        }
         unprotected.push(orphans);
         schema.drop_all(&bare).await.unwrap();
     }

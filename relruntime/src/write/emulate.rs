@@ -5,13 +5,13 @@
 //! declares it) and runs as set-based statements, whose number grows with the depth of
 //! the relation graph, not with the number of rows:
 //!
-//! - **Existence.** After an insert, per foreign key of the table, Rel counts the
+//! - **Existence.** For an insert, per foreign key of the table, Rel counts the
 //!   referenced rows of the whole batch that exist: one `SELECT` per key, which also
 //!   takes a share lock on them. An update that sets key columns checks the key it
 //!   writes the same way. A NULL in any key column skips the check (SQL's MATCH
-//!   SIMPLE). Checking after the write, as the database checks its foreign keys at
-//!   the end of a statement, reports a unique key the write breaks first, as
-//!   ForeignKeys mode does; the failed check rolls the write back.
+//!   SIMPLE). The check (and lock) comes before the write, parent before child;
+//!   when it fails the write is still sent, so that a unique key it breaks is
+//!   reported first, as the database reports it, and then rolled back.
 //! - **Actions.** A delete (or a change of a referenced key) first locks the rows it
 //!   touches (`FOR UPDATE`), then, for each foreign key that points at them, refuses
 //!   (`restrict`, `no_action`), or deletes, sets NULL, sets the default, or carries the
@@ -368,22 +368,22 @@ pub(super) fn referenced_keys(
     out
 }
 
-/// Checks, once an insert is written, that the keys it refers to (see
-/// [`referenced_keys`]) exist, and share-locks them: one statement per foreign key
-/// (and chunk, where the dialect cannot take the keys as one parameter). The database
-/// checks its own foreign keys at the end of the statement too, so a unique key the
-/// insert breaks is reported first in both modes; the transaction every emulated write
-/// runs in undoes the rows of a failed check.
+/// Checks, before an insert, that the keys it refers to (see [`referenced_keys`])
+/// exist, and share-locks them: one statement per foreign key (and chunk, where the
+/// dialect cannot take the keys as one parameter). The error when one does not: the
+/// caller still sends the insert, so that a unique key it breaks is reported first,
+/// as the database reports it, and the transaction every emulated write runs in
+/// undoes it.
 pub(super) async fn check_insert(
     run: &mut dyn Executor,
     referenced: &[(ForeignKey, Vec<KeyOf>)],
-) -> Result<()> {
+) -> Result<Option<Error>> {
     for (fk, keys) in referenced {
         if count_existing(run, fk, keys).await? < keys.len() {
-            return Err(points_nowhere(fk));
+            return Ok(Some(points_nowhere(fk)));
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// How many of `keys` (distinct) the parent of `fk` has, share-locking them. The
@@ -687,29 +687,34 @@ fn update_carrying<'a>(
     Box::pin(async move {
         let fks = schema.foreign_keys();
         let set = |c: &str| sets.iter().find(|(s, _)| *s == c).map(|(_, to)| to);
-        // Keys this update writes must refer to rows that exist. A key set whole to
-        // values is checked after the update, as the database checks a foreign key
-        // after the row is written (so a unique key it breaks is reported first); one
-        // set in part, or to a default, is checked on the rows it is about to touch.
-        let mut check_after = Vec::new();
+        // Keys this update writes must refer to rows that exist: a key set whole is
+        // share-locked, then a touched row the update would leave pointing nowhere is
+        // looked for. A failed check still lets the update run (below), so that a
+        // unique key it breaks is reported first, as the database reports it.
+        let mut refused = None;
         for fk in fks.iter().filter(|fk| {
             fk.child.name == table.name
                 && fk.child_cols.iter().any(|c| set(c).is_some())
                 && carried.as_deref() != Some(fk.name.as_str())
         }) {
-            match new_key(fk, &sets) {
-                Some(None) => {} // MATCH SIMPLE: a NULL part refers to nothing.
-                Some(Some(key)) => check_after.push((fk, key)),
-                None => check_update(run, fk, table, &sets, &rows).await?,
+            if let Some(Some(key)) = new_key(fk, &sets) {
+                count_existing(run, fk, &[key]).await?;
+            }
+            if !check_update(run, fk, table, &sets, &rows).await? {
+                refused = Some(points_nowhere(fk));
+                break;
             }
         }
         // Keys this update changes may be referred to.
-        let referenced: Vec<&ForeignKey> = fks
+        let mut referenced: Vec<&ForeignKey> = fks
             .iter()
             .filter(|fk| {
                 fk.parent.name == table.name && fk.parent_cols.iter().any(|c| set(c).is_some())
             })
             .collect();
+        if refused.is_some() {
+            referenced.clear();
+        }
         if !referenced.is_empty() {
             lock(run, table, &rows).await?;
         }
@@ -717,10 +722,6 @@ fn update_carrying<'a>(
         path.push(table.name);
         // Relations whose `set_default` moved rows to their default key.
         let mut defaults = Vec::new();
-        // A relation that refuses the change. The update still runs, so that a unique
-        // key it breaks is reported first, as a database that checks foreign keys at
-        // the end of the statement reports it.
-        let mut refused = None;
         for fk in referenced {
             let children = Rows::Referencing {
                 fk: Box::new(fk.clone()),
@@ -731,10 +732,13 @@ fn update_carrying<'a>(
             let child_sets: Vec<(&'static str, SetTo)> = match action {
                 Action::Restrict | Action::NoAction => {
                     if any(run, fk.child, &children).await? {
+                        // A database that checks row by row reports this before a
+                        // unique key; one that checks at the end of the statement,
+                        // after (the update still runs, below).
                         if run.dialect().sql().checks_foreign_keys_per_row() {
                             return Err(still_referenced(fk));
                         }
-                        refused = Some(fk);
+                        refused = Some(still_referenced(fk));
                         break;
                     }
                     continue;
@@ -806,24 +810,19 @@ fn update_carrying<'a>(
                 return Err(typed_error(run, failed, e).await);
             }
         };
-        if let Some(fk) = refused {
-            return Err(still_referenced(fk));
+        if let Some(refused) = refused {
+            return Err(refused);
         }
         for fk in defaults {
             check_default(run, fk).await?;
-        }
-        for (fk, key) in check_after {
-            if changed > 0 && count_existing(run, fk, &[key]).await? == 0 {
-                return Err(points_nowhere(fk));
-            }
         }
         Ok(changed)
     })
 }
 
-/// The key an update writes through `fk` when it sets every part to a value:
-/// `Some(None)` when a part is NULL, `None` when a part is left as it is or set to a
-/// default.
+/// The key an update writes through `fk` when it sets every part to a value (to lock
+/// it): `Some(None)` when a part is NULL, `None` when a part is left as it is or set
+/// to a default.
 fn new_key(fk: &ForeignKey, sets: &[(&'static str, SetTo)]) -> Option<Option<KeyOf>> {
     let mut values = Vec::with_capacity(fk.child_cols.len());
     for c in fk.child_cols {
@@ -840,22 +839,22 @@ fn new_key(fk: &ForeignKey, sets: &[(&'static str, SetTo)]) -> Option<Option<Key
     }))
 }
 
-/// Checks that the keys an update of `rows` writes through `fk`, in part or as a
-/// default, refer to rows that exist: looks for a touched row whose new key has none.
+/// Whether the keys an update of `rows` writes through `fk` refer to rows that exist:
+/// looks for a touched row whose new key has none.
 async fn check_update(
     run: &mut dyn Executor,
     fk: &ForeignKey,
     table: &'static TableMeta,
     sets: &[(&'static str, SetTo)],
     rows: &Rows,
-) -> Result<()> {
+) -> Result<bool> {
     let parts: Vec<Option<&SetTo>> = fk
         .child_cols
         .iter()
         .map(|c| sets.iter().find(|(s, _)| s == c).map(|(_, to)| to))
         .collect();
     if parts.iter().flatten().any(|to| to.is_null()) {
-        return Ok(()); // MATCH SIMPLE: a NULL part refers to nothing.
+        return Ok(true); // MATCH SIMPLE: a NULL part refers to nothing.
     }
     let dialect = run.dialect();
     let (t, p) = ("t", "p");
@@ -889,9 +888,5 @@ async fn check_update(
         part(b, i);
     });
     b.push(") LIMIT 1");
-    if returns_rows(run, &b.finish()).await? {
-        Err(points_nowhere(fk))
-    } else {
-        Ok(())
-    }
+    Ok(!returns_rows(run, &b.finish()).await?)
 }

@@ -136,11 +136,14 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
     let mut keys = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(per_statement) {
         let values: Vec<Vec<Value>> = chunk.iter().map(Table::values).collect();
-        // Emulated mode checks the rows' relations once they are written (see
-        // `emulate::check_insert`); the transaction around it undoes a failed check.
-        let referenced = emulating
-            .as_ref()
-            .map(|schema| emulate::referenced_keys(per_row, schema, table, &values));
+        // Emulated mode checks (and locks) what the rows refer to first. A refusal
+        // waits until the insert is sent: a unique key it breaks is reported first, as
+        // the database reports it, and the transaction around it undoes the rows.
+        let mut refused = None;
+        if let Some(schema) = &emulating {
+            let referenced = emulate::referenced_keys(per_row, schema, table, &values);
+            refused = emulate::check_insert(run, &referenced).await?;
+        }
         let stmt = insert_statement(dialect, table, values, &cols, returning)?;
         if returning {
             let out = run.fetch(&stmt, &key_types(table)).await;
@@ -169,8 +172,8 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
                 _ => keys.extend(chunk.iter().map(Table::key)),
             }
         }
-        if let Some(referenced) = &referenced {
-            emulate::check_insert(run, referenced).await?;
+        if let Some(refused) = refused {
+            return Err(refused);
         }
     }
     Ok(keys)

@@ -149,7 +149,8 @@ impl<'r, T: Table> Upsert<'r, T> {
         let table = T::META;
         let (stmt, values) = self.statement(dialect);
         storable(dialect, table, &values)?;
-        let mut referenced = Vec::new();
+        let mut refused = None;
+        let per_row = dialect.sql().checks_foreign_keys_per_row();
         if let Some(schema) = emulate::emulating(run, table)? {
             let updated = self.updated();
             let refers_to_it = schema.foreign_keys().into_iter().find(|fk| {
@@ -164,17 +165,15 @@ impl<'r, T: Table> Upsert<'r, T> {
                         .into(),
                 });
             }
-            referenced = emulate::referenced_keys(
-                dialect.sql().checks_foreign_keys_per_row(),
-                &schema,
-                table,
-                std::slice::from_ref(&values),
-            );
+            let referenced =
+                emulate::referenced_keys(per_row, &schema, table, std::slice::from_ref(&values));
+            refused = emulate::check_insert(run, &referenced).await?;
         }
+        // A refusal waits until the upsert is sent (see `insert`).
         let key = self.write(run, stmt, &values).await?;
-        // Emulated mode: the keys the row refers to exist (checked once it is written,
-        // as `insert` does).
-        emulate::check_insert(run, &referenced).await?;
+        if let Some(refused) = refused {
+            return Err(refused);
+        }
         Ok(key)
     }
 
