@@ -134,8 +134,66 @@ async fn main() -> Result<(), rel::Error> {
         }
     }
 
+    // The same writes in both relation modes: the database enforces the relations, or
+    // Rel does. They end with the same rows.
+    let with_foreign_keys = tour(RelationMode::ForeignKeys, true).await?;
+    let emulated = tour(RelationMode::Emulated, false).await?;
+    println!("\nthe rows at the end, with the database's foreign keys:\n{with_foreign_keys}");
+    println!(
+        "the same writes in Emulated mode (Rel enforces the relations) end with {}",
+        if emulated == with_foreign_keys {
+            "the same rows".to_owned()
+        } else {
+            format!("different rows:\n{emulated}")
+        }
+    );
+    assert_eq!(emulated, with_foreign_keys);
+    Ok(())
+}
+
+/// Every table's rows, one line each.
+async fn contents(db: &Db) -> Result<String, rel::Error> {
+    let mut out = String::new();
+    for u in db.all::<User>().await? {
+        out += &format!(
+            "  user {} {:?} <{}> invited by {:?}\n",
+            u.id, u.name, u.email, u.invited_by_id
+        );
+    }
+    for p in db.all::<Post>().await? {
+        out += &format!(
+            "  post {} {:?} by {} reviewed by {:?}\n",
+            p.id, p.title, p.author_id, p.reviewer_id
+        );
+    }
+    for c in db.all::<Comment>().await? {
+        out += &format!(
+            "  comment {} on post {} by {}\n",
+            c.id, c.post_id, c.author_id
+        );
+    }
+    for g in db.all::<Group>().await? {
+        out += &format!("  group {} {:?}\n", g.id, g.name);
+    }
+    for m in db.all::<UserGroup>().await? {
+        out += &format!("  user {} in group {}\n", m.user_id, m.group_id);
+    }
+    Ok(out)
+}
+
+/// Writes, queries and writes again on a fresh database in `mode`, printing what it
+/// does when `verbose` (a refusal is printed in either mode); the rows at the end.
+async fn tour(mode: RelationMode, verbose: bool) -> Result<String, rel::Error> {
+    macro_rules! say {
+        ($($t:tt)*) => {
+            if verbose {
+                println!($($t)*);
+            }
+        };
+    }
+    println!("\n-- {mode:?} mode");
     let db = Db::connect("sqlite::memory:").await?;
-    let schema = Schema::new(RelationMode::ForeignKeys).table::<User>();
+    let schema = Schema::new(mode).table::<User>();
     schema.create_all(&db).await?;
 
     let ada = db.insert(&user("ada@example.com", "Ada", None)).await?;
@@ -175,25 +233,27 @@ async fn main() -> Result<(), rel::Error> {
     .await?;
 
     for u in db.all::<User>().await? {
-        println!(
+        say!(
             "user {} <{}> invited by {:?}",
-            u.name, u.email, u.invited_by_id
+            u.name,
+            u.email,
+            u.invited_by_id
         );
     }
     for p in db.all::<Post>().await? {
-        println!("post #{} {:?} by user {}", p.id, p.title, p.author_id);
+        say!("post #{} {:?} by user {}", p.id, p.title, p.author_id);
     }
     let comment = db.all::<Comment>().await?.remove(0);
-    println!("comment on post {}: {}", comment.post_id, comment.body);
+    say!("comment on post {}: {}", comment.post_id, comment.body);
 
     // Relations come back not loaded, and say so instead of looking empty.
     let grace_row = db.get::<User>(&grace).await?.expect("grace exists");
-    println!("grace.posts: {}", grace_row.posts.get().unwrap_err());
+    say!("grace.posts: {}", grace_row.posts.get().unwrap_err());
 
     // A post whose author does not exist is refused, and the error names the relation.
     match db.insert(&post("Orphan", 999, None)).await {
         Err(e) => println!("refused: {e}"),
-        Ok(_) => println!("unexpectedly accepted an orphan"),
+        Ok(_) => say!("unexpectedly accepted an orphan"),
     }
 
     // A three-level query: users, their two newest posts, and each post's comments with
@@ -215,11 +275,11 @@ async fn main() -> Result<(), rel::Error> {
             .get()?
             .as_ref()
             .map_or("nobody", |i| i.name.as_str());
-        println!("{} (invited by {inviter})", u.name);
+        say!("{} (invited by {inviter})", u.name);
         for p in u.posts.get()? {
-            println!("  post {:?}", p.title);
+            say!("  post {:?}", p.title);
             for c in p.comments.get()? {
-                println!("    comment by {}: {}", c.author.get()?.name, c.body);
+                say!("    comment by {}: {}", c.author.get()?.name, c.body);
             }
         }
     }
@@ -229,7 +289,7 @@ async fn main() -> Result<(), rel::Error> {
         .filter(User::posts().filter(Post::comments().exists()).exists())
         .all(&db)
         .await?;
-    println!(
+    say!(
         "users with commented posts: {:?}",
         commented.iter().map(|u| &u.name).collect::<Vec<_>>()
     );
@@ -240,12 +300,12 @@ async fn main() -> Result<(), rel::Error> {
         .all(&db)
         .await?;
     for u in &counted {
-        println!("{} has {} published posts", u.name, u.posts.count()?);
+        say!("{} has {} published posts", u.name, u.posts.count()?);
     }
 
     // The same query in one statement (Join) or one per relation and level (Batch).
     let query = User::query().with(User::posts().with(Post::comments()));
-    println!(
+    say!(
         "Join on PostgreSQL: {}",
         query
             .clone()
@@ -263,14 +323,14 @@ async fn main() -> Result<(), rel::Error> {
         .filter(Post::author_id.eq(grace).and(Post::title.eq("Compilers")))
         .run(&db)
         .await?;
-    println!("renamed {renamed} post of Grace's");
+    say!("renamed {renamed} post of Grace's");
     User::update()
         .set(User::id, 1000)
         .filter(User::id.eq(ada))
         .run(&db)
         .await?;
     let ada = 1000;
-    println!(
+    say!(
         "Ada is now user {ada}: her posts followed ({} of them), and Grace's inviter is {:?}",
         Post::query()
             .filter(Post::author_id.eq(ada))
@@ -282,15 +342,15 @@ async fn main() -> Result<(), rel::Error> {
         .filter(Post::title.like("Draft%"))
         .run(&db)
         .await?;
-    println!("deleted {drafts} draft");
+    say!("deleted {drafts} draft");
 
     // Deleting Ada cascades to her posts and comments; Grace's inviter becomes NULL.
     db.delete::<User>(&ada).await?;
-    println!(
+    say!(
         "after deleting Ada: {} users, {} posts, grace invited by {:?}",
         db.all::<User>().await?.len(),
         db.all::<Post>().await?.len(),
         db.get::<User>(&grace).await?.map(|u| u.invited_by_id),
     );
-    Ok(())
+    contents(&db).await
 }
