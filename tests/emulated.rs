@@ -304,3 +304,83 @@ async fn kill_a_delete(d: Dialect, url: &str) -> bool {
     }
     false
 }
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "em_ring_a")]
+struct RingA {
+    #[column(primary_key)]
+    id: i64,
+    b_id: Option<i64>,
+    #[relation(one, from = b_id, to = RingB::id, on_delete = cascade)]
+    b: One<Option<RingB>>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "em_ring_b")]
+struct RingB {
+    #[column(primary_key)]
+    id: i64,
+    a_id: Option<i64>,
+    #[relation(one, from = a_id, to = RingA::id, on_delete = cascade)]
+    a: One<Option<RingA>>,
+}
+
+/// A ring of 1,000 rows whose deletes cascade from one table to the other and back:
+/// far deeper than any database's own cascade limit (InnoDB stops at 15). Deleting one
+/// row takes the whole ring and terminates; a row outside it stays.
+#[tokio::test]
+async fn a_cascade_around_a_cycle_of_tables_takes_the_whole_ring() {
+    let schema = Schema::new(RelationMode::Emulated).table::<RingA>();
+    for db in common::backends("emulated_ring").await {
+        schema.drop_all(&db).await.unwrap();
+        schema.create_all(&db).await.unwrap();
+        let n = 500;
+        // a_i -> b_i -> a_{i+1}, and a_n -> b_n -> a_1; a_0 alone.
+        let a: Vec<RingA> = (0..=n)
+            .map(|id| RingA {
+                id,
+                b_id: None,
+                b: One::default(),
+            })
+            .collect();
+        db.insert_many(&a).await.unwrap();
+        let b: Vec<RingB> = (1..=n)
+            .map(|id| RingB {
+                id,
+                a_id: Some(id % n + 1),
+                a: One::default(),
+            })
+            .collect();
+        db.insert_many(&b).await.unwrap();
+        RingA::update()
+            .set(RingA::b_id, None::<i64>)
+            .filter(RingA::id.eq(0))
+            .run(&db)
+            .await
+            .unwrap();
+        for id in 1..=n {
+            db.update(&RingA {
+                id,
+                b_id: Some(id),
+                b: One::default(),
+            })
+            .await
+            .unwrap();
+        }
+        assert!(db.delete::<RingA>(&1).await.unwrap(), "{:?}", db.dialect());
+        let left: Vec<i64> = db
+            .all::<RingA>()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(left, vec![0], "{:?}", db.dialect());
+        assert!(
+            db.all::<RingB>().await.unwrap().is_empty(),
+            "{:?}",
+            db.dialect()
+        );
+        assert!(schema.check_integrity(&db).await.unwrap().is_empty());
+    }
+}

@@ -132,6 +132,27 @@ struct Right {
     left: One<Option<Left>>,
 }
 
+/// Two tables whose deletes cascade to each other: a ring of rows goes whole.
+#[derive(Table, Debug, Clone)]
+#[table(name = "x_ring_a")]
+struct RingA {
+    #[column(primary_key)]
+    id: i64,
+    b_id: Option<i64>,
+    #[relation(one, from = b_id, to = RingB::id, on_delete = cascade)]
+    b: One<Option<RingB>>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "x_ring_b")]
+struct RingB {
+    #[column(primary_key)]
+    id: i64,
+    a_id: Option<i64>,
+    #[relation(one, from = a_id, to = RingA::id, on_delete = cascade)]
+    a: One<Option<RingA>>,
+}
+
 /// Many-to-many through a junction whose rows go with either end.
 #[derive(Table, Debug, Clone)]
 #[table(name = "x_members")]
@@ -501,6 +522,56 @@ async fn run_suite(db: &Db, mode: RelationMode) -> String {
             cycle(d).await;
         },
         |w| w.delete::<Left>(&1)
+    );
+
+    // a1 -> b1 -> a2 -> b2 -> a1, and a3 -> b1, b3 -> a3, and a4 on its own.
+    let ring = |d: &Db| {
+        let d = d.clone();
+        async move {
+            let a = |id, b_id| RingA {
+                id,
+                b_id,
+                b: One::default(),
+            };
+            let b = |id, a_id| RingB {
+                id,
+                a_id,
+                a: One::default(),
+            };
+            d.insert_many(&[a(1, None), a(2, None), a(3, None), a(4, None)])
+                .await
+                .unwrap();
+            d.insert_many(&[b(1, Some(2)), b(2, Some(1)), b(3, Some(3))])
+                .await
+                .unwrap();
+            for (id, b_id) in [(1, 1), (2, 2), (3, 1)] {
+                d.update(&a(id, Some(b_id))).await.unwrap();
+            }
+        }
+    };
+    scenario!(
+        out,
+        db,
+        mode,
+        "cycle: delete one row of a ring (cascade both ways)",
+        RingA,
+        [RingA, RingB],
+        |d| {
+            ring(d).await;
+        },
+        |w| w.delete::<RingA>(&1)
+    );
+    scenario!(
+        out,
+        db,
+        mode,
+        "cycle: delete by filter where the ring's cascade stops at once",
+        RingA,
+        [RingA, RingB],
+        |d| {
+            ring(d).await;
+        },
+        |w| RingB::delete().filter(RingB::id.eq(3)).run(w)
     );
 
     let members = |d: &Db| {
