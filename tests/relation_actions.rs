@@ -421,6 +421,46 @@ async fn run_suite(db: &Db, mode: RelationMode) -> String {
             .filter(Shelf::room.eq(1).and(Shelf::code.eq("B")))
             .run(w)
     );
+    scenario!(
+        out,
+        db,
+        mode,
+        "composite key: insert books, one on a shelf that does not exist",
+        Book,
+        [Shelf, Book],
+        |d| {
+            shelves(d).await;
+        },
+        |w| w.insert_many(&[
+            Book {
+                id: 4,
+                room: 2,
+                shelf_code: "A".into(),
+                shelf: One::default(),
+            },
+            Book {
+                id: 5,
+                room: 2,
+                shelf_code: "B".into(),
+                shelf: One::default(),
+            },
+        ])
+    );
+    scenario!(
+        out,
+        db,
+        mode,
+        "composite key: move a book to a shelf that does not exist (one part)",
+        Book,
+        [Shelf, Book],
+        |d| {
+            shelves(d).await;
+        },
+        |w| Book::update()
+            .set(Book::room, 2)
+            .filter(Book::id.eq(2))
+            .run(w)
+    );
 
     let thread = |d: &Db| {
         let d = d.clone();

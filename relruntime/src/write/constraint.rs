@@ -167,6 +167,13 @@ async fn missing_reference(run: &mut dyn Executor, failed: &Failed<'_>) -> Optio
                 .collect();
             vec![set]
         };
+        if !failed.sets.is_empty() && !written[0].is_empty() && written[0].len() < rel.to.len() {
+            // An update that sets part of the key: the touched rows' new keys.
+            if partial_key_points_nowhere(run, failed, rel).await {
+                return Some(rel.name);
+            }
+            continue;
+        }
         for key in written {
             if key.len() != rel.to.len() || key.iter().any(Value::is_null) {
                 continue;
@@ -186,6 +193,78 @@ async fn missing_reference(run: &mut dyn Executor, failed: &Failed<'_>) -> Optio
         }
     }
     None
+}
+
+/// Whether an update that set part of `rel`'s key left a touched row whose key (the
+/// parts set, and the row's other parts) refers to no row. The failed statement was
+/// undone, so the touched rows are found as they were.
+async fn partial_key_points_nowhere(
+    run: &mut dyn Executor,
+    failed: &Failed<'_>,
+    rel: &crate::model::meta::RelationMeta,
+) -> bool {
+    let table = failed.table;
+    let target = (rel.target)();
+    let mut b = SqlBuilder::new(run.dialect());
+    b.push("SELECT 1 FROM ")
+        .push_ident(table.name)
+        .push(" AS ")
+        .push_ident("t")
+        .push(" WHERE ");
+    if !touched_rows(&mut b, table, &failed.touched) {
+        return false;
+    }
+    for (from, _) in rel.from.iter().zip(rel.to) {
+        if !failed.sets.iter().any(|(c, _)| c == from) {
+            b.push(" AND ")
+                .push_qualified("t", from)
+                .push(" IS NOT NULL");
+        }
+    }
+    b.push(" AND NOT EXISTS (SELECT 1 FROM ")
+        .push_ident(target.name)
+        .push(" AS ")
+        .push_ident("p")
+        .push(" WHERE ");
+    b.push_list(rel.from.iter().zip(rel.to), " AND ", |b, (from, to)| {
+        b.push_qualified("p", to).push(" = ");
+        match failed.sets.iter().find(|(c, _)| c == from) {
+            Some((_, v)) => {
+                b.push_bind(v.clone());
+            }
+            None => {
+                b.push_qualified("t", from);
+            }
+        }
+    });
+    b.push(") LIMIT 1");
+    matches!(run.fetch(&b.finish(), &[SqlType::BigInt]).await, Ok(rows) if !rows.is_empty())
+}
+
+/// The predicate of the touched rows of `table` under the alias `t`; false when the
+/// write touched none (an insert).
+fn touched_rows(b: &mut SqlBuilder, table: &'static TableMeta, touched: &Touched<'_>) -> bool {
+    match touched {
+        Touched::None => return false,
+        Touched::Key(key) => {
+            b.push_list(
+                table.primary_key.iter().zip(key.iter()),
+                " AND ",
+                |b, (c, v)| {
+                    b.push_qualified("t", c).push(" = ").push_bind(v.clone());
+                },
+            );
+        }
+        Touched::Filter(Some(filter)) => {
+            b.push("(");
+            filter.write(b, &Scope { table, alias: "t" });
+            b.push(")");
+        }
+        Touched::Filter(None) => {
+            b.push("1 = 1");
+        }
+    }
+    true
 }
 
 /// Whether rows of `fk`'s child refer to the touched rows of its parent.
