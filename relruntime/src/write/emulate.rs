@@ -33,9 +33,9 @@ use crate::model::meta::{Action, Literal, TableMeta};
 use crate::model::schema::{ForeignKey, RelationMode, Schema};
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::SqlBuilder;
-use crate::sql::dialect::ListParameter;
+use crate::sql::dialect::{Dialect, ListParameter};
 use crate::sql::exec::{BoxFuture, Executor};
-use crate::sql::expr::{Node, Scope};
+use crate::sql::expr::{INLINE_LIST, Node, Scope};
 use std::sync::Arc;
 
 /// The schema, when the `Db` enforces relations itself, for a write to `table`.
@@ -143,6 +143,10 @@ fn write_rows(b: &mut SqlBuilder, table: &'static TableMeta, alias: &str, rows: 
         Rows::Keys(keys) => {
             let width = table.primary_key.len();
             write_tuple(b, alias, table.primary_key);
+            if let Some(ListParameter { open, value, close }) = key_list(b.dialect(), table, keys) {
+                b.push(open).push_bind(value).push(close);
+                return;
+            }
             b.push(" IN (");
             b.push_list(keys, ", ", |b, key| {
                 if width > 1 {
@@ -256,6 +260,29 @@ fn write_rows(b: &mut SqlBuilder, table: &'static TableMeta, alias: &str, rows: 
             b.push(") IS NOT TRUE");
         }
     }
+}
+
+/// A long list of single-column keys as one parameter, where the dialect takes one.
+fn key_list(dialect: Dialect, table: &TableMeta, keys: &[KeyOf]) -> Option<ListParameter> {
+    let [col] = table.primary_key else {
+        return None;
+    };
+    if keys.len() <= INLINE_LIST {
+        return None;
+    }
+    let ty = table.column(col)?.ty;
+    let values: Vec<Value> = keys.iter().map(|k| k.values()[0].clone()).collect();
+    dialect.sql().list_parameter(ty, false, &values)
+}
+
+/// How many of a write's `keys` of `table` one pass of the plan takes: all of them
+/// where they go as one parameter, else few enough that every statement of the plan
+/// stays under the bind limit.
+fn keys_per_pass(dialect: Dialect, table: &TableMeta, keys: &[KeyOf]) -> usize {
+    if key_list(dialect, table, keys).is_some() {
+        return keys.len().max(1);
+    }
+    (dialect.bind_limit() / table.primary_key.len().max(1) / 8).clamp(1, INLINE_LIST)
 }
 
 /// Whether any of `rows` of `table` exists, read with a share lock (a current read,
@@ -517,6 +544,20 @@ pub(super) fn delete<'a>(
         if path.is_empty() && cascades_around_a_cycle(&fks, table) {
             return delete_keyed(run, schema, table, rows).await;
         }
+        let referenced = fks.iter().any(|fk| fk.parent.name == table.name);
+        let top = path.is_empty();
+        if top && referenced && !matches!(rows, Rows::Keys(_)) {
+            // The rows asked for, locked and then named by key: a predicate would also
+            // match rows inserted meanwhile (PostgreSQL has no gap locks), whose
+            // children no step below would have looked for.
+            let keys = keys_of(run, table, &rows).await?;
+            let mut deleted = 0;
+            for pass in keys.chunks(keys_per_pass(run.dialect(), table, &keys)) {
+                let rows = Rows::Keys(pass.to_vec());
+                deleted += delete(run, schema, table, rows, Vec::new()).await?;
+            }
+            return Ok(deleted);
+        }
         // A self relation that cascades takes its whole subtree along.
         let seed = rows.clone();
         let rows = match fks.iter().find(|fk| {
@@ -531,7 +572,8 @@ pub(super) fn delete<'a>(
             None => rows,
         };
         // Rows nothing refers to need no lock before the delete: it locks them itself.
-        if fks.iter().any(|fk| fk.parent.name == table.name) {
+        // The rows asked for are locked already (above).
+        if referenced && !(top && matches!(rows, Rows::Keys(_))) {
             lock(run, table, &rows).await?;
         }
         let mut path = path;
@@ -917,6 +959,22 @@ fn update_carrying<'a>(
     Box::pin(async move {
         let fks = schema.foreign_keys();
         let set = |c: &str| sets.iter().find(|(s, _)| *s == c).map(|(_, to)| to);
+        let changes_referenced = fks.iter().any(|fk| {
+            fk.parent.name == table.name && fk.parent_cols.iter().any(|c| set(c).is_some())
+        });
+        let top = path.is_empty() && carried.is_none();
+        if top && changes_referenced && !matches!(rows, Rows::Keys(_)) {
+            // A key change of the rows asked for, locked and named by key (see `delete`).
+            let keys = keys_of(run, table, &rows).await?;
+            let mut changed = 0;
+            for pass in keys.chunks(keys_per_pass(run.dialect(), table, &keys)) {
+                let rows = Rows::Keys(pass.to_vec());
+                changed +=
+                    update_carrying(run, schema, table, sets.clone(), rows, Vec::new(), None)
+                        .await?;
+            }
+            return Ok(changed);
+        }
         // Keys this update writes must refer to rows that exist: a key set whole is
         // share-locked, then a touched row the update would leave pointing nowhere is
         // looked for. A failed check still lets the update run (below), so that a
@@ -945,7 +1003,8 @@ fn update_carrying<'a>(
         if refused.is_some() {
             referenced.clear();
         }
-        if !referenced.is_empty() {
+        // The rows asked for are locked already (above).
+        if !referenced.is_empty() && !(top && matches!(rows, Rows::Keys(_))) {
             lock(run, table, &rows).await?;
         }
         let mut path = path;
