@@ -573,7 +573,8 @@ pub(super) fn delete<'a>(
         };
         // Rows nothing refers to need no lock before the delete: it locks them itself.
         // The rows asked for are locked already (above).
-        if referenced && !(top && matches!(rows, Rows::Keys(_))) {
+        let locked = top && matches!(rows, Rows::Keys(_));
+        if referenced && !locked {
             lock(run, table, &rows).await?;
         }
         let mut path = path;
@@ -1004,7 +1005,8 @@ fn update_carrying<'a>(
             referenced.clear();
         }
         // The rows asked for are locked already (above).
-        if !referenced.is_empty() && !(top && matches!(rows, Rows::Keys(_))) {
+        let locked = top && matches!(rows, Rows::Keys(_));
+        if !referenced.is_empty() && !locked {
             lock(run, table, &rows).await?;
         }
         let mut path = path;
