@@ -74,6 +74,7 @@ pub(crate) struct Pool {
     dialect: Dialect,
     pool: Pools,
     locking: bool,
+    guards: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -91,6 +92,7 @@ pub(crate) struct Held {
     dialect: Dialect,
     conn: HeldConn,
     locking: bool,
+    guards: bool,
 }
 
 enum HeldConn {
@@ -107,6 +109,7 @@ pub(crate) struct Tx {
     dialect: Dialect,
     tx: Txs,
     locking: bool,
+    guards: bool,
 }
 
 enum Txs {
@@ -136,6 +139,7 @@ pub(crate) struct Runner<'a> {
     statements: &'a AtomicU64,
     schema: Option<Arc<Schema>>,
     locking: bool,
+    guards: bool,
 }
 
 /// A connection error that names the URL without its credentials, and whose message
@@ -165,6 +169,7 @@ impl Pool {
         let dialect = Dialect::from_url(url).ok_or_else(|| {
             connect_error(url, "unknown scheme: use sqlite:, postgres: or mysql:")
         })?;
+        let mut multi_primary = false;
         let (pool, dialect) = match dialect.sql().driver() {
             #[cfg(feature = "sqlite")]
             Driver::Sqlite => (
@@ -179,7 +184,8 @@ impl Pool {
             #[cfg(feature = "mysql")]
             Driver::MySql => {
                 // The server's version may pick a variant of the dialect.
-                let (pool, variant) = mysql::connect(url, dialect, settings).await?;
+                let (pool, variant, cluster) = mysql::connect(url, dialect, settings).await?;
+                multi_primary = cluster;
                 (Pools::MySql(pool), variant)
             }
             #[allow(unreachable_patterns)]
@@ -197,12 +203,19 @@ impl Pool {
             dialect,
             pool,
             locking: !settings.without_locks,
+            guards: multi_primary && !settings.without_guards,
         })
     }
 
     /// The dialect the pool's connections speak.
     pub(crate) fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// Whether Emulated mode guards its writes against conflicts between the nodes of
+    /// a multi-primary cluster (see `SqlDialect::guards`).
+    pub(crate) fn guards(&self) -> bool {
+        self.guards
     }
 
     /// A connection, held until the result is dropped.
@@ -219,6 +232,7 @@ impl Pool {
             dialect: self.dialect,
             conn,
             locking: self.locking,
+            guards: self.guards,
         })
     }
 
@@ -246,6 +260,7 @@ impl Pool {
             dialect: self.dialect,
             tx,
             locking: self.locking,
+            guards: self.guards,
         })
     }
 }
@@ -271,6 +286,7 @@ impl Held {
             statements,
             schema,
             locking: self.locking,
+            guards: self.guards,
         }
     }
 }
@@ -302,6 +318,7 @@ impl Tx {
             statements,
             schema,
             locking: self.locking,
+            guards: self.guards,
         }
     }
 
@@ -343,6 +360,10 @@ impl Executor for Runner<'_> {
 
     fn locking(&self) -> bool {
         self.locking
+    }
+
+    fn guards(&self) -> bool {
+        self.guards
     }
 
     fn fetch_each<'a>(

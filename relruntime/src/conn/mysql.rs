@@ -20,7 +20,7 @@ pub(super) async fn connect(
     url: &str,
     dialect: Dialect,
     settings: &Settings,
-) -> Result<(sqlx::MySqlPool, Dialect)> {
+) -> Result<(sqlx::MySqlPool, Dialect, bool)> {
     let options =
         MySqlConnectOptions::from_str(url).map_err(|e| connect_error(url, e.to_string()))?;
     let mut first = probe(url, settings, MySqlConnection::connect_with(&options)).await?;
@@ -31,6 +31,19 @@ pub(super) async fn connect(
         }
         None => dialect,
     };
+    // A node of a multi-primary cluster (Galera): Emulated mode guards its writes
+    // there, in a table made here if it is missing.
+    let mut multi_primary = false;
+    if let Some(guards) = dialect.sql().guards() {
+        let on: Option<i64> = sqlx::query_scalar(guards.detect)
+            .fetch_one(&mut first)
+            .await
+            .ok();
+        if on == Some(1) {
+            sqlx::query(guards.table_ddl).execute(&mut first).await?;
+            multi_primary = true;
+        }
+    }
     let _ = first.close().await;
     let pool = pool_options::<sqlx::MySql>(settings).after_connect(move |conn, _| {
         Box::pin(async move {
@@ -40,7 +53,7 @@ pub(super) async fn connect(
             Ok(())
         })
     });
-    Ok((pool.connect_lazy_with(options), dialect))
+    Ok((pool.connect_lazy_with(options), dialect, multi_primary))
 }
 
 /// Runs a statement and hands each row's cells to `each` as it arrives; each row is

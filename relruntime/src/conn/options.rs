@@ -42,6 +42,9 @@ pub(crate) struct Settings {
     pub journal_mode: JournalMode,
     /// Emulated mode without its row locks: a test's switch, to show what they prevent.
     pub without_locks: bool,
+    /// Emulated mode without its conflict guards on a multi-primary cluster: a test's
+    /// switch, to show what they prevent.
+    pub without_guards: bool,
 }
 
 impl Default for Settings {
@@ -54,6 +57,7 @@ impl Default for Settings {
             busy_timeout: Duration::from_secs(5),
             journal_mode: JournalMode::Wal,
             without_locks: false,
+            without_guards: false,
         }
     }
 }

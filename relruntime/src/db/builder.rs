@@ -82,6 +82,15 @@ impl DbBuilder {
         self
     }
 
+    /// Emulated mode without its conflict guards on a multi-primary cluster (see
+    /// [`Db::is_multi_primary`]). Only for tests that show what the guards prevent:
+    /// writers on different nodes then leave orphans.
+    #[doc(hidden)]
+    pub fn without_conflict_guards(mut self) -> Self {
+        self.settings.without_guards = true;
+        self
+    }
+
     /// Connects.
     pub async fn connect(self) -> Result<Db> {
         Ok(Db {

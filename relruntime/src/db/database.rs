@@ -86,6 +86,22 @@ impl Db {
         self.pool.dialect()
     }
 
+    /// Whether the server is a node of a multi-primary cluster (MariaDB Galera, found
+    /// at connect by `@@wsrep_on`). There, Emulated mode also writes conflict guards,
+    /// so that conflicting writes on different nodes cannot both commit (see the
+    /// README's "Running on a cluster").
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = rel::Db::connect("sqlite::memory:").await?;
+    /// assert!(!db.is_multi_primary());
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn is_multi_primary(&self) -> bool {
+        self.pool.guards()
+    }
+
     /// Tells the `Db` the schema its database has: the relation mode, and every
     /// relation, whichever side declares it. [`Schema::create_all`] does this itself;
     /// call it for a database created before. The `Db`'s clones share it.

@@ -226,6 +226,43 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Whether the error says the connection or the server failed, not the statement:
+    /// the server could not be reached or went away, the pool gave no connection in
+    /// time, or a cluster node is not ready to serve (it is joining, or lost its
+    /// cluster). The write may or may not have been stored if this came from its
+    /// commit.
+    ///
+    /// ```
+    /// let e = rel::Error::Connect { url: "postgres://db".into(), message: "refused".into() };
+    /// assert!(e.is_connection());
+    /// assert!(!rel::Error::TransactionAborted.is_connection());
+    /// ```
+    pub fn is_connection(&self) -> bool {
+        match self {
+            Error::Connect { .. } => true,
+            Error::Database(
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            Error::Database(sqlx::Error::Database(d)) => {
+                let message = d.message();
+                message.contains("WSREP has not yet prepared node")
+                    || message.contains("Lost connection")
+                    || message.contains("server has gone away")
+                    || message.contains("Server shutdown in progress")
+                    || message.contains("Connection was killed")
+                    || message.contains("terminating connection")
+            }
+            _ => false,
+        }
+    }
+}
+
 fn still_referenced(
     table: &str,
     referencing: &Option<&'static str>,

@@ -42,6 +42,10 @@ pub(crate) trait Executor: Send {
     /// shows what they prevent).
     fn locking(&self) -> bool;
 
+    /// Whether Emulated mode writes conflict guards: on a multi-primary cluster, where
+    /// row locks stay on their node (see `SqlDialect::guards`).
+    fn guards(&self) -> bool;
+
     /// Runs a statement that returns rows, and hands each row's cells to `each`, in
     /// order, read in place from the driver's buffers.
     fn fetch_each<'a>(

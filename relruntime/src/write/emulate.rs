@@ -33,7 +33,7 @@ use crate::model::meta::{Action, Literal, TableMeta};
 use crate::model::schema::{ForeignKey, RelationMode, Schema};
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::SqlBuilder;
-use crate::sql::dialect::{Dialect, ListParameter};
+use crate::sql::dialect::{Dialect, GUARD_TABLE, ListParameter};
 use crate::sql::exec::{BoxFuture, Executor};
 use crate::sql::expr::{INLINE_LIST, Node, Scope};
 use std::sync::Arc;
@@ -466,6 +466,7 @@ async fn count_existing(run: &mut dyn Executor, fk: &ForeignKey, keys: &[KeyOf])
         (None, None) => (dialect.bind_limit() / width).max(1),
         _ => keys.len(),
     };
+    let list: Option<ListParameter> = list;
     let mut found = 0;
     for chunk in keys.chunks(per_chunk) {
         let mut b = SqlBuilder::new(dialect);
@@ -491,24 +492,7 @@ async fn count_existing(run: &mut dyn Executor, fk: &ForeignKey, keys: &[KeyOf])
                 .push(" AS ")
                 .push_ident("p")
                 .push(" WHERE ");
-            write_tuple(&mut b, "p", fk.parent_cols);
-            if let Some(ListParameter { open, value, close }) = list.take() {
-                b.push(open).push_bind(value).push(close);
-            } else {
-                b.push(" IN (");
-                b.push_list(chunk, ", ", |b, key| {
-                    if width > 1 {
-                        b.push("(");
-                    }
-                    b.push_list(key.values(), ", ", |b, v| {
-                        b.push_bind(v.clone());
-                    });
-                    if width > 1 {
-                        b.push(")");
-                    }
-                });
-                b.push(")");
-            }
+            write_keys_in(&mut b, "p", fk.parent_cols, chunk, list.clone());
         }
         if let Some(lock) = lock {
             b.push(lock);
@@ -518,8 +502,110 @@ async fn count_existing(run: &mut dyn Executor, fk: &ForeignKey, keys: &[KeyOf])
         if let Some(Value::I64(n)) = counted.first().and_then(|row| row.first()) {
             found += usize::try_from(*n).unwrap_or(0);
         }
+        // On a multi-primary cluster, the parents' guards too.
+        let (cols, list) = (fk.parent_cols, list.clone());
+        write_guard(run, fk.parent, cols, |b| {
+            write_keys_in(b, "g", cols, chunk, list)
+        })
+        .await?;
     }
     Ok(found)
+}
+
+/// `(alias.a, alias.b) IN ((?, ?), ..)`, or the list as one parameter.
+fn write_keys_in(
+    b: &mut SqlBuilder,
+    alias: &str,
+    cols: &[&str],
+    keys: &[KeyOf],
+    list: Option<ListParameter>,
+) {
+    let width = cols.len();
+    write_tuple(b, alias, cols);
+    if let Some(ListParameter { open, value, close }) = list {
+        b.push(open).push_bind(value).push(close);
+        return;
+    }
+    b.push(" IN (");
+    b.push_list(keys, ", ", |b, key| {
+        if width > 1 {
+            b.push("(");
+        }
+        b.push_list(key.values(), ", ", |b, v| {
+            b.push_bind(v.clone());
+        });
+        if width > 1 {
+            b.push(")");
+        }
+    });
+    b.push(")");
+}
+
+/// On a multi-primary cluster (`Executor::guards`), upserts the conflict guard of each
+/// row of `table` that `predicate` picks (written against the alias `g`), for the
+/// referenced columns `cols`: one statement. A child write and its parent's delete or
+/// key change both write these rows, so the cluster lets only one of them commit
+/// (see `GuardSql`).
+async fn write_guard(
+    run: &mut dyn Executor,
+    table: &'static TableMeta,
+    cols: &[&'static str],
+    predicate: impl FnOnce(&mut SqlBuilder),
+) -> Result<()> {
+    let Some(sql) = run.dialect().sql().guards().filter(|_| run.guards()) else {
+        return Ok(());
+    };
+    let mut b = SqlBuilder::new(run.dialect());
+    b.push("INSERT INTO ")
+        .push_ident(GUARD_TABLE)
+        .push(" (")
+        .push_ident("tbl")
+        .push(", ")
+        .push_ident("k")
+        .push(") SELECT ");
+    b.push_bind(Value::Text(format!("{}({})", table.name, cols.join(","))));
+    b.push(", ").push(sql.key.0);
+    b.push_list(cols, ", ", |b, c| {
+        b.push_qualified("g", c);
+    });
+    b.push(sql.key.1)
+        .push(" FROM ")
+        .push_ident(table.name)
+        .push(" AS ")
+        .push_ident("g")
+        .push(" WHERE ");
+    predicate(&mut b);
+    b.push(sql.bump);
+    run.execute(&b.finish()).await.map(drop)
+}
+
+/// The guards of `rows` of `table`, which a delete or key change is about to touch, for
+/// each set of its columns that the relations picked by `which` refer to.
+async fn guard_rows(
+    run: &mut dyn Executor,
+    fks: &[ForeignKey],
+    table: &'static TableMeta,
+    rows: &Rows,
+    which: impl Fn(&ForeignKey) -> bool,
+) -> Result<()> {
+    if !run.guards() {
+        return Ok(());
+    }
+    let mut done: Vec<&[&'static str]> = Vec::new();
+    for fk in fks
+        .iter()
+        .filter(|fk| fk.parent.name == table.name && which(fk))
+    {
+        if done.contains(&fk.parent_cols) {
+            continue;
+        }
+        done.push(fk.parent_cols);
+        write_guard(run, table, fk.parent_cols, |b| {
+            write_rows(b, table, "g", rows)
+        })
+        .await?;
+    }
+    Ok(())
 }
 
 /// The column's value as an action sets it: its default, or NULL.
@@ -576,6 +662,9 @@ pub(super) fn delete<'a>(
         let locked = top && matches!(rows, Rows::Keys(_));
         if referenced && !locked {
             lock(run, table, &rows).await?;
+        }
+        if referenced {
+            guard_rows(run, &fks, table, &rows, |_| true).await?;
         }
         let mut path = path;
         path.push(table.name);
@@ -829,6 +918,12 @@ async fn delete_keyed(
             }
         }
     }
+    // On a multi-primary cluster, every doomed row's guards.
+    for (t, _, keys) in &doomed {
+        for chunk in keys.chunks(keys_per_statement(run, t)) {
+            guard_rows(run, &fks, t, &Rows::Keys(chunk.to_vec()), |_| true).await?;
+        }
+    }
     // The other actions, on the rows that refer to doomed rows and are not doomed.
     let mut defaults = Vec::new();
     for (parent, _, keys) in &doomed {
@@ -1008,6 +1103,10 @@ fn update_carrying<'a>(
         let locked = top && matches!(rows, Rows::Keys(_));
         if !referenced.is_empty() && !locked {
             lock(run, table, &rows).await?;
+        }
+        if !referenced.is_empty() {
+            let changed = |fk: &ForeignKey| fk.parent_cols.iter().any(|c| set(c).is_some());
+            guard_rows(run, &fks, table, &rows, changed).await?;
         }
         let mut path = path;
         path.push(table.name);

@@ -73,7 +73,31 @@ pub(crate) fn unqualified(column: &str) -> &str {
     column.rsplit_once('.').map_or(column, |(_, c)| c)
 }
 
+/// How Emulated mode guards its writes on a multi-primary cluster (MariaDB Galera).
+///
+/// Row locks stay on the node that takes them, and a cluster certifies a transaction
+/// against the others by the keys of the rows it writes. So a child write and a
+/// delete or key change of its parent, on two nodes, must write a common row: both
+/// upsert the parent row's guard in [`GUARD_TABLE`], keyed by the parent table and a
+/// hash of the referenced columns' values, computed from the parent row on both sides.
+/// Then the cluster lets only one of them commit, and the other's commit fails with a
+/// retryable error (Rel retries it when it owns the transaction).
+pub(crate) struct GuardSql {
+    /// Whether the server is a cluster node: a query that returns 1 if it is.
+    pub detect: &'static str,
+    /// Creates the guard table if it is missing.
+    pub table_ddl: &'static str,
+    /// Around the referenced columns, the guard's key: a hash of their values.
+    pub key: (&'static str, &'static str),
+    /// After `INSERT .. SELECT`: bump the guard when it exists.
+    pub bump: &'static str,
+}
+
+/// The table of conflict guards (see [`GuardSql`]).
+pub(crate) const GUARD_TABLE: &str = "rel_guards";
+
 /// A whole list bound as one parameter: `column` + `open` + placeholder + `close`.
+#[derive(Clone)]
 pub(crate) struct ListParameter {
     pub open: &'static str,
     pub value: Value,
@@ -216,6 +240,14 @@ pub(crate) trait SqlDialect: Sync {
             return base.list_parameter(ty, negated, values);
         }
         let _ = (ty, negated, values);
+        None
+    }
+    /// How Emulated mode guards writes on a multi-primary cluster of this backend; `None`
+    /// where it has none.
+    fn guards(&self) -> Option<GuardSql> {
+        if let Some(base) = self.base() {
+            return base.guards();
+        }
         None
     }
     /// Whether the database checks a foreign key as each row is written, before the

@@ -2,7 +2,8 @@
 
 use super::super::builder::SqlBuilder;
 use super::{
-    Dialect, Driver, JsonCell, ListParameter, Missing, SqlDialect, between, json_list, unqualified,
+    Dialect, Driver, GuardSql, JsonCell, ListParameter, Missing, SqlDialect, between, json_list,
+    unqualified,
 };
 use crate::model::meta::{Action, TableMeta};
 use crate::model::value::{SqlType, Value};
@@ -41,6 +42,19 @@ impl SqlDialect for MySql {
     }
     fn unlimited(&self) -> &'static str {
         "18446744073709551615"
+    }
+
+    /// Galera: `@@wsrep_on`, a guard table, and `SHA2(JSON_ARRAY(..))` keys.
+    fn guards(&self) -> Option<GuardSql> {
+        Some(GuardSql {
+            detect: "SELECT @@wsrep_on",
+            table_ddl: "CREATE TABLE IF NOT EXISTS `rel_guards` (`tbl` VARCHAR(191) NOT NULL, \
+                        `k` CHAR(64) NOT NULL, `n` BIGINT NOT NULL DEFAULT 1, \
+                        PRIMARY KEY (`tbl`, `k`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 \
+                        COLLATE=utf8mb4_bin",
+            key: ("SHA2(JSON_ARRAY(", "), 256)"),
+            bump: " ON DUPLICATE KEY UPDATE `rel_guards`.`n` = `rel_guards`.`n` + 1",
+        })
     }
 
     /// InnoDB checks foreign keys row by row, as it writes each row.
