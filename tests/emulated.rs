@@ -245,6 +245,12 @@ async fn a_killed_cascade_leaves_nothing_half_done() {
         if d == Dialect::Sqlite {
             continue; // an embedded database has no connection to kill
         }
+        // The victim's connections are named, so that the killer finds only them (other
+        // tests of this file send DELETEs to the same server at the same time).
+        let url = match d {
+            Dialect::Postgres => format!("{url}&application_name=rel_em_killed"),
+            _ => url,
+        };
         let db = Db::connect(&url).await.unwrap();
         schema().drop_all(&db).await.unwrap();
         schema().create_all(&db).await.unwrap();
@@ -272,7 +278,8 @@ async fn kill_a_delete(d: Dialect, url: &str) -> bool {
                 let pool = sqlx::PgPool::connect(url).await.unwrap();
                 let rows = sqlx::query(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                     WHERE query LIKE 'DELETE%' AND state = 'active' AND pid <> pg_backend_pid()",
+                     WHERE query LIKE 'DELETE%' AND state = 'active' AND pid <> pg_backend_pid() \
+                     AND application_name = 'rel_em_killed'",
                 )
                 .fetch_all(&pool)
                 .await
@@ -284,7 +291,7 @@ async fn kill_a_delete(d: Dialect, url: &str) -> bool {
                 let pool = sqlx::MySqlPool::connect(url).await.unwrap();
                 let ids = sqlx::query(
                     "SELECT id FROM information_schema.processlist \
-                     WHERE info LIKE 'DELETE%' AND id <> CONNECTION_ID()",
+                     WHERE info LIKE 'DELETE%' AND id <> CONNECTION_ID() AND db = DATABASE()",
                 )
                 .fetch_all(&pool)
                 .await

@@ -1278,5 +1278,39 @@ async fn check_update(
         part(b, i);
     });
     b.push(") LIMIT 1");
-    Ok(!returns_rows(run, &b.finish()).await?)
+    if returns_rows(run, &b.finish()).await? {
+        return Ok(false);
+    }
+    if parts.iter().all(|to| matches!(to, Some(SetTo::Value(_)))) {
+        return Ok(true); // locked and guarded by the caller (`count_existing`)
+    }
+    // The parent rows the touched rows will refer to: share-locked, and on a
+    // multi-primary cluster guarded (a key set whole takes `count_existing` instead).
+    let referred = |b: &mut SqlBuilder, alias: &str| {
+        write_tuple(b, alias, fk.parent_cols);
+        b.push(" IN (SELECT ");
+        b.push_list(0..fk.child_cols.len(), ", ", |b, i| part(b, i));
+        b.push(" FROM ")
+            .push_ident(table.name)
+            .push(" AS ")
+            .push_ident(t)
+            .push(" WHERE ");
+        write_rows(b, table, t, rows);
+        b.push(")");
+    };
+    if let Some(lock) = dialect.sql().lock_for_share().filter(|_| run.locking()) {
+        let mut b = SqlBuilder::new(dialect);
+        b.push("SELECT COUNT(*) FROM (SELECT 1 AS ")
+            .push_ident("one")
+            .push(" FROM ")
+            .push_ident(fk.parent.name)
+            .push(" AS ")
+            .push_ident(p)
+            .push(" WHERE ");
+        referred(&mut b, p);
+        b.push(lock).push(") AS ").push_ident("locked");
+        returns_rows(run, &b.finish()).await?;
+    }
+    write_guard(run, fk.parent, fk.parent_cols, |b| referred(b, "g")).await?;
+    Ok(true)
 }
