@@ -21,7 +21,7 @@ mod read;
 mod sql;
 mod write;
 
-pub use conn::JournalMode;
+pub use conn::{JournalMode, SqlxConn, SqlxPool};
 pub use db::{Conn, Db, DbBuilder, TableExt, Transaction};
 pub use model::error::{DecodeError, Error, Result};
 pub use model::fields::{Many, One};

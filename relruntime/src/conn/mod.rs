@@ -55,6 +55,7 @@ macro_rules! cells_for {
     };
 }
 
+mod borrowed;
 #[cfg(feature = "mysql")]
 mod mysql;
 mod options;
@@ -65,6 +66,7 @@ mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_functions;
 
+pub use borrowed::{SqlxConn, SqlxPool};
 pub use options::JournalMode;
 pub(crate) use options::Settings;
 
@@ -75,6 +77,9 @@ pub(crate) struct Pool {
     pool: Pools,
     locking: bool,
     guards: bool,
+    /// A pool of the user's (`Db::from_pool`): its connections are readied for Rel as
+    /// they are acquired.
+    borrowed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -169,24 +174,24 @@ impl Pool {
         let dialect = Dialect::from_url(url).ok_or_else(|| {
             connect_error(url, "unknown scheme: use sqlite:, postgres: or mysql:")
         })?;
-        let mut multi_primary = false;
-        let (pool, dialect) = match dialect.sql().driver() {
+        let (pool, dialect, multi_primary) = match dialect.sql().driver() {
             #[cfg(feature = "sqlite")]
             Driver::Sqlite => (
                 Pools::Sqlite(sqlite::connect(url, dialect, settings).await?),
                 dialect,
+                false,
             ),
             #[cfg(feature = "postgres")]
             Driver::Postgres => (
                 Pools::Postgres(postgres::connect(url, dialect, settings).await?),
                 dialect,
+                false,
             ),
             #[cfg(feature = "mysql")]
             Driver::MySql => {
                 // The server's version may pick a variant of the dialect.
                 let (pool, variant, cluster) = mysql::connect(url, dialect, settings).await?;
-                multi_primary = cluster;
-                (Pools::MySql(pool), variant)
+                (Pools::MySql(pool), variant, cluster)
             }
             #[allow(unreachable_patterns)]
             _ => {
@@ -204,6 +209,7 @@ impl Pool {
             pool,
             locking: !settings.without_locks,
             guards: multi_primary && !settings.without_guards,
+            borrowed: false,
         })
     }
 
@@ -228,6 +234,10 @@ impl Pool {
             #[cfg(feature = "mysql")]
             Pools::MySql(p) => HeldConn::MySql(p.acquire().await?),
         };
+        let mut conn = conn;
+        if self.borrowed {
+            borrowed::prepare(&mut conn, self.dialect).await?;
+        }
         Ok(Held {
             dialect: self.dialect,
             conn,

@@ -24,26 +24,7 @@ pub(super) async fn connect(
     let options =
         MySqlConnectOptions::from_str(url).map_err(|e| connect_error(url, e.to_string()))?;
     let mut first = probe(url, settings, MySqlConnection::connect_with(&options)).await?;
-    let dialect = match dialect.sql().version_query() {
-        Some(query) => {
-            let version: String = sqlx::query_scalar(query).fetch_one(&mut first).await?;
-            dialect.sql().variant_for(&version).unwrap_or(dialect)
-        }
-        None => dialect,
-    };
-    // A node of a multi-primary cluster (Galera): Emulated mode guards its writes
-    // there, in a table made here if it is missing.
-    let mut multi_primary = false;
-    if let Some(guards) = dialect.sql().guards() {
-        let on: Option<i64> = sqlx::query_scalar(guards.detect)
-            .fetch_one(&mut first)
-            .await
-            .ok();
-        if on == Some(1) {
-            sqlx::query(guards.table_ddl).execute(&mut first).await?;
-            multi_primary = true;
-        }
-    }
+    let (dialect, multi_primary) = server(&mut first, dialect).await?;
     let _ = first.close().await;
     let pool = pool_options::<sqlx::MySql>(settings).after_connect(move |conn, _| {
         Box::pin(async move {
@@ -54,6 +35,34 @@ pub(super) async fn connect(
         })
     });
     Ok((pool.connect_lazy_with(options), dialect, multi_primary))
+}
+
+/// What a first connection learns of the server: the dialect's variant its version
+/// speaks, and whether it is a node of a multi-primary cluster (Galera), where
+/// Emulated mode guards its writes in a table made here if it is missing.
+pub(super) async fn server(
+    conn: &mut MySqlConnection,
+    dialect: Dialect,
+) -> Result<(Dialect, bool)> {
+    let dialect = match dialect.sql().version_query() {
+        Some(query) => {
+            let version: String = sqlx::query_scalar(query).fetch_one(&mut *conn).await?;
+            dialect.sql().variant_for(&version).unwrap_or(dialect)
+        }
+        None => dialect,
+    };
+    let mut multi_primary = false;
+    if let Some(guards) = dialect.sql().guards() {
+        let on: Option<i64> = sqlx::query_scalar(guards.detect)
+            .fetch_one(&mut *conn)
+            .await
+            .ok();
+        if on == Some(1) {
+            sqlx::query(guards.table_ddl).execute(&mut *conn).await?;
+            multi_primary = true;
+        }
+    }
+    Ok((dialect, multi_primary))
 }
 
 /// Runs a statement and hands each row's cells to `each` as it arrives; each row is

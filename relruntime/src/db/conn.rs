@@ -1,21 +1,112 @@
-//! `Conn`: where a query or a write runs, a `Db` or a `Transaction`.
+//! `Conn`: where a query or a write runs, a `Db`, a `Transaction`, or a sqlx connection
+//! or transaction of yours.
 
 use super::database::Db;
 use super::transaction::Transaction;
-use crate::conn::{Held, Runner};
+use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
+use crate::conn::{Held, Runner, SqlxConn};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
+use crate::model::table::Table;
+use crate::read::query::Query;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-/// Where a query runs: a [`Db`] (any pooled connection) or a [`Transaction`].
+/// Where a query runs: a [`Db`] (any pooled connection), a [`Transaction`], or a
+/// sqlx connection or transaction of yours ([`SqlxConn`]).
 ///
-/// Query methods take `impl Into<Conn>`, so pass `&db` or `&mut tx`.
+/// Query methods take `impl Into<Conn>`, so pass `&db`, `&mut tx`, or `&mut sqlx_tx`.
+/// For inserts and writes by key on a sqlx transaction, say `Conn::from(&mut tx)`:
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use rel::prelude::*;
+///
+/// #[derive(Table, Debug)]
+/// struct Note {
+///     #[column(primary_key)]
+///     id: i64,
+///     text: String,
+/// }
+///
+/// let pool = sqlx::SqlitePool::connect("sqlite::memory:").await?;
+/// let db = Db::from_pool(pool.clone()).await?;
+/// Schema::new(RelationMode::ForeignKeys).table::<Note>().create_all(&db).await?;
+///
+/// // Your transaction: your own SQL and Rel's writes, committed or rolled back together.
+/// let mut tx = pool.begin().await?;
+/// sqlx::query("INSERT INTO note (id, text) VALUES (1, 'by hand')").execute(&mut *tx).await?;
+/// Conn::from(&mut tx).insert(&Note { id: 2, text: "by Rel".into() }).await?;
+/// assert_eq!(Note::query().count(&mut tx).await?, 2);
+/// tx.rollback().await?;
+/// assert_eq!(Note::query().count(&db).await?, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 pub enum Conn<'a> {
     /// A pool.
     Db(&'a Db),
     /// A transaction.
     Tx(&'a mut Transaction),
+    /// A sqlx connection or transaction of yours.
+    Sqlx(SqlxConn<'a>),
+}
+
+macro_rules! lend {
+    ($feature:literal, $db:ty, $conn:ty) => {
+        #[cfg(feature = $feature)]
+        impl<'a> From<&'a mut $conn> for Conn<'a> {
+            fn from(conn: &'a mut $conn) -> Self {
+                Conn::Sqlx(SqlxConn::from(conn))
+            }
+        }
+        #[cfg(feature = $feature)]
+        impl<'a> From<&'a mut sqlx::pool::PoolConnection<$db>> for Conn<'a> {
+            fn from(conn: &'a mut sqlx::pool::PoolConnection<$db>) -> Self {
+                Conn::Sqlx(SqlxConn::from(conn))
+            }
+        }
+        #[cfg(feature = $feature)]
+        impl<'a, 't> From<&'a mut sqlx::Transaction<'t, $db>> for Conn<'a> {
+            fn from(tx: &'a mut sqlx::Transaction<'t, $db>) -> Self {
+                Conn::Sqlx(SqlxConn::from(tx))
+            }
+        }
+    };
+}
+
+lend!("sqlite", sqlx::Sqlite, sqlx::SqliteConnection);
+lend!("postgres", sqlx::Postgres, sqlx::PgConnection);
+lend!("mysql", sqlx::MySql, sqlx::MySqlConnection);
+
+impl Conn<'_> {
+    /// Inserts one row and returns its key. See [`Db::insert`].
+    pub async fn insert<T: Table>(self, row: &T) -> Result<T::Key> {
+        super::write::run(self, InsertOp { row }).await
+    }
+
+    /// Inserts rows and returns their keys in order. See [`Db::insert_many`].
+    pub async fn insert_many<T: Table>(self, rows: &[T]) -> Result<Vec<T::Key>> {
+        super::write::run(self, InsertManyOp { rows }).await
+    }
+
+    /// The row with this primary key.
+    pub async fn get<T: Table>(self, key: &T::Key) -> Result<Option<T>> {
+        Query::<T>::by_key(key)
+            .all(self)
+            .await
+            .map(|mut rows| rows.pop())
+    }
+
+    /// Updates the row with `row`'s key. See [`Db::update`].
+    pub async fn update<T: Table>(self, row: &T) -> Result<bool> {
+        super::write::run(self, UpdateRowOp { row }).await
+    }
+
+    /// Deletes the row with this primary key; whether there was one.
+    pub async fn delete<T: Table>(self, key: &T::Key) -> Result<bool> {
+        super::write::run(self, DeleteKeyOp::<T> { key }).await
+    }
 }
 
 impl<'a> From<&'a Db> for Conn<'a> {
@@ -34,6 +125,9 @@ impl<'a> From<&'a mut Transaction> for Conn<'a> {
 pub(super) enum Acquired<'a> {
     Held(Held, &'a AtomicU64, Option<Arc<Schema>>),
     Tx(&'a mut Transaction),
+    /// A connection of the user's, and whether it was in a transaction (then the
+    /// operation runs at a savepoint; else in a transaction of its own).
+    Sqlx(SqlxConn<'a>, AtomicU64, bool),
 }
 
 impl<'a> Conn<'a> {
@@ -46,6 +140,14 @@ impl<'a> Conn<'a> {
                 tx.check_usable()?;
                 tx.statement(SAVEPOINT).await?;
                 Acquired::Tx(tx)
+            }
+            Conn::Sqlx(mut conn) => {
+                conn.prepare().await?;
+                let in_transaction = conn.in_transaction();
+                let begin = conn.dialect().sql().begin_statement().unwrap_or("BEGIN");
+                conn.statement(if in_transaction { SAVEPOINT } else { begin })
+                    .await?;
+                Acquired::Sqlx(conn, AtomicU64::new(0), in_transaction)
             }
         })
     }
@@ -66,6 +168,7 @@ impl Acquired<'_> {
         match self {
             Acquired::Held(held, statements, schema) => held.runner(statements, schema.clone()),
             Acquired::Tx(tx) => tx.runner(),
+            Acquired::Sqlx(conn, statements, _) => conn.runner(statements, None),
         }
     }
 
@@ -75,6 +178,21 @@ impl Acquired<'_> {
     /// transaction can no longer commit: [`Transaction::commit`] then reports
     /// `Error::TransactionAborted`.
     pub(super) async fn finish<R>(self, result: Result<R>) -> Result<R> {
+        if let Acquired::Sqlx(mut conn, _, in_transaction) = self {
+            let ended = match (in_transaction, result.is_ok()) {
+                (true, true) => conn.statement(RELEASE).await,
+                (true, false) => match conn.statement(ROLLBACK_TO).await {
+                    Ok(()) => conn.statement(RELEASE).await,
+                    Err(e) => Err(e),
+                },
+                (false, true) => conn.statement("COMMIT").await,
+                (false, false) => conn.statement("ROLLBACK").await,
+            };
+            return match ended {
+                Ok(()) => result,
+                Err(e) => result.and(Err(e)),
+            };
+        }
         let Acquired::Tx(tx) = self else {
             return result;
         };

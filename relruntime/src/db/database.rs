@@ -4,7 +4,7 @@ use super::builder::DbBuilder;
 use super::conn::Conn;
 use super::transaction::Transaction;
 use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
-use crate::conn::{Pool, Settings};
+use crate::conn::{Pool, Settings, SqlxPool};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
 use crate::model::table::Table;
@@ -79,6 +79,30 @@ impl Db {
             url: url.to_owned(),
             settings: Settings::default(),
         }
+    }
+
+    /// A `Db` over a sqlx pool of yours: a `sqlx::SqlitePool`, `PgPool` or
+    /// `MySqlPool`, shared with the rest of your code. Rel readies each SQLite
+    /// connection it takes from it (its `rel_lower` function, foreign keys on,
+    /// case-sensitive `LIKE`, which then holds for your own queries on that connection
+    /// too); on MySQL it first asks the server's version and whether it is a cluster
+    /// node. Pool settings are the pool's own.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let pool = sqlx::SqlitePool::connect("sqlite::memory:").await?;
+    /// let db = rel::Db::from_pool(pool).await?;
+    /// assert_eq!(db.dialect(), rel::Dialect::Sqlite);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn from_pool(pool: impl Into<SqlxPool>) -> Result<Db> {
+        Ok(Db {
+            pool: Pool::from_sqlx(pool.into()).await?,
+            statements: Arc::new(AtomicU64::new(0)),
+            schema: Arc::default(),
+            retries: Arc::default(),
+        })
     }
 
     /// The dialect of the backend.

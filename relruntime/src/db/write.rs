@@ -93,7 +93,7 @@ impl Db {
 pub(super) async fn run<W: WriteOp>(conn: Conn<'_>, op: W) -> Result<W::Output> {
     match conn {
         Conn::Db(db) => db.write(op).await,
-        tx @ Conn::Tx(_) => {
+        tx @ (Conn::Tx(_) | Conn::Sqlx(_)) => {
             let mut acquired = tx.acquire().await?;
             let result = op.run(&mut acquired.runner()).await;
             acquired.finish(result).await

@@ -1,0 +1,209 @@
+//! Your own sqlx pools and connections, lent to Rel: `Db::from_pool` takes a pool,
+//! and queries and writes take `&mut` a connection or a `sqlx::Transaction`
+//! ([`SqlxConn`]).
+
+use super::{HeldConn, Pool, Pools, Runner, Session};
+use crate::model::error::Result;
+use crate::model::schema::Schema;
+use crate::sql::dialect::Dialect;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+/// A sqlx pool of yours, for [`Db::from_pool`](crate::Db::from_pool): a
+/// `sqlx::SqlitePool`, `sqlx::PgPool` or `sqlx::MySqlPool` converts into it.
+pub struct SqlxPool(Pools);
+
+#[cfg(feature = "sqlite")]
+impl From<sqlx::SqlitePool> for SqlxPool {
+    fn from(pool: sqlx::SqlitePool) -> Self {
+        SqlxPool(Pools::Sqlite(pool))
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl From<sqlx::PgPool> for SqlxPool {
+    fn from(pool: sqlx::PgPool) -> Self {
+        SqlxPool(Pools::Postgres(pool))
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl From<sqlx::MySqlPool> for SqlxPool {
+    fn from(pool: sqlx::MySqlPool) -> Self {
+        SqlxPool(Pools::MySql(pool))
+    }
+}
+
+impl Pool {
+    /// A pool of the user's. Its connections were not made by Rel, so each one Rel
+    /// acquires is prepared first (SQLite's functions and pragmas); on MySQL a first
+    /// connection asks the server's version and whether it is a cluster node.
+    pub(crate) async fn from_sqlx(pool: SqlxPool) -> Result<Pool> {
+        let (dialect, multi_primary) = match &pool.0 {
+            #[cfg(feature = "sqlite")]
+            Pools::Sqlite(_) => (Dialect::Sqlite, false),
+            #[cfg(feature = "postgres")]
+            Pools::Postgres(_) => (Dialect::Postgres, false),
+            #[cfg(feature = "mysql")]
+            Pools::MySql(p) => {
+                let mut conn = p.acquire().await?;
+                super::mysql::server(&mut conn, Dialect::MySql).await?
+            }
+        };
+        Ok(Pool {
+            dialect,
+            pool: pool.0,
+            locking: true,
+            guards: multi_primary,
+            borrowed: true,
+        })
+    }
+}
+
+/// Readies a connection Rel did not make: on SQLite, its functions and pragmas
+/// (foreign keys on, case-sensitive `LIKE`), as Rel's own pools do on connect.
+pub(super) async fn prepare(conn: &mut HeldConn, dialect: Dialect) -> Result<()> {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        HeldConn::Sqlite(c) => prepare_sqlite(c, dialect).await,
+        #[allow(unreachable_patterns)]
+        _ => {
+            let _ = dialect;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+async fn prepare_sqlite(c: &mut sqlx::SqliteConnection, dialect: Dialect) -> Result<()> {
+    super::sqlite_functions::register(c).await?;
+    for sql in dialect.sql().connection_setup() {
+        sqlx::query(*sql).execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// A connection of yours, lent to Rel for one query or write: `&mut` a
+/// `sqlx::SqliteConnection`, `PgConnection` or `MySqlConnection`, a pooled one, or a
+/// `sqlx::Transaction` of any of them. Pass it where a `Db` goes:
+/// `User::query().all(&mut tx)`.
+///
+/// Each operation runs at a savepoint inside your transaction (so one that fails is
+/// undone alone and your transaction goes on), or in a transaction of its own on a
+/// connection outside one. On MySQL the dialect is MariaDB's; for MySQL 8, use
+/// [`Db::from_pool`](crate::Db::from_pool), which asks the server. Emulated mode needs
+/// a `Db` (it knows the schema), so on a lent connection relations are the database's
+/// foreign keys.
+pub struct SqlxConn<'a>(Lent<'a>);
+
+enum Lent<'a> {
+    #[cfg(feature = "sqlite")]
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    #[cfg(feature = "postgres")]
+    Postgres(&'a mut sqlx::PgConnection),
+    #[cfg(feature = "mysql")]
+    MySql(&'a mut sqlx::MySqlConnection),
+}
+
+macro_rules! lend {
+    ($feature:literal, $variant:ident, $db:ty, $conn:ty) => {
+        #[cfg(feature = $feature)]
+        impl<'a> From<&'a mut $conn> for SqlxConn<'a> {
+            fn from(conn: &'a mut $conn) -> Self {
+                SqlxConn(Lent::$variant(conn))
+            }
+        }
+        #[cfg(feature = $feature)]
+        impl<'a> From<&'a mut sqlx::pool::PoolConnection<$db>> for SqlxConn<'a> {
+            fn from(conn: &'a mut sqlx::pool::PoolConnection<$db>) -> Self {
+                SqlxConn(Lent::$variant(&mut **conn))
+            }
+        }
+        #[cfg(feature = $feature)]
+        impl<'a, 't> From<&'a mut sqlx::Transaction<'t, $db>> for SqlxConn<'a> {
+            fn from(tx: &'a mut sqlx::Transaction<'t, $db>) -> Self {
+                SqlxConn(Lent::$variant(&mut **tx))
+            }
+        }
+    };
+}
+
+lend!("sqlite", Sqlite, sqlx::Sqlite, sqlx::SqliteConnection);
+lend!("postgres", Postgres, sqlx::Postgres, sqlx::PgConnection);
+lend!("mysql", MySql, sqlx::MySql, sqlx::MySqlConnection);
+
+impl SqlxConn<'_> {
+    /// The dialect the connection speaks.
+    pub(crate) fn dialect(&self) -> Dialect {
+        match &self.0 {
+            #[cfg(feature = "sqlite")]
+            Lent::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(feature = "postgres")]
+            Lent::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            Lent::MySql(_) => Dialect::MySql,
+        }
+    }
+
+    /// Whether the connection is inside a transaction (a `sqlx::Transaction`'s).
+    pub(crate) fn in_transaction(&self) -> bool {
+        use sqlx::Connection;
+        match &self.0 {
+            #[cfg(feature = "sqlite")]
+            Lent::Sqlite(c) => c.is_in_transaction(),
+            #[cfg(feature = "postgres")]
+            Lent::Postgres(c) => c.is_in_transaction(),
+            #[cfg(feature = "mysql")]
+            Lent::MySql(c) => c.is_in_transaction(),
+        }
+    }
+
+    /// Readies the connection (see [`prepare`]).
+    pub(crate) async fn prepare(&mut self) -> Result<()> {
+        match &mut self.0 {
+            #[cfg(feature = "sqlite")]
+            Lent::Sqlite(c) => prepare_sqlite(c, Dialect::Sqlite).await,
+            #[allow(unreachable_patterns)]
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs one statement of Rel's own (a savepoint, a BEGIN or a COMMIT).
+    pub(crate) async fn statement(&mut self, sql: &'static str) -> Result<()> {
+        use sqlx::{AssertSqlSafe, Executor};
+        match &mut self.0 {
+            #[cfg(feature = "sqlite")]
+            Lent::Sqlite(c) => c.execute(AssertSqlSafe(sql)).await.map(drop)?,
+            #[cfg(feature = "postgres")]
+            Lent::Postgres(c) => c.execute(AssertSqlSafe(sql)).await.map(drop)?,
+            #[cfg(feature = "mysql")]
+            Lent::MySql(c) => c.execute(AssertSqlSafe(sql)).await.map(drop)?,
+        }
+        Ok(())
+    }
+
+    /// What the reading and writing layers run their statements on.
+    pub(crate) fn runner<'b>(
+        &'b mut self,
+        statements: &'b AtomicU64,
+        schema: Option<Arc<Schema>>,
+    ) -> Runner<'b> {
+        let dialect = self.dialect();
+        let session = match &mut self.0 {
+            #[cfg(feature = "sqlite")]
+            Lent::Sqlite(c) => Session::Sqlite(c),
+            #[cfg(feature = "postgres")]
+            Lent::Postgres(c) => Session::Postgres(c),
+            #[cfg(feature = "mysql")]
+            Lent::MySql(c) => Session::MySql(c),
+        };
+        Runner {
+            dialect,
+            session,
+            statements,
+            schema,
+            locking: true,
+            guards: false,
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Rel inside an existing sqlx codebase: a `Db` over your own pool, and Rel's queries
+//! and writes in your own sqlx transaction, next to your hand-written statements,
+//! rolled back together and committed together, on every backend.
+
+mod common;
+
+use rel::prelude::*;
+use rel::{Conn, Dialect, Error};
+use std::str::FromStr;
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "ix_users")]
+struct User {
+    #[column(primary_key)]
+    id: i64,
+    #[column(unique)]
+    name: String,
+}
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "ix_posts")]
+struct Post {
+    #[column(primary_key)]
+    id: i64,
+    user_id: i64,
+    #[relation(one, from = user_id, to = User::id, on_delete = cascade)]
+    user: One<User>,
+}
+
+fn user(id: i64, name: &str) -> User {
+    User {
+        id,
+        name: name.into(),
+    }
+}
+
+/// Runs the same checks on one backend, given its sqlx pool type's steps.
+macro_rules! interop {
+    ($d:expr, $pool:expr, $db:ty) => {{
+        let pool = $pool;
+        let d = $d;
+        let db = Db::from_pool(pool.clone()).await.unwrap();
+        assert_eq!(db.dialect(), d);
+        let schema = Schema::new(RelationMode::ForeignKeys).table::<Post>();
+        schema.drop_all(&db).await.unwrap();
+        schema.create_all(&db).await.unwrap();
+        let hand = |id: i64| format!("INSERT INTO ix_users (id, name) VALUES ({id}, 'hand {id}')");
+
+        // Rolled back together.
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(hand(1)))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        Conn::from(&mut tx).insert(&user(2, "rel 2")).await.unwrap();
+        assert_eq!(User::query().count(&mut tx).await.unwrap(), 2, "{d:?}");
+        tx.rollback().await.unwrap();
+        assert_eq!(
+            User::query().count(&db).await.unwrap(),
+            0,
+            "{d:?}: rolled back"
+        );
+
+        // Committed together, with a failed Rel write in between that is undone alone.
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(hand(1)))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        Conn::from(&mut tx)
+            .insert_many(&[user(2, "rel 2"), user(3, "rel 3")])
+            .await
+            .unwrap();
+        let duplicate = Conn::from(&mut tx).insert(&user(4, "rel 2")).await;
+        assert!(
+            matches!(duplicate, Err(Error::Unique { .. })),
+            "{d:?}: {duplicate:?}"
+        );
+        // The transaction goes on (PostgreSQL would have aborted it without Rel's
+        // savepoint), for Rel and for hand-written SQL alike.
+        User::update()
+            .set(User::name, "renamed")
+            .filter(User::id.eq(3))
+            .run(&mut tx)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(hand(5)))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        Conn::from(&mut tx)
+            .insert(&Post {
+                id: 10,
+                user_id: 5,
+                user: One::default(),
+            })
+            .await
+            .unwrap();
+        let loaded = Post::query().with(Post::user()).all(&mut tx).await.unwrap();
+        assert_eq!(loaded[0].user.get().unwrap().name, "hand 5", "{d:?}");
+        tx.commit().await.unwrap();
+        let names: Vec<String> = db
+            .all::<User>()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.name)
+            .collect();
+        assert_eq!(names, ["hand 1", "rel 2", "renamed", "hand 5"], "{d:?}");
+
+        // A pooled connection outside a transaction: each Rel write is its own.
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(Conn::from(&mut conn).delete::<User>(&5).await.unwrap());
+        assert_eq!(
+            Conn::from(&mut conn).get::<User>(&2).await.unwrap(),
+            Some(user(2, "rel 2"))
+        );
+        drop(conn);
+        assert_eq!(
+            Post::query().count(&db).await.unwrap(),
+            0,
+            "{d:?}: the cascade ran"
+        );
+        schema.drop_all(&db).await.unwrap();
+    }};
+}
+
+#[tokio::test]
+async fn rel_writes_and_hand_written_sql_share_one_transaction() {
+    for (d, url) in common::backend_urls("sqlx_interop").await {
+        match d {
+            Dialect::Sqlite => {
+                let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+                    .unwrap()
+                    .create_if_missing(true);
+                interop!(
+                    d,
+                    sqlx::SqlitePool::connect_with(options).await.unwrap(),
+                    sqlx::Sqlite
+                )
+            }
+            Dialect::Postgres => {
+                interop!(
+                    d,
+                    sqlx::PgPool::connect(&url).await.unwrap(),
+                    sqlx::Postgres
+                )
+            }
+            _ => interop!(
+                d,
+                sqlx::MySqlPool::connect(&url).await.unwrap(),
+                sqlx::MySql
+            ),
+        }
+    }
+}
