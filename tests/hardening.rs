@@ -409,3 +409,44 @@ async fn unreachable_servers_are_connect_errors_with_their_cause() {
         assert!(!shown.contains("://") && !shown.contains('@'), "{shown}");
     }
 }
+
+/// The conditions users match on have variants of their own: a pool with no free
+/// connection is `Error::Timeout`, and a write the database aborted for another
+/// writer (here SQLite's busy lock) is `Error::Retryable`.
+#[tokio::test]
+async fn timeouts_and_retryable_aborts_are_typed() {
+    let path = std::env::temp_dir().join(format!("rel_t_typed_{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let url = format!("sqlite://{}", path.display());
+    let db = Db::builder(&url)
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_millis(200))
+        .sqlite_busy_timeout(std::time::Duration::from_millis(50))
+        .connect()
+        .await
+        .unwrap();
+    Schema::new(RelationMode::ForeignKeys)
+        .table::<Note>()
+        .create_all(&db)
+        .await
+        .unwrap();
+    // The only connection is held by a transaction.
+    let tx = db.begin().await.unwrap();
+    let waited = db.all::<Note>().await;
+    assert!(matches!(waited, Err(Error::Timeout { .. })), "{waited:?}");
+    assert!(waited.unwrap_err().is_connection());
+    drop(tx);
+    // Another Db on the same file, while this one holds the write lock.
+    let other = Db::builder(&url)
+        .sqlite_busy_timeout(std::time::Duration::from_millis(50))
+        .connect()
+        .await
+        .unwrap();
+    let mut writer = db.begin().await.unwrap();
+    writer.all::<Note>().await.unwrap();
+    let busy = other.begin().await;
+    let err = busy.err().expect("the second writer waits, then gives up");
+    assert!(matches!(err, Error::Retryable { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    writer.commit().await.unwrap();
+}

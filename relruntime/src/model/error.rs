@@ -192,9 +192,69 @@ pub enum Error {
         /// The database's message.
         message: String,
     },
-    /// Any other error from the driver or the database.
+    /// No connection was free within the pool's acquire timeout (30 s by default; see
+    /// `DbBuilder::acquire_timeout`): the pool is exhausted, or the server is down.
+    #[error("timed out: {message}")]
+    Timeout {
+        /// What timed out.
+        message: String,
+    },
+    /// The database aborted the statement or the transaction for a conflict with
+    /// another one: a deadlock, a serialization failure, a lock wait timeout, a busy
+    /// SQLite database, a cluster's certification failure, or a cluster node not ready
+    /// yet. Running it again may succeed; Rel does so itself when it owns the
+    /// transaction (see [`Error::is_retryable`]).
+    #[error("retryable: {message}")]
+    Retryable {
+        /// The database's message.
+        message: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Any other error from the driver or the database. Rel is built on sqlx, and this
+    /// is sqlx's own error, kept whole as the source; the conditions users match on
+    /// have variants of their own above.
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+/// sqlx's errors, with the conditions users match on made variants of their own:
+/// [`Error::Timeout`] for the pool's acquire timeout, [`Error::Retryable`] for aborts
+/// that running again may cure. Unique, foreign-key and not-null violations are typed
+/// by the writes, which know the table and rows.
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        if matches!(e, sqlx::Error::PoolTimedOut) {
+            return Error::Timeout {
+                message: "no connection was free within the pool's acquire timeout".into(),
+            };
+        }
+        if let sqlx::Error::Database(d) = &e
+            && retryable(&**d)
+        {
+            return Error::Retryable {
+                message: d.message().to_owned(),
+                source: e,
+            };
+        }
+        Error::Database(e)
+    }
+}
+
+/// Whether a database error is an abort that running again may cure.
+fn retryable(d: &dyn sqlx::error::DatabaseError) -> bool {
+    let message = d.message();
+    matches!(
+        d.code().as_deref(),
+        // PostgreSQL: serialization failure, deadlock; MySQL's SQLSTATE for deadlocks.
+        Some("40001" | "40P01")
+        // SQLite: busy, locked, busy snapshot, busy recovery, busy timeout.
+        | Some("5" | "6" | "517" | "261" | "773")
+    ) || message.contains("Deadlock found")
+        || message.contains("Lock wait timeout")
+        || message.contains("WSREP has not yet prepared node")
+        || message.contains("database is locked")
 }
 
 impl Error {
@@ -208,21 +268,11 @@ impl Error {
     /// assert!(!rel::Error::TransactionAborted.is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
-        let Error::Database(sqlx::Error::Database(d)) = self else {
-            return false;
-        };
-        let code = d.code();
-        let message = d.message();
-        matches!(
-            code.as_deref(),
-            // PostgreSQL: serialization failure, deadlock.
-            Some("40001" | "40P01")
-            // SQLite: busy, locked, busy snapshot, busy recovery, busy timeout.
-            | Some("5" | "6" | "517" | "261" | "773")
-        ) || message.contains("Deadlock found")
-            || message.contains("Lock wait timeout")
-            || message.contains("WSREP has not yet prepared node")
-            || message.contains("database is locked")
+        match self {
+            Error::Retryable { .. } => true,
+            Error::Database(sqlx::Error::Database(d)) => retryable(&**d),
+            _ => false,
+        }
     }
 }
 
@@ -240,7 +290,8 @@ impl Error {
     /// ```
     pub fn is_connection(&self) -> bool {
         match self {
-            Error::Connect { .. } => true,
+            Error::Connect { .. } | Error::Timeout { .. } => true,
+            Error::Retryable { message, .. } => message.contains("WSREP has not yet prepared node"),
             Error::Database(
                 sqlx::Error::Io(_)
                 | sqlx::Error::PoolTimedOut
