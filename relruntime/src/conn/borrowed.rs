@@ -2,7 +2,7 @@
 //! and queries and writes take `&mut` a connection or a `sqlx::Transaction`
 //! ([`SqlxConn`]).
 
-use super::{HeldConn, Pool, Pools, Runner, Session};
+use super::{Flags, HeldConn, Pool, Pools, Runner, Session};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
 use crate::sql::dialect::Dialect;
@@ -53,8 +53,10 @@ impl Pool {
         Ok(Pool {
             dialect,
             pool: pool.0,
-            locking: true,
-            guards: multi_primary,
+            flags: Flags {
+                guards: multi_primary,
+                ..Flags::lent()
+            },
             borrowed: true,
         })
     }
@@ -202,8 +204,8 @@ impl SqlxConn<'_> {
             session,
             statements,
             schema,
-            locking: true,
-            guards: false,
+            flags: Flags::lent(),
+            sent: 0,
         }
     }
 }

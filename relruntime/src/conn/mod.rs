@@ -75,8 +75,7 @@ pub(crate) use options::Settings;
 pub(crate) struct Pool {
     dialect: Dialect,
     pool: Pools,
-    locking: bool,
-    guards: bool,
+    flags: Flags,
     /// A pool of the user's (`Db::from_pool`): its connections are readied for Rel as
     /// they are acquired.
     borrowed: bool,
@@ -96,8 +95,7 @@ enum Pools {
 pub(crate) struct Held {
     dialect: Dialect,
     conn: HeldConn,
-    locking: bool,
-    guards: bool,
+    flags: Flags,
 }
 
 enum HeldConn {
@@ -113,8 +111,7 @@ enum HeldConn {
 pub(crate) struct Tx {
     dialect: Dialect,
     tx: Txs,
-    locking: bool,
-    guards: bool,
+    flags: Flags,
 }
 
 enum Txs {
@@ -143,8 +140,32 @@ pub(crate) struct Runner<'a> {
     session: Session<'a>,
     statements: &'a AtomicU64,
     schema: Option<Arc<Schema>>,
-    locking: bool,
-    guards: bool,
+    flags: Flags,
+    /// How many statements went through this runner.
+    sent: u64,
+}
+
+/// What a pool's operations do besides sending their statements, fixed at connect.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Flags {
+    /// Emulated mode locks the rows its checks read (off only in tests).
+    pub locking: bool,
+    /// Emulated mode writes conflict guards (on a multi-primary cluster).
+    pub guards: bool,
+    /// Statement events carry the bound values.
+    pub trace_values: bool,
+}
+
+impl Flags {
+    /// The flags for a connection Rel did not configure: locks on, no guards, no
+    /// values in events.
+    pub(crate) fn lent() -> Flags {
+        Flags {
+            locking: true,
+            guards: false,
+            trace_values: false,
+        }
+    }
 }
 
 /// A connection error that names the URL without its credentials, and whose message
@@ -207,8 +228,11 @@ impl Pool {
         Ok(Pool {
             dialect,
             pool,
-            locking: !settings.without_locks,
-            guards: multi_primary && !settings.without_guards,
+            flags: Flags {
+                locking: !settings.without_locks,
+                guards: multi_primary && !settings.without_guards,
+                trace_values: settings.trace_values,
+            },
             borrowed: false,
         })
     }
@@ -221,7 +245,7 @@ impl Pool {
     /// Whether Emulated mode guards its writes against conflicts between the nodes of
     /// a multi-primary cluster (see `SqlDialect::guards`).
     pub(crate) fn guards(&self) -> bool {
-        self.guards
+        self.flags.guards
     }
 
     /// A connection, held until the result is dropped.
@@ -241,8 +265,7 @@ impl Pool {
         Ok(Held {
             dialect: self.dialect,
             conn,
-            locking: self.locking,
-            guards: self.guards,
+            flags: self.flags,
         })
     }
 
@@ -269,8 +292,7 @@ impl Pool {
         Ok(Tx {
             dialect: self.dialect,
             tx,
-            locking: self.locking,
-            guards: self.guards,
+            flags: self.flags,
         })
     }
 }
@@ -295,8 +317,8 @@ impl Held {
             session,
             statements,
             schema,
-            locking: self.locking,
-            guards: self.guards,
+            flags: self.flags,
+            sent: 0,
         }
     }
 }
@@ -327,8 +349,8 @@ impl Tx {
             session,
             statements,
             schema,
-            locking: self.locking,
-            guards: self.guards,
+            flags: self.flags,
+            sent: 0,
         }
     }
 
@@ -369,11 +391,11 @@ impl Executor for Runner<'_> {
     }
 
     fn locking(&self) -> bool {
-        self.locking
+        self.flags.locking
     }
 
     fn guards(&self) -> bool {
-        self.guards
+        self.flags.guards
     }
 
     fn fetch_each<'a>(
@@ -381,7 +403,7 @@ impl Executor for Runner<'_> {
         stmt: &'a Statement,
         each: &'a mut EachRow<'_>,
     ) -> BoxFuture<'a, Result<()>> {
-        self.statements.fetch_add(1, Ordering::Relaxed);
+        self.sent(stmt);
         Box::pin(async move {
             let done = match &mut self.session {
                 #[cfg(feature = "sqlite")]
@@ -396,7 +418,7 @@ impl Executor for Runner<'_> {
     }
 
     fn execute<'a>(&'a mut self, stmt: &'a Statement) -> BoxFuture<'a, Result<Done>> {
-        self.statements.fetch_add(1, Ordering::Relaxed);
+        self.sent(stmt);
         Box::pin(async move {
             let done = match &mut self.session {
                 #[cfg(feature = "sqlite")]
@@ -408,6 +430,28 @@ impl Executor for Runner<'_> {
             };
             done.map_err(|e| typed(self.dialect, e))
         })
+    }
+}
+
+impl Runner<'_> {
+    /// How many statements went through this runner.
+    pub(crate) fn sent_count(&self) -> u64 {
+        self.sent
+    }
+
+    /// Counts `stmt` and reports it to `tracing` (its SQL; its values only if the
+    /// pool was built with `trace_values`).
+    fn sent(&mut self, stmt: &Statement) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        self.sent += 1;
+        #[cfg(feature = "tracing")]
+        if self.flags.trace_values {
+            tracing::debug!(target: "rel::statement", sql = %stmt.sql, values = ?stmt.binds);
+        } else {
+            tracing::debug!(target: "rel::statement", sql = %stmt.sql);
+        }
+        #[cfg(not(feature = "tracing"))]
+        let _ = (stmt, self.flags.trace_values);
     }
 }
 

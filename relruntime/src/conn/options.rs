@@ -45,6 +45,8 @@ pub(crate) struct Settings {
     /// Emulated mode without its conflict guards on a multi-primary cluster: a test's
     /// switch, to show what they prevent.
     pub without_guards: bool,
+    /// Whether statement events carry the bound values (off: they may be private).
+    pub trace_values: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             journal_mode: JournalMode::Wal,
             without_locks: false,
             without_guards: false,
+            trace_values: false,
         }
     }
 }

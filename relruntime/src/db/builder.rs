@@ -82,6 +82,13 @@ impl DbBuilder {
         self
     }
 
+    /// Whether the `tracing` events of the statements Rel sends carry their bound
+    /// values (off by default: values may be private data).
+    pub fn trace_values(mut self, on: bool) -> Self {
+        self.settings.trace_values = on;
+        self
+    }
+
     /// Emulated mode without its conflict guards on a multi-primary cluster (see
     /// [`Db::is_multi_primary`]). Only for tests that show what the guards prevent:
     /// writers on different nodes then leave orphans.

@@ -2,13 +2,17 @@
 //! or transaction of yours.
 
 use super::database::Db;
+use super::trace::Operation;
 use super::transaction::Transaction;
 use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::conn::{Held, Runner, SqlxConn};
 use crate::model::error::Result;
-use crate::model::schema::Schema;
+use crate::model::schema::{RelationMode, Schema};
 use crate::model::table::Table;
+use crate::read;
 use crate::read::query::Query;
+use crate::read::relation::Relation;
+use crate::sql::dialect::Dialect;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -131,6 +135,49 @@ pub(super) enum Acquired<'a> {
 }
 
 impl<'a> Conn<'a> {
+    /// The dialect the connection speaks.
+    pub(super) fn dialect(&self) -> Dialect {
+        match self {
+            Conn::Db(db) => db.dialect(),
+            Conn::Tx(tx) => tx.dialect(),
+            Conn::Sqlx(conn) => conn.dialect(),
+        }
+    }
+
+    /// The relation mode a write on the connection runs in, as its trace says:
+    /// `"emulated"` or `"foreign_keys"` (always, on a connection of yours).
+    pub(super) fn relation_mode(&self) -> &'static str {
+        let schema = match self {
+            Conn::Db(db) => db.schema(),
+            Conn::Tx(tx) => tx.schema.clone(),
+            Conn::Sqlx(_) => None,
+        };
+        match schema.map(|s| s.mode()) {
+            Some(RelationMode::Emulated) => "emulated",
+            _ => "foreign_keys",
+        }
+    }
+
+    /// Loads `relation` onto `rows` (see [`Db::load`]), traced as one operation.
+    pub(super) async fn load<T: Table, R: Table>(
+        self,
+        rows: &mut [T],
+        relation: Relation<T, R>,
+    ) -> Result<()> {
+        let op = Operation::new("load", T::NAME, "batch");
+        let work = async move {
+            let mut acquired = match self.acquire().await {
+                Ok(acquired) => acquired,
+                Err(e) => return (Err(e), 0),
+            };
+            let mut runner = acquired.runner();
+            let result = read::load_onto(&mut runner, rows, relation).await;
+            let sent = runner.sent_count();
+            (acquired.finish(result).await, sent)
+        };
+        op.run(work, |()| 0).await
+    }
+
     /// The connection for one operation. In a transaction, the operation starts at a
     /// savepoint ([`Acquired::finish`] ends it).
     pub(super) async fn acquire(self) -> Result<Acquired<'a>> {

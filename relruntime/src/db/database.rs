@@ -8,7 +8,6 @@ use crate::conn::{Pool, Settings, SqlxPool};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
 use crate::model::table::Table;
-use crate::read;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
 use crate::sql::builder::Statement;
@@ -203,12 +202,12 @@ impl Db {
     ///
     /// `auto_increment` columns are always generated: the value in `row` is not sent.
     pub async fn insert<T: Table>(&self, row: &T) -> Result<T::Key> {
-        self.write(InsertOp { row }).await
+        super::write::run(Conn::Db(self), InsertOp { row }).await
     }
 
     /// Inserts rows, in one transaction, and returns their keys in order.
     pub async fn insert_many<T: Table>(&self, rows: &[T]) -> Result<Vec<T::Key>> {
-        self.in_transaction(InsertManyOp { rows }).await
+        super::write::run(Conn::Db(self), InsertManyOp { rows }).await
     }
 
     /// The row with this primary key.
@@ -228,7 +227,7 @@ impl Db {
     /// whether a row matched. Relation fields are ignored. To change a key, use
     /// `T::update().set(..).filter(..)`.
     pub async fn update<T: Table>(&self, row: &T) -> Result<bool> {
-        self.write(UpdateRowOp { row }).await
+        super::write::run(Conn::Db(self), UpdateRowOp { row }).await
     }
 
     /// Inserts `row`, or on a conflict with its primary key updates every other column
@@ -240,7 +239,7 @@ impl Db {
 
     /// Deletes the row with this primary key; whether there was one.
     pub async fn delete<T: Table>(&self, key: &T::Key) -> Result<bool> {
-        self.write(DeleteKeyOp::<T> { key }).await
+        super::write::run(Conn::Db(self), DeleteKeyOp::<T> { key }).await
     }
 
     /// Loads `relation` (with its filter, order, limit and nested loads) onto rows that
@@ -250,7 +249,6 @@ impl Db {
         rows: &mut [T],
         relation: Relation<T, R>,
     ) -> Result<()> {
-        let mut acquired = Conn::Db(self).acquire().await?;
-        read::load_onto(&mut acquired.runner(), rows, relation).await
+        Conn::Db(self).load(rows, relation).await
     }
 }

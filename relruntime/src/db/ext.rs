@@ -2,6 +2,7 @@
 
 use super::conn::Conn;
 use super::database::Db;
+use super::trace::Operation;
 use super::write::{self, DeleteOp, UpdateOp, UpsertOp};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
@@ -61,9 +62,19 @@ impl<T: Table> TableExt for T {}
 impl<T: Table> Query<T> {
     /// Runs the query: the matching rows, with their relations loaded.
     pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>> {
-        let mut acquired = conn.into().acquire().await?;
-        let result = self.run(&mut acquired.runner()).await;
-        acquired.finish(result).await
+        let conn = conn.into();
+        let op = Operation::new("all", T::NAME, self.strategy_name(conn.dialect()));
+        let work = async move {
+            let mut acquired = match conn.acquire().await {
+                Ok(acquired) => acquired,
+                Err(e) => return (Err(e), 0),
+            };
+            let mut runner = acquired.runner();
+            let result = self.run(&mut runner).await;
+            let sent = runner.sent_count();
+            (acquired.finish(result).await, sent)
+        };
+        op.run(work, |rows| rows.len() as u64).await
     }
 
     /// The first matching row.
@@ -73,9 +84,18 @@ impl<T: Table> Query<T> {
 
     /// How many rows match (after limit and offset, when given).
     pub async fn count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
-        let mut acquired = conn.into().acquire().await?;
-        let result = self.run_count(&mut acquired.runner()).await;
-        acquired.finish(result).await
+        let op = Operation::new("count", T::NAME, "single");
+        let work = async move {
+            let mut acquired = match conn.into().acquire().await {
+                Ok(acquired) => acquired,
+                Err(e) => return (Err(e), 0),
+            };
+            let mut runner = acquired.runner();
+            let result = self.run_count(&mut runner).await;
+            let sent = runner.sent_count();
+            (acquired.finish(result).await, sent)
+        };
+        op.run(work, |_| 1).await
     }
 }
 

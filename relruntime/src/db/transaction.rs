@@ -6,7 +6,6 @@ use crate::conn::{Runner, Tx};
 use crate::model::error::{Error, Result};
 use crate::model::schema::Schema;
 use crate::model::table::Table;
-use crate::read;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
 use crate::sql::builder::{SqlBuilder, Statement};
@@ -72,7 +71,7 @@ impl Transaction {
     }
 
     /// The dialect of the backend.
-    pub fn dialect(&mut self) -> Dialect {
+    pub fn dialect(&self) -> Dialect {
         self.inner.dialect()
     }
 
@@ -149,8 +148,6 @@ impl Transaction {
         rows: &mut [T],
         relation: Relation<T, R>,
     ) -> Result<()> {
-        let mut acquired = Conn::Tx(self).acquire().await?;
-        let result = read::load_onto(&mut acquired.runner(), rows, relation).await;
-        acquired.finish(result).await
+        Conn::Tx(self).load(rows, relation).await
     }
 }

@@ -230,6 +230,16 @@ impl<T: Table> Query<T> {
         }
     }
 
+    /// How the query runs on `dialect`, as its trace says: `"join"`, `"batch"`, or
+    /// `"single"` when it loads no relation.
+    pub(crate) fn strategy_name(&self, dialect: Dialect) -> &'static str {
+        match self.strategy.resolve(dialect) {
+            _ if self.with.is_empty() => "single",
+            Strategy::Join => "join",
+            _ => "batch",
+        }
+    }
+
     /// The rows with this primary key (at most one): the query behind `Db::get`.
     pub(crate) fn by_key(key: &T::Key) -> Self {
         let mut q = Query::new();

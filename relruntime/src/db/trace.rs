@@ -1,0 +1,70 @@
+//! Rel's `tracing` output: each operation (a query, a load, a write) is a span, and
+//! each statement it sends is an event inside it (see `conn::Runner`).
+//!
+//! Without the `tracing` cargo feature the span is nothing and the operation runs as
+//! it is.
+
+use crate::model::error::Result;
+use std::future::Future;
+
+/// One operation of the facade, about to run.
+pub(super) struct Operation {
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+    #[cfg(feature = "tracing")]
+    start: std::time::Instant,
+}
+
+impl Operation {
+    /// An operation named `op` (`"all"`, `"insert"`, ..) on `table`, run by `strategy`
+    /// (a query's: `"join"`, `"batch"`, or `"single"` when it loads no relation; a
+    /// write's relation mode).
+    pub(super) fn new(op: &'static str, table: &'static str, strategy: &'static str) -> Self {
+        #[cfg(not(feature = "tracing"))]
+        let _ = (op, table, strategy);
+        Operation {
+            #[cfg(feature = "tracing")]
+            span: tracing::debug_span!(
+                target: "rel",
+                "rel",
+                op,
+                table,
+                strategy,
+                statements = tracing::field::Empty,
+                rows = tracing::field::Empty,
+                elapsed_us = tracing::field::Empty,
+                error = tracing::field::Empty,
+            ),
+            #[cfg(feature = "tracing")]
+            start: std::time::Instant::now(),
+        }
+    }
+
+    /// Runs `work` (which returns its result and how many statements it sent) inside
+    /// the span, then records the statement count, the rows `rows` counts in the
+    /// result, the elapsed time and any error.
+    pub(super) async fn run<R>(
+        self,
+        work: impl Future<Output = (Result<R>, u64)>,
+        rows: impl FnOnce(&R) -> u64,
+    ) -> Result<R> {
+        #[cfg(feature = "tracing")]
+        {
+            use tracing::Instrument;
+            let (result, sent) = work.instrument(self.span.clone()).await;
+            let span = &self.span;
+            span.record("statements", sent);
+            span.record("elapsed_us", self.start.elapsed().as_micros() as u64);
+            match &result {
+                Ok(value) => span.record("rows", rows(value)),
+                Err(e) => span.record("error", tracing::field::display(e)),
+            };
+            result
+        }
+        #[cfg(not(feature = "tracing"))]
+        {
+            let _ = rows;
+            work.await.0
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! Rel's `tracing` output, read back by a subscriber: each operation is one span with
+//! its table, strategy, statement count, rows and elapsed time, and each statement it
+//! sends is an event inside that span, with its SQL and, only when asked, its values.
+
+use rel::prelude::*;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+
+#[derive(Table, Debug)]
+#[table(name = "tr_users")]
+struct User {
+    #[column(primary_key)]
+    id: i64,
+    name: String,
+    #[relation(many)]
+    posts: Many<Post>,
+}
+
+#[derive(Table, Debug)]
+#[table(name = "tr_posts")]
+struct Post {
+    #[column(primary_key)]
+    id: i64,
+    user_id: i64,
+    #[relation(one, from = user_id, to = User::id)]
+    user: One<User>,
+    #[relation(many)]
+    comments: Many<Comment>,
+}
+
+#[derive(Table, Debug)]
+#[table(name = "tr_comments")]
+struct Comment {
+    #[column(primary_key)]
+    id: i64,
+    post_id: i64,
+    body: String,
+    #[relation(one, from = post_id, to = Post::id)]
+    post: One<Post>,
+}
+
+type Fields = HashMap<String, String>;
+
+/// Every span (by id: its name and fields) and every event (its target, its span's
+/// id, its fields) the subscriber saw.
+#[derive(Default, Debug)]
+struct Seen {
+    spans: Vec<(u64, String, Fields)>,
+    events: Vec<(String, Option<u64>, Fields)>,
+}
+
+struct Recorder(Arc<Mutex<Seen>>);
+
+struct Visitor<'a>(&'a mut Fields);
+
+impl Visit for Visitor<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().to_owned(), value.to_string());
+    }
+}
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recorder {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, _: Context<'_, S>) {
+        let mut fields = Fields::new();
+        attrs.record(&mut Visitor(&mut fields));
+        let name = attrs.metadata().name().to_owned();
+        self.0
+            .lock()
+            .unwrap()
+            .spans
+            .push((id.into_u64(), name, fields));
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, _: Context<'_, S>) {
+        let mut seen = self.0.lock().unwrap();
+        if let Some((_, _, fields)) = seen.spans.iter_mut().find(|s| s.0 == id.into_u64()) {
+            values.record(&mut Visitor(fields));
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let mut fields = Fields::new();
+        event.record(&mut Visitor(&mut fields));
+        let span = ctx.event_span(event).map(|s| s.id().into_u64());
+        let target = event.metadata().target().to_owned();
+        self.0.lock().unwrap().events.push((target, span, fields));
+    }
+}
+
+/// Runs `work` on a runtime of its own with the recording subscriber; what it saw.
+fn traced<F: std::future::Future<Output = ()>>(work: impl FnOnce() -> F) -> Seen {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let subscriber = tracing_subscriber::registry().with(Recorder(seen.clone()));
+    tracing::subscriber::with_default(subscriber, || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(work())
+    });
+    Arc::try_unwrap(seen).unwrap().into_inner().unwrap()
+}
+
+async fn seeded(builder: rel::DbBuilder) -> Db {
+    let db = builder.connect().await.unwrap();
+    Schema::new(RelationMode::ForeignKeys)
+        .table::<Comment>()
+        .create_all(&db)
+        .await
+        .unwrap();
+    for u in 1..=2 {
+        db.insert(&User {
+            id: u,
+            name: format!("user {u}"),
+            posts: Many::default(),
+        })
+        .await
+        .unwrap();
+        for p in 0..2 {
+            let post = u * 10 + p;
+            db.insert(&Post {
+                id: post,
+                user_id: u,
+                user: One::default(),
+                comments: Many::default(),
+            })
+            .await
+            .unwrap();
+            db.insert(&Comment {
+                id: post * 10,
+                post_id: post,
+                body: "secret".into(),
+                post: One::default(),
+            })
+            .await
+            .unwrap();
+        }
+    }
+    db
+}
+
+fn three_levels() -> Query<User> {
+    User::query()
+        .strategy(Strategy::Batch)
+        .with(User::posts().with(Post::comments()))
+}
+
+#[test]
+fn a_batch_load_is_one_span_with_three_statement_events() {
+    let seen = traced(|| async {
+        let db = seeded(Db::builder("sqlite::memory:")).await;
+        let users = three_levels().all(&db).await.unwrap();
+        assert_eq!(users.len(), 2);
+    });
+    let loads: Vec<_> = seen
+        .spans
+        .iter()
+        .filter(|(_, name, f)| name == "rel" && f.get("op").map(String::as_str) == Some("all"))
+        .collect();
+    assert_eq!(loads.len(), 1, "{seen:#?}");
+    let (id, _, fields) = loads[0];
+    assert_eq!(fields["table"], "tr_users");
+    assert_eq!(fields["strategy"], "batch");
+    assert_eq!(fields["statements"], "3");
+    assert_eq!(fields["rows"], "2");
+    assert!(fields["elapsed_us"].parse::<u64>().is_ok(), "{fields:?}");
+    assert!(!fields.contains_key("error"));
+
+    let statements: Vec<_> = seen
+        .events
+        .iter()
+        .filter(|(target, span, _)| target == "rel::statement" && *span == Some(*id))
+        .map(|(_, _, f)| f)
+        .collect();
+    assert_eq!(statements.len(), 3, "{seen:#?}");
+    for (statement, table) in statements
+        .iter()
+        .zip(["tr_users", "tr_posts", "tr_comments"])
+    {
+        assert!(
+            statement["sql"].contains(&format!("FROM \"{table}\"")),
+            "{statement:?}"
+        );
+        assert!(
+            !statement.contains_key("values"),
+            "values are left out by default"
+        );
+    }
+
+    // Every insert of the seeding was a span of its own, with one statement.
+    let inserts: Vec<_> = seen
+        .spans
+        .iter()
+        .filter(|(_, _, f)| f.get("op").map(String::as_str) == Some("insert"))
+        .collect();
+    assert_eq!(inserts.len(), 2 + 4 + 4);
+    for (_, _, f) in inserts {
+        assert_eq!(
+            (f["statements"].as_str(), f["rows"].as_str()),
+            ("1", "1"),
+            "{f:?}"
+        );
+        assert_eq!(f["strategy"], "foreign_keys");
+    }
+}
+
+#[test]
+fn statement_values_only_when_asked_and_failures_are_recorded() {
+    let seen = traced(|| async {
+        let db = seeded(Db::builder("sqlite::memory:").trace_values(true)).await;
+        let comments = Comment::query()
+            .filter(Comment::body.eq("secret"))
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(comments.len(), 4);
+        // A duplicate key fails; its span says so.
+        let again = User {
+            id: 1,
+            name: "again".into(),
+            posts: Many::default(),
+        };
+        assert!(db.insert(&again).await.is_err());
+    });
+    let (id, _, query) = seen
+        .spans
+        .iter()
+        .find(|(_, _, f)| {
+            f.get("table").map(String::as_str) == Some("tr_comments") && f["op"] == "all"
+        })
+        .expect("a span for the query");
+    assert_eq!(query["strategy"], "single");
+    assert_eq!(query["rows"], "4");
+    let event = seen
+        .events
+        .iter()
+        .find(|(target, span, _)| target == "rel::statement" && *span == Some(*id))
+        .expect("the query's statement");
+    assert!(event.2["values"].contains("secret"), "{:?}", event.2);
+
+    let failed = seen
+        .spans
+        .iter()
+        .filter(|(_, _, f)| f.contains_key("error"))
+        .collect::<Vec<_>>();
+    assert_eq!(failed.len(), 1, "{seen:#?}");
+    assert_eq!(failed[0].2["op"], "insert");
+    assert!(
+        failed[0].2["error"].contains("tr_users"),
+        "{:?}",
+        failed[0].2
+    );
+    assert!(!failed[0].2.contains_key("rows"));
+}
