@@ -110,7 +110,7 @@ fn traced<F: std::future::Future<Output = ()>>(work: impl FnOnce() -> F) -> Seen
             .unwrap()
             .block_on(work())
     });
-    Arc::try_unwrap(seen).unwrap().into_inner().unwrap()
+    std::mem::take(&mut *seen.lock().unwrap())
 }
 
 async fn seeded(builder: rel::DbBuilder) -> Db {
@@ -263,4 +263,63 @@ fn statement_values_only_when_asked_and_failures_are_recorded() {
         failed[0].2
     );
     assert!(!failed[0].2.contains_key("rows"));
+}
+
+#[test]
+fn the_plan_is_the_statements_a_batch_load_sends() {
+    // One parent per level, so that each level's IN list has the plan's one key.
+    let query = User::query()
+        .filter(User::id.eq(1))
+        .strategy(Strategy::Batch)
+        .with(User::posts().limit(1).with(Post::comments()));
+    let plan = query.plan(Dialect::Sqlite);
+    let paths: Vec<&str> = plan.steps.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(paths, ["", "posts", "posts.comments"]);
+    assert_eq!(plan.steps[0].keys, None);
+    assert!(
+        plan.steps[2]
+            .keys
+            .as_deref()
+            .unwrap()
+            .contains("of the rows of step 2"),
+        "{plan}"
+    );
+    let seen = traced(|| async {
+        let db = seeded(Db::builder("sqlite::memory:")).await;
+        let users = query.clone().all(&db).await.unwrap();
+        assert_eq!(users[0].posts.get().unwrap().len(), 1);
+    });
+    let (id, _, _) = seen
+        .spans
+        .iter()
+        .find(|(_, _, f)| f.get("op").map(String::as_str) == Some("all"))
+        .unwrap();
+    let sent: Vec<&str> = seen
+        .events
+        .iter()
+        .filter(|(target, span, _)| target == "rel::statement" && *span == Some(*id))
+        .map(|(_, _, f)| f["sql"].as_str())
+        .collect();
+    let planned: Vec<&str> = plan
+        .steps
+        .iter()
+        .map(|s| s.statement.sql.as_str())
+        .collect();
+    assert_eq!(sent, planned);
+
+    // On PostgreSQL the keys go as one array; Join is one statement.
+    let on_postgres = query.plan(Dialect::Postgres);
+    assert!(
+        on_postgres.steps[1].statement.sql.contains("= ANY($1)"),
+        "{on_postgres}"
+    );
+    assert!(on_postgres.to_string().contains("as one array"));
+    assert_eq!(
+        query
+            .strategy(Strategy::Join)
+            .plan(Dialect::MySql)
+            .steps
+            .len(),
+        1
+    );
 }

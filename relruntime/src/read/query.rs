@@ -196,7 +196,8 @@ impl<T: Table> Query<T> {
 
     /// The SQL and binds of the query on `dialect`, without running it. With the Join
     /// strategy this is the whole query; with Batch it is the root statement, and each
-    /// relation follows in a statement built from the root rows' keys.
+    /// relation follows in a statement built from the root rows' keys: see
+    /// [`Query::plan`] for all of them.
     pub fn to_sql(&self, dialect: Dialect) -> Statement {
         let mut b = SqlBuilder::new(dialect);
         self.write_select(&mut b, self.strategy.resolve(dialect) == Strategy::Join);
@@ -228,6 +229,11 @@ impl<T: Table> Query<T> {
             b.push(" WHERE ");
             filter.write(b, scope);
         }
+    }
+
+    /// The relations the query loads.
+    pub(super) fn specs(&self) -> &[LoadSpec] {
+        &self.with
     }
 
     /// How the query runs on `dialect`, as its trace says: `"join"`, `"batch"`, or

@@ -32,6 +32,48 @@ impl Statement {
     }
 }
 
+impl Statement {
+    /// The SQL indented for reading, one clause per line and each nested subquery (a
+    /// Join statement's relations) indented under its parent; the binds are unchanged.
+    /// Formatted by the `sqlformat` crate; needs rel's `pretty` cargo feature.
+    ///
+    /// ```
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table)]
+    /// struct Tag {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    ///     name: String,
+    /// }
+    ///
+    /// let stmt = Tag::query().filter(Tag::name.eq("rust")).to_sql(Dialect::Postgres);
+    /// assert_eq!(
+    ///     stmt.pretty(),
+    ///     [
+    ///         r#"SELECT"#,
+    ///         r#"  "t0"."id","#,
+    ///         r#"  "t0"."name""#,
+    ///         r#"FROM"#,
+    ///         r#"  "tag" AS "t0""#,
+    ///         r#"WHERE"#,
+    ///         r#"  "t0"."name" = $1"#,
+    ///         r#"ORDER BY"#,
+    ///         r#"  "t0"."id" ASC"#,
+    ///     ]
+    ///     .join("\n")
+    /// );
+    /// ```
+    #[cfg(feature = "pretty")]
+    pub fn pretty(&self) -> String {
+        let options = sqlformat::FormatOptions {
+            uppercase: Some(true),
+            ..sqlformat::FormatOptions::default()
+        };
+        sqlformat::format(&self.sql, &sqlformat::QueryParams::None, &options)
+    }
+}
+
 impl fmt::Display for Statement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.sql)

@@ -22,11 +22,16 @@ pub(crate) use steps::{assign, copy_field, fetch};
 use super::ops::Field;
 use super::relation::LoadSpec;
 use crate::model::error::Result;
+use crate::model::meta::TableMeta;
 use crate::model::row::Path;
 use crate::model::table::Table;
-use crate::model::value::SqlType;
+use crate::model::value::{SqlType, Value};
+use crate::read::plan::PlanStep;
+use crate::sql::builder::SqlBuilder;
+use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 use keys::{KeyIndex, KeyOf, key_of, key_positions, key_types};
+use statement::{array_key, count_statement, keys_per_statement, rows_statement};
 use std::any::Any;
 
 /// What one relation fetched for all parents, grouped by key: `Groups<C>` of the
@@ -66,6 +71,58 @@ pub(crate) async fn load<P: Table>(
         load_relation(run, rows, spec, path).await?;
     }
     Ok(())
+}
+
+/// The statements a load of `specs` onto rows of `parent` sends, appended to `steps`
+/// in the order the loader sends them (each level's first chunk, with one placeholder
+/// key); `from` is the step whose rows hold the keys (numbered from 1).
+pub(crate) fn plan(
+    dialect: Dialect,
+    parent: &'static TableMeta,
+    specs: &[LoadSpec],
+    path: &str,
+    from: usize,
+    steps: &mut Vec<PlanStep>,
+) {
+    for spec in specs {
+        let rel = spec.rel;
+        let types = key_types(spec, parent);
+        let placeholder = match types.as_slice() {
+            [t] => KeyOf::One(Value::Null(*t)),
+            ts => KeyOf::Many(ts.iter().map(|t| Value::Null(*t)).collect()),
+        };
+        let array = array_key(dialect, &types);
+        let keys = std::slice::from_ref(&placeholder);
+        let statement = if spec.count {
+            count_statement(dialect, spec, keys, array)
+        } else {
+            rows_statement(dialect, spec, keys, array)
+        };
+        let mut columns = SqlBuilder::new(dialect);
+        columns.push_list(rel.from, ", ", |b, c| {
+            b.push_ident(c);
+        });
+        let sent = match array {
+            Some(_) => "as one array".to_owned(),
+            None => {
+                let per_statement = keys_per_statement(dialect, spec, 1, None);
+                format!("in IN lists of up to {per_statement} keys")
+            }
+        };
+        let here = Path::Child(&Path::At(path), rel.name).render();
+        steps.push(PlanStep {
+            path: here.clone(),
+            statement,
+            keys: Some(format!(
+                "keys ({}) of the rows of step {from}, {sent}",
+                columns.finish().sql
+            )),
+        });
+        if !spec.count {
+            let step = steps.len();
+            plan(dialect, (rel.target)(), &spec.children, &here, step, steps);
+        }
+    }
 }
 
 async fn load_relation<P: Table>(

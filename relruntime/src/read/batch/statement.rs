@@ -8,7 +8,7 @@ use crate::sql::dialect::Dialect;
 use crate::sql::expr::write_order;
 use crate::sql::plan::{Related, allocate, write_filter, write_from, write_source};
 
-pub(super) fn filter_bind_count(dialect: Dialect, spec: &LoadSpec) -> usize {
+fn filter_bind_count(dialect: Dialect, spec: &LoadSpec) -> usize {
     let mut b = SqlBuilder::new(dialect);
     let mut scratch = SqlBuilder::new(dialect);
     let related = write_source(&mut scratch, spec.rel);
@@ -16,6 +16,23 @@ pub(super) fn filter_bind_count(dialect: Dialect, spec: &LoadSpec) -> usize {
         f.write(&mut b, &related.scope());
     }
     b.bind_count()
+}
+
+/// How many parent keys go in one statement: all of them in one array parameter, else
+/// as many as the bind limit leaves room for beside the filter's binds and a window's
+/// two.
+pub(super) fn keys_per_statement(
+    dialect: Dialect,
+    spec: &LoadSpec,
+    keys: usize,
+    array: Option<SqlType>,
+) -> usize {
+    if array.is_some() {
+        return keys.max(1);
+    }
+    let width = spec.rel.from.len().max(1);
+    let filter_binds = filter_bind_count(dialect, spec);
+    ((dialect.bind_limit().saturating_sub(filter_binds + 2)) / width).max(1)
 }
 
 /// The key's element type when the keys go in one array parameter (`= ANY($1)`), where

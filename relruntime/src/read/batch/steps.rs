@@ -4,7 +4,7 @@
 
 use super::keys::{key_of, key_positions, trailing_key};
 use super::statement::{
-    array_key, count_statement, filter_bind_count, rows_statement, sorts_in_memory,
+    array_key, count_statement, keys_per_statement, rows_statement, sorts_in_memory,
 };
 use super::{Fetched, Parents, Slot, load};
 use crate::model::error::Result;
@@ -38,15 +38,9 @@ pub(crate) fn fetch<'a, C: Table>(
     let keys = index.keys.as_slice();
     Box::pin(async move {
         let rel = spec.rel;
-        let width = rel.from.len().max(1);
         // PostgreSQL takes one array parameter, whatever the number of keys.
         let array = array_key(run.dialect(), key_types);
-        let per_chunk = if array.is_some() {
-            keys.len().max(1)
-        } else {
-            let filter_binds = filter_bind_count(run.dialect(), spec);
-            ((run.dialect().bind_limit().saturating_sub(filter_binds + 2)) / width).max(1)
-        };
+        let per_chunk = keys_per_statement(run.dialect(), spec, keys.len(), array);
 
         if spec.count {
             let mut counts = vec![0; keys.len()];
