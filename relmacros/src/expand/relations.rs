@@ -166,7 +166,12 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
             let (jf, jto) = (names(junction_from), names(junction_to));
             let through = quote! {
                 ::core::option::Option::Some(::rel::__private::Through {
-                    table: || #jt,
+                    table: {
+                        fn junction() -> &'static ::rel::__private::TableMeta {
+                            #jt
+                        }
+                        junction
+                    },
                     from: &[#(#jf),*],
                     to: &[#(#jto),*],
                 })
@@ -190,7 +195,15 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
             kind: ::rel::__private::RelationKind::#kind,
             alias: #alias,
             target_name: #target_name,
-            target: || #target_meta,
+            // A fn item of its own rather than a closure: every closure's fn-pointer
+            // shim is one item to rustc's monomorphization collector, whose depth
+            // limit a long chain of tables (one META naming the next) would exceed.
+            target: {
+                fn target() -> &'static ::rel::__private::TableMeta {
+                    #target_meta
+                }
+                target
+            },
             from: #from,
             to: #to,
             through: #through,

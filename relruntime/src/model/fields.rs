@@ -1,6 +1,20 @@
 //! Relation fields: `One<T>` and `Many<T>`, either not loaded or loaded.
+//!
+//! Both hold their rows type-erased (`Box<dyn Any + Send + Sync>`), typed again on
+//! every read by a downcast to the one type they can hold. That keeps the related
+//! table out of the field's structure: `Send`, `Sync`, `Unpin` and drop checking
+//! of a table then stop at its own relation fields instead of walking every table
+//! reachable from it, which overflows rustc's recursion limit in a chain of relations
+//! more than about 25 tables long (E0275, E0320). The cost is a type check per read
+//! and, for a loaded `Many`, one more allocation.
 
 use super::error::{Error, Result};
+use std::any::Any;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// What a relation field holds when loaded: `T` for `One<T>`, `Vec<T>` for `Many<T>`.
+type Erased = Box<dyn Any + Send + Sync>;
 
 /// A relation to at most one row: `One<User>`, or `One<Option<User>>` when the key
 /// is nullable or the row may be missing.
@@ -14,94 +28,89 @@ use super::error::{Error, Result};
 /// assert!(not_loaded.get().is_err());
 /// let loaded = One::loaded("Ada".to_string());
 /// assert_eq!(loaded.get().unwrap(), "Ada");
+/// assert_eq!(loaded.into_inner().unwrap(), "Ada");
 /// ```
-#[derive(Clone, Debug, PartialEq, Default)]
-pub enum One<T> {
-    /// Not loaded by the query that produced the row.
-    #[default]
-    NotLoaded,
-    /// Loaded. Boxed, so that a table can relate to itself.
-    Loaded(Box<T>),
+pub struct One<T> {
+    /// The row, a `T`, when loaded.
+    value: Option<Erased>,
+    /// `fn() -> T`: `One<T>` is `Send`, `Sync` and `Unpin` whatever `T` is, since it
+    /// can only hold a `T` that is `Send + Sync` (see [`One::loaded`]).
+    _row: PhantomData<fn() -> T>,
 }
 
 /// A relation to any number of rows: `Many<Post>`.
 ///
-/// It is either not loaded or loaded. Reading one that was not loaded is an error,
-/// never an empty `Vec` that looks like data.
+/// It is either not loaded, loaded, or counted (`User::posts().count()`). Reading one
+/// that was not loaded is an error, never an empty `Vec` that looks like data.
 ///
 /// ```
 /// use rel::Many;
 /// let not_loaded: Many<i32> = Many::default();
 /// assert!(not_loaded.get().is_err());
 /// assert_eq!(Many::loaded(vec![1, 2]).get().unwrap(), &[1, 2]);
+/// assert_eq!(Many::<i32>::counted(7).count().unwrap(), 7);
 /// ```
-#[derive(Clone, Debug, PartialEq, Default)]
-pub enum Many<T> {
-    /// Not loaded by the query that produced the row.
-    #[default]
+pub struct Many<T> {
+    state: ManyState,
+    /// As for `One`.
+    _rows: PhantomData<fn() -> T>,
+}
+
+enum ManyState {
     NotLoaded,
-    /// Loaded.
-    Loaded(Vec<T>),
-    /// Only the number of related rows was loaded (`User::posts().count()`).
+    /// A `Vec<T>`.
+    Loaded(Erased),
     Counted(u64),
 }
 
-impl<T> One<T> {
+fn not_loaded<T>() -> Error {
+    Error::NotLoaded {
+        target: std::any::type_name::<T>(),
+    }
+}
+
+impl<T: Send + Sync + 'static> One<T> {
     /// A loaded relation.
     pub fn loaded(value: T) -> Self {
-        One::Loaded(Box::new(value))
-    }
-
-    /// The related row, or [`Error::NotLoaded`].
-    pub fn get(&self) -> Result<&T> {
-        match self {
-            One::Loaded(v) => Ok(v),
-            One::NotLoaded => Err(Error::NotLoaded {
-                target: std::any::type_name::<T>(),
-            }),
+        One {
+            value: Some(Box::new(value)),
+            _row: PhantomData,
         }
-    }
-
-    /// Whether it was loaded.
-    pub fn is_loaded(&self) -> bool {
-        matches!(self, One::Loaded(_))
     }
 }
 
-impl<T> Many<T> {
-    /// A loaded relation.
-    pub fn loaded(rows: Vec<T>) -> Self {
-        Many::Loaded(rows)
+impl<T: 'static> One<T> {
+    /// The related row, or [`Error::NotLoaded`].
+    pub fn get(&self) -> Result<&T> {
+        self.value
+            .as_ref()
+            .and_then(|v| v.downcast_ref())
+            .ok_or_else(not_loaded::<T>)
     }
 
-    /// The related rows, or [`Error::NotLoaded`] (also when only the count was loaded).
-    pub fn get(&self) -> Result<&[T]> {
-        match self {
-            Many::Loaded(v) => Ok(v),
-            Many::NotLoaded | Many::Counted(_) => Err(Error::NotLoaded {
-                target: std::any::type_name::<T>(),
-            }),
+    /// The related row, mutably, or [`Error::NotLoaded`].
+    pub fn get_mut(&mut self) -> Result<&mut T> {
+        self.value
+            .as_mut()
+            .and_then(|v| v.downcast_mut())
+            .ok_or_else(not_loaded::<T>)
+    }
+
+    /// The related row, owned, or [`Error::NotLoaded`].
+    pub fn into_inner(self) -> Result<T> {
+        match self.value.map(|v| v.downcast::<T>()) {
+            Some(Ok(v)) => Ok(*v),
+            _ => Err(not_loaded::<T>()),
         }
-    }
-
-    /// How many related rows there are: loaded, or counted. [`Error::NotLoaded`] otherwise.
-    pub fn count(&self) -> Result<u64> {
-        match self {
-            Many::Loaded(v) => Ok(v.len() as u64),
-            Many::Counted(n) => Ok(*n),
-            Many::NotLoaded => Err(Error::NotLoaded {
-                target: std::any::type_name::<T>(),
-            }),
-        }
-    }
-
-    /// Whether it was loaded.
-    pub fn is_loaded(&self) -> bool {
-        matches!(self, Many::Loaded(_))
     }
 }
 
 impl<T> One<T> {
+    /// Whether it was loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.value.is_some()
+    }
+
     /// Whether it was not loaded: the predicate for
     /// `#[serde(skip_serializing_if = "One::is_not_loaded", default)]`, so that a row
     /// serializes without the relations its query did not load.
@@ -110,72 +119,179 @@ impl<T> One<T> {
     }
 }
 
+impl<T: Send + Sync + 'static> Many<T> {
+    /// Loaded rows.
+    pub fn loaded(rows: Vec<T>) -> Self {
+        Many {
+            state: ManyState::Loaded(Box::new(rows)),
+            _rows: PhantomData,
+        }
+    }
+}
+
+impl<T: 'static> Many<T> {
+    /// The related rows, or [`Error::NotLoaded`] (also when only the count was loaded).
+    pub fn get(&self) -> Result<&[T]> {
+        match &self.state {
+            ManyState::Loaded(v) => v.downcast_ref::<Vec<T>>().map(Vec::as_slice),
+            _ => None,
+        }
+        .ok_or_else(not_loaded::<T>)
+    }
+
+    /// The related rows, mutably, or [`Error::NotLoaded`].
+    pub fn get_mut(&mut self) -> Result<&mut Vec<T>> {
+        match &mut self.state {
+            ManyState::Loaded(v) => v.downcast_mut::<Vec<T>>(),
+            _ => None,
+        }
+        .ok_or_else(not_loaded::<T>)
+    }
+
+    /// The related rows, owned, or [`Error::NotLoaded`].
+    pub fn into_vec(self) -> Result<Vec<T>> {
+        match self.state {
+            ManyState::Loaded(v) => v.downcast::<Vec<T>>().map(|v| *v).ok(),
+            _ => None,
+        }
+        .ok_or_else(not_loaded::<T>)
+    }
+
+    /// How many related rows there are: loaded, or counted. [`Error::NotLoaded`] otherwise.
+    pub fn count(&self) -> Result<u64> {
+        match &self.state {
+            ManyState::Counted(n) => Ok(*n),
+            _ => self.get().map(|rows| rows.len() as u64),
+        }
+    }
+}
+
 impl<T> Many<T> {
+    /// Only the number of related rows, as `User::posts().count()` loads it.
+    pub fn counted(n: u64) -> Self {
+        Many {
+            state: ManyState::Counted(n),
+            _rows: PhantomData,
+        }
+    }
+
+    /// Whether the rows were loaded (not only counted).
+    pub fn is_loaded(&self) -> bool {
+        matches!(self.state, ManyState::Loaded(_))
+    }
+
     /// Whether neither rows nor a count were loaded: the predicate for
     /// `#[serde(skip_serializing_if = "Many::is_not_loaded", default)]`.
     pub fn is_not_loaded(&self) -> bool {
-        matches!(self, Many::NotLoaded)
+        matches!(self.state, ManyState::NotLoaded)
     }
 }
 
-/// With the `serde` feature: a loaded relation serializes as its value (an object, or
-/// `null` for a `One<Option<T>>` with no row), `Many` as an array, a counted `Many` as
-/// its count. A relation that was not loaded is an error (it has no value to show,
-/// and `null` or `[]` would look like data), unless the field skips it:
-///
-/// ```
-/// use rel::prelude::*;
-/// use serde::Serialize;
-///
-/// #[derive(Table, Serialize)]
-/// struct User {
-///     #[column(primary_key)]
-///     id: i64,
-///     #[relation(many)]
-///     #[serde(skip_serializing_if = "Many::is_not_loaded", default)]
-///     posts: Many<Post>,
-/// }
-///
-/// #[derive(Table, Serialize)]
-/// struct Post {
-///     #[column(primary_key)]
-///     id: i64,
-///     user_id: i64,
-///     #[relation(one, from = user_id, to = User::id)]
-///     user: One<User>,
-/// }
-///
-/// let user = User { id: 1, posts: Many::loaded(vec![]) };
-/// assert_eq!(serde_json::to_string(&user).unwrap(), r#"{"id":1,"posts":[]}"#);
-/// let user = User { id: 1, posts: Many::default() };
-/// assert_eq!(serde_json::to_string(&user).unwrap(), r#"{"id":1}"#);
-/// // Not skipped and not loaded: an error, not a silent `null`.
-/// let post = Post { id: 2, user_id: 1, user: One::default() };
-/// assert!(serde_json::to_string(&post).is_err());
-/// ```
-#[cfg(feature = "serde")]
-impl<T: serde::Serialize> serde::Serialize for One<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match self {
-            One::Loaded(v) => v.serialize(s),
-            One::NotLoaded => Err(not_loaded::<T, S::Error>()),
+impl<T> Default for One<T> {
+    /// Not loaded.
+    fn default() -> Self {
+        One {
+            value: None,
+            _row: PhantomData,
+        }
+    }
+}
+
+impl<T> Default for Many<T> {
+    /// Not loaded.
+    fn default() -> Self {
+        Many {
+            state: ManyState::NotLoaded,
+            _rows: PhantomData,
+        }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Clone for One<T> {
+    fn clone(&self) -> Self {
+        match self.get() {
+            Ok(v) => One::loaded(v.clone()),
+            Err(_) => One::default(),
+        }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Clone for Many<T> {
+    fn clone(&self) -> Self {
+        match (&self.state, self.get()) {
+            (_, Ok(rows)) => Many::loaded(rows.to_vec()),
+            (ManyState::Counted(n), _) => Many::counted(*n),
+            _ => Many::default(),
+        }
+    }
+}
+
+/// `NotLoaded` or `Loaded(row)`.
+impl<T: fmt::Debug + 'static> fmt::Debug for One<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.get() {
+            Ok(v) => f.debug_tuple("Loaded").field(v).finish(),
+            Err(_) => f.write_str("NotLoaded"),
+        }
+    }
+}
+
+/// `NotLoaded`, `Loaded([rows])` or `Counted(n)`.
+impl<T: fmt::Debug + 'static> fmt::Debug for Many<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.state, self.get()) {
+            (_, Ok(rows)) => f.debug_tuple("Loaded").field(&rows).finish(),
+            (ManyState::Counted(n), _) => f.debug_tuple("Counted").field(n).finish(),
+            _ => f.write_str("NotLoaded"),
+        }
+    }
+}
+
+/// Equal when both are not loaded, or both loaded with equal rows.
+impl<T: PartialEq + 'static> PartialEq for One<T> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.get(), other.get()) {
+            (Ok(a), Ok(b)) => a == b,
+            (a, b) => a.is_err() && b.is_err(),
+        }
+    }
+}
+
+/// Equal when both are in the same state with equal rows or counts.
+impl<T: PartialEq + 'static> PartialEq for Many<T> {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.state, &other.state) {
+            (ManyState::NotLoaded, ManyState::NotLoaded) => true,
+            (ManyState::Counted(a), ManyState::Counted(b)) => a == b,
+            (ManyState::Loaded(_), ManyState::Loaded(_)) => self.get().ok() == other.get().ok(),
+            _ => false,
         }
     }
 }
 
 #[cfg(feature = "serde")]
-impl<T: serde::Serialize> serde::Serialize for Many<T> {
+impl<T: serde::Serialize + 'static> serde::Serialize for One<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match self {
-            Many::Loaded(rows) => rows.serialize(s),
-            Many::Counted(n) => s.serialize_u64(*n),
-            Many::NotLoaded => Err(not_loaded::<T, S::Error>()),
+        match self.get() {
+            Ok(v) => v.serialize(s),
+            Err(_) => Err(not_loaded_ser::<T, S::Error>()),
         }
     }
 }
 
 #[cfg(feature = "serde")]
-fn not_loaded<T, E: serde::ser::Error>() -> E {
+impl<T: serde::Serialize + 'static> serde::Serialize for Many<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match (&self.state, self.get()) {
+            (_, Ok(rows)) => rows.serialize(s),
+            (ManyState::Counted(n), _) => s.serialize_u64(*n),
+            _ => Err(not_loaded_ser::<T, S::Error>()),
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+fn not_loaded_ser<T, E: serde::ser::Error>() -> E {
     E::custom(format!(
         "relation to `{}` was not loaded; load it, or skip it with \
          #[serde(skip_serializing_if = \"Many::is_not_loaded\")] (or One::is_not_loaded)",
@@ -187,7 +303,7 @@ fn not_loaded<T, E: serde::ser::Error>() -> E {
 /// trips in tests and caches); a missing field, with `#[serde(default)]`, is not
 /// loaded.
 #[cfg(feature = "serde")]
-impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for One<T> {
+impl<'de, T: serde::Deserialize<'de> + Send + Sync + 'static> serde::Deserialize<'de> for One<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         T::deserialize(d).map(One::loaded)
     }
@@ -197,16 +313,16 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for One<T> {
 /// count (the two shapes `Many` serializes to; this needs a self-describing format,
 /// such as JSON).
 #[cfg(feature = "serde")]
-impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Many<T> {
+impl<'de, T: serde::Deserialize<'de> + Send + Sync + 'static> serde::Deserialize<'de> for Many<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct Rows<T>(std::marker::PhantomData<T>);
-        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Rows<T> {
+        impl<'de, T: serde::Deserialize<'de> + Send + Sync + 'static> serde::de::Visitor<'de> for Rows<T> {
             type Value = Many<T>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an array of related rows, or their count")
             }
             fn visit_u64<E: serde::de::Error>(self, n: u64) -> std::result::Result<Self::Value, E> {
-                Ok(Many::Counted(n))
+                Ok(Many::counted(n))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
@@ -216,7 +332,7 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Many<T> {
                 while let Some(row) = seq.next_element()? {
                     rows.push(row);
                 }
-                Ok(Many::Loaded(rows))
+                Ok(Many::loaded(rows))
             }
         }
         d.deserialize_any(Rows(std::marker::PhantomData))

@@ -87,7 +87,7 @@ impl<'a> Field<'a> {
 pub(crate) fn set_count<C: Table>(n: u64, field: Field<'_>) -> Result<()> {
     let mismatch = field.mismatch();
     let value = field.value.downcast_mut::<Many<C>>().ok_or(mismatch)?;
-    *value = Many::Counted(n);
+    *value = Many::counted(n);
     Ok(())
 }
 
@@ -95,7 +95,7 @@ pub(crate) fn set_count<C: Table>(n: u64, field: Field<'_>) -> Result<()> {
 /// row is [`Error::MissingRelated`].
 pub(crate) fn set_rows<C: Table>(rows: Vec<C>, field: Field<'_>) -> Result<()> {
     if let Some(value) = field.value.downcast_mut::<Many<C>>() {
-        *value = Many::Loaded(rows);
+        *value = Many::loaded(rows);
     } else if let Some(value) = field.value.downcast_mut::<One<Option<C>>>() {
         *value = One::loaded(rows.into_iter().next());
     } else if let Some(value) = field.value.downcast_mut::<One<C>>() {

@@ -139,7 +139,7 @@ impl<From, To> Relation<From, To> {
     }
 
     /// Loads only the number of related rows (matching the filter), into
-    /// [`Many::Counted`](crate::Many::Counted).
+    /// [`Many::counted`](crate::Many::counted).
     pub fn count(mut self) -> Self {
         self.spec.count = true;
         self

@@ -161,32 +161,30 @@ pub(crate) fn copy_field<C: Table>(
 ) -> Result<()> {
     let mismatch = || internal(C::NAME, spec, "relation field of another type");
     if let (Some(from), Some(to)) = (from.downcast_ref::<Many<C>>(), to.downcast_mut::<Many<C>>()) {
-        *to = match from {
-            Many::NotLoaded => Many::NotLoaded,
-            Many::Counted(n) => Many::Counted(*n),
-            Many::Loaded(rows) => Many::Loaded(
+        *to = match (from.get(), from.count()) {
+            (Ok(rows), _) => Many::loaded(
                 rows.iter()
                     .map(|row| duplicate(row, spec))
                     .collect::<Result<_>>()?,
             ),
+            (Err(_), Ok(n)) => Many::counted(n),
+            (Err(_), Err(_)) => Many::default(),
         };
     } else if let (Some(from), Some(to)) = (
         from.downcast_ref::<One<Option<C>>>(),
         to.downcast_mut::<One<Option<C>>>(),
     ) {
-        *to = match from {
-            One::NotLoaded => One::NotLoaded,
-            One::Loaded(row) => One::loaded(match row.as_ref() {
-                Some(row) => Some(duplicate(row, spec)?),
-                None => None,
-            }),
+        *to = match from.get() {
+            Ok(Some(row)) => One::loaded(Some(duplicate(row, spec)?)),
+            Ok(None) => One::loaded(None),
+            Err(_) => One::default(),
         };
     } else if let (Some(from), Some(to)) =
         (from.downcast_ref::<One<C>>(), to.downcast_mut::<One<C>>())
     {
-        *to = match from {
-            One::NotLoaded => One::NotLoaded,
-            One::Loaded(row) => One::loaded(duplicate(row.as_ref(), spec)?),
+        *to = match from.get() {
+            Ok(row) => One::loaded(duplicate(row, spec)?),
+            Err(_) => One::default(),
         };
     } else {
         return Err(mismatch());
