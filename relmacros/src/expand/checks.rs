@@ -1,8 +1,13 @@
 //! Checks that need another struct, as constants rustc evaluates at compile time.
 //!
 //! Each is a `const _: () = ...;` spanned on the user's token, so a failed check is an
-//! error there, with a message written here. Missing target columns and targets that are
-//! not tables fail earlier, in rustc's own resolution of the generated references.
+//! error there, with a message written here. A computation several checks need (a
+//! relation's key side, an inferred relation's inverse) is a constant of its own in the
+//! table's `impl`, evaluated once ([`shared_consts`]), which the metadata reads too:
+//! rustc evaluates each constant on its own, and the key side computed in each of six
+//! constants was most of the derive's compile time. Missing target columns and
+//! targets that are not tables fail earlier, in rustc's own resolution of the
+//! generated references.
 
 use super::relations::{local_names, target, target_column_names, target_item};
 use super::type_text;
@@ -12,25 +17,109 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-pub fn all(t: &Table) -> TokenStream {
-    let mut out = columns(t);
+/// The name of the constant holding a `one` relation's key side (see [`shared_consts`]).
+pub fn side_const(r: &Relation) -> syn::Ident {
+    quote::format_ident!("__rel_side_{}", syn::ext::IdentExt::unraw(&r.ident))
+}
+
+/// The name of the constant holding an inferred `many`'s inverse (see [`shared_consts`]).
+pub fn inverse_const(r: &Relation) -> syn::Ident {
+    quote::format_ident!("__rel_inverse_{}", syn::ext::IdentExt::unraw(&r.ident))
+}
+
+/// Constants that checks and the metadata both read, each evaluated once: the key side
+/// of each `one` relation with explicit keys, and the inverse of each inferred `many`.
+/// Inherent and hidden, in the table's `impl`.
+pub fn shared_consts(t: &Table) -> TokenStream {
+    let mut out = TokenStream::new();
     for r in &t.relations {
-        out.extend(relation(t, r));
+        match (&r.keys, r.kind) {
+            (Keys::Explicit { from, to }, Kind::One) => {
+                let name = side_const(r);
+                let side = key_side(t, r, from, to);
+                out.extend(quote! {
+                    #[doc(hidden)]
+                    #[allow(non_upper_case_globals)]
+                    const #name: ::rel::__private::check::KeySide = #side;
+                });
+            }
+            (Keys::Inferred, _) => {
+                let name = inverse_const(r);
+                let declared = target_item(t, r, "DECLARED_RELATIONS");
+                let self_name = &t.name;
+                let alias = match &r.alias {
+                    Some(a) => {
+                        let a = a.as_str();
+                        quote!(::core::option::Option::Some(#a))
+                    }
+                    None => quote!(::core::option::Option::None),
+                };
+                out.extend(quote! {
+                    #[doc(hidden)]
+                    #[allow(non_upper_case_globals)]
+                    const #name: ::rel::__private::check::Inverse =
+                        ::rel::__private::check::inverse(#declared, #self_name, #alias);
+                });
+            }
+            _ => {}
+        }
     }
     out
 }
 
-/// `const _: () = if !(cond) { panic!(message) };`, spanned on `span`.
-fn assert(span: Span, cond: TokenStream, message: String) -> TokenStream {
-    quote_spanned! {span=>
-        const _: () = if !(#cond) {
-            ::core::panic!(#message)
+/// A table's checks: one constant holding the column and relation checks as
+/// statements, then the identifier, alias and junction checks, each a constant of its
+/// own (see the module's doc).
+pub fn all(t: &Table) -> TokenStream {
+    let mut checks = Checks::default();
+    columns(t, &mut checks);
+    for r in &t.relations {
+        relation(t, r, &mut checks);
+    }
+    let Checks { statements, items } = checks;
+    quote! {
+        const _: () = {
+            #statements
         };
+        #items
     }
 }
 
-/// The name must be an identifier every enabled backend takes as it is.
+/// What the checks of one table generate.
+#[derive(Default)]
+struct Checks {
+    /// Statements of the table's one checking constant.
+    statements: TokenStream,
+    /// Constants of their own.
+    items: TokenStream,
+}
+
+/// `if !(cond) { panic!(message) }`, spanned on `span`: a statement of the table's
+/// checking constant. rustc then reports the first failure in it; one mistake is one
+/// error.
+fn assert(span: Span, cond: TokenStream, message: String) -> TokenStream {
+    quote_spanned! {span=>
+        if !(#cond) {
+            ::core::panic!(#message)
+        }
+    }
+}
+
+/// Whether `name` is an identifier every backend takes as it is, as far as
+/// `check::identifier` looks (no NUL, at most 63 bytes, nothing outside the Basic
+/// Multilingual Plane, no trailing space): then it needs no check at compile time.
+fn plainly_valid(name: &str) -> bool {
+    name.len() <= 63
+        && !name.ends_with(' ')
+        && name.chars().all(|c| c != '\0' && (c as u32) < 0x10000)
+}
+
+/// The name must be an identifier every enabled backend takes as it is: a constant of
+/// its own, so that each bad name is an error, and only for a name that may be bad.
 fn identifier(span: Span, what: &str, name: &str) -> TokenStream {
+    if plainly_valid(name) {
+        return TokenStream::new();
+    }
     quote_spanned! {span=>
         const _: () = {
             let problem = ::rel::__private::check::identifier(#what, #name);
@@ -41,10 +130,15 @@ fn identifier(span: Span, what: &str, name: &str) -> TokenStream {
     }
 }
 
-fn columns(t: &Table) -> TokenStream {
-    let mut out = identifier(t.name_span, "table", &t.name);
+fn columns(t: &Table, checks: &mut Checks) {
+    checks
+        .items
+        .extend(identifier(t.name_span, "table", &t.name));
+    let out = &mut checks.statements;
     for c in &t.columns {
-        out.extend(identifier(c.name_span, "column", &c.name));
+        checks
+            .items
+            .extend(identifier(c.name_span, "column", &c.name));
         let ty = &c.ty;
         let sql_type = quote!(<#ty as ::rel::__private::ColumnValue>::SQL_TYPE);
         if let Some(span) = c.auto_increment {
@@ -76,7 +170,6 @@ fn columns(t: &Table) -> TokenStream {
             ));
         }
     }
-    out
 }
 
 /// Every `(from column type, to column SQL type)` pair must agree.
@@ -135,28 +228,28 @@ pub fn key_side(t: &Table, r: &Relation, from: &[usize], to: &[syn::Ident]) -> T
     }
 }
 
-fn relation(t: &Table, r: &Relation) -> TokenStream {
+fn relation(t: &Table, r: &Relation, checks: &mut Checks) {
     let target = target(t, r);
     let target_text = type_text(&r.target);
     let owner = &t.ident;
     let self_name = &t.name;
     let name = &r.ident;
     let failed = target_item(t, r, "DERIVE_FAILED");
-    let mut out = TokenStream::new();
+    let out = &mut checks.statements;
 
     // Two structs with one SQL name would be one table to the database.
     if !r.target_is_self {
         let target_name = target_item(t, r, "NAME");
-        let target_type = target_item(t, r, "META");
+        let target_type = target_item(t, r, "TYPE_NAME");
         out.extend(assert(
             r.target.span(),
-            quote!(#failed || !::rel::__private::check::str_eq(#target_name, #self_name) || ::rel::__private::check::str_eq(#target_type.type_name, ::core::stringify!(#owner))),
+            quote!(#failed || !::rel::__private::check::str_eq(#target_name, #self_name) || ::rel::__private::check::str_eq(#target_type, ::core::stringify!(#owner))),
             format!("`{target_text}` and `{owner}` are both the table `{self_name}`; give one of them another `#[table(name = \"...\")]`"),
         ));
     }
 
     if let Some(alias) = &r.alias {
-        out.extend(super::alias::checks(t, r, alias));
+        checks.items.extend(super::alias::checks(t, r, alias));
     }
 
     match &r.keys {
@@ -195,9 +288,10 @@ fn relation(t: &Table, r: &Relation) -> TokenStream {
                     quote!(#failed || !::rel::__private::check::is_unique_key(#columns, #pk, &[#(#to_names),*])),
                     format!("relation `{name}`: `to = {to_text}` is the primary key or a unique column of `{target_text}`, so at most one row matches: make this a `one` relation (`One<{target_text}>`)"),
                 ));
-                return out;
+                return;
             }
-            let side = key_side(t, r, from, to);
+            let side_name = side_const(r);
+            let side = quote!(<#owner>::#side_name);
             let declare_span = r.foreign_key.as_ref().map_or(to_span, |f| f.span());
             let messages = [
                 (
@@ -236,20 +330,31 @@ fn relation(t: &Table, r: &Relation) -> TokenStream {
                     ),
                 ),
             ];
-            for (span, case, message) in messages {
-                out.extend(assert(
-                    span,
-                    quote!(#failed || !::core::matches!(#side, ::rel::__private::check::KeySide::#case)),
-                    message,
-                ));
+            // The side is matched once, for all of them.
+            let mut arms: Vec<TokenStream> = messages
+                .into_iter()
+                .map(|(span, case, message)| {
+                    quote_spanned! {span=>
+                        ::rel::__private::check::KeySide::#case => ::core::panic!(#message),
+                    }
+                })
+                .collect();
+            if let Some(action) = [&r.on_delete, &r.on_update].into_iter().flatten().next() {
+                let message = format!(
+                    "relation `{name}`: `{to_text}` holds the foreign key here (the inverse side of a one-to-one), so `on_delete` and `on_update` go on `{target_text}`'s relation back to `{owner}`"
+                );
+                arms.push(quote_spanned! {action.span()=>
+                    ::rel::__private::check::KeySide::Inverse => ::core::panic!(#message),
+                });
             }
-            for action in [&r.on_delete, &r.on_update].into_iter().flatten() {
-                out.extend(assert(
-                    action.span(),
-                    quote!(#failed || !::core::matches!(#side, ::rel::__private::check::KeySide::Inverse)),
-                    format!("relation `{name}`: `{to_text}` holds the foreign key here (the inverse side of a one-to-one), so `on_delete` and `on_update` go on `{target_text}`'s relation back to `{owner}`"),
-                ));
-            }
+            out.extend(quote! {
+                if !#failed {
+                    match #side {
+                        #(#arms)*
+                        _ => {}
+                    }
+                }
+            });
         }
         Keys::Through {
             from,
@@ -257,7 +362,7 @@ fn relation(t: &Table, r: &Relation) -> TokenStream {
             junction,
             junction_from,
             junction_to,
-        } => out.extend(super::junction::checks(
+        } => checks.items.extend(super::junction::checks(
             t,
             r,
             from,
@@ -267,30 +372,26 @@ fn relation(t: &Table, r: &Relation) -> TokenStream {
             junction_to,
         )),
         Keys::Inferred => {
-            let declared = target_item(t, r, "DECLARED_RELATIONS");
-            let alias = match &r.alias {
-                Some(a) => {
-                    let a = a.as_str();
-                    quote!(::core::option::Option::Some(#a))
-                }
-                None => quote!(::core::option::Option::None),
-            };
             let with_alias = r.alias.as_ref().map_or(String::new(), |a| {
                 format!(" with `alias = \"{}\"`", a.as_str())
             });
-            let count =
-                quote!(::rel::__private::check::inverse_count(#declared, #self_name, #alias));
-            out.extend(assert(
-                r.kind_span,
-                quote!(#failed || #count != 0),
-                format!("relation `{name}`: `{target_text}` has no `one` relation holding a key back to `{owner}`{with_alias} to infer this `many` from; declare it there, or give this relation `from = ..` and `to = ..`"),
-            ));
-            out.extend(assert(
-                r.kind_span,
-                quote!(#failed || #count < 2),
-                format!("relation `{name}`: `{target_text}` has several `one` relations back to `{owner}`{with_alias}; add `alias = \"...\"` here and on the one this `many` pairs with"),
-            ));
+            let inverse = inverse_const(r);
+            let none = format!(
+                "relation `{name}`: `{target_text}` has no `one` relation holding a key back to `{owner}`{with_alias} to infer this `many` from; declare it there, or give this relation `from = ..` and `to = ..`"
+            );
+            let several = format!(
+                "relation `{name}`: `{target_text}` has several `one` relations back to `{owner}`{with_alias}; add `alias = \"...\"` here and on the one this `many` pairs with"
+            );
+            let span = r.kind_span;
+            out.extend(quote_spanned! {span=>
+                if !#failed {
+                    match <#owner>::#inverse.count {
+                        0 => ::core::panic!(#none),
+                        1 => {}
+                        _ => ::core::panic!(#several),
+                    }
+                }
+            });
         }
     }
-    out
 }

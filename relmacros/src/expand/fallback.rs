@@ -61,6 +61,7 @@ pub fn expand(input: &syn::DeriveInput) -> TokenStream {
             type Key = ();
             const DERIVE_FAILED: bool = true;
             const NAME: &'static str = "";
+            const TYPE_NAME: &'static str = "";
             const COLUMNS: &'static [::rel::__private::ColumnMeta] = &[];
             const PRIMARY_KEY: &'static [&'static str] = &[];
             const DECLARED_RELATIONS: &'static [::rel::__private::RelationMeta] = &[];

@@ -41,6 +41,7 @@ fn expand(t: &Table) -> TokenStream {
     let (declared, all) = relations::metas(t);
     let row = row::impls(t);
     let checks = checks::all(t);
+    let shared = checks::shared_consts(t);
     let query = query_fn(ident, vis);
     quote! {
         #[automatically_derived]
@@ -48,18 +49,20 @@ fn expand(t: &Table) -> TokenStream {
             #column_consts
             #relation_handles
             #query
+            #shared
         }
 
         #[automatically_derived]
         impl ::rel::__private::Table for #ident {
             #row
             const NAME: &'static str = #table_name;
+            const TYPE_NAME: &'static str = #type_name;
             const COLUMNS: &'static [::rel::__private::ColumnMeta] = &[#column_metas];
             const PRIMARY_KEY: &'static [&'static str] = &[#(#primary_key),*];
             const DECLARED_RELATIONS: &'static [::rel::__private::RelationMeta] = &[#declared];
             const META: &'static ::rel::__private::TableMeta = &::rel::__private::TableMeta {
                 name: #table_name,
-                type_name: #type_name,
+                type_name: <Self as ::rel::__private::Table>::TYPE_NAME,
                 columns: <Self as ::rel::__private::Table>::COLUMNS,
                 primary_key: <Self as ::rel::__private::Table>::PRIMARY_KEY,
                 relations: &[#all],

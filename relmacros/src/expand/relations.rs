@@ -112,7 +112,6 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
     };
     let (on_delete, on_update) = (action(&r.on_delete), action(&r.on_update));
     let optional = r.optional;
-    let self_name = &t.name;
     let (from, to, through, holds_key) = match &r.keys {
         Keys::Explicit {
             from: from_cols,
@@ -122,8 +121,11 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
             let to: Vec<_> = target_column_names(&target, to_cols).collect();
             let holds_key = match r.kind {
                 Kind::One => {
-                    let side = super::checks::key_side(t, r, from_cols, to_cols);
-                    quote!(::core::matches!(#side, ::rel::__private::check::KeySide::Holds))
+                    let owner = &t.ident;
+                    let side = super::checks::side_const(r);
+                    quote!(
+                        ::core::matches!(<#owner>::#side, ::rel::__private::check::KeySide::Holds)
+                    )
                 }
                 Kind::Many => quote!(false),
             };
@@ -179,11 +181,11 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
             (quote!(&[#(#from),*]), to, through, quote!(false))
         }
         Keys::Inferred => {
-            let declared = target_item(t, r, "DECLARED_RELATIONS");
-            let keys = quote!(::rel::__private::check::inverse_keys(#declared, #self_name, #alias));
+            let owner = &t.ident;
+            let inverse = super::checks::inverse_const(r);
             (
-                quote!(#keys.1),
-                quote!(#keys.0),
+                quote!(<#owner>::#inverse.to),
+                quote!(<#owner>::#inverse.from),
                 quote!(::core::option::Option::None),
                 quote!(false),
             )

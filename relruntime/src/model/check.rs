@@ -65,6 +65,40 @@ pub const fn inverse_index(rels: &[RelationMeta], me: &str, alias: Option<&str>)
     0
 }
 
+/// A `many` relation's inverse `one` on the target: how many there are (the derive
+/// requires exactly one) and the first one's key columns, empty when there is none.
+/// One scan, evaluated once per relation as a constant the checks and the metadata share.
+#[derive(Clone, Copy, Debug)]
+pub struct Inverse {
+    /// How many `one` relations point back.
+    pub count: usize,
+    /// The first one's `from` columns (on the target).
+    pub from: &'static [&'static str],
+    /// The first one's `to` columns (on this table).
+    pub to: &'static [&'static str],
+}
+
+/// The inverse of a `many` of table `me` under `alias`, among the target's `rels`.
+pub const fn inverse(rels: &'static [RelationMeta], me: &str, alias: Option<&str>) -> Inverse {
+    let mut found = Inverse {
+        count: 0,
+        from: &[],
+        to: &[],
+    };
+    let mut i = 0;
+    while i < rels.len() {
+        if is_inverse(&rels[i], me, alias) {
+            if found.count == 0 {
+                found.from = rels[i].from;
+                found.to = rels[i].to;
+            }
+            found.count += 1;
+        }
+        i += 1;
+    }
+    found
+}
+
 /// The inverse's key columns: `(its from, its to)`, or empty when there is none.
 pub const fn inverse_keys(
     rels: &[RelationMeta],

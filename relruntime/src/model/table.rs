@@ -43,6 +43,10 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     const DECLARED_RELATIONS: &'static [RelationMeta];
     /// Everything about the table.
     const META: &'static TableMeta;
+    /// The Rust type's name (`META.type_name`), on its own so that a check reading it
+    /// does not evaluate `META`.
+    #[doc(hidden)]
+    const TYPE_NAME: &'static str;
     /// Whether the derive failed (and reported why): the checks of other structs that
     /// read this one are skipped, so that one mistake is one error.
     #[doc(hidden)]
