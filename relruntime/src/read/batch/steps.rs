@@ -64,7 +64,14 @@ pub(crate) fn fetch<'a, C: Table>(
             return Ok(Box::new(Groups::<C>::Counts(counts)) as Fetched);
         }
 
-        // Fetch the related rows of all parents, and load their own relations in one go.
+        // Fetch the related rows of all parents. Each parent key's rows, in fetched
+        // order, go into its group: straight away when they load no relations of their
+        // own, else after those are loaded onto all of them in one go (the rows must
+        // then sit in one slice, and are moved into their groups afterwards). Grouping
+        // as they arrive keeps a leaf level, usually the largest, from being held twice.
+        let mut groups: Vec<Vec<C>> = Vec::new();
+        groups.resize_with(keys.len(), Vec::new);
+        let direct = spec.children.is_empty();
         let mut children: Vec<C> = Vec::new();
         let mut child_groups: Vec<usize> = Vec::new();
         let through = rel.through.is_some();
@@ -81,20 +88,22 @@ pub(crate) fn fetch<'a, C: Table>(
                     key_of(|i| child.column_value(i), &own_key)
                 };
                 if let Some(g) = key.as_ref().and_then(|k| index.get(k)) {
-                    children.push(child);
-                    child_groups.push(g);
+                    if direct {
+                        groups[g].push(child);
+                    } else {
+                        children.push(child);
+                        child_groups.push(g);
+                    }
                 }
                 Ok(())
             })
             .await?;
         }
-        load(run, &mut children, &spec.children, path).await?;
-
-        // Each parent key's rows, in fetched order.
-        let mut groups: Vec<Vec<C>> = Vec::new();
-        groups.resize_with(keys.len(), Vec::new);
-        for (g, child) in child_groups.into_iter().zip(children) {
-            groups[g].push(child);
+        if !direct {
+            load(run, &mut children, &spec.children, path).await?;
+            for (g, child) in child_groups.into_iter().zip(children) {
+                groups[g].push(child);
+            }
         }
         if sorts_in_memory(spec) {
             let pk = key_positions(C::META, C::META.primary_key);
