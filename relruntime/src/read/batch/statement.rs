@@ -32,7 +32,8 @@ pub(super) fn keys_per_statement(
     }
     let width = spec.rel.from.len().max(1);
     let filter_binds = filter_bind_count(dialect, spec);
-    ((dialect.bind_limit().saturating_sub(filter_binds + 2)) / width).max(1)
+    let fit = (dialect.bind_limit().saturating_sub(filter_binds + 2)) / width;
+    fit.min(dialect.sql().keys_per_in_list()).max(1)
 }
 
 /// The key's element type when the keys go in one array parameter (`= ANY($1)`), where

@@ -282,6 +282,14 @@ pub(crate) trait SqlDialect: Sync {
         }
         false
     }
+    /// The most parent keys one Batch statement sends in its `IN` list, besides the
+    /// bind limit: where a server's cost per key grows with the list's length.
+    fn keys_per_in_list(&self) -> usize {
+        if let Some(base) = self.base() {
+            return base.keys_per_in_list();
+        }
+        usize::MAX
+    }
     /// Whether `Strategy::Auto` picks Join (one statement) over Batch, as measured by
     /// `benches/load.rs`.
     fn prefers_join(&self) -> bool {
