@@ -74,10 +74,10 @@ async fn one_hundred_thousand_parents() {
             }
             // Batch: one root statement, and the children in as few chunks as the bind
             // limit allows (PostgreSQL: one array parameter, one chunk; MariaDB: lists
-            // of at most 10,000 keys, where its time per key stays flat). Join: one.
+            // of at most 30,000 keys, see `keys_per_in_list`). Join: one.
             let per_statement = match d {
                 Dialect::Postgres => PARENTS as usize,
-                Dialect::MySql => 10_000,
+                Dialect::MySql => 30_000,
                 _ => d.bind_limit() - 2,
             };
             let chunks = (PARENTS as usize).div_ceil(per_statement) as u64;

@@ -26,12 +26,14 @@ impl SqlDialect for MySql {
     fn quote_char(&self) -> char {
         '`'
     }
-    /// MariaDB's server time per key grows with the length of a prepared statement's
-    /// `IN` list: a 3.05M-row load (`peers-rss load mysql rel-batch 50000`) took 10.1 to
-    /// 10.6 s of server CPU with lists of 65,533 keys, 7.3 s with 30,000 and 7.0 s with
-    /// 10,000 (hand-written sqlx, 30,000 per list: 6.9 s).
+    /// MariaDB's server time per key depends on the length of a prepared statement's
+    /// `IN` list, and not the same way at every size: server CPU for a 3.05M-row load
+    /// (`peers-rss load mysql rel-batch 50000`) was 11.1-11.4 s with lists of 65,533
+    /// keys (the bind limit), 6.9-7.2 s with 30,000 and 7.0-8.1 s with 10,000; for a
+    /// 610k-row load 0.74-0.76 s, 0.84-0.97 s and 1.03-1.09 s. 30,000 keeps the large
+    /// load at hand-written sqlx's cost and costs the smaller one least.
     fn keys_per_in_list(&self) -> usize {
-        10_000
+        30_000
     }
     fn backslash_escapes(&self) -> bool {
         true
