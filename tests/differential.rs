@@ -700,3 +700,89 @@ fn join_batch_and_reference_agree() {
             .unwrap_or_else(|e| panic!("{dialect:?}: {e}"));
     }
 }
+
+/// A case the random test found: on SQLite 3.51 a relation filter's `EXISTS`, turned
+/// into a join, let `OFFSET` skip joined rows instead of users (user 4 has three
+/// comments on posts, so `OFFSET 2` returned it). Rel closes the subquery with
+/// `LIMIT 1` on SQLite (`SqlDialect::exists_limit`).
+#[test]
+fn exists_subquery_and_offset() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for (dialect, url) in common::backend_urls("exists_offset").await {
+            let db = Db::connect(&url).await.unwrap();
+            let reference = match dialect {
+                Dialect::Sqlite => {
+                    Reference::Sqlite(sqlx::SqlitePool::connect(&url).await.unwrap())
+                }
+                Dialect::Postgres => {
+                    Reference::Postgres(sqlx::PgPool::connect(&url).await.unwrap())
+                }
+                _ => Reference::MySql(sqlx::MySqlPool::connect(&url).await.unwrap()),
+            };
+            let s = |x: &str| x.to_string();
+            let data = Data {
+                users: vec![
+                    (s("ada"), None),
+                    (s("ada"), Some(1)),
+                    (s("al"), Some(3)),
+                    (s("al"), Some(5)),
+                    (s("bob"), None),
+                ],
+                posts: vec![
+                    (3, s("ada"), Some(1)),
+                    (3, s("al"), None),
+                    (3, s("ada"), None),
+                    (5, s("ada"), None),
+                    (4, s("bob"), Some(2)),
+                    (2, s("bob"), Some(2)),
+                    (3, s("Éve"), None),
+                    (4, s("bob"), None),
+                ],
+                comments: vec![
+                    (Some(3), s("Éve")),
+                    (None, s("al")),
+                    (None, s("Alan")),
+                    (Some(9), s("al")),
+                    (Some(5), s("al")),
+                    (None, s("ada")),
+                    (None, s("al")),
+                    (Some(7), s("bob")),
+                    (None, s("ada")),
+                    (Some(1), s("al")),
+                    (None, s("al")),
+                    (Some(8), s("Éve")),
+                    (Some(5), s("Alan")),
+                    (Some(2), s("Éve")),
+                    (Some(2), s("al")),
+                ],
+                groups: 0,
+                memberships: vec![],
+            };
+            load(&db, &data).await;
+            for offset in [0, 1, 2] {
+                let shape = Shape {
+                    filter: Some(Filter::And(
+                        Box::new(Filter::HasPostWithComment),
+                        Box::new(Filter::IdIn(vec![4])),
+                    )),
+                    name_desc: false,
+                    limit: None,
+                    offset: Some(offset),
+                    posts: None,
+                    groups: true,
+                    inviter: false,
+                };
+                let want = reference_query(&reference, &shape).await;
+                assert_eq!(want.len(), usize::from(offset == 0), "{dialect:?}");
+                for strategy in [rel::Strategy::Join, rel::Strategy::Batch] {
+                    let got = rel_query(&db, &shape, strategy).await;
+                    assert_eq!(got, want, "{dialect:?} {strategy:?} offset {offset}");
+                }
+            }
+        }
+    });
+}

@@ -72,7 +72,7 @@ impl LoadSpec {
 /// let filter = User::posts().filter(Post::published.eq(true)).exists();
 /// assert_eq!(
 ///     filter.to_sql(Dialect::Sqlite).sql,
-///     r#"EXISTS (SELECT 1 FROM "post" AS "t1" WHERE "t1"."user_id" = "user"."id" AND ("t1"."published" = ?))"#
+///     r#"EXISTS (SELECT 1 FROM "post" AS "t1" WHERE "t1"."user_id" = "user"."id" AND ("t1"."published" = ?) LIMIT 1)"#
 /// );
 /// ```
 pub struct Relation<From, To> {

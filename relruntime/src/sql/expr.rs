@@ -211,7 +211,8 @@ impl Node {
                     "EXISTS (SELECT 1"
                 });
                 super::plan::write_related_from(b, rel, filter.as_deref(), scope);
-                b.push(")");
+                let limit = b.dialect().sql().exists_limit();
+                b.push(limit).push(")");
             }
         }
     }

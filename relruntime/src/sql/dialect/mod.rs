@@ -282,6 +282,14 @@ pub(crate) trait SqlDialect: Sync {
         }
         false
     }
+    /// What closes a relation filter's `EXISTS (SELECT 1 ...` subquery before its `)`:
+    /// nothing, or a `LIMIT 1` where the dialect needs one to read it right.
+    fn exists_limit(&self) -> &'static str {
+        if let Some(base) = self.base() {
+            return base.exists_limit();
+        }
+        ""
+    }
     /// The most parent keys one Batch statement sends in its `IN` list, besides the
     /// bind limit: where a server's cost per key grows with the list's length.
     fn keys_per_in_list(&self) -> usize {

@@ -22,6 +22,14 @@ impl SqlDialect for Sqlite {
     // `?` (the default) also here: sqlx binds numbered placeholders about 6x slower.
 
     /// SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite.
+    /// SQLite 3.51 (the bundled one) may turn `EXISTS` into a join and apply `OFFSET`
+    /// to the joined rows: `WHERE EXISTS (posts with a comment) AND id IN (4) LIMIT -1
+    /// OFFSET 2` returned user 4, who has three such comments (found by
+    /// `tests/differential.rs`; `exists_subquery_and_offset` keeps it). A `LIMIT 1` in
+    /// the subquery keeps SQLite from flattening it, and means the same to `EXISTS`.
+    fn exists_limit(&self) -> &'static str {
+        " LIMIT 1"
+    }
     fn bind_limit(&self) -> usize {
         32_766
     }
