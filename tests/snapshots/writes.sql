@@ -1,5 +1,5 @@
 -- update (Sqlite)
-UPDATE "w_users" SET "name" = ?, "score" = ? WHERE ("w_users"."id" > ? AND EXISTS (SELECT 1 FROM "w_posts" AS "t1" WHERE "t1"."author_id" = "w_users"."id"));
+UPDATE "w_users" SET "name" = ?, "score" = ? WHERE ("w_users"."id" > ? AND EXISTS (SELECT 1 FROM "w_posts" AS "t1" WHERE "t1"."author_id" = "w_users"."id" LIMIT 1));
 -- binds: [Text("Ada"), I32(3), I64(10)]
 
 -- delete (Sqlite)
