@@ -5,7 +5,7 @@
 use super::{Flags, HeldConn, Pool, Pools, Runner, Session};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
-use crate::sql::dialect::Dialect;
+use crate::sql::dialect::{Dialect, Driver};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -41,13 +41,13 @@ impl Pool {
     pub(crate) async fn from_sqlx(pool: SqlxPool) -> Result<Pool> {
         let (dialect, multi_primary) = match &pool.0 {
             #[cfg(feature = "sqlite")]
-            Pools::Sqlite(_) => (Dialect::Sqlite, false),
+            Pools::Sqlite(_) => (Dialect::of_driver(Driver::Sqlite), false),
             #[cfg(feature = "postgres")]
-            Pools::Postgres(_) => (Dialect::Postgres, false),
+            Pools::Postgres(_) => (Dialect::of_driver(Driver::Postgres), false),
             #[cfg(feature = "mysql")]
             Pools::MySql(p) => {
                 let mut conn = p.acquire().await?;
-                super::mysql::server(&mut conn, Dialect::MySql).await?
+                super::mysql::server(&mut conn, Dialect::of_driver(Driver::MySql)).await?
             }
         };
         Ok(Pool {
@@ -139,11 +139,11 @@ impl SqlxConn<'_> {
     pub(crate) fn dialect(&self) -> Dialect {
         match &self.0 {
             #[cfg(feature = "sqlite")]
-            Lent::Sqlite(_) => Dialect::Sqlite,
+            Lent::Sqlite(_) => Dialect::of_driver(Driver::Sqlite),
             #[cfg(feature = "postgres")]
-            Lent::Postgres(_) => Dialect::Postgres,
+            Lent::Postgres(_) => Dialect::of_driver(Driver::Postgres),
             #[cfg(feature = "mysql")]
-            Lent::MySql(_) => Dialect::MySql,
+            Lent::MySql(_) => Dialect::of_driver(Driver::MySql),
         }
     }
 
@@ -164,7 +164,7 @@ impl SqlxConn<'_> {
     pub(crate) async fn prepare(&mut self) -> Result<()> {
         match &mut self.0 {
             #[cfg(feature = "sqlite")]
-            Lent::Sqlite(c) => prepare_sqlite(c, Dialect::Sqlite).await,
+            Lent::Sqlite(c) => prepare_sqlite(c, Dialect::of_driver(Driver::Sqlite)).await,
             #[allow(unreachable_patterns)]
             _ => Ok(()),
         }

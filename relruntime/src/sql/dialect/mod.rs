@@ -592,6 +592,15 @@ impl Dialect {
             .find(|d| d.sql().schemes().contains(&scheme))
     }
 
+    /// The dialect a connection of `driver` speaks until its server says otherwise: the
+    /// driver's first registered dialect that is no variant of another.
+    pub(crate) fn of_driver(driver: Driver) -> Dialect {
+        Dialect::ALL
+            .into_iter()
+            .find(|d| d.sql().driver() == driver && d.sql().base().is_none())
+            .unwrap_or(Dialect::Sqlite)
+    }
+
     /// Quotes an identifier: double quotes, or backticks on MySQL, doubled inside.
     pub fn quote(self, ident: &str) -> String {
         let q = self.sql().quote_char();
