@@ -502,10 +502,12 @@ fn emulated_mode_equals_the_databases_foreign_keys() {
     });
     let compared: Vec<std::cell::Cell<usize>> =
         dialects.iter().map(|_| Default::default()).collect();
+    let per_variant: [std::cell::Cell<usize>; VARIANTS] = Default::default();
     runner
         .run(
             &(0..VARIANTS, data(), prop::collection::vec(op(), 1..8)),
             |(variant, data, ops)| {
+                per_variant[variant].set(per_variant[variant].get() + 1);
                 runtime.block_on(async {
                     // The database's own foreign keys, where the backend has them all.
                     let mut oracle = Vec::new();
@@ -541,15 +543,30 @@ fn emulated_mode_equals_the_databases_foreign_keys() {
             },
         )
         .unwrap_or_else(|e| panic!("{e}"));
-    // Every backend was compared on most cases (all of them, where it has the oracle).
-    for (dialect, n) in dialects
-        .iter()
-        .zip(compared.iter().map(std::cell::Cell::get))
-    {
-        eprintln!("{dialect:?}: {n} cases compared");
-        assert!(
-            n >= cases as usize / 2,
-            "{dialect:?}: only {n} cases compared"
+    // Every backend was compared on every case that had an oracle for it: its own
+    // foreign keys, or PostgreSQL's. Without PostgreSQL (the Galera step of .ci/run),
+    // MariaDB has one only for the schemas without SET DEFAULT, which a random draw
+    // picks in about 60% of the cases; so the count is checked against the draw, not
+    // against a fixed share of it.
+    for (i, dialect) in dialects.iter().enumerate() {
+        let n = compared[i].get();
+        let oracled: usize = (0..VARIANTS)
+            .filter(|&v| native[i][v] || postgres.is_some_and(|p| native[p][v]))
+            .map(|v| per_variant[v].get())
+            .sum();
+        eprintln!("{dialect:?}: {n} of {cases} cases compared ({oracled} had an oracle)");
+        assert_eq!(
+            n, oracled,
+            "{dialect:?}: a case with an oracle was not compared"
+        );
+        assert!(n > 0, "{dialect:?}: no case compared");
+    }
+    if postgres.is_some() {
+        let n = compared.iter().map(std::cell::Cell::get).min();
+        assert_eq!(
+            n,
+            Some(cases as usize),
+            "with PostgreSQL every case has an oracle"
         );
     }
 }
