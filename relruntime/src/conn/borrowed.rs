@@ -63,26 +63,32 @@ impl Pool {
 }
 
 /// Readies a connection Rel did not make: on SQLite, its functions and pragmas
-/// (foreign keys on, case-sensitive `LIKE`), as Rel's own pools do on connect.
-pub(super) async fn prepare(conn: &mut HeldConn, dialect: Dialect) -> Result<()> {
+/// (foreign keys on, case-sensitive `LIKE`), as Rel's own pools do on connect. Returns
+/// whether reads may step the connection directly (see `Flags::direct_reads`).
+pub(super) async fn prepare(conn: &mut HeldConn, dialect: Dialect) -> Result<bool> {
     match conn {
         #[cfg(feature = "sqlite")]
         HeldConn::Sqlite(c) => prepare_sqlite(c, dialect).await,
         #[allow(unreachable_patterns)]
         _ => {
             let _ = dialect;
-            Ok(())
+            Ok(false)
         }
     }
 }
 
+/// Readies a SQLite connection of the user's; whether it reads directly: when its
+/// database is in WAL mode or in memory, where a read waits for no writer's lock.
 #[cfg(feature = "sqlite")]
-async fn prepare_sqlite(c: &mut sqlx::SqliteConnection, dialect: Dialect) -> Result<()> {
+async fn prepare_sqlite(c: &mut sqlx::SqliteConnection, dialect: Dialect) -> Result<bool> {
     super::sqlite_functions::register(c).await?;
     for sql in dialect.sql().connection_setup() {
         sqlx::query(*sql).execute(&mut *c).await?;
     }
-    Ok(())
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(mode.eq_ignore_ascii_case("wal") || mode.eq_ignore_ascii_case("memory"))
 }
 
 /// A connection of yours, lent to Rel for one query or write: `&mut` a
@@ -96,7 +102,7 @@ async fn prepare_sqlite(c: &mut sqlx::SqliteConnection, dialect: Dialect) -> Res
 /// [`Db::from_pool`](crate::Db::from_pool), which asks the server. Emulated mode needs
 /// a `Db` (it knows the schema), so on a lent connection relations are the database's
 /// foreign keys.
-pub struct SqlxConn<'a>(Lent<'a>);
+pub struct SqlxConn<'a>(Lent<'a>, Flags);
 
 enum Lent<'a> {
     #[cfg(feature = "sqlite")]
@@ -112,19 +118,19 @@ macro_rules! lend {
         #[cfg(feature = $feature)]
         impl<'a> From<&'a mut $conn> for SqlxConn<'a> {
             fn from(conn: &'a mut $conn) -> Self {
-                SqlxConn(Lent::$variant(conn))
+                SqlxConn(Lent::$variant(conn), Flags::lent())
             }
         }
         #[cfg(feature = $feature)]
         impl<'a> From<&'a mut sqlx::pool::PoolConnection<$db>> for SqlxConn<'a> {
             fn from(conn: &'a mut sqlx::pool::PoolConnection<$db>) -> Self {
-                SqlxConn(Lent::$variant(&mut **conn))
+                SqlxConn(Lent::$variant(&mut **conn), Flags::lent())
             }
         }
         #[cfg(feature = $feature)]
         impl<'a, 't> From<&'a mut sqlx::Transaction<'t, $db>> for SqlxConn<'a> {
             fn from(tx: &'a mut sqlx::Transaction<'t, $db>) -> Self {
-                SqlxConn(Lent::$variant(&mut **tx))
+                SqlxConn(Lent::$variant(&mut **tx), Flags::lent())
             }
         }
     };
@@ -162,12 +168,13 @@ impl SqlxConn<'_> {
 
     /// Readies the connection (see [`prepare`]).
     pub(crate) async fn prepare(&mut self) -> Result<()> {
-        match &mut self.0 {
+        self.1.direct_reads = match &mut self.0 {
             #[cfg(feature = "sqlite")]
-            Lent::Sqlite(c) => prepare_sqlite(c, Dialect::of_driver(Driver::Sqlite)).await,
+            Lent::Sqlite(c) => prepare_sqlite(c, Dialect::of_driver(Driver::Sqlite)).await?,
             #[allow(unreachable_patterns)]
-            _ => Ok(()),
-        }
+            _ => false,
+        };
+        Ok(())
     }
 
     /// Runs one statement of Rel's own (a savepoint, a BEGIN or a COMMIT).
@@ -204,7 +211,7 @@ impl SqlxConn<'_> {
             session,
             statements,
             schema,
-            flags: Flags::lent(),
+            flags: self.1,
             sent: 0,
         }
     }

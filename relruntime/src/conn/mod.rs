@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Reads cell `$i` as `Option<$ty>` and wraps it, NULL becoming `Value::Null`.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 macro_rules! cell {
     ($row:expr, $i:expr, $t:expr, $ty:ty, $wrap:expr) => {
         $row.try_get::<Option<$ty>, _>($i)?
@@ -65,6 +66,8 @@ mod postgres;
 mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_functions;
+#[cfg(feature = "sqlite")]
+mod sqlite_raw;
 
 pub use borrowed::{SqlxConn, SqlxPool};
 pub use options::JournalMode;
@@ -154,6 +157,11 @@ pub(crate) struct Flags {
     pub guards: bool,
     /// Statement events carry the bound values.
     pub trace_values: bool,
+    /// SQLite reads step the connection's handle directly (`sqlite_raw.rs`): on pools
+    /// Rel opened, in WAL mode or in memory, where a read waits for no writer's lock
+    /// (and so never blocks its thread for the busy timeout). A pool or connection of
+    /// the user's reads through sqlx, since Rel does not know its journal mode.
+    pub direct_reads: bool,
 }
 
 impl Flags {
@@ -164,6 +172,7 @@ impl Flags {
             locking: true,
             guards: false,
             trace_values: false,
+            direct_reads: false,
         }
     }
 }
@@ -195,24 +204,26 @@ impl Pool {
         let dialect = Dialect::from_url(url).ok_or_else(|| {
             connect_error(url, "unknown scheme: use sqlite:, postgres: or mysql:")
         })?;
-        let (pool, dialect, multi_primary) = match dialect.sql().driver() {
+        // The pool, its dialect, whether it is a multi-primary cluster and whether it
+        // reads SQLite directly.
+        let (pool, dialect, multi_primary, direct_reads) = match dialect.sql().driver() {
             #[cfg(feature = "sqlite")]
-            Driver::Sqlite => (
-                Pools::Sqlite(sqlite::connect(url, dialect, settings).await?),
-                dialect,
-                false,
-            ),
+            Driver::Sqlite => {
+                let (pool, direct) = sqlite::connect(url, dialect, settings).await?;
+                (Pools::Sqlite(pool), dialect, false, direct)
+            }
             #[cfg(feature = "postgres")]
             Driver::Postgres => (
                 Pools::Postgres(postgres::connect(url, dialect, settings).await?),
                 dialect,
+                false,
                 false,
             ),
             #[cfg(feature = "mysql")]
             Driver::MySql => {
                 // The server's version may pick a variant of the dialect.
                 let (pool, variant, cluster) = mysql::connect(url, dialect, settings).await?;
-                (Pools::MySql(pool), variant, cluster)
+                (Pools::MySql(pool), variant, cluster, false)
             }
             #[allow(unreachable_patterns)]
             _ => {
@@ -232,6 +243,7 @@ impl Pool {
                 locking: !settings.without_locks,
                 guards: multi_primary && !settings.without_guards,
                 trace_values: settings.trace_values,
+                direct_reads,
             },
             borrowed: false,
         })
@@ -259,42 +271,48 @@ impl Pool {
             Pools::MySql(p) => HeldConn::MySql(p.acquire().await?),
         };
         let mut conn = conn;
+        let mut flags = self.flags;
         if self.borrowed {
-            borrowed::prepare(&mut conn, self.dialect).await?;
+            flags.direct_reads = borrowed::prepare(&mut conn, self.dialect).await?;
         }
         Ok(Held {
             dialect: self.dialect,
             conn,
-            flags: self.flags,
+            flags,
         })
     }
 
-    /// Starts a transaction, with the dialect's own BEGIN where it has one.
+    /// Starts a transaction, with the dialect's own BEGIN where it has one, on a
+    /// connection acquired as for any operation (so a borrowed pool's is readied first:
+    /// SQLite ignores its pragmas inside a transaction).
     pub(crate) async fn begin(&self) -> Result<Tx> {
         let begin = self.dialect.sql().begin_statement();
-        let tx = match &self.pool {
+        let held = self.acquire().await?;
+        let tx = match held.conn {
             #[cfg(feature = "sqlite")]
-            Pools::Sqlite(p) => Txs::Sqlite(match begin {
-                Some(sql) => p.begin_with(sql).await?,
-                None => p.begin().await?,
-            }),
+            HeldConn::Sqlite(c) => Txs::Sqlite(begin_on(c, begin).await?),
             #[cfg(feature = "postgres")]
-            Pools::Postgres(p) => Txs::Postgres(match begin {
-                Some(sql) => p.begin_with(sql).await?,
-                None => p.begin().await?,
-            }),
+            HeldConn::Postgres(c) => Txs::Postgres(begin_on(c, begin).await?),
             #[cfg(feature = "mysql")]
-            Pools::MySql(p) => Txs::MySql(match begin {
-                Some(sql) => p.begin_with(sql).await?,
-                None => p.begin().await?,
-            }),
+            HeldConn::MySql(c) => Txs::MySql(begin_on(c, begin).await?),
         };
         Ok(Tx {
             dialect: self.dialect,
             tx,
-            flags: self.flags,
+            flags: held.flags,
         })
     }
+}
+
+/// A transaction on a pooled connection, begun with `begin` (or sqlx's BEGIN): what
+/// sqlx's `Pool::begin_with` does once it has acquired a connection.
+async fn begin_on<DB: sqlx::Database>(
+    conn: sqlx::pool::PoolConnection<DB>,
+    begin: Option<&'static str>,
+) -> Result<sqlx::Transaction<'static, DB>> {
+    use sqlx::SqlSafeStr;
+    let conn = sqlx::pool::MaybePoolConnection::PoolConnection(conn);
+    Ok(sqlx::Transaction::begin(conn, begin.map(SqlSafeStr::into_sql_str)).await?)
 }
 
 impl Held {
@@ -407,7 +425,9 @@ impl Executor for Runner<'_> {
         Box::pin(async move {
             let done = match &mut self.session {
                 #[cfg(feature = "sqlite")]
-                Session::Sqlite(c) => sqlite::fetch_each(c, stmt, each).await,
+                Session::Sqlite(c) => {
+                    sqlite::fetch_each(c, stmt, each, self.flags.direct_reads).await
+                }
                 #[cfg(feature = "postgres")]
                 Session::Postgres(c) => postgres::fetch_each(c, stmt, each).await,
                 #[cfg(feature = "mysql")]

@@ -47,6 +47,8 @@ pub(crate) struct Settings {
     pub without_guards: bool,
     /// Whether statement events carry the bound values (off: they may be private).
     pub trace_values: bool,
+    /// Whether SQLite reads step the connection directly where they can (on).
+    pub direct_reads: bool,
 }
 
 impl Default for Settings {
@@ -61,6 +63,7 @@ impl Default for Settings {
             without_locks: false,
             without_guards: false,
             trace_values: false,
+            direct_reads: true,
         }
     }
 }

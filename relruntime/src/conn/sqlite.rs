@@ -13,12 +13,14 @@ use std::str::FromStr;
 /// A pool on a SQLite URL. An in-memory database (`sqlite::memory:`) is one
 /// shared-cache database that lives as long as its last connection, so its pool keeps
 /// exactly one connection open forever. File databases are created if missing, and
-/// use the settings' journal mode (WAL unless told otherwise) and busy timeout.
+/// use the settings' journal mode (WAL unless told otherwise) and busy timeout. Also
+/// says whether the pool reads directly (see `Flags::direct_reads`): asked for, and in
+/// memory or in WAL mode.
 pub(super) async fn connect(
     url: &str,
     dialect: Dialect,
     settings: &Settings,
-) -> Result<sqlx::SqlitePool> {
+) -> Result<(sqlx::SqlitePool, bool)> {
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let mut options = SqliteConnectOptions::from_str(url)
         .map_err(|e| connect_error(url, e.to_string()))?
@@ -50,17 +52,27 @@ pub(super) async fn connect(
     } else {
         pool
     };
-    probe(url, settings, pool.connect_with(options)).await
+    let direct = settings.direct_reads && (memory || settings.journal_mode == JournalMode::Wal);
+    Ok((
+        probe(url, settings, pool.connect_with(options)).await?,
+        direct,
+    ))
 }
 
-/// Runs a statement and hands each row's cells to `each`. The rows are collected
-/// first: sqlx's SQLite worker thread hands rows over a channel, and a consumer that
-/// works per row makes the two threads ping-pong (measured 2x slower).
+/// Runs a statement and hands each row's cells to `each`: with `direct` (see
+/// `Flags::direct_reads`), a read-only statement straight from SQLite's C API
+/// (`sqlite_raw.rs`); else through sqlx, whose rows are collected first: sqlx's SQLite
+/// worker thread hands rows over a channel, and a consumer that works per row makes the
+/// two threads ping-pong (measured 2x slower).
 pub(super) async fn fetch_each(
     c: &mut SqliteConnection,
     stmt: &Statement,
     each: &mut EachRow<'_>,
+    direct: bool,
 ) -> Result<()> {
+    if direct && super::sqlite_raw::fetch_each(c, stmt, each).await? {
+        return Ok(());
+    }
     let rows = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
         .fetch_all(c)
         .await?;
@@ -110,33 +122,77 @@ fn args(values: &[Value]) -> Result<SqliteArguments> {
     Ok(a)
 }
 
+/// What SQLite's typed read needs of a row beyond [`Cells`]: implemented over sqlx's
+/// row and over a statement stepped directly (`sqlite_raw.rs`), so that both read
+/// every type the same way.
+pub(super) trait SqliteCells: Cells {
+    /// Cell `i` as bytes (a BLOB, or TEXT's bytes).
+    fn blob(&self, i: usize) -> std::result::Result<Option<Vec<u8>>, sqlx::Error>;
+    /// Cell `i` as a date (`%F` text).
+    #[cfg(feature = "chrono")]
+    fn date(&self, i: usize) -> std::result::Result<Option<chrono::NaiveDate>, sqlx::Error>;
+    /// Cell `i` as a date and time with its offset (text, Unix seconds or a Julian day).
+    #[cfg(feature = "chrono")]
+    fn datetime(
+        &self,
+        i: usize,
+    ) -> std::result::Result<Option<chrono::DateTime<chrono::FixedOffset>>, sqlx::Error>;
+}
+
+impl SqliteCells for SqliteRow {
+    fn blob(&self, i: usize) -> std::result::Result<Option<Vec<u8>>, sqlx::Error> {
+        self.try_get(i)
+    }
+
+    #[cfg(feature = "chrono")]
+    fn date(&self, i: usize) -> std::result::Result<Option<chrono::NaiveDate>, sqlx::Error> {
+        self.try_get(i)
+    }
+
+    #[cfg(feature = "chrono")]
+    fn datetime(
+        &self,
+        i: usize,
+    ) -> std::result::Result<Option<chrono::DateTime<chrono::FixedOffset>>, sqlx::Error> {
+        self.try_get(i)
+    }
+}
+
+/// Cell `i` as a value of type `t`. Dates and times decode as sqlx-sqlite decodes
+/// `NaiveDateTime` (the time in its own offset) and `DateTime<Utc>` (converted).
 #[inline(always)]
-fn read(row: &SqliteRow, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
+pub(super) fn read<C: SqliteCells + ?Sized>(
+    row: &C,
+    i: usize,
+    t: SqlType,
+) -> std::result::Result<Value, sqlx::Error> {
+    let or_null = |v: Option<Value>| v.unwrap_or(Value::Null(t));
     Ok(match t {
         SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => {
-            cell!(row, i, t, i64, Value::I64)
+            or_null(row.i64(i)?.map(Value::I64))
         }
         // SQLite keeps every float as a double.
-        SqlType::Real | SqlType::Double => cell!(row, i, t, f64, Value::F64),
-        SqlType::Boolean => cell!(row, i, t, bool, Value::Bool),
-        SqlType::Text => cell!(row, i, t, String, Value::Text),
-        SqlType::Blob => cell!(row, i, t, Vec<u8>, Value::Bytes),
+        SqlType::Real | SqlType::Double => or_null(row.f64(i)?.map(Value::F64)),
+        SqlType::Boolean => or_null(row.bool(i)?.map(Value::Bool)),
+        SqlType::Text => or_null(row.string(i)?.map(Value::Text)),
+        SqlType::Blob => or_null(row.blob(i)?.map(Value::Bytes)),
         #[cfg(feature = "chrono")]
-        SqlType::Date => cell!(row, i, t, chrono::NaiveDate, Value::Date),
+        SqlType::Date => or_null(row.date(i)?.map(Value::Date)),
         #[cfg(feature = "chrono")]
-        SqlType::DateTime => cell!(row, i, t, chrono::NaiveDateTime, Value::DateTime),
+        SqlType::DateTime => or_null(row.datetime(i)?.map(|d| Value::DateTime(d.naive_local()))),
         #[cfg(feature = "chrono")]
-        SqlType::TimestampTz => {
-            cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz)
-        }
+        SqlType::TimestampTz => or_null(
+            row.datetime(i)?
+                .map(|d| Value::TimestampTz(d.with_timezone(&chrono::Utc))),
+        ),
         #[cfg(feature = "uuid")]
-        SqlType::Uuid => super::parse_text(row.try_get(i)?, t, uuid::Uuid::parse_str, Value::Uuid)?,
+        SqlType::Uuid => super::parse_text(row.string(i)?, t, uuid::Uuid::parse_str, Value::Uuid)?,
         #[cfg(feature = "serde_json")]
         SqlType::Json => {
-            super::parse_text(row.try_get(i)?, t, |s| serde_json::from_str(s), Value::Json)?
+            super::parse_text(row.string(i)?, t, |s| serde_json::from_str(s), Value::Json)?
         }
         #[cfg(feature = "rust_decimal")]
-        SqlType::Decimal => super::parse_text(row.try_get(i)?, t, str::parse, Value::Decimal)?,
+        SqlType::Decimal => super::parse_text(row.string(i)?, t, str::parse, Value::Decimal)?,
         #[allow(unreachable_patterns)]
         other => return Err(missing_feature(other)),
     })

@@ -1,5 +1,5 @@
-//! SQL functions Rel registers on every SQLite connection. This is the crate's only
-//! `unsafe` code.
+//! SQL functions Rel registers on every SQLite connection. With `sqlite_raw.rs`, this
+//! is the crate's only `unsafe` code.
 //!
 //! - `rel_f64_bits(x)` returns the IEEE-754 bits of a double as an integer. The Join
 //!   strategy sends SQLite doubles through JSON this way, because SQLite's JSON (and

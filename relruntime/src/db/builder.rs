@@ -74,6 +74,31 @@ impl DbBuilder {
         self
     }
 
+    /// Whether SQLite reads step the connection's handle directly (on by default),
+    /// rather than through sqlx's worker thread, which hands rows over a channel.
+    ///
+    /// Direct reads are about twice as fast on large loads. They run on the task's
+    /// own thread, yielding to the executor every 256 rows; only SQLite producing the
+    /// first row (a sort, say) blocks longer, as it would with Diesel or rusqlite. They
+    /// apply to read-only statements, on databases in memory or in WAL mode, where a
+    /// read never waits for a writer's lock; in the other journal modes reads always go
+    /// through sqlx. Turn them off to keep every SQLite call off the executor.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = rel::Db::builder("sqlite::memory:")
+    ///     .sqlite_direct_reads(false)
+    ///     .connect()
+    ///     .await?;
+    /// # drop(db);
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn sqlite_direct_reads(mut self, on: bool) -> Self {
+        self.settings.direct_reads = on;
+        self
+    }
+
     /// Emulated mode without its row locks. Only for tests that show what the locks
     /// prevent: concurrent writers then leave orphans.
     #[doc(hidden)]

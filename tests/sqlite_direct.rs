@@ -1,0 +1,242 @@
+//! SQLite's direct reads (`relruntime/src/conn/sqlite_raw.rs`): Rel steps the
+//! connection's handle itself, borrowed from sqlx's worker thread for each statement.
+//! These tests interleave sqlx's calls and Rel's on one connection, inside and outside
+//! transactions, with reads that fail halfway; the connection must stay usable and
+//! close cleanly (sqlx's close fails while a statement Rel prepared is left). They also
+//! check that direct and sqlx-read loads are equal.
+
+use rel::Conn;
+use rel::prelude::*;
+use sqlx::{Connection, Executor};
+use std::str::FromStr;
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "sd_users")]
+struct User {
+    #[column(primary_key)]
+    id: i64,
+    name: String,
+    #[relation(many)]
+    posts: Many<Post>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "sd_posts")]
+struct Post {
+    #[column(primary_key)]
+    id: i64,
+    user_id: i64,
+    score: Option<f64>,
+    #[relation(one, from = user_id, to = User::id)]
+    user: One<User>,
+}
+
+/// The same table as `User`, read as if `name` held integers: a decode error on the
+/// first row whose name is not one, after earlier rows were read.
+#[derive(Table, Debug, Clone)]
+#[table(name = "sd_users")]
+struct UserAsNumber {
+    #[column(primary_key)]
+    id: i64,
+    name: i64,
+}
+
+fn temp_file(name: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("rel_{name}_{}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+#[tokio::test]
+async fn sqlx_and_rel_interleave_on_one_connection() {
+    let path = temp_file("sd_interleave");
+    let options =
+        sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .unwrap()
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap();
+    conn.execute("CREATE TABLE sd_users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+        .await
+        .unwrap();
+    conn.execute(
+        "CREATE TABLE sd_posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL \
+         REFERENCES sd_users (id), score REAL)",
+    )
+    .await
+    .unwrap();
+    for i in 0..200i64 {
+        // sqlx writes a user and two posts; Rel reads them back, both ways.
+        sqlx::query("INSERT INTO sd_users (id, name) VALUES (?, ?)")
+            .bind(i)
+            .bind(format!("user {i}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        for p in 0..2 {
+            sqlx::query("INSERT INTO sd_posts (id, user_id, score) VALUES (?, ?, ?)")
+                .bind(i * 2 + p)
+                .bind(i)
+                .bind((p == 0).then_some(i as f64 / 4.0))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        let users = User::query()
+            .with(User::posts())
+            .order_by(User::id.asc())
+            .all(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(users.len() as i64, i + 1);
+        let last = users.last().unwrap();
+        assert_eq!(last.name, format!("user {i}"));
+        let scores: Vec<Option<f64>> = last.posts.get().unwrap().iter().map(|p| p.score).collect();
+        assert_eq!(scores, [Some(i as f64 / 4.0), None]);
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sd_posts")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(count, (i + 1) * 2);
+
+        // A read that fails halfway leaves the connection as it was.
+        if i % 20 == 19 {
+            sqlx::query("UPDATE sd_users SET name = '7' WHERE id < ?")
+                .bind(i / 2)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let err = UserAsNumber::query()
+                .order_by(UserAsNumber::id.asc())
+                .all(&mut conn)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, rel::Error::Decode { .. }), "{err}");
+            sqlx::query("UPDATE sd_users SET name = 'user ' || id")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+
+        // In a sqlx transaction: Rel's write and reads see sqlx's, and roll back with it.
+        if i % 10 == 0 {
+            let mut tx = conn.begin().await.unwrap();
+            sqlx::query("INSERT INTO sd_users (id, name) VALUES (-1, 'in tx')")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            Conn::from(&mut tx)
+                .insert(&User {
+                    id: -2,
+                    name: "rel in tx".into(),
+                    posts: Many::default(),
+                })
+                .await
+                .unwrap();
+            let inside = User::query()
+                .filter(User::id.lt(0))
+                .order_by(User::id.asc())
+                .all(&mut tx)
+                .await
+                .unwrap();
+            let names: Vec<&str> = inside.iter().map(|u| u.name.as_str()).collect();
+            assert_eq!(names, ["rel in tx", "in tx"]);
+            tx.rollback().await.unwrap();
+            assert_eq!(
+                User::query()
+                    .filter(User::id.lt(0))
+                    .count(&mut conn)
+                    .await
+                    .unwrap(),
+                0
+            );
+        }
+    }
+    // Every statement Rel prepared was finalized: SQLite closes the connection.
+    conn.close().await.unwrap();
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Direct reads and sqlx's return the same rows: a load with every kind of cell, on
+/// pools that differ only in `sqlite_direct_reads`, with several tasks at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_and_sqlx_reads_agree_under_concurrency() {
+    let path = temp_file("sd_agree");
+    let url = format!("sqlite://{}", path.display());
+    let direct = Db::builder(&url)
+        .max_connections(3)
+        .connect()
+        .await
+        .unwrap();
+    let schema = Schema::new(RelationMode::ForeignKeys).table::<Post>();
+    schema.create_all(&direct).await.unwrap();
+    let users: Vec<User> = (0..300)
+        .map(|id| User {
+            id,
+            name: format!("ü{id}\u{1F600}"),
+            posts: Many::default(),
+        })
+        .collect();
+    direct.insert_many(&users).await.unwrap();
+    let posts: Vec<Post> = (0..3000)
+        .map(|id| Post {
+            id,
+            user_id: id % 300,
+            score: (id % 3 != 0).then_some(id as f64 * 1.5e-7),
+            user: One::default(),
+        })
+        .collect();
+    direct.insert_many(&posts).await.unwrap();
+    let through_sqlx = Db::builder(&url)
+        .sqlite_direct_reads(false)
+        .connect()
+        .await
+        .unwrap();
+    let load = |db: Db| async move {
+        User::query()
+            .with(User::posts())
+            .order_by(User::id.asc())
+            .all(&db)
+            .await
+            .unwrap()
+    };
+    let want = load(through_sqlx.clone()).await;
+    assert_eq!(want.len(), 300);
+    let tasks: Vec<_> = (0..6)
+        .map(|k| {
+            let db = direct.clone();
+            tokio::spawn(async move {
+                for round in 0..10i64 {
+                    // Writes between the reads, on the same pool.
+                    let id = 10_000 + k * 100 + round;
+                    db.insert(&User {
+                        id,
+                        name: "w".into(),
+                        posts: Many::default(),
+                    })
+                    .await
+                    .unwrap();
+                    let users = User::query()
+                        .with(User::posts())
+                        .filter(User::id.lt(300))
+                        .order_by(User::id.asc())
+                        .all(&db)
+                        .await
+                        .unwrap();
+                    assert_eq!(users.len(), 300);
+                    assert!(db.delete::<User>(&id).await.unwrap());
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(load(direct.clone()).await, want);
+    drop((direct, through_sqlx));
+    let _ = std::fs::remove_file(&path);
+}
