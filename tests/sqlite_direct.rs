@@ -240,3 +240,92 @@ async fn direct_and_sqlx_reads_agree_under_concurrency() {
     drop((direct, through_sqlx));
     let _ = std::fs::remove_file(&path);
 }
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "sd_ring_a")]
+struct RingA {
+    #[column(primary_key)]
+    id: i64,
+    b_id: Option<i64>,
+    #[relation(one, from = b_id, to = RingB::id, on_delete = cascade)]
+    b: One<Option<RingB>>,
+}
+
+#[derive(Table, Debug, Clone)]
+#[table(name = "sd_ring_b")]
+struct RingB {
+    #[column(primary_key)]
+    id: i64,
+    a_id: Option<i64>,
+    #[relation(one, from = a_id, to = RingA::id, on_delete = cascade)]
+    a: One<Option<RingA>>,
+}
+
+/// Runs of short direct reads back to back, while other threads keep the CPU busy,
+/// finish.
+///
+/// Each direct read borrows the handle through sqlx's `lock_handle`, which queues an
+/// "unlock" command for the worker and waits for the lock. When a read ends before the
+/// worker has gone back to waiting for the lock (a busy machine), the next read takes
+/// the free lock at once and its command is left over in the queue. Left-over commands
+/// pile up in sqlx's 50-slot command channel; once it is full, a read holds the lock
+/// while it waits for room to send, and the worker waits for the lock: a deadlock.
+/// Rel pings the worker before each read, which drains them. An Emulated cascade around
+/// a ring of 1,000 rows is a run of about a thousand such reads.
+#[tokio::test]
+async fn runs_of_short_reads_under_load_finish() {
+    let db = Db::connect("sqlite::memory:").await.unwrap();
+    let schema = Schema::new(RelationMode::Emulated).table::<RingA>();
+    schema.create_all(&db).await.unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let burners: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut x = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+                }
+            })
+        })
+        .collect();
+    let rounds = async {
+        let n = 500;
+        for _ in 0..4 {
+            let a: Vec<RingA> = (1..=n)
+                .map(|id| RingA {
+                    id,
+                    b_id: None,
+                    b: One::default(),
+                })
+                .collect();
+            db.insert_many(&a).await.unwrap();
+            let b: Vec<RingB> = (1..=n)
+                .map(|id| RingB {
+                    id,
+                    a_id: Some(id % n + 1),
+                    a: One::default(),
+                })
+                .collect();
+            db.insert_many(&b).await.unwrap();
+            for id in 1..=n {
+                db.update(&RingA {
+                    id,
+                    b_id: Some(id),
+                    b: One::default(),
+                })
+                .await
+                .unwrap();
+            }
+            assert!(db.delete::<RingA>(&1).await.unwrap());
+            assert!(db.all::<RingA>().await.unwrap().is_empty());
+            assert!(db.all::<RingB>().await.unwrap().is_empty());
+        }
+    };
+    let finished = tokio::time::timeout(std::time::Duration::from_secs(60), rounds).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for burner in burners {
+        burner.join().unwrap();
+    }
+    assert!(finished.is_ok(), "the cascades did not finish in 60 s");
+}

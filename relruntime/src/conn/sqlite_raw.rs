@@ -29,11 +29,17 @@
 //! The transaction: the statement runs on the same connection, so inside whatever
 //! transaction (or savepoint) sqlx has open there, Rel's or the user's.
 //!
-//! Before it takes the handle, Rel pings the worker, so that the worker has finished
-//! whatever it was sent before: without the ping, `tests/emulated.rs` hung in
-//! `lock_handle` about one run in five (two of its tests in parallel), the worker
-//! parked re-taking its lock. The cause was not found; the ping costs one round trip
-//! to the worker per statement, not per row.
+//! Before it takes the handle, Rel pings the worker. `lock_handle` queues an "unlock"
+//! command for the worker and waits for the lock; when the previous read released the
+//! lock before the worker had gone back to waiting for it (a busy machine), the next
+//! `lock_handle` finds the lock free, takes it, and its command is left over. Left-over
+//! commands pile up in sqlx's command channel (50 slots); once it is full, a
+//! `lock_handle` holds the lock while it waits for room to send, and the worker waits
+//! for the lock: a deadlock (found by `tests/emulated.rs`, which hung about one run in
+//! five; a 100,000-slot channel made it go away). The ping is answered only after every
+//! command queued before it, so at most one is ever left over. It costs one round trip
+//! to the worker per statement, not per row. `tests/sqlite_direct.rs
+//! runs_of_short_reads_under_load_finish` failed two runs in three without it.
 
 use super::sqlite::SqliteCells;
 use super::{Cells, EachRow, Result, SqlType, Statement, Value, no_arrays};
@@ -55,7 +61,8 @@ pub(super) async fn fetch_each(
     stmt: &Statement,
     each: &mut EachRow<'_>,
 ) -> Result<bool> {
-    // The worker finishes what it was sent before (see the module's docs).
+    // The worker drains what it was sent before, left-over unlocks included (see the
+    // module's docs).
     sqlx::Connection::ping(&mut *c).await?;
     let mut handle = c.lock_handle().await?;
     let Some(mut raw) = Prepared::new(handle.as_raw_handle(), &stmt.sql) else {
