@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Generates the compile-time benchmark of issue 15: a crate with a 50-table schema
+(groups of 10 tables: a chain, a fan-out and a cross link per group, about 100 `one`
+relations and their inferred `many`s), in two variants:
+
+  plain/  the same structs without Rel (the baseline)
+  rel/    the structs with #[derive(Table)] and their relations
+
+Usage: gen.py OUT_DIR [TABLES]   (then measure.sh OUT_DIR)
+"""
+import os
+import sys
+
+out = sys.argv[1]
+tables = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def relations(i):
+    """The tables table i points at (each is a `one` relation on its own column)."""
+    targets = []
+    if i % 10 != 0:
+        targets.append(i - 1)  # the chain inside a group
+    if i % 10 >= 2:
+        targets.append(i - 2 - (i % 2))  # a fan-out inside a group
+    if i >= 10:
+        targets.append(i - 10)  # a cross link to the previous group
+    return targets
+
+
+def crate(kind):
+    lines = []
+    if kind == "rel":
+        lines.append("use rel::prelude::*;\n")
+    total = 0
+    for i in range(tables):
+        targets = relations(i)
+        total += len(targets)
+        if kind == "rel":
+            lines.append("#[derive(Table, Debug, Clone)]")
+            lines.append(f'#[table(name = "t{i}")]')
+        else:
+            lines.append("#[derive(Debug, Clone)]")
+        lines.append(f"pub struct T{i} {{")
+        if kind == "rel":
+            lines.append("    #[column(primary_key)]")
+        lines.append("    pub id: i64,")
+        lines.append("    pub name: String,")
+        lines.append("    pub score: Option<f64>,")
+        for t in targets:
+            lines.append(f"    pub t{t}_id: i64,")
+            if kind == "rel":
+                lines.append(f"    #[relation(one, from = t{t}_id, to = T{t}::id)]")
+                lines.append(f"    pub t{t}: One<T{t}>,")
+        lines.append("}\n")
+    path = os.path.join(out, kind)
+    os.makedirs(os.path.join(path, "src"), exist_ok=True)
+    deps = f'rel = {{ path = "{repo}" }}\n' if kind == "rel" else ""
+    with open(os.path.join(path, "Cargo.toml"), "w") as f:
+        f.write(
+            f'[package]\nname = "ctime_{kind}"\nversion = "0.0.0"\nedition = "2024"\n'
+            f"[workspace]\n[dependencies]\n{deps}"
+        )
+    with open(os.path.join(path, "src", "lib.rs"), "w") as f:
+        f.write("#![allow(dead_code)]\n" + "\n".join(lines))
+    return total
+
+
+n = crate("rel")
+crate("plain")
+print(f"{tables} tables, {n} one relations, in {out}/rel and {out}/plain")

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Time a full `cargo check` and a full debug build of the crate only (dependencies
+# built once beforehand), for the plain structs and for Rel's, alternating, 5 each,
+# CARGO_INCREMENTAL=0, and print the medians and what Rel adds.
+#   peers/ctime/gen.py /tmp/ctime && peers/ctime/measure.sh /tmp/ctime
+set -euo pipefail
+dir=$1
+export CARGO_INCREMENTAL=0
+for kind in plain rel; do
+    (cd "$dir/$kind" && cargo check -q && cargo build -q)
+done
+time_of() { # kind, cargo subcommand
+    cd "$dir/$1"
+    touch src/lib.rs
+    t0=$(date +%s.%N)
+    cargo "$2" -q
+    echo "$(date +%s.%N) - $t0" | bc
+    cd - >/dev/null
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+for cmd in check build; do
+    : > "$dir/$cmd.plain"; : > "$dir/$cmd.rel"
+    for _ in 1 2 3 4 5; do
+        time_of plain "$cmd" >> "$dir/$cmd.plain"
+        time_of rel "$cmd" >> "$dir/$cmd.rel"
+    done
+    p=$(median < "$dir/$cmd.plain"); r=$(median < "$dir/$cmd.rel")
+    echo "cargo $cmd: plain ${p}s, rel ${r}s, added $(echo "$r - $p" | bc)s"
+done
