@@ -154,3 +154,68 @@ async fn rel_writes_and_hand_written_sql_share_one_transaction() {
         }
     }
 }
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "ix_readings")]
+struct Reading {
+    #[column(primary_key)]
+    id: i64,
+    owner_id: i64,
+    value: f64,
+    #[relation(one, from = owner_id, to = Owner::id)]
+    owner: One<Owner>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "ix_owners")]
+struct Owner {
+    #[column(primary_key)]
+    id: i64,
+    #[relation(many)]
+    readings: Many<Reading>,
+}
+
+/// A transaction begun on a `Db` over your pool runs on a connection readied for Rel,
+/// even one Rel never used before: a Join load of a `f64` column needs Rel's SQLite
+/// function `rel_f64_bits`. (`Db::begin` used to take the connection straight from the
+/// pool.)
+#[tokio::test]
+async fn a_transaction_on_your_pool_is_readied_for_rel() {
+    let path = std::env::temp_dir().join(format!("rel_ix_ready_{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let options =
+        sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .unwrap()
+            .create_if_missing(true);
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .unwrap();
+    for sql in [
+        "CREATE TABLE ix_owners (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE ix_readings (id INTEGER PRIMARY KEY, owner_id INTEGER NOT NULL, value REAL NOT NULL)",
+        "INSERT INTO ix_owners (id) VALUES (1)",
+        "INSERT INTO ix_readings (id, owner_id, value) VALUES (1, 1, 0.1)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    let db = Db::from_pool(pool).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let owners = Owner::query()
+        .with(Owner::readings())
+        .strategy(rel::Strategy::Join)
+        .all(&mut tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let values: Vec<f64> = owners[0]
+        .readings
+        .get()
+        .unwrap()
+        .iter()
+        .map(|r| r.value)
+        .collect();
+    assert_eq!(values, [0.1]);
+    let _ = std::fs::remove_file(&path);
+}
