@@ -146,6 +146,9 @@ pub(crate) struct Runner<'a> {
     flags: Flags,
     /// How many statements went through this runner.
     sent: u64,
+    /// SQLite direct reads since the worker last answered a command (see
+    /// `sqlite_raw::fetch_each`).
+    unanswered: u32,
 }
 
 /// What a pool's operations do besides sending their statements, fixed at connect.
@@ -337,6 +340,7 @@ impl Held {
             schema,
             flags: self.flags,
             sent: 0,
+            unanswered: 0,
         }
     }
 }
@@ -369,6 +373,7 @@ impl Tx {
             schema,
             flags: self.flags,
             sent: 0,
+            unanswered: 0,
         }
     }
 
@@ -426,7 +431,8 @@ impl Executor for Runner<'_> {
             let done = match &mut self.session {
                 #[cfg(feature = "sqlite")]
                 Session::Sqlite(c) => {
-                    sqlite::fetch_each(c, stmt, each, self.flags.direct_reads).await
+                    let direct = self.flags.direct_reads.then_some(&mut self.unanswered);
+                    sqlite::fetch_each(c, stmt, each, direct).await
                 }
                 #[cfg(feature = "postgres")]
                 Session::Postgres(c) => postgres::fetch_each(c, stmt, each).await,
@@ -442,7 +448,11 @@ impl Executor for Runner<'_> {
         Box::pin(async move {
             let done = match &mut self.session {
                 #[cfg(feature = "sqlite")]
-                Session::Sqlite(c) => sqlite::execute(c, stmt).await,
+                Session::Sqlite(c) => {
+                    // The worker answers this one after everything sent before it.
+                    self.unanswered = 0;
+                    sqlite::execute(c, stmt).await
+                }
                 #[cfg(feature = "postgres")]
                 Session::Postgres(c) => postgres::execute(c, stmt).await,
                 #[cfg(feature = "mysql")]

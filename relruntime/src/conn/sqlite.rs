@@ -60,7 +60,8 @@ pub(super) async fn connect(
 }
 
 /// Runs a statement and hands each row's cells to `each`: with `direct` (see
-/// `Flags::direct_reads`), a read-only statement straight from SQLite's C API
+/// `Flags::direct_reads`; the count of direct reads the worker has not answered since,
+/// see `sqlite_raw::fetch_each`), a read-only statement straight from SQLite's C API
 /// (`sqlite_raw.rs`); else through sqlx, whose rows are collected first: sqlx's SQLite
 /// worker thread hands rows over a channel, and a consumer that works per row makes the
 /// two threads ping-pong (measured 2x slower).
@@ -68,10 +69,13 @@ pub(super) async fn fetch_each(
     c: &mut SqliteConnection,
     stmt: &Statement,
     each: &mut EachRow<'_>,
-    direct: bool,
+    direct: Option<&mut u32>,
 ) -> Result<()> {
-    if direct && super::sqlite_raw::fetch_each(c, stmt, each).await? {
-        return Ok(());
+    if let Some(unanswered) = direct {
+        if super::sqlite_raw::fetch_each(c, stmt, each, unanswered).await? {
+            return Ok(());
+        }
+        *unanswered = 0; // sqlx's statement below is answered after them
     }
     let rows = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
         .fetch_all(c)

@@ -29,17 +29,19 @@
 //! The transaction: the statement runs on the same connection, so inside whatever
 //! transaction (or savepoint) sqlx has open there, Rel's or the user's.
 //!
-//! Before it takes the handle, Rel pings the worker. `lock_handle` queues an "unlock"
+//! Every 16 direct reads in a row, Rel pings the worker. `lock_handle` queues an "unlock"
 //! command for the worker and waits for the lock; when the previous read released the
 //! lock before the worker had gone back to waiting for it (a busy machine), the next
 //! `lock_handle` finds the lock free, takes it, and its command is left over. Left-over
 //! commands pile up in sqlx's command channel (50 slots); once it is full, a
 //! `lock_handle` holds the lock while it waits for room to send, and the worker waits
 //! for the lock: a deadlock (found by `tests/emulated.rs`, which hung about one run in
-//! five; a 100,000-slot channel made it go away). The ping is answered only after every
-//! command queued before it, so at most one is ever left over. It costs one round trip
-//! to the worker per statement, not per row. `tests/sqlite_direct.rs
-//! runs_of_short_reads_under_load_finish` failed two runs in three without it.
+//! five; a 100,000-slot channel made it go away). The worker answers commands in
+//! order, so any answer (a ping, or any statement sent through sqlx) means the
+//! left-overs before it are gone; with a ping every 16 direct reads at most 16 are
+//! ever waiting. (A ping before every read cost small reads a third more: see
+//! `benches/sqlite_small.rs`.) `tests/sqlite_direct.rs
+//! runs_of_short_reads_under_load_finish` failed two runs in three with no ping.
 
 use super::sqlite::SqliteCells;
 use super::{Cells, EachRow, Result, SqlType, Statement, Value, no_arrays};
@@ -53,17 +55,31 @@ use std::ptr::NonNull;
 /// microseconds of work.
 const ROWS_PER_SLICE: u32 = 256;
 
+/// Direct reads in a row after which Rel pings the worker: each leaves at most one
+/// unlock command over, and sqlx's command channel holds 50.
+const READS_PER_PING: u32 = 16;
+
 /// Runs `stmt` on `c`'s handle and hands each row to `each`. `Ok(false)` when it did
 /// not take the statement (not read-only, or not prepared): the caller runs it through
 /// sqlx, which nothing has been sent to yet.
+///
+/// `unanswered` counts the direct reads since the worker last answered a command: it
+/// answers each in order, so an answer means every unlock command sent before it was
+/// drained. Every operation starts with one (the pool's ping when it hands out a
+/// connection, the readying of the user's, or the savepoint in a transaction), and
+/// every statement Rel runs through sqlx is one; within a run of direct reads Rel
+/// pings every `READS_PER_PING`.
 pub(super) async fn fetch_each(
     c: &mut sqlx::SqliteConnection,
     stmt: &Statement,
     each: &mut EachRow<'_>,
+    unanswered: &mut u32,
 ) -> Result<bool> {
-    // The worker drains what it was sent before, left-over unlocks included (see the
-    // module's docs).
-    sqlx::Connection::ping(&mut *c).await?;
+    if *unanswered >= READS_PER_PING {
+        sqlx::Connection::ping(&mut *c).await?;
+        *unanswered = 0;
+    }
+    *unanswered += 1;
     let mut handle = c.lock_handle().await?;
     let Some(mut raw) = Prepared::new(handle.as_raw_handle(), &stmt.sql) else {
         return Ok(false);
