@@ -77,7 +77,10 @@ impl DbBuilder {
     /// Whether SQLite reads step the connection's handle directly (on by default),
     /// rather than through sqlx's worker thread, which hands rows over a channel.
     ///
-    /// Direct reads are about twice as fast on large loads. They run on the task's
+    /// Direct reads are two to three times as fast on large loads. On small ones they
+    /// cost about the same, but for a small Join load, 1.15–1.4x (Rel prepares each
+    /// statement afresh, where sqlx reuses its prepared statements; see
+    /// `benches/sqlite_small.rs`). They run on the task's
     /// own thread, yielding to the executor every 256 rows; only SQLite producing the
     /// first row (a sort, say) blocks longer, as it would with Diesel or rusqlite. They
     /// apply to read-only statements, on databases in memory or in WAL mode, where a
