@@ -7,48 +7,16 @@
 //! sqlx on the same backend. Every variant is timed in alternation with another, so
 //! that drift between criterion's blocks of samples cancels out of the ratios.
 
+mod blog;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use blog::{Post, User};
 use criterion::Criterion;
-use rel::{Db, Dialect, Many, One, RelationMode, Schema, Strategy, Table};
+use rel::{Db, Dialect, Strategy};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-
-#[derive(Table, Debug)]
-#[table(name = "users")]
-struct User {
-    #[column(primary_key)]
-    id: i64,
-    name: String,
-    #[relation(many)]
-    posts: Many<Post>,
-}
-
-#[derive(Table, Debug)]
-#[table(name = "posts")]
-struct Post {
-    #[column(primary_key)]
-    id: i64,
-    author_id: i64,
-    title: String,
-    #[relation(one, from = author_id, to = User::id)]
-    author: One<User>,
-    #[relation(many)]
-    comments: Many<Comment>,
-}
-
-#[derive(Table, Debug)]
-#[table(name = "comments")]
-struct Comment {
-    #[column(primary_key)]
-    id: i64,
-    post_id: i64,
-    body: String,
-    #[relation(one, from = post_id, to = Post::id)]
-    post: One<Post>,
-}
 
 /// What the hand-written version builds: the same nesting, plain structs.
 #[allow(dead_code)]
@@ -66,39 +34,6 @@ struct PlainPost {
 }
 
 const USERS: i64 = 1_000;
-
-async fn seed(db: &Db) {
-    let schema = Schema::new(RelationMode::ForeignKeys).table::<User>();
-    schema.drop_all(db).await.unwrap();
-    schema.create_all(db).await.unwrap();
-    let users: Vec<User> = (1..=USERS)
-        .map(|id| User {
-            id,
-            name: format!("user {id}"),
-            posts: Many::default(),
-        })
-        .collect();
-    db.insert_many(&users).await.unwrap();
-    let posts: Vec<Post> = (1..=USERS * 10)
-        .map(|id| Post {
-            id,
-            author_id: (id - 1) / 10 + 1,
-            title: format!("post {id}"),
-            author: One::default(),
-            comments: Many::default(),
-        })
-        .collect();
-    db.insert_many(&posts).await.unwrap();
-    let comments: Vec<Comment> = (1..=USERS * 50)
-        .map(|id| Comment {
-            id,
-            post_id: (id - 1) / 5 + 1,
-            body: format!("comment {id}"),
-            post: One::default(),
-        })
-        .collect();
-    db.insert_many(&comments).await.unwrap();
-}
 
 enum Pool {
     Sqlite(sqlx::SqlitePool),
@@ -319,7 +254,7 @@ fn main() {
     for (dialect, url) in backends {
         let (db, pool) = runtime.block_on(async {
             let db = Db::connect(&url).await.unwrap();
-            seed(&db).await;
+            blog::seed(&db, USERS).await;
             let pool = match dialect {
                 Dialect::Sqlite => Pool::Sqlite(sqlx::SqlitePool::connect(&url).await.unwrap()),
                 Dialect::Postgres => Pool::Postgres(sqlx::PgPool::connect(&url).await.unwrap()),

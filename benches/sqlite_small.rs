@@ -6,42 +6,11 @@
 //!
 //! `cargo bench --bench sqlite_small`
 
+mod blog;
+
+use blog::{Post, User};
 use criterion::Criterion;
-use rel::{Db, Many, One, RelationMode, Schema, Strategy, Table};
-
-#[derive(Table, Debug)]
-#[table(name = "users")]
-struct User {
-    #[column(primary_key)]
-    id: i64,
-    name: String,
-    #[relation(many)]
-    posts: Many<Post>,
-}
-
-#[derive(Table, Debug)]
-#[table(name = "posts")]
-struct Post {
-    #[column(primary_key)]
-    id: i64,
-    author_id: i64,
-    title: String,
-    #[relation(one, from = author_id, to = User::id)]
-    author: One<User>,
-    #[relation(many)]
-    comments: Many<Comment>,
-}
-
-#[derive(Table, Debug)]
-#[table(name = "comments")]
-struct Comment {
-    #[column(primary_key)]
-    id: i64,
-    post_id: i64,
-    body: String,
-    #[relation(one, from = post_id, to = Post::id)]
-    post: One<Post>,
-}
+use rel::{Db, Strategy};
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -52,36 +21,7 @@ fn main() {
     let url = format!("sqlite://{}", path.display());
     let (direct, via_sqlx) = runtime.block_on(async {
         let direct = Db::builder(&url).connect().await.unwrap();
-        let schema = Schema::new(RelationMode::ForeignKeys).table::<Comment>();
-        schema.drop_all(&direct).await.unwrap();
-        schema.create_all(&direct).await.unwrap();
-        let users: Vec<User> = (1..=100)
-            .map(|id| User {
-                id,
-                name: format!("user {id}"),
-                posts: Many::default(),
-            })
-            .collect();
-        direct.insert_many(&users).await.unwrap();
-        let posts: Vec<Post> = (1..=1000)
-            .map(|id| Post {
-                id,
-                author_id: (id - 1) / 10 + 1,
-                title: format!("post {id}"),
-                author: One::default(),
-                comments: Many::default(),
-            })
-            .collect();
-        direct.insert_many(&posts).await.unwrap();
-        let comments: Vec<Comment> = (1..=5000)
-            .map(|id| Comment {
-                id,
-                post_id: (id - 1) / 5 + 1,
-                body: format!("comment {id}"),
-                post: One::default(),
-            })
-            .collect();
-        direct.insert_many(&comments).await.unwrap();
+        blog::seed(&direct, 100).await;
         let via_sqlx = Db::builder(&url)
             .sqlite_direct_reads(false)
             .connect()

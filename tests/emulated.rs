@@ -1,6 +1,7 @@
 //! Emulated mode beyond the scenario suite: deep self relations, a restrict deep in a
 //! chain, statement counts that do not grow with the rows, a write whose connection is
-//! killed half-way, and writes inside the caller's transaction.
+//! killed half-way, writes inside the caller's transaction, and a cascade around a ring
+//! of tables (also SQLite's direct reads under load).
 
 mod common;
 
@@ -332,6 +333,42 @@ struct RingB {
     a: One<Option<RingA>>,
 }
 
+/// Fills a ring of `2 * n` rows: a_i -> b_i -> a_{i+1}, and a_n -> b_n -> a_1; a_0
+/// alone.
+async fn ring(db: &Db, n: i64) {
+    let a: Vec<RingA> = (0..=n)
+        .map(|id| RingA {
+            id,
+            b_id: None,
+            b: One::default(),
+        })
+        .collect();
+    db.insert_many(&a).await.unwrap();
+    let b: Vec<RingB> = (1..=n)
+        .map(|id| RingB {
+            id,
+            a_id: Some(id % n + 1),
+            a: One::default(),
+        })
+        .collect();
+    db.insert_many(&b).await.unwrap();
+    RingA::update()
+        .set(RingA::b_id, None::<i64>)
+        .filter(RingA::id.eq(0))
+        .run(db)
+        .await
+        .unwrap();
+    for id in 1..=n {
+        db.update(&RingA {
+            id,
+            b_id: Some(id),
+            b: One::default(),
+        })
+        .await
+        .unwrap();
+    }
+}
+
 /// A ring of 1,000 rows whose deletes cascade from one table to the other and back:
 /// far deeper than any database's own cascade limit (InnoDB stops at 15). Deleting one
 /// row takes the whole ring and terminates; a row outside it stays.
@@ -341,39 +378,7 @@ async fn a_cascade_around_a_cycle_of_tables_takes_the_whole_ring() {
     for db in common::backends("emulated_ring").await {
         schema.drop_all(&db).await.unwrap();
         schema.create_all(&db).await.unwrap();
-        let n = 500;
-        // a_i -> b_i -> a_{i+1}, and a_n -> b_n -> a_1; a_0 alone.
-        let a: Vec<RingA> = (0..=n)
-            .map(|id| RingA {
-                id,
-                b_id: None,
-                b: One::default(),
-            })
-            .collect();
-        db.insert_many(&a).await.unwrap();
-        let b: Vec<RingB> = (1..=n)
-            .map(|id| RingB {
-                id,
-                a_id: Some(id % n + 1),
-                a: One::default(),
-            })
-            .collect();
-        db.insert_many(&b).await.unwrap();
-        RingA::update()
-            .set(RingA::b_id, None::<i64>)
-            .filter(RingA::id.eq(0))
-            .run(&db)
-            .await
-            .unwrap();
-        for id in 1..=n {
-            db.update(&RingA {
-                id,
-                b_id: Some(id),
-                b: One::default(),
-            })
-            .await
-            .unwrap();
-        }
+        ring(&db, 500).await;
         assert!(db.delete::<RingA>(&1).await.unwrap(), "{:?}", db.dialect());
         let left: Vec<i64> = db
             .all::<RingA>()
@@ -390,4 +395,50 @@ async fn a_cascade_around_a_cycle_of_tables_takes_the_whole_ring() {
         );
         assert!(schema.check_integrity(&db).await.unwrap().is_empty());
     }
+}
+
+/// On SQLite, where Rel reads directly (`relruntime/src/conn/sqlite_raw.rs`), runs of
+/// short reads back to back finish while other threads keep the CPU busy.
+///
+/// Each direct read borrows the handle through sqlx's `lock_handle`, which queues an
+/// "unlock" command for the worker and waits for the lock. When a read ends before the
+/// worker has gone back to waiting for the lock (a busy machine), the next read takes
+/// the free lock at once and its command is left over in the queue. Left-over commands
+/// pile up in sqlx's 50-slot command channel; once it is full, a read holds the lock
+/// while it waits for room to send, and the worker waits for the lock: a deadlock.
+/// Rel pings the worker every 16 direct reads in a row, which drains them (with no
+/// ping this test timed out two runs in three). An Emulated cascade around
+/// a ring of 1,000 rows is a run of about a thousand such reads.
+#[tokio::test]
+async fn runs_of_short_reads_under_load_finish() {
+    let db = Db::connect("sqlite::memory:").await.unwrap();
+    let schema = Schema::new(RelationMode::Emulated).table::<RingA>();
+    schema.create_all(&db).await.unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let burners: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut x = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+                }
+            })
+        })
+        .collect();
+    let rounds = async {
+        for _ in 0..4 {
+            ring(&db, 500).await;
+            assert!(db.delete::<RingA>(&1).await.unwrap());
+            assert!(db.delete::<RingA>(&0).await.unwrap());
+            assert!(db.all::<RingA>().await.unwrap().is_empty());
+            assert!(db.all::<RingB>().await.unwrap().is_empty());
+        }
+    };
+    let finished = tokio::time::timeout(std::time::Duration::from_secs(60), rounds).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for burner in burners {
+        burner.join().unwrap();
+    }
+    assert!(finished.is_ok(), "the cascades did not finish in 60 s");
 }

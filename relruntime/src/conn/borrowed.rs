@@ -213,6 +213,7 @@ impl SqlxConn<'_> {
             schema,
             flags: self.1,
             sent: 0,
+            #[cfg(feature = "sqlite")]
             unanswered: 0,
         }
     }

@@ -148,6 +148,7 @@ pub(crate) struct Runner<'a> {
     sent: u64,
     /// SQLite direct reads since the worker last answered a command (see
     /// `sqlite_raw::fetch_each`).
+    #[cfg(feature = "sqlite")]
     unanswered: u32,
 }
 
@@ -340,6 +341,7 @@ impl Held {
             schema,
             flags: self.flags,
             sent: 0,
+            #[cfg(feature = "sqlite")]
             unanswered: 0,
         }
     }
@@ -373,6 +375,7 @@ impl Tx {
             schema,
             flags: self.flags,
             sent: 0,
+            #[cfg(feature = "sqlite")]
             unanswered: 0,
         }
     }

@@ -8,6 +8,7 @@ use super::{missing_feature, no_arrays};
 use crate::sql::dialect::Dialect;
 use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqliteRow};
 use sqlx::{Arguments, AssertSqlSafe, Row, SqliteConnection};
+use std::borrow::Cow;
 use std::str::FromStr;
 
 /// A pool on a SQLite URL. An in-memory database (`sqlite::memory:`) is one
@@ -97,33 +98,58 @@ pub(super) async fn execute(c: &mut SqliteConnection, stmt: &Statement) -> Resul
 fn args(values: &[Value]) -> Result<SqliteArguments> {
     let mut a = SqliteArguments::default();
     for v in values {
-        match v {
-            Value::Null(_) => a.add(None::<i64>),
-            Value::I16(x) => a.add(*x),
-            Value::I32(x) => a.add(*x),
-            Value::I64(x) => a.add(*x),
-            Value::F32(x) => a.add(*x),
-            Value::F64(x) => a.add(*x),
-            Value::Bool(x) => a.add(*x),
-            Value::Text(x) => a.add(x.clone()),
-            Value::Bytes(x) => a.add(x.clone()),
-            #[cfg(feature = "chrono")]
-            Value::Date(x) => a.add(*x),
-            #[cfg(feature = "chrono")]
-            Value::DateTime(x) => a.add(*x),
-            #[cfg(feature = "chrono")]
-            Value::TimestampTz(x) => a.add(*x),
-            #[cfg(feature = "uuid")]
-            Value::Uuid(x) => a.add(x.hyphenated().to_string()),
-            #[cfg(feature = "serde_json")]
-            Value::Json(x) => a.add(x.to_string()),
-            #[cfg(feature = "rust_decimal")]
-            Value::Decimal(x) => a.add(x.to_string()),
-            Value::Array(..) => Err(no_arrays()),
+        match stored(v)? {
+            Stored::Null => a.add(None::<i64>),
+            Stored::Integer(x) => a.add(x),
+            Stored::Real(x) => a.add(x),
+            Stored::Text(x) => a.add(x.into_owned()),
+            Stored::Blob(x) => a.add(x.to_vec()),
         }
         .map_err(encode_err)?;
     }
     Ok(a)
+}
+
+/// A bound value as SQLite stores it.
+pub(super) enum Stored<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(Cow<'a, str>),
+    Blob(&'a [u8]),
+}
+
+/// How a value is bound on SQLite, through sqlx's arguments and in direct reads alike
+/// (`sqlite_raw.rs`): dates as sqlx-sqlite writes them (`%F`, `%F %T%.f`, RFC 3339),
+/// UUIDs, JSON and decimals as text.
+pub(super) fn stored(v: &Value) -> Result<Stored<'_>> {
+    Ok(match v {
+        Value::Null(_) => Stored::Null,
+        Value::I16(x) => Stored::Integer((*x).into()),
+        Value::I32(x) => Stored::Integer((*x).into()),
+        Value::I64(x) => Stored::Integer(*x),
+        Value::F32(x) => Stored::Real((*x).into()),
+        Value::F64(x) => Stored::Real(*x),
+        Value::Bool(x) => Stored::Integer((*x).into()),
+        Value::Text(x) => Stored::Text(Cow::Borrowed(x)),
+        Value::Bytes(x) => Stored::Blob(x),
+        #[cfg(feature = "chrono")]
+        Value::Date(x) => Stored::Text(x.format("%F").to_string().into()),
+        #[cfg(feature = "chrono")]
+        Value::DateTime(x) => Stored::Text(x.format("%F %T%.f").to_string().into()),
+        #[cfg(feature = "chrono")]
+        Value::TimestampTz(x) => Stored::Text(
+            x.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+                .into(),
+        ),
+        #[cfg(feature = "uuid")]
+        Value::Uuid(x) => Stored::Text(x.hyphenated().to_string().into()),
+        #[cfg(feature = "serde_json")]
+        Value::Json(x) => Stored::Text(x.to_string().into()),
+        #[cfg(feature = "rust_decimal")]
+        Value::Decimal(x) => Stored::Text(x.to_string().into()),
+        Value::Array(..) => return Err(encode_err(no_arrays())),
+    })
 }
 
 /// What SQLite's typed read needs of a row beyond [`Cells`]: implemented over sqlx's

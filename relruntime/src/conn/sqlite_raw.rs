@@ -40,11 +40,11 @@
 //! order, so any answer (a ping, or any statement sent through sqlx) means the
 //! left-overs before it are gone; with a ping every 16 direct reads at most 16 are
 //! ever waiting. (A ping before every read cost small reads a third more: see
-//! `benches/sqlite_small.rs`.) `tests/sqlite_direct.rs
+//! `benches/sqlite_small.rs`.) `tests/emulated.rs
 //! runs_of_short_reads_under_load_finish` failed two runs in three with no ping.
 
-use super::sqlite::SqliteCells;
-use super::{Cells, EachRow, Result, SqlType, Statement, Value, no_arrays};
+use super::sqlite::{SqliteCells, Stored, stored};
+use super::{Cells, EachRow, Result, SqlType, Statement, Value};
 use crate::model::error::Error;
 use libsqlite3_sys as ffi;
 use std::borrow::Cow;
@@ -156,8 +156,7 @@ impl Prepared {
         Some(prepared)
     }
 
-    /// Binds the values as sqlx's SQLite arguments would: the same storage class and
-    /// the same text for each type.
+    /// Binds the values as sqlx's SQLite arguments are built: both from `stored`.
     fn bind_all(&mut self, values: &[Value]) -> Result<()> {
         // SAFETY: `stmt` is live.
         let wanted = unsafe { ffi::sqlite3_bind_parameter_count(self.stmt.as_ptr()) };
@@ -170,68 +169,18 @@ impl Prepared {
         for (i, value) in values.iter().enumerate() {
             // Positions are 1-based, and fit: there are `wanted` of them.
             let at = c_int::try_from(i + 1).unwrap_or(c_int::MAX);
-            let text = |s: Cow<'_, str>| self.bind_bytes(at, s.as_bytes(), true);
-            let rc = match value {
-                Value::Null(_) => self.call(|s| unsafe { ffi::sqlite3_bind_null(s, at) }),
-                Value::I16(x) => self.bind_i64(at, (*x).into()),
-                Value::I32(x) => self.bind_i64(at, (*x).into()),
-                Value::I64(x) => self.bind_i64(at, *x),
-                Value::F32(x) => self.bind_f64(at, (*x).into()),
-                Value::F64(x) => self.bind_f64(at, *x),
-                Value::Bool(x) => self.bind_i64(at, (*x).into()),
-                Value::Text(x) => text(Cow::Borrowed(x)),
-                Value::Bytes(x) => self.bind_bytes(at, x, false),
-                #[cfg(feature = "chrono")]
-                Value::Date(x) => text(x.format("%F").to_string().into()),
-                #[cfg(feature = "chrono")]
-                Value::DateTime(x) => text(x.format("%F %T%.f").to_string().into()),
-                #[cfg(feature = "chrono")]
-                Value::TimestampTz(x) => text(
-                    x.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
-                        .into(),
-                ),
-                #[cfg(feature = "uuid")]
-                Value::Uuid(x) => text(x.hyphenated().to_string().into()),
-                #[cfg(feature = "serde_json")]
-                Value::Json(x) => text(x.to_string().into()),
-                #[cfg(feature = "rust_decimal")]
-                Value::Decimal(x) => text(x.to_string().into()),
-                Value::Array(..) => return Err(super::encode_err(no_arrays())),
+            let stmt = self.stmt.as_ptr();
+            let rc = match stored(value)? {
+                // SAFETY (these four): `stmt` is live; SQLite checks `at`.
+                Stored::Null => unsafe { ffi::sqlite3_bind_null(stmt, at) },
+                Stored::Integer(x) => unsafe { ffi::sqlite3_bind_int64(stmt, at, x) },
+                Stored::Real(x) => unsafe { ffi::sqlite3_bind_double(stmt, at, x) },
+                Stored::Text(x) => bind_bytes(stmt, at, x.as_bytes(), true),
+                Stored::Blob(x) => bind_bytes(stmt, at, x, false),
             };
             self.check(rc)?;
         }
         Ok(())
-    }
-
-    fn bind_i64(&self, at: c_int, x: i64) -> c_int {
-        // SAFETY: `stmt` is live; SQLite checks `at`.
-        self.call(|s| unsafe { ffi::sqlite3_bind_int64(s, at, x) })
-    }
-
-    fn bind_f64(&self, at: c_int, x: f64) -> c_int {
-        // SAFETY: as above.
-        self.call(|s| unsafe { ffi::sqlite3_bind_double(s, at, x) })
-    }
-
-    /// Binds text (`text`) or a blob; SQLite copies the bytes (`SQLITE_TRANSIENT`).
-    fn bind_bytes(&self, at: c_int, bytes: &[u8], text: bool) -> c_int {
-        let Ok(len) = ffi::sqlite3_uint64::try_from(bytes.len()) else {
-            return ffi::SQLITE_TOOBIG;
-        };
-        let data = bytes.as_ptr().cast();
-        // SAFETY: `data` is valid for `len` bytes during the call, and SQLite copies
-        // them before it returns (`SQLITE_TRANSIENT`); text is UTF-8 (`&str`).
-        self.call(|s| unsafe {
-            if text {
-                ffi::sqlite3_bind_text64(s, at, data, len, ffi::SQLITE_TRANSIENT(), 1)
-            } else {
-                ffi::sqlite3_bind_blob64(s, at, data.cast(), len, ffi::SQLITE_TRANSIENT())
-            }
-        })
-    }
-
-    fn call(&self, f: impl FnOnce(*mut ffi::sqlite3_stmt) -> c_int) -> c_int {
-        f(self.stmt.as_ptr())
     }
 
     /// The next row: `true` when one is ready to read, `false` when the statement is
@@ -341,6 +290,25 @@ impl Prepared {
     /// A TEXT cell as `&str`: invalid UTF-8 is a decode error, as in sqlx.
     fn utf8(&self, i: usize, at: c_int) -> std::result::Result<&str, sqlx::Error> {
         std::str::from_utf8(self.bytes(at)).map_err(|e| decode_error(i, e))
+    }
+}
+
+/// Binds text (`text`) or a blob at `at` of the live statement `stmt`; SQLite copies
+/// the bytes (`SQLITE_TRANSIENT`).
+fn bind_bytes(stmt: *mut ffi::sqlite3_stmt, at: c_int, bytes: &[u8], text: bool) -> c_int {
+    let Ok(len) = ffi::sqlite3_uint64::try_from(bytes.len()) else {
+        return ffi::SQLITE_TOOBIG;
+    };
+    let data = bytes.as_ptr().cast();
+    // SAFETY: `stmt` is live (the caller's); `data` is valid for `len` bytes during the
+    // call, and SQLite copies them before it returns (`SQLITE_TRANSIENT`); text is UTF-8
+    // (it came from a `str`).
+    unsafe {
+        if text {
+            ffi::sqlite3_bind_text64(stmt, at, data, len, ffi::SQLITE_TRANSIENT(), 1)
+        } else {
+            ffi::sqlite3_bind_blob64(stmt, at, data.cast(), len, ffi::SQLITE_TRANSIENT())
+        }
     }
 }
 
