@@ -98,11 +98,11 @@ async fn prepare_sqlite(c: &mut sqlx::SqliteConnection, dialect: Dialect) -> Res
 ///
 /// Each operation runs at a savepoint inside your transaction (so one that fails is
 /// undone alone and your transaction goes on), or in a transaction of its own on a
-/// connection outside one. On MySQL the dialect is MariaDB's; for MySQL 8, use
-/// [`Db::from_pool`](crate::Db::from_pool), which asks the server. Emulated mode needs
-/// a `Db` (it knows the schema), so on a lent connection relations are the database's
-/// foreign keys.
-pub struct SqlxConn<'a>(Lent<'a>, Flags);
+/// connection outside one. On MySQL, each operation first asks the server's version
+/// (MariaDB and MySQL 8 differ, and a lent connection has no place to keep the
+/// answer). Emulated mode needs a `Db` (it knows the schema), so on a lent connection
+/// relations are the database's foreign keys.
+pub struct SqlxConn<'a>(Lent<'a>, Flags, Dialect);
 
 enum Lent<'a> {
     #[cfg(feature = "sqlite")]
@@ -118,19 +118,31 @@ macro_rules! lend {
         #[cfg(feature = $feature)]
         impl<'a> From<&'a mut $conn> for SqlxConn<'a> {
             fn from(conn: &'a mut $conn) -> Self {
-                SqlxConn(Lent::$variant(conn), Flags::lent())
+                SqlxConn(
+                    Lent::$variant(conn),
+                    Flags::lent(),
+                    Dialect::of_driver(Driver::$variant),
+                )
             }
         }
         #[cfg(feature = $feature)]
         impl<'a> From<&'a mut sqlx::pool::PoolConnection<$db>> for SqlxConn<'a> {
             fn from(conn: &'a mut sqlx::pool::PoolConnection<$db>) -> Self {
-                SqlxConn(Lent::$variant(&mut **conn), Flags::lent())
+                SqlxConn(
+                    Lent::$variant(&mut **conn),
+                    Flags::lent(),
+                    Dialect::of_driver(Driver::$variant),
+                )
             }
         }
         #[cfg(feature = $feature)]
         impl<'a, 't> From<&'a mut sqlx::Transaction<'t, $db>> for SqlxConn<'a> {
             fn from(tx: &'a mut sqlx::Transaction<'t, $db>) -> Self {
-                SqlxConn(Lent::$variant(&mut **tx), Flags::lent())
+                SqlxConn(
+                    Lent::$variant(&mut **tx),
+                    Flags::lent(),
+                    Dialect::of_driver(Driver::$variant),
+                )
             }
         }
     };
@@ -141,16 +153,10 @@ lend!("postgres", Postgres, sqlx::Postgres, sqlx::PgConnection);
 lend!("mysql", MySql, sqlx::MySql, sqlx::MySqlConnection);
 
 impl SqlxConn<'_> {
-    /// The dialect the connection speaks.
+    /// The dialect the connection speaks (on MySQL, MariaDB's until [`Self::prepare`]
+    /// has asked the server).
     pub(crate) fn dialect(&self) -> Dialect {
-        match &self.0 {
-            #[cfg(feature = "sqlite")]
-            Lent::Sqlite(_) => Dialect::of_driver(Driver::Sqlite),
-            #[cfg(feature = "postgres")]
-            Lent::Postgres(_) => Dialect::of_driver(Driver::Postgres),
-            #[cfg(feature = "mysql")]
-            Lent::MySql(_) => Dialect::of_driver(Driver::MySql),
-        }
+        self.2
     }
 
     /// Whether the connection is inside a transaction (a `sqlx::Transaction`'s).
@@ -166,14 +172,17 @@ impl SqlxConn<'_> {
         }
     }
 
-    /// Readies the connection (see [`prepare`]).
+    /// Readies the connection (see [`prepare`]); on MySQL, asks the server which
+    /// dialect it speaks.
     pub(crate) async fn prepare(&mut self) -> Result<()> {
-        self.1.direct_reads = match &mut self.0 {
+        match &mut self.0 {
             #[cfg(feature = "sqlite")]
-            Lent::Sqlite(c) => prepare_sqlite(c, Dialect::of_driver(Driver::Sqlite)).await?,
+            Lent::Sqlite(c) => self.1.direct_reads = prepare_sqlite(c, self.2).await?,
+            #[cfg(feature = "mysql")]
+            Lent::MySql(c) => self.2 = super::mysql::variant(c, self.2).await?,
             #[allow(unreachable_patterns)]
-            _ => false,
-        };
+            _ => {}
+        }
         Ok(())
     }
 
@@ -213,6 +222,7 @@ impl SqlxConn<'_> {
             schema,
             flags: self.1,
             sent: 0,
+            read: 0,
             #[cfg(feature = "sqlite")]
             unanswered: 0,
         }

@@ -146,6 +146,8 @@ pub(crate) struct Runner<'a> {
     flags: Flags,
     /// How many statements went through this runner.
     sent: u64,
+    /// How many rows its statements returned.
+    read: u64,
     /// SQLite direct reads since the worker last answered a command (see
     /// `sqlite_raw::fetch_each`).
     #[cfg(feature = "sqlite")]
@@ -164,7 +166,7 @@ pub(crate) struct Flags {
     /// SQLite reads step the connection's handle directly (`sqlite_raw.rs`): on pools
     /// Rel opened, in WAL mode or in memory, where a read waits for no writer's lock
     /// (and so never blocks its thread for the busy timeout). A pool or connection of
-    /// the user's reads through sqlx, since Rel does not know its journal mode.
+    /// the user's is asked its journal mode as it is readied (`borrowed::prepare`).
     pub direct_reads: bool,
 }
 
@@ -264,6 +266,18 @@ impl Pool {
         self.flags.guards
     }
 
+    /// Closes the pool: no new connections, and waits for those in use to come back.
+    pub(crate) async fn close(&self) {
+        match &self.pool {
+            #[cfg(feature = "sqlite")]
+            Pools::Sqlite(p) => p.close().await,
+            #[cfg(feature = "postgres")]
+            Pools::Postgres(p) => p.close().await,
+            #[cfg(feature = "mysql")]
+            Pools::MySql(p) => p.close().await,
+        }
+    }
+
     /// A connection, held until the result is dropped.
     pub(crate) async fn acquire(&self) -> Result<Held> {
         let conn = match &self.pool {
@@ -341,6 +355,7 @@ impl Held {
             schema,
             flags: self.flags,
             sent: 0,
+            read: 0,
             #[cfg(feature = "sqlite")]
             unanswered: 0,
         }
@@ -375,6 +390,7 @@ impl Tx {
             schema,
             flags: self.flags,
             sent: 0,
+            read: 0,
             #[cfg(feature = "sqlite")]
             unanswered: 0,
         }
@@ -431,6 +447,11 @@ impl Executor for Runner<'_> {
     ) -> BoxFuture<'a, Result<()>> {
         self.sent(stmt);
         Box::pin(async move {
+            let mut read = 0;
+            let each = &mut |row: &dyn Cells| {
+                read += 1;
+                each(row)
+            };
             let done = match &mut self.session {
                 #[cfg(feature = "sqlite")]
                 Session::Sqlite(c) => {
@@ -442,6 +463,7 @@ impl Executor for Runner<'_> {
                 #[cfg(feature = "mysql")]
                 Session::MySql(c) => mysql::fetch_each(c, stmt, each).await,
             };
+            self.read += read;
             done.map_err(|e| typed(self.dialect, e))
         })
     }
@@ -470,6 +492,11 @@ impl Runner<'_> {
     /// How many statements went through this runner.
     pub(crate) fn sent_count(&self) -> u64 {
         self.sent
+    }
+
+    /// How many rows the statements sent through this runner returned.
+    pub(crate) fn read_count(&self) -> u64 {
+        self.read
     }
 
     /// Counts `stmt` and reports it to `tracing` (its SQL; its values only if the

@@ -44,13 +44,7 @@ pub(super) async fn server(
     conn: &mut MySqlConnection,
     dialect: Dialect,
 ) -> Result<(Dialect, bool)> {
-    let dialect = match dialect.sql().version_query() {
-        Some(query) => {
-            let version: String = sqlx::query_scalar(query).fetch_one(&mut *conn).await?;
-            dialect.sql().variant_for(&version).unwrap_or(dialect)
-        }
-        None => dialect,
-    };
+    let dialect = variant(conn, dialect).await?;
     let mut multi_primary = false;
     if let Some(guards) = dialect.sql().guards() {
         let on: Option<i64> = sqlx::query_scalar(guards.detect)
@@ -63,6 +57,18 @@ pub(super) async fn server(
         }
     }
     Ok((dialect, multi_primary))
+}
+
+/// The dialect the server speaks: MariaDB's, or MySQL 8's when its version says it
+/// is not MariaDB.
+pub(super) async fn variant(conn: &mut MySqlConnection, dialect: Dialect) -> Result<Dialect> {
+    Ok(match dialect.sql().version_query() {
+        Some(query) => {
+            let version: String = sqlx::query_scalar(query).fetch_one(&mut *conn).await?;
+            dialect.sql().variant_for(&version).unwrap_or(dialect)
+        }
+        None => dialect,
+    })
 }
 
 /// Runs a statement and hands each row's cells to `each` as it arrives; each row is

@@ -172,10 +172,10 @@ impl<'a> Conn<'a> {
             };
             let mut runner = acquired.runner();
             let result = read::load_onto(&mut runner, rows, relation).await;
-            let sent = runner.sent_count();
-            (acquired.finish(result).await, sent)
+            let (sent, read) = (runner.sent_count(), runner.read_count());
+            (acquired.finish(result).await.map(|()| read), sent)
         };
-        op.run(work, |()| 0).await
+        op.run(work, |read| *read).await.map(drop)
     }
 
     /// The connection for one operation. In a transaction, the operation starts at a
@@ -185,7 +185,12 @@ impl<'a> Conn<'a> {
             Conn::Db(db) => Acquired::Held(db.pool.acquire().await?, &db.statements, db.schema()),
             Conn::Tx(tx) => {
                 tx.check_usable()?;
-                tx.statement(SAVEPOINT).await?;
+                // A transaction that cannot take a savepoint (its connection is lost,
+                // or the server aborted it) cannot commit either.
+                if let Err(e) = tx.statement(SAVEPOINT).await {
+                    tx.abort();
+                    return Err(e);
+                }
                 Acquired::Tx(tx)
             }
             Conn::Sqlx(mut conn) => {

@@ -104,6 +104,24 @@ impl Db {
         })
     }
 
+    /// Closes the pool, as sqlx's `Pool::close`: later operations fail at once (with
+    /// `sqlx::Error::PoolClosed` as [`Error::Database`](crate::Error::Database)), and
+    /// this waits until the connections in use are returned and closed. Every clone of
+    /// the `Db` shares the pool; on a pool of yours ([`Db::from_pool`]) this closes
+    /// yours too. Dropping the last clone closes it without waiting.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = rel::Db::connect("sqlite::memory:").await?;
+    /// db.close().await;
+    /// assert!(db.begin().await.unwrap_err().is_connection());
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+
     /// The dialect of the backend.
     pub fn dialect(&self) -> Dialect {
         self.pool.dialect()

@@ -84,7 +84,8 @@ impl Transaction {
     /// [`Error::TransactionAborted`]: never `Ok` for work that was not stored.
     pub async fn commit(self) -> Result<()> {
         if self.aborted {
-            self.inner.rollback().await?;
+            // On a lost connection the rollback fails too; the server has rolled back.
+            let _ = self.inner.rollback().await;
             return Err(Error::TransactionAborted);
         }
         self.inner.commit().await

@@ -168,9 +168,11 @@ pub enum Error {
     },
     /// The transaction can no longer commit: an operation in it failed, and rolling
     /// back to the savepoint before that operation failed too (the connection was
-    /// lost, or the server rolled the whole transaction back). It was rolled back;
-    /// run it again.
-    #[error("the transaction was aborted and rolled back; nothing of it was stored")]
+    /// lost, or the server rolled the whole transaction back); or, in a sqlx
+    /// transaction of yours on PostgreSQL, a statement of yours failed and the server
+    /// now refuses every statement until the transaction ends (SQLSTATE 25P02). Nothing
+    /// of it is stored; roll back and run it again.
+    #[error("the transaction was aborted; nothing of it is stored")]
     TransactionAborted,
     /// A table a statement names does not exist in the database (create it with
     /// `Schema::create_all`).
@@ -192,8 +194,11 @@ pub enum Error {
         /// The database's message.
         message: String,
     },
-    /// No connection was free within the pool's acquire timeout (30 s by default; see
-    /// `DbBuilder::acquire_timeout`): the pool is exhausted, or the server is down.
+    /// Something took longer than it was allowed: no connection was free within the
+    /// pool's acquire timeout (30 s by default; see `DbBuilder::acquire_timeout`: the
+    /// pool is exhausted, or the server is down), or the server cancelled a statement
+    /// at its own time limit (PostgreSQL's `statement_timeout` or `lock_timeout`,
+    /// MariaDB's `max_statement_time`, MySQL's `max_execution_time`).
     #[error("timed out: {message}")]
     Timeout {
         /// What timed out.
@@ -213,16 +218,26 @@ pub enum Error {
         source: sqlx::Error,
     },
     /// Any other error from the driver or the database. Rel is built on sqlx, and this
-    /// is sqlx's own error, kept whole as the source; the conditions users match on
-    /// have variants of their own above.
-    #[error(transparent)]
-    Database(sqlx::Error),
+    /// is sqlx's own error, kept whole: it is the variant's field and its
+    /// [`source`](std::error::Error::source), and it displays as sqlx's message. The
+    /// conditions users match on have variants of their own above.
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// let e = rel::Error::from(sqlx::Error::RowNotFound);
+    /// assert!(matches!(e, rel::Error::Database(sqlx::Error::RowNotFound)));
+    /// assert!(e.source().unwrap().downcast_ref::<sqlx::Error>().is_some());
+    /// ```
+    #[error("{0}")]
+    Database(#[source] sqlx::Error),
 }
 
 /// sqlx's errors, with the conditions users match on made variants of their own:
-/// [`Error::Timeout`] for the pool's acquire timeout, [`Error::Retryable`] for aborts
-/// that running again may cure. Unique, foreign-key and not-null violations are typed
-/// by the writes, which know the table and rows.
+/// [`Error::Timeout`] for the pool's acquire timeout and the server's statement time
+/// limits, [`Error::Retryable`] for aborts that running again may cure,
+/// [`Error::TransactionAborted`] for PostgreSQL's aborted transaction. Unique,
+/// foreign-key and not-null violations are typed by the writes, which know the table
+/// and rows.
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         if matches!(e, sqlx::Error::PoolTimedOut) {
@@ -230,16 +245,38 @@ impl From<sqlx::Error> for Error {
                 message: "no connection was free within the pool's acquire timeout".into(),
             };
         }
-        if let sqlx::Error::Database(d) = &e
-            && retryable(&**d)
-        {
+        let sqlx::Error::Database(d) = &e else {
+            return Error::Database(e);
+        };
+        if retryable(&**d) {
             return Error::Retryable {
                 message: d.message().to_owned(),
                 source: e,
             };
         }
+        if timed_out(&**d) {
+            return Error::Timeout {
+                message: d.message().to_owned(),
+            };
+        }
+        // PostgreSQL: "current transaction is aborted, commands ignored until end of
+        // transaction block".
+        if d.code().as_deref() == Some("25P02") {
+            return Error::TransactionAborted;
+        }
         Error::Database(e)
     }
+}
+
+/// Whether the server cancelled a statement at its time limit: PostgreSQL's
+/// `statement_timeout` and `lock_timeout` (57014 and 55P03 with "canceling statement
+/// due to .. timeout"), MariaDB's `max_statement_time` (1969), MySQL's
+/// `max_execution_time` (3024).
+fn timed_out(d: &dyn sqlx::error::DatabaseError) -> bool {
+    let message = d.message();
+    (matches!(d.code().as_deref(), Some("57014" | "55P03")) && message.contains("timeout"))
+        || message.contains("max_statement_time exceeded")
+        || message.contains("maximum statement execution time exceeded")
 }
 
 /// Whether a database error is an abort that running again may cure.

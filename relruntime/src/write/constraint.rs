@@ -54,7 +54,9 @@ pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: E
             message,
         };
     }
-    if let Some(column) = dialect.not_null_column(d) {
+    if d.kind() == sqlx::error::ErrorKind::NotNullViolation
+        && let Some(column) = dialect.not_null_column(d)
+    {
         return Error::NotNull {
             table: table.name,
             column,

@@ -245,9 +245,13 @@ impl SqlDialect for MySql {
         }
         table.column(key).map(|c| vec![c.name]).unwrap_or_default()
     }
-    /// 1048, `Column 'email' cannot be null`.
+    /// 1048, `Column 'email' cannot be null`, and 1364, `Field 'email' doesn't have a
+    /// default value` (a column the insert left out).
     fn not_null_column(&self, error: &dyn sqlx::error::DatabaseError) -> Option<String> {
-        between(error.message(), "Column", "'", "'").map(str::to_owned)
+        let message = error.message();
+        between(message, "Column", "'", "'")
+            .or_else(|| between(message, "Field", "'", "'"))
+            .map(str::to_owned)
     }
 
     /// 1146 (`Table 'db.users' doesn't exist`) and 1054 (`Unknown column 't0.name' in

@@ -1,0 +1,329 @@
+//! The conditions a user matches on are variants of their own, produced by real
+//! servers: a statement cancelled at the server's time limit is `Error::Timeout`, a
+//! deadlock is `Error::Retryable`, a transaction that can no longer commit is
+//! `Error::TransactionAborted`, and a server that never answers or a SQLite file that
+//! cannot be opened is `Error::Connect`. (Unique, foreign-key and not-null violations
+//! are in `tests/writes.rs` and `tests/foreign_keys.rs`; decode errors, missing tables
+//! and columns, the pool's acquire timeout and SQLite's busy lock in
+//! `tests/hardening.rs`.)
+
+mod common;
+
+use rel::prelude::*;
+use rel::{Conn, Dialect, Error};
+use sqlx::{AssertSqlSafe, Executor};
+use std::time::{Duration, Instant};
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "er_notes")]
+struct Note {
+    #[column(primary_key)]
+    id: i64,
+    body: String,
+}
+
+fn note(id: i64, body: &str) -> Note {
+    Note {
+        id,
+        body: body.into(),
+    }
+}
+
+fn schema() -> Schema {
+    Schema::new(RelationMode::ForeignKeys).table::<Note>()
+}
+
+async fn seeded(db: &Db) {
+    schema().drop_all(db).await.unwrap();
+    schema().create_all(db).await.unwrap();
+    db.insert_many(&[note(1, "one"), note(2, "two")])
+        .await
+        .unwrap();
+}
+
+/// Waits, at most `limit`, for a Rel write on the row another transaction holds, on a
+/// pool whose connections run `setting` first; returns the error.
+macro_rules! blocked_write {
+    ($pool:ty, $url:expr, $setting:literal) => {{
+        let pool = sqlx::pool::PoolOptions::<<$pool as Pooled>::Db>::new()
+            .after_connect(|c, _| Box::pin(async move { c.execute($setting).await.map(drop) }))
+            .connect($url)
+            .await
+            .unwrap();
+        let db = Db::from_pool(pool).await.unwrap();
+        seeded(&db).await;
+        let holder = <$pool>::connect($url).await.unwrap();
+        let mut tx = holder.begin().await.unwrap();
+        tx.execute("UPDATE er_notes SET body = 'held' WHERE id = 1")
+            .await
+            .unwrap();
+        let start = Instant::now();
+        let err = db.update(&note(1, "waits")).await.unwrap_err();
+        let waited = start.elapsed();
+        tx.rollback().await.unwrap();
+        // The row is free again, and the pool still works.
+        assert!(db.update(&note(1, "written")).await.unwrap());
+        holder.close().await;
+        (err, waited)
+    }};
+}
+
+/// The database type of a sqlx pool.
+trait Pooled {
+    type Db: sqlx::Database;
+}
+impl<DB: sqlx::Database> Pooled for sqlx::Pool<DB> {
+    type Db = DB;
+}
+
+/// The server cancels a Rel write that waits for a row another transaction holds
+/// longer than the session's time limit (PostgreSQL's `statement_timeout`, MariaDB's
+/// `max_statement_time`): `Error::Timeout`, with the server's message.
+#[tokio::test]
+async fn statements_cancelled_at_the_servers_time_limit_are_timeouts() {
+    for (d, url) in common::backend_urls("errors_timeout").await {
+        let (err, waited) = match d {
+            // SQLite has no statement time limit (its busy timeout is `Retryable`).
+            Dialect::Sqlite => continue,
+            Dialect::Postgres => blocked_write!(sqlx::PgPool, &url, "SET statement_timeout = 300"),
+            _ => blocked_write!(
+                sqlx::MySqlPool,
+                &url,
+                "SET SESSION max_statement_time = 0.3"
+            ),
+        };
+        assert!(matches!(err, Error::Timeout { .. }), "{d:?}: {err:?}");
+        assert!(!err.is_retryable(), "{d:?}");
+        assert!(
+            waited >= Duration::from_millis(250) && waited < Duration::from_secs(10),
+            "{d:?}: cancelled at the limit, after {waited:?}"
+        );
+    }
+}
+
+/// Two transactions that each update a row and then the other's deadlock: the server
+/// aborts one, and Rel says `Error::Retryable`. The other then commits.
+#[tokio::test]
+async fn deadlocks_are_retryable() {
+    for db in common::backends("errors_deadlock").await {
+        let d = db.dialect();
+        // SQLite has one writer at a time: no deadlock, its busy lock is the test in
+        // `tests/hardening.rs`.
+        if d == Dialect::Sqlite {
+            continue;
+        }
+        seeded(&db).await;
+        let mut first = db.begin().await.unwrap();
+        let mut second = db.begin().await.unwrap();
+        first.update(&note(1, "first")).await.unwrap();
+        second.update(&note(2, "second")).await.unwrap();
+        // Each then waits for the other's row; the victim gives up its transaction
+        // so that the other can go on.
+        // The victim rolls back at once: the other waits for its locks.
+        let (a, b) = tokio::join!(
+            async {
+                match first.update(&note(2, "first")).await {
+                    Ok(_) => Ok(first),
+                    Err(e) => {
+                        first.rollback().await.unwrap();
+                        Err(e)
+                    }
+                }
+            },
+            async {
+                match second.update(&note(1, "second")).await {
+                    Ok(_) => Ok(second),
+                    Err(e) => {
+                        second.rollback().await.unwrap();
+                        Err(e)
+                    }
+                }
+            },
+        );
+        let (winner, failed) = match (a, b) {
+            (Err(e), Ok(winner)) | (Ok(winner), Err(e)) => (winner, e),
+            (a, b) => panic!(
+                "{d:?}: one of the two must be the deadlock's victim: {:?} {:?}",
+                a.err(),
+                b.err()
+            ),
+        };
+        assert!(
+            matches!(failed, Error::Retryable { .. }),
+            "{d:?}: {failed:?}"
+        );
+        assert!(failed.is_retryable());
+        winner.commit().await.unwrap();
+        let bodies: Vec<String> = db
+            .all::<Note>()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.body)
+            .collect();
+        assert!(
+            bodies == ["first", "first"] || bodies == ["second", "second"],
+            "{d:?}: only the winner's writes: {bodies:?}"
+        );
+    }
+}
+
+/// The server ends the connection of an open Rel transaction (an administrator's
+/// kill, a failover): the operation that meets it fails, its savepoint cannot be
+/// rolled back to, and from then on the transaction says `Error::TransactionAborted`,
+/// its commit too. Nothing of it is stored.
+#[tokio::test]
+async fn a_lost_connection_aborts_the_transaction() {
+    for (d, url) in common::backend_urls("errors_lost").await {
+        // The connections to end are found by a name only this test gives them.
+        let (url, kill) = match d {
+            // A SQLite connection is a file handle: nothing can end it from outside.
+            Dialect::Sqlite => continue,
+            Dialect::Postgres => (
+                format!("{url}&application_name=rel_errors_lost"),
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE application_name = 'rel_errors_lost'"
+                    .to_owned(),
+            ),
+            _ => (url.clone(), String::new()),
+        };
+        let db = Db::connect(&url).await.unwrap();
+        seeded(&db).await;
+        let mut tx = db.begin().await.unwrap();
+        tx.insert(&note(3, "before")).await.unwrap();
+        match d {
+            Dialect::Postgres => {
+                let admin = sqlx::PgPool::connect(&common_admin(&url)).await.unwrap();
+                admin.execute(AssertSqlSafe(kill)).await.unwrap();
+                admin.close().await;
+            }
+            _ => {
+                // The test's own database names its connections; the admin's is
+                // spared.
+                let admin = sqlx::MySqlPool::connect(&url).await.unwrap();
+                let ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM information_schema.processlist \
+                     WHERE db = DATABASE() AND id <> CONNECTION_ID()",
+                )
+                .fetch_all(&admin)
+                .await
+                .unwrap();
+                assert!(!ids.is_empty(), "{d:?}");
+                for id in ids {
+                    let _ = admin.execute(AssertSqlSafe(format!("KILL {id}"))).await;
+                }
+                admin.close().await;
+            }
+        }
+        let lost = tx.insert(&note(4, "lost")).await.unwrap_err();
+        assert!(lost.is_connection(), "{d:?}: {lost:?}");
+        let after = tx.insert(&note(5, "after")).await.unwrap_err();
+        assert!(
+            matches!(after, Error::TransactionAborted),
+            "{d:?}: {after:?}"
+        );
+        let commit = tx.commit().await.unwrap_err();
+        assert!(
+            matches!(commit, Error::TransactionAborted),
+            "{d:?}: {commit:?}"
+        );
+        // The pool replaces the dead connection; only the seed is stored.
+        let ids: Vec<i64> = db
+            .all::<Note>()
+            .await
+            .unwrap()
+            .iter()
+            .map(|n| n.id)
+            .collect();
+        assert_eq!(ids, [1, 2], "{d:?}");
+    }
+}
+
+/// The URL without the test's application name, for the connection that ends the
+/// others.
+fn common_admin(url: &str) -> String {
+    url.replace("&application_name=rel_errors_lost", "")
+}
+
+/// A statement of yours fails in your sqlx transaction. PostgreSQL then refuses every
+/// statement until the transaction ends, and Rel says so with
+/// `Error::TransactionAborted`; SQLite and MariaDB go on, and so does Rel.
+#[tokio::test]
+async fn a_failed_statement_of_yours_aborts_a_postgres_transaction() {
+    macro_rules! case {
+        ($d:expr, $pool:expr) => {{
+            let pool = $pool;
+            let db = Db::from_pool(pool.clone()).await.unwrap();
+            seeded(&db).await;
+            let mut tx = pool.begin().await.unwrap();
+            let failed = tx
+                .execute("INSERT INTO er_notes (id, body) VALUES (1, 'dup')")
+                .await;
+            assert!(failed.is_err(), "{:?}", $d);
+            let read = Note::query().count(&mut tx).await;
+            let write = Conn::from(&mut tx).insert(&note(3, "three")).await;
+            tx.rollback().await.unwrap();
+            (read, write)
+        }};
+    }
+    for (d, url) in common::backend_urls("errors_yours").await {
+        let (read, write) = match d {
+            Dialect::Sqlite => case!(
+                d,
+                sqlx::SqlitePool::connect_with(
+                    url.parse::<sqlx::sqlite::SqliteConnectOptions>()
+                        .unwrap()
+                        .create_if_missing(true)
+                )
+                .await
+                .unwrap()
+            ),
+            Dialect::Postgres => case!(d, sqlx::PgPool::connect(&url).await.unwrap()),
+            _ => case!(d, sqlx::MySqlPool::connect(&url).await.unwrap()),
+        };
+        if d == Dialect::Postgres {
+            assert!(matches!(read, Err(Error::TransactionAborted)), "{read:?}");
+            assert!(matches!(write, Err(Error::TransactionAborted)), "{write:?}");
+        } else {
+            assert_eq!(read.unwrap(), 2, "{d:?}");
+            assert_eq!(write.unwrap(), 3, "{d:?}");
+        }
+    }
+}
+
+/// A server that accepts the connection and never answers is `Error::Connect` once
+/// the connect timeout has passed; a SQLite file in a directory that does not exist
+/// is `Error::Connect` at once.
+#[tokio::test]
+async fn silent_servers_and_unopenable_files_are_connect_errors() {
+    // Nothing ever accepts from the backlog: the client's handshake waits forever.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    for scheme in ["postgres", "mysql"] {
+        let start = Instant::now();
+        let err = Db::builder(&format!("{scheme}://rel:pw@127.0.0.1:{port}/db"))
+            .connect_timeout(Duration::from_millis(500))
+            .connect()
+            .await
+            .unwrap_err();
+        let waited = start.elapsed();
+        match &err {
+            Error::Connect { message, .. } => {
+                assert!(message.contains("connect timeout"), "{scheme}: {message}")
+            }
+            other => panic!("{scheme}: {other:?}"),
+        }
+        assert!(err.is_connection());
+        assert!(
+            waited >= Duration::from_millis(450) && waited < Duration::from_secs(5),
+            "{scheme}: {waited:?}"
+        );
+    }
+    drop(silent);
+    let missing = std::env::temp_dir().join("rel_no_such_directory/sub/db.sqlite");
+    let err = Db::connect(&format!("sqlite://{}", missing.display()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    assert!(err.to_string().contains("rel_no_such_directory"), "{err}");
+}
