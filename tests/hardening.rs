@@ -450,3 +450,55 @@ async fn timeouts_and_retryable_aborts_are_typed() {
     assert!(err.is_retryable());
     writer.commit().await.unwrap();
 }
+
+/// `DbBuilder::sqlite_journal_mode` sets the file's journal mode (WAL by default), as
+/// the files SQLite leaves beside the database after a write show: a `-wal` file in
+/// WAL mode, no journal in `Delete` mode, an emptied `-journal` in `Truncate` mode.
+#[tokio::test]
+async fn the_sqlite_journal_mode_is_the_builders() {
+    for (mode, name) in [
+        (None, "default"),
+        (Some(rel::JournalMode::Delete), "delete"),
+        (Some(rel::JournalMode::Truncate), "truncate"),
+        (Some(rel::JournalMode::Wal), "wal"),
+    ] {
+        let path =
+            std::env::temp_dir().join(format!("rel_t_journal_{name}_{}.db", std::process::id()));
+        let beside = |suffix: &str| std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        for p in [
+            path.clone(),
+            beside("-wal"),
+            beside("-shm"),
+            beside("-journal"),
+        ] {
+            let _ = std::fs::remove_file(p);
+        }
+        let mut builder = Db::builder(&format!("sqlite://{}", path.display()));
+        if let Some(mode) = mode {
+            builder = builder.sqlite_journal_mode(mode);
+        }
+        let db = builder.connect().await.unwrap();
+        Schema::new(RelationMode::ForeignKeys)
+            .table::<Note>()
+            .create_all(&db)
+            .await
+            .unwrap();
+        db.insert(&note(1, "a")).await.unwrap();
+        let wal = beside("-wal").exists();
+        let journal = std::fs::metadata(beside("-journal")).map(|m| m.len()).ok();
+        match name {
+            "default" | "wal" => assert!(wal && journal.is_none(), "{name}: {journal:?}"),
+            "delete" => assert!(!wal && journal.is_none(), "{name}: {journal:?}"),
+            _ => assert!(!wal && journal == Some(0), "{name}: {journal:?}"),
+        }
+        db.close().await;
+        for p in [
+            path.clone(),
+            beside("-wal"),
+            beside("-shm"),
+            beside("-journal"),
+        ] {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}

@@ -100,3 +100,36 @@ fn query_sql_per_dialect() {
         ]),
     );
 }
+
+/// `Statement::pretty` (the `pretty` feature) lays a nested Join statement out with
+/// each subquery indented deeper than the statement around it, and changes nothing
+/// but whitespace.
+#[test]
+fn pretty_indents_nested_join_sql() {
+    let query = User::query()
+        .strategy(Strategy::Join)
+        .with(User::posts().with(Post::author()))
+        .with(User::groups());
+    for dialect in Dialect::ALL {
+        let stmt = query.to_sql(dialect);
+        let pretty = stmt.pretty();
+        let squeeze = |s: &str| s.split_whitespace().collect::<String>().to_lowercase();
+        assert_eq!(squeeze(&pretty), squeeze(&stmt.sql), "{dialect:?}");
+        assert!(!stmt.sql.contains('\n'));
+        let lines: Vec<&str> = pretty.lines().collect();
+        assert!(lines.len() > 10, "{dialect:?}:\n{pretty}");
+        // Each `FROM` of the three nested levels is further in than the one before.
+        let depths: Vec<usize> = lines
+            .iter()
+            .filter(|l| l.trim_start().starts_with("FROM"))
+            .map(|l| l.len() - l.trim_start().len())
+            .collect();
+        let mut levels = depths.clone();
+        levels.sort();
+        levels.dedup();
+        assert!(
+            levels.len() >= 3,
+            "{dialect:?}: FROM at {depths:?}\n{pretty}"
+        );
+    }
+}

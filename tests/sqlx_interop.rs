@@ -98,6 +98,15 @@ macro_rules! interop {
             .unwrap();
         let loaded = Post::query().with(Post::user()).all(&mut tx).await.unwrap();
         assert_eq!(loaded[0].user.get().unwrap().name, "hand 5", "{d:?}");
+        // The transaction's bare connection (`&mut *tx`) works as well, and a relation
+        // loads onto rows fetched before.
+        let mut posts = Post::query().all(&mut *tx).await.unwrap();
+        assert!(posts[0].user.is_not_loaded());
+        Conn::from(&mut *tx)
+            .load(&mut posts, Post::user())
+            .await
+            .unwrap();
+        assert_eq!(posts[0].user.get().unwrap().name, "hand 5", "{d:?}");
         tx.commit().await.unwrap();
         let names: Vec<String> = db
             .all::<User>()

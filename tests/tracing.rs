@@ -163,13 +163,21 @@ fn a_batch_load_is_one_span_with_three_statement_events() {
         let db = seeded(Db::builder("sqlite::memory:")).await;
         let users = three_levels().all(&db).await.unwrap();
         assert_eq!(users.len(), 2);
+        // The same two levels loaded onto rows fetched before: one `load` span.
+        let mut users = db.all::<User>().await.unwrap();
+        db.load(&mut users, User::posts().with(Post::comments()))
+            .await
+            .unwrap();
+        assert_eq!(users[1].posts.get().unwrap().len(), 2);
     });
     let loads: Vec<_> = seen
         .spans
         .iter()
         .filter(|(_, name, f)| name == "rel" && f.get("op").map(String::as_str) == Some("all"))
         .collect();
-    assert_eq!(loads.len(), 1, "{seen:#?}");
+    // The three-level query, then `db.all` before the load.
+    assert_eq!(loads.len(), 2, "{seen:#?}");
+    assert_eq!(loads[1].2["strategy"], "single");
     let (id, _, fields) = loads[0];
     assert_eq!(fields["table"], "tr_users");
     assert_eq!(fields["strategy"], "batch");
@@ -198,6 +206,29 @@ fn a_batch_load_is_one_span_with_three_statement_events() {
             "values are left out by default"
         );
     }
+
+    // A load's span: its statements, and the rows they read (4 posts, 4 comments).
+    let load: Vec<_> = seen
+        .spans
+        .iter()
+        .filter(|(_, _, f)| f.get("op").map(String::as_str) == Some("load"))
+        .collect();
+    assert_eq!(load.len(), 1, "{seen:#?}");
+    let (load_id, _, load) = load[0];
+    assert_eq!(
+        (load["table"].as_str(), load["strategy"].as_str()),
+        ("tr_users", "batch")
+    );
+    assert_eq!(
+        (load["statements"].as_str(), load["rows"].as_str()),
+        ("2", "8")
+    );
+    let sent = seen
+        .events
+        .iter()
+        .filter(|(target, span, _)| target == "rel::statement" && *span == Some(*load_id))
+        .count();
+    assert_eq!(sent, 2);
 
     // Every insert of the seeding was a span of its own, with one statement.
     let inserts: Vec<_> = seen

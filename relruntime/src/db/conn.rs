@@ -158,8 +158,9 @@ impl<'a> Conn<'a> {
         }
     }
 
-    /// Loads `relation` onto `rows` (see [`Db::load`]), traced as one operation.
-    pub(super) async fn load<T: Table, R: Table>(
+    /// Loads `relation` onto `rows` fetched before, on this connection: see
+    /// [`Db::load`]. In your sqlx transaction, `Conn::from(&mut tx).load(..)`.
+    pub async fn load<T: Table, R: Table>(
         self,
         rows: &mut [T],
         relation: Relation<T, R>,
