@@ -445,7 +445,7 @@ async fn timeouts_and_retryable_aborts_are_typed() {
     let mut writer = db.begin().await.unwrap();
     writer.all::<Note>().await.unwrap();
     let busy = other.begin().await;
-    let err = busy.err().expect("the second writer waits, then gives up");
+    let err = busy.expect_err("the second writer waits, then gives up");
     assert!(matches!(err, Error::Retryable { .. }), "{err:?}");
     assert!(err.is_retryable());
     writer.commit().await.unwrap();

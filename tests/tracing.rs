@@ -264,7 +264,20 @@ fn statement_values_only_when_asked_and_failures_are_recorded() {
             posts: Many::default(),
         };
         assert!(db.insert(&again).await.is_err());
+        let schema = Schema::new(RelationMode::ForeignKeys).table::<Comment>();
+        assert!(schema.check_integrity(&db).await.unwrap().is_empty());
     });
+    // The integrity check is a span too: one statement per relation.
+    let check = seen
+        .spans
+        .iter()
+        .find(|(_, _, f)| f.get("op").map(String::as_str) == Some("check_integrity"))
+        .expect("a span for the check");
+    assert_eq!(
+        (check.2["statements"].as_str(), check.2["rows"].as_str()),
+        ("2", "0"),
+        "{check:?}"
+    );
     let (id, _, query) = seen
         .spans
         .iter()

@@ -172,9 +172,21 @@ impl Schema {
     /// # Ok::<(), rel::Error>(())
     /// # }).unwrap();
     /// ```
+    ///
+    /// Traced as one span, `op = "check_integrity"`, `table = "*"`, whose `rows` is
+    /// the number of relations with orphans.
     pub async fn check_integrity(&self, db: &Db) -> Result<Vec<Orphans>> {
-        let mut acquired = Conn::Db(db).acquire().await?;
-        integrity::check(&mut acquired.runner(), self).await
+        let op = Operation::new("check_integrity", "*", "single");
+        let work = async move {
+            let mut acquired = match Conn::Db(db).acquire().await {
+                Ok(acquired) => acquired,
+                Err(e) => return (Err(e), 0),
+            };
+            let mut runner = acquired.runner();
+            let result = integrity::check(&mut runner, self).await;
+            (result, runner.sent_count())
+        };
+        op.run(work, |orphans| orphans.len() as u64).await
     }
 
     /// Drops every table of the schema that exists.

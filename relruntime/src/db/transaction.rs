@@ -45,6 +45,15 @@ pub struct Transaction {
     pub(super) aborted: bool,
 }
 
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("dialect", &self.dialect())
+            .field("aborted", &self.aborted)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Transaction {
     pub(super) fn runner(&mut self) -> Runner<'_> {
         self.inner.runner(&self.statements, self.schema.clone())
