@@ -309,6 +309,37 @@ fn statement_values_only_when_asked_and_failures_are_recorded() {
     assert!(!failed[0].2.contains_key("rows"));
 }
 
+/// A `Db` over a pool of yours traces values only when asked, too.
+#[test]
+fn a_borrowed_pool_traces_values_when_asked() {
+    let seen = traced(|| async {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let db = Db::from_pool(pool).await.unwrap();
+        Schema::new(RelationMode::ForeignKeys)
+            .table::<User>()
+            .create_all(&db)
+            .await
+            .unwrap();
+        let user = |id, name: &str| User {
+            id,
+            name: name.into(),
+            posts: Many::default(),
+        };
+        db.insert(&user(1, "hidden")).await.unwrap();
+        let db = db.trace_values(true);
+        db.insert(&user(2, "shown")).await.unwrap();
+    });
+    let inserts: Vec<&Fields> = seen
+        .events
+        .iter()
+        .filter(|(target, _, f)| target == "rel::statement" && f["sql"].starts_with("INSERT"))
+        .map(|(_, _, f)| f)
+        .collect();
+    assert_eq!(inserts.len(), 2, "{seen:#?}");
+    assert!(!inserts[0].contains_key("values"), "{:?}", inserts[0]);
+    assert!(inserts[1]["values"].contains("shown"), "{:?}", inserts[1]);
+}
+
 #[test]
 fn the_plan_is_the_statements_a_batch_load_sends() {
     // One parent per level, so that each level's IN list has the plan's one key.

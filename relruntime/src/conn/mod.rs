@@ -266,6 +266,11 @@ impl Pool {
         self.flags.guards
     }
 
+    /// Whether statement events carry their bound values.
+    pub(crate) fn set_trace_values(&mut self, on: bool) {
+        self.flags.trace_values = on;
+    }
+
     /// Closes the pool: no new connections, and waits for those in use to come back.
     pub(crate) async fn close(&self) {
         match &self.pool {

@@ -122,6 +122,24 @@ impl Db {
         self.pool.close().await
     }
 
+    /// This `Db` with statement events that carry their bound values (or not): what
+    /// [`DbBuilder::trace_values`] sets for a pool Rel makes, for a `Db` over a pool of
+    /// yours. Clones made before keep their setting.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let pool = sqlx::SqlitePool::connect("sqlite::memory:").await?;
+    /// let db = rel::Db::from_pool(pool).await?.trace_values(true);
+    /// # let _ = db;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn trace_values(mut self, on: bool) -> Db {
+        self.pool.set_trace_values(on);
+        self
+    }
+
     /// The dialect of the backend.
     pub fn dialect(&self) -> Dialect {
         self.pool.dialect()
