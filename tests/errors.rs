@@ -181,7 +181,8 @@ async fn a_lost_connection_aborts_the_transaction() {
             Dialect::Sqlite => continue,
             Dialect::Postgres => (
                 format!("{url}&application_name=rel_errors_lost"),
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                // With a timeout, it waits until each one has ended (PostgreSQL 14+).
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity \
                  WHERE application_name = 'rel_errors_lost'"
                     .to_owned(),
             ),
@@ -200,19 +201,37 @@ async fn a_lost_connection_aborts_the_transaction() {
             _ => {
                 // The test's own database names its connections; the admin's is
                 // spared.
-                let admin = sqlx::MySqlPool::connect(&url).await.unwrap();
+                use sqlx::Connection;
+                let mut admin = sqlx::MySqlConnection::connect(&url).await.unwrap();
                 let ids: Vec<i64> = sqlx::query_scalar(
                     "SELECT id FROM information_schema.processlist \
                      WHERE db = DATABASE() AND id <> CONNECTION_ID()",
                 )
-                .fetch_all(&admin)
+                .fetch_all(&mut admin)
                 .await
                 .unwrap();
                 assert!(!ids.is_empty(), "{d:?}");
-                for id in ids {
+                for id in &ids {
                     let _ = admin.execute(AssertSqlSafe(format!("KILL {id}"))).await;
                 }
-                admin.close().await;
+                // KILL returns before the connection is marked killed: wait until
+                // each one is (it stays listed until its client goes).
+                for attempt in 0.. {
+                    let left: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM information_schema.processlist \
+                         WHERE db = DATABASE() AND id <> CONNECTION_ID() \
+                         AND command <> 'Killed'",
+                    )
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap();
+                    if left == 0 {
+                        break;
+                    }
+                    assert!(attempt < 200, "{d:?}: {left} connections not killed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                admin.close().await.unwrap();
             }
         }
         let lost = tx.insert(&note(4, "lost")).await.unwrap_err();
