@@ -207,6 +207,23 @@ fn a_batch_load_is_one_span_with_three_statement_events() {
         );
     }
 
+    // The schema's creation is a span too, holding each of its statements.
+    let (ddl_id, _, ddl) = seen
+        .spans
+        .iter()
+        .find(|(_, _, f)| f.get("op").map(String::as_str) == Some("create_all"))
+        .expect("a span for create_all");
+    let creates = seen
+        .events
+        .iter()
+        .filter(|(target, span, f)| {
+            target == "rel::statement" && *span == Some(*ddl_id) && f["sql"].starts_with("CREATE")
+        })
+        .count();
+    assert!(creates >= 3, "{seen:#?}");
+    assert_eq!(ddl["statements"], creates.to_string(), "{ddl:?}");
+    assert_eq!(ddl["strategy"], "ddl");
+
     // A load's span: its statements, and the rows they read (4 posts, 4 comments).
     let load: Vec<_> = seen
         .spans

@@ -225,10 +225,15 @@ impl Db {
     }
 
     /// Runs `statements` in order on one connection, outside any transaction.
-    pub(crate) async fn run_on_one_connection(&self, statements: &[Statement]) -> Result<()> {
+    pub(crate) async fn run_on_one_connection(
+        &self,
+        statements: &[Statement],
+        sent: &mut u64,
+    ) -> Result<()> {
         let mut held = self.pool.acquire().await?;
         let mut runner = held.runner(&self.statements, None);
         for stmt in statements {
+            *sent += 1;
             runner.execute(stmt).await?;
         }
         Ok(())

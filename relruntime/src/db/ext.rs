@@ -125,14 +125,27 @@ impl Schema {
     /// the schema its database has ([`Db::use_schema`]).
     ///
     /// On SQLite and PostgreSQL this is one transaction; MySQL commits each DDL statement.
+    ///
+    /// Traced as one span, `op = "create_all"`, `table = "*"`, `strategy = "ddl"`.
     pub async fn create_all(&self, db: &Db) -> Result<()> {
+        let op = Operation::new("create_all", "*", "ddl");
+        let work = async {
+            let mut sent = 0;
+            let result = self.create_all_counted(db, &mut sent).await;
+            (result, sent)
+        };
+        op.run(work, |()| 0).await
+    }
+
+    /// `create_all`, counting the statements it sends in `sent`.
+    async fn create_all_counted(&self, db: &Db, sent: &mut u64) -> Result<()> {
         let statements = self.ddl(db.dialect())?;
         if db.dialect().sql().transactional_ddl() {
             let mut tx = db.begin().await?;
-            tx.run(&statements).await?;
+            tx.run(&statements, sent).await?;
             tx.commit().await?;
         } else {
-            db.run_on_one_connection(&statements).await?;
+            db.run_on_one_connection(&statements, sent).await?;
         }
         db.use_schema(self);
         Ok(())
@@ -190,8 +203,21 @@ impl Schema {
     }
 
     /// Drops every table of the schema that exists.
+    ///
+    /// Traced as one span, `op = "drop_all"`, `table = "*"`, `strategy = "ddl"`.
     pub async fn drop_all(&self, db: &Db) -> Result<()> {
-        self.check()?;
-        db.run_on_one_connection(&self.drop_ddl(db.dialect())).await
+        let op = Operation::new("drop_all", "*", "ddl");
+        let work = async {
+            let mut sent = 0;
+            let result = match self.check() {
+                Ok(()) => {
+                    let statements = self.drop_ddl(db.dialect());
+                    db.run_on_one_connection(&statements, &mut sent).await
+                }
+                Err(e) => Err(e),
+            };
+            (result, sent)
+        };
+        op.run(work, |()| 0).await
     }
 }

@@ -105,10 +105,11 @@ impl Transaction {
         self.inner.rollback().await
     }
 
-    /// Runs statements in order inside this transaction.
-    pub(crate) async fn run(&mut self, statements: &[Statement]) -> Result<()> {
+    /// Runs statements in order inside this transaction, counting them in `sent`.
+    pub(crate) async fn run(&mut self, statements: &[Statement], sent: &mut u64) -> Result<()> {
         let mut runner = self.runner();
         for stmt in statements {
+            *sent += 1;
             runner.execute(stmt).await?;
         }
         Ok(())
