@@ -41,17 +41,19 @@ async fn seeded(db: &Db) {
         .unwrap();
 }
 
-/// Waits, at most `limit`, for a Rel write on the row another transaction holds, on a
-/// pool whose connections run `setting` first; returns the error.
+/// A Rel write on the row another transaction holds, on a pool whose connections run
+/// `setting` first; its error and how long it waited. The table is seeded without the
+/// setting, so that only the blocked write runs under the time limit.
 macro_rules! blocked_write {
-    ($pool:ty, $url:expr, $setting:literal) => {{
+    ($pool:ty, $url:expr, $setting:expr) => {{
+        seeded(&Db::connect($url).await.unwrap()).await;
+        let setting: &'static str = $setting;
         let pool = sqlx::pool::PoolOptions::<<$pool as Pooled>::Db>::new()
-            .after_connect(|c, _| Box::pin(async move { c.execute($setting).await.map(drop) }))
+            .after_connect(move |c, _| Box::pin(async move { c.execute(setting).await.map(drop) }))
             .connect($url)
             .await
             .unwrap();
         let db = Db::from_pool(pool).await.unwrap();
-        seeded(&db).await;
         let holder = <$pool>::connect($url).await.unwrap();
         let mut tx = holder.begin().await.unwrap();
         tx.execute("UPDATE er_notes SET body = 'held' WHERE id = 1")
@@ -77,27 +79,58 @@ impl<DB: sqlx::Database> Pooled for sqlx::Pool<DB> {
 }
 
 /// The server cancels a Rel write that waits for a row another transaction holds
-/// longer than the session's time limit (PostgreSQL's `statement_timeout`, MariaDB's
-/// `max_statement_time`): `Error::Timeout`, with the server's message.
+/// longer than the session's statement time limit (PostgreSQL's `statement_timeout`,
+/// MariaDB's `max_statement_time`): `Error::Timeout`, with the server's error as its
+/// source, and no connection error. A limit on the lock wait itself (PostgreSQL's
+/// `lock_timeout`, like MySQL's `innodb_lock_wait_timeout`) is `Error::Retryable`.
 #[tokio::test]
 async fn statements_cancelled_at_the_servers_time_limit_are_timeouts() {
     for (d, url) in common::backend_urls("errors_timeout").await {
-        let (err, waited) = match d {
+        let cases = match d {
             // SQLite has no statement time limit (its busy timeout is `Retryable`).
             Dialect::Sqlite => continue,
-            Dialect::Postgres => blocked_write!(sqlx::PgPool, &url, "SET statement_timeout = 300"),
-            _ => blocked_write!(
-                sqlx::MySqlPool,
-                &url,
-                "SET SESSION max_statement_time = 0.3"
-            ),
+            Dialect::Postgres => vec![
+                (
+                    true,
+                    blocked_write!(sqlx::PgPool, &url, "SET statement_timeout = 300"),
+                ),
+                (
+                    false,
+                    blocked_write!(sqlx::PgPool, &url, "SET lock_timeout = 300"),
+                ),
+            ],
+            _ => vec![
+                (
+                    true,
+                    blocked_write!(
+                        sqlx::MySqlPool,
+                        &url,
+                        "SET SESSION max_statement_time = 0.3"
+                    ),
+                ),
+                (
+                    false,
+                    blocked_write!(
+                        sqlx::MySqlPool,
+                        &url,
+                        "SET SESSION innodb_lock_wait_timeout = 1"
+                    ),
+                ),
+            ],
         };
-        assert!(matches!(err, Error::Timeout { .. }), "{d:?}: {err:?}");
-        assert!(!err.is_retryable(), "{d:?}");
-        assert!(
-            waited >= Duration::from_millis(250) && waited < Duration::from_secs(10),
-            "{d:?}: cancelled at the limit, after {waited:?}"
-        );
+        for (timeout, (err, waited)) in cases {
+            if timeout {
+                assert!(matches!(err, Error::Timeout { .. }), "{d:?}: {err:?}");
+                assert!(!err.is_retryable() && !err.is_connection(), "{d:?}");
+                assert!(std::error::Error::source(&err).is_some(), "{d:?}");
+            } else {
+                assert!(matches!(err, Error::Retryable { .. }), "{d:?}: {err:?}");
+            }
+            assert!(
+                waited >= Duration::from_millis(250) && waited < Duration::from_secs(10),
+                "{d:?}: cancelled at the limit, after {waited:?}"
+            );
+        }
     }
 }
 
@@ -117,9 +150,8 @@ async fn deadlocks_are_retryable() {
         let mut second = db.begin().await.unwrap();
         first.update(&note(1, "first")).await.unwrap();
         second.update(&note(2, "second")).await.unwrap();
-        // Each then waits for the other's row; the victim gives up its transaction
-        // so that the other can go on.
-        // The victim rolls back at once: the other waits for its locks.
+        // Each then waits for the other's row. The victim rolls back at once, since
+        // the other waits for its locks.
         let (a, b) = tokio::join!(
             async {
                 match first.update(&note(2, "first")).await {
@@ -169,8 +201,8 @@ async fn deadlocks_are_retryable() {
 }
 
 /// The server ends the connection of an open Rel transaction (an administrator's
-/// kill, a failover): the operation that meets it fails, its savepoint cannot be
-/// rolled back to, and from then on the transaction says `Error::TransactionAborted`,
+/// kill, a failover): the operation that meets it fails (its savepoint cannot be
+/// taken), and from then on the transaction says `Error::TransactionAborted`,
 /// its commit too. Nothing of it is stored.
 #[tokio::test]
 async fn a_lost_connection_aborts_the_transaction() {
@@ -194,7 +226,7 @@ async fn a_lost_connection_aborts_the_transaction() {
         tx.insert(&note(3, "before")).await.unwrap();
         match d {
             Dialect::Postgres => {
-                let admin = sqlx::PgPool::connect(&common_admin(&url)).await.unwrap();
+                let admin = sqlx::PgPool::connect(&admin_url(&url)).await.unwrap();
                 admin.execute(AssertSqlSafe(kill)).await.unwrap();
                 admin.close().await;
             }
@@ -260,7 +292,7 @@ async fn a_lost_connection_aborts_the_transaction() {
 
 /// The URL without the test's application name, for the connection that ends the
 /// others.
-fn common_admin(url: &str) -> String {
+fn admin_url(url: &str) -> String {
     url.replace("&application_name=rel_errors_lost", "")
 }
 
@@ -343,6 +375,83 @@ async fn silent_servers_and_unopenable_files_are_connect_errors() {
     let err = Db::connect(&format!("sqlite://{}", missing.display()))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
-    assert!(err.to_string().contains("rel_no_such_directory"), "{err}");
+    match &err {
+        Error::Connect { url, message } => {
+            assert!(url.contains("rel_no_such_directory"), "{url}");
+            assert!(message.contains("unable to open"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "er_drift")]
+struct Drift {
+    #[column(primary_key)]
+    id: i64,
+    body: String,
+}
+
+/// A table created from another version of the struct: a required column the struct
+/// lacks is `Error::NotNull` naming that column on every backend (MariaDB says "Field
+/// 'extra' doesn't have a default value", 1364); a value too long for its column is
+/// not a not-null violation.
+#[tokio::test]
+async fn a_required_column_the_struct_lacks_is_not_null() {
+    for (d, url) in common::backend_urls("errors_drift").await {
+        let db = Db::connect(&url).await.unwrap();
+        for sql in [
+            "DROP TABLE IF EXISTS er_drift",
+            "CREATE TABLE er_drift (id BIGINT PRIMARY KEY, body VARCHAR(3) NOT NULL, \
+             extra VARCHAR(10) NOT NULL)",
+        ] {
+            raw(d, &url, sql).await;
+        }
+        let err = db
+            .insert(&Drift {
+                id: 1,
+                body: "abc".into(),
+            })
+            .await
+            .unwrap_err();
+        match &err {
+            Error::NotNull { table, column, .. } => {
+                assert_eq!((*table, column.as_str()), ("er_drift", "extra"), "{d:?}")
+            }
+            other => panic!("{d:?}: {other:?}"),
+        }
+        raw(d, &url, "ALTER TABLE er_drift DROP COLUMN extra").await;
+        let long = db
+            .insert(&Drift {
+                id: 2,
+                body: "too long".into(),
+            })
+            .await;
+        // SQLite does not hold a VARCHAR to its length.
+        if d == Dialect::Sqlite {
+            long.unwrap();
+        } else {
+            let err = long.unwrap_err();
+            assert!(matches!(err, Error::Database(_)), "{d:?}: {err:?}");
+        }
+    }
+}
+
+/// Runs one statement of the test's own on the backend at `url`.
+async fn raw(d: Dialect, url: &str, sql: &'static str) {
+    use sqlx::Connection;
+    match d {
+        Dialect::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+            c.execute(sql).await.unwrap();
+        }
+        Dialect::Postgres => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            c.execute(sql).await.unwrap();
+        }
+        _ => {
+            let mut c = sqlx::MySqlConnection::connect(url).await.unwrap();
+            c.execute(sql).await.unwrap();
+        }
+    }
 }

@@ -106,9 +106,11 @@ impl Db {
 
     /// Closes the pool, as sqlx's `Pool::close`: later operations fail at once (with
     /// `sqlx::Error::PoolClosed` as [`Error::Database`](crate::Error::Database)), and
-    /// this waits until the connections in use are returned and closed. Every clone of
-    /// the `Db` shares the pool; on a pool of yours ([`Db::from_pool`]) this closes
-    /// yours too. Dropping the last clone closes it without waiting.
+    /// this waits until the connections in use are returned and closed, so do not
+    /// await it while you hold one of its `Transaction`s (or a sqlx connection from the
+    /// same pool): it would wait forever. Every clone of the `Db` shares the pool; on a
+    /// pool of yours ([`Db::from_pool`]) this closes yours too. A pool Rel made is also
+    /// closed, without waiting, when its last clone is dropped.
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {

@@ -40,8 +40,9 @@ pub struct Transaction {
     pub(super) statements: Arc<AtomicU64>,
     /// The `Db`'s schema when the transaction began.
     pub(super) schema: Option<Arc<Schema>>,
-    /// A savepoint could not be released or rolled back to: the server may have rolled
-    /// the whole transaction back, so it must not report a commit.
+    /// A savepoint could not be taken, released or rolled back to: the connection is
+    /// lost or the server may have rolled the whole transaction back, so it must not
+    /// report a commit.
     pub(super) aborted: bool,
 }
 
@@ -88,8 +89,9 @@ impl Transaction {
     ///
     /// An operation that failed inside the transaction was rolled back on its own (each
     /// runs at a savepoint), so the ones before and after it still commit, on every
-    /// backend. If even that rollback failed (a lost connection, or a server that rolled
-    /// the whole transaction back), commit rolls back and returns
+    /// backend. If even that rollback failed, or an operation's savepoint could not be
+    /// taken (a lost connection, or a server that rolled the whole transaction back),
+    /// commit rolls back (as far as the connection still allows) and returns
     /// [`Error::TransactionAborted`]: never `Ok` for work that was not stored.
     pub async fn commit(self) -> Result<()> {
         if self.aborted {

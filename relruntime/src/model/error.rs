@@ -166,12 +166,13 @@ pub enum Error {
         /// What the backend cannot store.
         message: String,
     },
-    /// The transaction can no longer commit: an operation in it failed, and rolling
-    /// back to the savepoint before that operation failed too (the connection was
-    /// lost, or the server rolled the whole transaction back); or, in a sqlx
-    /// transaction of yours on PostgreSQL, a statement of yours failed and the server
-    /// now refuses every statement until the transaction ends (SQLSTATE 25P02). Nothing
-    /// of it is stored; roll back and run it again.
+    /// The transaction can no longer commit: the savepoint an operation starts at
+    /// could not be taken, or an operation failed and rolling back to its savepoint
+    /// failed too (the connection was lost, or the server rolled the whole transaction
+    /// back); or, in a sqlx transaction of yours on PostgreSQL, a statement of yours
+    /// failed and the server now refuses every statement until the transaction ends
+    /// (SQLSTATE 25P02; that error is not kept). Nothing of it is stored; roll back and
+    /// run it again.
     #[error("the transaction was aborted; nothing of it is stored")]
     TransactionAborted,
     /// A table a statement names does not exist in the database (create it with
@@ -196,16 +197,22 @@ pub enum Error {
     },
     /// Something took longer than it was allowed: no connection was free within the
     /// pool's acquire timeout (30 s by default; see `DbBuilder::acquire_timeout`: the
-    /// pool is exhausted, or the server is down), or the server cancelled a statement
-    /// at its own time limit (PostgreSQL's `statement_timeout` or `lock_timeout`,
-    /// MariaDB's `max_statement_time`, MySQL's `max_execution_time`).
+    /// pool is exhausted, or the server is down; `source` is `None`), or the server
+    /// cancelled a statement at its own time limit (PostgreSQL's `statement_timeout`,
+    /// MariaDB's `max_statement_time`, MySQL's `max_execution_time`; `source` is the
+    /// server's error). Waiting too long for another transaction's lock is
+    /// [`Error::Retryable`] instead.
     #[error("timed out: {message}")]
     Timeout {
         /// What timed out.
         message: String,
+        /// The server's error, for a statement it cancelled.
+        #[source]
+        source: Option<sqlx::Error>,
     },
     /// The database aborted the statement or the transaction for a conflict with
-    /// another one: a deadlock, a serialization failure, a lock wait timeout, a busy
+    /// another one: a deadlock, a serialization failure, a lock wait timeout
+    /// (MySQL's `innodb_lock_wait_timeout`, PostgreSQL's `lock_timeout`), a busy
     /// SQLite database, a cluster's certification failure, or a cluster node not ready
     /// yet. Running it again may succeed; Rel does so itself when it owns the
     /// transaction (see [`Error::is_retryable`]).
@@ -219,8 +226,10 @@ pub enum Error {
     },
     /// Any other error from the driver or the database. Rel is built on sqlx, and this
     /// is sqlx's own error, kept whole: it is the variant's field and its
-    /// [`source`](std::error::Error::source), and it displays as sqlx's message. The
-    /// conditions users match on have variants of their own above.
+    /// [`source`](std::error::Error::source), and it displays as sqlx's message (so a
+    /// printer of the whole chain, such as anyhow's `{:#}`, shows that message twice,
+    /// as it does for sqlx's own errors). The conditions users match on have variants
+    /// of their own above.
     ///
     /// ```
     /// use std::error::Error as _;
@@ -243,6 +252,7 @@ impl From<sqlx::Error> for Error {
         if matches!(e, sqlx::Error::PoolTimedOut) {
             return Error::Timeout {
                 message: "no connection was free within the pool's acquire timeout".into(),
+                source: None,
             };
         }
         let sqlx::Error::Database(d) = &e else {
@@ -257,6 +267,7 @@ impl From<sqlx::Error> for Error {
         if timed_out(&**d) {
             return Error::Timeout {
                 message: d.message().to_owned(),
+                source: Some(e),
             };
         }
         // PostgreSQL: "current transaction is aborted, commands ignored until end of
@@ -269,14 +280,19 @@ impl From<sqlx::Error> for Error {
 }
 
 /// Whether the server cancelled a statement at its time limit: PostgreSQL's
-/// `statement_timeout` and `lock_timeout` (57014 and 55P03 with "canceling statement
-/// due to .. timeout"), MariaDB's `max_statement_time` (1969), MySQL's
-/// `max_execution_time` (3024).
+/// `statement_timeout` (57014, "canceling statement due to statement timeout"; 57014
+/// is also a cancel on request, which stays `Database`), MariaDB's
+/// `max_statement_time` (1969, SQLSTATE 70100), MySQL's `max_execution_time` (3024,
+/// SQLSTATE HY000). The messages are the servers' English ones (the default
+/// `lc_messages`); in another language these stay `Error::Database`.
 fn timed_out(d: &dyn sqlx::error::DatabaseError) -> bool {
     let message = d.message();
-    (matches!(d.code().as_deref(), Some("57014" | "55P03")) && message.contains("timeout"))
-        || message.contains("max_statement_time exceeded")
-        || message.contains("maximum statement execution time exceeded")
+    match d.code().as_deref() {
+        Some("57014") => message.contains("statement timeout"),
+        Some("70100") => message.contains("max_statement_time exceeded"),
+        Some("HY000") => message.contains("maximum statement execution time exceeded"),
+        _ => false,
+    }
 }
 
 /// Whether a database error is an abort that running again may cure.
@@ -288,7 +304,8 @@ fn retryable(d: &dyn sqlx::error::DatabaseError) -> bool {
         Some("40001" | "40P01")
         // SQLite: busy, locked, busy snapshot, busy recovery, busy timeout.
         | Some("5" | "6" | "517" | "261" | "773")
-    ) || message.contains("Deadlock found")
+    ) || (d.code().as_deref() == Some("55P03") && message.contains("lock timeout"))
+        || message.contains("Deadlock found")
         || message.contains("Lock wait timeout")
         || message.contains("WSREP has not yet prepared node")
         || message.contains("database is locked")
@@ -327,7 +344,8 @@ impl Error {
     /// ```
     pub fn is_connection(&self) -> bool {
         match self {
-            Error::Connect { .. } | Error::Timeout { .. } => true,
+            // The pool's acquire timeout; a statement the server cancelled is not one.
+            Error::Connect { .. } | Error::Timeout { source: None, .. } => true,
             Error::Retryable { message, .. } => message.contains("WSREP has not yet prepared node"),
             Error::Database(
                 sqlx::Error::Io(_)
