@@ -135,7 +135,9 @@ pub(super) enum Acquired<'a> {
 }
 
 impl<'a> Conn<'a> {
-    /// The dialect the connection speaks.
+    /// The dialect the connection speaks; for a lent MySQL connection, MariaDB's until
+    /// [`Conn::acquire`] has asked the server (MySQL 8 differs only in what the
+    /// statements say, which are built after that).
     pub(super) fn dialect(&self) -> Dialect {
         match self {
             Conn::Db(db) => db.dialect(),

@@ -129,11 +129,13 @@ impl Schema {
     /// Traced as one span, `op = "create_all"`, `table = "*"`, `strategy = "ddl"`.
     pub async fn create_all(&self, db: &Db) -> Result<()> {
         let op = Operation::new("create_all", "*", "ddl");
-        let work = async {
+        // Boxed: the DDL's future is large, and callers await many of these in one
+        // future of their own.
+        let work = Box::pin(async {
             let mut sent = 0;
             let result = self.create_all_counted(db, &mut sent).await;
             (result, sent)
-        };
+        });
         op.run(work, |()| 0).await
     }
 
@@ -207,7 +209,7 @@ impl Schema {
     /// Traced as one span, `op = "drop_all"`, `table = "*"`, `strategy = "ddl"`.
     pub async fn drop_all(&self, db: &Db) -> Result<()> {
         let op = Operation::new("drop_all", "*", "ddl");
-        let work = async {
+        let work = Box::pin(async {
             let mut sent = 0;
             let result = match self.check() {
                 Ok(()) => {
@@ -217,7 +219,7 @@ impl Schema {
                 Err(e) => Err(e),
             };
             (result, sent)
-        };
+        });
         op.run(work, |()| 0).await
     }
 }
