@@ -228,3 +228,51 @@ async fn a_transaction_on_your_pool_is_readied_for_rel() {
     assert_eq!(values, [0.1]);
     let _ = std::fs::remove_file(&path);
 }
+
+/// A `Db` Rel made gives its sqlx pool back, for statements of your own: the pool of
+/// its backend, and no other; a sqlx transaction on it holds Rel's writes too.
+#[tokio::test]
+async fn a_db_gives_its_sqlx_pool_back() {
+    macro_rules! check {
+        ($db:expr, $pool:expr) => {{
+            let db = $db;
+            let pool = $pool.expect("the backend's own pool");
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("INSERT INTO ix_users (id, name) VALUES (1, 'hand')")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            Conn::from(&mut tx).insert(&user(2, "rel")).await.unwrap();
+            tx.commit().await.unwrap();
+            let names: Vec<String> = db
+                .all::<User>()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|u| u.name)
+                .collect();
+            assert_eq!(names, ["hand", "rel"], "{:?}", db.dialect());
+        }};
+    }
+    for db in common::backends("ix_pool_back").await {
+        let schema = Schema::new(RelationMode::ForeignKeys).table::<Post>();
+        schema.drop_all(&db).await.unwrap();
+        schema.create_all(&db).await.unwrap();
+        let owned = [
+            db.sqlite_pool().is_some(),
+            db.postgres_pool().is_some(),
+            db.mysql_pool().is_some(),
+        ];
+        assert_eq!(
+            owned.iter().filter(|o| **o).count(),
+            1,
+            "{:?}",
+            db.dialect()
+        );
+        match db.dialect() {
+            Dialect::Sqlite => check!(&db, db.sqlite_pool()),
+            Dialect::Postgres => check!(&db, db.postgres_pool()),
+            _ => check!(&db, db.mysql_pool()),
+        }
+    }
+}

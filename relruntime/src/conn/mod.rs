@@ -266,6 +266,36 @@ impl Pool {
         self.flags.guards
     }
 
+    /// The sqlx pool, when it is SQLite's.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn sqlite(&self) -> Option<&sqlx::SqlitePool> {
+        match &self.pool {
+            Pools::Sqlite(p) => Some(p),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The sqlx pool, when it is PostgreSQL's.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn postgres(&self) -> Option<&sqlx::PgPool> {
+        match &self.pool {
+            Pools::Postgres(p) => Some(p),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The sqlx pool, when it is MySQL's.
+    #[cfg(feature = "mysql")]
+    pub(crate) fn mysql(&self) -> Option<&sqlx::MySqlPool> {
+        match &self.pool {
+            Pools::MySql(p) => Some(p),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
     /// Whether statement events carry their bound values.
     pub(crate) fn set_trace_values(&mut self, on: bool) {
         self.flags.trace_values = on;

@@ -124,6 +124,40 @@ impl Db {
         self.pool.close().await
     }
 
+    /// The sqlx pool under this `Db` when it is SQLite's (`None` on another backend),
+    /// for statements of your own next to Rel's: a pool Rel made, with Rel's settings,
+    /// or yours from [`Db::from_pool`]. Connections of a pool Rel made are readied for
+    /// Rel when they open; a connection of it that you begin a sqlx transaction on is
+    /// one Rel can use (`Conn::from(&mut tx)`).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let db = rel::Db::connect("sqlite::memory:").await?;
+    /// let pool = db.sqlite_pool().expect("a SQLite Db");
+    /// let one: i64 = sqlx::query_scalar("SELECT 1").fetch_one(pool).await?;
+    /// assert_eq!(one, 1);
+    /// assert!(db.postgres_pool().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
+        self.pool.sqlite()
+    }
+
+    /// The sqlx pool under this `Db` when it is PostgreSQL's, as `Db::sqlite_pool` is SQLite's.
+    #[cfg(feature = "postgres")]
+    pub fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
+        self.pool.postgres()
+    }
+
+    /// The sqlx pool under this `Db` when it is MySQL's or MariaDB's, as
+    /// `Db::sqlite_pool` is SQLite's.
+    #[cfg(feature = "mysql")]
+    pub fn mysql_pool(&self) -> Option<&sqlx::MySqlPool> {
+        self.pool.mysql()
+    }
+
     /// This `Db` with statement events that carry their bound values (or not): what
     /// [`DbBuilder::trace_values`] sets for a pool Rel makes, for a `Db` over a pool of
     /// yours. Clones made before keep their setting.
