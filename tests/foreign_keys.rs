@@ -191,3 +191,89 @@ async fn emulated_mode_is_enforced_by_rel() {
         schema.drop_all(&db).await.unwrap();
     }
 }
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "fk_orgs")]
+struct Org {
+    #[column(primary_key)]
+    id: i64,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "fk_teams")]
+struct Team {
+    #[column(primary_key)]
+    id: i64,
+    org_id: i64,
+    #[relation(one, from = org_id, to = Org::id, on_delete = cascade)]
+    org: One<Org>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "fk_members")]
+struct Member {
+    #[column(primary_key)]
+    id: i64,
+    team_id: i64,
+    #[relation(one, from = team_id, to = Team::id, on_delete = restrict)]
+    team: One<Team>,
+}
+
+/// A delete whose cascade meets a `restrict` one table further (an org's teams are
+/// deleted with it, but a team's members forbid that) is `StillReferenced`, in both
+/// modes and on every backend, naming the team and the members' relation where the
+/// database names its constraint: one between two tables the write did not name.
+/// (Found by the Emulated-mode differential test, which had this as `ForeignKey` on
+/// PostgreSQL.)
+#[tokio::test]
+async fn a_cascade_refused_further_down_is_still_referenced() {
+    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+        for db in common::backends(&format!("fk_cascade_{mode:?}").to_lowercase()).await {
+            let schema = Schema::new(mode).table::<Member>();
+            schema.drop_all(&db).await.unwrap();
+            schema.create_all(&db).await.unwrap();
+            db.insert(&Org { id: 7 }).await.unwrap();
+            db.insert(&Team {
+                id: 1,
+                org_id: 7,
+                org: One::default(),
+            })
+            .await
+            .unwrap();
+            db.insert(&Member {
+                id: 0,
+                team_id: 1,
+                team: One::default(),
+            })
+            .await
+            .unwrap();
+            let err = db.delete::<Org>(&7).await.unwrap_err();
+            match &err {
+                rel::Error::StillReferenced {
+                    table,
+                    referencing_table,
+                    relation,
+                    ..
+                } => {
+                    let got = (*table, *referencing_table, *relation);
+                    if mode == RelationMode::ForeignKeys && db.dialect() == rel::Dialect::Sqlite {
+                        // SQLite names no constraint; Rel finds a relation that still
+                        // refers to the deleted row: the teams' own.
+                        assert_eq!(got, ("fk_orgs", Some("fk_teams"), Some("org")));
+                    } else {
+                        assert_eq!(
+                            got,
+                            ("fk_teams", Some("fk_members"), Some("team")),
+                            "{mode:?} {:?}",
+                            db.dialect()
+                        );
+                    }
+                }
+                other => panic!("{mode:?} {:?}: {other:?}", db.dialect()),
+            }
+            // Nothing of the delete stayed.
+            assert_eq!(db.all::<Team>().await.unwrap().len(), 1);
+            assert_eq!(db.all::<Org>().await.unwrap().len(), 1);
+        }
+    }
+}

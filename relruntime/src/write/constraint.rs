@@ -82,6 +82,18 @@ pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: E
         {
             return still_referenced(table, Some(fk), message);
         }
+        // A key of two other tables: the write's own cascade reached it (deleted a row
+        // of another table, or changed or defaulted its key) and a `restrict` there, or
+        // a default pointing nowhere, refused the change. As Emulated mode says it: the
+        // other table's row is still referred to.
+        if let Some(schema) = run.schema().as_deref()
+            && let Some(fk) = schema
+                .foreign_keys()
+                .into_iter()
+                .find(|fk| fk.name == name && fk.child.name != table.name)
+        {
+            return still_referenced(fk.parent, Some(&fk), message);
+        }
         return Error::ForeignKey {
             table: table.name,
             relation: Schema::relation_of_constraint(table, &name),
