@@ -465,14 +465,12 @@ async fn the_sqlite_journal_mode_is_the_builders() {
         let path =
             std::env::temp_dir().join(format!("rel_t_journal_{name}_{}.db", std::process::id()));
         let beside = |suffix: &str| std::path::PathBuf::from(format!("{}{suffix}", path.display()));
-        for p in [
-            path.clone(),
-            beside("-wal"),
-            beside("-shm"),
-            beside("-journal"),
-        ] {
-            let _ = std::fs::remove_file(p);
-        }
+        let remove_all = || {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(beside(suffix));
+            }
+        };
+        remove_all();
         let mut builder = Db::builder(&format!("sqlite://{}", path.display()));
         if let Some(mode) = mode {
             builder = builder.sqlite_journal_mode(mode);
@@ -492,13 +490,6 @@ async fn the_sqlite_journal_mode_is_the_builders() {
             _ => assert!(!wal && journal == Some(0), "{name}: {journal:?}"),
         }
         db.close().await;
-        for p in [
-            path.clone(),
-            beside("-wal"),
-            beside("-shm"),
-            beside("-journal"),
-        ] {
-            let _ = std::fs::remove_file(p);
-        }
+        remove_all();
     }
 }

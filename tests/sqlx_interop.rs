@@ -34,6 +34,12 @@ fn user(id: i64, name: &str) -> User {
     }
 }
 
+/// The users' names, in key order.
+async fn names(db: &Db) -> Vec<String> {
+    let users = db.all::<User>().await.unwrap();
+    users.into_iter().map(|u| u.name).collect()
+}
+
 /// Runs the same checks on one backend, given its sqlx pool type's steps.
 macro_rules! interop {
     ($d:expr, $pool:expr, $db:ty) => {{
@@ -108,14 +114,11 @@ macro_rules! interop {
             .unwrap();
         assert_eq!(posts[0].user.get().unwrap().name, "hand 5", "{d:?}");
         tx.commit().await.unwrap();
-        let names: Vec<String> = db
-            .all::<User>()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|u| u.name)
-            .collect();
-        assert_eq!(names, ["hand 1", "rel 2", "renamed", "hand 5"], "{d:?}");
+        assert_eq!(
+            names(&db).await,
+            ["hand 1", "rel 2", "renamed", "hand 5"],
+            "{d:?}"
+        );
 
         // A pooled connection outside a transaction: each Rel write is its own.
         let mut conn = pool.acquire().await.unwrap();
@@ -244,14 +247,7 @@ async fn a_db_gives_its_sqlx_pool_back() {
                 .unwrap();
             Conn::from(&mut tx).insert(&user(2, "rel")).await.unwrap();
             tx.commit().await.unwrap();
-            let names: Vec<String> = db
-                .all::<User>()
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|u| u.name)
-                .collect();
-            assert_eq!(names, ["hand", "rel"], "{:?}", db.dialect());
+            assert_eq!(names(db).await, ["hand", "rel"], "{:?}", db.dialect());
         }};
     }
     for db in common::backends("ix_pool_back").await {

@@ -529,6 +529,18 @@ impl Runner<'_> {
         self.sent
     }
 
+    /// Runs statements in order, up to the first that fails; how many it sent.
+    pub(crate) async fn execute_all(&mut self, statements: &[Statement]) -> (Result<()>, u64) {
+        let mut result = Ok(());
+        for stmt in statements {
+            if let Err(e) = self.execute(stmt).await {
+                result = Err(e);
+                break;
+            }
+        }
+        (result, self.sent)
+    }
+
     /// How many rows the statements sent through this runner returned.
     pub(crate) fn read_count(&self) -> u64 {
         self.read

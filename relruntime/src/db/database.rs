@@ -12,7 +12,6 @@ use crate::read::query::Query;
 use crate::read::relation::Relation;
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
-use crate::sql::exec::Executor;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -264,15 +263,14 @@ impl Db {
     pub(crate) async fn run_on_one_connection(
         &self,
         statements: &[Statement],
-        sent: &mut u64,
-    ) -> Result<()> {
-        let mut held = self.pool.acquire().await?;
-        let mut runner = held.runner(&self.statements, None);
-        for stmt in statements {
-            *sent += 1;
-            runner.execute(stmt).await?;
-        }
-        Ok(())
+    ) -> (Result<()>, u64) {
+        let mut held = match self.pool.acquire().await {
+            Ok(held) => held,
+            Err(e) => return (Err(e), 0),
+        };
+        held.runner(&self.statements, None)
+            .execute_all(statements)
+            .await
     }
 
     /// Inserts one row and returns its key (generated, for an `auto_increment` key).

@@ -131,26 +131,31 @@ impl Schema {
         let op = Operation::new("create_all", "*", "ddl");
         // Boxed: the DDL's future is large, and callers await many of these in one
         // future of their own.
-        let work = Box::pin(async {
-            let mut sent = 0;
-            let result = self.create_all_counted(db, &mut sent).await;
-            (result, sent)
-        });
+        let work = Box::pin(self.create_all_counted(db));
         op.run(work, |()| 0).await
     }
 
-    /// `create_all`, counting the statements it sends in `sent`.
-    async fn create_all_counted(&self, db: &Db, sent: &mut u64) -> Result<()> {
-        let statements = self.ddl(db.dialect())?;
-        if db.dialect().sql().transactional_ddl() {
-            let mut tx = db.begin().await?;
-            tx.run(&statements, sent).await?;
-            tx.commit().await?;
+    /// `create_all`, and how many statements it sent.
+    async fn create_all_counted(&self, db: &Db) -> (Result<()>, u64) {
+        let statements = match self.ddl(db.dialect()) {
+            Ok(statements) => statements,
+            Err(e) => return (Err(e), 0),
+        };
+        let (result, sent) = if db.dialect().sql().transactional_ddl() {
+            match db.begin().await {
+                Ok(mut tx) => match tx.run(&statements).await {
+                    (Ok(()), sent) => (tx.commit().await, sent),
+                    failed => failed,
+                },
+                Err(e) => (Err(e), 0),
+            }
         } else {
-            db.run_on_one_connection(&statements, sent).await?;
+            db.run_on_one_connection(&statements).await
+        };
+        if result.is_ok() {
+            db.use_schema(self);
         }
-        db.use_schema(self);
-        Ok(())
+        (result, sent)
     }
 
     /// Lists, for each relation, the rows whose key refers to no row: how many, and the
@@ -210,15 +215,10 @@ impl Schema {
     pub async fn drop_all(&self, db: &Db) -> Result<()> {
         let op = Operation::new("drop_all", "*", "ddl");
         let work = Box::pin(async {
-            let mut sent = 0;
-            let result = match self.check() {
-                Ok(()) => {
-                    let statements = self.drop_ddl(db.dialect());
-                    db.run_on_one_connection(&statements, &mut sent).await
-                }
-                Err(e) => Err(e),
-            };
-            (result, sent)
+            match self.check() {
+                Ok(()) => db.run_on_one_connection(&self.drop_ddl(db.dialect())).await,
+                Err(e) => (Err(e), 0),
+            }
         });
         op.run(work, |()| 0).await
     }

@@ -107,14 +107,9 @@ impl Transaction {
         self.inner.rollback().await
     }
 
-    /// Runs statements in order inside this transaction, counting them in `sent`.
-    pub(crate) async fn run(&mut self, statements: &[Statement], sent: &mut u64) -> Result<()> {
-        let mut runner = self.runner();
-        for stmt in statements {
-            *sent += 1;
-            runner.execute(stmt).await?;
-        }
-        Ok(())
+    /// Runs statements in order inside this transaction; how many it sent.
+    pub(crate) async fn run(&mut self, statements: &[Statement]) -> (Result<()>, u64) {
+        self.runner().execute_all(statements).await
     }
 
     /// Inserts one row and returns its key. See [`Db::insert`](crate::Db::insert).
