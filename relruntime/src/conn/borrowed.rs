@@ -5,7 +5,7 @@
 use super::{Flags, HeldConn, Pool, Pools, Runner, Session};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
-use crate::sql::dialect::{Dialect, Driver};
+use crate::sql::dialect::{Dialect, Wire};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -41,13 +41,13 @@ impl Pool {
     pub(crate) async fn from_sqlx(pool: SqlxPool) -> Result<Pool> {
         let (dialect, multi_primary) = match &pool.0 {
             #[cfg(feature = "sqlite")]
-            Pools::Sqlite(_) => (Dialect::of_driver(Driver::Sqlite), false),
+            Pools::Sqlite(_) => (Dialect::of_wire(Wire::Sqlite), false),
             #[cfg(feature = "postgres")]
-            Pools::Postgres(_) => (Dialect::of_driver(Driver::Postgres), false),
+            Pools::Postgres(_) => (Dialect::of_wire(Wire::Postgres), false),
             #[cfg(feature = "mysql")]
             Pools::MySql(p) => {
                 let mut conn = p.acquire().await?;
-                super::mysql::server(&mut conn, Dialect::of_driver(Driver::MySql)).await?
+                super::mysql::server(&mut conn, Dialect::of_wire(Wire::MySql)).await?
             }
         };
         Ok(Pool {
@@ -82,7 +82,7 @@ pub(super) async fn prepare(conn: &mut HeldConn, dialect: Dialect) -> Result<boo
 #[cfg(feature = "sqlite")]
 async fn prepare_sqlite(c: &mut sqlx::SqliteConnection, dialect: Dialect) -> Result<bool> {
     super::sqlite_functions::register(c).await?;
-    for sql in dialect.sql().connection_setup() {
+    for sql in dialect.syntax().connection_setup {
         sqlx::query(*sql).execute(&mut *c).await?;
     }
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
@@ -121,7 +121,7 @@ macro_rules! lend {
                 SqlxConn(
                     Lent::$variant(conn),
                     Flags::lent(),
-                    Dialect::of_driver(Driver::$variant),
+                    Dialect::of_wire(Wire::$variant),
                 )
             }
         }
@@ -131,7 +131,7 @@ macro_rules! lend {
                 SqlxConn(
                     Lent::$variant(&mut **conn),
                     Flags::lent(),
-                    Dialect::of_driver(Driver::$variant),
+                    Dialect::of_wire(Wire::$variant),
                 )
             }
         }
@@ -141,7 +141,7 @@ macro_rules! lend {
                 SqlxConn(
                     Lent::$variant(&mut **tx),
                     Flags::lent(),
-                    Dialect::of_driver(Driver::$variant),
+                    Dialect::of_wire(Wire::$variant),
                 )
             }
         }

@@ -11,7 +11,7 @@ use crate::model::row::Cells;
 use crate::model::schema::Schema;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
-use crate::sql::dialect::{Dialect, Driver, Missing};
+use crate::sql::dialect::{Dialect, Missing, Wire};
 use crate::sql::exec::{BoxFuture, Done, EachRow, Executor};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -212,21 +212,21 @@ impl Pool {
         })?;
         // The pool, its dialect, whether it is a multi-primary cluster and whether it
         // reads SQLite directly.
-        let (pool, dialect, multi_primary, direct_reads) = match dialect.sql().driver() {
+        let (pool, dialect, multi_primary, direct_reads) = match dialect.syntax().wire {
             #[cfg(feature = "sqlite")]
-            Driver::Sqlite => {
+            Wire::Sqlite => {
                 let (pool, direct) = sqlite::connect(url, dialect, settings).await?;
                 (Pools::Sqlite(pool), dialect, false, direct)
             }
             #[cfg(feature = "postgres")]
-            Driver::Postgres => (
+            Wire::Postgres => (
                 Pools::Postgres(postgres::connect(url, dialect, settings).await?),
                 dialect,
                 false,
                 false,
             ),
             #[cfg(feature = "mysql")]
-            Driver::MySql => {
+            Wire::MySql => {
                 // The server's version may pick a variant of the dialect.
                 let (pool, variant, cluster) = mysql::connect(url, dialect, settings).await?;
                 (Pools::MySql(pool), variant, cluster, false)
@@ -237,7 +237,7 @@ impl Pool {
                     url,
                     format!(
                         "this build of rel has no {} support; enable its cargo feature",
-                        dialect.sql().name()
+                        dialect.syntax().name
                     ),
                 ));
             }
@@ -339,7 +339,7 @@ impl Pool {
     /// connection acquired as for any operation (so a borrowed pool's is readied first:
     /// SQLite ignores its pragmas inside a transaction).
     pub(crate) async fn begin(&self) -> Result<Tx> {
-        let begin = self.dialect.sql().begin_statement();
+        let begin = self.dialect.syntax().begin;
         let held = self.acquire().await?;
         let tx = match held.conn {
             #[cfg(feature = "sqlite")]
@@ -570,7 +570,7 @@ fn typed(dialect: Dialect, e: Error) -> Error {
         return e;
     };
     let message = d.message().to_owned();
-    match dialect.sql().missing_object(&**d) {
+    match dialect.errors().missing_object(&**d) {
         Some(Missing::Table(table)) => Error::MissingTable { table, message },
         Some(Missing::Column { table, column }) => Error::MissingColumn {
             table,

@@ -28,7 +28,7 @@ pub(super) async fn connect(
     let _ = first.close().await;
     let pool = pool_options::<sqlx::MySql>(settings).after_connect(move |conn, _| {
         Box::pin(async move {
-            for sql in dialect.sql().connection_setup() {
+            for sql in dialect.syntax().connection_setup {
                 sqlx::query(*sql).execute(&mut *conn).await?;
             }
             Ok(())
@@ -46,7 +46,7 @@ pub(super) async fn server(
 ) -> Result<(Dialect, bool)> {
     let dialect = variant(conn, dialect).await?;
     let mut multi_primary = false;
-    if let Some(guards) = dialect.sql().guards() {
+    if let Some(guards) = dialect.syntax().guards {
         let on: Option<i64> = sqlx::query_scalar(guards.detect)
             .fetch_one(&mut *conn)
             .await
@@ -62,10 +62,10 @@ pub(super) async fn server(
 /// The dialect the server speaks: MariaDB's, or MySQL 8's when its version says it
 /// is not MariaDB.
 pub(super) async fn variant(conn: &mut MySqlConnection, dialect: Dialect) -> Result<Dialect> {
-    Ok(match dialect.sql().version_query() {
+    Ok(match dialect.syntax().version_query {
         Some(query) => {
             let version: String = sqlx::query_scalar(query).fetch_one(&mut *conn).await?;
-            dialect.sql().variant_for(&version).unwrap_or(dialect)
+            dialect.server().variant_for(&version).unwrap_or(dialect)
         }
         None => dialect,
     })

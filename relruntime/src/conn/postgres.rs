@@ -23,7 +23,7 @@ pub(super) async fn connect(
     let _ = first.close().await;
     let pool = pool_options::<sqlx::Postgres>(settings).after_connect(move |conn, _| {
         Box::pin(async move {
-            for sql in dialect.sql().connection_setup() {
+            for sql in dialect.syntax().connection_setup {
                 sqlx::query(*sql).execute(&mut *conn).await?;
             }
             Ok(())

@@ -39,7 +39,7 @@ pub(super) async fn connect(
     let pool = pool_options::<sqlx::Sqlite>(settings).after_connect(move |conn, _| {
         Box::pin(async move {
             super::sqlite_functions::register(conn).await?;
-            for sql in dialect.sql().connection_setup() {
+            for sql in dialect.syntax().connection_setup {
                 sqlx::query(*sql).execute(&mut *conn).await?;
             }
             Ok(())

@@ -199,7 +199,7 @@ impl<'a> Conn<'a> {
             Conn::Sqlx(mut conn) => {
                 conn.prepare().await?;
                 let in_transaction = conn.in_transaction();
-                let begin = conn.dialect().sql().begin_statement().unwrap_or("BEGIN");
+                let begin = conn.dialect().syntax().begin.unwrap_or("BEGIN");
                 conn.statement(if in_transaction { SAVEPOINT } else { begin })
                     .await?;
                 Acquired::Sqlx(conn, AtomicU64::new(0), in_transaction)

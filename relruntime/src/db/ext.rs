@@ -141,7 +141,7 @@ impl Schema {
             Ok(statements) => statements,
             Err(e) => return (Err(e), 0),
         };
-        let (result, sent) = if db.dialect().sql().transactional_ddl() {
+        let (result, sent) = if db.dialect().syntax().transactional_ddl {
             match db.begin().await {
                 Ok(mut tx) => match tx.run(&statements).await {
                     (Ok(()), sent) => (tx.commit().await, sent),

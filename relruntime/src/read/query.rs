@@ -131,7 +131,7 @@ impl Strategy {
     /// The strategy `Auto` stands for on `dialect`; other strategies stay as they are.
     pub fn resolve(self, dialect: Dialect) -> Strategy {
         match self {
-            Strategy::Auto if dialect.sql().prefers_join() => Strategy::Join,
+            Strategy::Auto if dialect.syntax().prefers_join => Strategy::Join,
             Strategy::Auto => Strategy::Batch,
             s => s,
         }
@@ -294,7 +294,7 @@ impl<T: Table> Query<T> {
                 Ok(())
             })
             .await;
-        let version_query = run.dialect().sql().version_query();
+        let version_query = run.dialect().syntax().version_query;
         match (fetched, self.with.first(), version_query) {
             (Ok(()), _, _) => Ok(rows),
             (Err(Error::Database(e)), Some(spec), Some(query)) => {
@@ -302,7 +302,7 @@ impl<T: Table> Query<T> {
                 // Ask which server this is only now, so the usual path costs nothing.
                 let unsupported = server_version(run, query)
                     .await
-                    .and_then(|version| run.dialect().sql().join_unsupported(&version));
+                    .and_then(|version| run.dialect().server().join_unsupported(&version));
                 match unsupported {
                     Some(message) => Err(Error::Unsupported {
                         table: T::NAME,
@@ -377,9 +377,9 @@ fn write_limit(b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>) {
             }
         }
         (None, Some(o)) => {
-            let d = b.dialect().sql();
-            if !d.offset_alone() {
-                b.push(" LIMIT ").push(d.unlimited());
+            let d = b.dialect().syntax();
+            if !d.offset_alone {
+                b.push(" LIMIT ").push(d.unlimited);
             }
             b.push(" OFFSET ").push_bind(bound(o));
         }

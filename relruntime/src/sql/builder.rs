@@ -24,7 +24,7 @@ impl Statement {
             return Err(Error::TooManyBinds {
                 table,
                 binds: self.binds.len(),
-                dialect: dialect.sql().name(),
+                dialect: dialect.syntax().name,
                 limit,
             });
         }
@@ -147,8 +147,9 @@ impl SqlBuilder {
     pub fn push_bind(&mut self, value: Value) -> &mut Self {
         self.binds.push(value);
         self.dialect
-            .sql()
-            .placeholder(&mut self.sql, self.binds.len());
+            .syntax()
+            .placeholder
+            .push(&mut self.sql, self.binds.len());
         self
     }
 
@@ -161,9 +162,9 @@ impl SqlBuilder {
                 let parsed: f64 = f.parse().unwrap_or(0.0);
                 self.sql.push_str(&format!("{parsed:?}"));
             }
-            Literal::Bool(b) => self.sql.push_str(self.dialect.sql().bool_literal(*b)),
+            Literal::Bool(b) => self.sql.push_str(self.dialect.syntax().bool_literal(*b)),
             Literal::Str(s) => {
-                let backslashes = self.dialect.sql().backslash_escapes();
+                let backslashes = self.dialect.syntax().backslash_escapes;
                 self.sql.push('\'');
                 for c in s.chars() {
                     match c {

@@ -23,10 +23,10 @@ impl Schema {
             RelationMode::Emulated => &[],
         };
         let indexes = self.key_indexes(&all_keys);
-        let d = dialect.sql();
+        let ddl = dialect.ddl();
         for fk in keys {
             let actions = fk.on_delete.into_iter().chain(fk.on_update);
-            if let Some(message) = actions.filter_map(|a| d.unsupported_action(a)).next() {
+            if let Some(message) = actions.filter_map(|a| ddl.unsupported_action(a)).next() {
                 return Err(Error::Unsupported {
                     table: fk.child.name,
                     relation: fk.relation,
@@ -48,7 +48,7 @@ impl Schema {
         for (table, cols) in indexes {
             out.push(create_index(dialect, table, cols));
         }
-        if !d.inline_foreign_keys() {
+        if !dialect.syntax().inline_foreign_keys {
             for fk in keys {
                 let mut b = SqlBuilder::new(dialect);
                 b.push("ALTER TABLE ")
@@ -68,7 +68,7 @@ impl Schema {
         keys: &[ForeignKey],
         all_keys: &[ForeignKey],
     ) -> Statement {
-        let d = dialect.sql();
+        let (ddl, syntax) = (dialect.ddl(), dialect.syntax());
         let mut b = SqlBuilder::new(dialect);
         b.push("CREATE TABLE ")
             .push_ident(table.name)
@@ -78,10 +78,10 @@ impl Schema {
             let keyed = self.is_keyed(table, col, all_keys);
             b.push_ident(col.name).push(" ");
             if generated.is_some_and(|g| g.name == col.name) {
-                b.push(d.identity_column(col.ty));
+                b.push(ddl.identity_column(col.ty));
                 return;
             }
-            b.push(d.type_name(col.ty, keyed));
+            b.push(ddl.type_name(col.ty, keyed));
             if !col.nullable {
                 b.push(" NOT NULL");
             }
@@ -97,14 +97,14 @@ impl Schema {
                 .push_idents(table.primary_key)
                 .push(")");
         }
-        if d.inline_foreign_keys() {
+        if syntax.inline_foreign_keys {
             for fk in keys.iter().filter(|k| k.child.name == table.name) {
                 b.push(",\n  ");
                 foreign_key_clause(&mut b, fk);
             }
         }
         b.push("\n)");
-        if let Some(options) = d.table_options() {
+        if let Some(options) = syntax.table_options {
             b.push(options);
         }
         b.finish()
@@ -120,7 +120,7 @@ impl Schema {
             b.push(sql);
             b.finish()
         };
-        let Some((off, on)) = dialect.sql().foreign_key_checks() else {
+        let Some((off, on)) = dialect.syntax().foreign_key_checks else {
             let mut b = SqlBuilder::new(dialect);
             b.push("DROP TABLE IF EXISTS ");
             b.push_list(self.tables(), ", ", |b, t| {

@@ -157,7 +157,7 @@ impl Node {
                 let ty = scope.table.column(column).map(|c| c.ty);
                 let list = ty
                     .filter(|_| values.len() > INLINE_LIST)
-                    .and_then(|ty| b.dialect().sql().list_parameter(ty, *negated, values));
+                    .and_then(|ty| b.dialect().lists().list_parameter(ty, *negated, values));
                 if let Some(ListParameter { open, value, close }) = list {
                     b.push(open).push_bind(value).push(close);
                     return;
@@ -173,16 +173,16 @@ impl Node {
                 pattern,
                 case_insensitive,
             } => {
-                let d = b.dialect().sql();
+                let d = b.dialect().syntax();
                 let (open, close) = if *case_insensitive {
-                    d.lowercase()
+                    d.lowercase
                 } else {
                     ("", "")
                 };
                 b.push(open).push_qualified(scope.alias, column).push(close);
                 b.push(" LIKE ").push(open);
                 b.push_bind(Value::Text(like_pattern(pattern)));
-                b.push(close).push(d.like_escape());
+                b.push(close).push(d.like_escape);
             }
             Node::And(l, r) | Node::Or(l, r) => {
                 b.push("(");
@@ -211,7 +211,7 @@ impl Node {
                     "EXISTS (SELECT 1"
                 });
                 super::plan::write_related_from(b, rel, filter.as_deref(), scope);
-                let limit = b.dialect().sql().exists_limit();
+                let limit = b.dialect().syntax().exists_limit;
                 b.push(limit).push(")");
             }
         }
@@ -317,7 +317,7 @@ impl OrderTerm {
     pub(crate) fn write(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
         let nullable = scope.table.column(self.column).is_some_and(|c| c.nullable);
         let dir = if self.desc { " DESC" } else { " ASC" };
-        if nullable && !b.dialect().sql().orders_nulls() {
+        if nullable && !b.dialect().syntax().orders_nulls {
             b.push_qualified(scope.alias, self.column);
             b.push(if self.nulls == Nulls::First {
                 " IS NULL DESC, "

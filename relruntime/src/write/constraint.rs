@@ -45,7 +45,7 @@ fn db_error(e: &Error) -> Option<&dyn sqlx::error::DatabaseError> {
 pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: Error) -> Error {
     let Some(d) = db_error(&e) else { return e };
     let message = d.message().to_owned();
-    let dialect = run.dialect().sql();
+    let dialect = run.dialect().errors();
     let table = failed.table;
     if dialect.is_unique_violation(d) {
         return Error::Unique {

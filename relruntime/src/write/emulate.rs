@@ -272,7 +272,7 @@ fn key_list(dialect: Dialect, table: &TableMeta, keys: &[KeyOf]) -> Option<ListP
     }
     let ty = table.column(col)?.ty;
     let values: Vec<Value> = keys.iter().map(|k| k.values()[0].clone()).collect();
-    dialect.sql().list_parameter(ty, false, &values)
+    dialect.lists().list_parameter(ty, false, &values)
 }
 
 /// How many of a write's `keys` of `table` one pass of the plan takes: all of them
@@ -297,7 +297,7 @@ async fn any(run: &mut dyn Executor, table: &'static TableMeta, rows: &Rows) -> 
     write_rows(&mut b, table, "r", rows);
     b.push(" LIMIT 1");
     if run.locking()
-        && let Some(lock) = run.dialect().sql().lock_for_share()
+        && let Some(lock) = run.dialect().syntax().lock_for_share
     {
         b.push(lock);
     }
@@ -320,7 +320,7 @@ async fn returns_rows(
 
 /// Locks `rows` of `table` for a change, without reading them back.
 async fn lock(run: &mut dyn Executor, table: &'static TableMeta, rows: &Rows) -> Result<()> {
-    let Some(clause) = run.dialect().sql().lock_for_update() else {
+    let Some(clause) = run.dialect().syntax().lock_for_update else {
         return Ok(());
     };
     if !run.locking() {
@@ -440,7 +440,7 @@ pub(super) async fn check_insert(
 async fn count_existing(run: &mut dyn Executor, fk: &ForeignKey, keys: &[KeyOf]) -> Result<usize> {
     let dialect = run.dialect();
     let width = fk.parent_cols.len().max(1);
-    let lock = dialect.sql().lock_for_share().filter(|_| run.locking());
+    let lock = dialect.syntax().lock_for_share.filter(|_| run.locking());
     // A single-column key list goes as one parameter where the dialect takes one: as a
     // table joined with the parent's, or in `IN`.
     let one_column = match fk.parent_cols {
@@ -454,12 +454,12 @@ async fn count_existing(run: &mut dyn Executor, fk: &ForeignKey, keys: &[KeyOf])
     let mut rows = None;
     if let Some((col, ty, values)) = &one_column {
         rows = dialect
-            .sql()
+            .lists()
             .list_rows(*ty, values)
             .filter(|_| lock.is_none())
             .map(|l| (*col, l));
         if rows.is_none() {
-            list = dialect.sql().list_parameter(*ty, false, values);
+            list = dialect.lists().list_parameter(*ty, false, values);
         }
     }
     let per_chunk = match (&list, &rows) {
@@ -552,7 +552,7 @@ async fn write_guard(
     cols: &[&'static str],
     predicate: impl FnOnce(&mut SqlBuilder),
 ) -> Result<()> {
-    let Some(sql) = run.dialect().sql().guards().filter(|_| run.guards()) else {
+    let Some(sql) = run.dialect().syntax().guards.filter(|_| run.guards()) else {
         return Ok(());
     };
     let mut b = SqlBuilder::new(run.dialect());
@@ -761,7 +761,7 @@ async fn check_default(run: &mut dyn Executor, fk: &ForeignKey) -> Result<()> {
             to.write(b);
         },
     );
-    if let Some(lock) = dialect.sql().lock_for_share().filter(|_| run.locking()) {
+    if let Some(lock) = dialect.syntax().lock_for_share.filter(|_| run.locking()) {
         b.push(lock);
     }
     b.push(") AS ").push_ident("found");
@@ -833,8 +833,8 @@ async fn keys_of(
     write_rows(&mut b, table, "k", rows);
     if let Some(lock) = run
         .dialect()
-        .sql()
-        .lock_for_update()
+        .syntax()
+        .lock_for_update
         .filter(|_| run.locking())
     {
         b.push(lock);
@@ -1125,7 +1125,7 @@ fn update_carrying<'a>(
                         // A database that checks row by row reports this before a
                         // unique key; one that checks at the end of the statement,
                         // after (the update still runs, below).
-                        if run.dialect().sql().checks_foreign_keys_per_row() {
+                        if run.dialect().syntax().checks_foreign_keys_per_row {
                             return Err(still_referenced(fk));
                         }
                         refused = Some(still_referenced(fk));
@@ -1298,7 +1298,7 @@ async fn check_update(
         write_rows(b, table, t, rows);
         b.push(")");
     };
-    if let Some(lock) = dialect.sql().lock_for_share().filter(|_| run.locking()) {
+    if let Some(lock) = dialect.syntax().lock_for_share.filter(|_| run.locking()) {
         let mut b = SqlBuilder::new(dialect);
         b.push("SELECT COUNT(*) FROM (SELECT 1 AS ")
             .push_ident("one")

@@ -31,7 +31,7 @@ fn insert_statement(
     let mut b = SqlBuilder::new(dialect);
     b.push("INSERT INTO ").push_ident(table.name);
     if cols.is_empty() {
-        b.push(dialect.sql().default_values());
+        b.push(dialect.syntax().default_values);
     } else {
         b.push(" (");
         b.push_list(cols, ", ", |b, &i| {
@@ -78,13 +78,13 @@ pub(super) fn storable_value(
         Value::F32(x) => f64::from(x),
         _ => return Ok(()),
     };
-    if dialect.sql().stores_float(x) {
+    if dialect.syntax().floats.stores(x) {
         return Ok(());
     }
     Err(Error::UnsupportedValue {
         table,
         column,
-        message: format!("{} cannot store the float {x}", dialect.sql().name()),
+        message: format!("{} cannot store the float {x}", dialect.syntax().name),
     })
 }
 
@@ -125,14 +125,14 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
     // Without RETURNING, the database reports only the first generated key of a
     // statement, and a row with no column to name is inserted alone
     // (`DEFAULT VALUES`), so those go row by row.
-    let returning = generated && dialect.sql().returning();
+    let returning = generated && dialect.syntax().returning;
     let per_statement = if (generated && !returning) || cols.is_empty() {
         1
     } else {
         (dialect.bind_limit() / cols.len().max(1)).max(1)
     };
     let emulating = emulate::emulating(run, table)?;
-    let per_row = dialect.sql().checks_foreign_keys_per_row();
+    let per_row = dialect.syntax().checks_foreign_keys_per_row;
     let mut keys = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(per_statement) {
         let values: Vec<Vec<Value>> = chunk.iter().map(Table::values).collect();

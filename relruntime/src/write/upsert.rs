@@ -135,9 +135,10 @@ impl<'r, T: Table> Upsert<'r, T> {
         b.push(")");
         let generated = table.generated_key().map(|c| c.name);
         dialect
-            .sql()
-            .write_upsert(&mut b, &self.conflict, &self.updated(), generated);
-        if dialect.sql().returning() {
+            .syntax()
+            .upsert
+            .write(&mut b, &self.conflict, &self.updated(), generated);
+        if dialect.syntax().returning {
             b.push(" RETURNING ").push_idents(table.primary_key);
         }
         (b.finish(), values)
@@ -150,7 +151,7 @@ impl<'r, T: Table> Upsert<'r, T> {
         let (stmt, values) = self.statement(dialect);
         storable(dialect, table, &values)?;
         let mut refused = None;
-        let per_row = dialect.sql().checks_foreign_keys_per_row();
+        let per_row = dialect.syntax().checks_foreign_keys_per_row;
         if let Some(schema) = emulate::emulating(run, table)? {
             let updated = self.updated();
             let refers_to_it = schema.foreign_keys().into_iter().find(|fk| {
@@ -187,7 +188,7 @@ impl<'r, T: Table> Upsert<'r, T> {
         let dialect = run.dialect();
         let table = T::META;
         let rows = std::slice::from_ref(self.row);
-        if dialect.sql().returning() {
+        if dialect.syntax().returning {
             return match run.fetch(&stmt, &key_types(table)).await {
                 Ok(mut out) => match out.pop() {
                     Some(key) => decode_key::<T>(key),

@@ -33,7 +33,7 @@ pub(super) fn keys_per_statement(
     let width = spec.rel.from.len().max(1);
     let filter_binds = filter_bind_count(dialect, spec);
     let fit = (dialect.bind_limit().saturating_sub(filter_binds + 2)) / width;
-    fit.min(dialect.sql().keys_per_in_list()).max(1)
+    fit.min(dialect.syntax().keys_per_in_list).max(1)
 }
 
 /// The key's element type when the keys go in one array parameter (`= ANY($1)`), where
@@ -46,7 +46,7 @@ pub(super) fn array_key(dialect: Dialect, key_types: &[SqlType]) -> Option<SqlTy
             | SqlType::BigInt
             | SqlType::Text
             | SqlType::Uuid),
-        ] if dialect.sql().binds_key_arrays() => Some(*t),
+        ] if dialect.syntax().binds_key_arrays => Some(*t),
         _ => None,
     }
 }

@@ -13,7 +13,7 @@ use crate::sql::plan::{allocate, write_from, write_link};
 pub(crate) fn write_root_relations(b: &mut SqlBuilder, scope: &Scope<'_>, specs: &[LoadSpec]) {
     for (i, spec) in specs.iter().enumerate() {
         b.push(", ");
-        match b.dialect().sql().json_root_cast() {
+        match b.dialect().syntax().json_root_cast {
             Some(ty) if !spec.count => {
                 b.push("CAST(");
                 write_relation(b, spec, scope);
@@ -31,7 +31,7 @@ pub(crate) fn write_root_relations(b: &mut SqlBuilder, scope: &Scope<'_>, specs:
 /// rows are aggregated straight from the related table, ordered inside the aggregate.
 /// Otherwise they are numbered in a limited derived table and aggregated in that order.
 fn write_relation(b: &mut SqlBuilder, spec: &LoadSpec, parent: &Scope<'_>) {
-    let d = b.dialect().sql();
+    let d = b.dialect().syntax();
     let related = allocate(b, spec.rel);
     let scope = related.scope();
     let from_where = |b: &mut SqlBuilder| {
@@ -45,23 +45,23 @@ fn write_relation(b: &mut SqlBuilder, spec: &LoadSpec, parent: &Scope<'_>) {
         return;
     }
     let windowed = spec.limit.is_some() || spec.offset.is_some();
-    if !windowed || d.limits_inside_aggregate() {
-        b.push("(SELECT ").push(d.json_agg_open());
+    if !windowed || d.limits_inside_aggregate {
+        b.push("(SELECT ").push(d.json_agg.0);
         write_row_array(b, spec, &scope);
         b.push(" ORDER BY ");
         write_order(b, &scope, &spec.order);
         write_window(b, spec);
-        b.push(d.json_agg_close());
+        b.push(d.json_agg.1);
         from_where(b);
         b.push(")");
         return;
     }
-    b.push("(SELECT ").push(d.json_agg_open());
-    match d.json_reparse() {
+    b.push("(SELECT ").push(d.json_agg.0);
+    match d.json_reparse {
         Some((open, close)) => b.push(open).push("s.j").push(close),
         None => b.push("s.j"),
     };
-    b.push(" ORDER BY s.n").push(d.json_agg_close());
+    b.push(" ORDER BY s.n").push(d.json_agg.1);
     b.push(" FROM (SELECT ");
     write_row_array(b, spec, &scope);
     b.push(" AS j, ROW_NUMBER() OVER (ORDER BY ");
@@ -83,7 +83,7 @@ fn write_window(b: &mut SqlBuilder, spec: &LoadSpec) {
     b.push(" LIMIT ");
     match spec.limit {
         Some(l) => b.push_bind(bound(l)),
-        None => b.push(b.dialect().sql().unlimited()),
+        None => b.push(b.dialect().syntax().unlimited),
     };
     if let Some(o) = spec.offset {
         b.push(" OFFSET ").push_bind(bound(o));
@@ -92,14 +92,14 @@ fn write_window(b: &mut SqlBuilder, spec: &LoadSpec) {
 
 /// `json_array(col, ..., nested, ...)` for one related row.
 fn write_row_array(b: &mut SqlBuilder, spec: &LoadSpec, scope: &Scope<'_>) {
-    let d = b.dialect().sql();
-    b.push(d.json_row());
+    let d = b.dialect().syntax();
+    b.push(d.json_row);
     b.push_list(scope.table.columns, ", ", |b, c| {
         write_json_value(b, scope.alias, c)
     });
     for child in &spec.children {
         b.push(", ");
-        match d.json_reparse() {
+        match d.json_reparse {
             Some((open, close)) if !child.count => {
                 b.push(open);
                 write_relation(b, child, scope);
@@ -113,7 +113,7 @@ fn write_row_array(b: &mut SqlBuilder, spec: &LoadSpec, scope: &Scope<'_>) {
 
 /// A column as it travels inside JSON.
 fn write_json_value(b: &mut SqlBuilder, alias: &str, c: &ColumnMeta) {
-    match b.dialect().sql().json_cell(c.ty) {
+    match b.dialect().json().json_cell(c.ty) {
         JsonCell::Plain => {
             b.push_qualified(alias, c.name);
         }

@@ -1,143 +1,85 @@
 //! MariaDB 10.6 or later, on the MySQL protocol. MySQL 8 is its variant in `mysql8.rs`.
 
-use super::super::builder::SqlBuilder;
-use super::{
-    Dialect, Driver, GuardSql, JsonCell, ListParameter, Missing, SqlDialect, between, json_list,
-    unqualified,
+use super::Dialect;
+use super::parts::{
+    Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server, between,
+    json_list, unqualified,
 };
+use super::syntax::{Floats, GuardSql, Syntax, UpsertClause, Wire};
 use crate::model::meta::{Action, TableMeta};
 use crate::model::value::{SqlType, Value};
 
 /// MariaDB: backticks, no `NULLS FIRST`, `JSON_ARRAYAGG` with `LIMIT`, InnoDB with
 /// utf8mb4, `RETURNING`, `ON DUPLICATE KEY UPDATE`, and no `SET DEFAULT` action.
+pub(crate) const SYNTAX: Syntax = Syntax {
+    quote: '`',
+    // String literals read backslash escapes, so `LIKE`'s one backslash is written
+    // twice.
+    backslash_escapes: true,
+    like_escape: " ESCAPE '\\\\'",
+    orders_nulls: false,
+    lock_for_share: Some(" LOCK IN SHARE MODE"),
+    // MariaDB's server time per key depends on the length of a prepared statement's
+    // `IN` list, and not the same way at every size: server CPU for a 3.05M-row load
+    // (`peers-rss load mysql rel-batch 50000`) was 11.1-11.4 s with lists of 65,533
+    // keys (the bind limit), 6.9-7.2 s with 30,000 and 7.0-8.1 s with 10,000; for a
+    // 610k-row load 0.74-0.76 s, 0.84-0.97 s and 1.03-1.09 s. 30,000 keeps the large
+    // load at hand-written sqlx's cost and costs the smaller one least.
+    keys_per_in_list: 30_000,
+    // MariaDB has no LATERAL, and its derived tables cannot see the outer row, so the
+    // window goes into the aggregate.
+    limits_inside_aggregate: true,
+    version_query: Some("SELECT VERSION()"),
+    // utf8mb4 holds all of Unicode; the binary collation compares like the others, and
+    // its NO PAD variant keeps trailing spaces significant (`utf8mb4_bin` would make
+    // `'a' = 'a '` true, and the two collide in a unique column). MariaDB's name; MySQL
+    // 8 calls it `utf8mb4_0900_bin`.
+    table_options: Some(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"),
+    foreign_key_checks: Some(("SET FOREIGN_KEY_CHECKS = 0", "SET FOREIGN_KEY_CHECKS = 1")),
+    transactional_ddl: false,
+    default_values: " () VALUES ()",
+    // MySQL and MariaDB have neither NaN nor the infinities.
+    floats: Floats::Finite,
+    // MariaDB 10.5 and later take `INSERT ... RETURNING` (MySQL proper does not: see
+    // `mysql8.rs`).
+    returning: true,
+    upsert: UpsertClause::OnDuplicateKey,
+    // InnoDB checks foreign keys row by row, as it writes each row.
+    checks_foreign_keys_per_row: true,
+    // Galera: `@@wsrep_on`, a guard table, and `SHA2(JSON_ARRAY(..))` keys.
+    guards: Some(GuardSql {
+        detect: "SELECT @@wsrep_on",
+        table_ddl: "CREATE TABLE IF NOT EXISTS `rel_guards` (`tbl` VARCHAR(191) NOT NULL, \
+                    `k` CHAR(64) NOT NULL, `n` BIGINT NOT NULL DEFAULT 1, \
+                    PRIMARY KEY (`tbl`, `k`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 \
+                    COLLATE=utf8mb4_bin",
+        key: ("SHA2(JSON_ARRAY(", "), 256)"),
+        bump: " ON DUPLICATE KEY UPDATE `rel_guards`.`n` = `rel_guards`.`n` + 1",
+    }),
+    ..Syntax::standard(
+        "MariaDB",
+        &["mysql", "mariadb"],
+        Wire::MySql,
+        "18446744073709551615",
+        "JSON_ARRAY(",
+        ("COALESCE(JSON_ARRAYAGG(", "), JSON_ARRAY())"),
+    )
+};
+
+/// MariaDB's behaviour.
+pub(crate) const PARTS: Parts = Parts {
+    syntax: SYNTAX,
+    ddl: &MySql,
+    json: &MySql,
+    lists: &MySql,
+    errors: &MySql,
+    server: &MySql,
+};
+
+/// MariaDB's parts; MySQL 8 shares all but its lists.
 pub(crate) struct MySql;
 
-impl SqlDialect for MySql {
-    fn name(&self) -> &'static str {
-        "MariaDB"
-    }
-    fn schemes(&self) -> &'static [&'static str] {
-        &["mysql", "mariadb"]
-    }
-    fn driver(&self) -> Driver {
-        Driver::MySql
-    }
-
-    fn quote_char(&self) -> char {
-        '`'
-    }
-    /// MariaDB's server time per key depends on the length of a prepared statement's
-    /// `IN` list, and not the same way at every size: server CPU for a 3.05M-row load
-    /// (`peers-rss load mysql rel-batch 50000`) was 11.1-11.4 s with lists of 65,533
-    /// keys (the bind limit), 6.9-7.2 s with 30,000 and 7.0-8.1 s with 10,000; for a
-    /// 610k-row load 0.74-0.76 s, 0.84-0.97 s and 1.03-1.09 s. 30,000 keeps the large
-    /// load at hand-written sqlx's cost and costs the smaller one least.
-    fn keys_per_in_list(&self) -> usize {
-        30_000
-    }
-    fn backslash_escapes(&self) -> bool {
-        true
-    }
-
-    fn orders_nulls(&self) -> bool {
-        false
-    }
-    fn lock_for_share(&self) -> Option<&'static str> {
-        Some(" LOCK IN SHARE MODE")
-    }
-    /// String literals read backslash escapes, so the one backslash is written twice.
-    fn like_escape(&self) -> &'static str {
-        " ESCAPE '\\\\'"
-    }
-    fn unlimited(&self) -> &'static str {
-        "18446744073709551615"
-    }
-
-    /// Galera: `@@wsrep_on`, a guard table, and `SHA2(JSON_ARRAY(..))` keys.
-    fn guards(&self) -> Option<GuardSql> {
-        Some(GuardSql {
-            detect: "SELECT @@wsrep_on",
-            table_ddl: "CREATE TABLE IF NOT EXISTS `rel_guards` (`tbl` VARCHAR(191) NOT NULL, \
-                        `k` CHAR(64) NOT NULL, `n` BIGINT NOT NULL DEFAULT 1, \
-                        PRIMARY KEY (`tbl`, `k`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 \
-                        COLLATE=utf8mb4_bin",
-            key: ("SHA2(JSON_ARRAY(", "), 256)"),
-            bump: " ON DUPLICATE KEY UPDATE `rel_guards`.`n` = `rel_guards`.`n` + 1",
-        })
-    }
-
-    /// InnoDB checks foreign keys row by row, as it writes each row.
-    fn checks_foreign_keys_per_row(&self) -> bool {
-        true
-    }
-
-    /// `IN (SELECT v FROM JSON_TABLE(?, ...))` with the list as one JSON text, read as
-    /// the column's type (text with the tables' binary collation).
-    fn list_parameter(
-        &self,
-        ty: SqlType,
-        negated: bool,
-        values: &[Value],
-    ) -> Option<ListParameter> {
-        let columns = match ty {
-            SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => {
-                ", '$[*]' COLUMNS (v BIGINT PATH '$')) AS j)"
-            }
-            SqlType::Real | SqlType::Double => ", '$[*]' COLUMNS (v DOUBLE PATH '$')) AS j)",
-            SqlType::Text => {
-                ", '$[*]' COLUMNS (v LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin \
-                 PATH '$')) AS j)"
-            }
-            _ => return None,
-        };
-        Some(ListParameter {
-            open: if negated {
-                " NOT IN (SELECT j.v FROM JSON_TABLE("
-            } else {
-                " IN (SELECT j.v FROM JSON_TABLE("
-            },
-            value: Value::Text(json_list(values)?),
-            close: columns,
-        })
-    }
-
-    fn json_row(&self) -> &'static str {
-        "JSON_ARRAY("
-    }
-    fn json_agg_open(&self) -> &'static str {
-        "COALESCE(JSON_ARRAYAGG("
-    }
-    fn json_agg_close(&self) -> &'static str {
-        "), JSON_ARRAY())"
-    }
-    /// MariaDB has no LATERAL, and its derived tables cannot see the outer row, so the
-    /// window goes into the aggregate.
-    fn limits_inside_aggregate(&self) -> bool {
-        true
-    }
-    fn json_cell(&self, ty: SqlType) -> JsonCell {
-        match ty {
-            SqlType::Blob => JsonCell::Hex("hex(", ")"),
-            SqlType::Decimal | SqlType::Json => JsonCell::Text("CHAR"),
-            _ => JsonCell::Plain,
-        }
-    }
-    fn version_query(&self) -> Option<&'static str> {
-        Some("SELECT VERSION()")
-    }
-    fn variant_for(&self, version: &str) -> Option<Dialect> {
-        (!version.contains("MariaDB")).then_some(Dialect::MySql8)
-    }
-    fn join_unsupported(&self, version: &str) -> Option<String> {
-        (!server_has_join(version)).then(|| {
-            format!(
-                "the Join strategy needs MariaDB 10.5 or later (JSON_ARRAYAGG with ORDER BY \
-                 and LIMIT), and this server is {version}; use Strategy::Batch, which \
-                 Strategy::Auto picks on MySQL"
-            )
-        })
-    }
-
+impl Ddl for MySql {
     fn type_name(&self, ty: SqlType, keyed: bool) -> &'static str {
         use SqlType as T;
         match ty {
@@ -175,54 +117,92 @@ impl SqlDialect for MySql {
              keys; use RelationMode::Emulated",
         )
     }
-    /// utf8mb4 holds all of Unicode; the binary collation compares like the others, and
-    /// its NO PAD variant keeps trailing spaces significant (`utf8mb4_bin` would make
-    /// `'a' = 'a '` true, and the two collide in a unique column). MariaDB's name; MySQL
-    /// 8 calls it `utf8mb4_0900_bin`.
-    fn table_options(&self) -> Option<&'static str> {
-        Some(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin")
-    }
-    fn foreign_key_checks(&self) -> Option<(&'static str, &'static str)> {
-        Some(("SET FOREIGN_KEY_CHECKS = 0", "SET FOREIGN_KEY_CHECKS = 1"))
-    }
-    fn transactional_ddl(&self) -> bool {
-        false
-    }
+}
 
-    /// MySQL and MariaDB have neither NaN nor the infinities.
-    fn stores_float(&self, x: f64) -> bool {
-        x.is_finite()
-    }
-
-    fn default_values(&self) -> &'static str {
-        " () VALUES ()"
-    }
-    /// MariaDB 10.5 and later take `INSERT ... RETURNING` (MySQL proper does not: see
-    /// `mysql8.rs`).
-    fn returning(&self) -> bool {
-        true
-    }
-    /// `ON DUPLICATE KEY UPDATE c = VALUES(c)`, which fires on any unique key. A
-    /// generated key is set to `LAST_INSERT_ID(key)`, so that the statement reports
-    /// the existing row's key when it updated one.
-    fn write_upsert(
-        &self,
-        b: &mut SqlBuilder,
-        conflict: &[&str],
-        update: &[&str],
-        generated: Option<&str>,
-    ) {
-        let _ = conflict;
-        b.push(" ON DUPLICATE KEY UPDATE ");
-        if let Some(key) = generated {
-            b.push_ident(key)
-                .push(" = LAST_INSERT_ID(")
-                .push_ident(key)
-                .push("), ");
+impl JsonCells for MySql {
+    fn json_cell(&self, ty: SqlType) -> JsonCell {
+        match ty {
+            SqlType::Blob => JsonCell::Hex("hex(", ")"),
+            SqlType::Decimal | SqlType::Json => JsonCell::Text("CHAR"),
+            _ => JsonCell::Plain,
         }
-        b.push_list(update, ", ", |b, c| {
-            b.push_ident(c).push(" = VALUES(").push_ident(c).push(")");
-        });
+    }
+}
+
+impl Lists for MySql {
+    /// `IN (SELECT v FROM JSON_TABLE(?, ...))` with the list as one JSON text, read as
+    /// the column's type (text with the tables' binary collation).
+    fn list_parameter(
+        &self,
+        ty: SqlType,
+        negated: bool,
+        values: &[Value],
+    ) -> Option<ListParameter> {
+        let columns = match ty {
+            SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => {
+                ", '$[*]' COLUMNS (v BIGINT PATH '$')) AS j)"
+            }
+            SqlType::Real | SqlType::Double => ", '$[*]' COLUMNS (v DOUBLE PATH '$')) AS j)",
+            SqlType::Text => {
+                ", '$[*]' COLUMNS (v LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin \
+                 PATH '$')) AS j)"
+            }
+            _ => return None,
+        };
+        Some(ListParameter {
+            open: if negated {
+                " NOT IN (SELECT j.v FROM JSON_TABLE("
+            } else {
+                " IN (SELECT j.v FROM JSON_TABLE("
+            },
+            value: Value::Text(json_list(values)?),
+            close: columns,
+        })
+    }
+}
+
+impl Errors for MySql {
+    /// Also 1761 and 1762: a foreign key's cascade would write a duplicate key in the
+    /// referencing table.
+    fn is_unique_violation(&self, error: &dyn sqlx::error::DatabaseError) -> bool {
+        error.is_unique_violation() || error.message().contains("would lead to a duplicate entry")
+    }
+    /// MySQL writes the constraint in the message, as ``CONSTRAINT `name` ``.
+    fn constraint_name(&self, error: &dyn sqlx::error::DatabaseError) -> Option<String> {
+        if let Some(c) = error.constraint() {
+            return Some(c.to_owned());
+        }
+        let msg = error.message();
+        let start = msg.find("CONSTRAINT `")? + "CONSTRAINT `".len();
+        // Backticks inside the name are doubled.
+        let mut name = String::new();
+        let mut chars = msg[start..].chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '`' {
+                if chars.peek() == Some(&'`') {
+                    chars.next();
+                } else {
+                    return Some(name);
+                }
+            }
+            name.push(c);
+        }
+        None
+    }
+    /// 1146 (`Table 'db.users' doesn't exist`) and 1054 (`Unknown column 't0.name' in
+    /// 'field list'`).
+    fn missing_object(&self, error: &dyn sqlx::error::DatabaseError) -> Option<Missing> {
+        let message = error.message();
+        match error.code().as_deref() {
+            Some("42S02") | Some("1146") => Some(Missing::Table(
+                unqualified(between(message, "Table", "'", "'")?).to_owned(),
+            )),
+            Some("42S22") | Some("1054") => Some(Missing::Column {
+                table: None,
+                column: unqualified(between(message, "column", "'", "'")?).to_owned(),
+            }),
+            _ => None,
+        }
     }
     /// `Duplicate entry 'x' for key 'email'` (a column's own unique key is named after
     /// it; the primary key is `PRIMARY`).
@@ -253,50 +233,20 @@ impl SqlDialect for MySql {
             .or_else(|| between(message, "Field", "'", "'"))
             .map(str::to_owned)
     }
+}
 
-    /// 1146 (`Table 'db.users' doesn't exist`) and 1054 (`Unknown column 't0.name' in
-    /// 'field list'`).
-    fn missing_object(&self, error: &dyn sqlx::error::DatabaseError) -> Option<Missing> {
-        let message = error.message();
-        match error.code().as_deref() {
-            Some("42S02") | Some("1146") => Some(Missing::Table(
-                unqualified(between(message, "Table", "'", "'")?).to_owned(),
-            )),
-            Some("42S22") | Some("1054") => Some(Missing::Column {
-                table: None,
-                column: unqualified(between(message, "column", "'", "'")?).to_owned(),
-            }),
-            _ => None,
-        }
+impl Server for MySql {
+    fn variant_for(&self, version: &str) -> Option<Dialect> {
+        (!version.contains("MariaDB")).then_some(Dialect::MySql8)
     }
-
-    /// MySQL writes the constraint in the message, as ``CONSTRAINT `name` ``.
-    /// Also 1761 and 1762: a foreign key's cascade would write a duplicate key in the
-    /// referencing table.
-    fn is_unique_violation(&self, error: &dyn sqlx::error::DatabaseError) -> bool {
-        error.is_unique_violation() || error.message().contains("would lead to a duplicate entry")
-    }
-
-    fn constraint_name(&self, error: &dyn sqlx::error::DatabaseError) -> Option<String> {
-        if let Some(c) = error.constraint() {
-            return Some(c.to_owned());
-        }
-        let msg = error.message();
-        let start = msg.find("CONSTRAINT `")? + "CONSTRAINT `".len();
-        // Backticks inside the name are doubled.
-        let mut name = String::new();
-        let mut chars = msg[start..].chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '`' {
-                if chars.peek() == Some(&'`') {
-                    chars.next();
-                } else {
-                    return Some(name);
-                }
-            }
-            name.push(c);
-        }
-        None
+    fn join_unsupported(&self, version: &str) -> Option<String> {
+        (!server_has_join(version)).then(|| {
+            format!(
+                "the Join strategy needs MariaDB 10.5 or later (JSON_ARRAYAGG with ORDER BY \
+                 and LIMIT), and this server is {version}; use Strategy::Batch, which \
+                 Strategy::Auto picks on MySQL"
+            )
+        })
     }
 }
 

@@ -1,50 +1,107 @@
 //! SQLite 3.35 or later (the bundled one).
 
-use super::{Driver, JsonCell, ListParameter, Missing, SqlDialect, json_list, unqualified};
+use super::parts::{
+    Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server, json_list,
+    unqualified,
+};
+use super::syntax::{Floats, Syntax, Wire};
 use crate::model::meta::TableMeta;
 use crate::model::value::{SqlType, Value};
 
-/// SQLite: `?` placeholders, inline foreign keys, `json_group_array`, doubles through
-/// JSON as their bits, and no constraint names in errors.
+/// SQLite: `?` placeholders (sqlx binds numbered ones about 6x slower here), inline
+/// foreign keys, `json_group_array`, doubles through JSON as their bits, no row locks,
+/// and no constraint names in errors.
+pub(crate) const SYNTAX: Syntax = Syntax {
+    // SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite.
+    bind_limit: 32_766,
+    // SQLite 3.51 (the bundled one) may turn `EXISTS` into a join and apply `OFFSET`
+    // to the joined rows: `WHERE EXISTS (posts with a comment) AND id IN (4) LIMIT -1
+    // OFFSET 2` returned user 4, who has three such comments (found by
+    // `tests/differential.rs`; `exists_subquery_and_offset` keeps it). A `LIMIT 1` in
+    // the subquery keeps SQLite from flattening it, and means the same to `EXISTS`.
+    exists_limit: " LIMIT 1",
+    // No row locks: SQLite has one writer at a time, and Rel's transactions take the
+    // write lock when they begin.
+    lock_for_share: None,
+    lock_for_update: None,
+    // SQLite's `LOWER` folds ASCII only; `rel_lower` (registered on every connection)
+    // lowercases with Rust's Unicode rules, like PostgreSQL's and MariaDB's `LOWER`.
+    lowercase: ("rel_lower(", ")"),
+    // The statement runs in-process, and one statement beats three round trips
+    // through sqlx's worker thread.
+    prefers_join: true,
+    json_reparse: Some(("json(", ")")),
+    // SQLite has no ALTER TABLE ... ADD CONSTRAINT, but accepts forward references.
+    inline_foreign_keys: true,
+    foreign_key_checks: Some(("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON")),
+    // SQLite stores NaN as NULL.
+    floats: Floats::NotNan,
+    // A transaction takes the write lock when it starts, so that one that reads and
+    // then writes never fails to upgrade its lock (`database is locked`) when another
+    // connection wrote in between; writers queue on the busy timeout instead.
+    begin: Some("BEGIN IMMEDIATE"),
+    // Foreign keys on; `LIKE` case-sensitive, as on PostgreSQL and MariaDB (a binary
+    // collation).
+    connection_setup: &[
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA case_sensitive_like = ON",
+    ],
+    ..Syntax::standard(
+        "SQLite",
+        &["sqlite"],
+        Wire::Sqlite,
+        "-1",
+        "json_array(",
+        ("json_group_array(", ")"),
+    )
+};
+
+/// SQLite's behaviour.
+pub(crate) const PARTS: Parts = Parts {
+    syntax: SYNTAX,
+    ddl: &Sqlite,
+    json: &Sqlite,
+    lists: &Sqlite,
+    errors: &Sqlite,
+    server: &Sqlite,
+};
+
+/// SQLite's parts.
 pub(crate) struct Sqlite;
 
-impl SqlDialect for Sqlite {
-    fn name(&self) -> &'static str {
-        "SQLite"
+impl Ddl for Sqlite {
+    fn type_name(&self, ty: SqlType, _keyed: bool) -> &'static str {
+        use SqlType as T;
+        match ty {
+            T::SmallInt | T::Integer | T::BigInt => "INTEGER",
+            T::Real | T::Double => "REAL",
+            T::Boolean => "BOOLEAN",
+            T::Blob => "BLOB",
+            // Dates, UUIDs, JSON and decimals are stored as text, which keeps them exact
+            // and readable.
+            T::Text | T::Date | T::DateTime | T::TimestampTz | T::Uuid | T::Json | T::Decimal => {
+                "TEXT"
+            }
+        }
     }
-    fn schemes(&self) -> &'static [&'static str] {
-        &["sqlite"]
+    fn identity_column(&self, _ty: SqlType) -> &'static str {
+        "INTEGER PRIMARY KEY AUTOINCREMENT"
     }
-    fn driver(&self) -> Driver {
-        Driver::Sqlite
-    }
+}
 
-    // `?` (the default) also here: sqlx binds numbered placeholders about 6x slower.
+/// SQLite's JSON prints doubles inexactly (15 digits, wrong digits at large
+/// exponents), so they travel as their bits (see the driver's `rel_f64_bits`).
+impl JsonCells for Sqlite {
+    fn json_cell(&self, ty: SqlType) -> JsonCell {
+        match ty {
+            SqlType::Real | SqlType::Double => JsonCell::Bits,
+            SqlType::Blob => JsonCell::Hex("hex(", ")"),
+            _ => JsonCell::Plain,
+        }
+    }
+}
 
-    /// SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite.
-    /// SQLite 3.51 (the bundled one) may turn `EXISTS` into a join and apply `OFFSET`
-    /// to the joined rows: `WHERE EXISTS (posts with a comment) AND id IN (4) LIMIT -1
-    /// OFFSET 2` returned user 4, who has three such comments (found by
-    /// `tests/differential.rs`; `exists_subquery_and_offset` keeps it). A `LIMIT 1` in
-    /// the subquery keeps SQLite from flattening it, and means the same to `EXISTS`.
-    fn exists_limit(&self) -> &'static str {
-        " LIMIT 1"
-    }
-    fn bind_limit(&self) -> usize {
-        32_766
-    }
-
-    fn unlimited(&self) -> &'static str {
-        "-1"
-    }
-    /// No row locks: SQLite has one writer at a time, and Rel's transactions take the
-    /// write lock when they begin.
-    fn lock_for_share(&self) -> Option<&'static str> {
-        None
-    }
-    fn lock_for_update(&self) -> Option<&'static str> {
-        None
-    }
+impl Lists for Sqlite {
     /// `IN (SELECT value FROM json_each(?))` with the list as one JSON text.
     fn list_parameter(
         &self,
@@ -70,84 +127,9 @@ impl SqlDialect for Sqlite {
             close: "))",
         })
     }
-    /// SQLite's `LOWER` folds ASCII only; `rel_lower` (registered on every connection)
-    /// lowercases with Rust's Unicode rules, like PostgreSQL's and MariaDB's `LOWER`.
-    fn lowercase(&self) -> (&'static str, &'static str) {
-        ("rel_lower(", ")")
-    }
-    /// The statement runs in-process, and one statement beats three round trips
-    /// through sqlx's worker thread.
-    fn prefers_join(&self) -> bool {
-        true
-    }
+}
 
-    fn json_row(&self) -> &'static str {
-        "json_array("
-    }
-    fn json_agg_open(&self) -> &'static str {
-        "json_group_array("
-    }
-    fn json_agg_close(&self) -> &'static str {
-        ")"
-    }
-    fn json_reparse(&self) -> Option<(&'static str, &'static str)> {
-        Some(("json(", ")"))
-    }
-    /// SQLite's JSON prints doubles inexactly (15 digits, wrong digits at large
-    /// exponents), so they travel as their bits (see the connection layer's
-    /// `rel_f64_bits`).
-    fn json_cell(&self, ty: SqlType) -> JsonCell {
-        match ty {
-            SqlType::Real | SqlType::Double => JsonCell::Bits,
-            SqlType::Blob => JsonCell::Hex("hex(", ")"),
-            _ => JsonCell::Plain,
-        }
-    }
-
-    fn type_name(&self, ty: SqlType, _keyed: bool) -> &'static str {
-        use SqlType as T;
-        match ty {
-            T::SmallInt | T::Integer | T::BigInt => "INTEGER",
-            T::Real | T::Double => "REAL",
-            T::Boolean => "BOOLEAN",
-            T::Blob => "BLOB",
-            // Dates, UUIDs, JSON and decimals are stored as text, which keeps them exact
-            // and readable.
-            T::Text | T::Date | T::DateTime | T::TimestampTz | T::Uuid | T::Json | T::Decimal => {
-                "TEXT"
-            }
-        }
-    }
-    fn identity_column(&self, _ty: SqlType) -> &'static str {
-        "INTEGER PRIMARY KEY AUTOINCREMENT"
-    }
-    /// SQLite has no ALTER TABLE ... ADD CONSTRAINT, but accepts forward references.
-    fn inline_foreign_keys(&self) -> bool {
-        true
-    }
-    fn foreign_key_checks(&self) -> Option<(&'static str, &'static str)> {
-        Some(("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON"))
-    }
-
-    /// SQLite stores NaN as NULL.
-    fn stores_float(&self, x: f64) -> bool {
-        !x.is_nan()
-    }
-
-    /// A transaction takes the write lock when it starts, so that one that reads and
-    /// then writes never fails to upgrade its lock (`database is locked`) when another
-    /// connection wrote in between; writers queue on the busy timeout instead.
-    fn begin_statement(&self) -> Option<&'static str> {
-        Some("BEGIN IMMEDIATE")
-    }
-
-    /// Foreign keys on; `LIKE` case-sensitive, as on PostgreSQL and MariaDB (a binary collation).
-    fn connection_setup(&self) -> &'static [&'static str] {
-        &[
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA case_sensitive_like = ON",
-        ]
-    }
+impl Errors for Sqlite {
     /// SQLite reports `RESTRICT` with SQLITE_CONSTRAINT_TRIGGER (1811), which sqlx does
     /// not classify.
     fn is_foreign_key_violation(&self, error: &dyn sqlx::error::DatabaseError) -> bool {
@@ -196,3 +178,6 @@ impl SqlDialect for Sqlite {
         })
     }
 }
+
+/// One kind of server.
+impl Server for Sqlite {}

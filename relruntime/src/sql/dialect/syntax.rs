@@ -1,0 +1,307 @@
+//! The constant answers of a dialect, as one value: what it writes and what it can do.
+//!
+//! A dialect's file states its answers as a `Syntax`, starting from
+//! [`Syntax::standard`] (what most databases say) and overriding what differs; a
+//! variant copies its base and overrides a few fields:
+//! `Syntax { returning: false, ..mysql::SYNTAX }`. Diesel's `SqlDialect` states its
+//! syntax choices the same way, as data rather than code.
+
+use super::super::builder::SqlBuilder;
+
+/// The sqlx driver (the wire protocol) that carries a dialect's statements and values.
+/// Several dialects may share one: MariaDB and MySQL 8 both travel as MySQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wire {
+    Sqlite,
+    Postgres,
+    MySql,
+}
+
+/// How a bound value's placeholder is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Placeholder {
+    /// `?` for every value.
+    Question,
+    /// `$1`, `$2`, ...
+    Numbered,
+}
+
+impl Placeholder {
+    /// Appends the placeholder of the `n`-th bound value (from 1).
+    pub(crate) fn push(self, sql: &mut String, n: usize) {
+        match self {
+            Placeholder::Question => sql.push('?'),
+            Placeholder::Numbered => {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+        }
+    }
+}
+
+/// Which floats a column stores as they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Floats {
+    /// Every float.
+    All,
+    /// All but NaN (SQLite stores NaN as NULL).
+    NotNan,
+    /// Finite floats only (MySQL has neither NaN nor the infinities).
+    Finite,
+}
+
+impl Floats {
+    /// Whether a float column stores `x` as it is.
+    pub(crate) fn stores(self, x: f64) -> bool {
+        match self {
+            Floats::All => true,
+            Floats::NotNan => !x.is_nan(),
+            Floats::Finite => x.is_finite(),
+        }
+    }
+}
+
+/// What turns an INSERT into an upsert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UpsertClause {
+    /// `ON CONFLICT (..) DO UPDATE SET c = excluded.c` (PostgreSQL, SQLite).
+    OnConflict,
+    /// `ON DUPLICATE KEY UPDATE c = VALUES(c)`, which fires on any unique key; a
+    /// generated key is set to `LAST_INSERT_ID(key)`, so that the statement reports
+    /// the existing row's key when it updated one (MySQL, MariaDB).
+    OnDuplicateKey,
+}
+
+impl UpsertClause {
+    /// Writes the clause: on a conflict on `conflict`, set `update` to the values the
+    /// INSERT carried. `generated` is the table's auto-increment key, if it has one;
+    /// `update` is never empty.
+    pub(crate) fn write(
+        self,
+        b: &mut SqlBuilder,
+        conflict: &[&str],
+        update: &[&str],
+        generated: Option<&str>,
+    ) {
+        match self {
+            UpsertClause::OnConflict => {
+                b.push(" ON CONFLICT (")
+                    .push_idents(conflict)
+                    .push(") DO UPDATE SET ");
+                b.push_list(update, ", ", |b, c| {
+                    b.push_ident(c).push(" = ").push("excluded.").push_ident(c);
+                });
+            }
+            UpsertClause::OnDuplicateKey => {
+                b.push(" ON DUPLICATE KEY UPDATE ");
+                if let Some(key) = generated {
+                    b.push_ident(key)
+                        .push(" = LAST_INSERT_ID(")
+                        .push_ident(key)
+                        .push("), ");
+                }
+                b.push_list(update, ", ", |b, c| {
+                    b.push_ident(c).push(" = VALUES(").push_ident(c).push(")");
+                });
+            }
+        }
+    }
+}
+
+/// How Emulated mode guards its writes on a multi-primary cluster (MariaDB Galera).
+///
+/// Row locks stay on the node that takes them, and a cluster certifies a transaction
+/// against the others by the keys of the rows it writes. So a child write and a
+/// delete or key change of its parent, on two nodes, must write a common row: both
+/// upsert the parent row's guard in [`GUARD_TABLE`], keyed by the parent table and a
+/// hash of the referenced columns' values, computed from the parent row on both sides.
+/// Then the cluster lets only one of them commit, and the other's commit fails with a
+/// retryable error (Rel retries it when it owns the transaction).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct GuardSql {
+    /// Whether the server is a cluster node: a query that returns 1 if it is.
+    pub detect: &'static str,
+    /// Creates the guard table if it is missing.
+    pub table_ddl: &'static str,
+    /// Around the referenced columns, the guard's key: a hash of their values.
+    pub key: (&'static str, &'static str),
+    /// After `INSERT .. SELECT`: bump the guard when it exists.
+    pub bump: &'static str,
+}
+
+/// The table of conflict guards (see [`GuardSql`]).
+pub(crate) const GUARD_TABLE: &str = "rel_guards";
+
+/// Everything a dialect answers with a constant. See the [module docs](self).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Syntax {
+    /// The dialect's name, for messages.
+    pub name: &'static str,
+    /// The URL schemes that select this dialect (none for a variant that a server's
+    /// version picks).
+    pub schemes: &'static [&'static str],
+    /// The driver that carries this dialect.
+    pub wire: Wire,
+
+    // -- Identifiers, placeholders, literals ------------------------------------------
+    /// The character that quotes identifiers (doubled inside).
+    pub quote: char,
+    /// How bound values are written.
+    pub placeholder: Placeholder,
+    /// The most parameters one statement may bind.
+    pub bind_limit: usize,
+    /// The boolean literals of DDL: true, false.
+    pub bool_literals: (&'static str, &'static str),
+    /// Whether string literals read backslash escapes (so a backslash is doubled).
+    pub backslash_escapes: bool,
+
+    // -- Queries ----------------------------------------------------------------------
+    /// Whether `ORDER BY` takes `NULLS FIRST` / `NULLS LAST`. Without it, a nullable
+    /// column is ordered by `col IS NULL` first.
+    pub orders_nulls: bool,
+    /// The `LIMIT` that means no limit, for an offset without a limit.
+    pub unlimited: &'static str,
+    /// Whether `OFFSET` may stand without `LIMIT` at the end of a query.
+    pub offset_alone: bool,
+    /// What follows a SELECT to lock the rows it reads against their deletion or a
+    /// change of their key, while others may read-lock them too. `None` where the
+    /// database has a single writer (SQLite).
+    pub lock_for_share: Option<&'static str>,
+    /// What follows a SELECT to lock the rows it reads for a change.
+    pub lock_for_update: Option<&'static str>,
+    /// What follows a `LIKE` pattern to make `\` its escape character.
+    pub like_escape: &'static str,
+    /// What lowercases a value with Unicode's rules, around it.
+    pub lowercase: (&'static str, &'static str),
+    /// What closes a relation filter's `EXISTS (SELECT 1 ...` subquery before its `)`:
+    /// nothing, or a `LIMIT 1` where the dialect needs one to read it right.
+    pub exists_limit: &'static str,
+    /// Whether the Batch strategy binds a single-column key list as one array
+    /// parameter (`= ANY($1)`) instead of an `IN` list.
+    pub binds_key_arrays: bool,
+    /// The most parent keys one Batch statement sends in its `IN` list, besides the
+    /// bind limit: where a server's cost per key grows with the list's length.
+    pub keys_per_in_list: usize,
+    /// Whether `Strategy::Auto` picks Join (one statement) over Batch, as measured by
+    /// `benches/load.rs`.
+    pub prefers_join: bool,
+
+    // -- The Join strategy's JSON -------------------------------------------------------
+    /// Opens a JSON array of one row's cells: `json_array(`.
+    pub json_row: &'static str,
+    /// Around the aggregate of rows into a JSON array, which is never NULL.
+    pub json_agg: (&'static str, &'static str),
+    /// Whether the aggregate takes `LIMIT` and `OFFSET` inside it (MariaDB). Otherwise
+    /// a per-parent window numbers the rows in a derived table.
+    pub limits_inside_aggregate: bool,
+    /// What turns a subquery's JSON text back into JSON inside another JSON value,
+    /// where text from a subquery would be embedded as a string (SQLite).
+    pub json_reparse: Option<(&'static str, &'static str)>,
+    /// The type the root's relation columns are cast to, so that the driver reads them
+    /// as text (PostgreSQL's `json` is not text to sqlx).
+    pub json_root_cast: Option<&'static str>,
+    /// The statement that asks a server which version it is: sent once when a pool
+    /// connects (see `Server::variant_for`), and after a Join statement failed, where
+    /// some servers of this dialect cannot run Join's SQL.
+    pub version_query: Option<&'static str>,
+
+    // -- DDL --------------------------------------------------------------------------
+    /// Whether foreign keys are declared inside CREATE TABLE (forward references
+    /// allowed) rather than added by ALTER TABLE after all tables.
+    pub inline_foreign_keys: bool,
+    /// What follows a CREATE TABLE's closing parenthesis.
+    pub table_options: Option<&'static str>,
+    /// The statements that turn foreign-key checks off and on again for one
+    /// connection, so that tables in a cycle can be dropped one by one. `None` drops
+    /// them all in one statement.
+    pub foreign_key_checks: Option<(&'static str, &'static str)>,
+    /// Whether DDL runs inside a transaction (MySQL commits each DDL statement).
+    pub transactional_ddl: bool,
+
+    // -- Writes -----------------------------------------------------------------------
+    /// An INSERT of a row with no column to name.
+    pub default_values: &'static str,
+    /// Which floats a float column stores as they are.
+    pub floats: Floats,
+    /// Whether INSERT takes `RETURNING`. Without it, a generated key is read from the
+    /// statement's result (MySQL's `LAST_INSERT_ID()`), one row per statement.
+    pub returning: bool,
+    /// What turns an INSERT into an upsert.
+    pub upsert: UpsertClause,
+    /// Whether the database checks a foreign key as each row is written, before the
+    /// row's unique keys (MySQL/MariaDB), rather than at the end of the statement.
+    /// Emulated mode follows it, so that a write breaking both reports the same error
+    /// in both modes.
+    pub checks_foreign_keys_per_row: bool,
+    /// How Emulated mode guards writes on a multi-primary cluster of this backend;
+    /// `None` where it has none.
+    pub guards: Option<GuardSql>,
+
+    // -- Connections --------------------------------------------------------------------
+    /// The statement that starts a transaction, where it is not a plain `BEGIN`.
+    pub begin: Option<&'static str>,
+    /// Statements run on every new connection.
+    pub connection_setup: &'static [&'static str],
+}
+
+impl Syntax {
+    /// What most databases say, given what no two dialects share: the name, the URL
+    /// schemes, the driver, the `LIMIT` of no limit and the JSON aggregation.
+    pub(crate) const fn standard(
+        name: &'static str,
+        schemes: &'static [&'static str],
+        wire: Wire,
+        unlimited: &'static str,
+        json_row: &'static str,
+        json_agg: (&'static str, &'static str),
+    ) -> Syntax {
+        Syntax {
+            name,
+            schemes,
+            wire,
+            quote: '"',
+            placeholder: Placeholder::Question,
+            bind_limit: 65_535,
+            bool_literals: ("1", "0"),
+            backslash_escapes: false,
+            orders_nulls: true,
+            unlimited,
+            offset_alone: false,
+            lock_for_share: Some(" FOR SHARE"),
+            lock_for_update: Some(" FOR UPDATE"),
+            like_escape: " ESCAPE '\\'",
+            lowercase: ("LOWER(", ")"),
+            exists_limit: "",
+            binds_key_arrays: false,
+            keys_per_in_list: usize::MAX,
+            prefers_join: false,
+            json_row,
+            json_agg,
+            limits_inside_aggregate: false,
+            json_reparse: None,
+            json_root_cast: None,
+            version_query: None,
+            inline_foreign_keys: false,
+            table_options: None,
+            foreign_key_checks: None,
+            transactional_ddl: true,
+            default_values: " DEFAULT VALUES",
+            floats: Floats::All,
+            returning: true,
+            upsert: UpsertClause::OnConflict,
+            checks_foreign_keys_per_row: false,
+            guards: None,
+            begin: None,
+            connection_setup: &[],
+        }
+    }
+
+    /// A boolean literal in DDL.
+    pub(crate) fn bool_literal(&self, value: bool) -> &'static str {
+        if value {
+            self.bool_literals.0
+        } else {
+            self.bool_literals.1
+        }
+    }
+}
