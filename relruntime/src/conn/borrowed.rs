@@ -4,9 +4,7 @@
 
 use super::{Flags, HeldConn, Pool, Pools, Runner, Session};
 use crate::model::error::Result;
-use crate::model::schema::Schema;
 use crate::sql::dialect::{Dialect, Wire};
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 /// A sqlx pool of yours, for [`Db::from_pool`](crate::Db::from_pool): a
@@ -201,11 +199,7 @@ impl SqlxConn<'_> {
     }
 
     /// What the reading and writing layers run their statements on.
-    pub(crate) fn runner<'b>(
-        &'b mut self,
-        statements: &'b AtomicU64,
-        schema: Option<Arc<Schema>>,
-    ) -> Runner<'b> {
+    pub(crate) fn runner<'b>(&'b mut self, statements: &'b AtomicU64) -> Runner<'b> {
         let dialect = self.dialect();
         let session = match &mut self.0 {
             #[cfg(feature = "sqlite")]
@@ -219,7 +213,6 @@ impl SqlxConn<'_> {
             dialect,
             session,
             statements,
-            schema,
             flags: self.1,
             sent: 0,
             read: 0,

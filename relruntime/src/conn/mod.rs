@@ -8,12 +8,10 @@
 
 use crate::model::error::{Error, Result};
 use crate::model::row::Cells;
-use crate::model::schema::Schema;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
 use crate::sql::dialect::{Dialect, Missing, Wire};
 use crate::sql::exec::{BoxFuture, Done, EachRow, Executor};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Reads cell `$i` as `Option<$ty>` and wraps it, NULL becoming `Value::Null`.
@@ -142,7 +140,6 @@ pub(crate) struct Runner<'a> {
     dialect: Dialect,
     session: Session<'a>,
     statements: &'a AtomicU64,
-    schema: Option<Arc<Schema>>,
     flags: Flags,
     /// How many statements went through this runner.
     sent: u64,
@@ -261,9 +258,14 @@ impl Pool {
     }
 
     /// Whether Emulated mode guards its writes against conflicts between the nodes of
-    /// a multi-primary cluster (see `SqlDialect::guards`).
+    /// a multi-primary cluster (see `GuardSql`).
     pub(crate) fn guards(&self) -> bool {
         self.flags.guards
+    }
+
+    /// Whether Emulated mode takes its row locks (always, but for a test's switch).
+    pub(crate) fn locking(&self) -> bool {
+        self.flags.locking
     }
 
     /// The sqlx pool, when it is SQLite's.
@@ -369,12 +371,8 @@ async fn begin_on<DB: sqlx::Database>(
 }
 
 impl Held {
-    /// The connection, counting statements in `statements`, with the `Db`'s schema.
-    pub(crate) fn runner<'a>(
-        &'a mut self,
-        statements: &'a AtomicU64,
-        schema: Option<Arc<Schema>>,
-    ) -> Runner<'a> {
+    /// The connection, counting statements in `statements`.
+    pub(crate) fn runner<'a>(&'a mut self, statements: &'a AtomicU64) -> Runner<'a> {
         let session = match &mut self.conn {
             #[cfg(feature = "sqlite")]
             HeldConn::Sqlite(c) => Session::Sqlite(c),
@@ -387,7 +385,6 @@ impl Held {
             dialect: self.dialect,
             session,
             statements,
-            schema,
             flags: self.flags,
             sent: 0,
             read: 0,
@@ -403,13 +400,8 @@ impl Tx {
         self.dialect
     }
 
-    /// The transaction's connection, counting statements in `statements`, with the
-    /// `Db`'s schema.
-    pub(crate) fn runner<'a>(
-        &'a mut self,
-        statements: &'a AtomicU64,
-        schema: Option<Arc<Schema>>,
-    ) -> Runner<'a> {
+    /// The transaction's connection, counting statements in `statements`.
+    pub(crate) fn runner<'a>(&'a mut self, statements: &'a AtomicU64) -> Runner<'a> {
         let session = match &mut self.tx {
             #[cfg(feature = "sqlite")]
             Txs::Sqlite(t) => Session::Sqlite(t),
@@ -422,7 +414,6 @@ impl Tx {
             dialect: self.dialect,
             session,
             statements,
-            schema,
             flags: self.flags,
             sent: 0,
             read: 0,
@@ -461,18 +452,6 @@ impl Tx {
 impl Executor for Runner<'_> {
     fn dialect(&self) -> Dialect {
         self.dialect
-    }
-
-    fn schema(&self) -> Option<Arc<Schema>> {
-        self.schema.clone()
-    }
-
-    fn locking(&self) -> bool {
-        self.flags.locking
-    }
-
-    fn guards(&self) -> bool {
-        self.flags.guards
     }
 
     fn fetch_each<'a>(

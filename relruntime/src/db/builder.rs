@@ -131,7 +131,7 @@ impl DbBuilder {
         Ok(Db {
             pool: Pool::connect(&self.url, &self.settings).await?,
             statements: Arc::new(AtomicU64::new(0)),
-            schema: Arc::default(),
+            known: Arc::default(),
             retries: Arc::default(),
         })
     }

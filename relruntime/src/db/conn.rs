@@ -7,13 +7,12 @@ use super::transaction::Transaction;
 use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::conn::{Held, Runner, SqlxConn};
 use crate::model::error::Result;
-use crate::model::schema::{RelationMode, Schema};
 use crate::model::table::Table;
 use crate::read;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
 use crate::sql::dialect::Dialect;
-use std::sync::Arc;
+use crate::write::Enforcement;
 use std::sync::atomic::AtomicU64;
 
 /// Where a query runs: a [`Db`] (any pooled connection), a [`Transaction`], or a
@@ -127,7 +126,7 @@ impl<'a> From<&'a mut Transaction> for Conn<'a> {
 
 /// A connection held for one operation.
 pub(super) enum Acquired<'a> {
-    Held(Held, &'a AtomicU64, Option<Arc<Schema>>),
+    Held(Held, &'a AtomicU64),
     Tx(&'a mut Transaction),
     /// A connection of the user's, and whether it was in a transaction (then the
     /// operation runs at a savepoint; else in a transaction of its own).
@@ -146,17 +145,14 @@ impl<'a> Conn<'a> {
         }
     }
 
-    /// The relation mode a write on the connection runs in, as its trace says:
-    /// `"emulated"` or `"foreign_keys"` (always, on a connection of yours).
-    pub(super) fn relation_mode(&self) -> &'static str {
-        let schema = match self {
-            Conn::Db(db) => db.schema(),
-            Conn::Tx(tx) => tx.schema.clone(),
-            Conn::Sqlx(_) => None,
-        };
-        match schema.map(|s| s.mode()) {
-            Some(RelationMode::Emulated) => "emulated",
-            _ => "foreign_keys",
+    /// How a write on the connection enforces relations: what the `Db` knows of its
+    /// schema (a transaction's, when it began). A connection of yours knows no
+    /// schema: the database's foreign keys enforce them.
+    pub(super) fn enforcement(&self) -> Enforcement {
+        match self {
+            Conn::Db(db) => db.enforcement(),
+            Conn::Tx(tx) => tx.enforcement.clone(),
+            Conn::Sqlx(_) => Enforcement::Database { graph: None },
         }
     }
 
@@ -185,7 +181,7 @@ impl<'a> Conn<'a> {
     /// savepoint ([`Acquired::finish`] ends it).
     pub(super) async fn acquire(self) -> Result<Acquired<'a>> {
         Ok(match self {
-            Conn::Db(db) => Acquired::Held(db.pool.acquire().await?, &db.statements, db.schema()),
+            Conn::Db(db) => Acquired::Held(db.pool.acquire().await?, &db.statements),
             Conn::Tx(tx) => {
                 tx.check_usable()?;
                 // A transaction that cannot take a savepoint (its connection is lost,
@@ -221,9 +217,9 @@ impl Acquired<'_> {
     /// What the reading and writing layers run their statements on.
     pub(super) fn runner(&mut self) -> Runner<'_> {
         match self {
-            Acquired::Held(held, statements, schema) => held.runner(statements, schema.clone()),
+            Acquired::Held(held, statements) => held.runner(statements),
             Acquired::Tx(tx) => tx.runner(),
-            Acquired::Sqlx(conn, statements, _) => conn.runner(statements, None),
+            Acquired::Sqlx(conn, statements, _) => conn.runner(statements),
         }
     }
 

@@ -6,12 +6,14 @@ use super::transaction::Transaction;
 use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::conn::{Pool, Settings, SqlxPool};
 use crate::model::error::Result;
+use crate::model::graph::Graph;
 use crate::model::schema::Schema;
 use crate::model::table::Table;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
+use crate::write::Enforcement;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -45,9 +47,16 @@ pub struct Db {
     pub(super) pool: Pool,
     pub(super) statements: Arc<AtomicU64>,
     /// The schema the database has, shared by the `Db`'s clones.
-    pub(super) schema: Arc<RwLock<Option<Arc<Schema>>>>,
+    pub(super) known: Arc<RwLock<Option<Known>>>,
     /// How many times a write Rel owned ran again after a retryable abort.
     pub(super) retries: Arc<AtomicU64>,
+}
+
+/// A schema a `Db` was told its database has, and its foreign-key graph, built once.
+#[derive(Clone)]
+pub(super) struct Known {
+    pub schema: Arc<Schema>,
+    pub graph: Arc<Graph>,
 }
 
 /// Shows the dialect and the statement count, never the URL or its password.
@@ -98,7 +107,7 @@ impl Db {
         Ok(Db {
             pool: Pool::from_sqlx(pool.into()).await?,
             statements: Arc::new(AtomicU64::new(0)),
-            schema: Arc::default(),
+            known: Arc::default(),
             retries: Arc::default(),
         })
     }
@@ -221,16 +230,29 @@ impl Db {
     /// # }).unwrap();
     /// ```
     pub fn use_schema(&self, schema: &Schema) {
-        let mut slot = self.schema.write().unwrap_or_else(|e| e.into_inner());
-        *slot = Some(Arc::new(schema.clone()));
+        let known = Known {
+            graph: Arc::new(schema.graph()),
+            schema: Arc::new(schema.clone()),
+        };
+        let mut slot = self.known.write().unwrap_or_else(|e| e.into_inner());
+        *slot = Some(known);
     }
 
     /// The schema the `Db` was told its database has, if any (see [`Db::use_schema`]).
     pub fn schema(&self) -> Option<Arc<Schema>> {
-        self.schema
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.known().map(|known| known.schema)
+    }
+
+    fn known(&self) -> Option<Known> {
+        self.known.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// How a write through this `Db` (or a transaction begun now) enforces relations:
+    /// the one place that decides it, from the schema it was told and what its pool
+    /// found at connect (see [`Enforcement`]).
+    pub(super) fn enforcement(&self) -> Enforcement {
+        let known = self.known().map(|known| (known.schema.mode(), known.graph));
+        Enforcement::decide(known, self.pool.locking(), self.pool.guards())
     }
 
     /// How many times this `Db` ran a write again after the database aborted it for a
@@ -254,7 +276,7 @@ impl Db {
         Ok(Transaction {
             inner: self.pool.begin().await?,
             statements: self.statements.clone(),
-            schema: self.schema(),
+            enforcement: self.enforcement(),
             aborted: false,
         })
     }
@@ -268,9 +290,7 @@ impl Db {
             Ok(held) => held,
             Err(e) => return (Err(e), 0),
         };
-        held.runner(&self.statements, None)
-            .execute_all(statements)
-            .await
+        held.runner(&self.statements).execute_all(statements).await
     }
 
     /// Inserts one row and returns its key (generated, for an `auto_increment` key).

@@ -4,13 +4,13 @@ use super::conn::Conn;
 use super::write::{self, DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::conn::{Runner, Tx};
 use crate::model::error::{Error, Result};
-use crate::model::schema::Schema;
 use crate::model::table::Table;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
 use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
+use crate::write::Enforcement;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -38,8 +38,8 @@ use std::sync::atomic::AtomicU64;
 pub struct Transaction {
     pub(super) inner: Tx,
     pub(super) statements: Arc<AtomicU64>,
-    /// The `Db`'s schema when the transaction began.
-    pub(super) schema: Option<Arc<Schema>>,
+    /// How its writes enforce relations: the `Db`'s decision when it began.
+    pub(super) enforcement: Enforcement,
     /// A savepoint could not be taken, released or rolled back to: the connection is
     /// lost or the server may have rolled the whole transaction back, so it must not
     /// report a commit.
@@ -57,7 +57,7 @@ impl std::fmt::Debug for Transaction {
 
 impl Transaction {
     pub(super) fn runner(&mut self) -> Runner<'_> {
-        self.inner.runner(&self.statements, self.schema.clone())
+        self.inner.runner(&self.statements)
     }
 
     /// Runs one fixed statement (a savepoint's).

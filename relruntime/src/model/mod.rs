@@ -8,6 +8,7 @@
 pub mod check;
 pub(crate) mod error;
 pub(crate) mod fields;
+pub(crate) mod graph;
 pub(crate) mod key;
 pub(crate) mod meta;
 pub(crate) mod row;

@@ -3,7 +3,8 @@
 //! The DDL that renders a schema for a dialect is in `sql::ddl`.
 
 use super::error::{Error, Result};
-use super::meta::{Action, ColumnMeta, RelationKind, RelationMeta, TableMeta};
+use super::graph::{ForeignKey, Graph, fk_name};
+use super::meta::{ColumnMeta, TableMeta};
 use super::table::Table;
 
 /// Who enforces relations.
@@ -54,19 +55,6 @@ pub struct Schema {
     tables: Vec<&'static TableMeta>,
     /// Two structs with one SQL name: (name, first struct, second struct).
     conflict: Option<(&'static str, &'static str, &'static str)>,
-}
-
-/// A foreign key: `child(child_cols)` references `parent(parent_cols)`.
-#[derive(Clone, Debug)]
-pub(crate) struct ForeignKey {
-    pub name: String,
-    pub relation: &'static str,
-    pub child: &'static TableMeta,
-    pub child_cols: &'static [&'static str],
-    pub parent: &'static TableMeta,
-    pub parent_cols: &'static [&'static str],
-    pub on_delete: Option<Action>,
-    pub on_update: Option<Action>,
 }
 
 impl Schema {
@@ -136,31 +124,9 @@ impl Schema {
         self.tables.iter().copied().find(|t| t.name == name)
     }
 
-    /// Every foreign key the relations imply, once each, in the order the tables and
-    /// their relations first imply them. Names and actions depend only on the relation
-    /// (see [`ForeignKey::between`]), never on that order.
-    pub(crate) fn foreign_keys(&self) -> Vec<ForeignKey> {
-        let mut keys: Vec<ForeignKey> = Vec::new();
-        for &table in &self.tables {
-            for rel in table.relations {
-                for fk in implied(table, rel) {
-                    if !keys.iter().any(|k| k.same_as(&fk)) {
-                        keys.push(fk);
-                    }
-                }
-            }
-        }
-        keys
-    }
-
-    /// The foreign keys of the schema that point at `parent`'s table: what a refused
-    /// delete or key change of one of its rows is about, including keys declared only
-    /// on the referencing side.
-    pub(crate) fn referencing(&self, parent: &TableMeta) -> Vec<ForeignKey> {
-        self.foreign_keys()
-            .into_iter()
-            .filter(|fk| fk.parent.name == parent.name)
-            .collect()
+    /// The foreign-key graph of the schema's relations (see [`Graph`]).
+    pub(crate) fn graph(&self) -> Graph {
+        Graph::new(self)
     }
 
     /// The index each foreign-key column set needs, unless a key or index starts with it.
@@ -215,101 +181,6 @@ impl Schema {
             .map(|r| r.name)
     }
 }
-/// The foreign keys one relation implies: its own when it holds the key; the target's
-/// back to it for a `many` or the inverse side of a one-to-one; both of a junction's.
-/// A key is implied only towards a primary key or unique column.
-fn implied(table: &'static TableMeta, rel: &RelationMeta) -> Vec<ForeignKey> {
-    let target = (rel.target)();
-    if let Some(through) = rel.through {
-        let junction = (through.table)();
-        return [
-            (through.from, table, rel.from),
-            (through.to, target, rel.to),
-        ]
-        .into_iter()
-        .filter(|(_, parent, cols)| is_unique_key(parent, cols))
-        .map(|(cols, parent, parent_cols)| ForeignKey::between(junction, cols, parent, parent_cols))
-        .collect();
-    }
-    if rel.holds_key {
-        return vec![ForeignKey::between(table, rel.from, target, rel.to)];
-    }
-    if is_unique_key(table, rel.from) {
-        return vec![ForeignKey::between(target, rel.to, table, rel.from)];
-    }
-    Vec::new()
-}
-
-impl ForeignKey {
-    /// The key `child(child_cols)` → `parent(parent_cols)`. It is named after, and takes
-    /// its actions from, the child's relation that holds it (`posts_author_fkey`); with
-    /// none declared, after its columns (`posts_author_id_key_fkey`), without actions.
-    pub(crate) fn between(
-        child: &'static TableMeta,
-        child_cols: &'static [&'static str],
-        parent: &'static TableMeta,
-        parent_cols: &'static [&'static str],
-    ) -> ForeignKey {
-        let holder = child.relations.iter().find(|r| {
-            r.kind == RelationKind::One
-                && r.holds_key
-                && r.through.is_none()
-                && r.target_name == parent.name
-                && r.from == child_cols
-                && r.to == parent_cols
-        });
-        let (name, relation, on_delete, on_update) = match holder {
-            Some(r) => (
-                fk_name(child.name, r.name),
-                r.name,
-                r.on_delete,
-                r.on_update,
-            ),
-            None => {
-                let mut cols = child_cols.join("_");
-                cols.push_str("_key");
-                (fk_name(child.name, &cols), "", None, None)
-            }
-        };
-        ForeignKey {
-            name,
-            relation,
-            child,
-            child_cols,
-            parent,
-            parent_cols,
-            on_delete,
-            on_update,
-        }
-    }
-
-    fn same_as(&self, other: &ForeignKey) -> bool {
-        self.child.name == other.child.name
-            && self.child_cols == other.child_cols
-            && self.parent.name == other.parent.name
-            && self.parent_cols == other.parent_cols
-    }
-
-    /// The foreign keys that point at `parent` which its own relations reveal: what a
-    /// refused delete of one of its rows is about.
-    pub(crate) fn referencing(parent: &'static TableMeta) -> Vec<ForeignKey> {
-        let mut keys: Vec<ForeignKey> = Vec::new();
-        for rel in parent.relations {
-            for fk in implied(parent, rel) {
-                if fk.parent.name == parent.name && !keys.iter().any(|k| k.same_as(&fk)) {
-                    keys.push(fk);
-                }
-            }
-        }
-        keys
-    }
-}
-
-/// `{table}_{relation}_fkey`, kept within identifier length limits.
-fn fk_name(table: &str, relation: &str) -> String {
-    bounded_name(&[table, relation, "fkey"])
-}
-
 /// Joins parts with `_`; past 60 bytes (PostgreSQL allows 63, MySQL 64) it keeps a prefix
 /// and appends a hash of the whole name, so distinct long names stay distinct.
 pub(crate) fn bounded_name(parts: &[&str]) -> String {
@@ -330,8 +201,4 @@ pub(crate) fn bounded_name(parts: &[&str]) -> String {
 
 fn starts_with(index: &[&str], cols: &[&str]) -> bool {
     index.len() >= cols.len() && index[..cols.len()] == *cols
-}
-
-fn is_unique_key(table: &TableMeta, cols: &[&str]) -> bool {
-    super::check::is_unique_key(table.columns, table.primary_key, cols)
 }

@@ -30,25 +30,21 @@ pub struct Orphans {
 /// data is whole). A NULL in any key column refers to nothing and is no orphan.
 pub(crate) async fn check(run: &mut dyn Executor, schema: &Schema) -> Result<Vec<Orphans>> {
     let mut found = Vec::new();
-    for fk in schema.foreign_keys() {
+    for fk in schema.graph().keys() {
         let child = fk.child;
         let mut b = SqlBuilder::new(run.dialect());
         b.push("SELECT ");
         b.push_list(child.primary_key, ", ", |b, c| {
             b.push_qualified("c", c);
         });
-        b.push(", COUNT(*) OVER () FROM ")
-            .push_ident(child.name)
-            .push(" AS ")
-            .push_ident("c")
+        b.push(", COUNT(*) OVER ()")
+            .push_from(child.name, "c")
             .push(" WHERE ");
         for c in fk.child_cols {
             b.push_qualified("c", c).push(" IS NOT NULL AND ");
         }
-        b.push("NOT EXISTS (SELECT 1 FROM ")
-            .push_ident(fk.parent.name)
-            .push(" AS ")
-            .push_ident("p")
+        b.push("NOT EXISTS (SELECT 1")
+            .push_from(fk.parent.name, "p")
             .push(" WHERE ");
         b.push_list(
             fk.child_cols.iter().zip(fk.parent_cols),

@@ -221,10 +221,7 @@ impl<T: Table> Query<T> {
     }
 
     fn write_from_where(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
-        b.push(" FROM ")
-            .push_ident(scope.table.name)
-            .push(" AS ")
-            .push_ident(ROOT);
+        b.push_from(scope.table.name, ROOT);
         if let Some(filter) = &self.filter {
             b.push(" WHERE ");
             filter.write(b, scope);
@@ -325,13 +322,12 @@ impl<T: Table> Query<T> {
             alias: ROOT,
         };
         if self.limit.is_some() || self.offset.is_some() {
-            b.push("SELECT COUNT(*) FROM (SELECT 1 AS ")
-                .push_ident("one");
+            b.push("SELECT COUNT(*) FROM (SELECT 1").push_as("one");
             self.write_from_where(&mut b, &scope);
             b.push(" ORDER BY ");
             write_order(&mut b, &scope, &self.order);
             write_limit(&mut b, self.limit, self.offset);
-            b.push(") AS ").push_ident("counted");
+            b.push(")").push_as("counted");
         } else {
             b.push("SELECT COUNT(*)");
             self.write_from_where(&mut b, &scope);

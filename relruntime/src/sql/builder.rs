@@ -202,6 +202,88 @@ impl SqlBuilder {
         })
     }
 
+    /// Appends `"name" AS "alias"`: a table under an alias.
+    pub(crate) fn push_aliased(&mut self, name: &str, alias: &str) -> &mut Self {
+        self.push_ident(name).push(" AS ").push_ident(alias)
+    }
+
+    /// Appends ` FROM "table" AS "alias"`.
+    pub(crate) fn push_from(&mut self, table: &str, alias: &str) -> &mut Self {
+        self.push(" FROM ").push_aliased(table, alias)
+    }
+
+    /// Appends ` AS "name"`: the name of a column or a derived table.
+    pub(crate) fn push_as(&mut self, name: &str) -> &mut Self {
+        self.push(" AS ").push_ident(name)
+    }
+
+    /// Appends `alias.a`, or `(alias.a, alias.b)` for several columns.
+    pub(crate) fn push_tuple(&mut self, alias: &str, columns: &[&str]) -> &mut Self {
+        self.push_tuple_of(columns.len(), |b, i| {
+            b.push_qualified(alias, columns[i]);
+        })
+    }
+
+    /// Appends `width` items written by `item`, in parentheses when there are several.
+    pub(crate) fn push_tuple_of(
+        &mut self,
+        width: usize,
+        mut item: impl FnMut(&mut Self, usize),
+    ) -> &mut Self {
+        if width > 1 {
+            self.push("(");
+        }
+        self.push_list(0..width, ", ", |b, i| item(b, i));
+        if width > 1 {
+            self.push(")");
+        }
+        self
+    }
+
+    /// Appends ` IN (?, ..)`, or ` IN ((?, ?), ..)` for keys of several values: each
+    /// key's values bound.
+    pub(crate) fn push_in_keys<'k>(
+        &mut self,
+        keys: impl IntoIterator<Item = &'k [Value]>,
+    ) -> &mut Self {
+        self.push(" IN (");
+        self.push_list(keys, ", ", |b, key| {
+            b.push_tuple_of(key.len(), |b, i| {
+                b.push_bind(key[i].clone());
+            });
+        });
+        self.push(")")
+    }
+
+    /// Appends `SELECT COUNT(*) FROM (SELECT 1 AS "one" FROM "table" AS "alias" WHERE
+    /// <predicate><lock>) AS "name"`: how many rows the predicate picks, locked by
+    /// `lock` where one is given (a count over a derived table, because a locking
+    /// clause cannot follow an aggregate).
+    pub(crate) fn push_count_of(
+        &mut self,
+        table: &str,
+        alias: &str,
+        lock: Option<&'static str>,
+        name: &str,
+        predicate: impl FnOnce(&mut Self),
+    ) -> &mut Self {
+        self.push("SELECT COUNT(*) FROM (SELECT 1")
+            .push_as("one")
+            .push_from(table, alias)
+            .push(" WHERE ");
+        predicate(self);
+        if let Some(lock) = lock {
+            self.push(lock);
+        }
+        self.push(")").push_as(name)
+    }
+
+    /// Appends the dialect's clause that keeps one row: ` LIMIT 1`.
+    pub(crate) fn push_limit_one(&mut self) -> &mut Self {
+        let limit = self.dialect.syntax().limit_one;
+        self.push(limit)
+    }
+
     /// A table alias not yet used in this statement: `t1`, `t2`, ... (`t0` is the root's).
     pub fn fresh_alias(&mut self) -> String {
         self.aliases += 1;

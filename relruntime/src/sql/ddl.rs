@@ -4,8 +4,9 @@
 use super::builder::{SqlBuilder, Statement};
 use super::dialect::Dialect;
 use crate::model::error::{Error, Result};
+use crate::model::graph::ForeignKey;
 use crate::model::meta::{Action, TableMeta};
-use crate::model::schema::{ForeignKey, RelationMode, Schema, bounded_name};
+use crate::model::schema::{RelationMode, Schema, bounded_name};
 
 impl Schema {
     /// The CREATE TABLE and CREATE INDEX statements (and, on PostgreSQL and MySQL, the
@@ -17,12 +18,13 @@ impl Schema {
         self.check()?;
         // Indexes and key-column types follow the relations in both modes; only
         // ForeignKeys mode declares the constraints.
-        let all_keys = self.foreign_keys();
+        let graph = self.graph();
+        let all_keys = graph.keys();
         let keys: &[ForeignKey] = match self.mode() {
-            RelationMode::ForeignKeys => &all_keys,
+            RelationMode::ForeignKeys => all_keys,
             RelationMode::Emulated => &[],
         };
-        let indexes = self.key_indexes(&all_keys);
+        let indexes = self.key_indexes(all_keys);
         let ddl = dialect.ddl();
         for fk in keys {
             let actions = fk.on_delete.into_iter().chain(fk.on_update);
@@ -36,7 +38,7 @@ impl Schema {
         }
         let mut out = Vec::new();
         for &table in self.tables() {
-            out.push(self.create_table(dialect, table, keys, &all_keys));
+            out.push(self.create_table(dialect, table, keys, all_keys));
             for col in table.columns.iter().filter(|c| c.index && !c.unique) {
                 out.push(create_index(
                     dialect,

@@ -10,11 +10,9 @@ use super::builder::Statement;
 use super::dialect::Dialect;
 use crate::model::error::Result;
 use crate::model::row::Cells;
-use crate::model::schema::Schema;
 use crate::model::value::{SqlType, Value};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 /// A boxed future that may move between threads.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -33,18 +31,6 @@ pub(crate) struct Done {
 pub(crate) trait Executor: Send {
     /// The dialect the connection speaks.
     fn dialect(&self) -> Dialect;
-
-    /// The schema the `Db` was told its database has (`Db::use_schema`, or
-    /// `Schema::create_all`): every relation, whichever side declares it.
-    fn schema(&self) -> Option<Arc<Schema>>;
-
-    /// Whether Emulated mode takes row locks (always, but for a test's switch that
-    /// shows what they prevent).
-    fn locking(&self) -> bool;
-
-    /// Whether Emulated mode writes conflict guards: on a multi-primary cluster, where
-    /// row locks stay on their node (see `SqlDialect::guards`).
-    fn guards(&self) -> bool;
 
     /// Runs a statement that returns rows, and hands each row's cells to `each`, in
     /// order, read in place from the driver's buffers.

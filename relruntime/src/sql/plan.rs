@@ -41,15 +41,10 @@ pub(crate) fn allocate(b: &mut SqlBuilder, rel: &RelationMeta) -> Related {
 
 /// Writes ` FROM target AS tN [JOIN junction AS tM ON tM.to_i = tN.to_i ...]`.
 pub(crate) fn write_from(b: &mut SqlBuilder, rel: &RelationMeta, related: &Related) {
-    b.push(" FROM ")
-        .push_ident(related.target.name)
-        .push(" AS ")
-        .push_ident(&related.alias);
+    b.push_from(related.target.name, &related.alias);
     if let (Some(through), Some(j)) = (rel.through, &related.junction) {
         b.push(" JOIN ")
-            .push_ident((through.table)().name)
-            .push(" AS ")
-            .push_ident(j)
+            .push_aliased((through.table)().name, j)
             .push(" ON ");
         b.push_list(through.to.iter().zip(rel.to), " AND ", |b, (jc, tc)| {
             b.push_qualified(j, jc)

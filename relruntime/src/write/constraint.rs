@@ -2,8 +2,9 @@
 //! and the relation, in one shape on every backend.
 
 use crate::model::error::Error;
+use crate::model::graph::{ForeignKey, Graph};
 use crate::model::meta::TableMeta;
-use crate::model::schema::{ForeignKey, Schema};
+use crate::model::schema::Schema;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::SqlBuilder;
 use crate::sql::exec::Executor;
@@ -41,8 +42,14 @@ fn db_error(e: &Error) -> Option<&dyn sqlx::error::DatabaseError> {
 /// The typed error of a failed write: `Unique` with its columns, `NotNull` with its
 /// column, `ForeignKey` naming the relation of a written key that points nowhere, or
 /// `StillReferenced` naming the relation that still refers to a touched row. Other
-/// errors pass through.
-pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: Error) -> Error {
+/// errors pass through. `graph`, where the schema is known, names keys declared only
+/// on the referring side.
+pub(super) async fn typed_error(
+    run: &mut dyn Executor,
+    graph: Option<&Graph>,
+    failed: Failed<'_>,
+    e: Error,
+) -> Error {
     let Some(d) = db_error(&e) else { return e };
     let message = d.message().to_owned();
     let dialect = run.dialect().errors();
@@ -69,11 +76,9 @@ pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: E
     // Every key that points at the table: the schema's, where the `Db` knows it, and
     // those the table's own relations reveal.
     let mut referencing = ForeignKey::referencing(table);
-    if let Some(schema) = run.schema().as_deref() {
-        for fk in schema.referencing(table) {
-            if !referencing.iter().any(|k| k.name == fk.name) {
-                referencing.push(fk);
-            }
+    for fk in graph.into_iter().flat_map(|g| g.referring_to(table.name)) {
+        if !referencing.iter().any(|k| k.name == fk.name) {
+            referencing.push(fk.clone());
         }
     }
     if let Some(name) = dialect.constraint_name(d) {
@@ -86,13 +91,12 @@ pub(super) async fn typed_error(run: &mut dyn Executor, failed: Failed<'_>, e: E
         // of another table, or changed or defaulted its key) and a `restrict` there, or
         // a default pointing nowhere, refused the change. As Emulated mode says it: the
         // other table's row is still referred to.
-        if let Some(schema) = run.schema().as_deref()
-            && let Some(fk) = schema
-                .foreign_keys()
-                .into_iter()
+        if let Some(fk) = graph.and_then(|g| {
+            g.keys()
+                .iter()
                 .find(|fk| fk.name == name && fk.child.name != table.name)
-        {
-            return still_referenced(fk.parent, Some(&fk), message);
+        }) {
+            return still_referenced(fk.parent, Some(fk), message);
         }
         return Error::ForeignKey {
             table: table.name,
@@ -144,7 +148,7 @@ fn still_referenced(table: &TableMeta, fk: Option<&ForeignKey>, message: String)
     Error::StillReferenced {
         table: table.name,
         referencing_table: fk.map(|fk| fk.child.name),
-        relation: fk.map(|fk| fk.relation).filter(|r| !r.is_empty()),
+        relation: fk.and_then(ForeignKey::relation),
         message,
     }
 }
@@ -220,10 +224,8 @@ async fn partial_key_points_nowhere(
     let table = failed.table;
     let target = (rel.target)();
     let mut b = SqlBuilder::new(run.dialect());
-    b.push("SELECT 1 FROM ")
-        .push_ident(table.name)
-        .push(" AS ")
-        .push_ident("t")
+    b.push("SELECT 1")
+        .push_from(table.name, "t")
         .push(" WHERE ");
     if !touched_rows(&mut b, table, &failed.touched) {
         return false;
@@ -235,10 +237,8 @@ async fn partial_key_points_nowhere(
                 .push(" IS NOT NULL");
         }
     }
-    b.push(" AND NOT EXISTS (SELECT 1 FROM ")
-        .push_ident(target.name)
-        .push(" AS ")
-        .push_ident("p")
+    b.push(" AND NOT EXISTS (SELECT 1")
+        .push_from(target.name, "p")
         .push(" WHERE ");
     b.push_list(rel.from.iter().zip(rel.to), " AND ", |b, (from, to)| {
         b.push_qualified("p", to).push(" = ");
@@ -251,7 +251,7 @@ async fn partial_key_points_nowhere(
             }
         }
     });
-    b.push(") LIMIT 1");
+    b.push(")").push_limit_one();
     matches!(run.fetch(&b.finish(), &[SqlType::BigInt]).await, Ok(rows) if !rows.is_empty())
 }
 
@@ -284,14 +284,10 @@ fn touched_rows(b: &mut SqlBuilder, table: &'static TableMeta, touched: &Touched
 /// Whether rows of `fk`'s child refer to the touched rows of its parent.
 async fn still_refers(run: &mut dyn Executor, fk: &ForeignKey, touched: &Touched<'_>) -> bool {
     let mut b = SqlBuilder::new(run.dialect());
-    b.push("SELECT 1 FROM ")
-        .push_ident(fk.child.name)
-        .push(" AS ")
-        .push_ident("c")
+    b.push("SELECT 1")
+        .push_from(fk.child.name, "c")
         .push(", ")
-        .push_ident(fk.parent.name)
-        .push(" AS ")
-        .push_ident("p")
+        .push_aliased(fk.parent.name, "p")
         .push(" WHERE ");
     b.push_list(
         fk.child_cols.iter().zip(fk.parent_cols),
@@ -323,6 +319,6 @@ async fn still_refers(run: &mut dyn Executor, fk: &ForeignKey, touched: &Touched
         }
         Touched::Filter(None) => {}
     }
-    b.push(" LIMIT 1");
+    b.push_limit_one();
     matches!(run.fetch(&b.finish(), &[SqlType::BigInt]).await, Ok(rows) if !rows.is_empty())
 }

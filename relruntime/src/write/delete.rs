@@ -2,6 +2,7 @@
 
 use super::constraint::{Failed, Touched, typed_error};
 use super::emulate::{self, Rows};
+use super::enforcement::Enforcement;
 use super::{Filtered, Unfiltered};
 use crate::model::error::Result;
 use crate::model::meta::TableMeta;
@@ -39,10 +40,14 @@ pub(super) fn where_filter(b: &mut SqlBuilder, table: &'static TableMeta, filter
 }
 
 /// Deletes the row with this primary key; whether there was one.
-pub(crate) async fn delete<T: Table>(run: &mut dyn Executor, key: &T::Key) -> Result<bool> {
-    if let Some(schema) = emulate::emulating(run, T::META)? {
+pub(crate) async fn delete<T: Table>(
+    run: &mut dyn Executor,
+    enforcement: &Enforcement,
+    key: &T::Key,
+) -> Result<bool> {
+    if let Some(emulation) = enforcement.emulation_for(T::META)? {
         let rows = Rows::Key(key.to_values());
-        return Ok(emulate::delete(run, &schema, T::META, rows, Vec::new()).await? > 0);
+        return Ok(emulate::delete(run, emulation, T::META, rows).await? > 0);
     }
     let mut b = SqlBuilder::new(run.dialect());
     b.push("DELETE FROM ").push_ident(T::NAME).push(" WHERE ");
@@ -57,7 +62,7 @@ pub(crate) async fn delete<T: Table>(run: &mut dyn Executor, key: &T::Key) -> Re
                 sets: &[],
                 touched: Touched::Key(&key),
             };
-            Err(typed_error(run, failed, e).await)
+            Err(typed_error(run, enforcement.graph(), failed, e).await)
         }
     }
 }
@@ -143,10 +148,14 @@ impl<T: Table> Delete<T, Filtered> {
     }
 
     /// Runs the delete on a connection already held; how many rows it deleted.
-    pub(crate) async fn run_on(&self, run: &mut dyn Executor) -> Result<u64> {
-        if let Some(schema) = emulate::emulating(run, T::META)? {
+    pub(crate) async fn run_on(
+        &self,
+        run: &mut dyn Executor,
+        enforcement: &Enforcement,
+    ) -> Result<u64> {
+        if let Some(emulation) = enforcement.emulation_for(T::META)? {
             let rows = Rows::Filter(self.filter.clone());
-            return emulate::delete(run, &schema, T::META, rows, Vec::new()).await;
+            return emulate::delete(run, emulation, T::META, rows).await;
         }
         let stmt = self.to_sql(run.dialect());
         stmt.check_binds(run.dialect(), T::NAME)?;
@@ -159,7 +168,7 @@ impl<T: Table> Delete<T, Filtered> {
                     sets: &[],
                     touched: Touched::Filter(self.filter.as_ref()),
                 };
-                Err(typed_error(run, failed, e).await)
+                Err(typed_error(run, enforcement.graph(), failed, e).await)
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use super::constraint::{Failed, Touched, typed_error};
 use super::emulate;
+use super::enforcement::Enforcement;
 use crate::model::error::{Error, Result};
 use crate::model::meta::TableMeta;
 use crate::model::row::RowReader;
@@ -105,19 +106,30 @@ pub(super) fn decode_key<T: Table>(values: Vec<Value>) -> Result<T::Key> {
 }
 
 /// Inserts one row; its key (generated, for an `auto_increment` key).
-pub(crate) async fn insert<T: Table>(run: &mut dyn Executor, row: &T) -> Result<T::Key> {
-    Ok(insert_rows(run, std::slice::from_ref(row)).await?.remove(0))
+pub(crate) async fn insert<T: Table>(
+    run: &mut dyn Executor,
+    enforcement: &Enforcement,
+    row: &T,
+) -> Result<T::Key> {
+    Ok(insert_rows(run, enforcement, std::slice::from_ref(row))
+        .await?
+        .remove(0))
 }
 
 /// Inserts rows, in as few statements as the bind limit allows; their keys in order.
 pub(crate) async fn insert_many<T: Table>(
     run: &mut dyn Executor,
+    enforcement: &Enforcement,
     rows: &[T],
 ) -> Result<Vec<T::Key>> {
-    insert_rows(run, rows).await
+    insert_rows(run, enforcement, rows).await
 }
 
-async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec<T::Key>> {
+async fn insert_rows<T: Table>(
+    run: &mut dyn Executor,
+    enforcement: &Enforcement,
+    rows: &[T],
+) -> Result<Vec<T::Key>> {
     let dialect = run.dialect();
     let table = T::META;
     let cols = insert_columns(table);
@@ -131,8 +143,7 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
     } else {
         (dialect.bind_limit() / cols.len().max(1)).max(1)
     };
-    let emulating = emulate::emulating(run, table)?;
-    let per_row = dialect.syntax().checks_foreign_keys_per_row;
+    let emulation = enforcement.emulation_for(table)?;
     let mut keys = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(per_statement) {
         let values: Vec<Vec<Value>> = chunk.iter().map(Table::values).collect();
@@ -140,16 +151,15 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
         // waits until the insert is sent: a unique key it breaks is reported first, as
         // the database reports it, and the transaction around it undoes the rows.
         let mut refused = None;
-        if let Some(schema) = &emulating {
-            let referenced = emulate::referenced_keys(per_row, schema, table, &values);
-            refused = emulate::check_insert(run, &referenced).await?;
+        if let Some(emulation) = emulation {
+            refused = emulate::check_insert(run, emulation, table, &values).await?;
         }
         let stmt = insert_statement(dialect, table, values, &cols, returning)?;
         if returning {
             let out = run.fetch(&stmt, &key_types(table)).await;
             let out = match out {
                 Ok(out) => out,
-                Err(e) => return Err(rows_error(run, e, chunk).await),
+                Err(e) => return Err(rows_error(run, enforcement, e, chunk).await),
             };
             for values in out {
                 keys.push(decode_key::<T>(values)?);
@@ -157,7 +167,7 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
         } else {
             let done = match run.execute(&stmt).await {
                 Ok(done) => done,
-                Err(e) => return Err(rows_error(run, e, chunk).await),
+                Err(e) => return Err(rows_error(run, enforcement, e, chunk).await),
             };
             match (generated, done.last_insert_id) {
                 (true, Some(id)) => {
@@ -180,7 +190,12 @@ async fn insert_rows<T: Table>(run: &mut dyn Executor, rows: &[T]) -> Result<Vec
 }
 
 /// The typed error of a failed insert of `rows`.
-pub(super) async fn rows_error<T: Table>(run: &mut dyn Executor, e: Error, rows: &[T]) -> Error {
+pub(super) async fn rows_error<T: Table>(
+    run: &mut dyn Executor,
+    enforcement: &Enforcement,
+    e: Error,
+    rows: &[T],
+) -> Error {
     let values: Vec<Vec<Value>> = rows.iter().map(Table::values).collect();
     let failed = Failed {
         table: T::META,
@@ -188,5 +203,5 @@ pub(super) async fn rows_error<T: Table>(run: &mut dyn Executor, e: Error, rows:
         sets: &[],
         touched: Touched::None,
     };
-    typed_error(run, failed, e).await
+    typed_error(run, enforcement.graph(), failed, e).await
 }

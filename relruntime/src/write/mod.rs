@@ -4,16 +4,19 @@
 //!
 //! It imports the model and the SQL layer, never the reading layer beside it, and runs
 //! its statements through `sql::exec::Executor`. Every statement goes through
-//! `SqlBuilder`.
+//! `SqlBuilder`. Each write takes the [`Enforcement`] its caller decided: the
+//! database's foreign keys, or Emulated mode's checks and actions (`emulate/`).
 
 mod constraint;
 mod delete;
 mod emulate;
+mod enforcement;
 mod insert;
 mod update;
 mod upsert;
 
 pub(crate) use delete::delete;
+pub(crate) use enforcement::Enforcement;
 pub(crate) use insert::{insert, insert_many};
 pub(crate) use update::update_row;
 pub use {delete::Delete, update::Update, upsert::Upsert};

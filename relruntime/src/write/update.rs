@@ -3,6 +3,7 @@
 use super::constraint::{Failed, Touched, typed_error};
 use super::delete::{where_filter, where_key};
 use super::emulate::{self, Rows, SetTo};
+use super::enforcement::Enforcement;
 use super::insert::{storable, storable_value};
 use super::{Filtered, Unfiltered};
 use crate::model::error::Result;
@@ -17,7 +18,11 @@ use std::marker::PhantomData;
 
 /// Writes every column of `row` but its primary key to the row with its key; whether a
 /// row matched. Relation fields are not columns, and are ignored.
-pub(crate) async fn update_row<T: Table>(run: &mut dyn Executor, row: &T) -> Result<bool> {
+pub(crate) async fn update_row<T: Table>(
+    run: &mut dyn Executor,
+    enforcement: &Enforcement,
+    row: &T,
+) -> Result<bool> {
     let table = T::META;
     let dialect = run.dialect();
     let values = row.values();
@@ -31,13 +36,16 @@ pub(crate) async fn update_row<T: Table>(run: &mut dyn Executor, row: &T) -> Res
         .collect();
     let key = row.key().to_values();
     // A row that is all key changes nothing, and has nothing to enforce.
-    if let Some(schema) = emulate::emulating(run, table)?.filter(|_| !sets.is_empty()) {
+    if let Some(emulation) = enforcement
+        .emulation_for(table)?
+        .filter(|_| !sets.is_empty())
+    {
         let sets = sets
             .into_iter()
             .map(|(c, v)| (c, SetTo::Value(v)))
             .collect();
         let rows = Rows::Key(key);
-        return Ok(emulate::update(run, &schema, table, sets, rows, Vec::new()).await? > 0);
+        return Ok(emulate::update(run, emulation, table, sets, rows).await? > 0);
     }
     let mut b = SqlBuilder::new(dialect);
     b.push("UPDATE ").push_ident(T::NAME).push(" SET ");
@@ -62,7 +70,7 @@ pub(crate) async fn update_row<T: Table>(run: &mut dyn Executor, row: &T) -> Res
                 sets: &sets,
                 touched: Touched::Key(&key),
             };
-            Err(typed_error(run, failed, e).await)
+            Err(typed_error(run, enforcement.graph(), failed, e).await)
         }
     }
 }
@@ -170,7 +178,11 @@ impl<T: Table> Update<T, Filtered> {
     }
 
     /// Runs the update on a connection already held; how many rows matched.
-    pub(crate) async fn run_on(&self, run: &mut dyn Executor) -> Result<u64> {
+    pub(crate) async fn run_on(
+        &self,
+        run: &mut dyn Executor,
+        enforcement: &Enforcement,
+    ) -> Result<u64> {
         if self.sets.is_empty() {
             return Ok(0);
         }
@@ -178,14 +190,14 @@ impl<T: Table> Update<T, Filtered> {
         for (column, value) in &self.sets {
             storable_value(dialect, T::NAME, column, value)?;
         }
-        if let Some(schema) = emulate::emulating(run, T::META)? {
+        if let Some(emulation) = enforcement.emulation_for(T::META)? {
             let sets = self
                 .sets
                 .iter()
                 .map(|(c, v)| (*c, SetTo::Value(v.clone())))
                 .collect();
             let rows = Rows::Filter(self.filter.clone());
-            return emulate::update(run, &schema, T::META, sets, rows, Vec::new()).await;
+            return emulate::update(run, emulation, T::META, sets, rows).await;
         }
         let stmt = self.to_sql(dialect);
         stmt.check_binds(dialect, T::NAME)?;
@@ -198,7 +210,7 @@ impl<T: Table> Update<T, Filtered> {
                     sets: &self.sets,
                     touched: Touched::Filter(self.filter.as_ref()),
                 };
-                Err(typed_error(run, failed, e).await)
+                Err(typed_error(run, enforcement.graph(), failed, e).await)
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Upsert: insert a row, or on a conflict update the row it conflicts with.
 
 use super::emulate;
+use super::enforcement::Enforcement;
 use super::insert::{decode_key, insert_columns, key_types, rows_error, storable};
 use crate::model::error::{Error, Result};
 use crate::model::table::Table;
@@ -145,18 +146,22 @@ impl<'r, T: Table> Upsert<'r, T> {
     }
 
     /// Runs the upsert on a connection already held; the row's key.
-    pub(crate) async fn run_on(&self, run: &mut dyn Executor) -> Result<T::Key> {
+    pub(crate) async fn run_on(
+        &self,
+        run: &mut dyn Executor,
+        enforcement: &Enforcement,
+    ) -> Result<T::Key> {
         let dialect = run.dialect();
         let table = T::META;
         let (stmt, values) = self.statement(dialect);
         storable(dialect, table, &values)?;
         let mut refused = None;
-        let per_row = dialect.syntax().checks_foreign_keys_per_row;
-        if let Some(schema) = emulate::emulating(run, table)? {
+        if let Some(emulation) = enforcement.emulation_for(table)? {
             let updated = self.updated();
-            let refers_to_it = schema.foreign_keys().into_iter().find(|fk| {
-                fk.parent.name == table.name && fk.parent_cols.iter().any(|c| updated.contains(c))
-            });
+            let refers_to_it = emulation
+                .graph
+                .referring_to(table.name)
+                .find(|fk| fk.parent_cols.iter().any(|c| updated.contains(c)));
             if let Some(fk) = refers_to_it {
                 return Err(Error::Unsupported {
                     table: table.name,
@@ -166,12 +171,11 @@ impl<'r, T: Table> Upsert<'r, T> {
                         .into(),
                 });
             }
-            let referenced =
-                emulate::referenced_keys(per_row, &schema, table, std::slice::from_ref(&values));
-            refused = emulate::check_insert(run, &referenced).await?;
+            let rows = std::slice::from_ref(&values);
+            refused = emulate::check_insert(run, emulation, table, rows).await?;
         }
         // A refusal waits until the upsert is sent (see `insert`).
-        let key = self.write(run, stmt, &values).await?;
+        let key = self.write(run, enforcement, stmt, &values).await?;
         if let Some(refused) = refused {
             return Err(refused);
         }
@@ -182,6 +186,7 @@ impl<'r, T: Table> Upsert<'r, T> {
     async fn write(
         &self,
         run: &mut dyn Executor,
+        enforcement: &Enforcement,
         stmt: Statement,
         values: &[Value],
     ) -> Result<T::Key> {
@@ -194,12 +199,12 @@ impl<'r, T: Table> Upsert<'r, T> {
                     Some(key) => decode_key::<T>(key),
                     None => self.find_key(run, values).await,
                 },
-                Err(e) => Err(rows_error(run, e, rows).await),
+                Err(e) => Err(rows_error(run, enforcement, e, rows).await),
             };
         }
         let done = match run.execute(&stmt).await {
             Ok(done) => done,
-            Err(e) => return Err(rows_error(run, e, rows).await),
+            Err(e) => return Err(rows_error(run, enforcement, e, rows).await),
         };
         match (table.generated_key(), done.last_insert_id) {
             // `LAST_INSERT_ID(key)` on a conflict: the existing row's key.

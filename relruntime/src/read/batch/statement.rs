@@ -73,23 +73,8 @@ fn write_where(
         write_filter(b, spec.filter.as_ref(), related);
         return;
     }
-    if width > 1 {
-        b.push("(");
-    }
-    b.push_list(0..width, ", ", |b, i| related.write_key(b, rel, i));
-    b.push(if width > 1 { ") IN (" } else { " IN (" });
-    b.push_list(keys, ", ", |b, key| {
-        if width > 1 {
-            b.push("(");
-        }
-        b.push_list(key.values(), ", ", |b, v| {
-            b.push_bind(v.clone());
-        });
-        if width > 1 {
-            b.push(")");
-        }
-    });
-    b.push(")");
+    b.push_tuple_of(width, |b, i| related.write_key(b, rel, i));
+    b.push_in_keys(keys.iter().map(KeyOf::values));
     write_filter(b, spec.filter.as_ref(), related);
 }
 
@@ -99,8 +84,7 @@ fn write_columns(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related) {
     let mut n = 0;
     b.push_list(related.target.columns, ", ", |b, c| {
         b.push_qualified(&related.alias, c.name)
-            .push(" AS ")
-            .push_ident(&format!("c{n}"));
+            .push_as(&format!("c{n}"));
         n += 1;
     });
     // A direct relation's key is among the target's columns already; only a junction's
@@ -109,7 +93,7 @@ fn write_columns(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related) {
         for i in 0..rel.from.len() {
             b.push(", ");
             related.write_key(b, rel, i);
-            b.push(" AS ").push_ident(&format!("k{i}"));
+            b.push_as(&format!("k{i}"));
         }
     }
 }
@@ -174,7 +158,7 @@ pub(super) fn rows_statement(
     });
     b.push(" FROM (SELECT ");
     write_related(&mut b, spec, keys, array);
-    b.push(") AS ").push_ident(outer).push(" WHERE ");
+    b.push(")").push_as(outer).push(" WHERE ");
     let offset = spec.offset.unwrap_or(0);
     b.push_qualified(outer, "rn")
         .push(" > ")
@@ -211,7 +195,7 @@ fn write_related(
         });
         b.push(" ORDER BY ");
         write_order(b, &related.scope(), &spec.order);
-        b.push(") AS ").push_ident("rn");
+        b.push(")").push_as("rn");
     }
     write_from(b, spec.rel, &related);
     write_where(b, spec, &related, keys, array);

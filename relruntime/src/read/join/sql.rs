@@ -21,7 +21,7 @@ pub(crate) fn write_root_relations(b: &mut SqlBuilder, scope: &Scope<'_>, specs:
             }
             _ => write_relation(b, spec, scope),
         }
-        b.push(" AS ").push_ident(&format!("r{i}"));
+        b.push_as(&format!("r{i}"));
     }
 }
 

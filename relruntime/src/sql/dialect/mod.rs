@@ -23,7 +23,7 @@ mod syntax;
 pub(crate) use parts::{
     Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
 };
-pub(crate) use syntax::{GUARD_TABLE, Syntax, Wire};
+pub(crate) use syntax::{GUARD_TABLE, GuardSql, Syntax, Wire};
 
 /// Declares the [`Dialect`] enum: one line per dialect, `Variant => its parts`.
 macro_rules! dialects {

@@ -163,6 +163,8 @@ pub(crate) struct Syntax {
     pub unlimited: &'static str,
     /// Whether `OFFSET` may stand without `LIMIT` at the end of a query.
     pub offset_alone: bool,
+    /// What keeps one row of a query: ` LIMIT 1`.
+    pub limit_one: &'static str,
     /// What follows a SELECT to lock the rows it reads against their deletion or a
     /// change of their key, while others may read-lock them too. `None` where the
     /// database has a single writer (SQLite).
@@ -267,6 +269,7 @@ impl Syntax {
             orders_nulls: true,
             unlimited,
             offset_alone: false,
+            limit_one: " LIMIT 1",
             lock_for_share: Some(" FOR SHARE"),
             lock_for_update: Some(" FOR UPDATE"),
             like_escape: " ESCAPE '\\'",

@@ -1,0 +1,215 @@
+//! The foreign-key graph: every foreign key a schema's relations imply, whichever side
+//! declares them, indexed by the tables at either end.
+//!
+//! A `Db` builds it once, when it learns its schema (`Db::use_schema`,
+//! `Schema::create_all`), and shares it with every write: Emulated mode plans over it,
+//! and constraint errors are named through it. DDL builds one per call.
+
+use super::meta::{RelationKind, RelationMeta, TableMeta};
+use super::schema::{Schema, bounded_name};
+use std::collections::{HashMap, HashSet};
+
+/// A foreign key: `child(child_cols)` references `parent(parent_cols)`.
+#[derive(Clone, Debug)]
+pub(crate) struct ForeignKey {
+    pub name: String,
+    pub relation: &'static str,
+    pub child: &'static TableMeta,
+    pub child_cols: &'static [&'static str],
+    pub parent: &'static TableMeta,
+    pub parent_cols: &'static [&'static str],
+    pub on_delete: Option<super::meta::Action>,
+    pub on_update: Option<super::meta::Action>,
+}
+
+/// The foreign keys of a schema, and its tables. See the [module docs](self).
+#[derive(Debug, Default)]
+pub(crate) struct Graph {
+    tables: Vec<&'static TableMeta>,
+    keys: Vec<ForeignKey>,
+    /// The positions in `keys` of each table's own keys (it is their child).
+    held: HashMap<&'static str, Vec<usize>>,
+    /// The positions in `keys` of the keys that refer to each table (it is their parent).
+    referring: HashMap<&'static str, Vec<usize>>,
+}
+
+impl Graph {
+    /// The graph of `schema`'s relations: every foreign key once, in the order the
+    /// tables and their relations first imply them. Names and actions depend only on
+    /// the relation (see [`ForeignKey::between`]), never on that order.
+    pub(crate) fn new(schema: &Schema) -> Graph {
+        let mut graph = Graph {
+            tables: schema.tables().to_vec(),
+            ..Graph::default()
+        };
+        let mut seen = HashSet::new();
+        for &table in schema.tables() {
+            for rel in table.relations {
+                for fk in implied(table, rel) {
+                    if seen.insert(fk.identity()) {
+                        graph.add(fk);
+                    }
+                }
+            }
+        }
+        graph
+    }
+
+    fn add(&mut self, fk: ForeignKey) {
+        let at = self.keys.len();
+        self.held.entry(fk.child.name).or_default().push(at);
+        self.referring.entry(fk.parent.name).or_default().push(at);
+        self.keys.push(fk);
+    }
+
+    /// Every foreign key.
+    pub(crate) fn keys(&self) -> &[ForeignKey] {
+        &self.keys
+    }
+
+    /// Whether the schema has a table of this name.
+    pub(crate) fn has(&self, table: &str) -> bool {
+        self.tables.iter().any(|t| t.name == table)
+    }
+
+    /// The keys `table` holds (it is their child).
+    pub(crate) fn held_by<'g>(&'g self, table: &str) -> impl Iterator<Item = &'g ForeignKey> {
+        self.at(self.held.get(table))
+    }
+
+    /// The keys that refer to `table` (it is their parent), including those declared
+    /// only on the referring side.
+    pub(crate) fn referring_to<'g>(&'g self, table: &str) -> impl Iterator<Item = &'g ForeignKey> {
+        self.at(self.referring.get(table))
+    }
+
+    /// Whether any key refers to `table`.
+    pub(crate) fn is_referenced(&self, table: &str) -> bool {
+        self.referring.contains_key(table)
+    }
+
+    fn at<'g>(&'g self, positions: Option<&'g Vec<usize>>) -> impl Iterator<Item = &'g ForeignKey> {
+        positions.into_iter().flatten().map(move |&i| &self.keys[i])
+    }
+}
+
+/// The foreign keys one relation implies: its own when it holds the key; the target's
+/// back to it for a `many` or the inverse side of a one-to-one; both of a junction's.
+/// A key is implied only towards a primary key or unique column.
+fn implied(table: &'static TableMeta, rel: &RelationMeta) -> Vec<ForeignKey> {
+    let target = (rel.target)();
+    if let Some(through) = rel.through {
+        let junction = (through.table)();
+        return [
+            (through.from, table, rel.from),
+            (through.to, target, rel.to),
+        ]
+        .into_iter()
+        .filter(|(_, parent, cols)| is_unique_key(parent, cols))
+        .map(|(cols, parent, parent_cols)| ForeignKey::between(junction, cols, parent, parent_cols))
+        .collect();
+    }
+    if rel.holds_key {
+        return vec![ForeignKey::between(table, rel.from, target, rel.to)];
+    }
+    if is_unique_key(table, rel.from) {
+        return vec![ForeignKey::between(target, rel.to, table, rel.from)];
+    }
+    Vec::new()
+}
+
+impl ForeignKey {
+    /// The key `child(child_cols)` → `parent(parent_cols)`. It is named after, and takes
+    /// its actions from, the child's relation that holds it (`posts_author_fkey`); with
+    /// none declared, after its columns (`posts_author_id_key_fkey`), without actions.
+    pub(crate) fn between(
+        child: &'static TableMeta,
+        child_cols: &'static [&'static str],
+        parent: &'static TableMeta,
+        parent_cols: &'static [&'static str],
+    ) -> ForeignKey {
+        let holder = child.relations.iter().find(|r| {
+            r.kind == RelationKind::One
+                && r.holds_key
+                && r.through.is_none()
+                && r.target_name == parent.name
+                && r.from == child_cols
+                && r.to == parent_cols
+        });
+        let (name, relation, on_delete, on_update) = match holder {
+            Some(r) => (
+                fk_name(child.name, r.name),
+                r.name,
+                r.on_delete,
+                r.on_update,
+            ),
+            None => {
+                let mut cols = child_cols.join("_");
+                cols.push_str("_key");
+                (fk_name(child.name, &cols), "", None, None)
+            }
+        };
+        ForeignKey {
+            name,
+            relation,
+            child,
+            child_cols,
+            parent,
+            parent_cols,
+            on_delete,
+            on_update,
+        }
+    }
+
+    /// What makes two keys one: the same columns at both ends.
+    fn identity(
+        &self,
+    ) -> (
+        &'static str,
+        &'static [&'static str],
+        &'static str,
+        &'static [&'static str],
+    ) {
+        (
+            self.child.name,
+            self.child_cols,
+            self.parent.name,
+            self.parent_cols,
+        )
+    }
+
+    /// The foreign keys that point at `parent` which its own relations reveal: what a
+    /// refused delete of one of its rows is about, where no graph is known.
+    pub(crate) fn referencing(parent: &'static TableMeta) -> Vec<ForeignKey> {
+        let mut keys: Vec<ForeignKey> = Vec::new();
+        for rel in parent.relations {
+            for fk in implied(parent, rel) {
+                if fk.parent.name == parent.name
+                    && !keys.iter().any(|k| k.identity() == fk.identity())
+                {
+                    keys.push(fk);
+                }
+            }
+        }
+        keys
+    }
+
+    /// Whether the key runs from a table to itself (a self relation).
+    pub(crate) fn is_self(&self) -> bool {
+        self.child.name == self.parent.name
+    }
+
+    /// The relation it belongs to, where one holds it.
+    pub(crate) fn relation(&self) -> Option<&'static str> {
+        Some(self.relation).filter(|r| !r.is_empty())
+    }
+}
+
+/// `{table}_{relation}_fkey`, kept within identifier length limits.
+pub(crate) fn fk_name(table: &str, relation: &str) -> String {
+    bounded_name(&[table, relation, "fkey"])
+}
+
+fn is_unique_key(table: &TableMeta, cols: &[&str]) -> bool {
+    super::check::is_unique_key(table.columns, table.primary_key, cols)
+}
