@@ -14,15 +14,15 @@
 
 #![warn(missing_docs)]
 
-mod conn;
 mod db;
+mod driver;
 mod model;
 mod read;
 mod sql;
 mod write;
 
-pub use conn::{JournalMode, SqlxConn, SqlxPool};
 pub use db::{Conn, Db, DbBuilder, TableExt, Transaction};
+pub use driver::{JournalMode, SqlxConn, SqlxPool};
 pub use model::error::{DecodeError, Error, Result};
 pub use model::fields::{Many, One};
 pub use model::meta::{

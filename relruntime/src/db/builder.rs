@@ -1,7 +1,7 @@
 //! `DbBuilder`: the pool's settings before connecting.
 
 use super::database::Db;
-use crate::conn::{JournalMode, Pool, Settings};
+use crate::driver::{JournalMode, Pool, Settings};
 use crate::model::error::Result;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;

@@ -2,18 +2,17 @@
 //! or transaction of yours.
 
 use super::database::Db;
+use super::operation::{Load, Work, measured};
 use super::trace::Operation;
 use super::transaction::Transaction;
 use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
-use crate::conn::{Held, Runner, SqlxConn};
+use crate::driver::{Link, SqlxConn, for_each_driver};
 use crate::model::error::Result;
 use crate::model::table::Table;
-use crate::read;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
 use crate::sql::dialect::Dialect;
 use crate::write::Enforcement;
-use std::sync::atomic::AtomicU64;
 
 /// Where a query runs: a [`Db`] (any pooled connection), a [`Transaction`], or a
 /// sqlx connection or transaction of yours ([`SqlxConn`]).
@@ -55,8 +54,9 @@ pub enum Conn<'a> {
     Sqlx(SqlxConn<'a>),
 }
 
+/// The conversions of one driver's connections of yours.
 macro_rules! lend {
-    ($feature:literal, $db:ty, $conn:ty) => {
+    ($feature:literal, $folder:ident, $db:ty, $conn:ty) => {
         #[cfg(feature = $feature)]
         impl<'a> From<&'a mut $conn> for Conn<'a> {
             fn from(conn: &'a mut $conn) -> Self {
@@ -77,10 +77,7 @@ macro_rules! lend {
         }
     };
 }
-
-lend!("sqlite", sqlx::Sqlite, sqlx::SqliteConnection);
-lend!("postgres", sqlx::Postgres, sqlx::PgConnection);
-lend!("mysql", sqlx::MySql, sqlx::MySqlConnection);
+for_each_driver!(lend);
 
 impl Conn<'_> {
     /// Inserts one row and returns its key. See [`Db::insert`].
@@ -125,17 +122,19 @@ impl<'a> From<&'a mut Transaction> for Conn<'a> {
 }
 
 /// A connection held for one operation.
-pub(super) enum Acquired<'a> {
-    Held(Held, &'a AtomicU64),
-    Tx(&'a mut Transaction),
+enum Acquired<'a> {
+    /// A connection of the pool, for this operation alone.
+    Pooled(Link<'static>),
+    /// A Rel transaction's, at a savepoint.
+    Savepoint(&'a mut Transaction),
     /// A connection of the user's, and whether it was in a transaction (then the
     /// operation runs at a savepoint; else in a transaction of its own).
-    Sqlx(SqlxConn<'a>, AtomicU64, bool),
+    Lent(Link<'a>, bool),
 }
 
 impl<'a> Conn<'a> {
     /// The dialect the connection speaks; for a lent MySQL connection, MariaDB's until
-    /// [`Conn::acquire`] has asked the server (MySQL 8 differs only in what the
+    /// the operation has asked the server (MySQL 8 differs only in what the
     /// statements say, which are built after that).
     pub(super) fn dialect(&self) -> Dialect {
         match self {
@@ -164,24 +163,40 @@ impl<'a> Conn<'a> {
         relation: Relation<T, R>,
     ) -> Result<()> {
         let op = Operation::new("load", T::NAME, "batch");
+        let load = Load {
+            rows,
+            specs: [relation.into_load()],
+        };
         let work = async move {
-            let mut acquired = match self.acquire().await {
-                Ok(acquired) => acquired,
-                Err(e) => return (Err(e), 0),
-            };
-            let mut runner = acquired.runner();
-            let result = read::load_onto(&mut runner, rows, relation).await;
-            let (sent, read) = (runner.sent_count(), runner.read_count());
-            (acquired.finish(result).await.map(|()| read), sent)
+            let (result, sent) = self.operate(load).await;
+            // A load's rows are those its statements read.
+            (result.map(|()| sent.rows), sent.statements)
         };
         op.run(work, |read| *read).await.map(drop)
     }
 
+    /// Runs `work` as one operation on the connection: on a connection of the pool held
+    /// for it, in a transaction at a savepoint, or on a connection of yours (at a
+    /// savepoint inside its transaction, or in a transaction of its own). Its result,
+    /// and what its statements sent and read.
+    pub(super) async fn operate<W: Work>(self, mut work: W) -> (Result<W::Output>, Sent) {
+        let mut acquired = match self.acquire().await {
+            Ok(acquired) => acquired,
+            Err(e) => return (Err(e), Sent::default()),
+        };
+        let (result, sent) = match &mut acquired {
+            Acquired::Pooled(link) => measured(link, &mut work).await,
+            Acquired::Savepoint(tx) => measured(&mut tx.link, &mut work).await,
+            Acquired::Lent(link, _) => measured(link, &mut work).await,
+        };
+        (acquired.finish(result).await, sent)
+    }
+
     /// The connection for one operation. In a transaction, the operation starts at a
     /// savepoint ([`Acquired::finish`] ends it).
-    pub(super) async fn acquire(self) -> Result<Acquired<'a>> {
+    async fn acquire(self) -> Result<Acquired<'a>> {
         Ok(match self {
-            Conn::Db(db) => Acquired::Held(db.pool.acquire().await?, &db.statements),
+            Conn::Db(db) => Acquired::Pooled(db.pool.acquire(&db.statements).await?),
             Conn::Tx(tx) => {
                 tx.check_usable()?;
                 // A transaction that cannot take a savepoint (its connection is lost,
@@ -190,18 +205,29 @@ impl<'a> Conn<'a> {
                     tx.abort();
                     return Err(e);
                 }
-                Acquired::Tx(tx)
+                Acquired::Savepoint(tx)
             }
-            Conn::Sqlx(mut conn) => {
-                conn.prepare().await?;
-                let in_transaction = conn.in_transaction();
-                let begin = conn.dialect().syntax().begin.unwrap_or("BEGIN");
-                conn.statement(if in_transaction { SAVEPOINT } else { begin })
+            Conn::Sqlx(conn) => {
+                let mut link = conn.into_link();
+                link.ready().await?;
+                let in_transaction = link.in_transaction();
+                let begin = crate::sql::exec::Executor::dialect(&link)
+                    .syntax()
+                    .begin
+                    .unwrap_or("BEGIN");
+                link.simple(if in_transaction { SAVEPOINT } else { begin })
                     .await?;
-                Acquired::Sqlx(conn, AtomicU64::new(0), in_transaction)
+                Acquired::Lent(link, in_transaction)
             }
         })
     }
+}
+
+/// What one operation's statements did: how many were sent, how many rows they read.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Sent {
+    pub statements: u64,
+    pub rows: u64,
 }
 
 /// Each operation in a transaction runs between a savepoint and its release, so that
@@ -214,52 +240,45 @@ const RELEASE: &str = "RELEASE SAVEPOINT rel_operation";
 const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT rel_operation";
 
 impl Acquired<'_> {
-    /// What the reading and writing layers run their statements on.
-    pub(super) fn runner(&mut self) -> Runner<'_> {
-        match self {
-            Acquired::Held(held, statements) => held.runner(statements),
-            Acquired::Tx(tx) => tx.runner(),
-            Acquired::Sqlx(conn, statements, _) => conn.runner(statements),
-        }
-    }
-
     /// Ends the operation that produced `result`: in a transaction, releases its
     /// savepoint, or rolls back to it when the operation failed. When even that fails
     /// (the connection is gone, or the server rolled the whole transaction back), the
     /// transaction can no longer commit: [`Transaction::commit`] then reports
     /// `Error::TransactionAborted`.
-    pub(super) async fn finish<R>(self, result: Result<R>) -> Result<R> {
-        if let Acquired::Sqlx(mut conn, _, in_transaction) = self {
-            let ended = match (in_transaction, result.is_ok()) {
-                (true, true) => conn.statement(RELEASE).await,
-                (true, false) => match conn.statement(ROLLBACK_TO).await {
-                    Ok(()) => conn.statement(RELEASE).await,
-                    Err(e) => Err(e),
-                },
-                (false, true) => conn.statement("COMMIT").await,
-                (false, false) => conn.statement("ROLLBACK").await,
-            };
-            return match ended {
-                Ok(()) => result,
-                Err(e) => result.and(Err(e)),
-            };
-        }
-        let Acquired::Tx(tx) = self else {
-            return result;
-        };
-        let ended = if result.is_ok() {
-            tx.statement(RELEASE).await
-        } else {
-            match tx.statement(ROLLBACK_TO).await {
-                Ok(()) => tx.statement(RELEASE).await,
-                Err(e) => Err(e),
+    async fn finish<R>(self, result: Result<R>) -> Result<R> {
+        match self {
+            Acquired::Pooled(_) => result,
+            Acquired::Lent(mut link, in_transaction) => {
+                let ended = match (in_transaction, result.is_ok()) {
+                    (true, true) => link.simple(RELEASE).await,
+                    (true, false) => match link.simple(ROLLBACK_TO).await {
+                        Ok(()) => link.simple(RELEASE).await,
+                        Err(e) => Err(e),
+                    },
+                    (false, true) => link.simple("COMMIT").await,
+                    (false, false) => link.simple("ROLLBACK").await,
+                };
+                match ended {
+                    Ok(()) => result,
+                    Err(e) => result.and(Err(e)),
+                }
             }
-        };
-        if let Err(e) = ended {
-            tx.abort();
-            // The operation's own error says more than the failed cleanup.
-            return result.and(Err(e));
+            Acquired::Savepoint(tx) => {
+                let ended = if result.is_ok() {
+                    tx.statement(RELEASE).await
+                } else {
+                    match tx.statement(ROLLBACK_TO).await {
+                        Ok(()) => tx.statement(RELEASE).await,
+                        Err(e) => Err(e),
+                    }
+                };
+                if let Err(e) = ended {
+                    tx.abort();
+                    // The operation's own error says more than the failed cleanup.
+                    return result.and(Err(e));
+                }
+                result
+            }
         }
-        result
     }
 }

@@ -2,9 +2,10 @@
 
 use super::builder::DbBuilder;
 use super::conn::Conn;
+use super::operation::Statements;
 use super::transaction::Transaction;
 use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
-use crate::conn::{Pool, Settings, SqlxPool};
+use crate::driver::{Pool, Settings, SqlxPool};
 use crate::model::error::Result;
 use crate::model::graph::Graph;
 use crate::model::schema::Schema;
@@ -105,7 +106,7 @@ impl Db {
     /// ```
     pub async fn from_pool(pool: impl Into<SqlxPool>) -> Result<Db> {
         Ok(Db {
-            pool: Pool::from_sqlx(pool.into()).await?,
+            pool: Pool::borrow(pool.into()).await?,
             statements: Arc::new(AtomicU64::new(0)),
             known: Arc::default(),
             retries: Arc::default(),
@@ -150,20 +151,20 @@ impl Db {
     /// ```
     #[cfg(feature = "sqlite")]
     pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
-        self.pool.sqlite()
+        self.pool.sqlx()
     }
 
     /// The sqlx pool under this `Db` when it is PostgreSQL's, as `Db::sqlite_pool` is SQLite's.
     #[cfg(feature = "postgres")]
     pub fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
-        self.pool.postgres()
+        self.pool.sqlx()
     }
 
     /// The sqlx pool under this `Db` when it is MySQL's or MariaDB's, as
     /// `Db::sqlite_pool` is SQLite's.
     #[cfg(feature = "mysql")]
     pub fn mysql_pool(&self) -> Option<&sqlx::MySqlPool> {
-        self.pool.mysql()
+        self.pool.sqlx()
     }
 
     /// This `Db` with statement events that carry their bound values (or not): what
@@ -274,8 +275,7 @@ impl Db {
     /// writers wait for it up to the busy timeout (see [`DbBuilder::sqlite_busy_timeout`]).
     pub async fn begin(&self) -> Result<Transaction> {
         Ok(Transaction {
-            inner: self.pool.begin().await?,
-            statements: self.statements.clone(),
+            link: self.pool.begin(&self.statements).await?,
             enforcement: self.enforcement(),
             aborted: false,
         })
@@ -286,11 +286,8 @@ impl Db {
         &self,
         statements: &[Statement],
     ) -> (Result<()>, u64) {
-        let mut held = match self.pool.acquire().await {
-            Ok(held) => held,
-            Err(e) => return (Err(e), 0),
-        };
-        held.runner(&self.statements).execute_all(statements).await
+        let (result, sent) = Conn::Db(self).operate(Statements(statements)).await;
+        (result, sent.statements)
     }
 
     /// Inserts one row and returns its key (generated, for an `auto_increment` key).

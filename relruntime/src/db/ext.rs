@@ -1,13 +1,14 @@
 //! What runs a query or a write on a connection, and what starts one from a table type.
 
-use super::conn::Conn;
+use super::conn::{Conn, Sent};
 use super::database::Db;
+use super::operation::{All, Count, Integrity};
 use super::trace::Operation;
 use super::write::{self, DeleteOp, UpdateOp, UpsertOp};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
 use crate::model::table::Table;
-use crate::read::integrity::{self, Orphans};
+use crate::read::integrity::Orphans;
 use crate::read::query::Query;
 use crate::write::{Delete, Filtered, Update, Upsert};
 
@@ -64,17 +65,8 @@ impl<T: Table> Query<T> {
     pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>> {
         let conn = conn.into();
         let op = Operation::new("all", T::NAME, self.strategy_name(conn.dialect()));
-        let work = async move {
-            let mut acquired = match conn.acquire().await {
-                Ok(acquired) => acquired,
-                Err(e) => return (Err(e), 0),
-            };
-            let mut runner = acquired.runner();
-            let result = self.run(&mut runner).await;
-            let sent = runner.sent_count();
-            (acquired.finish(result).await, sent)
-        };
-        op.run(work, |rows| rows.len() as u64).await
+        let work = conn.operate(All(self));
+        op.run(statements(work), |rows| rows.len() as u64).await
     }
 
     /// The first matching row.
@@ -85,17 +77,8 @@ impl<T: Table> Query<T> {
     /// How many rows match (after limit and offset, when given).
     pub async fn count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
         let op = Operation::new("count", T::NAME, "single");
-        let work = async move {
-            let mut acquired = match conn.into().acquire().await {
-                Ok(acquired) => acquired,
-                Err(e) => return (Err(e), 0),
-            };
-            let mut runner = acquired.runner();
-            let result = self.run_count(&mut runner).await;
-            let sent = runner.sent_count();
-            (acquired.finish(result).await, sent)
-        };
-        op.run(work, |_| 1).await
+        let work = conn.into().operate(Count(self));
+        op.run(statements(work), |_| 1).await
     }
 }
 
@@ -197,16 +180,9 @@ impl Schema {
     /// the number of relations with orphans.
     pub async fn check_integrity(&self, db: &Db) -> Result<Vec<Orphans>> {
         let op = Operation::new("check_integrity", "*", "single");
-        let work = async move {
-            let mut acquired = match Conn::Db(db).acquire().await {
-                Ok(acquired) => acquired,
-                Err(e) => return (Err(e), 0),
-            };
-            let mut runner = acquired.runner();
-            let result = integrity::check(&mut runner, self).await;
-            (result, runner.sent_count())
-        };
-        op.run(work, |orphans| orphans.len() as u64).await
+        let work = Conn::Db(db).operate(Integrity(self));
+        op.run(statements(work), |orphans| orphans.len() as u64)
+            .await
     }
 
     /// Drops every table of the schema that exists.
@@ -222,4 +198,10 @@ impl Schema {
         });
         op.run(work, |()| 0).await
     }
+}
+
+/// An operation's result and the statements it sent, as its trace records them.
+async fn statements<R>(work: impl Future<Output = (Result<R>, Sent)>) -> (Result<R>, u64) {
+    let (result, sent) = work.await;
+    (result, sent.statements)
 }

@@ -8,6 +8,7 @@ mod builder;
 mod conn;
 mod database;
 mod ext;
+mod operation;
 mod trace;
 mod transaction;
 mod write;

@@ -2,7 +2,7 @@
 
 use super::conn::Conn;
 use super::write::{self, DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
-use crate::conn::{Runner, Tx};
+use crate::driver::Link;
 use crate::model::error::{Error, Result};
 use crate::model::table::Table;
 use crate::read::query::Query;
@@ -11,8 +11,6 @@ use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 use crate::write::Enforcement;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 
 /// A transaction: commit it, or it rolls back when dropped.
 ///
@@ -36,8 +34,8 @@ use std::sync::atomic::AtomicU64;
 /// # }).unwrap();
 /// ```
 pub struct Transaction {
-    pub(super) inner: Tx,
-    pub(super) statements: Arc<AtomicU64>,
+    /// The connection the transaction was begun on.
+    pub(super) link: Link<'static>,
     /// How its writes enforce relations: the `Db`'s decision when it began.
     pub(super) enforcement: Enforcement,
     /// A savepoint could not be taken, released or rolled back to: the connection is
@@ -56,15 +54,11 @@ impl std::fmt::Debug for Transaction {
 }
 
 impl Transaction {
-    pub(super) fn runner(&mut self) -> Runner<'_> {
-        self.inner.runner(&self.statements)
-    }
-
     /// Runs one fixed statement (a savepoint's).
     pub(super) async fn statement(&mut self, sql: &'static str) -> Result<()> {
-        let mut b = SqlBuilder::new(self.inner.dialect());
+        let mut b = SqlBuilder::new(self.dialect());
         b.push(sql);
-        self.runner().execute(&b.finish()).await.map(drop)
+        self.link.execute(&b.finish()).await.map(drop)
     }
 
     /// Marks the transaction as one that can no longer commit.
@@ -82,7 +76,7 @@ impl Transaction {
 
     /// The dialect of the backend.
     pub fn dialect(&self) -> Dialect {
-        self.inner.dialect()
+        self.link.dialect()
     }
 
     /// Commits: every operation that returned `Ok` is stored.
@@ -96,20 +90,20 @@ impl Transaction {
     pub async fn commit(self) -> Result<()> {
         if self.aborted {
             // On a lost connection the rollback fails too; the server has rolled back.
-            let _ = self.inner.rollback().await;
+            let _ = self.link.rollback().await;
             return Err(Error::TransactionAborted);
         }
-        self.inner.commit().await
+        self.link.commit().await
     }
 
     /// Rolls back.
     pub async fn rollback(self) -> Result<()> {
-        self.inner.rollback().await
+        self.link.rollback().await
     }
 
     /// Runs statements in order inside this transaction; how many it sent.
     pub(crate) async fn run(&mut self, statements: &[Statement]) -> (Result<()>, u64) {
-        self.runner().execute_all(statements).await
+        self.link.execute_all(statements).await
     }
 
     /// Inserts one row and returns its key. See [`Db::insert`](crate::Db::insert).

@@ -5,6 +5,7 @@
 
 use super::conn::Conn;
 use super::database::Db;
+use super::operation::{Work, measured};
 use super::trace::{self, Operation};
 use crate::model::error::Result;
 use crate::model::table::Table;
@@ -91,13 +92,8 @@ impl Db {
         if W::MANY_STATEMENTS || matches!(enforcement, Enforcement::Emulated(_)) {
             return self.in_transaction(op, enforcement).await;
         }
-        let mut acquired = match Conn::Db(self).acquire().await {
-            Ok(acquired) => acquired,
-            Err(e) => return (Err(e), 0),
-        };
-        let mut runner = acquired.runner();
-        let result = op.run(&mut runner, enforcement).await;
-        (result, runner.sent_count())
+        let (result, sent) = Conn::Db(self).operate(Writing { op, enforcement }).await;
+        (result, sent.statements)
     }
 
     /// Runs `op` in a transaction of its own, committed when it succeeds and rolled
@@ -115,9 +111,8 @@ impl Db {
                 Ok(tx) => tx,
                 Err(e) => return (Err(e), sent),
             };
-            let mut runner = tx.runner();
-            let result = op.run(&mut runner, enforcement).await;
-            sent += runner.sent_count();
+            let (result, this) = measured(&mut tx.link, &mut Writing { op, enforcement }).await;
+            sent += this.statements;
             let result = match result {
                 Ok(value) => tx.commit().await.map(|()| value),
                 Err(e) => {
@@ -138,6 +133,19 @@ impl Db {
     }
 }
 
+/// A write as one operation's work, with the enforcement decided for it.
+struct Writing<'o, W> {
+    op: &'o W,
+    enforcement: &'o Enforcement,
+}
+
+impl<W: WriteOp> Work for Writing<'_, W> {
+    type Output = W::Output;
+    fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<W::Output>> {
+        self.op.run(run, self.enforcement)
+    }
+}
+
 /// Runs `op` where `conn` says, traced as one operation: on a `Db` (see
 /// [`Db::write`]), or in a transaction, at a savepoint. Every write starts here, and
 /// here its [`Enforcement`] is decided, once.
@@ -148,14 +156,12 @@ pub(super) async fn run<W: WriteOp>(conn: Conn<'_>, op: W) -> Result<W::Output> 
         match conn {
             Conn::Db(db) => db.write(&op, &enforcement).await,
             tx @ (Conn::Tx(_) | Conn::Sqlx(_)) => {
-                let mut acquired = match tx.acquire().await {
-                    Ok(acquired) => acquired,
-                    Err(e) => return (Err(e), 0),
+                let writing = Writing {
+                    op: &op,
+                    enforcement: &enforcement,
                 };
-                let mut runner = acquired.runner();
-                let result = op.run(&mut runner, &enforcement).await;
-                let sent = runner.sent_count();
-                (acquired.finish(result).await, sent)
+                let (result, sent) = tx.operate(writing).await;
+                (result, sent.statements)
             }
         }
     };

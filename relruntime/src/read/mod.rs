@@ -15,13 +15,14 @@ pub(crate) mod relation;
 use crate::model::error::Result;
 use crate::model::table::Table;
 use crate::sql::exec::Executor;
-use relation::Relation;
+use relation::LoadSpec;
 
-/// Loads `relation` onto `rows` that were fetched before (`Db::load`).
-pub(crate) async fn load_onto<T: Table, R: Table>(
+/// Loads the relations `specs` describe onto `rows` that were fetched before
+/// (`Db::load`).
+pub(crate) async fn load_onto<T: Table>(
     run: &mut dyn Executor,
     rows: &mut [T],
-    relation: Relation<T, R>,
+    specs: &[LoadSpec],
 ) -> Result<()> {
-    batch::load(run, rows, &[relation.into_load()], "").await
+    batch::load(run, rows, specs, "").await
 }

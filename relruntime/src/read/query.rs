@@ -257,7 +257,7 @@ impl<T: Table> Query<T> {
     }
 
     /// Runs the query on a connection already held.
-    pub(crate) async fn run(self, run: &mut dyn Executor) -> Result<Vec<T>> {
+    pub(crate) async fn run(&self, run: &mut dyn Executor) -> Result<Vec<T>> {
         let stmt = self.to_sql(run.dialect());
         stmt.check_binds(run.dialect(), T::NAME)?;
         if self.strategy.resolve(run.dialect()) == Strategy::Join {
@@ -280,7 +280,7 @@ impl<T: Table> Query<T> {
 
     /// Join: one statement, whose trailing columns hold each relation as JSON, read
     /// straight into the rows' relation fields.
-    async fn run_join(self, run: &mut dyn Executor, stmt: &Statement) -> Result<Vec<T>> {
+    async fn run_join(&self, run: &mut dyn Executor, stmt: &Statement) -> Result<Vec<T>> {
         let columns = T::META.columns.len();
         let mut rows = Vec::new();
         let fetched = run
@@ -315,7 +315,7 @@ impl<T: Table> Query<T> {
 
     /// How many rows match (after limit and offset, when given), on a connection
     /// already held.
-    pub(crate) async fn run_count(self, run: &mut dyn Executor) -> Result<u64> {
+    pub(crate) async fn run_count(&self, run: &mut dyn Executor) -> Result<u64> {
         let mut b = SqlBuilder::new(run.dialect());
         let scope = Scope {
             table: T::META,

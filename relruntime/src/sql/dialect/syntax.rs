@@ -118,6 +118,7 @@ impl UpsertClause {
 /// Then the cluster lets only one of them commit, and the other's commit fails with a
 /// retryable error (Rel retries it when it owns the transaction).
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
 pub(crate) struct GuardSql {
     /// Whether the server is a cluster node: a query that returns 1 if it is.
     pub detect: &'static str,

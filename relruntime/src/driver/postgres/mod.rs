@@ -1,19 +1,47 @@
-//! The PostgreSQL driver: connecting, binding values (arrays for key lists) and reading
-//! cells through sqlx.
+//! The PostgreSQL driver (`sqlx::Postgres`): connecting, binding values (arrays for
+//! key lists, a type for every NULL) and reading cells.
 
 use super::options::{Settings, pool_options, probe};
-use super::{
-    Cells, Done, EachRow, Result, SqlType, Statement, Value, connect_error, encode_err, next,
-};
-use super::{missing_feature, no_arrays};
-use crate::sql::dialect::Dialect;
+use super::{Driver, Server, connect_error, encode_err, no_arrays, stream};
+use crate::model::error::Result;
+use crate::model::value::{SqlType, Value};
+use crate::sql::builder::Statement;
+use crate::sql::dialect::{Dialect, Wire};
+use crate::sql::exec::{Done, EachRow};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgRow};
-use sqlx::{Arguments, AssertSqlSafe, Connection, PgConnection, Row};
+use sqlx::{Arguments, AssertSqlSafe, Connection, PgConnection};
 use std::str::FromStr;
+
+impl Driver for sqlx::Postgres {
+    const WIRE: Wire = Wire::Postgres;
+
+    async fn open(url: &str, dialect: Dialect, settings: &Settings) -> Result<(sqlx::PgPool, Server)> {
+        Ok((connect(url, dialect, settings).await?, Server::of(dialect)))
+    }
+
+    async fn fetch_each(
+        conn: &mut PgConnection,
+        stmt: &Statement,
+        each: &mut EachRow<'_>,
+        _direct: Option<&mut u32>,
+    ) -> Result<()> {
+        stream::<sqlx::Postgres>(conn, stmt, args(&stmt.binds)?, each).await
+    }
+
+    async fn execute(conn: &mut PgConnection, stmt: &Statement) -> Result<Done> {
+        let r = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
+            .execute(conn)
+            .await?;
+        Ok(Done {
+            rows_affected: r.rows_affected(),
+            last_insert_id: None,
+        })
+    }
+}
 
 /// A pool on a PostgreSQL URL. One connection is opened first, within the connect
 /// timeout, so that an unreachable server is reported with its cause at once.
-pub(super) async fn connect(
+async fn connect(
     url: &str,
     dialect: Dialect,
     settings: &Settings,
@@ -30,31 +58,6 @@ pub(super) async fn connect(
         })
     });
     Ok(pool.connect_lazy_with(options))
-}
-
-/// Runs a statement and hands each row's cells to `each` as it arrives; each row is
-/// dropped before the next.
-pub(super) async fn fetch_each(
-    c: &mut PgConnection,
-    stmt: &Statement,
-    each: &mut EachRow<'_>,
-) -> Result<()> {
-    let mut rows = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?).fetch(c);
-    while let Some(row) = next(&mut rows).await {
-        each(&row?)?;
-    }
-    Ok(())
-}
-
-/// Runs a statement that returns no rows.
-pub(super) async fn execute(c: &mut PgConnection, stmt: &Statement) -> Result<Done> {
-    let r = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
-        .execute(c)
-        .await?;
-    Ok(Done {
-        rows_affected: r.rows_affected(),
-        last_insert_id: None,
-    })
 }
 
 fn args(values: &[Value]) -> Result<PgArguments> {
@@ -152,36 +155,11 @@ fn add_null(a: &mut PgArguments, t: SqlType) -> std::result::Result<(), sqlx::er
     }
 }
 
-#[inline(always)]
-fn read(row: &PgRow, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
-    Ok(match t {
-        SqlType::SmallInt => cell!(row, i, t, i16, Value::I16),
-        SqlType::Integer => cell!(row, i, t, i32, Value::I32),
-        SqlType::BigInt => cell!(row, i, t, i64, Value::I64),
-        SqlType::Real => cell!(row, i, t, f32, Value::F32),
-        SqlType::Double => cell!(row, i, t, f64, Value::F64),
-        SqlType::Boolean => cell!(row, i, t, bool, Value::Bool),
-        SqlType::Text => cell!(row, i, t, String, Value::Text),
-        SqlType::Blob => cell!(row, i, t, Vec<u8>, Value::Bytes),
-        #[cfg(feature = "chrono")]
-        SqlType::Date => cell!(row, i, t, chrono::NaiveDate, Value::Date),
-        #[cfg(feature = "chrono")]
-        SqlType::DateTime => cell!(row, i, t, chrono::NaiveDateTime, Value::DateTime),
-        #[cfg(feature = "chrono")]
-        SqlType::TimestampTz => {
-            cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz)
-        }
-        #[cfg(feature = "uuid")]
-        SqlType::Uuid => cell!(row, i, t, uuid::Uuid, Value::Uuid),
-        #[cfg(feature = "serde_json")]
-        SqlType::Json => cell!(row, i, t, sqlx::types::Json<serde_json::Value>, |j| {
-            Value::Json(j.0)
-        }),
-        #[cfg(feature = "rust_decimal")]
-        SqlType::Decimal => cell!(row, i, t, rust_decimal::Decimal, Value::Decimal),
-        #[allow(unreachable_patterns)]
-        other => return Err(missing_feature(other)),
-    })
+/// A UUID cell: PostgreSQL's own type.
+#[cfg(feature = "uuid")]
+fn uuid(row: &PgRow, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
+    use sqlx::Row;
+    Ok(cell!(row, i, t, uuid::Uuid, Value::Uuid))
 }
 
-cells_for!(PgRow, read);
+server_read!(PgRow, uuid);

@@ -1,0 +1,296 @@
+//! `Link`: one connection held for an operation or a transaction, of any driver, in
+//! any of the forms Rel holds one; the `Executor` the reading and writing layers run
+//! their statements through.
+
+use super::{Driver, Readied};
+use crate::model::error::{Error, Result};
+use crate::model::row::Cells;
+use crate::sql::builder::Statement;
+use crate::sql::dialect::{Dialect, Missing};
+use crate::sql::exec::{BoxFuture, Done, EachRow, Executor};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A connection of driver `D`, in the form Rel holds it.
+pub(super) enum Form<'a, D: sqlx::Database> {
+    /// Taken from a pool for one operation.
+    Pooled(sqlx::pool::PoolConnection<D>),
+    /// Taken from a pool, with a transaction begun on it (a `Transaction`'s).
+    Begun(sqlx::Transaction<'static, D>),
+    /// The user's, lent for one operation.
+    Lent(&'a mut D::Connection),
+}
+
+/// What a connection of one driver does, erased: the face of a [`Form`] that a
+/// [`Link`] holds, so that nothing above the driver folders names a driver.
+pub(super) trait LinkOps: Send {
+    fn fetch_each<'s>(
+        &'s mut self,
+        stmt: &'s Statement,
+        each: &'s mut EachRow<'_>,
+        direct: Option<&'s mut u32>,
+    ) -> BoxFuture<'s, Result<()>>;
+    fn execute<'s>(&'s mut self, stmt: &'s Statement) -> BoxFuture<'s, Result<Done>>;
+    /// Runs one fixed statement of Rel's own, unprepared (a savepoint, BEGIN, COMMIT).
+    fn simple<'s>(&'s mut self, sql: &'static str) -> BoxFuture<'s, Result<()>>;
+    fn in_transaction(&self) -> bool;
+    fn ready<'s>(&'s mut self, dialect: Dialect, lent: bool) -> BoxFuture<'s, Result<Readied>>;
+    /// Commits or rolls back the transaction begun on the connection; a connection
+    /// with none of its own (pooled, lent) has nothing to end.
+    fn end(self: Box<Self>, commit: bool) -> BoxFuture<'static, Result<()>>;
+}
+
+impl<D: Driver> Form<'_, D> {
+    fn conn(&mut self) -> &mut D::Connection {
+        match self {
+            Form::Pooled(c) => c,
+            Form::Begun(t) => t,
+            Form::Lent(c) => c,
+        }
+    }
+}
+
+impl<D> LinkOps for Form<'_, D>
+where
+    D: Driver,
+    for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
+{
+    fn fetch_each<'s>(
+        &'s mut self,
+        stmt: &'s Statement,
+        each: &'s mut EachRow<'_>,
+        direct: Option<&'s mut u32>,
+    ) -> BoxFuture<'s, Result<()>> {
+        Box::pin(D::fetch_each(self.conn(), stmt, each, direct))
+    }
+
+    fn execute<'s>(&'s mut self, stmt: &'s Statement) -> BoxFuture<'s, Result<Done>> {
+        Box::pin(D::execute(self.conn(), stmt))
+    }
+
+    fn simple<'s>(&'s mut self, sql: &'static str) -> BoxFuture<'s, Result<()>> {
+        Box::pin(async move {
+            sqlx::Executor::execute(self.conn(), sqlx::AssertSqlSafe(sql)).await?;
+            Ok(())
+        })
+    }
+
+    fn in_transaction(&self) -> bool {
+        use sqlx::Connection;
+        match self {
+            Form::Pooled(c) => c.is_in_transaction(),
+            Form::Begun(t) => t.is_in_transaction(),
+            Form::Lent(c) => c.is_in_transaction(),
+        }
+    }
+
+    fn ready<'s>(&'s mut self, dialect: Dialect, lent: bool) -> BoxFuture<'s, Result<Readied>> {
+        Box::pin(D::ready(self.conn(), dialect, lent))
+    }
+
+    fn end(self: Box<Self>, commit: bool) -> BoxFuture<'static, Result<()>> {
+        match *self {
+            Form::Begun(tx) if commit => Box::pin(async move { Ok(tx.commit().await?) }),
+            Form::Begun(tx) => Box::pin(async move { Ok(tx.rollback().await?) }),
+            Form::Pooled(_) | Form::Lent(_) => Box::pin(async { Ok(()) }),
+        }
+    }
+}
+
+/// One connection held for an operation (a pooled one, or one of the user's) or for a
+/// transaction. It counts and traces the statements sent through it.
+pub(crate) struct Link<'a> {
+    conn: Box<dyn LinkOps + 'a>,
+    dialect: Dialect,
+    /// Statement events carry the bound values.
+    trace_values: bool,
+    /// SQLite reads step the connection's handle directly (`sqlite/direct.rs`): on
+    /// pools Rel opened, in WAL mode or in memory, where a read waits for no writer's
+    /// lock (and so never blocks its thread for the busy timeout). A connection of the
+    /// user's is asked its journal mode as it is readied.
+    direct_reads: bool,
+    /// Every statement of the `Db` (or of this lent connection), counted.
+    statements: Arc<AtomicU64>,
+    /// How many statements went through this link.
+    sent: u64,
+    /// How many rows its statements returned.
+    read: u64,
+    /// SQLite direct reads since the worker last answered a command (see
+    /// `sqlite/direct.rs`).
+    #[cfg(feature = "sqlite")]
+    unanswered: u32,
+}
+
+impl<'a> Link<'a> {
+    pub(super) fn new(
+        conn: Box<dyn LinkOps + 'a>,
+        dialect: Dialect,
+        trace_values: bool,
+        direct_reads: bool,
+        statements: Arc<AtomicU64>,
+    ) -> Link<'a> {
+        Link {
+            conn,
+            dialect,
+            trace_values,
+            direct_reads,
+            statements,
+            sent: 0,
+            read: 0,
+            #[cfg(feature = "sqlite")]
+            unanswered: 0,
+        }
+    }
+
+    /// The user's connection of driver `D`, lent for one operation. It speaks the
+    /// driver's first dialect until [`Link::ready`] has asked the server.
+    pub(super) fn lent<D: Driver>(conn: &'a mut D::Connection) -> Link<'a>
+    where
+        for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
+    {
+        let dialect = Dialect::of_wire(D::WIRE);
+        Link::new(
+            Box::new(Form::<D>::Lent(conn)),
+            dialect,
+            false,
+            false,
+            Arc::default(),
+        )
+    }
+
+    /// How many statements went through this link, and how many rows they returned.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        (self.sent, self.read)
+    }
+
+    /// Readies a lent connection for an operation (see `Driver::ready`): on SQLite its
+    /// functions and pragmas, on MySQL the dialect its server speaks.
+    pub(crate) async fn ready(&mut self) -> Result<()> {
+        let readied = self.conn.ready(self.dialect, true).await?;
+        self.dialect = readied.dialect;
+        self.direct_reads = readied.direct_reads;
+        Ok(())
+    }
+
+    /// Whether the connection is inside a transaction.
+    pub(crate) fn in_transaction(&self) -> bool {
+        self.conn.in_transaction()
+    }
+
+    /// Runs one fixed statement of Rel's own on a lent connection (a savepoint, a
+    /// BEGIN or a COMMIT): not counted, as the user's own statements are not.
+    pub(crate) async fn simple(&mut self, sql: &'static str) -> Result<()> {
+        #[cfg(feature = "sqlite")]
+        {
+            self.unanswered = 0;
+        }
+        self.conn.simple(sql).await
+    }
+
+    /// Commits the transaction begun on the connection.
+    pub(crate) async fn commit(self) -> Result<()> {
+        self.conn.end(true).await
+    }
+
+    /// Rolls back the transaction begun on the connection.
+    pub(crate) async fn rollback(self) -> Result<()> {
+        self.conn.end(false).await
+    }
+
+    /// Runs statements in order, up to the first that fails; how many it sent.
+    pub(crate) async fn execute_all(&mut self, statements: &[Statement]) -> (Result<()>, u64) {
+        let before = self.sent;
+        let mut result = Ok(());
+        for stmt in statements {
+            if let Err(e) = self.execute(stmt).await {
+                result = Err(e);
+                break;
+            }
+        }
+        (result, self.sent - before)
+    }
+
+    /// Counts `stmt` and reports it to `tracing` (its SQL; its values only if the
+    /// pool was built with `trace_values`).
+    fn sent(&mut self, stmt: &Statement) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        self.sent += 1;
+        #[cfg(feature = "tracing")]
+        if self.trace_values {
+            tracing::debug!(target: "rel::statement", sql = %stmt.sql, values = ?stmt.binds);
+        } else {
+            tracing::debug!(target: "rel::statement", sql = %stmt.sql);
+        }
+        #[cfg(not(feature = "tracing"))]
+        let _ = (stmt, self.trace_values);
+    }
+}
+
+impl std::fmt::Debug for Link<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("dialect", &self.dialect)
+            .field("sent", &self.sent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Executor for Link<'_> {
+    fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    fn fetch_each<'s>(
+        &'s mut self,
+        stmt: &'s Statement,
+        each: &'s mut EachRow<'_>,
+    ) -> BoxFuture<'s, Result<()>> {
+        self.sent(stmt);
+        Box::pin(async move {
+            let mut read = 0;
+            let each = &mut |row: &dyn Cells| {
+                read += 1;
+                each(row)
+            };
+            #[cfg(feature = "sqlite")]
+            let direct = self.direct_reads.then_some(&mut self.unanswered);
+            #[cfg(not(feature = "sqlite"))]
+            let direct = None;
+            let done = self.conn.fetch_each(stmt, each, direct).await;
+            self.read += read;
+            done.map_err(|e| typed(self.dialect, e))
+        })
+    }
+
+    fn execute<'s>(&'s mut self, stmt: &'s Statement) -> BoxFuture<'s, Result<Done>> {
+        self.sent(stmt);
+        Box::pin(async move {
+            // The worker answers this one after everything sent before it.
+            #[cfg(feature = "sqlite")]
+            {
+                self.unanswered = 0;
+            }
+            let done = self.conn.execute(stmt).await;
+            done.map_err(|e| typed(self.dialect, e))
+        })
+    }
+}
+
+/// A database error as the typed error a user matches on, where there is one: a table
+/// or column that does not exist. Constraint errors are typed by the writes, which know
+/// the table and rows written.
+fn typed(dialect: Dialect, e: Error) -> Error {
+    let Error::Database(sqlx::Error::Database(d)) = &e else {
+        return e;
+    };
+    let message = d.message().to_owned();
+    match dialect.errors().missing_object(&**d) {
+        Some(Missing::Table(table)) => Error::MissingTable { table, message },
+        Some(Missing::Column { table, column }) => Error::MissingColumn {
+            table,
+            column,
+            message,
+        },
+        None => e,
+    }
+}

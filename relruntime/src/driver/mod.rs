@@ -1,0 +1,319 @@
+//! The driver layer: connections to the database, one folder per sqlx driver (wire
+//! protocol), all behind one trait.
+//!
+//! It is the only layer that knows sqlx's connection and row types. It implements the
+//! interfaces the layers below it read through: `sql::exec::Executor` (running
+//! statements, by [`Link`]) and `model::row::Cells` (a fetched row).
+//!
+//! Three names for connection things, and no more:
+//!
+//! - [`Pool`]: a pool of connections of any driver, Rel's own or the user's.
+//! - [`Link`]: one connection held for an operation or a transaction, of any driver and
+//!   in any form: taken from a pool, with a transaction begun on it, or lent by the
+//!   user. It is the `Executor` the reading and writing layers run statements through.
+//! - [`Driver`]: what one sqlx driver does for Rel (connect, ready a connection, bind
+//!   values, run a statement, read cells), implemented once per folder on sqlx's
+//!   database type (`sqlx::Sqlite`, `sqlx::Postgres`, `sqlx::MySql`). `Pool` and `Link`
+//!   are generic over it and erase it, so nothing above matches on drivers.
+//!
+//! A driver is registered in one line of the `for_each_driver!` list below, which also
+//! gives the user's sqlx pools and connections their conversions (`SqlxPool`,
+//! `SqlxConn`, and the facade's `Conn`).
+
+mod lent;
+mod link;
+mod options;
+mod pool;
+
+use crate::model::error::{Error, Result};
+use crate::model::row::Cells;
+use crate::model::value::{SqlType, Value};
+use crate::sql::builder::Statement;
+use crate::sql::dialect::{Dialect, Wire};
+use crate::sql::exec::{Done, EachRow};
+use std::future::Future;
+
+pub use lent::SqlxConn;
+pub(crate) use link::Link;
+pub use options::JournalMode;
+pub(crate) use options::Settings;
+pub(crate) use pool::Pool;
+pub use pool::SqlxPool;
+
+/// The drivers, one line each: its cargo feature, its folder, sqlx's database type and
+/// connection type. `for_each_driver!(callback)` calls `callback!(feature, folder,
+/// database, connection)` for each: to declare the folders (at the end of this file,
+/// after the macros they use), to open a pool by URL (`pool.rs`), and to convert the
+/// user's sqlx pools and connections (`lent.rs`, and the facade's `Conn`).
+macro_rules! for_each_driver {
+    ($callback:ident) => {
+        $callback!("sqlite", sqlite, sqlx::Sqlite, sqlx::SqliteConnection);
+        $callback!("postgres", postgres, sqlx::Postgres, sqlx::PgConnection);
+        $callback!("mysql", mysql, sqlx::MySql, sqlx::MySqlConnection);
+    };
+}
+pub(crate) use for_each_driver;
+
+/// What one sqlx driver does for Rel. See the [module docs](self).
+///
+/// Implemented on sqlx's database type. The generic parts (pools, transactions, the
+/// forms a connection is held in) are written once, over it, in `pool.rs` and
+/// `link.rs`; what differs per wire protocol is here.
+pub(crate) trait Driver: sqlx::Database<Row: Cells> {
+    /// The wire protocol, as dialects name theirs (`Syntax::wire`).
+    const WIRE: Wire;
+
+    /// Opens Rel's own pool on `url`, with `settings`: the pool, and what its server
+    /// said when a first connection asked.
+    fn open(
+        url: &str,
+        dialect: Dialect,
+        settings: &Settings,
+    ) -> impl Future<Output = Result<(sqlx::Pool<Self>, Server)>> + Send;
+
+    /// What a pool of the user's serves, asked on one of its connections (MySQL: the
+    /// server's version and whether it is a cluster node).
+    fn server(pool: &sqlx::Pool<Self>) -> impl Future<Output = Result<Server>> + Send {
+        let _ = pool;
+        async { Ok(Server::of(Dialect::of_wire(Self::WIRE))) }
+    }
+
+    /// Readies a connection Rel did not open, before an operation runs on it: a pooled
+    /// connection of the user's (`lent` false), or one lent for this operation alone.
+    fn ready(
+        conn: &mut Self::Connection,
+        dialect: Dialect,
+        lent: bool,
+    ) -> impl Future<Output = Result<Readied>> + Send {
+        let _ = (conn, lent);
+        async move {
+            Ok(Readied {
+                dialect,
+                direct_reads: false,
+            })
+        }
+    }
+
+    /// Runs a statement and hands each row's cells to `each`, in order. `direct` is the
+    /// count of SQLite's direct reads (`sqlite/direct.rs`), where the connection
+    /// takes them.
+    fn fetch_each<'a>(
+        conn: &'a mut Self::Connection,
+        stmt: &'a Statement,
+        each: &'a mut EachRow<'_>,
+        direct: Option<&'a mut u32>,
+    ) -> impl Future<Output = Result<()>> + Send + 'a;
+
+    /// Runs a statement that returns no rows.
+    fn execute<'a>(
+        conn: &'a mut Self::Connection,
+        stmt: &'a Statement,
+    ) -> impl Future<Output = Result<Done>> + Send + 'a;
+}
+
+/// What Rel learns of a server when it first connects.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Server {
+    /// The dialect it speaks (a variant of the URL's, by its version).
+    pub dialect: Dialect,
+    /// Whether it is a node of a multi-primary cluster, where Emulated mode writes
+    /// conflict guards.
+    pub multi_primary: bool,
+    /// Whether reads may step SQLite's handle directly (see `Link`'s flags).
+    pub direct_reads: bool,
+}
+
+impl Server {
+    /// A server of `dialect`, with nothing else to say.
+    pub(crate) fn of(dialect: Dialect) -> Server {
+        Server {
+            dialect,
+            multi_primary: false,
+            direct_reads: false,
+        }
+    }
+}
+
+/// What readying a connection Rel did not open found.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Readied {
+    /// The dialect it speaks.
+    pub dialect: Dialect,
+    /// Whether reads may step SQLite's handle directly: its database is in WAL mode or
+    /// in memory, where a read waits for no writer's lock.
+    pub direct_reads: bool,
+}
+
+/// A connection error that names the URL without its credentials, and whose message
+/// does not repeat the password either.
+pub(crate) fn connect_error(url: &str, message: impl Into<String>) -> Error {
+    let mut message = message.into();
+    let (shown, password) = match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let credentials = &url[s + 3..at];
+            let password = credentials.split_once(':').map(|(_, p)| p);
+            (format!("{}://***{}", &url[..s], &url[at..]), password)
+        }
+        _ => (url.to_owned(), None),
+    };
+    if let Some(password) = password.filter(|p| !p.is_empty()) {
+        message = message.replace(url, &shown).replace(password, "***");
+    }
+    Error::Connect {
+        url: shown,
+        message,
+    }
+}
+
+/// Reads cell `$i` as `Option<$ty>` and wraps it, NULL becoming `Value::Null`.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+macro_rules! cell {
+    ($row:expr, $i:expr, $t:expr, $ty:ty, $wrap:expr) => {
+        $row.try_get::<Option<$ty>, _>($i)?
+            .map_or(Value::Null($t), $wrap)
+    };
+}
+
+/// Implements `Cells` for a driver's row type, whose typed read is `$read`.
+macro_rules! cells_for {
+    ($row:ty, $read:path) => {
+        impl $crate::model::row::Cells for $row {
+            #[inline]
+            fn read(
+                &self,
+                i: usize,
+                ty: $crate::model::value::SqlType,
+            ) -> std::result::Result<$crate::model::value::Value, sqlx::Error> {
+                $read(self, i, ty)
+            }
+            fn text(&self, i: usize) -> std::result::Result<Option<&str>, sqlx::Error> {
+                sqlx::Row::try_get(self, i)
+            }
+            #[inline]
+            fn i64(&self, i: usize) -> std::result::Result<Option<i64>, sqlx::Error> {
+                sqlx::Row::try_get(self, i)
+            }
+            #[inline]
+            fn f64(&self, i: usize) -> std::result::Result<Option<f64>, sqlx::Error> {
+                sqlx::Row::try_get(self, i)
+            }
+            #[inline]
+            fn bool(&self, i: usize) -> std::result::Result<Option<bool>, sqlx::Error> {
+                sqlx::Row::try_get(self, i)
+            }
+            #[inline]
+            fn string(&self, i: usize) -> std::result::Result<Option<String>, sqlx::Error> {
+                sqlx::Row::try_get(self, i)
+            }
+        }
+    };
+}
+pub(crate) use cells_for;
+
+/// The typed read of a server's rows (PostgreSQL, MySQL), which decode every type
+/// alike but UUIDs: `$uuid(row, i, t)` reads those.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+macro_rules! server_read {
+    ($row:ty, $uuid:path) => {
+        #[inline(always)]
+        fn read(row: &$row, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
+            use sqlx::Row;
+            Ok(match t {
+                SqlType::SmallInt => cell!(row, i, t, i16, Value::I16),
+                SqlType::Integer => cell!(row, i, t, i32, Value::I32),
+                SqlType::BigInt => cell!(row, i, t, i64, Value::I64),
+                SqlType::Real => cell!(row, i, t, f32, Value::F32),
+                SqlType::Double => cell!(row, i, t, f64, Value::F64),
+                SqlType::Boolean => cell!(row, i, t, bool, Value::Bool),
+                SqlType::Text => cell!(row, i, t, String, Value::Text),
+                SqlType::Blob => cell!(row, i, t, Vec<u8>, Value::Bytes),
+                #[cfg(feature = "chrono")]
+                SqlType::Date => cell!(row, i, t, chrono::NaiveDate, Value::Date),
+                #[cfg(feature = "chrono")]
+                SqlType::DateTime => cell!(row, i, t, chrono::NaiveDateTime, Value::DateTime),
+                #[cfg(feature = "chrono")]
+                SqlType::TimestampTz => {
+                    cell!(row, i, t, chrono::DateTime<chrono::Utc>, Value::TimestampTz)
+                }
+                #[cfg(feature = "uuid")]
+                SqlType::Uuid => $uuid(row, i, t)?,
+                #[cfg(feature = "serde_json")]
+                SqlType::Json => cell!(row, i, t, sqlx::types::Json<serde_json::Value>, |j| {
+                    Value::Json(j.0)
+                }),
+                #[cfg(feature = "rust_decimal")]
+                SqlType::Decimal => cell!(row, i, t, rust_decimal::Decimal, Value::Decimal),
+                #[allow(unreachable_patterns)]
+                other => return Err($crate::driver::missing_feature(other)),
+            })
+        }
+        $crate::driver::cells_for!($row, read);
+    };
+}
+
+/// Runs a statement through sqlx and hands each row to `each` as it arrives; each
+/// row is dropped before the next (the server drivers' `fetch_each`).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+async fn stream<D: Driver>(
+    conn: &mut D::Connection,
+    stmt: &Statement,
+    arguments: D::Arguments,
+    each: &mut EachRow<'_>,
+) -> Result<()>
+where
+    D::Arguments: sqlx::IntoArguments<D>,
+    for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
+{
+    let query = sqlx::query_with::<D, _>(sqlx::AssertSqlSafe(stmt.sql.as_str()), arguments);
+    let mut rows = sqlx::Executor::fetch(&mut *conn, query);
+    while let Some(row) =
+        std::future::poll_fn(|cx| futures_core::Stream::poll_next(rows.as_mut(), cx)).await
+    {
+        each(&row?)?;
+    }
+    Ok(())
+}
+
+#[allow(dead_code)] // unused when no backend binds
+fn encode_err(e: sqlx::error::BoxDynError) -> Error {
+    Error::Database(sqlx::Error::Encode(e))
+}
+
+/// Parses text read from a column into a typed value.
+#[allow(dead_code)] // unused when no text-stored type is enabled
+fn parse_text<T, E: std::fmt::Display>(
+    text: Option<String>,
+    ty: SqlType,
+    parse: impl FnOnce(&str) -> std::result::Result<T, E>,
+    wrap: impl FnOnce(T) -> Value,
+) -> std::result::Result<Value, sqlx::Error> {
+    match text {
+        None => Ok(Value::Null(ty)),
+        Some(s) => parse(&s)
+            .map(wrap)
+            .map_err(|e| sqlx::Error::Decode(format!("invalid {ty:?} text {s:?}: {e}").into())),
+    }
+}
+
+/// Arrays are bound only on PostgreSQL, only of key types.
+#[allow(dead_code)]
+fn no_arrays() -> sqlx::error::BoxDynError {
+    "array parameters are bound only on PostgreSQL, of integers, text or UUIDs".into()
+}
+
+/// A column of a type whose cargo feature this build lacks.
+#[allow(dead_code)]
+fn missing_feature(t: SqlType) -> sqlx::Error {
+    sqlx::Error::Decode(
+        format!("column type {t:?} needs its cargo feature of rel (chrono, uuid, serde_json or rust_decimal)").into(),
+    )
+}
+
+/// Declares a driver's folder (after the macros above, which it uses).
+macro_rules! declare_folder {
+    ($feature:literal, $folder:ident, $db:ty, $conn:ty) => {
+        #[cfg(feature = $feature)]
+        mod $folder;
+    };
+}
+for_each_driver!(declare_folder);

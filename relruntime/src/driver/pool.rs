@@ -1,0 +1,244 @@
+//! `Pool`: a pool of connections of any driver, Rel's own or the user's.
+
+use super::link::{Form, Link, LinkOps};
+use super::{Driver, Readied, Server, Settings, connect_error, for_each_driver};
+use crate::model::error::Result;
+use crate::sql::dialect::Dialect;
+use crate::sql::exec::BoxFuture;
+use std::any::Any;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+/// A connection taken from a pool, and what readying it found (on a pool of the
+/// user's).
+type Taken = (Box<dyn LinkOps>, Option<Readied>);
+
+/// What a pool of one driver does, erased: the face of `sqlx::Pool<D>` that [`Pool`]
+/// holds.
+pub(super) trait PoolOps: Send + Sync {
+    /// A connection, readied as `ready` says (a pool of the user's) first.
+    fn acquire(&self, ready: Option<Dialect>) -> BoxFuture<'_, Result<Taken>>;
+    /// A connection, readied first, with a transaction begun on it by `statement` (or
+    /// sqlx's BEGIN).
+    fn begin(
+        &self,
+        ready: Option<Dialect>,
+        statement: Option<&'static str>,
+    ) -> BoxFuture<'_, Result<Taken>>;
+    /// What the pool's server is (see `Driver::server`).
+    fn server(&self) -> BoxFuture<'_, Result<Server>>;
+    /// Closes the pool, waiting for the connections in use to come back.
+    fn close(&self) -> BoxFuture<'_, ()>;
+    /// The sqlx pool, to hand back to the user.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<D> PoolOps for sqlx::Pool<D>
+where
+    D: Driver,
+    for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
+{
+    fn acquire(&self, ready: Option<Dialect>) -> BoxFuture<'_, Result<Taken>> {
+        Box::pin(async move {
+            let mut conn = self.acquire().await?;
+            let readied = match ready {
+                Some(dialect) => Some(D::ready(&mut conn, dialect, false).await?),
+                None => None,
+            };
+            Ok((
+                Box::new(Form::<D>::Pooled(conn)) as Box<dyn LinkOps>,
+                readied,
+            ))
+        })
+    }
+
+    fn begin(
+        &self,
+        ready: Option<Dialect>,
+        statement: Option<&'static str>,
+    ) -> BoxFuture<'_, Result<Taken>> {
+        Box::pin(async move {
+            use sqlx::SqlSafeStr;
+            let mut conn = self.acquire().await?;
+            // Readied before BEGIN: SQLite ignores its pragmas inside a transaction.
+            let readied = match ready {
+                Some(dialect) => Some(D::ready(&mut conn, dialect, false).await?),
+                None => None,
+            };
+            // What sqlx's `Pool::begin_with` does once it has a connection.
+            let conn = sqlx::pool::MaybePoolConnection::PoolConnection(conn);
+            let tx =
+                sqlx::Transaction::begin(conn, statement.map(SqlSafeStr::into_sql_str)).await?;
+            Ok((Box::new(Form::<D>::Begun(tx)) as Box<dyn LinkOps>, readied))
+        })
+    }
+
+    fn server(&self) -> BoxFuture<'_, Result<Server>> {
+        Box::pin(D::server(self))
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(sqlx::Pool::close(self))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// A connection pool of one driver, and the dialect it speaks.
+#[derive(Clone)]
+pub(crate) struct Pool {
+    pool: Arc<dyn PoolOps>,
+    dialect: Dialect,
+    /// Emulated mode locks the rows its checks read (off only in tests).
+    locking: bool,
+    /// Emulated mode writes conflict guards (on a multi-primary cluster).
+    guards: bool,
+    /// Statement events carry the bound values.
+    trace_values: bool,
+    /// SQLite reads step the connection's handle directly (see `Link`).
+    direct_reads: bool,
+    /// A pool of the user's (`Db::from_pool`): its connections are readied for Rel as
+    /// they are acquired.
+    borrowed: bool,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("dialect", &self.dialect)
+            .field("borrowed", &self.borrowed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A sqlx pool of yours, for [`Db::from_pool`](crate::Db::from_pool): a
+/// `sqlx::SqlitePool`, `sqlx::PgPool` or `sqlx::MySqlPool` converts into it.
+pub struct SqlxPool(pub(super) Arc<dyn PoolOps>);
+
+/// Opens Rel's own pool of `$db` when it carries `$dialect`.
+macro_rules! open_if {
+    ($url:ident, $dialect:ident, $settings:ident; $feature:literal, $folder:ident, $db:ty, $conn:ty) => {
+        #[cfg(feature = $feature)]
+        if $dialect.syntax().wire == <$db as Driver>::WIRE {
+            return Pool::open::<$db>($url, $dialect, $settings).await;
+        }
+    };
+}
+
+impl Pool {
+    /// Opens Rel's own pool on a URL: its scheme picks the dialect, and the dialect
+    /// its driver.
+    pub(crate) async fn connect(url: &str, settings: &Settings) -> Result<Pool> {
+        let dialect = Dialect::from_url(url).ok_or_else(|| {
+            connect_error(url, "unknown scheme: use sqlite:, postgres: or mysql:")
+        })?;
+        macro_rules! open {
+            ($($driver:tt)*) => { open_if!(url, dialect, settings; $($driver)*) };
+        }
+        for_each_driver!(open);
+        Err(connect_error(
+            url,
+            format!(
+                "this build of rel has no {} support; enable its cargo feature",
+                dialect.syntax().name
+            ),
+        ))
+    }
+
+    /// Opens Rel's own pool of driver `D`.
+    pub(super) async fn open<D>(url: &str, dialect: Dialect, settings: &Settings) -> Result<Pool>
+    where
+        D: Driver,
+        for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
+    {
+        let (pool, server) = D::open(url, dialect, settings).await?;
+        Ok(Pool {
+            pool: Arc::new(pool),
+            dialect: server.dialect,
+            locking: !settings.without_locks,
+            guards: server.multi_primary && !settings.without_guards,
+            trace_values: settings.trace_values,
+            direct_reads: server.direct_reads,
+            borrowed: false,
+        })
+    }
+
+    /// A pool of the user's. Its connections were not made by Rel, so each one Rel
+    /// acquires is readied first (SQLite's functions and pragmas); on MySQL a first
+    /// connection asks the server's version and whether it is a cluster node.
+    pub(crate) async fn borrow(pool: SqlxPool) -> Result<Pool> {
+        let server = pool.0.server().await?;
+        Ok(Pool {
+            pool: pool.0,
+            dialect: server.dialect,
+            locking: true,
+            guards: server.multi_primary,
+            trace_values: false,
+            direct_reads: false,
+            borrowed: true,
+        })
+    }
+
+    /// The dialect the pool's connections speak.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Whether Emulated mode guards its writes against conflicts between the nodes of
+    /// a multi-primary cluster (see `GuardSql`).
+    pub(crate) fn guards(&self) -> bool {
+        self.guards
+    }
+
+    /// Whether Emulated mode takes its row locks (always, but for a test's switch).
+    pub(crate) fn locking(&self) -> bool {
+        self.locking
+    }
+
+    /// The sqlx pool, when it is of driver `D`.
+    pub(crate) fn sqlx<D: sqlx::Database>(&self) -> Option<&sqlx::Pool<D>> {
+        self.pool.as_any().downcast_ref()
+    }
+
+    /// Whether statement events carry their bound values.
+    pub(crate) fn set_trace_values(&mut self, on: bool) {
+        self.trace_values = on;
+    }
+
+    /// Closes the pool: no new connections, and waits for those in use to come back.
+    pub(crate) async fn close(&self) {
+        self.pool.close().await
+    }
+
+    /// A connection for one operation, counting its statements in `statements`.
+    pub(crate) async fn acquire(&self, statements: &Arc<AtomicU64>) -> Result<Link<'static>> {
+        let taken = self.pool.acquire(self.readying()).await?;
+        Ok(self.link(taken, statements))
+    }
+
+    /// A connection with a transaction begun on it, by the dialect's own BEGIN where it
+    /// has one, acquired as for any operation (so a borrowed pool's is readied first).
+    pub(crate) async fn begin(&self, statements: &Arc<AtomicU64>) -> Result<Link<'static>> {
+        let begin = self.dialect.syntax().begin;
+        let taken = self.pool.begin(self.readying(), begin).await?;
+        Ok(self.link(taken, statements))
+    }
+
+    /// The dialect a connection is readied for, where the pool is the user's.
+    fn readying(&self) -> Option<Dialect> {
+        self.borrowed.then_some(self.dialect)
+    }
+
+    fn link(&self, (conn, readied): Taken, statements: &Arc<AtomicU64>) -> Link<'static> {
+        let direct_reads = readied.map_or(self.direct_reads, |r| r.direct_reads);
+        Link::new(
+            conn,
+            self.dialect,
+            self.trace_values,
+            direct_reads,
+            statements.clone(),
+        )
+    }
+}

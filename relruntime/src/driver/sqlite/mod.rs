@@ -1,0 +1,158 @@
+//! The SQLite driver (`sqlx::Sqlite`): connecting, readying the user's connections,
+//! and running statements, reads straight from SQLite's C API where they can
+//! (`direct.rs`, over `handle.rs`, the crate's one file of `unsafe`).
+//!
+//! SQLite stores dates, UUIDs, JSON and decimals as text (`cells.rs`).
+
+mod cells;
+#[cfg(feature = "chrono")]
+mod dates;
+mod direct;
+mod error;
+mod handle;
+
+use super::options::{JournalMode, Settings, pool_options, probe};
+use super::{Driver, Readied, Server, connect_error, encode_err};
+use crate::model::error::Result;
+use crate::model::value::Value;
+use crate::sql::builder::Statement;
+use crate::sql::dialect::{Dialect, Wire};
+use crate::sql::exec::{Done, EachRow};
+use cells::{Stored, stored};
+use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{Arguments, AssertSqlSafe, SqliteConnection};
+use std::str::FromStr;
+
+impl Driver for sqlx::Sqlite {
+    const WIRE: Wire = Wire::Sqlite;
+
+    async fn open(
+        url: &str,
+        dialect: Dialect,
+        settings: &Settings,
+    ) -> Result<(sqlx::SqlitePool, Server)> {
+        let (pool, direct_reads) = connect(url, dialect, settings).await?;
+        let server = Server {
+            direct_reads,
+            ..Server::of(dialect)
+        };
+        Ok((pool, server))
+    }
+
+    /// Its functions and pragmas (foreign keys on, case-sensitive `LIKE`), as Rel's
+    /// own pools run on connect, which then also hold for the user's own queries on
+    /// that connection; and whether it reads directly: when its database is in WAL
+    /// mode or in memory, where a read waits for no writer's lock.
+    async fn ready(conn: &mut SqliteConnection, dialect: Dialect, _lent: bool) -> Result<Readied> {
+        handle::register_functions(conn).await?;
+        for sql in dialect.syntax().connection_setup {
+            sqlx::query(*sql).execute(&mut *conn).await?;
+        }
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await?;
+        let direct_reads = mode.eq_ignore_ascii_case("wal") || mode.eq_ignore_ascii_case("memory");
+        Ok(Readied {
+            dialect,
+            direct_reads,
+        })
+    }
+
+    /// With `direct` (see `Link`'s `direct_reads`; the count of direct reads the
+    /// worker has not answered since, see `direct.rs`), a read-only statement straight
+    /// from SQLite's C API; else through sqlx, whose rows are collected first: sqlx's
+    /// SQLite worker thread hands rows over a channel, and a consumer that works per
+    /// row makes the two threads ping-pong (measured 2x slower).
+    async fn fetch_each(
+        conn: &mut SqliteConnection,
+        stmt: &Statement,
+        each: &mut EachRow<'_>,
+        direct: Option<&mut u32>,
+    ) -> Result<()> {
+        if let Some(unanswered) = direct {
+            if direct::fetch_each(conn, stmt, each, unanswered).await? {
+                return Ok(());
+            }
+            *unanswered = 0; // sqlx's statement below is answered after them
+        }
+        let rows = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
+            .fetch_all(conn)
+            .await?;
+        rows.iter().try_for_each(|r| each(r))
+    }
+
+    async fn execute(conn: &mut SqliteConnection, stmt: &Statement) -> Result<Done> {
+        let r = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
+            .execute(conn)
+            .await?;
+        Ok(Done {
+            rows_affected: r.rows_affected(),
+            last_insert_id: None,
+        })
+    }
+}
+
+/// A pool on a SQLite URL. An in-memory database (`sqlite::memory:`) is one
+/// shared-cache database that lives as long as its last connection, so its pool keeps
+/// exactly one connection open forever. File databases are created if missing, and
+/// use the settings' journal mode (WAL unless told otherwise) and busy timeout. Also
+/// says whether the pool reads directly (see `Flags::direct_reads`): asked for, and in
+/// memory or in WAL mode.
+async fn connect(
+    url: &str,
+    dialect: Dialect,
+    settings: &Settings,
+) -> Result<(sqlx::SqlitePool, bool)> {
+    let memory = url.contains(":memory:") || url.contains("mode=memory");
+    let mut options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| connect_error(url, e.to_string()))?
+        .create_if_missing(true)
+        .busy_timeout(settings.busy_timeout);
+    if !memory {
+        options = options.journal_mode(match settings.journal_mode {
+            JournalMode::Wal => SqliteJournalMode::Wal,
+            JournalMode::Delete => SqliteJournalMode::Delete,
+            JournalMode::Truncate => SqliteJournalMode::Truncate,
+            JournalMode::Persist => SqliteJournalMode::Persist,
+            JournalMode::Memory => SqliteJournalMode::Memory,
+        });
+    }
+    let pool = pool_options::<sqlx::Sqlite>(settings).after_connect(move |conn, _| {
+        Box::pin(async move {
+            handle::register_functions(conn).await?;
+            for sql in dialect.syntax().connection_setup {
+                sqlx::query(*sql).execute(&mut *conn).await?;
+            }
+            Ok(())
+        })
+    });
+    let pool = if memory {
+        pool.max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        pool
+    };
+    let direct = settings.direct_reads && (memory || settings.journal_mode == JournalMode::Wal);
+    Ok((
+        probe(url, settings, pool.connect_with(options)).await?,
+        direct,
+    ))
+}
+
+fn args(values: &[Value]) -> Result<SqliteArguments> {
+    let mut a = SqliteArguments::default();
+    for v in values {
+        match stored(v)? {
+            Stored::Null => a.add(None::<i64>),
+            Stored::Integer(x) => a.add(x),
+            Stored::Real(x) => a.add(x),
+            Stored::Text(x) => a.add(x.into_owned()),
+            Stored::Blob(x) => a.add(x.to_vec()),
+        }
+        .map_err(encode_err)?;
+    }
+    Ok(a)
+}
+
