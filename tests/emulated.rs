@@ -63,15 +63,6 @@ fn schema() -> Schema {
         .table::<Reply>()
 }
 
-async fn fresh(name: &str) -> Vec<Db> {
-    let dbs = common::backends(name).await;
-    for db in &dbs {
-        schema().drop_all(db).await.unwrap();
-        schema().create_all(db).await.unwrap();
-    }
-    dbs
-}
-
 /// Users 1..=users, `posts` posts each, `comments` comments per post.
 async fn tree(db: &Db, users: i64, posts: i64, comments: i64) {
     let us: Vec<User> = (1..=users).map(|id| User { id }).collect();
@@ -96,7 +87,7 @@ async fn tree(db: &Db, users: i64, posts: i64, comments: i64) {
 
 #[tokio::test]
 async fn a_fifty_deep_thread_goes_in_a_bounded_number_of_statements() {
-    for db in fresh("em_thread").await {
+    for db in common::fresh("em_thread", &schema()).await {
         let d = db.dialect();
         let mut replies = vec![Reply {
             id: 1,
@@ -139,7 +130,7 @@ async fn a_fifty_deep_thread_goes_in_a_bounded_number_of_statements() {
 
 #[tokio::test]
 async fn a_restrict_deep_in_a_chain_rolls_everything_back() {
-    for db in fresh("em_restrict").await {
+    for db in common::fresh("em_restrict", &schema()).await {
         let d = db.dialect();
         tree(&db, 2, 3, 2).await;
         db.insert(&Pin {
@@ -174,7 +165,7 @@ async fn a_restrict_deep_in_a_chain_rolls_everything_back() {
 /// of statements that depends on the relations, not on the rows.
 #[tokio::test]
 async fn statements_grow_with_the_relations_not_the_rows() {
-    for db in fresh("em_counts").await {
+    for db in common::fresh("em_counts", &schema()).await {
         let d = db.dialect();
         tree(&db, 100, 100, 10).await;
         let before = db.statement_count();
@@ -208,7 +199,7 @@ async fn statements_grow_with_the_relations_not_the_rows() {
 /// and a refused write leaves the transaction usable.
 #[tokio::test]
 async fn emulated_writes_join_the_callers_transaction() {
-    for db in fresh("em_tx").await {
+    for db in common::fresh("em_tx", &schema()).await {
         let d = db.dialect();
         tree(&db, 1, 2, 2).await;
         let mut tx = db.begin().await.unwrap();

@@ -21,7 +21,6 @@ mod common;
 
 use proptest::prelude::{Strategy, prop, prop_assert_eq, prop_oneof};
 use proptest::test_runner::{Config, TestRunner};
-use rel::Error;
 use rel::prelude::{Db, Dialect, RelationMode, Schema, Table};
 
 /// One schema of the family: the same tables, with the actions given.
@@ -32,7 +31,7 @@ macro_rules! family {
      mentor: $sd:ident / $su:ident,
      tag: $gd:ident / $gu:ident) => {
         mod $m {
-            use super::{Data, Op, outcome, rows};
+            use super::{Data, Op, common, rows};
             use rel::prelude::*;
 
             #[derive(Table, Debug, Clone)]
@@ -140,58 +139,58 @@ macro_rules! family {
             pub async fn apply(db: &Db, op: &Op) -> String {
                 match *op {
                     Op::InsertMember(id, team, mentor, score) => {
-                        outcome(db.insert(&member(id, team, mentor, score)).await.map(|_| 1))
+                        common::outcome_kind(db.insert(&member(id, team, mentor, score)).await.map(|_| 1))
                     }
                     Op::InsertMembers(ref batch) => {
                         let rows: Vec<Member> = batch.iter()
                             .map(|&(id, team, mentor, score)| member(id, team, mentor, score))
                             .collect();
-                        outcome(db.insert_many(&rows).await.map(|keys| keys.len() as u64))
+                        common::outcome_kind(db.insert_many(&rows).await.map(|keys| keys.len() as u64))
                     }
                     Op::InsertTeam(id, org_id) => {
-                        outcome(db.insert(&Team { id, org_id, org: One::default() }).await.map(|_| 1))
+                        common::outcome_kind(db.insert(&Team { id, org_id, org: One::default() }).await.map(|_| 1))
                     }
-                    Op::InsertLink(member_id, tag_id) => outcome(
+                    Op::InsertLink(member_id, tag_id) => common::outcome_kind(
                         db.insert(&MemberTag { member_id, tag_id, member: One::default(), tag: One::default() })
                             .await
                             .map(|_| 1),
                     ),
-                    Op::DeleteOrg(id) => outcome(db.delete::<Org>(&id).await.map(u64::from)),
-                    Op::DeleteTeam(id) => outcome(db.delete::<Team>(&id).await.map(u64::from)),
-                    Op::DeleteMember(id) => outcome(db.delete::<Member>(&id).await.map(u64::from)),
-                    Op::DeleteTag(id) => outcome(db.delete::<Tag>(&id).await.map(u64::from)),
+                    Op::DeleteOrg(id) => common::outcome_kind(db.delete::<Org>(&id).await.map(u64::from)),
+                    Op::DeleteTeam(id) => common::outcome_kind(db.delete::<Team>(&id).await.map(u64::from)),
+                    Op::DeleteMember(id) => common::outcome_kind(db.delete::<Member>(&id).await.map(u64::from)),
+                    Op::DeleteTag(id) => common::outcome_kind(db.delete::<Tag>(&id).await.map(u64::from)),
                     Op::DeleteMembersAbove(score) => {
-                        outcome(Member::delete().filter(Member::score.gt(score)).run(db).await)
+                        common::outcome_kind(Member::delete().filter(Member::score.gt(score)).run(db).await)
                     }
                     Op::DeleteTeamsOf(org) => {
-                        outcome(Team::delete().filter(Team::org_id.eq(org)).run(db).await)
+                        common::outcome_kind(Team::delete().filter(Team::org_id.eq(org)).run(db).await)
                     }
                     Op::ChangeOrgKey(from, to) => {
-                        outcome(Org::update().set(Org::id, to).filter(Org::id.eq(from)).run(db).await)
+                        common::outcome_kind(Org::update().set(Org::id, to).filter(Org::id.eq(from)).run(db).await)
                     }
                     Op::ChangeTeamKey(from, to) => {
-                        outcome(Team::update().set(Team::id, to).filter(Team::id.eq(from)).run(db).await)
+                        common::outcome_kind(Team::update().set(Team::id, to).filter(Team::id.eq(from)).run(db).await)
                     }
-                    Op::ChangeMemberKey(from, to) => outcome(
+                    Op::ChangeMemberKey(from, to) => common::outcome_kind(
                         Member::update().set(Member::id, to).filter(Member::id.eq(from)).run(db).await,
                     ),
                     Op::ChangeTagKey(from, to) => {
-                        outcome(Tag::update().set(Tag::id, to).filter(Tag::id.eq(from)).run(db).await)
+                        common::outcome_kind(Tag::update().set(Tag::id, to).filter(Tag::id.eq(from)).run(db).await)
                     }
-                    Op::MoveMember(id, team) => outcome(
+                    Op::MoveMember(id, team) => common::outcome_kind(
                         Member::update().set(Member::team_id, team).filter(Member::id.eq(id)).run(db).await,
                     ),
-                    Op::MoveTeams(from, to) => outcome(
+                    Op::MoveTeams(from, to) => common::outcome_kind(
                         Team::update().set(Team::org_id, to).filter(Team::org_id.eq(from)).run(db).await,
                     ),
-                    Op::Mentor(id, mentor) => outcome(
+                    Op::Mentor(id, mentor) => common::outcome_kind(
                         Member::update().set(Member::mentor_id, mentor).filter(Member::id.eq(id)).run(db).await,
                     ),
                     Op::UpdateRow(id, team, mentor, score) => {
-                        outcome(db.update(&member(id, team, mentor, score)).await.map(u64::from))
+                        common::outcome_kind(db.update(&member(id, team, mentor, score)).await.map(u64::from))
                     }
                     Op::Upsert(id, team, mentor, score) => {
-                        outcome(Member::upsert(&member(id, team, mentor, score)).run(db).await.map(|k| k as u64))
+                        common::outcome_kind(Member::upsert(&member(id, team, mentor, score)).run(db).await.map(|k| k as u64))
                     }
                 }
             }
@@ -299,18 +298,6 @@ fn rows<T: Table>(rows: &[T]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// A write's outcome: the count it returned, or the kind of typed error.
-fn outcome(result: Result<u64, Error>) -> String {
-    match result {
-        Ok(n) => format!("ok {n}"),
-        Err(Error::StillReferenced { .. }) => "still referenced".into(),
-        Err(Error::ForeignKey { .. }) => "foreign key".into(),
-        Err(Error::Unique { .. }) => "unique".into(),
-        Err(Error::NotNull { .. }) => "not null".into(),
-        Err(other) => format!("error: {other}"),
-    }
 }
 
 fn key() -> impl Strategy<Value = i64> {

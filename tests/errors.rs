@@ -405,7 +405,7 @@ async fn a_required_column_the_struct_lacks_is_not_null() {
             "CREATE TABLE er_drift (id BIGINT PRIMARY KEY, body VARCHAR(3) NOT NULL, \
              extra VARCHAR(10) NOT NULL)",
         ] {
-            raw(d, &url, sql).await;
+            common::raw(d, &url, &[sql]).await;
         }
         let err = db
             .insert(&Drift {
@@ -420,7 +420,7 @@ async fn a_required_column_the_struct_lacks_is_not_null() {
             }
             other => panic!("{d:?}: {other:?}"),
         }
-        raw(d, &url, "ALTER TABLE er_drift DROP COLUMN extra").await;
+        common::raw(d, &url, &["ALTER TABLE er_drift DROP COLUMN extra"]).await;
         let long = db
             .insert(&Drift {
                 id: 2,
@@ -433,25 +433,6 @@ async fn a_required_column_the_struct_lacks_is_not_null() {
         } else {
             let err = long.unwrap_err();
             assert!(matches!(err, Error::Database(_)), "{d:?}: {err:?}");
-        }
-    }
-}
-
-/// Runs one statement of the test's own on the backend at `url`.
-async fn raw(d: Dialect, url: &str, sql: &'static str) {
-    use sqlx::Connection;
-    match d {
-        Dialect::Sqlite => {
-            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
-            c.execute(sql).await.unwrap();
-        }
-        Dialect::Postgres => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            c.execute(sql).await.unwrap();
-        }
-        _ => {
-            let mut c = sqlx::MySqlConnection::connect(url).await.unwrap();
-            c.execute(sql).await.unwrap();
         }
     }
 }

@@ -6,7 +6,6 @@ mod common;
 
 use rel::prelude::*;
 use rel::{Error, Strategy, escape_like};
-use sqlx::{AssertSqlSafe, Executor};
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "notes")]
@@ -283,7 +282,7 @@ async fn decode_failures_are_typed_everywhere() {
         } else {
             "BIGINT"
         };
-        raw(d, &url, &[
+        common::raw(d, &url, &[
             "DROP TABLE IF EXISTS wide".to_string(),
             "DROP TABLE IF EXISTS narrow".to_string(),
             format!("CREATE TABLE narrow (id {big} PRIMARY KEY, small INTEGER NOT NULL)"),
@@ -313,7 +312,7 @@ async fn decode_failures_are_typed_everywhere() {
         }
         if d == Dialect::Sqlite {
             // SQLite stores text in an INTEGER column as it is.
-            raw(d, &url, &["UPDATE narrow SET small = 'seven'".to_string()]).await;
+            common::raw(d, &url, &["UPDATE narrow SET small = 'seven'".to_string()]).await;
             for strategy in [Strategy::Join, Strategy::Batch] {
                 let err = Narrow::query()
                     .strategy(strategy)
@@ -334,37 +333,19 @@ async fn decode_failures_are_typed_everywhere() {
             }
         }
         // A table and a column the database does not have.
-        raw(d, &url, &["DROP TABLE wide".to_string()]).await;
+        common::raw(d, &url, &["DROP TABLE wide".to_string()]).await;
         let err = Wide::query().all(&db).await.unwrap_err();
         assert!(
             matches!(&err, Error::MissingTable { table, .. } if table == "wide"),
             "{d:?}: {err:?}"
         );
         let create = format!("CREATE TABLE wide (id {big} PRIMARY KEY, narrow_id {big} NOT NULL)");
-        raw(d, &url, &[create]).await;
+        common::raw(d, &url, &[create]).await;
         let err = Wide::query().all(&db).await.unwrap_err();
         assert!(
             matches!(&err, Error::MissingColumn { column, .. } if column == "total"),
             "{d:?}: {err:?}"
         );
-    }
-}
-
-/// Runs statements Rel would not write, on the test's own database.
-async fn raw(d: Dialect, url: &str, statements: &[String]) {
-    macro_rules! run {
-        ($pool:ty) => {{
-            let pool = <$pool>::connect(url).await.unwrap();
-            for sql in statements {
-                pool.execute(AssertSqlSafe(sql.as_str())).await.unwrap();
-            }
-            pool.close().await;
-        }};
-    }
-    match d {
-        Dialect::Sqlite => run!(sqlx::SqlitePool),
-        Dialect::Postgres => run!(sqlx::PgPool),
-        _ => run!(sqlx::MySqlPool),
     }
 }
 
@@ -415,9 +396,7 @@ async fn unreachable_servers_are_connect_errors_with_their_cause() {
 /// writer (here SQLite's busy lock) is `Error::Retryable`.
 #[tokio::test]
 async fn timeouts_and_retryable_aborts_are_typed() {
-    let path = std::env::temp_dir().join(format!("rel_t_typed_{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let url = format!("sqlite://{}", path.display());
+    let (_, url) = common::temp_sqlite("t_typed");
     let db = Db::builder(&url)
         .max_connections(1)
         .acquire_timeout(std::time::Duration::from_millis(200))

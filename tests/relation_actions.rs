@@ -11,7 +11,6 @@
 
 mod common;
 
-use rel::Error;
 use rel::prelude::*;
 use std::fmt::Write as _;
 
@@ -202,23 +201,6 @@ fn dump<T: Table>(rows: &[T]) -> String {
         .collect()
 }
 
-/// The outcome of a write: what it returned, or the typed error in a stable form.
-fn outcome<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
-    match result {
-        Ok(value) => format!("ok {value:?}"),
-        Err(Error::StillReferenced {
-            table,
-            referencing_table,
-            relation,
-            ..
-        }) => format!("StillReferenced {table} by {referencing_table:?}.{relation:?}"),
-        Err(Error::ForeignKey {
-            table, relation, ..
-        }) => format!("ForeignKey {table}.{relation:?}"),
-        Err(other) => format!("error {other}"),
-    }
-}
-
 async fn contents(db: &Db, tables: &[&dyn Fn(&Db) -> Dump]) -> String {
     let mut out = String::new();
     for table in tables {
@@ -256,7 +238,7 @@ macro_rules! scenario {
                     $data
                 }
                 let $w = $db;
-                let result = outcome($write.await);
+                let result = common::outcome($write.await);
                 let _ = writeln!($out, "{result}");
                 let tables: &[&dyn Fn(&Db) -> Dump] = &[$(&table::<$t>),*];
                 $out.push_str(&contents($db, tables).await);

@@ -5,6 +5,8 @@
 //! close cleanly (sqlx's close fails while a statement Rel prepared is left). They also
 //! check that direct and sqlx-read loads are equal.
 
+mod common;
+
 use rel::Conn;
 use rel::prelude::*;
 use sqlx::{Connection, Executor};
@@ -41,17 +43,9 @@ struct UserAsNumber {
     name: i64,
 }
 
-fn temp_file(name: &str) -> std::path::PathBuf {
-    let path = std::env::temp_dir().join(format!("rel_{name}_{}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
-}
-
 #[tokio::test]
 async fn sqlx_and_rel_interleave_on_one_connection() {
-    let path = temp_file("sd_interleave");
+    let path = common::temp_sqlite("sd_interleave").0;
     let options =
         sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
             .unwrap()
@@ -165,7 +159,7 @@ async fn sqlx_and_rel_interleave_on_one_connection() {
 /// pools that differ only in `sqlite_direct_reads`, with several tasks at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn direct_and_sqlx_reads_agree_under_concurrency() {
-    let path = temp_file("sd_agree");
+    let path = common::temp_sqlite("sd_agree").0;
     let url = format!("sqlite://{}", path.display());
     let direct = Db::builder(&url)
         .max_connections(3)

@@ -2,6 +2,8 @@
 //! transactions finish with no `database is locked`, because Rel opens file databases in
 //! WAL mode with a busy timeout and starts transactions with `BEGIN IMMEDIATE`.
 
+mod common;
+
 use rel::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,20 +19,11 @@ struct Event {
 const WRITERS: usize = 32;
 const EACH: usize = 10;
 
-fn temp_url(name: &str) -> (std::path::PathBuf, String) {
-    let path = std::env::temp_dir().join(format!("rel_{name}_{}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    let url = format!("sqlite://{}", path.display());
-    (path, url)
-}
-
 /// Each transaction reads how many events there are, waits a little (so that the
 /// writers interleave), and inserts the next one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thirty_two_read_then_write_writers_never_see_database_is_locked() {
-    let (path, url) = temp_url("writers");
+    let (path, url) = common::temp_sqlite("writers");
     let db = Db::connect(&url).await.unwrap();
     Schema::new(RelationMode::ForeignKeys)
         .table::<Event>()
@@ -80,7 +73,7 @@ async fn thirty_two_read_then_write_writers_never_see_database_is_locked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn deferred_transactions_would_fail_the_same_workload() {
     use sqlx::{AssertSqlSafe, Executor};
-    let (path, url) = temp_url("deferred");
+    let (path, url) = common::temp_sqlite("deferred");
     let db = Db::connect(&url).await.unwrap();
     Schema::new(RelationMode::ForeignKeys)
         .table::<Event>()
@@ -136,7 +129,7 @@ async fn deferred_transactions_would_fail_the_same_workload() {
 /// On a file database, the `Db` reads while one of its transactions writes.
 #[tokio::test]
 async fn the_db_reads_while_a_transaction_writes() {
-    let (path, url) = temp_url("read_during_tx");
+    let (path, url) = common::temp_sqlite("read_during_tx");
     let db = Db::connect(&url).await.unwrap();
     Schema::new(RelationMode::ForeignKeys)
         .table::<Event>()

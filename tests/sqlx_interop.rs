@@ -193,12 +193,10 @@ struct Owner {
 /// pool.)
 #[tokio::test]
 async fn a_transaction_on_your_pool_is_readied_for_rel() {
-    let path = std::env::temp_dir().join(format!("rel_ix_ready_{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let options =
-        sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .unwrap()
-            .create_if_missing(true);
+    let (path, url) = common::temp_sqlite("ix_ready");
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+        .unwrap()
+        .create_if_missing(true);
     let pool = sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(options)

@@ -5,7 +5,6 @@ mod common;
 
 use rel::prelude::*;
 use rel::{Error, Strategy};
-use sqlx::{AssertSqlSafe, Executor};
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "w_users")]
@@ -53,13 +52,8 @@ fn post(author_id: i64, title: &str, published: bool) -> Post {
 }
 
 async fn fresh(name: &str) -> Vec<Db> {
-    let dbs = common::backends(name).await;
-    for db in &dbs {
-        let schema = Schema::new(RelationMode::ForeignKeys).table::<User>();
-        schema.drop_all(db).await.unwrap();
-        schema.create_all(db).await.unwrap();
-    }
-    dbs
+    let schema = Schema::new(RelationMode::ForeignKeys).table::<User>();
+    common::fresh(name, &schema).await
 }
 
 /// Three users (scores 1, 2, 3) and a post by the first; their keys.
@@ -354,7 +348,7 @@ async fn unique_and_not_null_errors_name_their_columns() {
             "DROP TABLE IF EXISTS w_loose".to_string(),
             "CREATE TABLE w_loose (id BIGINT PRIMARY KEY, note VARCHAR(20) NOT NULL)".to_string(),
         ];
-        raw(d, &url, &pool_sql).await;
+        common::raw(d, &url, &pool_sql).await;
         let err = db.insert(&Loose { id: 1, note: None }).await.unwrap_err();
         assert!(
             matches!(&err, Error::NotNull { table: "w_loose", column, .. } if column == "note"),
@@ -487,22 +481,4 @@ fn writes_show_their_sql() {
         }
     }
     common::assert_snapshot("writes.sql", &all);
-}
-
-/// Runs statements Rel would not write, on the test's own database.
-async fn raw(d: Dialect, url: &str, statements: &[String]) {
-    macro_rules! run {
-        ($pool:ty) => {{
-            let pool = <$pool>::connect(url).await.unwrap();
-            for sql in statements {
-                pool.execute(AssertSqlSafe(sql.as_str())).await.unwrap();
-            }
-            pool.close().await;
-        }};
-    }
-    match d {
-        Dialect::Sqlite => run!(sqlx::SqlitePool),
-        Dialect::Postgres => run!(sqlx::PgPool),
-        _ => run!(sqlx::MySqlPool),
-    }
 }

@@ -7,7 +7,7 @@
 
 #![allow(dead_code)]
 
-use rel::{Db, Dialect};
+use rel::{Db, Dialect, Error, Schema};
 use sqlx::{AssertSqlSafe, Executor};
 
 /// One database per available backend, fresh for the test `test` (SQLite in memory).
@@ -24,14 +24,88 @@ pub async fn backends(test: &str) -> Vec<Db> {
     dbs
 }
 
+/// One database per available backend, fresh for the test `test`, with `schema`
+/// created in it (and dropped first, where a test left it behind).
+pub async fn fresh(test: &str, schema: &Schema) -> Vec<Db> {
+    let dbs = backends(test).await;
+    for db in &dbs {
+        schema.drop_all(db).await.unwrap();
+        schema.create_all(db).await.unwrap();
+    }
+    dbs
+}
+
 /// A URL per available backend, for tests that also reach the database without Rel:
 /// SQLite in a fresh temporary file, the servers in the test's own namespace.
 pub async fn backend_urls(test: &str) -> Vec<(Dialect, String)> {
-    let path = std::env::temp_dir().join(format!("rel_t_{test}_{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let mut urls = vec![(Dialect::Sqlite, format!("sqlite://{}", path.display()))];
+    let (_, sqlite) = temp_sqlite(&format!("t_{test}"));
+    let mut urls = vec![(Dialect::Sqlite, sqlite)];
     urls.extend(server_urls(test).await);
     urls
+}
+
+/// A fresh SQLite file of the test's, in the temporary folder: its path and its URL.
+/// Any file of that name (and its `-wal` and `-shm` files) is removed first.
+pub fn temp_sqlite(name: &str) -> (std::path::PathBuf, String) {
+    let path = std::env::temp_dir().join(format!("rel_{name}_{}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let url = format!("sqlite://{}", path.display());
+    (path, url)
+}
+
+/// Runs statements of the test's own (what Rel would not write) on the backend at
+/// `url`, through sqlx, in order.
+pub async fn raw(d: Dialect, url: &str, statements: &[impl AsRef<str>]) {
+    macro_rules! run {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(url).await.unwrap();
+            for sql in statements {
+                let sql = sql.as_ref().to_owned();
+                pool.execute(AssertSqlSafe(sql.clone()))
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+            pool.close().await;
+        }};
+    }
+    match d {
+        Dialect::Sqlite => run!(sqlx::SqlitePool),
+        Dialect::Postgres => run!(sqlx::PgPool),
+        _ => run!(sqlx::MySqlPool),
+    }
+}
+
+/// The outcome of a write in a stable form: what it returned, or the typed error with
+/// the tables and relation it names.
+pub fn outcome<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
+    match result {
+        Ok(value) => format!("ok {value:?}"),
+        Err(Error::StillReferenced {
+            table,
+            referencing_table,
+            relation,
+            ..
+        }) => format!("StillReferenced {table} by {referencing_table:?}.{relation:?}"),
+        Err(Error::ForeignKey {
+            table, relation, ..
+        }) => format!("ForeignKey {table}.{relation:?}"),
+        Err(other) => format!("error {other}"),
+    }
+}
+
+/// The outcome of a write as its kind alone: the count it returned, or the kind of
+/// typed error.
+pub fn outcome_kind(result: Result<u64, Error>) -> String {
+    match result {
+        Ok(n) => format!("ok {n}"),
+        Err(Error::StillReferenced { .. }) => "still referenced".into(),
+        Err(Error::ForeignKey { .. }) => "foreign key".into(),
+        Err(Error::Unique { .. }) => "unique".into(),
+        Err(Error::NotNull { .. }) => "not null".into(),
+        Err(other) => format!("error: {other}"),
+    }
 }
 
 async fn server_urls(test: &str) -> Vec<(Dialect, String)> {

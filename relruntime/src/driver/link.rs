@@ -148,7 +148,7 @@ impl<'a> Link<'a> {
     where
         for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
     {
-        let dialect = Dialect::of_wire(D::WIRE);
+        let dialect = D::DIALECTS[0];
         Link::new(
             Box::new(Form::<D>::Lent(conn)),
             dialect,

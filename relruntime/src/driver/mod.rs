@@ -29,7 +29,7 @@ use crate::model::error::{Error, Result};
 use crate::model::row::Cells;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
-use crate::sql::dialect::{Dialect, Wire};
+use crate::sql::dialect::Dialect;
 use crate::sql::exec::{Done, EachRow};
 use std::future::Future;
 
@@ -60,8 +60,9 @@ pub(crate) use for_each_driver;
 /// forms a connection is held in) are written once, over it, in `pool.rs` and
 /// `link.rs`; what differs per wire protocol is here.
 pub(crate) trait Driver: sqlx::Database<Row: Cells> {
-    /// The wire protocol, as dialects name theirs (`Syntax::wire`).
-    const WIRE: Wire;
+    /// The dialects it carries, the first of them until a server says otherwise (a
+    /// variant, by its version).
+    const DIALECTS: &[Dialect];
 
     /// Opens Rel's own pool on `url`, with `settings`: the pool, and what its server
     /// said when a first connection asked.
@@ -75,7 +76,7 @@ pub(crate) trait Driver: sqlx::Database<Row: Cells> {
     /// server's version and whether it is a cluster node).
     fn server(pool: &sqlx::Pool<Self>) -> impl Future<Output = Result<Server>> + Send {
         let _ = pool;
-        async { Ok(Server::of(Dialect::of_wire(Self::WIRE))) }
+        async { Ok(Server::of(Self::DIALECTS[0])) }
     }
 
     /// Readies a connection Rel did not open, before an operation runs on it: a pooled

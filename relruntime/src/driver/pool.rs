@@ -121,7 +121,7 @@ pub struct SqlxPool(pub(super) Arc<dyn PoolOps>);
 macro_rules! open_if {
     ($url:ident, $dialect:ident, $settings:ident; $feature:literal, $folder:ident, $db:ty, $conn:ty) => {
         #[cfg(feature = $feature)]
-        if $dialect.syntax().wire == <$db as Driver>::WIRE {
+        if <$db as Driver>::DIALECTS.contains(&$dialect) {
             return Pool::open::<$db>($url, $dialect, $settings).await;
         }
     };

@@ -210,7 +210,7 @@ impl Node {
                 } else {
                     "EXISTS (SELECT 1"
                 });
-                super::plan::write_related_from(b, rel, filter.as_deref(), scope);
+                super::related::write_related_from(b, rel, filter.as_deref(), scope);
                 let limit = b.dialect().syntax().exists_limit;
                 b.push(limit).push(")");
             }

@@ -10,4 +10,4 @@ pub(crate) mod ddl;
 pub(crate) mod dialect;
 pub(crate) mod exec;
 pub(crate) mod expr;
-pub(crate) mod plan;
+pub(crate) mod related;

@@ -12,14 +12,14 @@ use super::{
 use crate::model::error::Result;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
-use crate::sql::dialect::{Dialect, Wire};
+use crate::sql::dialect::Dialect;
 use crate::sql::exec::{Done, EachRow};
 use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlRow};
 use sqlx::{Arguments, AssertSqlSafe, Connection, MySqlConnection};
 use std::str::FromStr;
 
 impl Driver for sqlx::MySql {
-    const WIRE: Wire = Wire::MySql;
+    const DIALECTS: &[Dialect] = &[Dialect::MySql, Dialect::MySql8];
 
     async fn open(
         url: &str,
@@ -31,7 +31,7 @@ impl Driver for sqlx::MySql {
 
     async fn server(pool: &sqlx::MySqlPool) -> Result<Server> {
         let mut conn = pool.acquire().await?;
-        server(&mut conn, Dialect::of_wire(Self::WIRE)).await
+        server(&mut conn, Self::DIALECTS[0]).await
     }
 
     /// A lent connection has no place to keep what its server said, so each operation

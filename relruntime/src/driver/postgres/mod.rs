@@ -6,14 +6,14 @@ use super::{Driver, Server, connect_error, encode_err, no_arrays, stream};
 use crate::model::error::Result;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
-use crate::sql::dialect::{Dialect, Wire};
+use crate::sql::dialect::Dialect;
 use crate::sql::exec::{Done, EachRow};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgRow};
 use sqlx::{Arguments, AssertSqlSafe, Connection, PgConnection};
 use std::str::FromStr;
 
 impl Driver for sqlx::Postgres {
-    const WIRE: Wire = Wire::Postgres;
+    const DIALECTS: &[Dialect] = &[Dialect::Postgres];
 
     async fn open(url: &str, dialect: Dialect, settings: &Settings) -> Result<(sqlx::PgPool, Server)> {
         Ok((connect(url, dialect, settings).await?, Server::of(dialect)))

@@ -16,7 +16,7 @@ use super::{Driver, Readied, Server, connect_error, encode_err};
 use crate::model::error::Result;
 use crate::model::value::Value;
 use crate::sql::builder::Statement;
-use crate::sql::dialect::{Dialect, Wire};
+use crate::sql::dialect::Dialect;
 use crate::sql::exec::{Done, EachRow};
 use cells::{Stored, stored};
 use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode};
@@ -24,7 +24,7 @@ use sqlx::{Arguments, AssertSqlSafe, SqliteConnection};
 use std::str::FromStr;
 
 impl Driver for sqlx::Sqlite {
-    const WIRE: Wire = Wire::Sqlite;
+    const DIALECTS: &[Dialect] = &[Dialect::Sqlite];
 
     async fn open(
         url: &str,

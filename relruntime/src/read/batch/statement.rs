@@ -6,7 +6,7 @@ use crate::read::relation::LoadSpec;
 use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::dialect::Dialect;
 use crate::sql::expr::write_order;
-use crate::sql::plan::{Related, allocate, write_filter, write_from, write_source};
+use crate::sql::related::{Related, allocate, write_filter, write_from, write_source};
 
 fn filter_bind_count(dialect: Dialect, spec: &LoadSpec) -> usize {
     let mut b = SqlBuilder::new(dialect);

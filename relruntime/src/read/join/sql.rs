@@ -7,7 +7,7 @@ use crate::read::relation::LoadSpec;
 use crate::sql::builder::SqlBuilder;
 use crate::sql::dialect::JsonCell;
 use crate::sql::expr::{Scope, write_order};
-use crate::sql::plan::{allocate, write_from, write_link};
+use crate::sql::related::{allocate, write_from, write_link};
 
 /// Writes `, (relation subquery) AS r0, ...` for the root's loads.
 pub(crate) fn write_root_relations(b: &mut SqlBuilder, scope: &Scope<'_>, specs: &[LoadSpec]) {

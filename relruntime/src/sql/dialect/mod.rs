@@ -10,8 +10,9 @@
 //! `d.ddl().type_name(..)`), and never matches on which dialect it is.
 //!
 //! A dialect is registered with one line in the `dialects!` list below. It says what
-//! SQL to write; how values travel is its driver's business (`Syntax::wire`, and the
-//! driver layer's folder per wire protocol); several dialects may share a driver.
+//! SQL to write; how values travel is its driver's business (the driver layer's folder
+//! per wire protocol, whose `Driver::DIALECTS` names the dialects it carries); several
+//! dialects may share a driver.
 
 mod mysql;
 mod mysql8;
@@ -23,7 +24,7 @@ mod syntax;
 pub(crate) use parts::{
     Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
 };
-pub(crate) use syntax::{GUARD_TABLE, GuardSql, Syntax, Wire};
+pub(crate) use syntax::{GUARD_TABLE, GuardSql, Syntax};
 
 /// Declares the [`Dialect`] enum: one line per dialect, `Variant => its parts`.
 macro_rules! dialects {
@@ -77,15 +78,6 @@ impl Dialect {
         Dialect::ALL
             .into_iter()
             .find(|d| d.syntax().schemes.contains(&scheme))
-    }
-
-    /// The dialect a connection of `wire` speaks until its server says otherwise: the
-    /// first registered dialect of that driver (a variant comes after its base).
-    pub(crate) fn of_wire(wire: Wire) -> Dialect {
-        Dialect::ALL
-            .into_iter()
-            .find(|d| d.syntax().wire == wire)
-            .unwrap_or(Dialect::Sqlite)
     }
 
     /// Quotes an identifier: double quotes, or backticks on MySQL, doubled inside.

@@ -5,7 +5,7 @@ use super::parts::{
     Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server, between,
     json_list, unqualified,
 };
-use super::syntax::{Floats, GuardSql, Syntax, UpsertClause, Wire};
+use super::syntax::{Floats, GuardSql, Syntax, UpsertClause};
 use crate::model::meta::{Action, TableMeta};
 use crate::model::value::{SqlType, Value};
 
@@ -59,7 +59,6 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     ..Syntax::standard(
         "MariaDB",
         &["mysql", "mariadb"],
-        Wire::MySql,
         "18446744073709551615",
         "JSON_ARRAY(",
         ("COALESCE(JSON_ARRAYAGG(", "), JSON_ARRAY())"),

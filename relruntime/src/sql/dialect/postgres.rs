@@ -4,7 +4,7 @@ use super::parts::{
     Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server, between,
     unqualified,
 };
-use super::syntax::{Placeholder, Syntax, Wire};
+use super::syntax::{Placeholder, Syntax};
 use crate::model::value::{SqlType, Value};
 
 /// PostgreSQL: `$n` placeholders, array parameters, `json_agg`, native types.
@@ -22,7 +22,6 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     ..Syntax::standard(
         "PostgreSQL",
         &["postgres", "postgresql"],
-        Wire::Postgres,
         "ALL",
         "json_build_array(",
         ("COALESCE(json_agg(", "), '[]'::json)"),

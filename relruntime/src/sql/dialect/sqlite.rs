@@ -4,7 +4,7 @@ use super::parts::{
     Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server, json_list,
     unqualified,
 };
-use super::syntax::{Floats, Syntax, Wire};
+use super::syntax::{Floats, Syntax};
 use crate::model::meta::TableMeta;
 use crate::model::value::{SqlType, Value};
 
@@ -49,7 +49,6 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     ..Syntax::standard(
         "SQLite",
         &["sqlite"],
-        Wire::Sqlite,
         "-1",
         "json_array(",
         ("json_group_array(", ")"),

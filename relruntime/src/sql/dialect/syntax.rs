@@ -8,15 +8,6 @@
 
 use super::super::builder::SqlBuilder;
 
-/// The sqlx driver (the wire protocol) that carries a dialect's statements and values.
-/// Several dialects may share one: MariaDB and MySQL 8 both travel as MySQL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Wire {
-    Sqlite,
-    Postgres,
-    MySql,
-}
-
 /// How a bound value's placeholder is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Placeholder {
@@ -141,8 +132,6 @@ pub(crate) struct Syntax {
     /// The URL schemes that select this dialect (none for a variant that a server's
     /// version picks).
     pub schemes: &'static [&'static str],
-    /// The driver that carries this dialect.
-    pub wire: Wire,
 
     // -- Identifiers, placeholders, literals ------------------------------------------
     /// The character that quotes identifiers (doubled inside).
@@ -249,11 +238,10 @@ pub(crate) struct Syntax {
 
 impl Syntax {
     /// What most databases say, given what no two dialects share: the name, the URL
-    /// schemes, the driver, the `LIMIT` of no limit and the JSON aggregation.
+    /// schemes, the `LIMIT` of no limit and the JSON aggregation.
     pub(crate) const fn standard(
         name: &'static str,
         schemes: &'static [&'static str],
-        wire: Wire,
         unlimited: &'static str,
         json_row: &'static str,
         json_agg: (&'static str, &'static str),
@@ -261,7 +249,6 @@ impl Syntax {
         Syntax {
             name,
             schemes,
-            wire,
             quote: '"',
             placeholder: Placeholder::Question,
             bind_limit: 65_535,
