@@ -275,6 +275,21 @@ where
     Ok(())
 }
 
+/// Runs a statement that returns no rows through sqlx; what the driver reported.
+#[allow(dead_code)] // unused when no backend is built
+async fn execute_through<D: Driver>(
+    conn: &mut D::Connection,
+    stmt: &Statement,
+    arguments: D::Arguments,
+) -> Result<D::QueryResult>
+where
+    D::Arguments: sqlx::IntoArguments<D>,
+    for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
+{
+    let query = sqlx::query_with::<D, _>(sqlx::AssertSqlSafe(stmt.sql.as_str()), arguments);
+    Ok(sqlx::Executor::execute(&mut *conn, query).await?)
+}
+
 #[allow(dead_code)] // unused when no backend binds
 fn encode_err(e: sqlx::error::BoxDynError) -> Error {
     Error::Database(sqlx::Error::Encode(e))

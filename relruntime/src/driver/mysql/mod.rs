@@ -6,7 +6,7 @@
 
 use super::options::{Settings, pool_options, probe};
 use super::{
-    Driver, Readied, Server, connect_error, encode_err, no_arrays,
+    Driver, Readied, Server, connect_error, encode_err, execute_through, no_arrays,
     stream,
 };
 use crate::model::error::Result;
@@ -15,7 +15,7 @@ use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::{Done, EachRow};
 use sqlx::mysql::{MySqlArguments, MySqlConnectOptions, MySqlRow};
-use sqlx::{Arguments, AssertSqlSafe, Connection, MySqlConnection};
+use sqlx::{Arguments, Connection, MySqlConnection};
 use std::str::FromStr;
 
 impl Driver for sqlx::MySql {
@@ -59,9 +59,7 @@ impl Driver for sqlx::MySql {
     }
 
     async fn execute(conn: &mut MySqlConnection, stmt: &Statement) -> Result<Done> {
-        let r = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
-            .execute(conn)
-            .await?;
+        let r = execute_through::<sqlx::MySql>(conn, stmt, args(&stmt.binds)?).await?;
         Ok(Done {
             rows_affected: r.rows_affected(),
             last_insert_id: Some(r.last_insert_id()).filter(|id| *id != 0),

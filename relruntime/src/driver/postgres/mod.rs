@@ -2,14 +2,14 @@
 //! key lists, a type for every NULL) and reading cells.
 
 use super::options::{Settings, pool_options, probe};
-use super::{Driver, Server, connect_error, encode_err, no_arrays, stream};
+use super::{Driver, Server, connect_error, encode_err, execute_through, no_arrays, stream};
 use crate::model::error::Result;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::{Done, EachRow};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgRow};
-use sqlx::{Arguments, AssertSqlSafe, Connection, PgConnection};
+use sqlx::{Arguments, Connection, PgConnection};
 use std::str::FromStr;
 
 impl Driver for sqlx::Postgres {
@@ -29,9 +29,7 @@ impl Driver for sqlx::Postgres {
     }
 
     async fn execute(conn: &mut PgConnection, stmt: &Statement) -> Result<Done> {
-        let r = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
-            .execute(conn)
-            .await?;
+        let r = execute_through::<sqlx::Postgres>(conn, stmt, args(&stmt.binds)?).await?;
         Ok(Done {
             rows_affected: r.rows_affected(),
             last_insert_id: None,

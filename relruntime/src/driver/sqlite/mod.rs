@@ -12,7 +12,7 @@ mod error;
 mod handle;
 
 use super::options::{JournalMode, Settings, pool_options, probe};
-use super::{Driver, Readied, Server, connect_error, encode_err};
+use super::{Driver, Readied, Server, connect_error, encode_err, execute_through};
 use crate::model::error::Result;
 use crate::model::value::Value;
 use crate::sql::builder::Statement;
@@ -82,9 +82,7 @@ impl Driver for sqlx::Sqlite {
     }
 
     async fn execute(conn: &mut SqliteConnection, stmt: &Statement) -> Result<Done> {
-        let r = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
-            .execute(conn)
-            .await?;
+        let r = execute_through::<sqlx::Sqlite>(conn, stmt, args(&stmt.binds)?).await?;
         Ok(Done {
             rows_affected: r.rows_affected(),
             last_insert_id: None,

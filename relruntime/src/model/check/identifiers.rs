@@ -1,0 +1,68 @@
+//! SQL names against the identifier limits of the backends this build enables.
+
+use super::text::Message;
+
+/// What is wrong with `name` as the SQL name of a `what` ("table", "column") on the
+/// backends this build of Rel enables, or an empty message.
+///
+/// PostgreSQL cuts names at 63 bytes (so two long names could collide); MySQL and
+/// MariaDB refuse names over 64 characters, characters outside the Basic Multilingual
+/// Plane (emoji) and a trailing space; no backend takes a NUL.
+pub const fn identifier(what: &str, name: &str) -> Message {
+    let bytes = name.as_bytes();
+    let (mut chars, mut supplementary, mut nul) = (0usize, false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b & 0xC0 != 0x80 {
+            chars += 1;
+        }
+        if b >= 0xF0 {
+            supplementary = true;
+        }
+        if b == 0 {
+            nul = true;
+        }
+        i += 1;
+    }
+    if nul {
+        return Message::new()
+            .push(what)
+            .push(" name contains a NUL character, which no backend accepts");
+    }
+    if cfg!(feature = "postgres") && bytes.len() > 63 {
+        return Message::new()
+            .push(what)
+            .push(" name `")
+            .push(name)
+            .push("` is ")
+            .push_number(bytes.len())
+            .push(" bytes long; PostgreSQL keeps only the first 63, so use a shorter name");
+    }
+    if cfg!(feature = "mysql") {
+        if chars > 64 {
+            return Message::new()
+                .push(what)
+                .push(" name `")
+                .push(name)
+                .push("` is ")
+                .push_number(chars)
+                .push(" characters long; MySQL and MariaDB allow 64, so use a shorter name");
+        }
+        if supplementary {
+            return Message::new()
+                .push(what)
+                .push(" name `")
+                .push(name)
+                .push("` has a character outside the Basic Multilingual Plane (such as an emoji), which MySQL and MariaDB refuse in names");
+        }
+        if !bytes.is_empty() && bytes[bytes.len() - 1] == b' ' {
+            return Message::new()
+                .push(what)
+                .push(" name `")
+                .push(name)
+                .push("` ends with a space, which MySQL and MariaDB refuse in names");
+        }
+    }
+    Message::new()
+}

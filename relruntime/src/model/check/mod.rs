@@ -1,0 +1,28 @@
+//! Constant-evaluation helpers used by the derive's cross-table checks.
+//!
+//! Every function is a `const fn` over the metadata consts of `Table`, so that rustc
+//! evaluates the checks the derive generates, and reports a failure at the user's token.
+//!
+//! | file | what |
+//! |---|---|
+//! | `text.rs` | comparing names and lists, building a `Message` |
+//! | `relations.rs` | inverse inference, alias pairing, junction targets |
+//! | `keys.rs` | the key-holder rule, primary and unique keys |
+//! | `identifiers.rs` | SQL names against the backends' limits |
+//!
+//! The generated code names them all as `check::<item>`.
+
+mod identifiers;
+mod keys;
+mod relations;
+mod text;
+
+pub use identifiers::identifier;
+pub use keys::{
+    KeySide, column_type, field_column, field_type, is_primary_key, is_unique_key, key_side,
+};
+pub use relations::{
+    Inverse, alias_near_miss, alias_partner, alias_partners, inverse, inverse_count, inverse_index,
+    inverse_keys, precedes, refers_to,
+};
+pub use text::{Message, same_columns, same_types, str_eq};

@@ -1,0 +1,174 @@
+//! Relations between two tables: the inverse a `many` is inferred from, alias
+//! pairing, which side of a pair reports its mistake, what a junction's columns refer
+//! to.
+
+use super::super::meta::{RelationKind, RelationMeta};
+use super::text::{compare, same_columns, str_eq};
+
+const fn alias_eq(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => str_eq(a, b),
+        _ => false,
+    }
+}
+
+/// Whether `r` is a `one` relation of `target_rels` that holds a key pointing back at
+/// `me` under `alias`: what a `many` without keys is inferred from.
+const fn is_inverse(r: &RelationMeta, me: &str, alias: Option<&str>) -> bool {
+    matches!(r.kind, RelationKind::One)
+        && r.holds_key
+        && r.through.is_none()
+        && str_eq(r.target_name, me)
+        && alias_eq(r.alias, alias)
+}
+
+/// How many `one` relations in `rels` point at table `me` under `alias`.
+pub const fn inverse_count(rels: &[RelationMeta], me: &str, alias: Option<&str>) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < rels.len() {
+        if is_inverse(&rels[i], me, alias) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The index of the first inverse, or 0 when there is none (the count check fails then).
+pub const fn inverse_index(rels: &[RelationMeta], me: &str, alias: Option<&str>) -> usize {
+    let mut i = 0;
+    while i < rels.len() {
+        if is_inverse(&rels[i], me, alias) {
+            return i;
+        }
+        i += 1;
+    }
+    0
+}
+
+/// A `many` relation's inverse `one` on the target: how many there are (the derive
+/// requires exactly one) and the first one's key columns, empty when there is none.
+/// One scan, evaluated once per relation as a constant the checks and the metadata share.
+#[derive(Clone, Copy, Debug)]
+pub struct Inverse {
+    /// How many `one` relations point back.
+    pub count: usize,
+    /// The first one's `from` columns (on the target).
+    pub from: &'static [&'static str],
+    /// The first one's `to` columns (on this table).
+    pub to: &'static [&'static str],
+}
+
+/// The inverse of a `many` of table `me` under `alias`, among the target's `rels`.
+pub const fn inverse(rels: &'static [RelationMeta], me: &str, alias: Option<&str>) -> Inverse {
+    let mut found = Inverse {
+        count: 0,
+        from: &[],
+        to: &[],
+    };
+    let mut i = 0;
+    while i < rels.len() {
+        if is_inverse(&rels[i], me, alias) {
+            if found.count == 0 {
+                found.from = rels[i].from;
+                found.to = rels[i].to;
+            }
+            found.count += 1;
+        }
+        i += 1;
+    }
+    found
+}
+
+/// The inverse's key columns: `(its from, its to)`, or empty when there is none.
+pub const fn inverse_keys(
+    rels: &[RelationMeta],
+    me: &str,
+    alias: Option<&str>,
+) -> (&'static [&'static str], &'static [&'static str]) {
+    if inverse_count(rels, me, alias) == 0 {
+        return (&[], &[]);
+    }
+    let r = &rels[inverse_index(rels, me, alias)];
+    (r.from, r.to)
+}
+
+/// Whether `r`, other than the relation named `skip` (a self relation's own entry),
+/// points at `me` under `alias`.
+const fn is_alias_partner(r: &RelationMeta, me: &str, alias: &str, skip: &str) -> bool {
+    !str_eq(r.name, skip) && str_eq(r.target_name, me) && alias_eq(r.alias, Some(alias))
+}
+
+/// How many relations of `rels` pair with a relation of `me` under `alias`.
+pub const fn alias_partners(rels: &[RelationMeta], me: &str, alias: &str, skip: &str) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < rels.len() {
+        if is_alias_partner(&rels[i], me, alias, skip) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The first alias partner in `rels` (see [`alias_partners`]); 0 when there is none.
+pub const fn alias_partner(rels: &[RelationMeta], me: &str, alias: &str, skip: &str) -> usize {
+    let mut i = 0;
+    while i < rels.len() {
+        if is_alias_partner(&rels[i], me, alias, skip) {
+            return i;
+        }
+        i += 1;
+    }
+    0
+}
+
+/// The relation of `rels` back at `me` whose alias differs from `alias` only in ASCII
+/// case, if there is one: for a "did you mean".
+pub const fn alias_near_miss(
+    rels: &'static [RelationMeta],
+    me: &str,
+    alias: &str,
+    skip: &str,
+) -> Option<&'static RelationMeta> {
+    let mut i = 0;
+    while i < rels.len() {
+        let r = &rels[i];
+        if let Some(other) = r.alias
+            && !str_eq(r.name, skip)
+            && str_eq(r.target_name, me)
+            && other.eq_ignore_ascii_case(alias)
+        {
+            return Some(r);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether relation `a_rel` of table `a` comes before `b_rel` of `b` (by table name,
+/// then relation name): which of two paired relations reports a mistake of the pair,
+/// so that it is reported once.
+pub const fn precedes(a: &str, a_rel: &str, b: &str, b_rel: &str) -> bool {
+    match compare(a, b) {
+        0 => compare(a_rel, b_rel) < 0,
+        c => c < 0,
+    }
+}
+
+/// The table that a `one` relation of `rels` holding the key on exactly `cols` points
+/// at: what a junction's columns refer to, where the junction declares it.
+pub const fn refers_to(rels: &'static [RelationMeta], cols: &[&str]) -> Option<&'static str> {
+    let mut i = 0;
+    while i < rels.len() {
+        let r = &rels[i];
+        if matches!(r.kind, RelationKind::One) && r.holds_key && same_columns(r.from, cols) {
+            return Some(r.target_name);
+        }
+        i += 1;
+    }
+    None
+}
