@@ -5,8 +5,10 @@
 //! `Schema::create_all`), and shares it with every write: Emulated mode plans over it,
 //! and constraint errors are named through it. DDL builds one per call.
 
+use super::meta::ColumnMeta;
 use super::meta::{RelationKind, RelationMeta, TableMeta};
-use super::schema::{Schema, bounded_name};
+use super::names::fk_name;
+use super::schema::Schema;
 use std::collections::{HashMap, HashSet};
 
 /// A foreign key: `child(child_cols)` references `parent(parent_cols)`.
@@ -31,6 +33,13 @@ pub(crate) struct Graph {
     held: HashMap<&'static str, Vec<usize>>,
     /// The positions in `keys` of the keys that refer to each table (it is their parent).
     referring: HashMap<&'static str, Vec<usize>>,
+}
+
+impl Schema {
+    /// The foreign-key graph of the schema's relations (see [`Graph`]).
+    pub(crate) fn graph(&self) -> Graph {
+        Graph::new(self)
+    }
 }
 
 impl Graph {
@@ -86,6 +95,38 @@ impl Graph {
     /// Whether any key refers to `table`.
     pub(crate) fn is_referenced(&self, table: &str) -> bool {
         self.referring.contains_key(table)
+    }
+
+    /// The index each foreign-key column set needs, unless a key or index starts with
+    /// it: in both relation modes, so Emulated mode's checks find their rows by index.
+    pub(crate) fn key_indexes(&self) -> Vec<(&'static TableMeta, &'static [&'static str])> {
+        let mut out: Vec<(&'static TableMeta, &'static [&'static str])> = Vec::new();
+        for fk in &self.keys {
+            let (table, cols) = (fk.child, fk.child_cols);
+            let covered = starts_with(table.primary_key, cols)
+                || table
+                    .columns
+                    .iter()
+                    .any(|c| (c.unique || c.index) && starts_with(&[c.name], cols))
+                || out
+                    .iter()
+                    .any(|(t, c)| t.name == table.name && starts_with(c, cols));
+            if !covered {
+                out.push((table, cols));
+            }
+        }
+        out
+    }
+
+    /// Whether a column takes part in a key or index (MySQL cannot index TEXT or BLOB).
+    pub(crate) fn is_keyed(&self, table: &TableMeta, col: &ColumnMeta) -> bool {
+        col.unique
+            || col.index
+            || table.primary_key.contains(&col.name)
+            || self.keys.iter().any(|k| {
+                (k.child.name == table.name && k.child_cols.contains(&col.name))
+                    || (k.parent.name == table.name && k.parent_cols.contains(&col.name))
+            })
     }
 
     fn at<'g>(&'g self, positions: Option<&'g Vec<usize>>) -> impl Iterator<Item = &'g ForeignKey> {
@@ -205,11 +246,10 @@ impl ForeignKey {
     }
 }
 
-/// `{table}_{relation}_fkey`, kept within identifier length limits.
-pub(crate) fn fk_name(table: &str, relation: &str) -> String {
-    bounded_name(&[table, relation, "fkey"])
-}
-
 fn is_unique_key(table: &TableMeta, cols: &[&str]) -> bool {
     super::check::is_unique_key(table.columns, table.primary_key, cols)
+}
+
+fn starts_with(index: &[&str], cols: &[&str]) -> bool {
+    index.len() >= cols.len() && index[..cols.len()] == *cols
 }

@@ -3,8 +3,8 @@
 //! The DDL that renders a schema for a dialect is in `sql::ddl`.
 
 use super::error::{Error, Result};
-use super::graph::{ForeignKey, Graph, fk_name};
-use super::meta::{ColumnMeta, TableMeta};
+use super::meta::TableMeta;
+use super::names::fk_name;
 use super::table::Table;
 
 /// Who enforces relations.
@@ -124,50 +124,6 @@ impl Schema {
         self.tables.iter().copied().find(|t| t.name == name)
     }
 
-    /// The foreign-key graph of the schema's relations (see [`Graph`]).
-    pub(crate) fn graph(&self) -> Graph {
-        Graph::new(self)
-    }
-
-    /// The index each foreign-key column set needs, unless a key or index starts with it.
-    pub(crate) fn key_indexes(
-        &self,
-        keys: &[ForeignKey],
-    ) -> Vec<(&'static TableMeta, &'static [&'static str])> {
-        let mut out: Vec<(&'static TableMeta, &'static [&'static str])> = Vec::new();
-        for fk in keys {
-            let (table, cols) = (fk.child, fk.child_cols);
-            let covered = starts_with(table.primary_key, cols)
-                || table
-                    .columns
-                    .iter()
-                    .any(|c| (c.unique || c.index) && starts_with(&[c.name], cols))
-                || out
-                    .iter()
-                    .any(|(t, c)| t.name == table.name && starts_with(c, cols));
-            if !covered {
-                out.push((table, cols));
-            }
-        }
-        out
-    }
-
-    /// Whether a column takes part in a key or index (MySQL cannot index TEXT or BLOB).
-    pub(crate) fn is_keyed(
-        &self,
-        table: &TableMeta,
-        col: &ColumnMeta,
-        keys: &[ForeignKey],
-    ) -> bool {
-        col.unique
-            || col.index
-            || table.primary_key.contains(&col.name)
-            || keys.iter().any(|k| {
-                (k.child.name == table.name && k.child_cols.contains(&col.name))
-                    || (k.parent.name == table.name && k.parent_cols.contains(&col.name))
-            })
-    }
-
     /// The name of the foreign-key constraint of `relation` on `table`, and the relation
     /// it belongs to, for turning database errors into [`Error::ForeignKey`].
     pub(crate) fn relation_of_constraint(
@@ -180,25 +136,4 @@ impl Schema {
             .find(|r| fk_name(table.name, r.name) == constraint)
             .map(|r| r.name)
     }
-}
-/// Joins parts with `_`; past 60 bytes (PostgreSQL allows 63, MySQL 64) it keeps a prefix
-/// and appends a hash of the whole name, so distinct long names stay distinct.
-pub(crate) fn bounded_name(parts: &[&str]) -> String {
-    let full = parts.join("_");
-    if full.len() <= 60 {
-        return full;
-    }
-    // FNV-1a: stable across builds, unlike the std hasher.
-    let hash = full.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    let mut cut = 51;
-    while !full.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}_{:08x}", &full[..cut], hash as u32)
-}
-
-fn starts_with(index: &[&str], cols: &[&str]) -> bool {
-    index.len() >= cols.len() && index[..cols.len()] == *cols
 }

@@ -5,8 +5,10 @@ use super::builder::{SqlBuilder, Statement};
 use super::dialect::Dialect;
 use crate::model::error::{Error, Result};
 use crate::model::graph::ForeignKey;
+use crate::model::graph::Graph;
 use crate::model::meta::{Action, TableMeta};
-use crate::model::schema::{RelationMode, Schema, bounded_name};
+use crate::model::names::index_name;
+use crate::model::schema::{RelationMode, Schema};
 
 impl Schema {
     /// The CREATE TABLE and CREATE INDEX statements (and, on PostgreSQL and MySQL, the
@@ -24,7 +26,7 @@ impl Schema {
             RelationMode::ForeignKeys => all_keys,
             RelationMode::Emulated => &[],
         };
-        let indexes = self.key_indexes(all_keys);
+        let indexes = graph.key_indexes();
         let ddl = dialect.ddl();
         for fk in keys {
             let actions = fk.on_delete.into_iter().chain(fk.on_update);
@@ -38,7 +40,7 @@ impl Schema {
         }
         let mut out = Vec::new();
         for &table in self.tables() {
-            out.push(self.create_table(dialect, table, keys, all_keys));
+            out.push(self.create_table(dialect, table, keys, &graph));
             for col in table.columns.iter().filter(|c| c.index && !c.unique) {
                 out.push(create_index(
                     dialect,
@@ -68,7 +70,7 @@ impl Schema {
         dialect: Dialect,
         table: &'static TableMeta,
         keys: &[ForeignKey],
-        all_keys: &[ForeignKey],
+        graph: &Graph,
     ) -> Statement {
         let (ddl, syntax) = (dialect.ddl(), dialect.syntax());
         let mut b = SqlBuilder::new(dialect);
@@ -77,7 +79,7 @@ impl Schema {
             .push(" (\n  ");
         let generated = table.generated_key();
         b.push_list(table.columns, ",\n  ", |b, col| {
-            let keyed = self.is_keyed(table, col, all_keys);
+            let keyed = graph.is_keyed(table, col);
             b.push_ident(col.name).push(" ");
             if generated.is_some_and(|g| g.name == col.name) {
                 b.push(ddl.identity_column(col.ty));
@@ -161,7 +163,7 @@ fn foreign_key_clause(b: &mut SqlBuilder, fk: &ForeignKey) {
 
 fn create_index(dialect: Dialect, table: &TableMeta, cols: &[&str]) -> Statement {
     let mut b = SqlBuilder::new(dialect);
-    let name = bounded_name(&[table.name, &cols.join("_"), "idx"]);
+    let name = index_name(table.name, cols);
     b.push("CREATE INDEX ")
         .push_ident(&name)
         .push(" ON ")

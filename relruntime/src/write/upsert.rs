@@ -8,7 +8,7 @@ use crate::model::table::Table;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::column::Column;
-use crate::sql::dialect::Dialect;
+use crate::sql::dialect::{Dialect, UpsertClause};
 use crate::sql::exec::Executor;
 
 /// An insert of `row` that, on a conflict with the primary key or a named unique
@@ -135,10 +135,8 @@ impl<'r, T: Table> Upsert<'r, T> {
         });
         b.push(")");
         let generated = table.generated_key().map(|c| c.name);
-        dialect
-            .syntax()
-            .upsert
-            .write(&mut b, &self.conflict, &self.updated(), generated);
+        let clause = dialect.syntax().upsert;
+        write_clause(&mut b, clause, &self.conflict, &self.updated(), generated);
         if dialect.syntax().returning {
             b.push(" RETURNING ").push_idents(table.primary_key);
         }
@@ -245,6 +243,40 @@ impl<'r, T: Table> Upsert<'r, T> {
                 relation: "",
                 message: "the upsert reported no key, and no row holds its conflict columns".into(),
             }),
+        }
+    }
+}
+
+/// Writes what turns an INSERT into an upsert: on a conflict on `conflict`, set
+/// `update` to the values the INSERT carried. `generated` is the table's
+/// auto-increment key, if it has one; `update` is never empty.
+fn write_clause(
+    b: &mut SqlBuilder,
+    clause: UpsertClause,
+    conflict: &[&str],
+    update: &[&str],
+    generated: Option<&str>,
+) {
+    match clause {
+        UpsertClause::OnConflict => {
+            b.push(" ON CONFLICT (")
+                .push_idents(conflict)
+                .push(") DO UPDATE SET ");
+            b.push_list(update, ", ", |b, c| {
+                b.push_ident(c).push(" = ").push("excluded.").push_ident(c);
+            });
+        }
+        UpsertClause::OnDuplicateKey => {
+            b.push(" ON DUPLICATE KEY UPDATE ");
+            if let Some(key) = generated {
+                b.push_ident(key)
+                    .push(" = LAST_INSERT_ID(")
+                    .push_ident(key)
+                    .push("), ");
+            }
+            b.push_list(update, ", ", |b, c| {
+                b.push_ident(c).push(" = VALUES(").push_ident(c).push(")");
+            });
         }
     }
 }

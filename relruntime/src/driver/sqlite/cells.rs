@@ -7,7 +7,7 @@
 
 #[cfg(feature = "chrono")]
 use super::dates;
-use super::handle::Prepared;
+use super::handle::{Prepared, Stored};
 use crate::driver::{encode_err, missing_feature, no_arrays};
 use crate::model::error::Result;
 use crate::model::row::Cells;
@@ -17,15 +17,6 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use std::borrow::Cow;
 use std::os::raw::c_int;
-
-/// A bound value as SQLite stores it.
-pub(super) enum Stored<'a> {
-    Null,
-    Integer(i64),
-    Real(f64),
-    Text(Cow<'a, str>),
-    Blob(&'a [u8]),
-}
 
 /// How a value is bound on SQLite, through sqlx's arguments and in direct reads alike
 /// (`sqlite_raw.rs`): dates as sqlx-sqlite writes them (`%F`, `%F %T%.f`, RFC 3339),

@@ -43,6 +43,7 @@
 //! `benches/sqlite_small.rs`.) `tests/emulated.rs
 //! runs_of_short_reads_under_load_finish` failed two runs in three with no ping.
 
+use super::cells::stored;
 use super::handle::Prepared;
 use crate::model::error::Result;
 use crate::sql::builder::Statement;
@@ -81,7 +82,7 @@ pub(super) async fn fetch_each(
     let Some(mut raw) = Prepared::new(&mut handle, &stmt.sql) else {
         return Ok(false);
     };
-    raw.bind_all(&stmt.binds)?;
+    raw.bind_all(stmt.binds.iter().map(stored))?;
     let mut slice = 0;
     while raw.step()? {
         each(&raw)?;

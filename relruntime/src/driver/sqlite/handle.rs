@@ -16,19 +16,27 @@
 //!     own `LOWER` folds ASCII only, where PostgreSQL's and MariaDB's fold all of
 //!     Unicode.
 
-use super::cells::{Stored, stored};
 use super::error::SqliteError;
 use crate::model::error::{Error, Result};
-use crate::model::value::Value;
 use libsqlite3_sys as ffi;
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 use sqlx::sqlite::LockedSqliteHandle;
 use std::marker::PhantomData;
+use std::borrow::Cow;
 use std::ptr::NonNull;
 
 type ScalarFunction =
     unsafe extern "C" fn(*mut ffi::sqlite3_context, c_int, *mut *mut ffi::sqlite3_value);
+
+/// A bound value as SQLite stores it.
+pub(super) enum Stored<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(Cow<'a, str>),
+    Blob(&'a [u8]),
+}
 
 /// A statement prepared on a locked connection; finalized when dropped. It borrows
 /// the lock (`'h`), so it cannot outlive it.
@@ -93,8 +101,12 @@ impl<'h> Prepared<'h> {
         Some(prepared)
     }
 
-    /// Binds the values as sqlx's SQLite arguments are built: both from `stored`.
-    pub(super) fn bind_all(&mut self, values: &[Value]) -> Result<()> {
+    /// Binds the values, as `cells::stored` turned them into what SQLite stores (as it
+    /// does sqlx's arguments).
+    pub(super) fn bind_all<'v>(
+        &mut self,
+        values: impl ExactSizeIterator<Item = Result<Stored<'v>>>,
+    ) -> Result<()> {
         // SAFETY: `stmt` is live.
         let wanted = unsafe { ffi::sqlite3_bind_parameter_count(self.stmt.as_ptr()) };
         if usize::try_from(wanted).ok() != Some(values.len()) {
@@ -103,11 +115,11 @@ impl<'h> Prepared<'h> {
                 values.len()
             ))));
         }
-        for (i, value) in values.iter().enumerate() {
+        for (i, value) in values.enumerate() {
             // Positions are 1-based, and fit: there are `wanted` of them.
             let at = c_int::try_from(i + 1).unwrap_or(c_int::MAX);
             let stmt = self.stmt.as_ptr();
-            let rc = match stored(value)? {
+            let rc = match value? {
                 // SAFETY (these four): `stmt` is live; SQLite checks `at`.
                 Stored::Null => unsafe { ffi::sqlite3_bind_null(stmt, at) },
                 Stored::Integer(x) => unsafe { ffi::sqlite3_bind_int64(stmt, at, x) },

@@ -24,7 +24,7 @@ mod syntax;
 pub(crate) use parts::{
     Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
 };
-pub(crate) use syntax::{GUARD_TABLE, GuardSql, Syntax};
+pub(crate) use syntax::{GUARD_TABLE, GuardSql, Syntax, UpsertClause};
 
 /// Declares the [`Dialect`] enum: one line per dialect, `Variant => its parts`.
 macro_rules! dialects {

@@ -6,8 +6,6 @@
 //! `Syntax { returning: false, ..mysql::SYNTAX }`. Diesel's `SqlDialect` states its
 //! syntax choices the same way, as data rather than code.
 
-use super::super::builder::SqlBuilder;
-
 /// How a bound value's placeholder is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Placeholder {
@@ -61,42 +59,6 @@ pub(crate) enum UpsertClause {
     /// generated key is set to `LAST_INSERT_ID(key)`, so that the statement reports
     /// the existing row's key when it updated one (MySQL, MariaDB).
     OnDuplicateKey,
-}
-
-impl UpsertClause {
-    /// Writes the clause: on a conflict on `conflict`, set `update` to the values the
-    /// INSERT carried. `generated` is the table's auto-increment key, if it has one;
-    /// `update` is never empty.
-    pub(crate) fn write(
-        self,
-        b: &mut SqlBuilder,
-        conflict: &[&str],
-        update: &[&str],
-        generated: Option<&str>,
-    ) {
-        match self {
-            UpsertClause::OnConflict => {
-                b.push(" ON CONFLICT (")
-                    .push_idents(conflict)
-                    .push(") DO UPDATE SET ");
-                b.push_list(update, ", ", |b, c| {
-                    b.push_ident(c).push(" = ").push("excluded.").push_ident(c);
-                });
-            }
-            UpsertClause::OnDuplicateKey => {
-                b.push(" ON DUPLICATE KEY UPDATE ");
-                if let Some(key) = generated {
-                    b.push_ident(key)
-                        .push(" = LAST_INSERT_ID(")
-                        .push_ident(key)
-                        .push("), ");
-                }
-                b.push_list(update, ", ", |b, c| {
-                    b.push_ident(c).push(" = VALUES(").push_ident(c).push(")");
-                });
-            }
-        }
-    }
 }
 
 /// How Emulated mode guards its writes on a multi-primary cluster (MariaDB Galera).
