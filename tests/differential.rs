@@ -588,7 +588,7 @@ async fn load(db: &Db, d: &Data) {
     schema.create_all(db).await.unwrap();
     // The data has rows that point nowhere, as data written outside Rel can: the tables
     // have no foreign keys (Emulated DDL), and this `Db` is told to enforce nothing.
-    db.use_schema(&Schema::new(RelationMode::ForeignKeys));
+    let db = &db.unenforced();
     let users: Vec<User> = d
         .users
         .iter()

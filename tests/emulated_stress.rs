@@ -52,7 +52,7 @@ async fn concurrent_writers_leave_no_orphans() {
         }
         let bare = Db::builder(&url)
             .max_connections(WRITERS as u32)
-            .without_emulation_locks()
+            .unsafe_without_emulation_locks()
             .connect()
             .await
             .unwrap();

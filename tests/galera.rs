@@ -69,7 +69,7 @@ async fn nodes(urls: &[String], guards: bool) -> Vec<Db> {
             .connect_timeout(Duration::from_secs(3))
             .acquire_timeout(Duration::from_secs(3));
         if !guards {
-            builder = builder.without_conflict_guards();
+            builder = builder.unsafe_without_conflict_guards();
         }
         let db = builder.connect().await.unwrap();
         assert_eq!(db.is_multi_primary(), guards, "{url}");

@@ -703,7 +703,7 @@ async fn a_required_one_without_its_row_is_an_error_not_a_panic() {
         schema.create_all(&db).await.unwrap();
         // An orphan, as data written outside Rel can hold: no foreign keys in the
         // tables, and a `Db` told to enforce nothing.
-        db.use_schema(&Schema::new(RelationMode::ForeignKeys));
+        let db = db.unenforced();
         db.insert(&post(1, 77, "orphan", None)).await.unwrap();
         for strategy in [Strategy::Join, Strategy::Batch] {
             let err = Post::query()

@@ -7,7 +7,6 @@
 
 mod common;
 
-use rel::Conn;
 use rel::prelude::*;
 use sqlx::{Connection, Executor};
 use std::str::FromStr;
@@ -63,6 +62,13 @@ async fn sqlx_and_rel_interleave_on_one_connection() {
     )
     .await
     .unwrap();
+    // The Db that brings the mode to Rel's writes on this connection.
+    let url = format!("sqlite://{}", path.display());
+    let db = Db::builder(&url)
+        .relation_mode(RelationMode::ForeignKeys)
+        .connect()
+        .await
+        .unwrap();
     for i in 0..200i64 {
         // sqlx writes a user and two posts; Rel reads them back, both ways.
         sqlx::query("INSERT INTO sd_users (id, name) VALUES (?, ?)")
@@ -123,7 +129,7 @@ async fn sqlx_and_rel_interleave_on_one_connection() {
                 .execute(&mut *tx)
                 .await
                 .unwrap();
-            Conn::from(&mut tx)
+            db.on(&mut tx)
                 .insert(&User {
                     id: -2,
                     name: "rel in tx".into(),

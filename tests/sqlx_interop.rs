@@ -58,7 +58,7 @@ macro_rules! interop {
             .execute(&mut *tx)
             .await
             .unwrap();
-        Conn::from(&mut tx).insert(&user(2, "rel 2")).await.unwrap();
+        db.on(&mut tx).insert(&user(2, "rel 2")).await.unwrap();
         assert_eq!(User::query().count(&mut tx).await.unwrap(), 2, "{d:?}");
         tx.rollback().await.unwrap();
         assert_eq!(
@@ -73,11 +73,11 @@ macro_rules! interop {
             .execute(&mut *tx)
             .await
             .unwrap();
-        Conn::from(&mut tx)
+        db.on(&mut tx)
             .insert_many(&[user(2, "rel 2"), user(3, "rel 3")])
             .await
             .unwrap();
-        let duplicate = Conn::from(&mut tx).insert(&user(4, "rel 2")).await;
+        let duplicate = db.on(&mut tx).insert(&user(4, "rel 2")).await;
         assert!(
             matches!(duplicate, Err(Error::Unique { .. })),
             "{d:?}: {duplicate:?}"
@@ -87,14 +87,14 @@ macro_rules! interop {
         User::update()
             .set(User::name, "renamed")
             .filter(User::id.eq(3))
-            .run(&mut tx)
+            .run(db.on(&mut tx))
             .await
             .unwrap();
         sqlx::query(sqlx::AssertSqlSafe(hand(5)))
             .execute(&mut *tx)
             .await
             .unwrap();
-        Conn::from(&mut tx)
+        db.on(&mut tx)
             .insert(&Post {
                 id: 10,
                 user_id: 5,
@@ -122,7 +122,7 @@ macro_rules! interop {
 
         // A pooled connection outside a transaction: each Rel write is its own.
         let mut conn = pool.acquire().await.unwrap();
-        assert!(Conn::from(&mut conn).delete::<User>(&5).await.unwrap());
+        assert!(db.on(&mut conn).delete::<User>(&5).await.unwrap());
         assert_eq!(
             Conn::from(&mut conn).get::<User>(&2).await.unwrap(),
             Some(user(2, "rel 2"))
@@ -243,7 +243,7 @@ async fn a_db_gives_its_sqlx_pool_back() {
                 .execute(&mut *tx)
                 .await
                 .unwrap();
-            Conn::from(&mut tx).insert(&user(2, "rel")).await.unwrap();
+            db.on(&mut tx).insert(&user(2, "rel")).await.unwrap();
             tx.commit().await.unwrap();
             assert_eq!(names(db).await, ["hand", "rel"], "{:?}", db.dialect());
         }};

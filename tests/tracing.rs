@@ -213,15 +213,22 @@ fn a_batch_load_is_one_span_with_three_statement_events() {
         .iter()
         .find(|(_, _, f)| f.get("op").map(String::as_str) == Some("create_all"))
         .expect("a span for create_all");
-    let creates = seen
+    let sent: Vec<&str> = seen
         .events
         .iter()
-        .filter(|(target, span, f)| {
-            target == "rel::statement" && *span == Some(*ddl_id) && f["sql"].starts_with("CREATE")
-        })
-        .count();
+        .filter(|(target, span, _)| target == "rel::statement" && *span == Some(*ddl_id))
+        .map(|(_, _, f)| f["sql"].as_str())
+        .collect();
+    let creates = sent.iter().filter(|sql| sql.starts_with("CREATE")).count();
     assert!(creates >= 3, "{seen:#?}");
-    assert_eq!(ddl["statements"], creates.to_string(), "{ddl:?}");
+    // The tables, then the record of the schema (`rel_schema`).
+    assert!(
+        sent.last()
+            .unwrap()
+            .starts_with("INSERT INTO \"rel_schema\""),
+        "{sent:?}"
+    );
+    assert_eq!(ddl["statements"], sent.len().to_string(), "{ddl:?}");
     assert_eq!(ddl["strategy"], "ddl");
 
     // A load's span: its statements, and the rows they read (4 posts, 4 comments).
@@ -349,7 +356,11 @@ fn a_borrowed_pool_traces_values_when_asked() {
     let inserts: Vec<&Fields> = seen
         .events
         .iter()
-        .filter(|(target, _, f)| target == "rel::statement" && f["sql"].starts_with("INSERT"))
+        .filter(|(target, _, f)| {
+            target == "rel::statement"
+                && f["sql"].starts_with("INSERT")
+                && !f["sql"].contains("rel_schema")
+        })
         .map(|(_, _, f)| f)
         .collect();
     assert_eq!(inserts.len(), 2, "{seen:#?}");
@@ -413,5 +424,52 @@ fn the_plan_is_the_statements_a_batch_load_sends() {
             .steps
             .len(),
         1
+    );
+}
+
+/// The one way to write without Rel's relation checks, `Db::unenforced`, is explicit
+/// and visible: the orphan it writes is stored (and `check_integrity` finds it), the
+/// write's span says `strategy = "unenforced"`, and a `rel::enforcement` warning names
+/// the table. The same write through the `Db` itself is refused.
+#[test]
+fn opting_out_of_relation_checks_is_explicit_and_traced() {
+    let seen = traced(|| async {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        let schema = Schema::new(RelationMode::Emulated).table::<User>();
+        schema.create_all(&db).await.unwrap();
+        let orphan = Post {
+            id: 1,
+            user_id: 9,
+            user: One::default(),
+            comments: Many::default(),
+        };
+        assert!(db.insert(&orphan).await.is_err());
+        db.unenforced().insert(&orphan).await.unwrap();
+        let orphans = schema.check_integrity(&db).await.unwrap();
+        assert_eq!((orphans[0].table, orphans[0].count), ("tr_posts", 1));
+    });
+    let inserts: Vec<&(u64, String, Fields)> = seen
+        .spans
+        .iter()
+        .filter(|(_, _, f)| f.get("op").map(String::as_str) == Some("insert"))
+        .collect();
+    let strategies: Vec<&str> = inserts
+        .iter()
+        .map(|(_, _, f)| f["strategy"].as_str())
+        .collect();
+    assert_eq!(strategies, ["emulated", "unenforced"], "{seen:#?}");
+    let unenforced = inserts[1].0;
+    let warnings: Vec<&Fields> = seen
+        .events
+        .iter()
+        .filter(|(target, span, _)| target == "rel::enforcement" && *span == Some(unenforced))
+        .map(|(_, _, f)| f)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{seen:#?}");
+    assert_eq!(warnings[0]["table"], "tr_posts");
+    assert!(
+        warnings[0]["message"].contains("Db::unenforced"),
+        "{:?}",
+        warnings[0]
     );
 }

@@ -51,10 +51,12 @@ pub mod __private {
     pub use crate::model::meta::{
         Action, ColumnMeta, Literal, RelationKind, RelationMeta, TableMeta, Through,
     };
+    pub use crate::model::registry::Registered;
     pub use crate::model::row::RowReader;
     pub use crate::model::table::Table;
     pub use crate::model::value::{ColumnValue, LiteralKind, SqlType, Value};
     pub use crate::read::query::Query;
     pub use crate::read::relation::Relation;
     pub use crate::sql::column::Column;
+    pub use inventory;
 }

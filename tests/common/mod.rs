@@ -61,17 +61,28 @@ pub async fn raw(d: Dialect, url: &str, statements: &[impl AsRef<str>]) {
     macro_rules! run {
         ($pool:ty) => {{
             let pool = <$pool>::connect(url).await.unwrap();
+            run!(on pool)
+        }};
+        (on $pool:ident) => {{
             for sql in statements {
                 let sql = sql.as_ref().to_owned();
-                pool.execute(AssertSqlSafe(sql.clone()))
+                $pool
+                    .execute(AssertSqlSafe(sql.clone()))
                     .await
                     .unwrap_or_else(|e| panic!("{sql}: {e}"));
             }
-            pool.close().await;
+            $pool.close().await;
         }};
     }
     match d {
-        Dialect::Sqlite => run!(sqlx::SqlitePool),
+        Dialect::Sqlite => {
+            // The file may not exist yet.
+            let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)
+                .unwrap()
+                .create_if_missing(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+            run!(on pool)
+        }
         Dialect::Postgres => run!(sqlx::PgPool),
         _ => run!(sqlx::MySqlPool),
     }

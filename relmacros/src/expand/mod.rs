@@ -70,6 +70,16 @@ fn expand(t: &Table) -> TokenStream {
         }
 
         #checks
+
+        // Registered at link time, so that a process never told the schema knows it.
+        const _: () = {
+            fn meta() -> &'static ::rel::__private::TableMeta {
+                <#ident as ::rel::__private::Table>::META
+            }
+            ::rel::__private::inventory::submit! {
+                ::rel::__private::Registered(meta)
+            }
+        };
     }
 }
 

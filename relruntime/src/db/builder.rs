@@ -3,8 +3,7 @@
 use super::database::Db;
 use crate::driver::{JournalMode, Pool, Settings};
 use crate::model::error::Result;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use crate::model::schema::RelationMode;
 use std::time::Duration;
 
 /// The settings of a [`Db`]'s pool, set before connecting. Start with
@@ -32,6 +31,8 @@ use std::time::Duration;
 pub struct DbBuilder {
     pub(super) url: String,
     pub(super) settings: Settings,
+    /// The relation mode the `Db` declares, if any.
+    pub(super) mode: Option<RelationMode>,
 }
 
 impl DbBuilder {
@@ -102,10 +103,11 @@ impl DbBuilder {
         self
     }
 
-    /// Emulated mode without its row locks. Only for tests that show what the locks
-    /// prevent: concurrent writers then leave orphans.
-    #[doc(hidden)]
-    pub fn without_emulation_locks(mut self) -> Self {
+    /// Emulated mode without its row locks: **unsafe for production**, concurrent
+    /// writers then leave orphans. Only for tests that show what the locks prevent;
+    /// it exists only with rel's cargo feature `unsafe-test-switches`.
+    #[cfg(feature = "unsafe-test-switches")]
+    pub fn unsafe_without_emulation_locks(mut self) -> Self {
         self.settings.without_locks = true;
         self
     }
@@ -118,21 +120,41 @@ impl DbBuilder {
     }
 
     /// Emulated mode without its conflict guards on a multi-primary cluster (see
-    /// [`Db::is_multi_primary`]). Only for tests that show what the guards prevent:
-    /// writers on different nodes then leave orphans.
-    #[doc(hidden)]
-    pub fn without_conflict_guards(mut self) -> Self {
+    /// [`Db::is_multi_primary`]): **unsafe for production**, writers on different
+    /// nodes then leave orphans. Only for tests that show what the guards prevent; it
+    /// exists only with rel's cargo feature `unsafe-test-switches`.
+    #[cfg(feature = "unsafe-test-switches")]
+    pub fn unsafe_without_conflict_guards(mut self) -> Self {
         self.settings.without_guards = true;
         self
     }
 
-    /// Connects.
+    /// Who enforces the database's relations, for a database Rel did not create:
+    /// one whose schema `Schema::create_all` did not record. (A database it created
+    /// records its mode, and every `Db` reads it when it connects; a `Db` that declares
+    /// another mode than the recorded one refuses to write.) Without either, writes to
+    /// tables that take part in relations are refused with [`Error::Enforcement`]
+    /// (crate::Error::Enforcement), which says this.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use rel::prelude::*;
+    /// let db = Db::builder("sqlite::memory:")
+    ///     .relation_mode(RelationMode::ForeignKeys)
+    ///     .connect()
+    ///     .await?;
+    /// # let _ = db;
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn relation_mode(mut self, mode: RelationMode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// Connects, and reads what the database recorded of its schema (one statement).
     pub async fn connect(self) -> Result<Db> {
-        Ok(Db {
-            pool: Pool::connect(&self.url, &self.settings).await?,
-            statements: Arc::new(AtomicU64::new(0)),
-            known: Arc::default(),
-            retries: Arc::default(),
-        })
+        let pool = Pool::connect(&self.url, &self.settings).await?;
+        Db::open(pool, self.mode).await
     }
 }

@@ -2,6 +2,7 @@
 //! or transaction of yours.
 
 use super::database::Db;
+use super::knowledge::registered_graph;
 use super::operation::{Load, Work, measured};
 use super::trace::Operation;
 use super::transaction::Transaction;
@@ -50,8 +51,14 @@ pub enum Conn<'a> {
     Db(&'a Db),
     /// A transaction.
     Tx(&'a mut Transaction),
-    /// A sqlx connection or transaction of yours.
+    /// A sqlx connection or transaction of yours. It knows no schema: it reads, and
+    /// writes tables that take part in no relation; for the others, go through the
+    /// `Db` ([`Conn::On`]).
     Sqlx(SqlxConn<'a>),
+    /// A sqlx connection or transaction of yours, with the `Db` that knows its
+    /// database's schema: `db.on(&mut tx)` (see [`Db::on`]). Writes on it enforce
+    /// relations as writes through the `Db` do, Emulated mode's included.
+    On(&'a Db, SqlxConn<'a>),
 }
 
 /// The conversions of one driver's connections of yours.
@@ -140,18 +147,21 @@ impl<'a> Conn<'a> {
         match self {
             Conn::Db(db) => db.dialect(),
             Conn::Tx(tx) => tx.dialect(),
-            Conn::Sqlx(conn) => conn.dialect(),
+            Conn::Sqlx(conn) | Conn::On(_, conn) => conn.dialect(),
         }
     }
 
-    /// How a write on the connection enforces relations: what the `Db` knows of its
-    /// schema (a transaction's, when it began). A connection of yours knows no
-    /// schema: the database's foreign keys enforce them.
+    /// How a write on the connection enforces relations: as the `Db` decides (a
+    /// transaction's, when it began). A connection of yours without its `Db` knows no
+    /// schema and no mode: it refuses writes to tables that take part in relations.
     pub(super) fn enforcement(&self) -> Enforcement {
         match self {
-            Conn::Db(db) => db.enforcement(),
+            Conn::Db(db) | Conn::On(db, _) => db.enforcement(),
             Conn::Tx(tx) => tx.enforcement.clone(),
-            Conn::Sqlx(_) => Enforcement::Database { graph: None },
+            Conn::Sqlx(_) => Enforcement::Refused {
+                scope: Some(registered_graph()),
+                message: LENT.into(),
+            },
         }
     }
 
@@ -207,7 +217,7 @@ impl<'a> Conn<'a> {
                 }
                 Acquired::Savepoint(tx)
             }
-            Conn::Sqlx(conn) => {
+            Conn::Sqlx(conn) | Conn::On(_, conn) => {
                 let mut link = conn.into_link();
                 link.ready().await?;
                 let in_transaction = link.in_transaction();
@@ -222,6 +232,10 @@ impl<'a> Conn<'a> {
         })
     }
 }
+
+/// Why a connection of yours, without its `Db`, does not write a table with relations.
+const LENT: &str = "a sqlx connection or transaction of yours knows neither the schema nor \
+    who enforces its relations; write through its Db: db.on(&mut tx).insert(..)";
 
 /// What one operation's statements did: how many were sent, how many rows they read.
 #[derive(Clone, Copy, Debug, Default)]

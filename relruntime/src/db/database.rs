@@ -2,13 +2,13 @@
 
 use super::builder::DbBuilder;
 use super::conn::Conn;
+use super::knowledge::{Knowledge, Known, read_record};
 use super::operation::Statements;
 use super::transaction::Transaction;
 use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
-use crate::driver::{Pool, Settings, SqlxPool};
+use crate::driver::{Pool, Settings, SqlxConn, SqlxPool};
 use crate::model::error::Result;
-use crate::model::graph::Graph;
-use crate::model::schema::Schema;
+use crate::model::schema::{RelationMode, Schema};
 use crate::model::table::Table;
 use crate::read::query::Query;
 use crate::read::relation::Relation;
@@ -47,17 +47,13 @@ use std::sync::{Arc, RwLock};
 pub struct Db {
     pub(super) pool: Pool,
     pub(super) statements: Arc<AtomicU64>,
-    /// The schema the database has, shared by the `Db`'s clones.
-    pub(super) known: Arc<RwLock<Option<Known>>>,
+    /// What the `Db` knows of the schema its database has (told, declared, recorded),
+    /// shared by its clones.
+    pub(super) knowledge: Arc<RwLock<Knowledge>>,
     /// How many times a write Rel owned ran again after a retryable abort.
     pub(super) retries: Arc<AtomicU64>,
-}
-
-/// A schema a `Db` was told its database has, and its foreign-key graph, built once.
-#[derive(Clone)]
-pub(super) struct Known {
-    pub schema: Arc<Schema>,
-    pub graph: Arc<Graph>,
+    /// This clone writes with no relation checks of Rel's (`Db::unenforced`).
+    pub(super) unenforced: bool,
 }
 
 /// Shows the dialect and the statement count, never the URL or its password.
@@ -86,6 +82,7 @@ impl Db {
         DbBuilder {
             url: url.to_owned(),
             settings: Settings::default(),
+            mode: None,
         }
     }
 
@@ -105,12 +102,40 @@ impl Db {
     /// # }).unwrap();
     /// ```
     pub async fn from_pool(pool: impl Into<SqlxPool>) -> Result<Db> {
+        Db::open(Pool::borrow(pool.into()).await?, None).await
+    }
+
+    /// A `Db` over `pool`, which reads what its database recorded of its schema: one
+    /// statement, once per pool.
+    pub(super) async fn open(pool: Pool, declared: Option<RelationMode>) -> Result<Db> {
+        let statements = Arc::new(AtomicU64::new(0));
+        let recorded = read_record(&pool, &statements).await?;
         Ok(Db {
-            pool: Pool::borrow(pool.into()).await?,
-            statements: Arc::new(AtomicU64::new(0)),
-            known: Arc::default(),
+            pool,
+            statements,
+            knowledge: Arc::new(RwLock::new(Knowledge::new(declared, recorded))),
             retries: Arc::default(),
+            unenforced: false,
         })
+    }
+
+    /// This `Db`, declaring who enforces its database's relations: for a database Rel
+    /// did not create, which records no relation mode (see
+    /// [`DbBuilder::relation_mode`]). Every clone of the `Db` shares it.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use rel::prelude::*;
+    /// let pool = sqlx::SqlitePool::connect("sqlite::memory:").await?;
+    /// let db = Db::from_pool(pool).await?.relation_mode(RelationMode::ForeignKeys);
+    /// # let _ = db;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn relation_mode(self, mode: RelationMode) -> Db {
+        self.knowledge_mut().declare(mode);
+        self
     }
 
     /// Closes the pool, as sqlx's `Pool::close`: later operations fail at once (with
@@ -231,29 +256,78 @@ impl Db {
     /// # }).unwrap();
     /// ```
     pub fn use_schema(&self, schema: &Schema) {
-        let known = Known {
-            graph: Arc::new(schema.graph()),
-            schema: Arc::new(schema.clone()),
-        };
-        let mut slot = self.known.write().unwrap_or_else(|e| e.into_inner());
-        *slot = Some(known);
+        self.knowledge_mut().tell(Known::new(schema.clone()));
     }
 
     /// The schema the `Db` was told its database has, if any (see [`Db::use_schema`]).
     pub fn schema(&self) -> Option<Arc<Schema>> {
-        self.known().map(|known| known.schema)
+        self.knowledge().told().map(|known| known.schema.clone())
     }
 
-    fn known(&self) -> Option<Known> {
-        self.known.read().unwrap_or_else(|e| e.into_inner()).clone()
+    pub(super) fn knowledge(&self) -> std::sync::RwLockReadGuard<'_, Knowledge> {
+        self.knowledge.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn knowledge_mut(&self) -> std::sync::RwLockWriteGuard<'_, Knowledge> {
+        self.knowledge.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// How a write through this `Db` (or a transaction begun now) enforces relations:
-    /// the one place that decides it, from the schema it was told and what its pool
-    /// found at connect (see [`Enforcement`]).
+    /// the one place that decides it, from what the `Db` knows of its database's schema
+    /// and what its pool found at connect (see `db/knowledge.rs`).
     pub(super) fn enforcement(&self) -> Enforcement {
-        let known = self.known().map(|known| (known.schema.mode(), known.graph));
-        Enforcement::decide(known, self.pool.locking(), self.pool.guards())
+        let enforcement = self
+            .knowledge()
+            .enforcement(self.pool.locking(), self.pool.guards());
+        if self.unenforced {
+            return enforcement.unenforced();
+        }
+        enforcement
+    }
+
+    /// A clone of this `Db` whose writes Rel does not check: no existence checks and no
+    /// actions in Emulated mode, nothing refused for an unknown mode. For loading data
+    /// that breaks the relations on purpose (an import of legacy rows, a test of
+    /// `check_integrity`); the database's own foreign keys, where it has them, still
+    /// apply. Explicit and visible: each write's `rel` span says `strategy =
+    /// "unenforced"`, and a `rel::enforcement` warning names the table. Reads are
+    /// as they are; other clones of the `Db` keep their checks.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table, Debug)]
+    /// struct Author {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    /// }
+    ///
+    /// #[derive(Table, Debug)]
+    /// struct Book {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    ///     author_id: i64,
+    ///     #[relation(one, from = author_id, to = Author::id)]
+    ///     author: One<Author>,
+    /// }
+    ///
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// let schema = Schema::new(RelationMode::Emulated).table::<Book>();
+    /// schema.create_all(&db).await?;
+    /// let orphan = Book { id: 1, author_id: 9, author: One::default() };
+    /// assert!(db.insert(&orphan).await.is_err());
+    /// db.unenforced().insert(&orphan).await?;
+    /// assert_eq!(schema.check_integrity(&db).await?[0].count, 1);
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn unenforced(&self) -> Db {
+        Db {
+            unenforced: true,
+            ..self.clone()
+        }
     }
 
     /// How many times this `Db` ran a write again after the database aborted it for a
@@ -332,6 +406,52 @@ impl Db {
     /// Deletes the row with this primary key; whether there was one.
     pub async fn delete<T: Table>(&self, key: &T::Key) -> Result<bool> {
         super::write::run(Conn::Db(self), DeleteKeyOp::<T> { key }).await
+    }
+
+    /// A sqlx connection or transaction of yours, with this `Db`, which knows the
+    /// schema and who enforces its relations: writes on it run as writes through the
+    /// `Db` do (Emulated mode's checks, actions and locks included), each at a
+    /// savepoint inside your transaction. Pass it where a `Db` goes.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table, Debug)]
+    /// struct Author {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    /// }
+    ///
+    /// #[derive(Table, Debug)]
+    /// struct Book {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    ///     author_id: i64,
+    ///     #[relation(one, from = author_id, to = Author::id, on_delete = cascade)]
+    ///     author: One<Author>,
+    /// }
+    ///
+    /// let pool = sqlx::SqlitePool::connect("sqlite::memory:").await?;
+    /// let db = Db::from_pool(pool.clone()).await?;
+    /// Schema::new(RelationMode::Emulated).table::<Book>().create_all(&db).await?;
+    ///
+    /// let mut tx = pool.begin().await?;
+    /// db.on(&mut tx).insert(&Author { id: 1 }).await?;
+    /// db.on(&mut tx).insert(&Book { id: 1, author_id: 1, author: One::default() }).await?;
+    /// // Emulated mode holds in your transaction too: no author 2, no book.
+    /// let orphan = db.on(&mut tx).insert(&Book { id: 2, author_id: 2, author: One::default() }).await;
+    /// assert!(matches!(orphan, Err(rel::Error::ForeignKey { relation: Some("author"), .. })));
+    /// // Without its Db, your connection knows no schema, and refuses the write.
+    /// let bare = Conn::from(&mut tx).insert(&Book { id: 3, author_id: 1, author: One::default() }).await;
+    /// assert!(matches!(bare, Err(rel::Error::Enforcement { table: "book", .. })));
+    /// tx.commit().await?;
+    /// assert_eq!(db.all::<Book>().await?.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn on<'a>(&'a self, conn: impl Into<SqlxConn<'a>>) -> Conn<'a> {
+        Conn::On(self, conn.into())
     }
 
     /// Loads `relation` (with its filter, order, limit and nested loads) onto rows that

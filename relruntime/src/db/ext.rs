@@ -10,6 +10,7 @@ use crate::model::schema::Schema;
 use crate::model::table::Table;
 use crate::read::integrity::Orphans;
 use crate::read::query::Query;
+use crate::sql::ddl::forget_ddl;
 use crate::write::{Delete, Filtered, Update, Upsert};
 
 /// Starts a query from a table type in generic code: `T::query()` for any
@@ -104,8 +105,14 @@ impl<T: Table> Upsert<'_, T> {
 }
 
 impl Schema {
-    /// Creates every table, index and foreign key of the schema, and tells `db` it is
-    /// the schema its database has ([`Db::use_schema`]).
+    /// Creates every table, index and foreign key of the schema, records the schema in
+    /// the database (its relation mode and its tables, in the table `rel_schema`), and
+    /// tells `db` it is the schema its database has ([`Db::use_schema`]).
+    ///
+    /// The record is what makes the mode the database's, not the process's: every `Db`
+    /// that connects to the database later, in any process, reads it and enforces the
+    /// relations as it says (Emulated mode's checks and actions included), knowing the
+    /// tables from the structs of its program.
     ///
     /// On SQLite and PostgreSQL this is one transaction; MySQL commits each DDL statement.
     ///
@@ -120,10 +127,12 @@ impl Schema {
 
     /// `create_all`, and how many statements it sent.
     async fn create_all_counted(&self, db: &Db) -> (Result<()>, u64) {
-        let statements = match self.ddl(db.dialect()) {
+        let mut statements = match self.ddl(db.dialect()) {
             Ok(statements) => statements,
             Err(e) => return (Err(e), 0),
         };
+        // The record of the schema, which every process that connects reads.
+        statements.extend(self.record_ddl(db.dialect()));
         let (result, sent) = if db.dialect().syntax().transactional_ddl {
             match db.begin().await {
                 Ok(mut tx) => match tx.run(&statements).await {
@@ -137,6 +146,7 @@ impl Schema {
         };
         if result.is_ok() {
             db.use_schema(self);
+            db.knowledge_mut().record(self);
         }
         (result, sent)
     }
@@ -185,16 +195,23 @@ impl Schema {
             .await
     }
 
-    /// Drops every table of the schema that exists.
+    /// Drops every table of the schema that exists, and the database's record of its
+    /// schema (`rel_schema`).
     ///
     /// Traced as one span, `op = "drop_all"`, `table = "*"`, `strategy = "ddl"`.
     pub async fn drop_all(&self, db: &Db) -> Result<()> {
         let op = Operation::new("drop_all", "*", "ddl");
         let work = Box::pin(async {
-            match self.check() {
-                Ok(()) => db.run_on_one_connection(&self.drop_ddl(db.dialect())).await,
-                Err(e) => (Err(e), 0),
+            if let Err(e) = self.check() {
+                return (Err(e), 0);
             }
+            let mut statements = self.drop_ddl(db.dialect());
+            statements.push(forget_ddl(db.dialect()));
+            let (result, sent) = db.run_on_one_connection(&statements).await;
+            if result.is_ok() {
+                db.knowledge_mut().forget();
+            }
+            (result, sent)
         });
         op.run(work, |()| 0).await
     }

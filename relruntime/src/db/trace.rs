@@ -5,16 +5,7 @@
 //! it is.
 
 use crate::model::error::Result;
-use crate::model::schema::RelationMode;
 use std::future::Future;
-
-/// A relation mode as a write's trace names it, in its `strategy` field.
-pub(super) fn mode_name(mode: RelationMode) -> &'static str {
-    match mode {
-        RelationMode::ForeignKeys => "foreign_keys",
-        RelationMode::Emulated => "emulated",
-    }
-}
 
 /// One operation of the facade, about to run.
 pub(super) struct Operation {

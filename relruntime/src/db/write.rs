@@ -6,7 +6,7 @@
 use super::conn::Conn;
 use super::database::Db;
 use super::operation::{Work, measured};
-use super::trace::{self, Operation};
+use super::trace::Operation;
 use crate::model::error::Result;
 use crate::model::table::Table;
 use crate::sql::exec::{BoxFuture, Executor};
@@ -151,11 +151,20 @@ impl<W: WriteOp> Work for Writing<'_, W> {
 /// here its [`Enforcement`] is decided, once.
 pub(super) async fn run<W: WriteOp>(conn: Conn<'_>, op: W) -> Result<W::Output> {
     let enforcement = conn.enforcement();
-    let trace = Operation::new(W::NAME, op.table(), trace::mode_name(enforcement.mode()));
+    let trace = Operation::new(W::NAME, op.table(), enforcement.name());
     let work = async move {
+        // Inside the write's span: the choice is visible where the write is.
+        #[cfg(feature = "tracing")]
+        if let Enforcement::Unenforced { .. } = enforcement {
+            tracing::warn!(
+                target: "rel::enforcement",
+                table = op.table(),
+                "relations not enforced: this write goes through Db::unenforced"
+            );
+        }
         match conn {
             Conn::Db(db) => db.write(&op, &enforcement).await,
-            tx @ (Conn::Tx(_) | Conn::Sqlx(_)) => {
+            tx @ (Conn::Tx(_) | Conn::Sqlx(_) | Conn::On(..)) => {
                 let writing = Writing {
                     op: &op,
                     enforcement: &enforcement,

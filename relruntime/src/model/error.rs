@@ -132,6 +132,20 @@ pub enum Error {
         /// What is unsupported and what to do instead.
         message: String,
     },
+    /// Rel will not write `table`, because it cannot tell who enforces its relations:
+    /// the database records no relation mode and the `Db` declares none, the mode the
+    /// `Db` was told is not the one the database records, a table of the database's
+    /// schema is not in this program, or the connection is one of yours without its
+    /// `Db` (`db.on(&mut tx)`). The message says what to do. Nothing was written.
+    #[error(
+        "table `{table}`: Rel cannot tell who enforces its relations, so it writes nothing: {message}"
+    )]
+    Enforcement {
+        /// The table the write was to.
+        table: &'static str,
+        /// Why, and what to do.
+        message: String,
+    },
     /// The URL names a backend this build does not include, or is malformed.
     #[error("cannot connect to `{url}`: {message}")]
     Connect {

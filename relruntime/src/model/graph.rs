@@ -92,6 +92,11 @@ impl Graph {
         self.at(self.referring.get(table))
     }
 
+    /// Whether `table` takes part in any foreign key, at either end.
+    pub(crate) fn takes_part(&self, table: &str) -> bool {
+        self.held.contains_key(table) || self.referring.contains_key(table)
+    }
+
     /// Whether any key refers to `table`.
     pub(crate) fn is_referenced(&self, table: &str) -> bool {
         self.referring.contains_key(table)

@@ -12,6 +12,7 @@ pub(crate) mod graph;
 pub(crate) mod key;
 pub(crate) mod meta;
 pub(crate) mod names;
+pub(crate) mod registry;
 pub(crate) mod row;
 pub(crate) mod schema;
 pub(crate) mod table;

@@ -73,6 +73,12 @@ impl Schema {
         self
     }
 
+    /// Adds a table by its metadata, and every table reachable from it.
+    pub(crate) fn meta(mut self, meta: &'static TableMeta) -> Self {
+        self.add_meta(meta);
+        self
+    }
+
     fn add_meta(&mut self, meta: &'static TableMeta) {
         if let Some(known) = self.tables.iter().find(|t| t.name == meta.name) {
             let same_struct = known.type_name == meta.type_name

@@ -143,6 +143,103 @@ impl Schema {
     }
 }
 
+/// The table in which a database records the schema Rel created in it (see
+/// [`Schema::record_ddl`]).
+pub(crate) const RECORD_TABLE: &str = "rel_schema";
+
+/// The record's row that holds the relation mode.
+pub(crate) const MODE_ROW: &str = "relation_mode";
+
+/// The prefix of the record's rows that name a table: `table:users`.
+pub(crate) const TABLE_ROW: &str = "table:";
+
+/// A relation mode as the record writes it.
+pub(crate) fn mode_text(mode: RelationMode) -> &'static str {
+    match mode {
+        RelationMode::ForeignKeys => "foreign_keys",
+        RelationMode::Emulated => "emulated",
+    }
+}
+
+impl Schema {
+    /// The statements that record the schema in the database, after `create_all`: its
+    /// relation mode, and its tables, in [`RECORD_TABLE`] (created if missing; the
+    /// rows of other schemas' tables are kept). Every process that connects reads the
+    /// record once (`Db::connect`), so none can forget who enforces the relations.
+    pub(crate) fn record_ddl(&self, dialect: Dialect) -> Vec<Statement> {
+        let text = dialect
+            .ddl()
+            .type_name(crate::model::value::SqlType::Text, true);
+        let mut create = SqlBuilder::new(dialect);
+        create
+            .push("CREATE TABLE IF NOT EXISTS ")
+            .push_ident(RECORD_TABLE)
+            .push(" (")
+            .push_ident("name")
+            .push(" ")
+            .push(text)
+            .push(" NOT NULL PRIMARY KEY, ")
+            .push_ident("value")
+            .push(" ")
+            .push(text)
+            .push(" NOT NULL)");
+        if let Some(options) = dialect.syntax().table_options {
+            create.push(options);
+        }
+        let rows: Vec<(String, &str)> =
+            std::iter::once((MODE_ROW.to_owned(), mode_text(self.mode())))
+                .chain(
+                    self.tables()
+                        .iter()
+                        .map(|t| (format!("{TABLE_ROW}{}", t.name), "")),
+                )
+                .collect();
+        let mut delete = SqlBuilder::new(dialect);
+        delete
+            .push("DELETE FROM ")
+            .push_ident(RECORD_TABLE)
+            .push(" WHERE ")
+            .push_ident("name")
+            .push(" IN (");
+        delete.push_list(&rows, ", ", |b, (name, _)| {
+            b.push_bind(crate::model::value::Value::Text(name.clone()));
+        });
+        delete.push(")");
+        let mut insert = SqlBuilder::new(dialect);
+        insert
+            .push("INSERT INTO ")
+            .push_ident(RECORD_TABLE)
+            .push(" (")
+            .push_idents(&["name", "value"])
+            .push(") VALUES ");
+        insert.push_list(&rows, ", ", |b, (name, value)| {
+            b.push("(")
+                .push_bind(crate::model::value::Value::Text(name.clone()))
+                .push(", ")
+                .push_bind(crate::model::value::Value::Text((*value).to_owned()))
+                .push(")");
+        });
+        vec![create.finish(), delete.finish(), insert.finish()]
+    }
+}
+
+/// `SELECT name, value FROM rel_schema`: what a database recorded of its schema.
+pub(crate) fn record_query(dialect: Dialect) -> Statement {
+    let mut b = SqlBuilder::new(dialect);
+    b.push("SELECT ")
+        .push_idents(&["name", "value"])
+        .push(" FROM ")
+        .push_ident(RECORD_TABLE);
+    b.finish()
+}
+
+/// `DROP TABLE IF EXISTS rel_schema`: the record goes with the schema (`drop_all`).
+pub(crate) fn forget_ddl(dialect: Dialect) -> Statement {
+    let mut b = SqlBuilder::new(dialect);
+    b.push("DROP TABLE IF EXISTS ").push_ident(RECORD_TABLE);
+    b.finish()
+}
+
 fn foreign_key_clause(b: &mut SqlBuilder, fk: &ForeignKey) {
     b.push("CONSTRAINT ")
         .push_ident(&fk.name)

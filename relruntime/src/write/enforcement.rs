@@ -18,6 +18,17 @@ pub(crate) enum Enforcement {
     /// By Rel (Emulated mode): existence checks, the five actions and row locks,
     /// planned over the graph.
     Emulated(Emulation),
+    /// By nobody, because the program asked so (`Db::unenforced`): the write is sent
+    /// as it is, and its trace says so. `graph` names the relation of a constraint
+    /// error, where the database has constraints.
+    Unenforced { graph: Option<Arc<Graph>> },
+    /// By nothing Rel can name: writes are refused with `message` (what to do), those
+    /// to a table that takes part in a relation of `scope`, or all of them without a
+    /// scope. Tables without relations are written as the database enforces them.
+    Refused {
+        scope: Option<Arc<Graph>>,
+        message: Arc<str>,
+    },
 }
 
 /// What Emulated mode plans and runs a write with.
@@ -26,7 +37,7 @@ pub(crate) struct Emulation {
     /// Every foreign key of the schema, whichever side declares it.
     pub graph: Arc<Graph>,
     /// Whether it takes row locks: always, but for a test's switch that shows what
-    /// they prevent (`DbBuilder::without_emulation_locks`).
+    /// they prevent (`DbBuilder::unsafe_without_emulation_locks`).
     pub locking: bool,
     /// Whether it writes conflict guards: on a multi-primary cluster, where row locks
     /// stay on their node (see `GuardSql`).
@@ -34,32 +45,45 @@ pub(crate) struct Emulation {
 }
 
 impl Enforcement {
-    /// The decision, from what the connection knows of its database: the schema's
-    /// mode and graph, if it was told them, and whether its pool takes locks and
-    /// writes guards.
-    pub(crate) fn decide(
-        known: Option<(RelationMode, Arc<Graph>)>,
-        locking: bool,
-        guards: bool,
-    ) -> Enforcement {
-        match known {
-            Some((RelationMode::Emulated, graph)) => Enforcement::Emulated(Emulation {
+    /// The enforcement of a schema of `mode` whose foreign keys are `graph`, with the
+    /// switches of the pool (whether it takes locks and writes guards).
+    pub(crate) fn of(mode: RelationMode, graph: Arc<Graph>, locking: bool, guards: bool) -> Self {
+        match mode {
+            RelationMode::Emulated => Enforcement::Emulated(Emulation {
                 graph,
                 locking,
                 guards,
             }),
-            Some((RelationMode::ForeignKeys, graph)) => {
-                Enforcement::Database { graph: Some(graph) }
-            }
-            None => Enforcement::Database { graph: None },
+            RelationMode::ForeignKeys => Enforcement::Database { graph: Some(graph) },
         }
     }
 
-    /// The relation mode the write runs in.
-    pub(crate) fn mode(&self) -> RelationMode {
+    /// The same knowledge, enforcing nothing (`Db::unenforced`).
+    pub(crate) fn unenforced(self) -> Self {
+        let graph = match self {
+            Enforcement::Database { graph } | Enforcement::Unenforced { graph } => graph,
+            Enforcement::Emulated(emulation) => Some(emulation.graph),
+            Enforcement::Refused { .. } => None,
+        };
+        Enforcement::Unenforced { graph }
+    }
+
+    /// Every write refused, with `message`.
+    pub(crate) fn refuse_all(message: impl Into<Arc<str>>) -> Self {
+        Enforcement::Refused {
+            scope: None,
+            message: message.into(),
+        }
+    }
+
+    /// The write's relation mode, as its trace names it (`strategy`): `foreign_keys`,
+    /// `emulated`, or `refused`.
+    pub(crate) fn name(&self) -> &'static str {
         match self {
-            Enforcement::Database { .. } => RelationMode::ForeignKeys,
-            Enforcement::Emulated(_) => RelationMode::Emulated,
+            Enforcement::Database { .. } => "foreign_keys",
+            Enforcement::Emulated(_) => "emulated",
+            Enforcement::Unenforced { .. } => "unenforced",
+            Enforcement::Refused { .. } => "refused",
         }
     }
 
@@ -68,27 +92,40 @@ impl Enforcement {
         match self {
             Enforcement::Database { graph } => graph.as_deref(),
             Enforcement::Emulated(emulation) => Some(&emulation.graph),
+            Enforcement::Unenforced { graph } => graph.as_deref(),
+            Enforcement::Refused { .. } => None,
         }
     }
 
     /// The emulation a write to `table` runs under; `None` where the database enforces.
     ///
     /// In Emulated mode a write to a table the schema does not have is refused: Rel
-    /// could not see what refers to it, and would silently skip its checks.
-    pub(crate) fn emulation_for(&self, table: &TableMeta) -> Result<Option<&Emulation>> {
-        let Enforcement::Emulated(emulation) = self else {
-            return Ok(None);
-        };
-        if !emulation.graph.has(table.name) {
-            return Err(Error::Unsupported {
-                table: table.name,
-                relation: "",
-                message: "the Db's schema (Emulated mode) has no such table, so Rel cannot see \
-                          the relations that point at it; add it to the Schema given to \
-                          create_all or Db::use_schema"
-                    .into(),
-            });
+    /// could not see what refers to it, and would silently skip its checks. Where
+    /// nothing says who enforces the relations, a write to a table that takes part in
+    /// one is refused, with what to do.
+    pub(crate) fn emulation_for(&self, table: &'static TableMeta) -> Result<Option<&Emulation>> {
+        match self {
+            Enforcement::Database { .. } | Enforcement::Unenforced { .. } => Ok(None),
+            Enforcement::Refused { scope, message } => {
+                if scope.as_ref().is_some_and(|g| !g.takes_part(table.name)) {
+                    return Ok(None);
+                }
+                Err(Error::Enforcement {
+                    table: table.name,
+                    message: message.to_string(),
+                })
+            }
+            Enforcement::Emulated(emulation) if !emulation.graph.has(table.name) => {
+                Err(Error::Unsupported {
+                    table: table.name,
+                    relation: "",
+                    message: "the Db's schema (Emulated mode) has no such table, so Rel \
+                              cannot see the relations that point at it; add it to the \
+                              Schema given to create_all or Db::use_schema"
+                        .into(),
+                })
+            }
+            Enforcement::Emulated(emulation) => Ok(Some(emulation)),
         }
-        Ok(Some(emulation))
     }
 }
