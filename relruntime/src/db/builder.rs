@@ -133,8 +133,8 @@ impl DbBuilder {
     /// one whose schema `Schema::create_all` did not record. (A database it created
     /// records its mode, and every `Db` reads it when it connects; a `Db` that declares
     /// another mode than the recorded one refuses to write.) Without either, writes to
-    /// tables that take part in relations are refused with [`Error::Enforcement`]
-    /// (crate::Error::Enforcement), which says this.
+    /// tables that take part in relations are refused with
+    /// [`Error::Enforcement`](crate::Error::Enforcement), which says this.
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
