@@ -38,6 +38,11 @@ pub struct ColumnAttr {
     pub unique: Flag,
     pub index: Flag,
     pub default: Option<Lit>,
+    /// `references = User::id`: a foreign key on this column with no relation field.
+    pub references: Option<Expr>,
+    /// The foreign key's actions (only with `references`).
+    pub on_delete: Option<SpannedValue<Action>>,
+    pub on_update: Option<SpannedValue<Action>>,
 }
 
 /// `#[relation(...)]`
@@ -55,6 +60,36 @@ pub struct RelationAttr {
     /// `foreign_key = from` or `foreign_key = to`: which end holds the foreign key,
     /// where both ends are keys.
     pub foreign_key: Option<SpannedValue<KeyEnd>>,
+    /// `constraint = none`: a query-only relation, with no foreign key behind it.
+    pub constraint: Option<SpannedValue<NoConstraint>>,
+}
+
+/// `constraint = none`, the one value `constraint` takes: the relation is for loading,
+/// filtering and counting only, and nothing enforces it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct NoConstraint;
+
+impl FromMeta for NoConstraint {
+    fn from_string(value: &str) -> darling::Result<Self> {
+        match value {
+            "none" => Ok(NoConstraint),
+            other => Err(darling::Error::custom(format!(
+                "unknown constraint `{other}`: `constraint = none` makes a query-only relation; without it the relation is a foreign key"
+            ))),
+        }
+    }
+
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        match expr {
+            Expr::Path(p) => match p.path.get_ident() {
+                Some(id) => Self::from_string(&id.to_string()).map_err(|e| e.with_span(id)),
+                None => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
+            },
+            Expr::Lit(l) => Self::from_value(&l.lit).map_err(|e| e.with_span(l)),
+            Expr::Group(g) => Self::from_expr(&g.expr),
+            _ => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
+        }
+    }
 }
 
 /// An end of a relation: `from` (this struct's columns) or `to` (the target's).

@@ -40,10 +40,13 @@ pub fn local_names<'a>(t: &'a Table, cols: &'a [usize]) -> impl Iterator<Item = 
 
 pub fn handles(t: &Table) -> TokenStream {
     let (ident, vis) = (&t.ident, &t.vis);
+    // A column's foreign key (`references`) has no handle: nothing loads it. They come
+    // after the fields, so a handle's index is its relation's.
     let mut out: TokenStream = t
         .relations
         .iter()
         .enumerate()
+        .filter(|(_, r)| r.field)
         .map(|(index, r)| {
             let name = &r.ident;
             let target = target(t, r);
@@ -111,7 +114,7 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
         }))
     };
     let (on_delete, on_update) = (action(&r.on_delete), action(&r.on_update));
-    let optional = r.optional;
+    let (optional, constraint) = (r.optional, r.constraint);
     let (from, to, through, holds_key) = match &r.keys {
         Keys::Explicit {
             from: from_cols,
@@ -213,6 +216,7 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
             optional: #optional,
             on_delete: #on_delete,
             on_update: #on_update,
+            constraint: #constraint,
         },
     }
 }

@@ -27,8 +27,9 @@ pub fn impls(t: &Table) -> TokenStream {
         let (field, ty) = (&c.ident, &c.ty);
         quote_spanned!(ty.span()=> #field: <#ty as ::rel::__private::ColumnValue>::read(row)?)
     });
-    let relations = t
-        .relations
+    // A column's foreign key (`references`) is no field: the column is.
+    let fields: Vec<&crate::model::Relation> = t.relations.iter().filter(|r| r.field).collect();
+    let relations = fields
         .iter()
         .map(|r| &r.ident)
         .chain(t.broken_relations.iter().map(|(i, _)| i));
@@ -37,8 +38,8 @@ pub fn impls(t: &Table) -> TokenStream {
         let (field, ty) = (&c.ident, &c.ty);
         quote_spanned!(ty.span()=> #i => ::core::option::Option::Some(<#ty as ::rel::__private::ColumnValue>::to_value(&self.#field)))
     });
-    let indices: Vec<usize> = (0..t.relations.len()).collect();
-    let relation_fields: Vec<_> = t.relations.iter().map(|r| &r.ident).collect();
+    let indices: Vec<usize> = (0..fields.len()).collect();
+    let relation_fields: Vec<_> = fields.iter().map(|r| &r.ident).collect();
     quote! {
         type Key = #key_type;
 

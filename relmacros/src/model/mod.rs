@@ -6,6 +6,7 @@
 
 mod check;
 mod names;
+mod reference;
 mod relation;
 
 pub use names::wrapper_arg;
@@ -80,6 +81,12 @@ pub struct Relation {
     pub on_update: Option<SpannedValue<Action>>,
     /// `foreign_key = from | to`, where the declaration says which end holds the key.
     pub foreign_key: Option<SpannedValue<KeyEnd>>,
+    /// Whether the relation is a constraint (a foreign key, the database's or Rel's);
+    /// false for a query-only relation (`constraint = none`).
+    pub constraint: bool,
+    /// Whether the relation is a field; false for a column's foreign key
+    /// (`#[column(references = ..)]`), which nothing loads.
+    pub field: bool,
 }
 
 pub enum Keys {
@@ -159,6 +166,7 @@ impl Table {
 
         // Columns first: relations refer to them.
         let mut columns = Vec::new();
+        let mut references = Vec::new();
         let mut pk_flags: Vec<(usize, Span)> = Vec::new();
         let mut relation_fields = Vec::new();
         let mut unusable = false;
@@ -193,6 +201,22 @@ impl Table {
                 });
             if attr.primary_key.is_present() {
                 pk_flags.push((columns.len(), attr.primary_key.span()));
+            }
+            match &attr.references {
+                Some(target) => references.push((
+                    columns.len(),
+                    target.clone(),
+                    attr.on_delete,
+                    attr.on_update,
+                )),
+                None => {
+                    for action in attr.on_delete.iter().chain(&attr.on_update) {
+                        errors.push(err(
+                            action.span(),
+                            "`on_delete` and `on_update` on a column go with `references = Target::column`, the foreign key they act on",
+                        ));
+                    }
+                }
             }
             let default = attr
                 .default
@@ -253,6 +277,20 @@ impl Table {
                 }
                 None => broken_relations
                     .push((field.ident.clone().expect("named fields"), field.ty.clone())),
+            }
+        }
+        // A column's foreign key is a relation without a field, after the fields: a
+        // field relation's index is its handle's.
+        for (column, target, on_delete, on_update) in references {
+            let reference = reference::Reference {
+                column,
+                target: &target,
+                on_delete,
+                on_update,
+            };
+            if let Some((r, soft)) = errors.handle(reference.relation(&parsed.ident, &columns)) {
+                soft.into_iter().for_each(|e| errors.push(e));
+                relations.push(r);
             }
         }
         for alias in relations.iter().filter_map(|r| r.alias.as_ref()) {

@@ -186,26 +186,17 @@ pub(super) fn relation(
             ));
             return false;
         }
+        if attr.constraint.is_some() {
+            soft.push(err(
+                action.span(),
+                "a query-only relation (`constraint = none`) has no `on_delete` or `on_update`: nothing enforces it",
+            ));
+            return false;
+        }
         let Keys::Explicit { from, .. } = &keys else {
             return true;
         };
-        let cols = from.iter().map(|&i| &columns[i]);
-        let problem = match **action {
-            Action::SetNull => cols.filter(|c| !c.nullable).map(|c| {
-                format!(
-                    "`set_null` needs a nullable key, but `{}` is not an `Option`: make it `Option<...>`, or choose another action",
-                    c.ident
-                )
-            }).next(),
-            Action::SetDefault => cols.filter(|c| c.default.is_none()).map(|c| {
-                format!(
-                    "`set_default` needs a default, but `{}` has no `#[column(default = ...)]`: add one, or choose another action",
-                    c.ident
-                )
-            }).next(),
-            _ => None,
-        };
-        match problem {
+        match action_problem(**action, from.iter().map(|&i| &columns[i])) {
             Some(message) => {
                 soft.push(err(action.span(), message));
                 false
@@ -225,7 +216,20 @@ pub(super) fn relation(
             None
         }
     };
+    if let (Some(constraint), Kind::One) = (&attr.constraint, kind.0)
+        && !optional
+    {
+        errors.push(err(
+            &field.ty,
+            format!(
+                "a query-only relation (`constraint = none`) may find no row, since nothing keeps its key pointing at one: use `One<Option<{}>>`",
+                crate::expand::type_text(&target)
+            ),
+        ));
+        let _ = constraint;
+    }
     if let (Kind::One, Keys::Explicit { from, .. }) = (kind.0, &keys)
+        && attr.constraint.is_none()
         && !optional
         && let Some(c) = from.iter().map(|&i| &columns[i]).find(|c| c.nullable)
     {
@@ -251,7 +255,32 @@ pub(super) fn relation(
             on_delete,
             on_update,
             foreign_key,
+            constraint: attr.constraint.is_none(),
+            field: true,
         },
         soft,
     ))
+}
+
+/// What is wrong with `action` on a key of these columns, if anything: `set_null` needs
+/// nullable columns, `set_default` columns with a default.
+pub(super) fn action_problem<'c>(
+    action: Action,
+    mut cols: impl Iterator<Item = &'c super::Column>,
+) -> Option<String> {
+    match action {
+        Action::SetNull => cols.find(|c| !c.nullable).map(|c| {
+            format!(
+                "`set_null` needs a nullable key, but `{}` is not an `Option`: make it `Option<...>`, or choose another action",
+                c.ident
+            )
+        }),
+        Action::SetDefault => cols.find(|c| c.default.is_none()).map(|c| {
+            format!(
+                "`set_default` needs a default, but `{}` has no `#[column(default = ...)]`: add one, or choose another action",
+                c.ident
+            )
+        }),
+        _ => None,
+    }
 }

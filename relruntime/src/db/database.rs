@@ -256,6 +256,7 @@ impl Db {
     /// # }).unwrap();
     /// ```
     pub fn use_schema(&self, schema: &Schema) {
+        super::trace::query_only_relations(schema);
         self.knowledge_mut().tell(Known::new(schema.clone()));
     }
 

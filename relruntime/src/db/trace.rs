@@ -68,3 +68,22 @@ impl Operation {
         }
     }
 }
+
+/// Says, when a `Db` is told a schema, which of its relations are query-only
+/// (`constraint = none`): no foreign key is behind them, and neither the database nor
+/// Rel enforces them. One `rel::schema` event each, so the choice is visible.
+pub(super) fn query_only_relations(schema: &crate::model::schema::Schema) {
+    #[cfg(feature = "tracing")]
+    for table in schema.tables() {
+        for rel in table.relations.iter().filter(|r| !r.constraint) {
+            tracing::info!(
+                target: "rel::schema",
+                table = table.name,
+                relation = rel.name,
+                "query-only relation: no constraint behind it, enforced by nothing"
+            );
+        }
+    }
+    #[cfg(not(feature = "tracing"))]
+    let _ = schema;
+}

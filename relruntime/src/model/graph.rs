@@ -44,14 +44,24 @@ impl Schema {
 
 impl Graph {
     /// The graph of `schema`'s relations: every foreign key once, in the order the
-    /// tables and their relations first imply them. Names and actions depend only on
-    /// the relation (see [`ForeignKey::between`]), never on that order.
+    /// tables and their relations first imply them, but those of query-only relations.
+    /// Names and actions depend only on the relation (see [`ForeignKey::between`]),
+    /// never on that order.
     pub(crate) fn new(schema: &Schema) -> Graph {
         let mut graph = Graph {
             tables: schema.tables().to_vec(),
             ..Graph::default()
         };
+        // A key that a query-only relation (`constraint = none`) describes is no
+        // constraint, whichever other relation describes it too.
         let mut seen = HashSet::new();
+        for &table in schema.tables() {
+            for rel in table.relations.iter().filter(|r| !r.constraint) {
+                for fk in implied(table, rel) {
+                    seen.insert(fk.identity());
+                }
+            }
+        }
         for &table in schema.tables() {
             for rel in table.relations {
                 for fk in implied(table, rel) {
@@ -257,4 +267,93 @@ fn is_unique_key(table: &TableMeta, cols: &[&str]) -> bool {
 
 fn starts_with(index: &[&str], cols: &[&str]) -> bool {
     index.len() >= cols.len() && index[..cols.len()] == *cols
+}
+
+/// What the schema says of itself: its mode, its tables, each table's constraints (the
+/// foreign keys it holds, with their actions) and its query-only relations, which no
+/// constraint is behind.
+///
+/// ```
+/// use rel::prelude::*;
+///
+/// #[derive(Table)]
+/// struct Author {
+///     #[column(primary_key)]
+///     id: i64,
+/// }
+///
+/// #[derive(Table)]
+/// struct Book {
+///     #[column(primary_key)]
+///     id: i64,
+///     #[column(references = Author::id, on_delete = cascade)]
+///     author_id: i64,
+///     editor_id: Option<i64>,
+///     #[relation(one, from = editor_id, to = Author::id, constraint = none)]
+///     editor: One<Option<Author>>,
+/// }
+///
+/// let schema = Schema::new(RelationMode::Emulated).table::<Book>();
+/// assert_eq!(
+///     schema.to_string(),
+///     [
+///         "Emulated mode (Rel enforces the constraints), 2 tables",
+///         "book",
+///         "  constraint book_author_id_fkey: book(author_id) -> author(id), on delete cascade",
+///         "  query-only relation editor: book(editor_id) -> author(id), no constraint",
+///         "author",
+///     ]
+///     .join("\n")
+/// );
+/// ```
+impl std::fmt::Display for Schema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use super::meta::Action;
+        use super::schema::RelationMode;
+        let action = |a: Action| match a {
+            Action::Cascade => "cascade",
+            Action::Restrict => "restrict",
+            Action::NoAction => "no action",
+            Action::SetNull => "set null",
+            Action::SetDefault => "set default",
+        };
+        let mode = match self.mode() {
+            RelationMode::ForeignKeys => "ForeignKeys mode (the database enforces the constraints)",
+            RelationMode::Emulated => "Emulated mode (Rel enforces the constraints)",
+        };
+        write!(f, "{mode}, {} tables", self.tables().len())?;
+        let graph = self.graph();
+        for table in self.tables() {
+            write!(f, "\n{}", table.name)?;
+            for fk in graph.held_by(table.name) {
+                write!(
+                    f,
+                    "\n  constraint {}: {}({}) -> {}({})",
+                    fk.name,
+                    fk.child.name,
+                    fk.child_cols.join(", "),
+                    fk.parent.name,
+                    fk.parent_cols.join(", ")
+                )?;
+                if let Some(a) = fk.on_delete {
+                    write!(f, ", on delete {}", action(a))?;
+                }
+                if let Some(a) = fk.on_update {
+                    write!(f, ", on update {}", action(a))?;
+                }
+            }
+            for rel in table.relations.iter().filter(|r| !r.constraint) {
+                write!(
+                    f,
+                    "\n  query-only relation {}: {}({}) -> {}({}), no constraint",
+                    rel.name,
+                    table.name,
+                    rel.from.join(", "),
+                    rel.target_name,
+                    rel.to.join(", ")
+                )?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -101,6 +101,10 @@ pub struct RelationMeta {
     pub on_delete: Option<Action>,
     /// Action when the referenced key is updated.
     pub on_update: Option<Action>,
+    /// Whether the relation is a constraint: a foreign key the database (ForeignKeys
+    /// mode) or Rel (Emulated mode) enforces. False for a query-only relation
+    /// (`constraint = none`), which loads, filters and counts, and is enforced by nothing.
+    pub constraint: bool,
 }
 
 /// Everything the runtime knows about a table.
