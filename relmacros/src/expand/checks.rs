@@ -187,8 +187,8 @@ fn key_types(
             span,
             quote!(<#ty as ::rel::__private::ColumnValue>::SQL_TYPE.same_as(#to_type)),
             format!(
-                "relation `{}`: `{}` is `{}`, but `{to_text}` has another type; key columns must have the same type (an `Option<T>` may refer to a `T`)",
-                r.ident, c.ident, type_text(ty)
+                "{}: `{}` is `{}`, but `{to_text}` has another type; key columns must have the same type (an `Option<T>` may refer to a `T`)",
+                r.subject(), c.ident, type_text(ty)
             ),
         ));
     }
@@ -318,9 +318,15 @@ fn relation(t: &Table, r: &Relation, checks: &mut Checks) {
                 (
                     declare_span,
                     quote!(DeclaredFromButToNotKey),
-                    format!(
-                        "relation `{name}`: `foreign_key = from` makes `{from_text}` refer to `{to_text}`, which is not the primary key or a unique column of `{target_text}`"
-                    ),
+                    if r.field {
+                        format!(
+                            "relation `{name}`: `foreign_key = from` makes `{from_text}` refer to `{to_text}`, which is not the primary key or a unique column of `{target_text}`"
+                        )
+                    } else {
+                        format!(
+                            "column `{from_text}` refers to `{to_text}`, which is not the primary key or a unique column of `{target_text}`: a foreign key refers to a key"
+                        )
+                    },
                 ),
                 (
                     declare_span,

@@ -42,15 +42,26 @@ impl Table {
                 .iter()
                 .find(|o| same_target(o) && same_keys(o, r))
             {
+                if !r.field {
+                    errors.push(err(
+                        &r.ident,
+                        format!(
+                            "`references` on `{}` declares the foreign key {} already holds: keep one of them (a relation takes `on_delete` and `on_update` too)",
+                            r.ident,
+                            first.subject(),
+                        ),
+                    ));
+                    continue;
+                }
                 let hint = self
                     .unused_column_for(r)
                     .map_or(String::new(), |c| format!("; did you mean `from = {c}`?"));
                 errors.push(err(
                     &r.ident,
                     format!(
-                        "relation `{}` reads the same rows as `{}`: the same target `{}` through the same columns{}{hint}",
-                        r.ident,
-                        first.ident,
+                        "{} reads the same rows as {}: the same target `{}` through the same columns{}{hint}",
+                        r.subject(),
+                        first.subject(),
                         type_text(&r.target),
                         self.keys_text(r),
                     ),

@@ -89,6 +89,18 @@ pub struct Relation {
     pub field: bool,
 }
 
+impl Relation {
+    /// How a message names the relation: `relation `author``, or, for a column's
+    /// foreign key, `column `author_id` (references = ..)`.
+    pub fn subject(&self) -> String {
+        if self.field {
+            format!("relation `{}`", self.ident)
+        } else {
+            format!("`references` of column `{}`", self.ident)
+        }
+    }
+}
+
 pub enum Keys {
     /// `from = .., to = ..`: columns of this table, and target columns.
     Explicit { from: Vec<usize>, to: Vec<Ident> },

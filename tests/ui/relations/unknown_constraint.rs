@@ -1,0 +1,18 @@
+use rel::prelude::*;
+
+#[derive(Table)]
+struct User {
+    #[column(primary_key)]
+    id: i64,
+}
+
+#[derive(Table)]
+struct Post {
+    #[column(primary_key)]
+    id: i64,
+    author_id: i64,
+    #[relation(one, from = author_id, to = User::id, constraint = off)]
+    author: One<Option<User>>,
+}
+
+fn main() {}
