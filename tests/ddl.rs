@@ -8,7 +8,8 @@ mod common;
 use rel::prelude::*;
 
 /// Teams and players point at each other (a cycle), and players at players (a self
-/// relation). Every action and a composite key appear somewhere.
+/// relation). Every action and a composite key appear somewhere, and a column's foreign
+/// key without a relation and a query-only relation without a foreign key.
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "teams")]
 struct Team {
@@ -55,6 +56,13 @@ struct Score {
     note: String,
     #[relation(one, from = player_id, to = Player::id, on_delete = no_action)]
     player: One<Player>,
+    /// A foreign key with no relation field.
+    #[column(references = Player::id, on_delete = set_null)]
+    referee_id: Option<i64>,
+    /// A relation with no foreign key (query-only), to a unique column.
+    team_name: String,
+    #[relation(one, from = team_name, to = Team::name, constraint = none)]
+    team: One<Option<Team>>,
 }
 
 fn schema(mode: RelationMode) -> Schema {
@@ -104,8 +112,8 @@ fn emulated_mode_declares_no_foreign_keys_but_keeps_the_indexes() {
         );
         assert_eq!(
             enforced.matches("FOREIGN KEY").count(),
-            4,
-            "{dialect:?}: four relations hold keys"
+            5,
+            "{dialect:?}: four relations and one column hold keys; the query-only relation none"
         );
         let indexes = |ddl: &str| {
             ddl.lines()

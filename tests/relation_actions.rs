@@ -24,6 +24,11 @@ struct Author {
     name: String,
 }
 
+/// A post of one of the tables below: `id`, and the author it names.
+trait Child: Table {
+    fn child(id: i64, author_id: Option<i64>) -> Self;
+}
+
 /// One child table per action, with that action on delete and on update.
 macro_rules! child {
     ($name:ident, $table:literal, $action:ident, $key:ty $(, $default:literal)?) => {
@@ -36,6 +41,12 @@ macro_rules! child {
             author_id: $key,
             #[relation(one, from = author_id, to = Author::id, on_delete = $action, on_update = $action)]
             author: One<Option<Author>>,
+        }
+
+        impl Child for $name {
+            fn child(id: i64, author_id: Option<i64>) -> Self {
+                Self { id, author_id, author: One::default() }
+            }
         }
     };
 }
@@ -51,6 +62,51 @@ child!(
     Option<i64>,
     0
 );
+
+/// The same as a column's foreign key, with no relation field: enforced alike.
+macro_rules! column_child {
+    ($name:ident, $table:literal, $action:ident) => {
+        #[derive(Table, Debug, Clone)]
+        #[table(name = $table)]
+        struct $name {
+            #[column(primary_key)]
+            id: i64,
+            #[column(references = Author::id, on_delete = $action, on_update = $action)]
+            author_id: Option<i64>,
+        }
+
+        impl Child for $name {
+            fn child(id: i64, author_id: Option<i64>) -> Self {
+                Self { id, author_id }
+            }
+        }
+    };
+}
+
+column_child!(ColumnCascade, "x_column_cascade", cascade);
+column_child!(ColumnRestrict, "x_column_restrict", restrict);
+column_child!(ColumnSetNull, "x_column_set_null", set_null);
+
+/// A query-only relation: nothing enforces it, in either mode.
+#[derive(Table, Debug, Clone)]
+#[table(name = "x_posts_query_only")]
+struct PostQueryOnly {
+    #[column(primary_key)]
+    id: i64,
+    author_id: Option<i64>,
+    #[relation(one, from = author_id, to = Author::id, constraint = none)]
+    author: One<Option<Author>>,
+}
+
+impl Child for PostQueryOnly {
+    fn child(id: i64, author_id: Option<i64>) -> Self {
+        Self {
+            id,
+            author_id,
+            author: One::default(),
+        }
+    }
+}
 
 /// Three deep: user → post (cascade) → comment (set_null).
 #[derive(Table, Debug, Clone)]
@@ -248,7 +304,7 @@ macro_rules! scenario {
     }};
 }
 
-async fn authors_and_posts<P: Table>(db: &Db, post: impl Fn(i64, Option<i64>) -> P) {
+async fn authors_and_posts<P: Child>(db: &Db) {
     for (id, name) in [(0, "nobody"), (1, "ada"), (2, "alan")] {
         db.insert(&Author {
             id,
@@ -257,19 +313,13 @@ async fn authors_and_posts<P: Table>(db: &Db, post: impl Fn(i64, Option<i64>) ->
         .await
         .unwrap();
     }
-    db.insert_many(&[post(10, Some(1)), post(11, Some(1)), post(12, Some(2))])
-        .await
-        .unwrap();
-}
-
-macro_rules! post {
-    ($ty:ident) => {
-        |id, author_id| $ty {
-            id,
-            author_id,
-            author: One::default(),
-        }
-    };
+    db.insert_many(&[
+        P::child(10, Some(1)),
+        P::child(11, Some(1)),
+        P::child(12, Some(2)),
+    ])
+    .await
+    .unwrap();
 }
 
 /// Every scenario on one backend, in `mode`: the recorded outcomes.
@@ -278,17 +328,17 @@ async fn run_suite(db: &Db, mode: RelationMode) -> String {
     macro_rules! each_action {
         ($($ty:ident),*) => {$(
             scenario!(out, db, mode, concat!("delete a parent: ", stringify!($ty)), $ty, [Author, $ty],
-                |d| { authors_and_posts(d, post!($ty)).await; },
+                |d| { authors_and_posts::<$ty>(d).await; },
                 |w| w.delete::<Author>(&1));
             scenario!(out, db, mode, concat!("change a parent's key: ", stringify!($ty)), $ty, [Author, $ty],
-                |d| { authors_and_posts(d, post!($ty)).await; },
+                |d| { authors_and_posts::<$ty>(d).await; },
                 |w| Author::update().set(Author::id, 100).filter(Author::id.eq(1)).run(w));
             scenario!(out, db, mode, concat!("point a child nowhere: ", stringify!($ty)), $ty, [Author, $ty],
-                |d| { authors_and_posts(d, post!($ty)).await; },
+                |d| { authors_and_posts::<$ty>(d).await; },
                 |w| $ty::update().set($ty::author_id, Some(99)).filter($ty::id.eq(12)).run(w));
             scenario!(out, db, mode, concat!("insert a child pointing nowhere: ", stringify!($ty)), $ty, [Author, $ty],
-                |d| { authors_and_posts(d, post!($ty)).await; },
-                |w| w.insert(&$ty { id: 13, author_id: Some(98), author: One::default() }));
+                |d| { authors_and_posts::<$ty>(d).await; },
+                |w| w.insert(&$ty::child(13, Some(98))));
         )*};
     }
     each_action!(
@@ -296,7 +346,11 @@ async fn run_suite(db: &Db, mode: RelationMode) -> String {
         PostRestrict,
         PostNoAction,
         PostSetNull,
-        PostSetDefault
+        PostSetDefault,
+        ColumnCascade,
+        ColumnRestrict,
+        ColumnSetNull,
+        PostQueryOnly
     );
 
     let chain = |d: &Db| {

@@ -16,12 +16,16 @@ CREATE TABLE `scores` (
   `round` SMALLINT NOT NULL,
   `points` DOUBLE NOT NULL DEFAULT 1.5,
   `note` LONGTEXT NOT NULL DEFAULT 'n/a',
+  `referee_id` BIGINT,
+  `team_name` LONGTEXT NOT NULL,
   PRIMARY KEY (`player_id`, `round`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
 CREATE INDEX `teams_captain_id_idx` ON `teams` (`captain_id`);
 CREATE INDEX `players_team_id_idx` ON `players` (`team_id`);
 CREATE INDEX `players_mentor_id_idx` ON `players` (`mentor_id`);
+CREATE INDEX `scores_referee_id_idx` ON `scores` (`referee_id`);
 ALTER TABLE `teams` ADD CONSTRAINT `teams_captain_fkey` FOREIGN KEY (`captain_id`) REFERENCES `players` (`id`) ON DELETE SET NULL;
 ALTER TABLE `players` ADD CONSTRAINT `players_team_fkey` FOREIGN KEY (`team_id`) REFERENCES `teams` (`id`) ON DELETE CASCADE ON UPDATE RESTRICT;
 ALTER TABLE `players` ADD CONSTRAINT `players_mentor_fkey` FOREIGN KEY (`mentor_id`) REFERENCES `players` (`id`) ON DELETE SET NULL;
 ALTER TABLE `scores` ADD CONSTRAINT `scores_player_fkey` FOREIGN KEY (`player_id`) REFERENCES `players` (`id`) ON DELETE NO ACTION;
+ALTER TABLE `scores` ADD CONSTRAINT `scores_referee_id_fkey` FOREIGN KEY (`referee_id`) REFERENCES `players` (`id`) ON DELETE SET NULL;

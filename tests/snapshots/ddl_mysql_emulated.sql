@@ -16,8 +16,11 @@ CREATE TABLE `scores` (
   `round` SMALLINT NOT NULL,
   `points` DOUBLE NOT NULL DEFAULT 1.5,
   `note` LONGTEXT NOT NULL DEFAULT 'n/a',
+  `referee_id` BIGINT,
+  `team_name` LONGTEXT NOT NULL,
   PRIMARY KEY (`player_id`, `round`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
 CREATE INDEX `teams_captain_id_idx` ON `teams` (`captain_id`);
 CREATE INDEX `players_team_id_idx` ON `players` (`team_id`);
 CREATE INDEX `players_mentor_id_idx` ON `players` (`mentor_id`);
+CREATE INDEX `scores_referee_id_idx` ON `scores` (`referee_id`);
