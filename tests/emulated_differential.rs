@@ -1,6 +1,7 @@
 //! Emulated mode against the database's own foreign keys, at random: a small family of
 //! schemas (organisations → teams → members, a member's mentor, member tags through a
-//! junction), each with its own mix of `on_delete` / `on_update` actions; random data;
+//! junction whose tag is a column's foreign key, and a query-only relation from a
+//! member's score to a tag that neither mode enforces), each with its own mix of `on_delete` / `on_update` actions; random data;
 //! and random sequences of writes (inserts, batch inserts, deletes and key changes by
 //! key and by filter, re-pointed children, updates of whole rows, upserts). Each case
 //! runs on two databases of the same backend, one per mode, and after every write the
@@ -66,6 +67,9 @@ macro_rules! family {
                 pub team: One<Option<Team>>,
                 #[relation(one, from = mentor_id, to = Member::id, on_delete = $sd, on_update = $su)]
                 pub mentor: One<Option<Member>>,
+                /// Query-only: a score names a tag (a badge), and nothing keeps it there.
+                #[relation(one, from = score, to = Tag::id, constraint = none)]
+                pub badge: One<Option<Tag>>,
             }
 
             #[derive(Table, Debug, Clone)]
@@ -79,11 +83,11 @@ macro_rules! family {
             #[table(name = $member_tags, primary_key(member_id, tag_id))]
             pub struct MemberTag {
                 pub member_id: i64,
+                /// A column's foreign key, with no relation field.
+                #[column(references = Tag::id, on_delete = $gd, on_update = $gu)]
                 pub tag_id: i64,
                 #[relation(one, from = member_id, to = Member::id, on_delete = cascade, on_update = cascade)]
                 pub member: One<Member>,
-                #[relation(one, from = tag_id, to = Tag::id, on_delete = $gd, on_update = $gu)]
-                pub tag: One<Tag>,
             }
 
             pub fn schema(mode: RelationMode) -> Schema {
@@ -91,7 +95,7 @@ macro_rules! family {
             }
 
             fn member(id: i64, team_id: Option<i64>, mentor_id: Option<i64>, score: i64) -> Member {
-                Member { id, team_id, mentor_id, score, team: One::default(), mentor: One::default() }
+                Member { id, team_id, mentor_id, score, team: One::default(), mentor: One::default(), badge: One::default() }
             }
 
             /// Empties every table, children first.
@@ -118,7 +122,7 @@ macro_rules! family {
                 let tags: Vec<Tag> = data.tags.iter().map(|&id| Tag { id }).collect();
                 db.insert_many(&tags).await.unwrap();
                 let links: Vec<MemberTag> = data.links.iter()
-                    .map(|&(member_id, tag_id)| MemberTag { member_id, tag_id, member: One::default(), tag: One::default() })
+                    .map(|&(member_id, tag_id)| MemberTag { member_id, tag_id, member: One::default() })
                     .collect();
                 db.insert_many(&links).await.unwrap();
             }
@@ -151,7 +155,7 @@ macro_rules! family {
                         common::outcome_kind(db.insert(&Team { id, org_id, org: One::default() }).await.map(|_| 1))
                     }
                     Op::InsertLink(member_id, tag_id) => common::outcome_kind(
-                        db.insert(&MemberTag { member_id, tag_id, member: One::default(), tag: One::default() })
+                        db.insert(&MemberTag { member_id, tag_id, member: One::default() })
                             .await
                             .map(|_| 1),
                     ),
