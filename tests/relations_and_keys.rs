@@ -166,3 +166,86 @@ async fn query_only_relations_load_and_column_keys_are_enforced_in_both_modes() 
         }
     }
 }
+
+/// Drizzle's `schema2`: the key on the column (`references`), and a relation for
+/// queries on the other table that describes the same key. The key holds.
+mod schema2 {
+    use rel::prelude::*;
+
+    #[derive(Table, Debug)]
+    #[table(name = "rk2_users")]
+    pub struct User {
+        #[column(primary_key)]
+        pub id: i64,
+        #[relation(one, from = id, to = ProfileInfo::user_id, constraint = none)]
+        pub profile_info: One<Option<ProfileInfo>>,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "rk2_profile_info")]
+    pub struct ProfileInfo {
+        #[column(primary_key)]
+        pub id: i64,
+        #[column(unique, references = User::id, on_delete = cascade)]
+        pub user_id: i64,
+    }
+}
+
+#[tokio::test]
+async fn a_columns_key_holds_beside_a_query_only_relation_on_it() {
+    use schema2::{ProfileInfo, User};
+    for db in common::backends("rk_schema2").await {
+        let d = db.dialect();
+        for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+            let label = format!("{d:?} {mode:?}");
+            let schema = Schema::new(mode).table::<User>();
+            assert!(
+                schema.to_string().contains(
+                    "constraint rk2_profile_info_user_id_fkey: rk2_profile_info(user_id) -> rk2_users(id), on delete cascade"
+                ),
+                "{label}: {schema}"
+            );
+            schema.drop_all(&db).await.unwrap();
+            schema.create_all(&db).await.unwrap();
+            let new_user = |id| User {
+                id,
+                profile_info: One::default(),
+            };
+            db.insert_many(&[new_user(1), new_user(2)]).await.unwrap();
+            db.insert(&ProfileInfo { id: 10, user_id: 1 })
+                .await
+                .unwrap();
+            let orphan = db
+                .insert(&ProfileInfo {
+                    id: 11,
+                    user_id: 99,
+                })
+                .await;
+            assert!(
+                matches!(
+                    orphan,
+                    Err(Error::ForeignKey {
+                        table: "rk2_profile_info",
+                        relation: Some("user_id"),
+                        ..
+                    })
+                ),
+                "{label}: {orphan:?}"
+            );
+            let users = User::query()
+                .with(User::profile_info())
+                .order_by(User::id.asc())
+                .all(&db)
+                .await
+                .unwrap();
+            let profiles: Vec<Option<i64>> = users
+                .iter()
+                .map(|u| u.profile_info.get().unwrap().as_ref().map(|p| p.id))
+                .collect();
+            assert_eq!(profiles, [Some(10), None], "{label}");
+            assert!(db.delete::<User>(&1).await.unwrap(), "{label}");
+            assert!(db.all::<ProfileInfo>().await.unwrap().is_empty(), "{label}");
+            schema.drop_all(&db).await.unwrap();
+        }
+    }
+}

@@ -26,7 +26,7 @@ pub use driver::{JournalMode, SqlxConn, SqlxPool};
 pub use model::error::{DecodeError, Error, Result};
 pub use model::fields::{Many, One};
 pub use model::meta::{
-    Action, ColumnMeta, Literal, RelationKind, RelationMeta, TableMeta, Through,
+    Action, ColumnMeta, Constraint, Literal, RelationKind, RelationMeta, TableMeta, Through,
 };
 pub use model::row::RowReader;
 pub use model::schema::{RelationMode, Schema};
@@ -49,7 +49,7 @@ pub mod __private {
     pub use crate::model::check;
     pub use crate::model::error::Result;
     pub use crate::model::meta::{
-        Action, ColumnMeta, Literal, RelationKind, RelationMeta, TableMeta, Through,
+        Action, ColumnMeta, Constraint, Literal, RelationKind, RelationMeta, TableMeta, Through,
     };
     pub use crate::model::registry::Registered;
     pub use crate::model::row::RowReader;

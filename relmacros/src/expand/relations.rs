@@ -114,7 +114,12 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
         }))
     };
     let (on_delete, on_update) = (action(&r.on_delete), action(&r.on_update));
-    let (optional, constraint) = (r.optional, r.constraint);
+    let optional = r.optional;
+    let constraint = match (r.field, r.constraint) {
+        (false, _) => quote!(Column),
+        (true, true) => quote!(Relation),
+        (true, false) => quote!(QueryOnly),
+    };
     let (from, to, through, holds_key) = match &r.keys {
         Keys::Explicit {
             from: from_cols,
@@ -216,7 +221,7 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
             optional: #optional,
             on_delete: #on_delete,
             on_update: #on_update,
-            constraint: #constraint,
+            constraint: ::rel::__private::Constraint::#constraint,
         },
     }
 }

@@ -216,9 +216,7 @@ pub(super) fn relation(
             None
         }
     };
-    if let (Some(constraint), Kind::One) = (&attr.constraint, kind.0)
-        && !optional
-    {
+    if attr.constraint.is_some() && kind.0 == Kind::One && !optional {
         errors.push(err(
             &field.ty,
             format!(
@@ -226,7 +224,6 @@ pub(super) fn relation(
                 crate::expand::type_text(&target)
             ),
         ));
-        let _ = constraint;
     }
     if let (Kind::One, Keys::Explicit { from, .. }) = (kind.0, &keys)
         && attr.constraint.is_none()

@@ -5,6 +5,7 @@
 //! it is.
 
 use crate::model::error::Result;
+use crate::model::meta::Constraint;
 use std::future::Future;
 
 /// One operation of the facade, about to run.
@@ -75,7 +76,11 @@ impl Operation {
 pub(super) fn query_only_relations(schema: &crate::model::schema::Schema) {
     #[cfg(feature = "tracing")]
     for table in schema.tables() {
-        for rel in table.relations.iter().filter(|r| !r.constraint) {
+        for rel in table
+            .relations
+            .iter()
+            .filter(|r| r.constraint == Constraint::QueryOnly)
+        {
             tracing::info!(
                 target: "rel::schema",
                 table = table.name,

@@ -6,7 +6,7 @@
 //! and constraint errors are named through it. DDL builds one per call.
 
 use super::meta::ColumnMeta;
-use super::meta::{RelationKind, RelationMeta, TableMeta};
+use super::meta::{Constraint, RelationKind, RelationMeta, TableMeta};
 use super::names::fk_name;
 use super::schema::Schema;
 use std::collections::{HashMap, HashSet};
@@ -44,24 +44,33 @@ impl Schema {
 
 impl Graph {
     /// The graph of `schema`'s relations: every foreign key once, in the order the
-    /// tables and their relations first imply them, but those of query-only relations.
-    /// Names and actions depend only on the relation (see [`ForeignKey::between`]),
-    /// never on that order.
+    /// tables and their relations first imply them. A key that a query-only relation
+    /// (`constraint = none`) describes is none, whichever other relation describes it
+    /// too (an inferred `many` follows its `one`, and a one-to-one's two sides are one
+    /// key), unless a column's `references` declares it: that is Drizzle's `schema2`, a
+    /// key on the column and a relation for queries. Names and actions depend only on
+    /// the relation (see [`ForeignKey::between`]), never on that order.
     pub(crate) fn new(schema: &Schema) -> Graph {
         let mut graph = Graph {
             tables: schema.tables().to_vec(),
             ..Graph::default()
         };
-        // A key that a query-only relation (`constraint = none`) describes is no
-        // constraint, whichever other relation describes it too.
-        let mut seen = HashSet::new();
-        for &table in schema.tables() {
-            for rel in table.relations.iter().filter(|r| !r.constraint) {
-                for fk in implied(table, rel) {
-                    seen.insert(fk.identity());
-                }
-            }
-        }
+        let implied_by = |constraint: Constraint| {
+            schema.tables().iter().flat_map(move |&table| {
+                table
+                    .relations
+                    .iter()
+                    .filter(move |r| r.constraint == constraint)
+                    .flat_map(move |rel| implied(table, rel))
+            })
+        };
+        let declared: HashSet<_> = implied_by(Constraint::Column)
+            .map(|fk| fk.identity())
+            .collect();
+        let mut seen: HashSet<_> = implied_by(Constraint::QueryOnly)
+            .map(|fk| fk.identity())
+            .filter(|key| !declared.contains(key))
+            .collect();
         for &table in schema.tables() {
             for rel in table.relations {
                 for fk in implied(table, rel) {
@@ -342,7 +351,8 @@ impl std::fmt::Display for Schema {
                     write!(f, ", on update {}", action(a))?;
                 }
             }
-            for rel in table.relations.iter().filter(|r| !r.constraint) {
+            let query_only = table.relations.iter();
+            for rel in query_only.filter(|r| r.constraint == Constraint::QueryOnly) {
                 write!(
                     f,
                     "\n  query-only relation {}: {}({}) -> {}({}), no constraint",

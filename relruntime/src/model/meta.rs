@@ -63,6 +63,21 @@ pub enum RelationKind {
     Many,
 }
 
+/// Whether a relation is a constraint (a foreign key the database, in ForeignKeys mode,
+/// or Rel, in Emulated mode, enforces), and what declared it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Constraint {
+    /// A relation field that is also a foreign key: the default.
+    Relation,
+    /// A column's foreign key, `#[column(references = User::id)]`: no field loads it,
+    /// and it is a constraint whatever relations describe the same key.
+    Column,
+    /// A query-only relation, `constraint = none`: it loads, filters and counts, and
+    /// nothing enforces it. A key it describes is no constraint, unless a column's
+    /// `references` declares it.
+    QueryOnly,
+}
+
 /// The junction table of a many-to-many relation.
 #[derive(Clone, Copy, Debug)]
 pub struct Through {
@@ -101,10 +116,8 @@ pub struct RelationMeta {
     pub on_delete: Option<Action>,
     /// Action when the referenced key is updated.
     pub on_update: Option<Action>,
-    /// Whether the relation is a constraint: a foreign key the database (ForeignKeys
-    /// mode) or Rel (Emulated mode) enforces. False for a query-only relation
-    /// (`constraint = none`), which loads, filters and counts, and is enforced by nothing.
-    pub constraint: bool,
+    /// Whether the relation is a constraint, and what declared it.
+    pub constraint: Constraint,
 }
 
 /// Everything the runtime knows about a table.
