@@ -473,3 +473,44 @@ fn opting_out_of_relation_checks_is_explicit_and_traced() {
         warnings[0]
     );
 }
+
+/// A post's reviewer: a relation with no constraint behind it.
+#[derive(Table, Debug)]
+#[table(name = "tr_reviews")]
+struct Review {
+    #[column(primary_key)]
+    id: i64,
+    reviewer_id: Option<i64>,
+    #[relation(one, from = reviewer_id, to = User::id, constraint = none)]
+    reviewer: One<Option<User>>,
+}
+
+/// A query-only relation is said, once, by the `Db` that is told the schema and by a
+/// `Db` of another process that learns it from the database.
+#[test]
+fn a_query_only_relation_is_said_in_a_schema_event() {
+    let path = std::env::temp_dir().join(format!("rel_tr_query_only_{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let url = format!("sqlite://{}", path.display());
+    let said = |seen: &Seen| -> Vec<(String, String)> {
+        seen.events
+            .iter()
+            .filter(|(target, _, _)| target == "rel::schema")
+            .map(|(_, _, f)| (f["table"].clone(), f["relation"].clone()))
+            .collect()
+    };
+    let expected = [("tr_reviews".to_owned(), "reviewer".to_owned())];
+    let creating = traced(|| async {
+        let db = Db::connect(&url).await.unwrap();
+        let schema = Schema::new(RelationMode::Emulated).table::<Review>();
+        schema.create_all(&db).await.unwrap();
+        db.close().await;
+    });
+    assert_eq!(said(&creating), expected, "{creating:#?}");
+    let connecting = traced(|| async {
+        let db = Db::connect(&url).await.unwrap();
+        db.close().await;
+    });
+    assert_eq!(said(&connecting), expected, "{connecting:#?}");
+    let _ = std::fs::remove_file(&path);
+}

@@ -129,6 +129,10 @@ impl Knowledge {
                 missing.push(table.name.to_owned());
             }
         }
+        // A schema told in this process said so already (`Db::use_schema`).
+        if self.told.is_none() {
+            super::trace::query_only_relations(&schema);
+        }
         self.learned = Some(Learned {
             mode,
             graph: Arc::new(schema.graph()),
