@@ -116,8 +116,8 @@ fn meta(t: &Table, r: &Relation) -> TokenStream {
     let (on_delete, on_update) = (action(&r.on_delete), action(&r.on_update));
     let optional = r.optional;
     let constraint = match (r.field, r.constraint) {
-        (false, _) => quote!(Column),
-        (true, true) => quote!(Relation),
+        (false, _) => quote!(ColumnKey),
+        (true, true) => quote!(RelationKey),
         (true, false) => quote!(QueryOnly),
     };
     let (from, to, through, holds_key) = match &r.keys {

@@ -216,6 +216,31 @@ pub(super) fn relation(
             None
         }
     };
+    // Where other relations hold the keys, they say whether the keys are constraints.
+    if let Some(constraint) = &attr.constraint {
+        let holders = match &keys {
+            Keys::Inferred => Some(format!(
+                "this `many` is inferred from `{}`'s `one` back to this struct",
+                crate::expand::type_text(&target)
+            )),
+            Keys::Through { junction, .. } => Some(format!(
+                "the junction `{}` holds this relation's keys",
+                junction
+                    .segments
+                    .last()
+                    .map_or(String::new(), |s| s.ident.to_string())
+            )),
+            Keys::Explicit { .. } => None,
+        };
+        if let Some(holders) = holders {
+            soft.push(err(
+                constraint.span(),
+                format!(
+                    "`constraint = none` goes where the key is held: {holders}; put it on that relation"
+                ),
+            ));
+        }
+    }
     if attr.constraint.is_some() && kind.0 == Kind::One && !optional {
         errors.push(err(
             &field.ty,

@@ -64,7 +64,7 @@ impl Graph {
                     .flat_map(move |rel| implied(table, rel))
             })
         };
-        let declared: HashSet<_> = implied_by(Constraint::Column)
+        let declared: HashSet<_> = implied_by(Constraint::ColumnKey)
             .map(|fk| fk.identity())
             .collect();
         let mut seen: HashSet<_> = implied_by(Constraint::QueryOnly)

@@ -68,10 +68,10 @@ pub enum RelationKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Constraint {
     /// A relation field that is also a foreign key: the default.
-    Relation,
+    RelationKey,
     /// A column's foreign key, `#[column(references = User::id)]`: no field loads it,
     /// and it is a constraint whatever relations describe the same key.
-    Column,
+    ColumnKey,
     /// A query-only relation, `constraint = none`: it loads, filters and counts, and
     /// nothing enforces it. A key it describes is no constraint, unless a column's
     /// `references` declares it.
