@@ -5,7 +5,6 @@
 //! it is.
 
 use crate::model::error::Result;
-use crate::model::meta::Constraint;
 use std::future::Future;
 
 /// One operation of the facade, about to run.
@@ -79,7 +78,7 @@ pub(super) fn query_only_relations(schema: &crate::model::schema::Schema) {
         for rel in table
             .relations
             .iter()
-            .filter(|r| r.constraint == Constraint::QueryOnly)
+            .filter(|r| r.constraint == crate::model::meta::Constraint::QueryOnly)
         {
             tracing::info!(
                 target: "rel::schema",
