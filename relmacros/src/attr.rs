@@ -64,6 +64,21 @@ pub struct RelationAttr {
     pub constraint: Option<SpannedValue<NoConstraint>>,
 }
 
+/// A value written as a bare word (`on_delete = cascade`) or a string (`"cascade"`),
+/// read by the type's `from_string`; a mistake is spanned on the word. darling reads
+/// only the string by default.
+fn word<T: FromMeta>(expr: &Expr) -> darling::Result<T> {
+    match expr {
+        Expr::Path(p) => match p.path.get_ident() {
+            Some(id) => T::from_string(&id.to_string()).map_err(|e| e.with_span(id)),
+            None => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
+        },
+        Expr::Lit(l) => T::from_value(&l.lit).map_err(|e| e.with_span(l)),
+        Expr::Group(g) => word(&g.expr),
+        _ => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
+    }
+}
+
 /// `constraint = none`, the one value `constraint` takes: the relation is for loading,
 /// filtering and counting only, and nothing enforces it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -80,15 +95,7 @@ impl FromMeta for NoConstraint {
     }
 
     fn from_expr(expr: &Expr) -> darling::Result<Self> {
-        match expr {
-            Expr::Path(p) => match p.path.get_ident() {
-                Some(id) => Self::from_string(&id.to_string()).map_err(|e| e.with_span(id)),
-                None => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
-            },
-            Expr::Lit(l) => Self::from_value(&l.lit).map_err(|e| e.with_span(l)),
-            Expr::Group(g) => Self::from_expr(&g.expr),
-            _ => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
-        }
+        word(expr)
     }
 }
 
@@ -111,15 +118,7 @@ impl FromMeta for KeyEnd {
     }
 
     fn from_expr(expr: &Expr) -> darling::Result<Self> {
-        match expr {
-            Expr::Path(p) => match p.path.get_ident() {
-                Some(id) => Self::from_string(&id.to_string()).map_err(|e| e.with_span(id)),
-                None => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
-            },
-            Expr::Lit(l) => Self::from_value(&l.lit).map_err(|e| e.with_span(l)),
-            Expr::Group(g) => Self::from_expr(&g.expr),
-            _ => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
-        }
+        word(expr)
     }
 }
 
@@ -151,15 +150,7 @@ impl FromMeta for Action {
     }
 
     fn from_expr(expr: &Expr) -> darling::Result<Self> {
-        match expr {
-            Expr::Path(p) => match p.path.get_ident() {
-                Some(id) => Self::from_string(&id.to_string()).map_err(|e| e.with_span(id)),
-                None => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
-            },
-            Expr::Lit(l) => Self::from_value(&l.lit).map_err(|e| e.with_span(l)),
-            Expr::Group(g) => Self::from_expr(&g.expr),
-            _ => Err(darling::Error::unexpected_expr_type(expr).with_span(expr)),
-        }
+        word(expr)
     }
 }
 
