@@ -409,3 +409,58 @@ async fn a_table_of_the_database_this_program_lacks_refuses_writes() {
         b.close().await;
     }
 }
+
+/// What knowing the mode costs: one statement when a `Db` connects (reading the
+/// record), none when it is cloned, and none per write: a `Db` that learned the
+/// schema sends exactly the statements of the `Db` that was told it, write for write.
+#[tokio::test]
+async fn the_record_costs_one_statement_per_pool_and_none_per_write() {
+    for (d, url) in common::backend_urls("en_cost").await {
+        let label = format!("{d:?}");
+        let told = Db::connect(&url).await.unwrap();
+        assert_eq!(
+            told.statement_count(),
+            1,
+            "{label}: connecting reads the record"
+        );
+        let schema = schema();
+        schema.drop_all(&told).await.unwrap();
+        schema.create_all(&told).await.unwrap();
+        let learned = Db::connect(&url).await.unwrap();
+        assert_eq!(learned.statement_count(), 1, "{label}: one statement");
+        assert!(learned.schema().is_none(), "{label}");
+        let clone = learned.clone();
+        assert_eq!(clone.statement_count(), 1, "{label}: a clone reads nothing");
+
+        // The same writes through each: the same statements, one by one.
+        macro_rules! sends {
+            ($db:expr, $write:expr) => {{
+                let before = $db.statement_count();
+                assert!($write, "{label}: {}", stringify!($write));
+                $db.statement_count() - before
+            }};
+        }
+        let mut sent = Vec::new();
+        for (db, id) in [(&told, 10), (&learned, 20)] {
+            let update = Post::update()
+                .set(Post::author_id, id)
+                .filter(Post::id.eq(id));
+            sent.push(vec![
+                sends!(db, db.insert(&user(id)).await.is_ok()),
+                sends!(db, db.insert(&post(id, id)).await.is_ok()),
+                sends!(db, no_author(db.insert(&post(id + 1, 99)).await)),
+                sends!(db, update.run(db).await.is_ok()),
+                sends!(db, db.delete::<User>(&id).await.is_ok()),
+                sends!(db, db.insert(&note(id)).await.is_ok()),
+            ]);
+        }
+        assert_eq!(
+            sent[0], sent[1],
+            "{label}: statements per write, told and learned"
+        );
+        assert!(sent[0].iter().all(|&n| n > 0), "{label}: {sent:?}");
+        schema.drop_all(&told).await.unwrap();
+        told.close().await;
+        learned.close().await;
+    }
+}
