@@ -172,7 +172,8 @@ async fn a_second_process_enforces(url: &str, label: &str) -> Db {
     b
 }
 
-/// The same, through the user's own sqlx transaction, committed: through its `Db`
+/// The same, through the user's own sqlx transaction, committed, and through a
+/// connection of the user's pool and the bare connection under it: through its `Db`
 /// (`db.on(&mut tx)`) Emulated mode holds; without it, a write to a table with
 /// relations is refused.
 macro_rules! in_your_transaction {
@@ -209,6 +210,17 @@ macro_rules! in_your_transaction {
         assert_eq!(posts, [10], "{label}: the cascade ran, the orphan was not stored");
         let notes = b.all::<Note>().await.unwrap().len();
         assert_eq!(notes, notes_before + 1, "{label}");
+        // A connection of the pool's, and the bare connection under it, alike.
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(no_author(b.on(&mut conn).insert(&post(53, 99)).await), "{label}: pool connection");
+        let moved = Post::update().set(Post::author_id, 99).filter(Post::id.eq(10)).run(b.on(&mut conn)).await;
+        assert!(no_author(moved), "{label}: pool connection, by filter");
+        assert!(no_author(b.on(&mut *conn).insert(&post(54, 99)).await), "{label}: bare connection");
+        let bare = Conn::from(&mut *conn).insert(&post(55, 2)).await;
+        assert!(matches!(bare, Err(Error::Enforcement { .. })), "{label}: {bare:?}");
+        drop(conn);
+        let posts: Vec<i64> = b.all::<Post>().await.unwrap().iter().map(|p| p.id).collect();
+        assert_eq!(posts, [10], "{label}: nothing stored through the connection");
         assert!(schema().check_integrity(b).await.unwrap().is_empty(), "{label}");
     }};
 }
