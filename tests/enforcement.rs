@@ -476,3 +476,110 @@ async fn the_record_costs_one_statement_per_pool_and_none_per_write() {
         learned.close().await;
     }
 }
+
+/// A parent of five children, one per action on delete.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "en_parents")]
+struct Parent {
+    #[column(primary_key)]
+    id: i64,
+}
+
+macro_rules! action_child {
+    ($name:ident, $table:literal, $action:ident $(, $default:literal)?) => {
+        #[derive(Table, Debug, Clone, PartialEq)]
+        #[table(name = $table)]
+        struct $name {
+            #[column(primary_key)]
+            id: i64,
+            $(#[column(default = $default)])?
+            parent_id: Option<i64>,
+            #[relation(one, from = parent_id, to = Parent::id, on_delete = $action)]
+            parent: One<Option<Parent>>,
+        }
+
+        impl $name {
+            fn of(parent: i64) -> Self {
+                Self { id: 1, parent_id: Some(parent), parent: One::default() }
+            }
+        }
+    };
+}
+
+action_child!(ByCascade, "en_by_cascade", cascade);
+action_child!(BySetNull, "en_by_set_null", set_null);
+action_child!(BySetDefault, "en_by_set_default", set_default, 0);
+action_child!(ByRestrict, "en_by_restrict", restrict);
+action_child!(ByNoAction, "en_by_no_action", no_action);
+
+/// All five actions run in the user's own transaction, through a second process's
+/// `Db` (`db.on(&mut tx)`): a delete that `restrict` or `no_action` refuses is undone
+/// at its savepoint and the transaction goes on; then the delete cascades, sets NULL
+/// and sets the default; committed, nothing points nowhere.
+macro_rules! five_actions_in_your_transaction {
+    ($b:expr, $pool:expr, $label:expr) => {{
+        let (b, label) = ($b, $label);
+        let mut tx = $pool.begin().await.unwrap();
+        for id in 0..=1 {
+            b.on(&mut tx).insert(&Parent { id }).await.unwrap();
+        }
+        b.on(&mut tx).insert(&ByCascade::of(1)).await.unwrap();
+        b.on(&mut tx).insert(&BySetNull::of(1)).await.unwrap();
+        b.on(&mut tx).insert(&BySetDefault::of(1)).await.unwrap();
+        b.on(&mut tx).insert(&ByRestrict::of(1)).await.unwrap();
+        b.on(&mut tx).insert(&ByNoAction::of(1)).await.unwrap();
+        assert!(
+            still_referenced(b.on(&mut tx).delete::<Parent>(&1).await),
+            "{label}: restrict"
+        );
+        b.on(&mut tx).delete::<ByRestrict>(&1).await.unwrap();
+        assert!(
+            still_referenced(b.on(&mut tx).delete::<Parent>(&1).await),
+            "{label}: no_action"
+        );
+        b.on(&mut tx).delete::<ByNoAction>(&1).await.unwrap();
+        assert!(b.on(&mut tx).delete::<Parent>(&1).await.unwrap(), "{label}");
+        tx.commit().await.unwrap();
+        assert!(
+            b.all::<ByCascade>().await.unwrap().is_empty(),
+            "{label}: cascade"
+        );
+        let nulled = b.get::<BySetNull>(&1).await.unwrap().unwrap();
+        assert_eq!(nulled.parent_id, None, "{label}: set_null");
+        let defaulted = b.get::<BySetDefault>(&1).await.unwrap().unwrap();
+        assert_eq!(defaulted.parent_id, Some(0), "{label}: set_default");
+    }};
+}
+
+#[tokio::test]
+async fn all_five_actions_run_in_your_transaction_through_a_second_process() {
+    let schema = || {
+        Schema::new(RelationMode::Emulated)
+            .table::<ByCascade>()
+            .table::<BySetNull>()
+            .table::<BySetDefault>()
+            .table::<ByRestrict>()
+            .table::<ByNoAction>()
+    };
+    for (d, url) in common::backend_urls("en_actions").await {
+        let label = format!("{d:?}");
+        let a = Db::connect(&url).await.unwrap();
+        schema().drop_all(&a).await.unwrap();
+        schema().create_all(&a).await.unwrap();
+        let b = Db::connect(&url).await.unwrap();
+        if let Some(pool) = b.sqlite_pool() {
+            five_actions_in_your_transaction!(&b, pool, &label);
+        } else if let Some(pool) = b.postgres_pool() {
+            five_actions_in_your_transaction!(&b, pool, &label);
+        } else {
+            five_actions_in_your_transaction!(&b, b.mysql_pool().unwrap(), &label);
+        }
+        assert!(
+            schema().check_integrity(&a).await.unwrap().is_empty(),
+            "{label}"
+        );
+        schema().drop_all(&a).await.unwrap();
+        a.close().await;
+        b.close().await;
+    }
+}
