@@ -130,13 +130,6 @@ async fn update_by_filter_sets_typed_values_and_counts_matched_rows() {
             .await
             .unwrap();
         assert_eq!(same, 2, "{d:?}");
-        // Nothing set: nothing sent.
-        let none = User::update()
-            .filter(User::id.gt(0))
-            .run(&db)
-            .await
-            .unwrap();
-        assert_eq!(none, 0);
         // A relation filter, and every row.
         let with_posts = User::update()
             .set(User::score, 100)

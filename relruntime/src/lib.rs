@@ -41,7 +41,9 @@ pub use sql::column::escape_like;
 pub use sql::column::{Column, TextColumn};
 pub use sql::dialect::Dialect;
 pub use sql::expr::{Expr, Order};
-pub use write::{Delete, Filtered, Unfiltered, Update, Upsert};
+pub use write::{
+    ColumnsSet, Delete, Filtered, HasSets, NoSets, RowsChosen, Unfiltered, Update, Upsert,
+};
 
 /// What the derive's generated code refers to. Not a public API.
 #[doc(hidden)]

@@ -11,7 +11,8 @@ use crate::model::table::Table;
 use crate::read::integrity::Orphans;
 use crate::read::query::Query;
 use crate::sql::ddl::forget_ddl;
-use crate::write::{Delete, Filtered, Update, Upsert};
+use crate::sql::exec::BoxFuture;
+use crate::write::{ColumnsSet, Delete, Filtered, HasSets, RowsChosen, Update, Upsert};
 
 /// Starts a query from a table type in generic code: `T::query()` for any
 /// `T: Table`. In `rel::prelude`.
@@ -83,17 +84,36 @@ impl<T: Table> Query<T> {
     }
 }
 
-impl<T: Table> Update<T, Filtered> {
-    /// Runs the update: how many rows matched (also those it left as they were).
-    pub async fn run<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
-        write::run(conn.into(), UpdateOp { update: &self }).await
+impl<T: Table, F, S> Update<T, F, S> {
+    /// Runs the update: how many rows matched (also those it left as they were). It
+    /// runs once it says which rows (`.filter(..)` or `.all_rows()`) and sets a
+    /// column: a compile error otherwise.
+    ///
+    /// Not an `async fn`, and its future is boxed: a bound of an `async fn` (or of an
+    /// `impl Future`) is checked again wherever its future is used, so a missing
+    /// `.set(..)` would be three errors, not one. One allocation per run.
+    pub fn run<'c>(self, conn: impl Into<Conn<'c>>) -> BoxFuture<'c, Result<u64>>
+    where
+        F: RowsChosen,
+        S: ColumnsSet,
+    {
+        let update: Update<T, Filtered, HasSets> = self.into_state();
+        let conn = conn.into();
+        Box::pin(async move { write::run(conn, UpdateOp { update: &update }).await })
     }
 }
 
-impl<T: Table> Delete<T, Filtered> {
-    /// Runs the delete: how many rows it deleted.
-    pub async fn run<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
-        write::run(conn.into(), DeleteOp { delete: &self }).await
+impl<T: Table, F> Delete<T, F> {
+    /// Runs the delete: how many rows it deleted. It runs once it says which rows
+    /// (`.filter(..)` or `.all_rows()`): a compile error otherwise.
+    /// Its future is boxed, as [`Update::run`]'s is.
+    pub fn run<'c>(self, conn: impl Into<Conn<'c>>) -> BoxFuture<'c, Result<u64>>
+    where
+        F: RowsChosen,
+    {
+        let delete: Delete<T, Filtered> = self.into_state();
+        let conn = conn.into();
+        Box::pin(async move { write::run(conn, DeleteOp { delete: &delete }).await })
     }
 }
 

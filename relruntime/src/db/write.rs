@@ -10,7 +10,7 @@ use super::trace::Operation;
 use crate::model::error::Result;
 use crate::model::table::Table;
 use crate::sql::exec::{BoxFuture, Executor};
-use crate::write::{self, Delete, Enforcement, Filtered, Update, Upsert};
+use crate::write::{self, Delete, Enforcement, Filtered, HasSets, Update, Upsert};
 use std::time::Duration;
 
 /// How many times Rel runs a write it owns again after a retryable abort.
@@ -73,7 +73,7 @@ write_op!(UpdateRowOp<'a; T>(row: &'a T) -> bool, "update",
     |run, e, op| write::update_row(run, e, op.row), |matched| u64::from(*matched));
 write_op!(DeleteKeyOp<'a; T>(key: &'a T::Key) -> bool, "delete",
     |run, e, op| write::delete::<T>(run, e, op.key), |deleted| u64::from(*deleted));
-write_op!(UpdateOp<'a; T>(update: &'a Update<T, Filtered>) -> u64, "update",
+write_op!(UpdateOp<'a; T>(update: &'a Update<T, Filtered, HasSets>) -> u64, "update",
     |run, e, op| op.update.run_on(run, e), |matched| *matched);
 write_op!(DeleteOp<'a; T>(delete: &'a Delete<T, Filtered>) -> u64, "delete",
     |run, e, op| op.delete.run_on(run, e), |deleted| *deleted);

@@ -3,7 +3,7 @@
 use super::constraint::{Failed, Touched, typed_error};
 use super::emulate::{self, Rows};
 use super::enforcement::Enforcement;
-use super::{Filtered, Unfiltered};
+use super::{Filtered, RowsChosen, Unfiltered};
 use crate::model::error::Result;
 use crate::model::meta::TableMeta;
 use crate::model::table::{Key, Table};
@@ -118,10 +118,7 @@ impl<T: Table> Delete<T, Unfiltered> {
 
     /// Deletes every row of the table: the explicit form of a delete with no filter.
     pub fn all_rows(self) -> Delete<T, Filtered> {
-        Delete {
-            filter: None,
-            _state: PhantomData,
-        }
+        self.into_state()
     }
 }
 
@@ -136,17 +133,33 @@ impl<T: Table, F> Delete<T, F> {
             _state: PhantomData,
         }
     }
-}
 
-impl<T: Table> Delete<T, Filtered> {
-    /// The statement on `dialect`, without running it.
-    pub fn to_sql(&self, dialect: Dialect) -> Statement {
+    /// The statement on `dialect`, without running it. It has one only once it says
+    /// which rows (`.filter(..)` or `.all_rows()`): a compile error otherwise.
+    pub fn to_sql(&self, dialect: Dialect) -> Statement
+    where
+        F: RowsChosen,
+    {
+        self.statement(dialect)
+    }
+
+    fn statement(&self, dialect: Dialect) -> Statement {
         let mut b = SqlBuilder::new(dialect);
         b.push("DELETE FROM ").push_ident(T::NAME);
         where_filter(&mut b, T::META, self.filter.as_ref());
         b.finish()
     }
 
+    /// The same delete in another state: the typestate is all that changes.
+    pub(crate) fn into_state<G>(self) -> Delete<T, G> {
+        Delete {
+            filter: self.filter,
+            _state: PhantomData,
+        }
+    }
+}
+
+impl<T: Table> Delete<T, Filtered> {
     /// Runs the delete on a connection already held; how many rows it deleted.
     pub(crate) async fn run_on(
         &self,
@@ -157,7 +170,7 @@ impl<T: Table> Delete<T, Filtered> {
             let rows = Rows::Filter(self.filter.clone());
             return emulate::delete(run, emulation, T::META, rows).await;
         }
-        let stmt = self.to_sql(run.dialect());
+        let stmt = self.statement(run.dialect());
         stmt.check_binds(run.dialect(), T::NAME)?;
         match run.execute(&stmt).await {
             Ok(done) => Ok(done.rows_affected),

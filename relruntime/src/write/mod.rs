@@ -29,3 +29,35 @@ pub struct Unfiltered;
 /// it can run.
 #[derive(Debug, Clone, Copy)]
 pub struct Filtered;
+
+/// The state of an [`Update`] that sets no column yet: it cannot run.
+#[derive(Debug, Clone, Copy)]
+pub struct NoSets;
+
+/// The state of an [`Update`] that sets at least one column.
+#[derive(Debug, Clone, Copy)]
+pub struct HasSets;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::Filtered {}
+    impl Sealed for super::HasSets {}
+}
+
+/// Said of an [`Update`] or a [`Delete`] whose rows are chosen, by `.filter(..)` or
+/// `.all_rows()`: only then does it run. Implemented by [`Filtered`] alone.
+#[diagnostic::on_unimplemented(
+    message = "this update or delete does not say which rows: add `.filter(..)`, or `.all_rows()` to write every row",
+    label = "`.filter(..)` or `.all_rows()` comes before this"
+)]
+pub trait RowsChosen: sealed::Sealed {}
+impl RowsChosen for Filtered {}
+
+/// Said of an [`Update`] that sets a column: only then does it run. Implemented by
+/// [`HasSets`] alone.
+#[diagnostic::on_unimplemented(
+    message = "this update sets nothing: add `.set(Table::column, value)`",
+    label = "`.set(..)` comes before this"
+)]
+pub trait ColumnsSet: sealed::Sealed {}
+impl ColumnsSet for HasSets {}

@@ -5,7 +5,7 @@ use super::delete::{where_filter, where_key};
 use super::emulate::{self, Rows, SetTo};
 use super::enforcement::Enforcement;
 use super::insert::{storable, storable_value};
-use super::{Filtered, Unfiltered};
+use super::{ColumnsSet, Filtered, HasSets, NoSets, RowsChosen, Unfiltered};
 use crate::model::error::Result;
 use crate::model::table::{Key, Table};
 use crate::model::value::{ColumnValue, Value};
@@ -110,11 +110,14 @@ pub(crate) async fn update_row<T: Table>(
 /// # Ok::<(), rel::Error>(())
 /// # }).unwrap();
 /// ```
-pub struct Update<T, F = Unfiltered> {
+pub struct Update<T, F = Unfiltered, S = NoSets> {
     sets: Vec<(&'static str, Value)>,
     filter: Option<Node>,
-    _state: PhantomData<fn() -> (T, F)>,
+    _state: State<T, F, S>,
 }
+
+/// The table and the typestate: no value of either is held.
+type State<T, F, S> = PhantomData<fn() -> (T, F, S)>;
 
 impl<T: Table> Default for Update<T, Unfiltered> {
     fn default() -> Self {
@@ -122,7 +125,7 @@ impl<T: Table> Default for Update<T, Unfiltered> {
     }
 }
 
-impl<T: Table> Update<T, Unfiltered> {
+impl<T: Table> Update<T, Unfiltered, NoSets> {
     /// An update that sets nothing yet, with no filter yet.
     pub fn new() -> Self {
         Update {
@@ -131,43 +134,52 @@ impl<T: Table> Update<T, Unfiltered> {
             _state: PhantomData,
         }
     }
+}
 
+impl<T: Table, S> Update<T, Unfiltered, S> {
     /// Updates every row of the table: the explicit form of an update with no filter.
-    pub fn all_rows(self) -> Update<T, Filtered> {
-        Update {
-            sets: self.sets,
-            filter: None,
-            _state: PhantomData,
-        }
+    pub fn all_rows(self) -> Update<T, Filtered, S> {
+        self.into_state()
     }
 }
 
-impl<T: Table, F> Update<T, F> {
+impl<T: Table, F, S> Update<T, F, S> {
     /// Sets `column` to `value` (a later `set` of the same column wins).
-    pub fn set<V: ColumnValue>(mut self, column: Column<T, V>, value: impl Into<V>) -> Self {
+    pub fn set<V: ColumnValue>(
+        self,
+        column: Column<T, V>,
+        value: impl Into<V>,
+    ) -> Update<T, F, HasSets> {
         let value = value.into().to_value();
-        self.sets.retain(|(c, _)| *c != column.name());
-        self.sets.push((column.name(), value));
-        self
+        let mut update = self.into_state();
+        update.sets.retain(|(c, _)| *c != column.name());
+        update.sets.push((column.name(), value));
+        update
     }
 
     /// Updates the rows matching `filter` (several calls combine with AND).
-    pub fn filter(self, filter: Expr<T>) -> Update<T, Filtered> {
-        Update {
-            sets: self.sets,
-            filter: Some(match self.filter {
-                Some(f) => Node::And(Box::new(f), Box::new(filter.node)),
-                None => filter.node,
-            }),
-            _state: PhantomData,
-        }
+    pub fn filter(self, filter: Expr<T>) -> Update<T, Filtered, S> {
+        let mut update = self.into_state();
+        update.filter = Some(match update.filter.take() {
+            Some(f) => Node::And(Box::new(f), Box::new(filter.node)),
+            None => filter.node,
+        });
+        update
     }
-}
 
-impl<T: Table> Update<T, Filtered> {
-    /// The statement on `dialect`, without running it. An update that sets nothing has
-    /// no statement: it sends nothing and returns 0.
-    pub fn to_sql(&self, dialect: Dialect) -> Statement {
+    /// The statement on `dialect`, without running it. It has one only once it says
+    /// which rows (`.filter(..)` or `.all_rows()`) and sets a column: a compile error
+    /// otherwise.
+    pub fn to_sql(&self, dialect: Dialect) -> Statement
+    where
+        F: RowsChosen,
+        S: ColumnsSet,
+    {
+        self.statement(dialect)
+    }
+
+    /// The statement; only a state that can run asks for it.
+    fn statement(&self, dialect: Dialect) -> Statement {
         let mut b = SqlBuilder::new(dialect);
         b.push("UPDATE ").push_ident(T::NAME).push(" SET ");
         b.push_list(&self.sets, ", ", |b, (c, v)| {
@@ -177,15 +189,23 @@ impl<T: Table> Update<T, Filtered> {
         b.finish()
     }
 
+    /// The same update in another state: the typestate is all that changes.
+    pub(crate) fn into_state<G, R>(self) -> Update<T, G, R> {
+        Update {
+            sets: self.sets,
+            filter: self.filter,
+            _state: PhantomData,
+        }
+    }
+}
+
+impl<T: Table> Update<T, Filtered, HasSets> {
     /// Runs the update on a connection already held; how many rows matched.
     pub(crate) async fn run_on(
         &self,
         run: &mut dyn Executor,
         enforcement: &Enforcement,
     ) -> Result<u64> {
-        if self.sets.is_empty() {
-            return Ok(0);
-        }
         let dialect = run.dialect();
         for (column, value) in &self.sets {
             storable_value(dialect, T::NAME, column, value)?;
@@ -199,7 +219,7 @@ impl<T: Table> Update<T, Filtered> {
             let rows = Rows::Filter(self.filter.clone());
             return emulate::update(run, emulation, T::META, sets, rows).await;
         }
-        let stmt = self.to_sql(dialect);
+        let stmt = self.statement(dialect);
         stmt.check_binds(dialect, T::NAME)?;
         match run.execute(&stmt).await {
             Ok(done) => Ok(done.rows_affected),
@@ -216,7 +236,7 @@ impl<T: Table> Update<T, Filtered> {
     }
 }
 
-impl<T, F> Clone for Update<T, F> {
+impl<T, F, S> Clone for Update<T, F, S> {
     fn clone(&self) -> Self {
         Update {
             sets: self.sets.clone(),
@@ -226,7 +246,7 @@ impl<T, F> Clone for Update<T, F> {
     }
 }
 
-impl<T, F> std::fmt::Debug for Update<T, F> {
+impl<T, F, S> std::fmt::Debug for Update<T, F, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Update")
             .field("sets", &self.sets)
