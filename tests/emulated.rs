@@ -388,7 +388,7 @@ async fn a_cascade_around_a_cycle_of_tables_takes_the_whole_ring() {
     }
 }
 
-/// On SQLite, where Rel reads directly (`relruntime/src/conn/sqlite_raw.rs`), runs of
+/// On SQLite, where Rel reads directly (`relruntime/src/driver/sqlite/direct.rs`), runs of
 /// short reads back to back finish while other threads keep the CPU busy.
 ///
 /// Each direct read borrows the handle through sqlx's `lock_handle`, which queues an

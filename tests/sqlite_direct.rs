@@ -1,4 +1,4 @@
-//! SQLite's direct reads (`relruntime/src/conn/sqlite_raw.rs`): Rel steps the
+//! SQLite's direct reads (`relruntime/src/driver/sqlite/direct.rs`): Rel steps the
 //! connection's handle itself, borrowed from sqlx's worker thread for each statement.
 //! These tests interleave sqlx's calls and Rel's on one connection, inside and outside
 //! transactions, with reads that fail halfway; the connection must stay usable and

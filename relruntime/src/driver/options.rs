@@ -91,7 +91,7 @@ where
 /// A pool's options from the settings: size and acquire timeout.
 pub(super) fn pool_options<DB: sqlx::Database>(settings: &Settings) -> sqlx::pool::PoolOptions<DB> {
     // sqlx's default, stated because SQLite's direct reads rely on it: the ping on
-    // acquire drains the worker's left-over unlock commands (see `sqlite_raw.rs`).
+    // acquire drains the worker's left-over unlock commands (see `sqlite/direct.rs`).
     let mut pool = sqlx::pool::PoolOptions::new()
         .acquire_timeout(settings.acquire_timeout)
         .test_before_acquire(true);

@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use std::os::raw::c_int;
 
 /// How a value is bound on SQLite, through sqlx's arguments and in direct reads alike
-/// (`sqlite_raw.rs`): dates as sqlx-sqlite writes them (`%F`, `%F %T%.f`, RFC 3339),
+/// (`direct.rs`): dates as sqlx-sqlite writes them (`%F`, `%F %T%.f`, RFC 3339),
 /// UUIDs, JSON and decimals as text.
 pub(super) fn stored(v: &Value) -> Result<Stored<'_>> {
     Ok(match v {
@@ -52,7 +52,7 @@ pub(super) fn stored(v: &Value) -> Result<Stored<'_>> {
 }
 
 /// What SQLite's typed read needs of a row beyond [`Cells`]: implemented over sqlx's
-/// row and over a statement stepped directly (`sqlite_raw.rs`), so that both read
+/// row and over a statement stepped directly (`direct.rs`), so that both read
 /// every type the same way.
 pub(super) trait SqliteCells: Cells {
     /// Cell `i` as bytes (a BLOB, or TEXT's bytes).
