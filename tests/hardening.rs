@@ -472,3 +472,104 @@ async fn the_sqlite_journal_mode_is_the_builders() {
         remove_all();
     }
 }
+
+/// Every form of credential sqlx accepts in a URL stays out of `Error::Connect`, in its
+/// Display and its Debug, as written and percent-decoded, on every backend, for an
+/// error the server gives (PostgreSQL: a database that does not exist, over trust
+/// authentication; MariaDB: a wrong password) and for one Rel gives before connecting.
+#[tokio::test]
+async fn credentials_never_show_in_connect_errors() {
+    // (the URL, the secrets it holds as written and decoded)
+    let mut cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            "sqlite:///no/such/dir/rel.db?password=Sq1Secret".into(),
+            vec!["Sq1Secret"],
+        ),
+        (
+            "oracle://ora:Or4Secret@127.0.0.1/x".into(),
+            vec!["Or4Secret"],
+        ),
+    ];
+    let server = |var: &str| -> Option<String> {
+        let url = std::env::var(var).ok().filter(|u| !u.is_empty());
+        if url.is_none() {
+            assert!(
+                std::env::var("CI").map_or(true, |v| v != "true"),
+                "{var} is not set: CI requires every backend"
+            );
+        }
+        // host:port
+        url.map(|u| {
+            let rest = &u[u.find("://").unwrap() + 3..];
+            let rest = &rest[rest.rfind('@').map_or(0, |at| at + 1)..];
+            rest[..rest.find('/').unwrap_or(rest.len())].to_owned()
+        })
+    };
+    if let Some(at) = server("REL_POSTGRES_URL") {
+        let db = "rel_no_such_database";
+        cases.extend([
+            (
+                format!("postgres://postgres:Pg1Secret@{at}/{db}"),
+                vec!["Pg1Secret"],
+            ),
+            (
+                format!("postgres://postgres@{at}/{db}?password=Pg2Secret"),
+                vec!["Pg2Secret"],
+            ),
+            (
+                format!("postgres://{at}/{db}?user=postgres&password=Pg3%40Secret%2F"),
+                vec!["Pg3%40Secret%2F", "Pg3@Secret/"],
+            ),
+            (
+                format!("postgres://postgres:Pg4%40Secret%3A@{at}/{db}?sslmode=disable"),
+                vec!["Pg4%40Secret%3A", "Pg4@Secret:"],
+            ),
+        ]);
+    }
+    if let Some(at) = server("REL_MYSQL_URL") {
+        cases.extend([
+            (
+                format!("mysql://rel:My1Secret@{at}/rel_test"),
+                vec!["My1Secret"],
+            ),
+            (
+                format!("mysql://rel:My2%40Secret%2F@{at}/rel_test"),
+                vec!["My2%40Secret%2F", "My2@Secret/"],
+            ),
+            (
+                format!("mysql://rel@{at}/rel_test?password=My3Secret"),
+                vec!["My3Secret"],
+            ),
+        ]);
+    }
+    for (url, secrets) in &cases {
+        let err = Db::builder(url)
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .connect()
+            .await
+            .unwrap_err();
+        let Error::Connect {
+            url: shown,
+            message,
+        } = &err
+        else {
+            panic!("{url}: {err:?}");
+        };
+        // The servers' own refusals, not a failure to reach them.
+        let said = message.to_lowercase();
+        if url.starts_with("postgres") {
+            assert!(said.contains("does not exist"), "{url}: {message}");
+        } else if url.starts_with("mysql") {
+            assert!(said.contains("denied"), "{url}: {message}");
+        }
+        let text = format!("{err} {err:?}");
+        for secret in secrets {
+            assert!(!text.contains(secret), "{url} shows {secret}: {text}");
+        }
+        // The rest of the URL is still there to read.
+        assert!(
+            shown.contains("127.0.0.1") || shown.starts_with("sqlite"),
+            "{shown}"
+        );
+    }
+}

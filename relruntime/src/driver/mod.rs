@@ -146,24 +146,68 @@ pub(crate) struct Readied {
 }
 
 /// A connection error that names the URL without its credentials, and whose message
-/// does not repeat the password either.
+/// does not repeat them either.
 pub(crate) fn connect_error(url: &str, message: impl Into<String>) -> Error {
-    let mut message = message.into();
-    let (shown, password) = match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let credentials = &url[s + 3..at];
-            let password = credentials.split_once(':').map(|(_, p)| p);
-            (format!("{}://***{}", &url[..s], &url[at..]), password)
-        }
-        _ => (url.to_owned(), None),
-    };
-    if let Some(password) = password.filter(|p| !p.is_empty()) {
-        message = message.replace(url, &shown).replace(password, "***");
+    let (shown, secrets) = without_credentials(url);
+    let mut message = message.into().replace(url, &shown);
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        message = message.replace(secret.as_str(), "***");
     }
     Error::Connect {
         url: shown,
         message,
     }
+}
+
+/// `url` with every credential sqlx accepts in it masked, and the secrets (as written,
+/// and percent-decoded) for masking a message: the userinfo (`user:password@`,
+/// shown as `***@`) and any query parameter whose name says it is a password
+/// (`?password=`, which PostgreSQL reads; `pass`, `passwd`, `sslpassword` too). A URL
+/// that does not parse is shown as its scheme alone.
+fn without_credentials(url: &str) -> (String, Vec<String>) {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        let scheme = url.split_once(':').map_or("", |(s, _)| s);
+        return (
+            format!("{scheme}: (a URL that does not parse, not shown)"),
+            Vec::new(),
+        );
+    };
+    let decoded = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let mut secrets = Vec::new();
+    if let Some(password) = parsed.password() {
+        secrets.push(password.to_owned());
+        secrets.push(decoded(password));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // Both cannot fail on a URL that has credentials: it has a host.
+        let _ = parsed.set_password(None);
+        let _ = parsed.set_username("***");
+    }
+    if let Some(query) = parsed.query().map(str::to_owned) {
+        let masked: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, value)) if decoded(key).to_ascii_lowercase().contains("pass") => {
+                    secrets.push(value.to_owned());
+                    secrets.push(decoded(&value.replace('+', " ")));
+                    format!("{key}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        parsed.set_query(Some(&masked.join("&")));
+    }
+    if secrets.is_empty() && parsed.username() != "***" {
+        // Nothing to hide: the URL as it was written (not re-encoded).
+        return (url.to_owned(), secrets);
+    }
+    // The longest first, so that a secret containing another is masked whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    (parsed.to_string(), secrets)
 }
 
 /// Reads cell `$i` as `Option<$ty>` and wraps it, NULL becoming `Value::Null`.
