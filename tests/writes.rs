@@ -302,6 +302,85 @@ async fn upsert_inserts_or_updates_and_returns_the_key() {
     }
 }
 
+/// A conflict target must be a key (the primary key, or a unique column): on a plain
+/// column the upsert is refused before anything is sent, on every backend (MariaDB's
+/// `ON DUPLICATE KEY` would ignore the column and store a second row; SQLite and
+/// PostgreSQL refused with an untyped error).
+#[tokio::test]
+async fn an_upsert_conflicts_only_on_a_key() {
+    for db in fresh("upsert_key").await {
+        let d = db.dialect();
+        seed(&db).await;
+        let sent = db.statement_count();
+        for (what, upsert) in [
+            (
+                "a plain column",
+                User::upsert(&user("ada2@x", 1)).on_conflict(User::score),
+            ),
+            (
+                "a unique column and another",
+                User::upsert(&user("ada@x", 1))
+                    .on_conflict(User::email)
+                    .on_conflict(User::score),
+            ),
+        ] {
+            let err = upsert.run(&db).await.unwrap_err();
+            assert!(
+                matches!(&err, Error::ConflictTarget { table: "w_users", columns } if columns.contains(&"score")),
+                "{d:?} {what}: {err:?}"
+            );
+            assert!(err.to_string().contains("`score`"), "{err}");
+        }
+        assert_eq!(db.statement_count(), sent, "{d:?}: nothing was sent");
+        assert_eq!(db.all::<User>().await.unwrap().len(), 3, "{d:?}");
+        // The primary key named in any order, and a unique column, are keys.
+        let ada = db.all::<User>().await.unwrap().remove(0);
+        let key = User::upsert(&ada).on_conflict(User::id).run(&db).await;
+        assert_eq!(key.unwrap(), ada.id, "{d:?}");
+    }
+}
+
+/// A generated key of 0 means "generate one", for `upsert` as for `insert`: the row is
+/// inserted with a new key, on every backend (SQLite and PostgreSQL stored the 0 and
+/// then updated that row; MariaDB generated keys).
+#[tokio::test]
+async fn an_upsert_with_a_zero_generated_key_inserts_a_new_row() {
+    for db in fresh("upsert_zero").await {
+        let d = db.dialect();
+        let first = db.upsert(&user("zero1@x", 1)).await.unwrap();
+        let second = db.upsert(&user("zero2@x", 2)).await.unwrap();
+        assert!(
+            first != 0 && second != 0 && first != second,
+            "{d:?}: {first} {second}"
+        );
+        let mut keys: Vec<i64> = db
+            .all::<User>()
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            {
+                let mut k = vec![first, second];
+                k.sort_unstable();
+                k
+            },
+            "{d:?}"
+        );
+        // With its key, the same row is updated.
+        let mut again = db.get::<User>(&first).await.unwrap().unwrap();
+        again.score = 10;
+        assert_eq!(db.upsert(&again).await.unwrap(), first, "{d:?}");
+        assert_eq!(db.all::<User>().await.unwrap().len(), 2, "{d:?}");
+        // A zero key whose row breaks a unique column is the insert's Unique error.
+        let dup = db.upsert(&user("zero1@x", 3)).await;
+        assert!(matches!(dup, Err(Error::Unique { .. })), "{d:?}: {dup:?}");
+    }
+}
+
 #[tokio::test]
 async fn unique_and_not_null_errors_name_their_columns() {
     #[derive(Table, Debug)]

@@ -132,6 +132,20 @@ pub enum Error {
         /// What is unsupported and what to do instead.
         message: String,
     },
+    /// An upsert's conflict target (`on_conflict`) is not a key of the table: neither
+    /// its primary key nor a unique column. A conflict is only on a unique key
+    /// (PostgreSQL and SQLite refuse the statement, and MySQL's `ON DUPLICATE KEY`
+    /// ignores the columns named and inserts a second row). Nothing was sent.
+    #[error(
+        "upsert into `{table}`: the conflict target ({}) is not the primary key or a unique column; name one with on_conflict, or mark the column #[column(unique)]",
+        columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+    )]
+    ConflictTarget {
+        /// The table.
+        table: &'static str,
+        /// The columns the upsert named.
+        columns: Vec<&'static str>,
+    },
     /// Rel will not write `table`, because it cannot tell who enforces its relations:
     /// the database records no relation mode and the `Db` declares none, the mode the
     /// `Db` was told is not the one the database records, a table of the database's

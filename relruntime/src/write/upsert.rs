@@ -21,6 +21,11 @@ use crate::sql::exec::Executor;
 /// `ON CONFLICT (..) DO UPDATE`; MySQL/MariaDB write `ON DUPLICATE KEY UPDATE`, which
 /// fires on a conflict with any unique key of the table.
 ///
+/// The conflict target must be a key: the primary key or one unique column; any other
+/// is [`Error::ConflictTarget`] before anything is sent. A generated
+/// (`auto_increment`) key of 0 means "generate one", as for an insert: the upsert
+/// inserts the row with a new key, on every backend.
+///
 /// ```
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// use rel::prelude::*;
@@ -109,7 +114,49 @@ impl<'r, T: Table> Upsert<'r, T> {
         columns
     }
 
-    /// The statement on `dialect`, without running it.
+    /// Whether the upsert is on a generated key whose value is 0: "generate one", as
+    /// for `insert`, on every backend.
+    fn new_generated_key(&self) -> bool {
+        let table = T::META;
+        let Some(key) = table.generated_key() else {
+            return false;
+        };
+        let at = table.columns.iter().position(|c| c.name == key.name);
+        let zero = at.is_some_and(|i| {
+            matches!(
+                self.row.column_value(i),
+                Some(Value::I16(0) | Value::I32(0) | Value::I64(0))
+            )
+        });
+        zero && self.conflict.as_slice() == table.primary_key
+    }
+
+    /// The conflict target is the primary key (its columns in any order) or one unique
+    /// column: what every backend can conflict on, the same way.
+    fn conflict_is_a_key(&self) -> Result<()> {
+        let table = T::META;
+        let mut named = self.conflict.clone();
+        named.sort_unstable();
+        named.dedup();
+        let mut primary = table.primary_key.to_vec();
+        primary.sort_unstable();
+        let unique = || {
+            let [column] = named.as_slice() else {
+                return false;
+            };
+            table.column(column).is_some_and(|c| c.unique)
+        };
+        if named == primary || unique() {
+            return Ok(());
+        }
+        Err(Error::ConflictTarget {
+            table: table.name,
+            columns: self.conflict.clone(),
+        })
+    }
+
+    /// The statement on `dialect`, without running it (an upsert whose conflict target
+    /// is not a key renders, and [`run`](Upsert::run) refuses it before sending).
     pub fn to_sql(&self, dialect: Dialect) -> Statement {
         self.statement(dialect).0
     }
@@ -151,6 +198,13 @@ impl<'r, T: Table> Upsert<'r, T> {
     ) -> Result<T::Key> {
         let dialect = run.dialect();
         let table = T::META;
+        self.conflict_is_a_key()?;
+        if self.new_generated_key() {
+            // No row has the key 0 to conflict with: the row is new, and its key is
+            // generated, as `insert` does (and as MySQL did, where SQLite and
+            // PostgreSQL stored the 0).
+            return super::insert::insert(run, enforcement, self.row).await;
+        }
         let (stmt, values) = self.statement(dialect);
         storable(dialect, table, &values)?;
         let mut refused = None;
