@@ -573,3 +573,67 @@ async fn credentials_never_show_in_connect_errors() {
         );
     }
 }
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "h_memos")]
+struct Memo {
+    #[column(primary_key)]
+    id: i64,
+}
+
+/// The quickstart's in-memory SQLite database has one connection: a read on the `Db`
+/// while the same task's transaction is open would wait for itself until the acquire
+/// timeout. It fails at once with `Error::ConnectionHeld`, which says what to do;
+/// through the transaction it works, and another task still waits its turn and
+/// succeeds once the transaction ends.
+#[tokio::test]
+async fn an_in_memory_database_held_by_your_transaction_says_so_at_once() {
+    let db = Db::builder("sqlite::memory:")
+        .acquire_timeout(std::time::Duration::from_secs(120))
+        .connect()
+        .await
+        .unwrap();
+    Schema::new(RelationMode::ForeignKeys)
+        .table::<Memo>()
+        .create_all(&db)
+        .await
+        .unwrap();
+    // A hang would be the bug: the acquire timeout is two minutes.
+    let bound = std::time::Duration::from_secs(20);
+    let mut tx = db.begin().await.unwrap();
+    tx.insert(&Memo { id: 1 }).await.unwrap();
+    let read = tokio::time::timeout(bound, db.all::<Memo>()).await;
+    let err = read
+        .expect("it fails at once, not at the acquire timeout")
+        .unwrap_err();
+    match &err {
+        Error::ConnectionHeld { message } => {
+            assert!(message.contains("&mut tx"), "{message}");
+            assert!(message.contains("in-memory"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let write = tokio::time::timeout(bound, db.insert(&Memo { id: 2 })).await;
+    assert!(
+        matches!(write, Ok(Err(Error::ConnectionHeld { .. }))),
+        "{write:?}"
+    );
+    // Through the transaction, it reads its own write.
+    assert_eq!(tx.all::<Memo>().await.unwrap(), [Memo { id: 1 }]);
+    // Another task waits for the transaction, as on any pool.
+    let other = tokio::spawn({
+        let db = db.clone();
+        async move { db.all::<Memo>().await }
+    });
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    tx.commit().await.unwrap();
+    let seen = tokio::time::timeout(bound, other).await.unwrap().unwrap();
+    assert_eq!(seen.unwrap(), [Memo { id: 1 }]);
+    // Ended, the connection is the Db's again.
+    assert_eq!(db.all::<Memo>().await.unwrap().len(), 1);
+    let tx = db.begin().await.unwrap();
+    drop(tx);
+    db.insert(&Memo { id: 3 }).await.unwrap();
+}

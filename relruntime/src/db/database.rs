@@ -349,8 +349,9 @@ impl Db {
     /// that one which reads and then writes never fails on the lock upgrade; other
     /// writers wait for it up to the busy timeout (see [`DbBuilder::sqlite_busy_timeout`]).
     pub async fn begin(&self) -> Result<Transaction> {
+        let link = self.pool.begin(&self.statements).await?;
         Ok(Transaction {
-            link: self.pool.begin(&self.statements).await?,
+            link: self.pool.held_by(link),
             enforcement: self.enforcement(),
             aborted: false,
         })

@@ -8,8 +8,8 @@ use crate::model::row::Cells;
 use crate::sql::builder::Statement;
 use crate::sql::dialect::{Dialect, Missing};
 use crate::sql::exec::{BoxFuture, Done, EachRow, Executor};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// A connection of driver `D`, in the form Rel holds it.
 pub(super) enum Form<'a, D: sqlx::Database> {
@@ -119,6 +119,22 @@ pub(crate) struct Link<'a> {
     /// `sqlite/direct.rs`).
     #[cfg(feature = "sqlite")]
     unanswered: u32,
+    /// On a pool of one connection, the transaction that holds it (see `Pool::held`).
+    _held: Option<Held>,
+}
+
+/// The task whose transaction holds a pool's only connection (`None`: a runtime's
+/// `block_on`, outside any task), if one does.
+pub(super) type Holder = Arc<Mutex<Option<Option<tokio::task::Id>>>>;
+
+/// A pool's only connection held by a transaction, until the transaction's link is
+/// gone (committed, rolled back or dropped).
+pub(super) struct Held(pub(super) Holder);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
 }
 
 impl<'a> Link<'a> {
@@ -139,7 +155,14 @@ impl<'a> Link<'a> {
             read: 0,
             #[cfg(feature = "sqlite")]
             unanswered: 0,
+            _held: None,
         }
+    }
+
+    /// This link holds its pool's only connection until it is gone.
+    pub(super) fn holding(mut self, held: Held) -> Link<'a> {
+        self._held = Some(held);
+        self
     }
 
     /// The user's connection of driver `D`, lent for one operation. It speaks the

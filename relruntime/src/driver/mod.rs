@@ -122,6 +122,9 @@ pub(crate) struct Server {
     pub multi_primary: bool,
     /// Whether reads may step SQLite's handle directly (see `Link`'s flags).
     pub direct_reads: bool,
+    /// Whether the pool has exactly one connection that lives forever (an in-memory
+    /// SQLite database): a transaction holds it, and nothing else can run meanwhile.
+    pub one_connection: bool,
 }
 
 impl Server {
@@ -131,6 +134,7 @@ impl Server {
             dialect,
             multi_primary: false,
             direct_reads: false,
+            one_connection: false,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `Pool`: a pool of connections of any driver, Rel's own or the user's.
 
-use super::link::{Form, Link, LinkOps};
+use super::link::{Form, Held, Holder, Link, LinkOps};
 use super::{Driver, Readied, Server, Settings, connect_error, for_each_driver};
 use crate::model::error::Result;
 use crate::sql::dialect::Dialect;
@@ -102,6 +102,12 @@ pub(crate) struct Pool {
     /// A pool of the user's (`Db::from_pool`): its connections are readied for Rel as
     /// they are acquired.
     borrowed: bool,
+    /// On a pool of one connection (an in-memory SQLite database), the task whose
+    /// transaction (`Db::begin`) holds it: an operation of that same task that needs a
+    /// connection would wait for itself until the acquire timeout, so it fails at
+    /// once with `Error::ConnectionHeld`. Other tasks wait for the transaction to end,
+    /// as on any pool.
+    held: Option<Holder>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -162,6 +168,7 @@ impl Pool {
             trace_values: settings.trace_values,
             direct_reads: server.direct_reads,
             borrowed: false,
+            held: server.one_connection.then(Arc::default),
         })
     }
 
@@ -178,6 +185,7 @@ impl Pool {
             trace_values: false,
             direct_reads: false,
             borrowed: true,
+            held: None,
         })
     }
 
@@ -214,6 +222,7 @@ impl Pool {
 
     /// A connection for one operation, counting its statements in `statements`.
     pub(crate) async fn acquire(&self, statements: &Arc<AtomicU64>) -> Result<Link<'static>> {
+        self.not_held()?;
         let taken = self.pool.acquire(self.readying()).await?;
         Ok(self.link(taken, statements))
     }
@@ -221,9 +230,41 @@ impl Pool {
     /// A connection with a transaction begun on it, by the dialect's own BEGIN where it
     /// has one, acquired as for any operation (so a borrowed pool's is readied first).
     pub(crate) async fn begin(&self, statements: &Arc<AtomicU64>) -> Result<Link<'static>> {
+        self.not_held()?;
         let begin = self.dialect.syntax().begin;
         let taken = self.pool.begin(self.readying(), begin).await?;
         Ok(self.link(taken, statements))
+    }
+
+    /// `link`, a transaction of the user's (`Db::begin`), holds the pool's only
+    /// connection for this task, where the pool has one.
+    pub(crate) fn held_by(&self, link: Link<'static>) -> Link<'static> {
+        match &self.held {
+            Some(held) => {
+                *held.lock().unwrap_or_else(|e| e.into_inner()) = Some(tokio::task::try_id());
+                link.holding(Held(held.clone()))
+            }
+            None => link,
+        }
+    }
+
+    /// Fails at once where the pool's only connection is held by a transaction this
+    /// task began: waiting would be waiting for itself.
+    fn not_held(&self) -> Result<()> {
+        let Some(held) = &self.held else {
+            return Ok(());
+        };
+        if *held.lock().unwrap_or_else(|e| e.into_inner()) == Some(tokio::task::try_id()) {
+            return Err(crate::model::error::Error::ConnectionHeld {
+                message: "an in-memory SQLite database has one connection, and a \
+                          transaction this task began holds it, so nothing else can run \
+                          until it ends: run this through the transaction (&mut tx), \
+                          commit or roll it back first, or use a file database \
+                          (sqlite://app.db), which has a pool of connections"
+                    .into(),
+            });
+        }
+        Ok(())
     }
 
     /// The dialect a connection is readied for, where the pool is the user's.

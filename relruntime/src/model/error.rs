@@ -238,6 +238,16 @@ pub enum Error {
         #[source]
         source: Option<sqlx::Error>,
     },
+    /// The operation needs a connection, and the pool's only one is held by an open
+    /// transaction of the same `Db`: an in-memory SQLite database (`sqlite::memory:`)
+    /// has exactly one. Waiting would last until the acquire timeout and then fail, so
+    /// Rel fails at once. Run the operation through the transaction (`&mut tx`), commit
+    /// or roll it back first, or use a file database, which has a pool of connections.
+    #[error("{message}")]
+    ConnectionHeld {
+        /// What holds it, and what to do.
+        message: String,
+    },
     /// The database aborted the statement or the transaction for a conflict with
     /// another one: a deadlock, a serialization failure, a lock wait timeout
     /// (MySQL's `innodb_lock_wait_timeout`, PostgreSQL's `lock_timeout`), a busy

@@ -32,9 +32,10 @@ impl Driver for sqlx::Sqlite {
         dialect: Dialect,
         settings: &Settings,
     ) -> Result<(sqlx::SqlitePool, Server)> {
-        let (pool, direct_reads) = connect(url, dialect, settings).await?;
+        let (pool, direct_reads, one_connection) = connect(url, dialect, settings).await?;
         let server = Server {
             direct_reads,
+            one_connection,
             ..Server::of(dialect)
         };
         Ok((pool, server))
@@ -96,12 +97,12 @@ impl Driver for sqlx::Sqlite {
 /// exactly one connection open forever. File databases are created if missing, and
 /// use the settings' journal mode (WAL unless told otherwise) and busy timeout. Also
 /// says whether the pool reads directly (see `Flags::direct_reads`): asked for, and in
-/// memory or in WAL mode.
+/// memory or in WAL mode; and whether it is the one connection of a database in memory.
 async fn connect(
     url: &str,
     dialect: Dialect,
     settings: &Settings,
-) -> Result<(sqlx::SqlitePool, bool)> {
+) -> Result<(sqlx::SqlitePool, bool, bool)> {
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let mut options = SqliteConnectOptions::from_str(url)
         .map_err(|e| connect_error(url, e.to_string()))?
@@ -137,6 +138,7 @@ async fn connect(
     Ok((
         probe(url, settings, pool.connect_with(options)).await?,
         direct,
+        memory,
     ))
 }
 
