@@ -637,3 +637,78 @@ async fn an_in_memory_database_held_by_your_transaction_says_so_at_once() {
     drop(tx);
     db.insert(&Memo { id: 3 }).await.unwrap();
 }
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "h_notes_nul")]
+struct NulNote {
+    #[column(primary_key)]
+    id: i64,
+    body: String,
+    data: serde_json::Value,
+}
+
+/// A NUL character in text or in JSON: PostgreSQL cannot store it, and says so with
+/// `Error::UnsupportedValue` naming the column, before anything is written (it was an
+/// untyped database error); SQLite and MariaDB store it and read it back whole, with
+/// either strategy.
+#[tokio::test]
+async fn a_nul_character_is_stored_or_refused_by_name() {
+    let schema = Schema::new(RelationMode::ForeignKeys).table::<NulNote>();
+    for db in common::fresh("nul_text", &schema).await {
+        let d = db.dialect();
+        let plain = NulNote {
+            id: 1,
+            body: "plain".into(),
+            data: serde_json::json!({"k": "v"}),
+        };
+        db.insert(&plain).await.unwrap();
+        let text = NulNote {
+            id: 2,
+            body: "a\0b".into(),
+            ..plain.clone()
+        };
+        let json = NulNote {
+            id: 3,
+            data: serde_json::json!({"k": ["x\u{0}y"]}),
+            ..plain.clone()
+        };
+        let set = NulNote::update()
+            .set(NulNote::body, "c\0d")
+            .filter(NulNote::id.eq(1));
+        if d == Dialect::Postgres {
+            for (what, result) in [
+                ("text", db.insert(&text).await.map(|_| ())),
+                ("json", db.insert(&json).await.map(|_| ())),
+                ("update", set.run(&db).await.map(|_| ())),
+            ] {
+                let column = if what == "json" { "data" } else { "body" };
+                assert!(
+                    matches!(&result, Err(Error::UnsupportedValue { table: "h_notes_nul", column: c, message }) if *c == column && message.contains("NUL")),
+                    "{what}: {result:?}"
+                );
+            }
+            assert_eq!(db.all::<NulNote>().await.unwrap(), [plain.clone()]);
+            continue;
+        }
+        db.insert(&text).await.unwrap();
+        db.insert(&json).await.unwrap();
+        set.run(&db).await.unwrap();
+        let want = [
+            NulNote {
+                body: "c\0d".into(),
+                ..plain.clone()
+            },
+            text.clone(),
+            json.clone(),
+        ];
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let got = NulNote::query()
+                .strategy(strategy)
+                .order_by(NulNote::id.asc())
+                .all(&db)
+                .await
+                .unwrap();
+            assert_eq!(got, want, "{d:?} {strategy:?}");
+        }
+    }
+}

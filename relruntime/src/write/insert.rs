@@ -58,7 +58,8 @@ fn insert_statement(
 }
 
 /// Refuses a row whose values the backend would not store as they are: floats it
-/// cannot hold (NaN on SQLite becomes NULL; MySQL has neither NaN nor infinities).
+/// cannot hold (NaN on SQLite becomes NULL; MySQL has neither NaN nor infinities), and
+/// text or JSON with a NUL character where it cannot (PostgreSQL).
 pub(super) fn storable(dialect: Dialect, table: &TableMeta, values: &[Value]) -> Result<()> {
     table
         .columns
@@ -74,19 +75,48 @@ pub(super) fn storable_value(
     column: &'static str,
     value: &Value,
 ) -> Result<()> {
-    let x = match *value {
-        Value::F64(x) => x,
-        Value::F32(x) => f64::from(x),
+    let refuse = |message: String| Error::UnsupportedValue {
+        table,
+        column,
+        message,
+    };
+    let x = match value {
+        Value::F64(x) => *x,
+        Value::F32(x) => f64::from(*x),
+        Value::Text(s) if !dialect.syntax().stores_nul && s.contains('\0') => {
+            return Err(refuse(format!(
+                "{} cannot store the NUL character (\\0) in text; remove it, or store the value as bytes",
+                dialect.syntax().name
+            )));
+        }
+        #[cfg(feature = "serde_json")]
+        Value::Json(j) if !dialect.syntax().stores_nul && json_has_nul(j) => {
+            return Err(refuse(format!(
+                "{} cannot store the NUL character (\\u0000) in JSON; remove it",
+                dialect.syntax().name
+            )));
+        }
         _ => return Ok(()),
     };
     if dialect.syntax().floats.stores(x) {
         return Ok(());
     }
-    Err(Error::UnsupportedValue {
-        table,
-        column,
-        message: format!("{} cannot store the float {x}", dialect.syntax().name),
-    })
+    Err(refuse(format!(
+        "{} cannot store the float {x}",
+        dialect.syntax().name
+    )))
+}
+
+/// Whether a string of `value`, a key or a value at any depth, holds a NUL.
+#[cfg(feature = "serde_json")]
+fn json_has_nul(value: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match value {
+        J::String(s) => s.contains('\0'),
+        J::Array(items) => items.iter().any(json_has_nul),
+        J::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
+        _ => false,
+    }
 }
 
 pub(super) fn key_types(table: &TableMeta) -> Vec<SqlType> {

@@ -19,6 +19,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     binds_key_arrays: true,
     // The root reads text; nested levels stay `json` inside their parents.
     json_root_cast: Some("TEXT"),
+    stores_nul: false,
     ..Syntax::standard(
         "PostgreSQL",
         &["postgres", "postgresql"],

@@ -177,6 +177,9 @@ pub(crate) struct Syntax {
     pub default_values: &'static str,
     /// Which floats a float column stores as they are.
     pub floats: Floats,
+    /// Whether text and JSON store the NUL character (PostgreSQL's do not: its text is
+    /// NUL-terminated, and `jsonb` refuses `\u0000`).
+    pub stores_nul: bool,
     /// Whether INSERT takes `RETURNING`. Without it, a generated key is read from the
     /// statement's result (MySQL's `LAST_INSERT_ID()`), one row per statement.
     pub returning: bool,
@@ -240,6 +243,7 @@ impl Syntax {
             transactional_ddl: true,
             default_values: " DEFAULT VALUES",
             floats: Floats::All,
+            stores_nul: true,
             returning: true,
             upsert: UpsertClause::OnConflict,
             checks_foreign_keys_per_row: false,
