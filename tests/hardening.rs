@@ -187,6 +187,62 @@ async fn too_many_binds_is_a_typed_error() {
     }
 }
 
+/// A LIKE pattern longer than SQLite takes (50,000 bytes) is `Error::UnsupportedValue`
+/// with the limit, before anything is sent, for a query, a count and a delete (it was
+/// SQLite's "pattern too complex"); PostgreSQL and MariaDB take it.
+#[tokio::test]
+async fn a_like_pattern_past_sqlites_limit_is_a_typed_error() {
+    for db in notes_db("long_like").await {
+        let d = db.dialect();
+        let long = "x".repeat(70_000);
+        db.insert(&Note {
+            body: long.clone(),
+            ..note(1, "one")
+        })
+        .await
+        .unwrap();
+        let pattern = format!("{long}%");
+        let sent = db.statement_count();
+        let found = Note::query()
+            .filter(Note::body.like(&*pattern))
+            .all(&db)
+            .await;
+        let counted = Note::query()
+            .filter(Note::body.ilike(&*pattern))
+            .count(&db)
+            .await;
+        let deleted = Note::delete()
+            .filter(Note::body.like(&*pattern))
+            .run(&db)
+            .await;
+        if d != Dialect::Sqlite {
+            assert_eq!(found.unwrap().len(), 1, "{d:?}");
+            assert_eq!(counted.unwrap(), 1, "{d:?}");
+            assert_eq!(deleted.unwrap(), 1, "{d:?}");
+            continue;
+        }
+        for (what, err) in [
+            ("all", found.map(|_| ()).unwrap_err()),
+            ("count", counted.map(|_| ()).unwrap_err()),
+            ("delete", deleted.map(|_| ()).unwrap_err()),
+        ] {
+            assert!(
+                matches!(&err, Error::UnsupportedValue { table: "notes", column: "body", message } if message.contains("50000") && message.contains("70001")),
+                "{what}: {err:?}"
+            );
+        }
+        assert_eq!(db.statement_count(), sent, "nothing was sent");
+        assert_eq!(db.all::<Note>().await.unwrap().len(), 1);
+        // At the limit, it runs.
+        let at_limit = format!("{}%", &long[..49_999]);
+        let found = Note::query()
+            .filter(Note::body.like(at_limit))
+            .count(&db)
+            .await;
+        assert_eq!(found.unwrap(), 1);
+    }
+}
+
 /// `like` and `ilike` give the same rows on every backend, escapes and Unicode included.
 #[tokio::test]
 async fn like_is_the_same_everywhere() {

@@ -13,12 +13,29 @@ pub struct Statement {
     pub sql: String,
     /// The bound values, in placeholder order.
     pub binds: Vec<Value>,
+    /// A LIKE pattern longer than the dialect takes: its column, and its length in
+    /// bytes (see `Syntax::like_pattern_limit`).
+    too_long_like: Option<(&'static str, usize)>,
 }
 
 impl Statement {
     /// [`Error::TooManyBinds`] when the statement binds more values than `dialect`
-    /// accepts, before it is sent.
+    /// accepts, and [`Error::UnsupportedValue`] when a LIKE pattern is longer than it
+    /// takes, before it is sent.
     pub(crate) fn check_binds(&self, dialect: Dialect, table: &'static str) -> Result<()> {
+        if let (Some((column, len)), Some(max)) =
+            (self.too_long_like, dialect.syntax().like_pattern_limit)
+        {
+            return Err(Error::UnsupportedValue {
+                table,
+                column,
+                message: format!(
+                    "{} takes LIKE patterns of at most {max} bytes, and this one has {len}; \
+                     filter on a shorter pattern, or with eq",
+                    dialect.syntax().name
+                ),
+            });
+        }
         let limit = dialect.bind_limit();
         if self.binds.len() > limit {
             return Err(Error::TooManyBinds {
@@ -108,6 +125,7 @@ pub struct SqlBuilder {
     sql: String,
     binds: Vec<Value>,
     aliases: usize,
+    too_long_like: Option<(&'static str, usize)>,
 }
 
 impl SqlBuilder {
@@ -118,6 +136,7 @@ impl SqlBuilder {
             sql: String::new(),
             binds: Vec::new(),
             aliases: 0,
+            too_long_like: None,
         }
     }
 
@@ -295,11 +314,27 @@ impl SqlBuilder {
         self.binds.len()
     }
 
+    /// Binds a LIKE pattern on `column`, noting it where the dialect takes no pattern
+    /// that long (refused by `Statement::check_binds`, before it is sent).
+    pub(crate) fn push_like_pattern(&mut self, column: &'static str, pattern: String) -> &mut Self {
+        let len = pattern.len();
+        if self
+            .dialect
+            .syntax()
+            .like_pattern_limit
+            .is_some_and(|max| len > max)
+        {
+            self.too_long_like = Some((column, len));
+        }
+        self.push_bind(Value::Text(pattern))
+    }
+
     /// The finished statement.
     pub fn finish(self) -> Statement {
         Statement {
             sql: self.sql,
             binds: self.binds,
+            too_long_like: self.too_long_like,
         }
     }
 }

@@ -181,7 +181,7 @@ impl Node {
                 };
                 b.push(open).push_qualified(scope.alias, column).push(close);
                 b.push(" LIKE ").push(open);
-                b.push_bind(Value::Text(like_pattern(pattern)));
+                b.push_like_pattern(column, like_pattern(pattern));
                 b.push(close).push(d.like_escape);
             }
             Node::And(l, r) | Node::Or(l, r) => {

@@ -27,6 +27,9 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // SQLite's `LOWER` folds ASCII only; `rel_lower` (registered on every connection)
     // lowercases with Rust's Unicode rules, like PostgreSQL's and MariaDB's `LOWER`.
     lowercase: ("rel_lower(", ")"),
+    // SQLITE_MAX_LIKE_PATTERN_LENGTH of the bundled SQLite: a longer pattern is
+    // "LIKE or GLOB pattern too complex".
+    like_pattern_limit: Some(50_000),
     // The statement runs in-process, and one statement beats three round trips
     // through sqlx's worker thread.
     prefers_join: true,

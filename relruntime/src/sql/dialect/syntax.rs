@@ -125,6 +125,10 @@ pub(crate) struct Syntax {
     pub lock_for_update: Option<&'static str>,
     /// What follows a `LIKE` pattern to make `\` its escape character.
     pub like_escape: &'static str,
+    /// The longest LIKE pattern, in bytes, the database takes (SQLite's
+    /// `SQLITE_MAX_LIKE_PATTERN_LENGTH`, 50,000 as bundled); `None`: no limit short of
+    /// the statement's.
+    pub like_pattern_limit: Option<usize>,
     /// What lowercases a value with Unicode's rules, around it.
     pub lowercase: (&'static str, &'static str),
     /// What closes a relation filter's `EXISTS (SELECT 1 ...` subquery before its `)`:
@@ -226,6 +230,7 @@ impl Syntax {
             lock_for_share: Some(" FOR SHARE"),
             lock_for_update: Some(" FOR UPDATE"),
             like_escape: " ESCAPE '\\'",
+            like_pattern_limit: None,
             lowercase: ("LOWER(", ")"),
             exists_limit: "",
             binds_key_arrays: false,
