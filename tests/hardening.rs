@@ -768,3 +768,82 @@ async fn a_nul_character_is_stored_or_refused_by_name() {
         }
     }
 }
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "h_titles")]
+struct Titled {
+    #[column(primary_key)]
+    id: i64,
+    title: String,
+    #[relation(many)]
+    chapters: Many<Chapter>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "h_chapters")]
+struct Chapter {
+    #[column(primary_key)]
+    id: i64,
+    titled_id: i64,
+    heading: String,
+    #[relation(one, from = titled_id, to = Titled::id)]
+    titled: One<Titled>,
+}
+
+/// A BLOB in a TEXT column (written by another program: SQLite's columns take any
+/// type) is the same typed decode error with either strategy, naming the table and
+/// the column; Join failed with SQLite's "JSON cannot hold BLOB values".
+#[tokio::test]
+async fn a_blob_in_a_text_column_is_a_decode_error_naming_it_with_either_strategy() {
+    let (_path, url) = common::temp_sqlite("blob_in_text");
+    let db = Db::connect(&url).await.unwrap();
+    Schema::new(RelationMode::ForeignKeys)
+        .table::<Titled>()
+        .create_all(&db)
+        .await
+        .unwrap();
+    common::raw(
+        Dialect::Sqlite,
+        &url,
+        &[
+            "INSERT INTO h_titles (id, title) VALUES (1, 'fine')",
+            "INSERT INTO h_chapters (id, titled_id, heading) VALUES (10, 1, X'00FF01')",
+        ],
+    )
+    .await;
+    for strategy in [Strategy::Batch, Strategy::Join] {
+        let err = Titled::query()
+            .with(Titled::chapters())
+            .strategy(strategy)
+            .all(&db)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Decode {
+                    table: "h_chapters",
+                    column: "heading",
+                    ..
+                }
+            ),
+            "{strategy:?}: {err:?}"
+        );
+        let err = Chapter::query()
+            .strategy(strategy)
+            .all(&db)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Decode {
+                    table: "h_chapters",
+                    column: "heading",
+                    ..
+                }
+            ),
+            "{strategy:?} root: {err:?}"
+        );
+    }
+}

@@ -263,9 +263,13 @@ impl<T: Table> Query<T> {
         if self.strategy.resolve(run.dialect()) == Strategy::Join {
             return self.run_join(run, &stmt).await;
         }
-        // Batch: rows decoded straight from the driver, then each relation in turn.
+        self.run_batch(run, &stmt).await
+    }
+
+    /// Batch: rows decoded straight from the driver, then each relation in turn.
+    async fn run_batch(&self, run: &mut dyn Executor, stmt: &Statement) -> Result<Vec<T>> {
         let mut rows = Vec::new();
-        run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
+        run.fetch_each(stmt, &mut |cells: &dyn Cells| {
             rows.push(T::decode(&mut RowReader::from_cells(
                 T::META,
                 Path::Root,
@@ -294,6 +298,16 @@ impl<T: Table> Query<T> {
         let version_query = run.dialect().syntax().version_query;
         match (fetched, self.with.first(), version_query) {
             (Ok(()), _, _) => Ok(rows),
+            (Err(Error::Database(sqlx::Error::Database(e))), _, _)
+                if run.dialect().errors().is_value_json_cannot_hold(&*e) =>
+            {
+                // A value the JSON cannot hold: Batch reads the same rows cell by cell,
+                // and its decode error names the table and the column (or, where it
+                // reads them, it has the rows). Only this failure pays for it.
+                let mut b = SqlBuilder::new(run.dialect());
+                self.write_select(&mut b, false);
+                self.run_batch(run, &b.finish()).await
+            }
             (Err(Error::Database(e)), Some(spec), Some(query)) => {
                 // Some servers of the dialect (MySQL proper) reject the SQL Join needs.
                 // Ask which server this is only now, so the usual path costs nothing.

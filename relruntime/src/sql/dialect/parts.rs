@@ -108,6 +108,11 @@ pub(crate) trait Errors: Sync {
     }
     /// The table or column a "does not exist" error is about.
     fn missing_object(&self, error: &dyn sqlx::error::DatabaseError) -> Option<Missing>;
+    /// Whether a Join statement failed on a value its JSON cannot hold (a stored value
+    /// of another type than its column's), which Batch reads cell by cell and names.
+    fn is_value_json_cannot_hold(&self, _error: &dyn sqlx::error::DatabaseError) -> bool {
+        false
+    }
     /// The columns of `table` a unique violation is about, where the error tells. The
     /// default reads the constraint names PostgreSQL gives: `{table}_pkey`,
     /// `{table}_{column}_key`.

@@ -132,6 +132,11 @@ impl Lists for Sqlite {
 }
 
 impl Errors for Sqlite {
+    /// A BLOB where a TEXT column's value should be (SQLite's columns take any type):
+    /// its JSON functions refuse it.
+    fn is_value_json_cannot_hold(&self, error: &dyn sqlx::error::DatabaseError) -> bool {
+        error.message().contains("JSON cannot hold BLOB values")
+    }
     /// SQLite reports `RESTRICT` with SQLITE_CONSTRAINT_TRIGGER (1811), which sqlx does
     /// not classify.
     fn is_foreign_key_violation(&self, error: &dyn sqlx::error::DatabaseError) -> bool {
