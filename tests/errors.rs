@@ -436,3 +436,79 @@ async fn a_required_column_the_struct_lacks_is_not_null() {
         }
     }
 }
+
+/// The server ends a connection while a write on it waits (an administrator's kill,
+/// a failover), outside any transaction of yours: the write fails, and its error says
+/// it is the connection's (`Error::is_connection`), whatever form the driver gives it
+/// (PostgreSQL's "terminating connection" is a database error, not an I/O one).
+#[tokio::test]
+async fn a_connection_killed_mid_write_is_a_connection_error() {
+    for (d, url) in common::backend_urls("errors_mid_write").await {
+        if d == Dialect::Sqlite {
+            continue; // a file handle: nothing can end it from outside
+        }
+        let app = format!("{url}&application_name=rel_mid_write");
+        let rel_url = if d == Dialect::Postgres { &app } else { &url };
+        let db = Db::connect(rel_url).await.unwrap();
+        seeded(&db).await;
+        // Another transaction holds row 1, so Rel's write waits on it.
+        use sqlx::Connection;
+        macro_rules! kill_mid_write {
+            ($conn:ty, $waiting:expr, $kill:expr) => {{
+                let mut holder = <$conn>::connect(&url).await.unwrap();
+                holder.execute("BEGIN").await.unwrap();
+                holder
+                    .execute("UPDATE er_notes SET body = 'held' WHERE id = 1")
+                    .await
+                    .unwrap();
+                let write = tokio::spawn({
+                    let db = db.clone();
+                    async move {
+                        Note::update()
+                            .set(Note::body, "mine")
+                            .filter(Note::id.eq(1))
+                            .run(&db)
+                            .await
+                    }
+                });
+                let mut admin = <$conn>::connect(&url).await.unwrap();
+                let mut waiting: Vec<i64> = Vec::new();
+                for attempt in 0.. {
+                    waiting = sqlx::query_scalar(AssertSqlSafe($waiting))
+                        .fetch_all(&mut admin)
+                        .await
+                        .unwrap();
+                    if !waiting.is_empty() {
+                        break;
+                    }
+                    assert!(attempt < 200, "{d:?}: the write never waited");
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                for id in waiting {
+                    admin
+                        .execute(AssertSqlSafe(format!($kill, id)))
+                        .await
+                        .unwrap();
+                }
+                let err = write.await.unwrap().unwrap_err();
+                assert!(err.is_connection(), "{d:?}: {err:?}");
+                holder.execute("ROLLBACK").await.unwrap();
+            }};
+        }
+        match d {
+            Dialect::Postgres => kill_mid_write!(
+                sqlx::PgConnection,
+                "SELECT pid::BIGINT FROM pg_stat_activity \
+                 WHERE application_name = 'rel_mid_write' AND wait_event_type = 'Lock'",
+                "SELECT pg_terminate_backend({})"
+            ),
+            _ => kill_mid_write!(
+                sqlx::MySqlConnection,
+                "SELECT id FROM information_schema.processlist \
+                 WHERE db = DATABASE() AND info LIKE 'UPDATE%' AND id <> CONNECTION_ID()",
+                "KILL {}"
+            ),
+        }
+        db.close().await;
+    }
+}

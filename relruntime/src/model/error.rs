@@ -395,7 +395,13 @@ impl Error {
             ) => true,
             Error::Database(sqlx::Error::Database(d)) => {
                 let message = d.message();
-                message.contains("WSREP has not yet prepared node")
+                // PostgreSQL: the connection exception class, and an administrator's,
+                // a crash's or a starting server's shutdown of the connection.
+                let code = d.code();
+                let code = code.as_deref().unwrap_or("");
+                code.starts_with("08")
+                    || matches!(code, "57P01" | "57P02" | "57P03")
+                    || message.contains("WSREP has not yet prepared node")
                     || message.contains("Lost connection")
                     || message.contains("server has gone away")
                     || message.contains("Server shutdown in progress")
