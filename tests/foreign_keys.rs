@@ -3,6 +3,7 @@
 
 mod common;
 
+use rel::Error;
 use rel::prelude::*;
 
 #[derive(Table, Debug, Clone, PartialEq)]
@@ -274,6 +275,90 @@ async fn a_cascade_refused_further_down_is_still_referenced() {
             // Nothing of the delete stayed.
             assert_eq!(db.all::<Team>().await.unwrap().len(), 1);
             assert_eq!(db.all::<Org>().await.unwrap().len(), 1);
+        }
+    }
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "fk_accounts")]
+struct Account {
+    #[column(primary_key)]
+    id: i64,
+    #[column(unique)]
+    handle: String,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "fk_logins")]
+struct Login {
+    #[column(primary_key)]
+    id: i64,
+    account_id: i64,
+    #[relation(one, from = account_id, to = Account::id, on_update = restrict)]
+    account: One<Account>,
+}
+
+/// A key changed to one another row holds, on a row something still refers to
+/// (`restrict`), breaks both a unique key and a relation: it is `Unique` (the database's
+/// order: unique keys first) on every backend and in both modes, for the primary key
+/// and for a unique column. MariaDB checks the foreign key first and said
+/// `StillReferenced`, and Emulated mode followed it there; nothing changes.
+#[tokio::test]
+async fn a_taken_key_on_a_referenced_row_is_unique_first_everywhere() {
+    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+        let schema = Schema::new(mode).table::<Login>();
+        for db in common::fresh("fk_taken_key", &schema).await {
+            let label = format!("{:?} {mode:?}", db.dialect());
+            let account = |id, handle: &str| Account {
+                id,
+                handle: handle.into(),
+            };
+            db.insert_many(&[account(1, "ada"), account(2, "alan")])
+                .await
+                .unwrap();
+            db.insert(&Login {
+                id: 10,
+                account_id: 1,
+                account: One::default(),
+            })
+            .await
+            .unwrap();
+            let by_key = Account::update()
+                .set(Account::id, 2)
+                .filter(Account::id.eq(1))
+                .run(&db)
+                .await;
+            assert!(
+                matches!(&by_key, Err(Error::Unique { table: "fk_accounts", columns, .. }) if columns == &["id"]),
+                "{label}: {by_key:?}"
+            );
+            // A free key is refused for the reference alone.
+            let free = Account::update()
+                .set(Account::id, 3)
+                .filter(Account::id.eq(1))
+                .run(&db)
+                .await;
+            assert!(
+                matches!(&free, Err(Error::StillReferenced { .. })),
+                "{label}: {free:?}"
+            );
+            // And a taken unique column with the key change.
+            let both = Account::update()
+                .set(Account::id, 3)
+                .set(Account::handle, "alan")
+                .filter(Account::handle.eq("ada"))
+                .run(&db)
+                .await;
+            assert!(
+                matches!(&both, Err(Error::Unique { table: "fk_accounts", columns, .. }) if columns == &["handle"]),
+                "{label}: {both:?}"
+            );
+            assert_eq!(
+                db.all::<Account>().await.unwrap(),
+                [account(1, "ada"), account(2, "alan")],
+                "{label}"
+            );
+            schema.drop_all(&db).await.unwrap();
         }
     }
 }

@@ -743,7 +743,7 @@ async fn a_nul_character_is_stored_or_refused_by_name() {
                     "{what}: {result:?}"
                 );
             }
-            assert_eq!(db.all::<NulNote>().await.unwrap(), [plain.clone()]);
+            assert_eq!(db.all::<NulNote>().await.unwrap(), std::slice::from_ref(&plain));
             continue;
         }
         db.insert(&text).await.unwrap();

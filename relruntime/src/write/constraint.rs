@@ -73,6 +73,23 @@ pub(super) async fn typed_error(
     if !dialect.is_foreign_key_violation(d) {
         return e;
     }
+    // A unique key comes first: where the database checked a foreign key before it
+    // (MySQL and MariaDB check them row by row), an update whose new key is taken is
+    // `Unique`, as on PostgreSQL and SQLite.
+    if let Some(columns) = taken_key(run, &failed).await {
+        return Error::Unique {
+            table: table.name,
+            message: format!(
+                "the new value of {} is another row's (the database reported first: {message})",
+                columns
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            columns,
+        };
+    }
     // Every key that points at the table: the schema's, where the `Db` knows it, and
     // those the table's own relations reveal.
     let mut referencing = ForeignKey::referencing(table);
@@ -127,6 +144,74 @@ pub(super) async fn typed_error(
         },
         _ => still_referenced(table, None, message),
     }
+}
+
+/// The unique key (the primary key, or a unique column) an update sets to values
+/// another row than those it touched already holds, if any. Asked only after a
+/// foreign-key error, so the usual path costs nothing.
+async fn taken_key(run: &mut dyn Executor, failed: &Failed<'_>) -> Option<Vec<&'static str>> {
+    let table = failed.table;
+    if failed.sets.is_empty() || matches!(failed.touched, Touched::None) {
+        return None;
+    }
+    let set = |c: &str| failed.sets.iter().find(|(s, _)| *s == c).map(|(_, v)| v);
+    let mut keys: Vec<Vec<&'static str>> = vec![table.primary_key.to_vec()];
+    keys.extend(
+        table
+            .columns
+            .iter()
+            .filter(|c| c.unique)
+            .map(|c| vec![c.name]),
+    );
+    for key in keys {
+        let Some(values) = key.iter().map(|c| set(c)).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        if values.iter().any(|v| v.is_null()) {
+            continue;
+        }
+        let mut b = SqlBuilder::new(run.dialect());
+        b.push("SELECT 1 FROM ")
+            .push_ident(table.name)
+            .push(" WHERE ");
+        b.push_list(
+            &key.iter().zip(&values).collect::<Vec<_>>(),
+            " AND ",
+            |b, (c, v)| {
+                b.push_ident(c).push(" = ").push_bind((**v).clone());
+            },
+        );
+        let scope = Scope {
+            table,
+            alias: table.name,
+        };
+        match failed.touched {
+            Touched::Key(k) => {
+                b.push(" AND NOT (");
+                b.push_list(
+                    &table.primary_key.iter().zip(k).collect::<Vec<_>>(),
+                    " AND ",
+                    |b, (c, v)| {
+                        b.push_ident(c).push(" = ").push_bind((*v).clone());
+                    },
+                );
+                b.push(")");
+            }
+            Touched::Filter(Some(filter)) => {
+                b.push(" AND NOT (");
+                filter.write(&mut b, &scope);
+                b.push(")");
+            }
+            Touched::Filter(None) | Touched::None => {}
+        }
+        b.push(run.dialect().syntax().limit_one);
+        if let Ok(rows) = run.fetch(&b.finish(), &[SqlType::BigInt]).await
+            && !rows.is_empty()
+        {
+            return Some(key);
+        }
+    }
+    None
 }
 
 /// Whether the failed write sets `fk`'s own key, when its table is both ends of it (a

@@ -104,7 +104,6 @@ pub(super) fn plan<'g>(
     }
     let mut path = path;
     path.push(table.name);
-    let per_row = p.dialect.syntax().checks_foreign_keys_per_row;
     for fk in referenced {
         let children = Rows::Referencing {
             fk,
@@ -114,14 +113,14 @@ pub(super) fn plan<'g>(
         let action = fk.on_update.unwrap_or(Action::NoAction);
         let child_sets: Vec<(&'static str, SetTo)> = match action {
             Action::Restrict | Action::NoAction => {
-                // A database that checks row by row reports this before a unique key;
-                // one that checks at the end of the statement, after (the update
-                // still runs).
+                // The update still runs, so that a unique key the new key breaks is
+                // reported first, as PostgreSQL and SQLite do (and as ForeignKeys mode
+                // does on MySQL too, see `write::constraint::taken_key`).
                 plan.push(Step::RefuseIfFound {
                     stmt: any_statement(p, fk.child, &children),
                     refusal: Refusal {
                         why: Refused::StillReferenced(fk),
-                        when: if per_row { When::Now } else { When::AtWrite },
+                        when: When::AtWrite,
                     },
                 });
                 continue;
