@@ -743,7 +743,10 @@ async fn a_nul_character_is_stored_or_refused_by_name() {
                     "{what}: {result:?}"
                 );
             }
-            assert_eq!(db.all::<NulNote>().await.unwrap(), std::slice::from_ref(&plain));
+            assert_eq!(
+                db.all::<NulNote>().await.unwrap(),
+                std::slice::from_ref(&plain)
+            );
             continue;
         }
         db.insert(&text).await.unwrap();
@@ -845,5 +848,108 @@ async fn a_blob_in_a_text_column_is_a_decode_error_naming_it_with_either_strateg
             ),
             "{strategy:?} root: {err:?}"
         );
+    }
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "h_albums")]
+struct Album {
+    #[column(primary_key)]
+    id: i64,
+    #[relation(many)]
+    photos: Many<Photo>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "h_photos")]
+struct Photo {
+    #[column(primary_key)]
+    id: i64,
+    album_id: i64,
+    caption: String,
+    image: Vec<u8>,
+    #[relation(one, from = album_id, to = Album::id)]
+    album: One<Album>,
+}
+
+/// Large values through Join, on one connection (`max_connections(1)`): text of 1.2 MB
+/// and bytes of 1.1 MB load as Batch loads them (MariaDB's aggregate stopped at its
+/// `group_concat_max_len`, 1 MiB, and the JSON arrived cut); a relation whose rows do
+/// not fit in the server's `max_allowed_packet` as one JSON value is a typed error
+/// naming the limit and saying to use Batch (never a JSON decode error); and the
+/// connection is not poisoned: a 70 KB load of the same shape after it works.
+#[tokio::test]
+async fn large_values_load_with_join_up_to_the_servers_packet() {
+    let schema = Schema::new(RelationMode::ForeignKeys).table::<Photo>();
+    for (d, url) in common::backend_urls("large_join").await {
+        let db = Db::builder(&url)
+            .max_connections(1)
+            .connect()
+            .await
+            .unwrap();
+        schema.drop_all(&db).await.unwrap();
+        schema.create_all(&db).await.unwrap();
+        let photo = |id, caption: String, image: Vec<u8>| Photo {
+            id,
+            album_id: 1,
+            caption,
+            image,
+            album: One::default(),
+        };
+        db.insert(&Album {
+            id: 1,
+            photos: Many::default(),
+        })
+        .await
+        .unwrap();
+        let load = |strategy| {
+            Album::query()
+                .with(Album::photos())
+                .strategy(strategy)
+                .all(&db)
+        };
+        // Text past 1.1 MB, bytes past 1 MB.
+        db.insert(&photo(1, "é".repeat(600_000), vec![7; 1_100_000]))
+            .await
+            .unwrap();
+        let batch = load(Strategy::Batch).await.unwrap();
+        let join = load(Strategy::Join).await.unwrap();
+        assert_eq!(join, batch, "{d:?}");
+        assert_eq!(join[0].photos.get().unwrap()[0].image.len(), 1_100_000);
+        // One row of 8 MiB of bytes: MariaDB's JSON of them (hex) is past its 16 MiB
+        // packet. (Its prepared statement then returned `[null]` for every later load
+        // of the same shape on the connection, until Rel prepared it again.)
+        Photo::delete().all_rows().run(&db).await.unwrap();
+        db.insert(&photo(2, "big".into(), vec![1; 8 * 1024 * 1024]))
+            .await
+            .unwrap();
+        let batch = load(Strategy::Batch).await.unwrap();
+        match (d, load(Strategy::Join).await) {
+            (
+                Dialect::MySql,
+                Err(Error::Unsupported {
+                    table,
+                    relation,
+                    message,
+                }),
+            ) => {
+                assert_eq!((table, relation), ("h_albums", "photos"));
+                assert!(message.contains("max_allowed_packet"), "{message}");
+                assert!(message.contains("16777216"), "{message}");
+                assert!(message.contains("Batch"), "{message}");
+            }
+            (Dialect::MySql, other) => panic!("{other:?}"),
+            (_, join) => assert_eq!(join.unwrap(), batch, "{d:?}"),
+        }
+        // The same shape again, small, on the same connection.
+        Photo::delete().all_rows().run(&db).await.unwrap();
+        db.insert(&photo(3, "small".into(), vec![2; 70_000]))
+            .await
+            .unwrap();
+        let join = load(Strategy::Join).await.unwrap();
+        assert_eq!(join, load(Strategy::Batch).await.unwrap(), "{d:?}");
+        assert_eq!(join[0].photos.get().unwrap().len(), 1, "{d:?}");
+        schema.drop_all(&db).await.unwrap();
+        db.close().await;
     }
 }

@@ -33,6 +33,8 @@ pub(super) trait LinkOps: Send {
     fn execute<'s>(&'s mut self, stmt: &'s Statement) -> BoxFuture<'s, Result<Done>>;
     /// Runs one fixed statement of Rel's own, unprepared (a savepoint, BEGIN, COMMIT).
     fn simple<'s>(&'s mut self, sql: &'static str) -> BoxFuture<'s, Result<()>>;
+    /// Closes the statements the connection prepared and cached.
+    fn forget_statements(&mut self) -> BoxFuture<'_, Result<()>>;
     fn in_transaction(&self) -> bool;
     fn ready<'s>(&'s mut self, dialect: Dialect, lent: bool) -> BoxFuture<'s, Result<Readied>>;
     /// Commits or rolls back the transaction begun on the connection; a connection
@@ -71,6 +73,13 @@ where
     fn simple<'s>(&'s mut self, sql: &'static str) -> BoxFuture<'s, Result<()>> {
         Box::pin(async move {
             sqlx::Executor::execute(self.conn(), sqlx::AssertSqlSafe(sql)).await?;
+            Ok(())
+        })
+    }
+
+    fn forget_statements(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            sqlx::Connection::clear_cached_statements(self.conn()).await?;
             Ok(())
         })
     }
@@ -295,6 +304,16 @@ impl Executor for Link<'_> {
             }
             let done = self.conn.execute(stmt).await;
             done.map_err(|e| typed(self.dialect, e))
+        })
+    }
+
+    fn forget_statements(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            #[cfg(feature = "sqlite")]
+            {
+                self.unanswered = 0;
+            }
+            self.conn.forget_statements().await
         })
     }
 }

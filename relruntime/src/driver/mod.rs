@@ -59,7 +59,9 @@ pub(crate) use for_each_driver;
 /// Implemented on sqlx's database type. The generic parts (pools, transactions, the
 /// forms a connection is held in) are written once, over it, in `pool.rs` and
 /// `link.rs`; what differs per wire protocol is here.
-pub(crate) trait Driver: sqlx::Database<Row: Cells> {
+pub(crate) trait Driver:
+    sqlx::Database<Row: Cells> + sqlx::database::HasStatementCache
+{
     /// The dialects it carries, the first of them until a server says otherwise (a
     /// variant, by its version).
     const DIALECTS: &[Dialect];

@@ -207,6 +207,10 @@ impl<T: Table> Query<T> {
     fn write_select(&self, b: &mut SqlBuilder, join: bool) {
         let table = T::META;
         let scope = Scope { table, alias: ROOT };
+        let aggregates = join && !self.with.is_empty();
+        if let Some(prefix) = b.dialect().syntax().join_prefix.filter(|_| aggregates) {
+            b.push(prefix);
+        }
         b.push("SELECT ");
         b.push_list(table.columns, ", ", |b, c| {
             b.push_qualified(ROOT, c.name);
@@ -298,6 +302,33 @@ impl<T: Table> Query<T> {
         let version_query = run.dialect().syntax().version_query;
         match (fetched, self.with.first(), version_query) {
             (Ok(()), _, _) => Ok(rows),
+            (Err(e @ Error::Decode { .. }), Some(first), _)
+                if run.dialect().syntax().join_cut_warns =>
+            {
+                // A cell of JSON that does not parse, or a value missing from it: ask
+                // whether the server cut the JSON at its packet size. Only this
+                // failure pays for the question.
+                let Some(packet) = cut_at_packet(run).await else {
+                    return Err(e);
+                };
+                let relation = match &e {
+                    Error::Decode { path, .. } => self
+                        .with
+                        .iter()
+                        .find(|s| path.split('.').next() == Some(s.rel.name))
+                        .unwrap_or(first),
+                    _ => first,
+                };
+                Err(Error::Unsupported {
+                    table: T::NAME,
+                    relation: relation.rel.name,
+                    message: format!(
+                        "the related rows do not fit in one JSON value on this server: \
+                         it cut them at its max_allowed_packet ({packet} bytes); load \
+                         this relation with Strategy::Batch, or raise max_allowed_packet"
+                    ),
+                })
+            }
             (Err(Error::Database(sqlx::Error::Database(e))), _, _)
                 if run.dialect().errors().is_value_json_cannot_hold(&*e) =>
             {
@@ -357,6 +388,42 @@ impl<T: Table> Query<T> {
 }
 
 /// The server's version, asked by `query`, if it answers.
+/// Whether the server cut the last statement's JSON at its `max_allowed_packet` (its
+/// warnings 1260, "Row N was cut by JSON_ARRAYAGG()", and 1301, "Result of
+/// json_array() was larger than max_allowed_packet"): the packet size if so. The statements the server cut are forgotten, so that the
+/// connection prepares them again: MariaDB keeps returning `[null]` from a prepared
+/// statement once it cut one of its results.
+async fn cut_at_packet(run: &mut dyn Executor) -> Option<i64> {
+    let mut b = SqlBuilder::new(run.dialect());
+    b.push("SHOW WARNINGS");
+    // `Level`, `Code` (an unsigned integer) and `Message`: the message says it.
+    let mut cut = false;
+    run.fetch_each(&b.finish(), &mut |cells: &dyn Cells| {
+        if let Ok(Some(message)) = cells.text(2) {
+            cut |= message.contains("was cut by") || message.contains("max_allowed_packet");
+        }
+        Ok(())
+    })
+    .await
+    .ok()?;
+    if !cut {
+        return None;
+    }
+    let _ = run.forget_statements().await;
+    let mut b = SqlBuilder::new(run.dialect());
+    b.push("SELECT CAST(@@max_allowed_packet AS SIGNED)");
+    match run
+        .fetch(&b.finish(), &[SqlType::BigInt])
+        .await
+        .ok()?
+        .pop()?
+        .pop()?
+    {
+        Value::I64(packet) => Some(packet),
+        _ => None,
+    }
+}
+
 async fn server_version(run: &mut dyn Executor, query: &'static str) -> Option<String> {
     let mut b = SqlBuilder::new(run.dialect());
     b.push(query);

@@ -42,6 +42,10 @@ pub(crate) trait Executor: Send {
 
     /// Runs a statement that returns no rows.
     fn execute<'a>(&'a mut self, stmt: &'a Statement) -> BoxFuture<'a, Result<Done>>;
+
+    /// Forgets the statements the connection prepared, so that each is prepared again
+    /// (see `read::query::cut_at_packet`).
+    fn forget_statements(&mut self) -> BoxFuture<'_, Result<()>>;
 }
 
 impl dyn Executor + '_ {

@@ -29,6 +29,9 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // MariaDB has no LATERAL, and its derived tables cannot see the outer row, so the
     // window goes into the aggregate.
     limits_inside_aggregate: true,
+    // 4 GiB: the server caps it at its `max_allowed_packet` (with a warning).
+    join_prefix: Some("SET STATEMENT group_concat_max_len = 4294967295 FOR "),
+    join_cut_warns: true,
     version_query: Some("SELECT VERSION()"),
     // utf8mb4 holds all of Unicode; the binary collation compares like the others, and
     // its NO PAD variant keeps trailing spaces significant (`utf8mb4_bin` would make

@@ -15,6 +15,8 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // Picked by the server's version, never by a URL.
     schemes: &[],
     returning: false,
+    // MySQL has no `SET STATEMENT` (and Rel refuses its Join, see above).
+    join_prefix: None,
     table_options: Some(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin"),
     ..mysql::SYNTAX
 };

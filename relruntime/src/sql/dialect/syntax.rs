@@ -181,6 +181,15 @@ pub(crate) struct Syntax {
     pub default_values: &'static str,
     /// Which floats a float column stores as they are.
     pub floats: Floats,
+    /// What a Join statement starts with, before its `SELECT`: MariaDB's aggregate
+    /// stops at the session's `group_concat_max_len` (1 MiB by default) and cuts the
+    /// JSON, so the statement raises it for itself (the server caps it at its
+    /// `max_allowed_packet`), without touching the session.
+    pub join_prefix: Option<&'static str>,
+    /// Whether the server cuts a Join's JSON at `max_allowed_packet` with a warning
+    /// (1260, 1301) rather than an error: a JSON cell that does not parse is then
+    /// asked about with `SHOW WARNINGS` and reported as the limit it is.
+    pub join_cut_warns: bool,
     /// Whether text and JSON store the NUL character (PostgreSQL's do not: its text is
     /// NUL-terminated, and `jsonb` refuses `\u0000`).
     pub stores_nul: bool,
@@ -249,6 +258,8 @@ impl Syntax {
             default_values: " DEFAULT VALUES",
             floats: Floats::All,
             stores_nul: true,
+            join_prefix: None,
+            join_cut_warns: false,
             returning: true,
             upsert: UpsertClause::OnConflict,
             checks_foreign_keys_per_row: false,
