@@ -814,40 +814,30 @@ async fn a_blob_in_a_text_column_is_a_decode_error_naming_it_with_either_strateg
         ],
     )
     .await;
+    let names_heading = |err: &Error| {
+        matches!(
+            err,
+            Error::Decode {
+                table: "h_chapters",
+                column: "heading",
+                ..
+            }
+        )
+    };
     for strategy in [Strategy::Batch, Strategy::Join] {
-        let err = Titled::query()
+        let nested = Titled::query()
             .with(Titled::chapters())
             .strategy(strategy)
             .all(&db)
             .await
             .unwrap_err();
-        assert!(
-            matches!(
-                &err,
-                Error::Decode {
-                    table: "h_chapters",
-                    column: "heading",
-                    ..
-                }
-            ),
-            "{strategy:?}: {err:?}"
-        );
-        let err = Chapter::query()
+        assert!(names_heading(&nested), "{strategy:?}: {nested:?}");
+        let root = Chapter::query()
             .strategy(strategy)
             .all(&db)
             .await
             .unwrap_err();
-        assert!(
-            matches!(
-                &err,
-                Error::Decode {
-                    table: "h_chapters",
-                    column: "heading",
-                    ..
-                }
-            ),
-            "{strategy:?} root: {err:?}"
-        );
+        assert!(names_heading(&root), "{strategy:?} root: {root:?}");
     }
 }
 
