@@ -243,7 +243,7 @@ fn relation(t: &Table, r: &Relation, checks: &mut Checks) {
         let target_type = target_item(t, r, "TYPE_NAME");
         out.extend(assert(
             r.target.span(),
-            quote!(#failed || !::rel::__private::check::str_eq(#target_name, #self_name) || ::rel::__private::check::str_eq(#target_type, ::core::stringify!(#owner))),
+            quote!(#failed || !::rel::__private::check::str_eq(#target_name, #self_name) || ::rel::__private::check::str_eq(#target_type, <#owner as ::rel::__private::Table>::TYPE_NAME)),
             format!("`{target_text}` and `{owner}` are both the table `{self_name}`; give one of them another `#[table(name = \"...\")]`"),
         ));
     }

@@ -56,7 +56,9 @@ fn expand(t: &Table) -> TokenStream {
         impl ::rel::__private::Table for #ident {
             #row
             const NAME: &'static str = #table_name;
-            const TYPE_NAME: &'static str = #type_name;
+            // With its module: two structs of one name in different modules are two
+            // types to the checks and the registry.
+            const TYPE_NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #type_name);
             const COLUMNS: &'static [::rel::__private::ColumnMeta] = &[#column_metas];
             const PRIMARY_KEY: &'static [&'static str] = &[#(#primary_key),*];
             const DECLARED_RELATIONS: &'static [::rel::__private::RelationMeta] = &[#declared];

@@ -40,6 +40,25 @@ pub(super) fn last_ident(ty: &Type) -> Option<&Ident> {
     }
 }
 
+/// Whether a relation's target is the struct that declares it: `Self`, or the struct's
+/// own name alone. A path (`a::User`) is another struct, whatever its last name: two
+/// structs of one name live in different modules, and only the type system could tell
+/// that a path leads back here (the generated code then names it by that path, which
+/// is right either way).
+pub(super) fn is_self_type(ty: &Type, owner: &Ident) -> bool {
+    match ungroup(ty) {
+        Type::Path(tp) if tp.qself.is_none() && tp.path.leading_colon.is_none() => {
+            match tp.path.segments.iter().collect::<Vec<_>>().as_slice() {
+                [only] => {
+                    only.arguments.is_none() && (only.ident == *owner || only.ident == "Self")
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// `UserGroup` → `user_group`.
 pub(super) fn snake_case(name: &str) -> String {
     let mut out = String::new();

@@ -2,7 +2,7 @@
 //! on_delete = cascade)]`. It becomes a `one` relation that holds the key and that no
 //! field loads, so every check of a relation's keys and actions applies to it.
 
-use super::names::last_ident;
+use super::names::is_self_type;
 use super::relation::action_problem;
 use super::{Column, Keys, Kind, Relation, err};
 use crate::attr::{Action, KeyEnd};
@@ -45,7 +45,7 @@ impl Reference<'_> {
         ty.segments.pop();
         ty.segments.pop_punct();
         let target: syn::Type = syn::parse_quote!(#ty);
-        let target_is_self = last_ident(&target).is_some_and(|t| t == owner || t == "Self");
+        let target_is_self = is_self_type(&target, owner);
         let mut soft = Vec::new();
         let mut keep = |action: Option<SpannedValue<Action>>| {
             action.filter(|a| match action_problem(**a, std::iter::once(column)) {

@@ -1,7 +1,7 @@
 //! One `#[relation(...)]` field: its kind, target, keys and actions, checked within
 //! the struct.
 
-use super::names::{last_ident, name_list, target_list, through_spec, wrapper_arg};
+use super::names::{is_self_type, name_list, target_list, through_spec, wrapper_arg};
 use super::{Column, Keys, Kind, Relation, err};
 use crate::attr::{Action, FieldInput, RelationAttr};
 use darling::util::SpannedValue;
@@ -72,7 +72,7 @@ pub(super) fn relation(
         }
         None => (inner.clone(), false),
     };
-    let target_is_self = last_ident(&target).is_some_and(|t| t == owner || t == "Self");
+    let target_is_self = is_self_type(&target, owner);
 
     let local = |names: Vec<Ident>, errors: &mut darling::error::Accumulator| -> Vec<usize> {
         names
