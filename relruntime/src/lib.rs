@@ -42,7 +42,8 @@ pub use sql::column::{Column, TextColumn};
 pub use sql::dialect::Dialect;
 pub use sql::expr::{Expr, Order};
 pub use write::{
-    ColumnsSet, Delete, Filtered, HasSets, NoSets, RowsChosen, Unfiltered, Update, Upsert,
+    AllRows, ColumnsSet, Delete, Filtered, HasSets, NoSets, RowsChosen, TakesFilter, Unfiltered,
+    Update, Upsert,
 };
 
 /// What the derive's generated code refers to. Not a public API.

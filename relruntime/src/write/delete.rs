@@ -3,7 +3,7 @@
 use super::constraint::{Failed, Touched, typed_error};
 use super::emulate::{self, Rows};
 use super::enforcement::Enforcement;
-use super::{Filtered, RowsChosen, Unfiltered};
+use super::{AllRows, Filtered, RowsChosen, TakesFilter, Unfiltered};
 use crate::model::error::Result;
 use crate::model::meta::TableMeta;
 use crate::model::table::{Key, Table};
@@ -116,15 +116,19 @@ impl<T: Table> Delete<T, Unfiltered> {
         }
     }
 
-    /// Deletes every row of the table: the explicit form of a delete with no filter.
-    pub fn all_rows(self) -> Delete<T, Filtered> {
+    /// Deletes every row of the table: the explicit form of a delete with no filter. A
+    /// filter after it does not compile.
+    pub fn all_rows(self) -> Delete<T, AllRows> {
         self.into_state()
     }
 }
 
 impl<T: Table, F> Delete<T, F> {
     /// Deletes the rows matching `filter` (several calls combine with AND).
-    pub fn filter(self, filter: Expr<T>) -> Delete<T, Filtered> {
+    pub fn filter(self, filter: Expr<T>) -> Delete<T, Filtered>
+    where
+        F: TakesFilter,
+    {
         Delete {
             filter: Some(match self.filter {
                 Some(f) => Node::And(Box::new(f), Box::new(filter.node)),

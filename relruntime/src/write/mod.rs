@@ -25,10 +25,15 @@ pub use {delete::Delete, update::Update, upsert::Upsert};
 #[derive(Debug, Clone, Copy)]
 pub struct Unfiltered;
 
-/// The state of an [`Update`] or a [`Delete`] that has a filter, or said `all_rows()`:
-/// it can run.
+/// The state of an [`Update`] or a [`Delete`] that has a filter: it can run, and takes
+/// more filters.
 #[derive(Debug, Clone, Copy)]
 pub struct Filtered;
+
+/// The state of an [`Update`] or a [`Delete`] that said `all_rows()`: it can run, and
+/// takes no filter (a filter would contradict it).
+#[derive(Debug, Clone, Copy)]
+pub struct AllRows;
 
 /// The state of an [`Update`] that sets no column yet: it cannot run.
 #[derive(Debug, Clone, Copy)]
@@ -41,17 +46,30 @@ pub struct HasSets;
 mod sealed {
     pub trait Sealed {}
     impl Sealed for super::Filtered {}
+    impl Sealed for super::AllRows {}
+    impl Sealed for super::Unfiltered {}
     impl Sealed for super::HasSets {}
 }
 
 /// Said of an [`Update`] or a [`Delete`] whose rows are chosen, by `.filter(..)` or
-/// `.all_rows()`: only then does it run. Implemented by [`Filtered`] alone.
+/// `.all_rows()`: only then does it run. Implemented by [`Filtered`] and [`AllRows`].
 #[diagnostic::on_unimplemented(
     message = "this update or delete does not say which rows: add `.filter(..)`, or `.all_rows()` to write every row",
     label = "`.filter(..)` or `.all_rows()` comes before this"
 )]
 pub trait RowsChosen: sealed::Sealed {}
 impl RowsChosen for Filtered {}
+impl RowsChosen for AllRows {}
+
+/// Said of an [`Update`] or a [`Delete`] that takes a filter: one that has none yet, or
+/// has one. Not one that said `.all_rows()`.
+#[diagnostic::on_unimplemented(
+    message = "this update or delete said `.all_rows()`, and a filter contradicts it: keep `.filter(..)` or `.all_rows()`, not both",
+    label = "after `.all_rows()`"
+)]
+pub trait TakesFilter: sealed::Sealed {}
+impl TakesFilter for Unfiltered {}
+impl TakesFilter for Filtered {}
 
 /// Said of an [`Update`] that sets a column: only then does it run. Implemented by
 /// [`HasSets`] alone.

@@ -5,7 +5,7 @@ use super::delete::{where_filter, where_key};
 use super::emulate::{self, Rows, SetTo};
 use super::enforcement::Enforcement;
 use super::insert::{storable, storable_value};
-use super::{ColumnsSet, Filtered, HasSets, NoSets, RowsChosen, Unfiltered};
+use super::{AllRows, ColumnsSet, Filtered, HasSets, NoSets, RowsChosen, TakesFilter, Unfiltered};
 use crate::model::error::Result;
 use crate::model::table::{Key, Table};
 use crate::model::value::{ColumnValue, Value};
@@ -138,7 +138,8 @@ impl<T: Table> Update<T, Unfiltered, NoSets> {
 
 impl<T: Table, S> Update<T, Unfiltered, S> {
     /// Updates every row of the table: the explicit form of an update with no filter.
-    pub fn all_rows(self) -> Update<T, Filtered, S> {
+    /// A filter after it does not compile.
+    pub fn all_rows(self) -> Update<T, AllRows, S> {
         self.into_state()
     }
 }
@@ -158,7 +159,10 @@ impl<T: Table, F, S> Update<T, F, S> {
     }
 
     /// Updates the rows matching `filter` (several calls combine with AND).
-    pub fn filter(self, filter: Expr<T>) -> Update<T, Filtered, S> {
+    pub fn filter(self, filter: Expr<T>) -> Update<T, Filtered, S>
+    where
+        F: TakesFilter,
+    {
         let mut update = self.into_state();
         update.filter = Some(match update.filter.take() {
             Some(f) => Node::And(Box::new(f), Box::new(filter.node)),
