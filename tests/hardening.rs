@@ -943,3 +943,77 @@ async fn large_values_load_with_join_up_to_the_servers_packet() {
         db.close().await;
     }
 }
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "h_ratings")]
+struct Rating {
+    #[column(primary_key)]
+    id: i64,
+    stars: Option<i64>,
+}
+
+/// A `None` in a comparison means the NULL rows, as Prisma's `equals: null` does:
+/// `eq(None)` is `IS NULL`, `ne(None)` is `IS NOT NULL`, a `None` in `in_list` adds the
+/// NULL rows and one in `not_in` leaves them out (SQL's `= NULL` and `IN (NULL)` match
+/// nothing, and `NOT IN (.., NULL)` nothing at all). The same on every backend, in
+/// queries, counts, relation filters and deletes.
+#[tokio::test]
+async fn none_in_a_comparison_means_the_null_rows() {
+    let schema = Schema::new(RelationMode::ForeignKeys).table::<Rating>();
+    for db in common::fresh("null_compare", &schema).await {
+        let d = db.dialect();
+        let rating = |id, stars| Rating { id, stars };
+        db.insert_many(&[rating(1, None), rating(2, Some(5)), rating(3, Some(7))])
+            .await
+            .unwrap();
+        let ids = |filter: Expr<Rating>| {
+            let db = db.clone();
+            async move {
+                let rows = Rating::query()
+                    .filter(filter)
+                    .order_by(Rating::id.asc())
+                    .all(&db)
+                    .await
+                    .unwrap();
+                rows.iter().map(|r| r.id).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(ids(Rating::stars.eq(None)).await, [1], "{d:?}");
+        assert_eq!(ids(Rating::stars.ne(None)).await, [2, 3], "{d:?}");
+        assert_eq!(ids(Rating::stars.eq(Some(5))).await, [2], "{d:?}");
+        assert_eq!(ids(Rating::stars.ne(Some(5))).await, [3], "{d:?}");
+        assert_eq!(
+            ids(Rating::stars.in_list([None, Some(5)])).await,
+            [1, 2],
+            "{d:?}"
+        );
+        assert_eq!(ids(Rating::stars.in_list([None])).await, [1], "{d:?}");
+        assert_eq!(ids(Rating::stars.not_in([None])).await, [2, 3], "{d:?}");
+        assert_eq!(
+            ids(Rating::stars.not_in([None, Some(5)])).await,
+            [3],
+            "{d:?}"
+        );
+        assert_eq!(ids(Rating::stars.not_in([Some(5)])).await, [3], "{d:?}");
+        // A long list, which goes as one parameter where the backend takes one.
+        let long: Vec<Option<i64>> = (100..2_000).map(Some).chain([None, Some(7)]).collect();
+        assert_eq!(
+            ids(Rating::stars.in_list(long.clone())).await,
+            [1, 3],
+            "{d:?}"
+        );
+        assert_eq!(ids(Rating::stars.not_in(long)).await, [2], "{d:?}");
+        let counted = Rating::query()
+            .filter(Rating::stars.eq(None))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(counted, 1, "{d:?}");
+        let deleted = Rating::delete()
+            .filter(Rating::stars.eq(None))
+            .run(&db)
+            .await
+            .unwrap();
+        assert_eq!(deleted, 1, "{d:?}");
+    }
+}

@@ -92,13 +92,49 @@ impl<T, V: ColumnValue> Column<T, V> {
         })
     }
 
-    /// `column = value`.
+    /// `column = value`; `eq(None)` is `column IS NULL`, as Prisma's `equals: null`
+    /// (SQL's `= NULL` would match nothing).
     pub fn eq(self, value: impl Into<V>) -> Expr<T> {
-        self.compare(CompareOp::Eq, value.into().to_value())
+        match value.into().to_value() {
+            Value::Null(_) => self.null(false),
+            value => self.compare(CompareOp::Eq, value),
+        }
     }
-    /// `column <> value`.
+    /// `column <> value`; `ne(None)` is `column IS NOT NULL`. Like SQL's `<>`, `ne(x)`
+    /// does not match NULL.
     pub fn ne(self, value: impl Into<V>) -> Expr<T> {
-        self.compare(CompareOp::Ne, value.into().to_value())
+        match value.into().to_value() {
+            Value::Null(_) => self.null(true),
+            value => self.compare(CompareOp::Ne, value),
+        }
+    }
+
+    fn null(self, negated: bool) -> Expr<T> {
+        Expr::new(Node::IsNull {
+            column: self.name,
+            negated,
+        })
+    }
+
+    /// `IN` or `NOT IN` over `values`, where a `None` among them means the NULL rows:
+    /// included by `in_list`, left out by `not_in`.
+    fn list(self, values: Vec<Value>, negated: bool) -> Expr<T> {
+        let (nulls, values): (Vec<Value>, Vec<Value>) =
+            values.into_iter().partition(Value::is_null);
+        let list = Node::In {
+            column: self.name,
+            values,
+            negated,
+        };
+        if nulls.is_empty() {
+            return Expr::new(list);
+        }
+        let null = self.null(negated).node;
+        Expr::new(if negated {
+            Node::And(Box::new(list), Box::new(null))
+        } else {
+            Node::Or(Box::new(list), Box::new(null))
+        })
     }
     /// `column > value`.
     pub fn gt(self, value: impl Into<V>) -> Expr<T> {
@@ -117,30 +153,31 @@ impl<T, V: ColumnValue> Column<T, V> {
         self.compare(CompareOp::Lte, value.into().to_value())
     }
 
-    /// `column IN (values)`. An empty list matches nothing.
+    /// `column IN (values)`. An empty list matches nothing; a `None` in it matches the
+    /// NULL rows (SQL's `IN` would miss them).
     pub fn in_list<I>(self, values: I) -> Expr<T>
     where
         I: IntoIterator,
         I::Item: Into<V>,
     {
-        Expr::new(Node::In {
-            column: self.name,
-            values: values.into_iter().map(|v| v.into().to_value()).collect(),
-            negated: false,
-        })
+        self.list(
+            values.into_iter().map(|v| v.into().to_value()).collect(),
+            false,
+        )
     }
 
-    /// `column NOT IN (values)`. An empty list matches everything.
+    /// `column NOT IN (values)`. An empty list matches everything; a `None` in it
+    /// leaves the NULL rows out (SQL's `NOT IN` with a NULL would match nothing). Like
+    /// SQL's, `not_in` without a `None` does not match NULL rows either.
     pub fn not_in<I>(self, values: I) -> Expr<T>
     where
         I: IntoIterator,
         I::Item: Into<V>,
     {
-        Expr::new(Node::In {
-            column: self.name,
-            values: values.into_iter().map(|v| v.into().to_value()).collect(),
-            negated: true,
-        })
+        self.list(
+            values.into_iter().map(|v| v.into().to_value()).collect(),
+            true,
+        )
     }
 
     /// Ascending order on this column (NULLs last, as on PostgreSQL, on every backend).
