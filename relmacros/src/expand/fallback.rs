@@ -50,7 +50,15 @@ pub fn expand(input: &syn::DeriveInput) -> TokenStream {
             });
         }
     }
-    let query = super::query_fn(ident, vis);
+    let named_query = data
+        .fields
+        .iter()
+        .any(|f| f.ident.as_ref().is_some_and(|i| i == "query"));
+    let query = if named_query {
+        TokenStream::new()
+    } else {
+        super::query_fn(ident, vis)
+    };
     quote! {
         impl #ident {
             #(#consts)*

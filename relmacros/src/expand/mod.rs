@@ -42,7 +42,15 @@ fn expand(t: &Table) -> TokenStream {
     let row = row::impls(t);
     let checks = checks::all(t);
     let shared = checks::shared_consts(t);
-    let query = query_fn(ident, vis);
+    // A field named `query` is the column (or relation) of that name; the query is
+    // then `<User as TableExt>::query()`.
+    let named_query = t.columns.iter().any(|c| c.ident == "query")
+        || t.relations.iter().any(|r| r.field && r.ident == "query");
+    let query = if named_query {
+        TokenStream::new()
+    } else {
+        query_fn(ident, vis)
+    };
     quote! {
         #[automatically_derived]
         impl #ident {

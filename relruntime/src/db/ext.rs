@@ -20,6 +20,10 @@ use crate::write::{ColumnsSet, Delete, Filtered, HasSets, RowsChosen, Update, Up
 /// The derive also gives each table an inherent `query()`, so `User::query()` needs
 /// no import; this trait is for code generic over tables.
 ///
+/// A column may be named `query`, `update`, `delete` or `upsert`: `Audit::update` is
+/// then the column, and the builder is reached through this trait,
+/// `<Audit as TableExt>::update()`.
+///
 /// ```
 /// use rel::prelude::*;
 ///
