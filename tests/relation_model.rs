@@ -262,11 +262,15 @@ fn a_schema_refuses_two_structs_with_one_table_name() {
             err,
             Error::DuplicateTable {
                 table: "users",
-                first: "User",
-                second: "Member"
+                first: "relation_model::User",
+                second: "relation_model::other::Member"
             }
         ),
         "{err:?}"
     );
-    assert!(err.to_string().contains("`User` and `Member`"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("`relation_model::User` and `relation_model::other::Member`"),
+        "{err}"
+    );
 }

@@ -69,6 +69,12 @@ pub fn checks(t: &Table, r: &Relation, alias: &darling::util::SpannedValue<Strin
     let neither = format!(
         "relation `{name}`: `alias = \"{a}\"` pairs two `one` relations, and neither holds the key; exactly one side of a one-to-one holds it (say which with `foreign_key = from | to`)"
     );
+    let through_and_direct = format!(
+        "relation `{name}`: `alias = \"{a}\"` pairs a many-to-many (`through = ..`) with a direct relation; a many-to-many pairs with the many-to-many back through the same junction"
+    );
+    let junction_mirror = format!(
+        "relation `{name}`: the many-to-many of `{target_text}` with `alias = \"{a}\"` uses other junction columns; paired many-to-manys mirror each other (this side's first junction columns are the other's second)"
+    );
     let mirror = format!(
         "relation `{name}`: the relation of `{target_text}` with `alias = \"{a}\"` has other keys; paired relations mirror each other (this side's `from` is the other's `to`)"
     );
@@ -88,17 +94,34 @@ pub fn checks(t: &Table, r: &Relation, alias: &darling::util::SpannedValue<Strin
             };
             if n == 1 && reports {
                 match (me.kind, p.kind) {
-                    (::rel::__private::RelationKind::Many, ::rel::__private::RelationKind::Many) => ::core::panic!(#two_many),
+                    (::rel::__private::RelationKind::Many, ::rel::__private::RelationKind::Many)
+                        if me.through.is_none() || p.through.is_none() =>
+                    {
+                        if me.through.is_some() || p.through.is_some() {
+                            ::core::panic!(#through_and_direct)
+                        }
+                        ::core::panic!(#two_many)
+                    }
                     (::rel::__private::RelationKind::One, ::rel::__private::RelationKind::One) if me.holds_key && p.holds_key => ::core::panic!(#both_hold),
                     (::rel::__private::RelationKind::One, ::rel::__private::RelationKind::One) if !me.holds_key && !p.holds_key => ::core::panic!(#neither),
                     _ => {}
                 }
-                if me.through.is_none()
-                    && p.through.is_none()
-                    && !(::rel::__private::check::same_columns(me.from, p.to)
-                        && ::rel::__private::check::same_columns(me.to, p.from))
-                {
-                    ::core::panic!(#mirror)
+                match (me.through, p.through) {
+                    (::core::option::Option::None, ::core::option::Option::None) => {
+                        if !(::rel::__private::check::same_columns(me.from, p.to)
+                            && ::rel::__private::check::same_columns(me.to, p.from))
+                        {
+                            ::core::panic!(#mirror)
+                        }
+                    }
+                    (::core::option::Option::Some(mine), ::core::option::Option::Some(theirs)) => {
+                        if !(::rel::__private::check::same_columns(mine.from, theirs.to)
+                            && ::rel::__private::check::same_columns(mine.to, theirs.from))
+                        {
+                            ::core::panic!(#junction_mirror)
+                        }
+                    }
+                    _ => ::core::panic!(#through_and_direct),
                 }
             }
         };

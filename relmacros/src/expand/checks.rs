@@ -73,8 +73,11 @@ pub fn shared_consts(t: &Table) -> TokenStream {
 pub fn all(t: &Table) -> TokenStream {
     let mut checks = Checks::default();
     columns(t, &mut checks);
-    for r in &t.relations {
+    for (index, r) in t.relations.iter().enumerate() {
         relation(t, r, &mut checks);
+        if r.kind == Kind::One && !r.target_is_self {
+            checks.items.extend(super::mutual::check(t, r, index));
+        }
     }
     let Checks { statements, items } = checks;
     quote! {
@@ -100,7 +103,7 @@ struct Checks {
 fn assert(span: Span, cond: TokenStream, message: String) -> TokenStream {
     quote_spanned! {span=>
         if !(#cond) {
-            ::core::panic!(#message)
+            ::core::panic!("{}", #message)
         }
     }
 }
@@ -168,7 +171,48 @@ fn columns(t: &Table, checks: &mut Checks) {
                     type_text(ty)
                 ),
             ));
+            out.extend(default_value(c, d, &sql_type));
         }
+    }
+}
+
+/// A default of the right kind must also be a value of the column: an integer in its
+/// range, a float within `f32` for an `f32`, JSON text for a JSON column. The literal
+/// is judged here; the column's SQL type, in constant evaluation.
+fn default_value(
+    c: &crate::model::Column,
+    d: &crate::model::Default,
+    sql_type: &TokenStream,
+) -> TokenStream {
+    let (field, ty) = (&c.ident, type_text(&c.ty));
+    match &d.lit {
+        DefaultLit::Int(v) => assert(
+            d.span,
+            quote!(#sql_type.holds_int(#v)),
+            format!("this default, {v}, is out of range for `{field}`, which is `{ty}`"),
+        ),
+        DefaultLit::Float(text) => match text.parse::<f64>() {
+            Ok(v) if v.is_finite() && v.abs() > f32::MAX as f64 => assert(
+                d.span,
+                quote!(!#sql_type.is_f32()),
+                format!(
+                    "this default, {text}, is out of range for `{field}`, which is `{ty}` (at most {:e})",
+                    f32::MAX
+                ),
+            ),
+            _ => TokenStream::new(),
+        },
+        DefaultLit::Str(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(_) => TokenStream::new(),
+            Err(e) => assert(
+                d.span,
+                quote!(!#sql_type.is_json()),
+                format!(
+                    "this default is not JSON ({e}), and `{field}` is a JSON column; write the JSON text, e.g. `default = r#\"{{\"tags\": []}}\"#`, or `default = r#\"\"text\"\"#` for a JSON string"
+                ),
+            ),
+        },
+        DefaultLit::Bool(_) => TokenStream::new(),
     }
 }
 

@@ -29,6 +29,45 @@ pub fn checks(
     let junction_text = quote!(#junction).to_string().replace(" :: ", "::");
     let jt = quote_spanned!(junction.span()=> <#junction as ::rel::__private::Table>::META);
     let target_name = target_item(t, r, "NAME");
+    // `from` and `to` must each match one row: a junction row holding a name that
+    // several groups share would make its user a member of all of them.
+    let mut keys = TokenStream::new();
+    if let Some(f) = from {
+        let names: Vec<&str> = super::relations::local_names(t, f).collect();
+        let text: Vec<String> = f.iter().map(|&i| t.columns[i].ident.to_string()).collect();
+        let message = format!(
+            "relation `{name}`: `from = {}` is not the primary key or a unique column of `{owner}`, so one junction row would stand for every `{owner}` row with that value; name a key, or mark the column `#[column(unique)]`",
+            text.join(", ")
+        );
+        keys.extend(quote_spanned! {junction.span()=>
+            if !::rel::__private::check::is_unique_key(
+                <#owner as ::rel::__private::Table>::COLUMNS,
+                <#owner as ::rel::__private::Table>::PRIMARY_KEY,
+                &[#(#names),*],
+            ) {
+                ::core::panic!(#message)
+            }
+        });
+    }
+    if let Some(cols) = to {
+        let names: Vec<TokenStream> =
+            super::relations::target_column_names(&target, cols).collect();
+        let (columns, pk) = (
+            target_item(t, r, "COLUMNS"),
+            target_item(t, r, "PRIMARY_KEY"),
+        );
+        let text: Vec<String> = cols.iter().map(|c| format!("{target_text}::{c}")).collect();
+        let message = format!(
+            "relation `{name}`: `to = {}` is not the primary key or a unique column of `{target_text}`, so one junction row would stand for every `{target_text}` row with that value; name a key, or mark the column `#[column(unique)]`",
+            text.join(", ")
+        );
+        let span = cols.first().map_or(junction.span(), |c| c.span());
+        keys.extend(quote_spanned! {span=>
+            if !::rel::__private::check::is_unique_key(#columns, #pk, &[#(#names),*]) {
+                ::core::panic!(#message)
+            }
+        });
+    }
     let from = from.clone().unwrap_or_else(|| t.primary_key.clone());
     let list = |cols: &[syn::Ident]| {
         let names: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
@@ -165,6 +204,7 @@ pub fn checks(
             if !#pk_len {
                 #pk_size
             }
+            #keys
             let first_fits = same_types(&[#(#jf_types),*], &[#(#from_types),*]);
             let second_fits = same_types(&[#(#jt_types),*], &[#(#to_types),*]);
             if !(first_fits && second_fits) {

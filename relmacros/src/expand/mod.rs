@@ -9,6 +9,7 @@ mod checks;
 mod columns;
 mod fallback;
 mod junction;
+mod mutual;
 mod relations;
 mod row;
 

@@ -114,6 +114,21 @@ pub(super) fn relation(
             let (junction, junction_from, junction_to) = errors
                 .handle(through_spec(through))
                 .unwrap_or_else(|| (syn::Path::from(ident.clone()), Vec::new(), Vec::new()));
+            // A junction column holds one side's key: named twice, both sides would be
+            // matched on it (`Follow(follower_id, follower_id)` follows only oneself).
+            let mut seen: Vec<&syn::Ident> = Vec::new();
+            for c in junction_from.iter().chain(&junction_to) {
+                if seen.contains(&c) {
+                    errors.push(err(
+                        c,
+                        format!(
+                            "the junction column `{c}` is named twice; each side of a many-to-many has its own junction columns (`through = J(this_side_id, other_side_id)`)"
+                        ),
+                    ));
+                    break;
+                }
+                seen.push(c);
+            }
             let from = from.map(|f| local(f, &mut errors));
             if let Some(f) = &from
                 && f.len() != junction_from.len()

@@ -81,9 +81,9 @@ pub enum Error {
     DuplicateTable {
         /// The SQL name.
         table: &'static str,
-        /// The struct added first.
+        /// The struct added first, by its path (`app::models::User`).
         first: &'static str,
-        /// The other struct.
+        /// The other struct, by its path.
         second: &'static str,
     },
     /// A unique or primary key constraint was violated.

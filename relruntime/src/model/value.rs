@@ -75,6 +75,30 @@ impl SqlType {
         }
     }
 
+    /// Whether an integer default fits a column of this type: `i16` and `i32` columns
+    /// hold a narrower range than the literal.
+    #[doc(hidden)]
+    pub const fn holds_int(self, value: i64) -> bool {
+        match self {
+            SqlType::SmallInt => value >= i16::MIN as i64 && value <= i16::MAX as i64,
+            SqlType::Integer => value >= i32::MIN as i64 && value <= i32::MAX as i64,
+            _ => true,
+        }
+    }
+
+    /// Whether a column of this type holds JSON, whose default must be JSON text.
+    #[doc(hidden)]
+    pub const fn is_json(self) -> bool {
+        matches!(self, SqlType::Json)
+    }
+
+    /// Whether a column of this type is a 32-bit float, which a default beyond `f32`'s
+    /// range overflows.
+    #[doc(hidden)]
+    pub const fn is_f32(self) -> bool {
+        matches!(self, SqlType::Real)
+    }
+
     /// The Rust type a column of this type holds, for messages.
     pub(crate) const fn rust_name(self) -> &'static str {
         match self {

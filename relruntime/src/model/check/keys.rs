@@ -90,6 +90,18 @@ pub const fn field_column(columns: &'static [ColumnMeta], field: &'static str) -
     }
 }
 
+/// The Rust field of the column named `name`; the name itself when there is none.
+pub const fn column_field(columns: &'static [ColumnMeta], name: &'static str) -> &'static str {
+    let mut i = 0;
+    while i < columns.len() {
+        if str_eq(columns[i].name, name) {
+            return columns[i].field;
+        }
+        i += 1;
+    }
+    name
+}
+
 /// The SQL type of the column whose Rust field is `field`, if there is one.
 pub const fn field_type(columns: &[ColumnMeta], field: &str) -> Option<SqlType> {
     match by_field(columns, field) {

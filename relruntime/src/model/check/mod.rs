@@ -19,10 +19,11 @@ mod text;
 
 pub use identifiers::identifier;
 pub use keys::{
-    KeySide, column_type, field_column, field_type, is_primary_key, is_unique_key, key_side,
+    KeySide, column_field, column_type, field_column, field_type, is_primary_key, is_unique_key,
+    key_side,
 };
 pub use relations::{
     Inverse, alias_near_miss, alias_partner, alias_partners, inverse, inverse_count, inverse_index,
-    inverse_keys, precedes, refers_to,
+    inverse_keys, precedes, push_fields, refers_to, required_key, required_key_back,
 };
 pub use text::{Message, same_columns, same_types, str_eq};

@@ -2,8 +2,9 @@
 //! pairing, which side of a pair reports its mistake, what a junction's columns refer
 //! to.
 
-use super::super::meta::{RelationKind, RelationMeta};
-use super::text::{compare, same_columns, str_eq};
+use super::super::meta::{ColumnMeta, Constraint, RelationKind, RelationMeta};
+use super::keys::column_field;
+use super::text::{Message, compare, same_columns, str_eq};
 
 const fn alias_eq(a: Option<&str>, b: Option<&str>) -> bool {
     match (a, b) {
@@ -171,4 +172,80 @@ pub const fn refers_to(rels: &'static [RelationMeta], cols: &[&str]) -> Option<&
         i += 1;
     }
     None
+}
+
+/// Whether each of `cols` is a column of `columns` that takes no NULL.
+pub const fn all_required(columns: &[ColumnMeta], cols: &[&str]) -> bool {
+    let mut i = 0;
+    while i < cols.len() {
+        let mut c = 0;
+        while c < columns.len() {
+            if str_eq(columns[c].name, cols[i]) && columns[c].nullable {
+                return false;
+            }
+            c += 1;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `r` is a foreign key the database or Rel enforces, held on columns that take
+/// no NULL: a row of its table cannot be written before the row it refers to.
+pub const fn required_key(r: &RelationMeta, columns: &[ColumnMeta]) -> bool {
+    matches!(r.kind, RelationKind::One)
+        && r.holds_key
+        && r.through.is_none()
+        && !matches!(r.constraint, Constraint::QueryOnly)
+        && all_required(columns, r.from)
+}
+
+/// The relation of `rels` (the target's, with its `columns`) that holds a required key
+/// back to table `me`, other than the alias partner of a relation with `alias`: with a
+/// required key of `me` to that table, the two refer to each other and neither row can
+/// be inserted first.
+pub const fn required_key_back(
+    rels: &'static [RelationMeta],
+    columns: &[ColumnMeta],
+    me: &str,
+    alias: Option<&str>,
+) -> Option<&'static RelationMeta> {
+    let mut i = 0;
+    while i < rels.len() {
+        let r = &rels[i];
+        let paired = alias.is_some() && alias_eq(r.alias, alias);
+        if !paired && str_eq(r.target_name, me) && required_key(r, columns) {
+            return Some(r);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Appends the Rust fields of the columns `names` as a relation attribute writes them:
+/// `T::a` (with `table` "T"), or `(T::a, T::b)`; without a table, `a` or `(a, b)`.
+pub const fn push_fields(
+    mut m: Message,
+    table: &str,
+    columns: &'static [ColumnMeta],
+    names: &[&'static str],
+) -> Message {
+    if names.len() > 1 {
+        m = m.push("(");
+    }
+    let mut i = 0;
+    while i < names.len() {
+        if i > 0 {
+            m = m.push(", ");
+        }
+        if !table.is_empty() {
+            m = m.push(table).push("::");
+        }
+        m = m.push(column_field(columns, names[i]));
+        i += 1;
+    }
+    if names.len() > 1 {
+        m = m.push(")");
+    }
+    m
 }

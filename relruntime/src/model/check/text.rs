@@ -81,7 +81,7 @@ pub const fn same_types(a: &[SqlType], b: &[SqlType]) -> bool {
 /// A message built in constant evaluation, so that a failed check can name what it
 /// found: `panic!("{}", message.as_str())`.
 pub struct Message {
-    buf: [u8; 512],
+    buf: [u8; 1024],
     len: usize,
 }
 
@@ -89,7 +89,7 @@ impl Message {
     /// An empty message: the check passed.
     pub const fn new() -> Self {
         Message {
-            buf: [0; 512],
+            buf: [0; 1024],
             len: 0,
         }
     }
