@@ -137,6 +137,25 @@ fn columns(t: &Table, checks: &mut Checks) {
     checks
         .items
         .extend(identifier(t.name_span, "table", &t.name));
+    for (i, a) in t.columns.iter().enumerate() {
+        for b in &t.columns[i + 1..] {
+            if a.name != b.name && a.name.eq_ignore_ascii_case(&b.name) {
+                let start = format!("columns `{}` and `{}` are one name to ", a.name, b.name);
+                checks.items.extend(quote_spanned! {b.name_span=>
+                    const _: () = {
+                        let backends = ::rel::__private::check::case_blind_backends();
+                        if !backends.is_empty() {
+                            let m = ::rel::__private::check::Message::new()
+                                .push(#start)
+                                .push(backends)
+                                .push(", which compare column names without case; give one of them another name with `#[column(name = \"...\")]`");
+                            ::core::panic!("{}", m.as_str())
+                        }
+                    };
+                });
+            }
+        }
+    }
     let out = &mut checks.statements;
     for c in &t.columns {
         checks
@@ -144,6 +163,17 @@ fn columns(t: &Table, checks: &mut Checks) {
             .extend(identifier(c.name_span, "column", &c.name));
         let ty = &c.ty;
         let sql_type = quote!(<#ty as ::rel::__private::ColumnValue>::SQL_TYPE);
+        if c.unique || c.index {
+            let what = if c.unique { "unique" } else { "index" };
+            out.extend(assert(
+                c.name_span,
+                quote!(!#sql_type.is_json() || ::rel::__private::check::json_indexable()),
+                format!(
+                    "`{}` is a JSON column marked `{what}`, and MySQL cannot index a JSON column (the `mysql` feature is on; MariaDB, PostgreSQL and SQLite can): drop `{what}`, or keep the JSON as a `String`",
+                    c.ident
+                ),
+            ));
+        }
         if let Some(span) = c.auto_increment {
             out.extend(assert(
                 span,
@@ -290,6 +320,22 @@ fn relation(t: &Table, r: &Relation, checks: &mut Checks) {
             quote!(#failed || !::rel::__private::check::str_eq(#target_name, #self_name) || ::rel::__private::check::str_eq(#target_type, <#owner as ::rel::__private::Table>::TYPE_NAME)),
             format!("`{target_text}` and `{owner}` are both the table `{self_name}`; give one of them another `#[table(name = \"...\")]`"),
         ));
+        let start = format!("`{target_text}` is the table `");
+        let middle = format!("` and `{owner}` the table `{self_name}`, one name to ");
+        out.extend(quote_spanned! {r.target.span()=>
+            if !#failed && ::rel::__private::check::same_but_case(#target_name, #self_name) {
+                let backends = ::rel::__private::check::case_blind_table_backends();
+                if !backends.is_empty() {
+                    let m = ::rel::__private::check::Message::new()
+                        .push(#start)
+                        .push(#target_name)
+                        .push(#middle)
+                        .push(backends)
+                        .push(", which compare table names without case; give one of them another `#[table(name = \"...\")]`");
+                    ::core::panic!("{}", m.as_str())
+                }
+            }
+        });
     }
 
     if let Some(alias) = &r.alias {

@@ -66,3 +66,40 @@ pub const fn identifier(what: &str, name: &str) -> Message {
     }
     Message::new()
 }
+
+/// The enabled backends that compare names without case: SQLite always, MySQL and
+/// MariaDB for column names (and for table names under `lower_case_table_names`).
+/// Empty when none of them is enabled.
+pub const fn case_blind_backends() -> &'static str {
+    match (cfg!(feature = "sqlite"), cfg!(feature = "mysql")) {
+        (true, true) => "SQLite, MySQL and MariaDB",
+        (true, false) => "SQLite",
+        (false, true) => "MySQL and MariaDB",
+        (false, false) => "",
+    }
+}
+
+/// The enabled backends that compare table names without case: SQLite always, MySQL
+/// and MariaDB where `lower_case_table_names` is set. Empty when none is enabled.
+pub const fn case_blind_table_backends() -> &'static str {
+    match (cfg!(feature = "sqlite"), cfg!(feature = "mysql")) {
+        (true, true) => "SQLite (and to MySQL and MariaDB where `lower_case_table_names` is set)",
+        (true, false) => "SQLite",
+        (false, true) => {
+            "MySQL and MariaDB where `lower_case_table_names` is set (the default on Windows and macOS)"
+        }
+        (false, false) => "",
+    }
+}
+
+/// Whether two names differ only in ASCII case, so that a backend of
+/// [`case_blind_backends`] takes them for one.
+pub const fn same_but_case(a: &str, b: &str) -> bool {
+    !super::text::str_eq(a, b) && a.eq_ignore_ascii_case(b)
+}
+
+/// Whether the enabled backends can index a JSON column (`unique`, `index`): MySQL
+/// cannot (MariaDB, PostgreSQL and SQLite can), and the `mysql` feature is for both.
+pub const fn json_indexable() -> bool {
+    !cfg!(feature = "mysql")
+}

@@ -17,7 +17,9 @@ mod keys;
 mod relations;
 mod text;
 
-pub use identifiers::identifier;
+pub use identifiers::{
+    case_blind_backends, case_blind_table_backends, identifier, json_indexable, same_but_case,
+};
 pub use keys::{
     KeySide, column_field, column_type, field_column, field_type, is_primary_key, is_unique_key,
     key_side,
