@@ -292,7 +292,7 @@ async fn rel_query(db: &Db, s: &Shape, strategy: rel::Strategy) -> Out {
             r = r.offset(o);
         }
         if let Some(c) = p.comments {
-            let mut cr = Post::comments();
+            let mut cr = Post::comments().shaped();
             if p.comments_by_body {
                 cr = cr.order_by(Comment::body.desc());
             }

@@ -1017,3 +1017,92 @@ async fn none_in_a_comparison_means_the_null_rows() {
         assert_eq!(deleted, 1, "{d:?}");
     }
 }
+
+/// A relation loaded twice by one query is `Error::DuplicateLoad`, before anything is
+/// sent (the second `.with` replaced the first, silently), under both strategies,
+/// nested, and through `Db::load`; on every backend. A count beside a load of another
+/// relation is fine.
+#[tokio::test]
+async fn a_relation_loaded_twice_is_an_error() {
+    let schema = Schema::new(RelationMode::ForeignKeys).table::<Photo>();
+    for db in common::fresh("loaded_twice", &schema).await {
+        let d = db.dialect();
+        db.insert(&Album {
+            id: 1,
+            photos: Many::default(),
+        })
+        .await
+        .unwrap();
+        let photo = |id, caption: &str| Photo {
+            id,
+            album_id: 1,
+            caption: caption.into(),
+            image: vec![1],
+            album: One::default(),
+        };
+        db.insert_many(&[photo(1, "a"), photo(2, "b")])
+            .await
+            .unwrap();
+        let twice = |e: Error| {
+            matches!(
+                e,
+                Error::DuplicateLoad {
+                    table: "h_albums",
+                    relation: "photos"
+                }
+            )
+        };
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let err = Album::query()
+                .strategy(strategy)
+                .with(Album::photos().filter(Photo::caption.eq("a")))
+                .with(Album::photos().count())
+                .all(&db)
+                .await
+                .unwrap_err();
+            assert!(twice(err), "{d:?} {strategy:?}");
+            let err = Photo::query()
+                .strategy(strategy)
+                .with(
+                    Photo::album()
+                        .with(Album::photos())
+                        .with(Album::photos().limit(1)),
+                )
+                .all(&db)
+                .await
+                .unwrap_err();
+            assert!(twice(err), "{d:?} {strategy:?} nested");
+            // Once, it loads.
+            let albums = Album::query()
+                .strategy(strategy)
+                .with(Album::photos().filter(Photo::caption.eq("a")))
+                .all(&db)
+                .await
+                .unwrap();
+            assert_eq!(
+                albums[0].photos.get().unwrap().len(),
+                1,
+                "{d:?} {strategy:?}"
+            );
+        }
+        let mut albums = Album::query().all(&db).await.unwrap();
+        let err = db
+            .load(
+                &mut albums,
+                Album::photos().with(Photo::album()).with(Photo::album()),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::DuplicateLoad {
+                    table: "h_photos",
+                    relation: "album"
+                }
+            ),
+            "{d:?} {err:?}"
+        );
+        assert!(err.to_string().contains("loaded twice"), "{err}");
+    }
+}

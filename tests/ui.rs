@@ -14,6 +14,7 @@ fn ui() {
     t.compile_fail("tests/ui/relations/*.rs");
     t.compile_fail("tests/ui/columns/*.rs");
     t.compile_fail("tests/ui/writes/*.rs");
+    t.compile_fail("tests/ui/queries/*.rs");
     t.pass("tests/ui/pass/*.rs");
     let schema = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("schema_200_tables.rs");
     std::fs::write(&schema, big_schema(200)).unwrap();

@@ -35,7 +35,9 @@ pub use model::value::{ColumnValue, SqlType, Value};
 pub use read::integrity::Orphans;
 pub use read::plan::{Plan, PlanStep};
 pub use read::query::{Query, Strategy};
-pub use read::relation::Relation;
+pub use read::relation::{
+    Counted, Fresh, Loadable, LoadsRows, OnlyFilters, Plural, Relation, Shaped, ToMany, ToOne,
+};
 pub use sql::builder::{SqlBuilder, Statement};
 pub use sql::column::escape_like;
 pub use sql::column::{Column, TextColumn};
@@ -59,7 +61,7 @@ pub mod __private {
     pub use crate::model::table::Table;
     pub use crate::model::value::{ColumnValue, LiteralKind, SqlType, Value};
     pub use crate::read::query::Query;
-    pub use crate::read::relation::Relation;
+    pub use crate::read::relation::{Relation, ToMany, ToOne};
     pub use crate::sql::column::Column;
     pub use inventory;
 }

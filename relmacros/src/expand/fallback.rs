@@ -14,13 +14,15 @@ pub fn relation_handle(
     name: &syn::Ident,
     ty: &syn::Type,
 ) -> TokenStream {
-    let Some(target) = wrapper_arg(ty, "One").or_else(|| wrapper_arg(ty, "Many")) else {
-        return TokenStream::new();
+    let (target, kind) = match (wrapper_arg(ty, "One"), wrapper_arg(ty, "Many")) {
+        (Some(t), _) => (t, quote!(ToOne)),
+        (None, Some(t)) => (t, quote!(ToMany)),
+        (None, None) => return TokenStream::new(),
     };
     let target = wrapper_arg(target, "Option").unwrap_or(target);
     quote! {
         #[allow(dead_code)]
-        #vis fn #name() -> ::rel::__private::Relation<#ident, #target> {
+        #vis fn #name() -> ::rel::__private::Relation<#ident, #target, ::rel::__private::#kind> {
             ::core::unreachable!()
         }
     }

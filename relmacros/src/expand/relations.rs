@@ -51,10 +51,14 @@ pub fn handles(t: &Table) -> TokenStream {
             let name = &r.ident;
             let target = target(t, r);
             let doc = format!("The `{name}` relation of `{ident}`, for loading and filtering.");
+            let kind = match r.kind {
+                Kind::One => quote::format_ident!("ToOne"),
+                Kind::Many => quote::format_ident!("ToMany"),
+            };
             quote_spanned! {r.target.span()=>
                 #[doc = #doc]
                 #[allow(dead_code)]
-                #vis fn #name() -> ::rel::__private::Relation<#ident, #target> {
+                #vis fn #name() -> ::rel::__private::Relation<#ident, #target, ::rel::__private::#kind> {
                     ::rel::__private::Relation::new(#index)
                 }
             }

@@ -11,7 +11,7 @@ use crate::driver::{Link, SqlxConn, for_each_driver};
 use crate::model::error::Result;
 use crate::model::table::Table;
 use crate::read::query::Query;
-use crate::read::relation::Relation;
+use crate::read::relation::{Loadable, Relation};
 use crate::sql::dialect::Dialect;
 use crate::write::Enforcement;
 
@@ -167,10 +167,10 @@ impl<'a> Conn<'a> {
 
     /// Loads `relation` onto `rows` fetched before, on this connection: see
     /// [`Db::load`]. In your sqlx transaction, `Conn::from(&mut tx).load(..)`.
-    pub async fn load<T: Table, R: Table>(
+    pub async fn load<T: Table, R: Table, K, S: Loadable>(
         self,
         rows: &mut [T],
-        relation: Relation<T, R>,
+        relation: Relation<T, R, K, S>,
     ) -> Result<()> {
         let op = Operation::new("load", T::NAME, "batch");
         let load = Load {

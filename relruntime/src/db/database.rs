@@ -11,7 +11,7 @@ use crate::model::error::Result;
 use crate::model::schema::{RelationMode, Schema};
 use crate::model::table::Table;
 use crate::read::query::Query;
-use crate::read::relation::Relation;
+use crate::read::relation::{Loadable, Relation};
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
 use crate::write::Enforcement;
@@ -458,10 +458,10 @@ impl Db {
 
     /// Loads `relation` (with its filter, order, limit and nested loads) onto rows that
     /// were fetched before: `db.load(&mut users, User::posts().with(Post::comments()))`.
-    pub async fn load<T: Table, R: Table>(
+    pub async fn load<T: Table, R: Table, K, S: Loadable>(
         &self,
         rows: &mut [T],
-        relation: Relation<T, R>,
+        relation: Relation<T, R, K, S>,
     ) -> Result<()> {
         Conn::Db(self).load(rows, relation).await
     }

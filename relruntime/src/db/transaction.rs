@@ -6,7 +6,7 @@ use crate::driver::Link;
 use crate::model::error::{Error, Result};
 use crate::model::table::Table;
 use crate::read::query::Query;
-use crate::read::relation::Relation;
+use crate::read::relation::{Loadable, Relation};
 use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
@@ -145,10 +145,10 @@ impl Transaction {
     }
 
     /// Loads `relation` onto rows fetched before. See [`Db::load`](crate::Db::load).
-    pub async fn load<T: Table, R: Table>(
+    pub async fn load<T: Table, R: Table, K, S: Loadable>(
         &mut self,
         rows: &mut [T],
-        relation: Relation<T, R>,
+        relation: Relation<T, R, K, S>,
     ) -> Result<()> {
         Conn::Tx(self).load(rows, relation).await
     }

@@ -122,6 +122,18 @@ pub enum Error {
         /// The table the relation points at.
         target: &'static str,
     },
+    /// A query loads one relation twice among the loads of one table
+    /// (`.with(User::posts()).with(User::posts())`), where the second would replace
+    /// the first. Nothing was sent.
+    #[error(
+        "table `{table}`: relation `{relation}` is loaded twice by one query; give one `.with(..)` its filter, order and nested loads"
+    )]
+    DuplicateLoad {
+        /// The table whose relation is loaded twice.
+        table: &'static str,
+        /// The relation.
+        relation: &'static str,
+    },
     /// The schema asks for something this backend cannot do in this relation mode.
     #[error("table `{table}`, relation `{relation}`: {message}")]
     Unsupported {

@@ -24,5 +24,6 @@ pub(crate) async fn load_onto<T: Table>(
     rows: &mut [T],
     specs: &[LoadSpec],
 ) -> Result<()> {
+    LoadSpec::check_unique(T::NAME, specs)?;
     batch::load(run, rows, specs, "").await
 }

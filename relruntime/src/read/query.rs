@@ -2,7 +2,7 @@
 
 use super::batch;
 use super::join;
-use super::relation::{LoadSpec, Relation};
+use super::relation::{LoadSpec, Loadable, Relation};
 use crate::model::error::{Error, Result};
 use crate::model::row::{Cells, Path, RowReader};
 use crate::model::table::{Key, Table};
@@ -189,7 +189,11 @@ impl<T: Table> Query<T> {
     }
 
     /// Also loads `relation`, with its own filter, order, limit and nested loads.
-    pub fn with<R: Table>(mut self, relation: Relation<T, R>) -> Self {
+    ///
+    /// A relation loaded twice (`.with(User::posts()).with(User::posts())`) is
+    /// [`Error::DuplicateLoad`] when the query runs: give one `.with` the filter,
+    /// order and nested loads.
+    pub fn with<R: Table, K, S: Loadable>(mut self, relation: Relation<T, R, K, S>) -> Self {
         self.with.push(relation.into_load());
         self
     }
@@ -262,6 +266,7 @@ impl<T: Table> Query<T> {
 
     /// Runs the query on a connection already held.
     pub(crate) async fn run(&self, run: &mut dyn Executor) -> Result<Vec<T>> {
+        LoadSpec::check_unique(T::NAME, &self.with)?;
         let stmt = self.to_sql(run.dialect());
         stmt.check_binds(run.dialect(), T::NAME)?;
         if self.strategy.resolve(run.dialect()) == Strategy::Join {

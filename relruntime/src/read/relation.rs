@@ -1,7 +1,7 @@
 //! Relation handles (`User::posts()`) and what they say to load (`LoadSpec`).
 
 use super::ops::{Ops, internal};
-use crate::model::error::Result;
+use crate::model::error::{Error, Result};
 use crate::model::meta::RelationMeta;
 use crate::model::table::Table;
 use crate::sql::expr::{Expr, Node, Order, OrderTerm};
@@ -29,6 +29,21 @@ impl LoadSpec {
     pub(crate) fn ops(&self, table: &'static str) -> Result<Ops> {
         self.ops
             .ok_or_else(|| internal(table, self, "relation has no loader"))
+    }
+
+    /// [`Error::DuplicateLoad`] when a relation appears twice among `specs` (the loads
+    /// of one `table`), or among the nested loads of any of them.
+    pub(crate) fn check_unique(table: &'static str, specs: &[LoadSpec]) -> Result<()> {
+        for (i, spec) in specs.iter().enumerate() {
+            if specs[..i].iter().any(|other| other.field == spec.field) {
+                return Err(Error::DuplicateLoad {
+                    table,
+                    relation: spec.rel.name,
+                });
+            }
+            LoadSpec::check_unique(spec.rel.target_name, &spec.children)?;
+        }
+        Ok(())
     }
 
     pub(crate) fn and_filter(&mut self, node: Node) {
@@ -75,12 +90,79 @@ impl LoadSpec {
 ///     r#"EXISTS (SELECT 1 FROM "post" AS "t1" WHERE "t1"."user_id" = "user"."id" AND ("t1"."published" = ?) LIMIT 1)"#
 /// );
 /// ```
-pub struct Relation<From, To> {
+pub struct Relation<From, To, Kind = ToMany, State = Fresh> {
     pub(crate) spec: LoadSpec,
-    _tables: PhantomData<fn() -> (From, To)>,
+    _tables: PhantomData<fn() -> (From, To, Kind, State)>,
 }
 
-impl<From: Table, To> Relation<From, To> {
+/// The kind of a [`Relation`] whose field is `Many<T>`: it has a count, a per-parent
+/// order, limit and offset.
+#[derive(Debug)]
+pub struct ToMany;
+
+/// The kind of a [`Relation`] whose field is `One<T>`: at most one related row, so no
+/// count, order, limit or offset (they would mean nothing, and do not compile).
+#[derive(Debug)]
+pub struct ToOne;
+
+/// The state of a [`Relation`] with at most filters: it can be counted, and it can
+/// filter its parents (`.exists()`).
+#[derive(Debug)]
+pub struct Fresh;
+
+/// The state of a [`Relation`] with an order, a window or nested loads: it loads rows,
+/// and cannot be counted or used in `.exists()`, which would ignore them.
+#[derive(Debug)]
+pub struct Shaped;
+
+/// The state of a [`Relation`] after `.count()`: it loads only the number of related
+/// rows, so nothing can be loaded, ordered or windowed through it.
+#[derive(Debug)]
+pub struct Counted;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::ToMany {}
+    impl Sealed for super::Fresh {}
+    impl Sealed for super::Shaped {}
+    impl Sealed for super::Counted {}
+}
+
+/// A relation kind with many rows per parent: [`ToMany`].
+#[diagnostic::on_unimplemented(
+    message = "this relation is a `one`: it has at most one row per parent, so it has no count, order, limit or offset",
+    label = "a `one` relation",
+    note = "count, order or limit a `many` relation; a `one` loads as it is, with `.filter(..)` and nested `.with(..)`"
+)]
+pub trait Plural: sealed::Sealed {}
+impl Plural for ToMany {}
+
+/// A relation state that loads rows: [`Fresh`] or [`Shaped`], not [`Counted`].
+#[diagnostic::on_unimplemented(
+    message = "this relation is counted: `.count()` loads only the number of related rows",
+    label = "counted here, so nothing more can be loaded, ordered or windowed through it",
+    note = "call `.count()` last, on a relation with only filters; or drop `.count()` to load the rows"
+)]
+pub trait LoadsRows: sealed::Sealed {}
+impl LoadsRows for Fresh {}
+impl LoadsRows for Shaped {}
+
+/// A relation state with only filters: [`Fresh`].
+#[diagnostic::on_unimplemented(
+    message = "this relation has more than filters, and `.exists()`, `.not_exists()` and `.count()` use only its filters",
+    label = "this would ignore the relation's order, limit, offset, nested loads or count",
+    note = "give the relation only `.filter(..)` calls where it filters its parents or is counted"
+)]
+pub trait OnlyFilters: sealed::Sealed {}
+impl OnlyFilters for Fresh {}
+
+/// A relation in any state: what `.with(..)` and `Db::load` take.
+pub trait Loadable: sealed::Sealed {}
+impl Loadable for Fresh {}
+impl Loadable for Shaped {}
+impl Loadable for Counted {}
+
+impl<From: Table, To, Kind> Relation<From, To, Kind, Fresh> {
     /// The handle of `From`'s relation at `index` in its metadata. Called by the derive.
     #[doc(hidden)]
     pub fn new(index: usize) -> Self {
@@ -101,10 +183,17 @@ impl<From: Table, To> Relation<From, To> {
     }
 }
 
-impl<From, To> Relation<From, To> {
+impl<From, To, Kind, State> Relation<From, To, Kind, State> {
     /// The relation's metadata.
     pub fn meta(&self) -> &'static RelationMeta {
         self.spec.rel
+    }
+
+    fn to<S>(self) -> Relation<From, To, Kind, S> {
+        Relation {
+            spec: self.spec,
+            _tables: PhantomData,
+        }
     }
 
     /// Keeps only related rows matching `filter` (several calls combine with AND).
@@ -113,45 +202,103 @@ impl<From, To> Relation<From, To> {
         self
     }
 
+    /// The same relation, typed as one that loads rows (as `.order_by`, `.limit`,
+    /// `.offset` and `.with` type it), for a relation built step by step:
+    ///
+    /// ```
+    /// # use rel::prelude::*;
+    /// # #[derive(Table)]
+    /// # struct User { #[column(primary_key)] id: i64, #[relation(many)] posts: Many<Post> }
+    /// # #[derive(Table)]
+    /// # struct Post { #[column(primary_key)] id: i64, user_id: i64,
+    /// #   #[relation(one, from = user_id, to = User::id)] user: One<User> }
+    /// let newest_first = true;
+    /// let mut posts = User::posts().shaped();
+    /// if newest_first {
+    ///     posts = posts.order_by(Post::id.desc());
+    /// }
+    /// let query = User::query().with(posts.limit(3));
+    /// # let _ = query;
+    /// ```
+    pub fn shaped(self) -> Relation<From, To, Kind, Shaped>
+    where
+        State: LoadsRows,
+    {
+        self.to()
+    }
+
     /// Orders the related rows of each parent (several calls add keys). The primary key
-    /// always breaks ties.
-    pub fn order_by(mut self, order: Order<To>) -> Self {
+    /// always breaks ties. Only on a `many` relation that loads rows.
+    pub fn order_by(mut self, order: Order<To>) -> Relation<From, To, Kind, Shaped>
+    where
+        Kind: Plural,
+        State: LoadsRows,
+    {
         self.spec.order.push(order.term);
-        self
+        self.to()
     }
 
-    /// At most `n` related rows for each parent row.
-    pub fn limit(mut self, n: u64) -> Self {
+    /// At most `n` related rows for each parent row. Only on a `many` relation that
+    /// loads rows.
+    pub fn limit(mut self, n: u64) -> Relation<From, To, Kind, Shaped>
+    where
+        Kind: Plural,
+        State: LoadsRows,
+    {
         self.spec.limit = Some(n);
-        self
+        self.to()
     }
 
-    /// Skips the first `n` related rows of each parent row.
-    pub fn offset(mut self, n: u64) -> Self {
+    /// Skips the first `n` related rows of each parent row. Only on a `many` relation
+    /// that loads rows.
+    pub fn offset(mut self, n: u64) -> Relation<From, To, Kind, Shaped>
+    where
+        Kind: Plural,
+        State: LoadsRows,
+    {
         self.spec.offset = Some(n);
-        self
+        self.to()
     }
 
-    /// Also loads `child` on each related row.
-    pub fn with<R: Table>(mut self, child: Relation<To, R>) -> Self {
+    /// Also loads `child` on each related row. A relation loaded twice among one
+    /// parent's loads is [`Error::DuplicateLoad`](crate::Error::DuplicateLoad) when the
+    /// query runs.
+    pub fn with<R: Table, K, S: Loadable>(
+        mut self,
+        child: Relation<To, R, K, S>,
+    ) -> Relation<From, To, Kind, Shaped>
+    where
+        State: LoadsRows,
+    {
         self.spec.children.push(child.into_load());
-        self
+        self.to()
     }
 
     /// Loads only the number of related rows (matching the filter), into
-    /// [`Many::counted`](crate::Many::counted).
-    pub fn count(mut self) -> Self {
+    /// [`Many::counted`](crate::Many::counted). Only on a `many` relation with only
+    /// filters.
+    pub fn count(mut self) -> Relation<From, To, Kind, Counted>
+    where
+        Kind: Plural,
+        State: OnlyFilters,
+    {
         self.spec.count = true;
-        self
+        self.to()
     }
 
     /// Parents that have at least one related row matching this relation's filter.
-    pub fn exists(self) -> Expr<From> {
+    pub fn exists(self) -> Expr<From>
+    where
+        State: OnlyFilters,
+    {
         self.exists_node(false)
     }
 
     /// Parents that have no related row matching this relation's filter.
-    pub fn not_exists(self) -> Expr<From> {
+    pub fn not_exists(self) -> Expr<From>
+    where
+        State: OnlyFilters,
+    {
         self.exists_node(true)
     }
 
@@ -164,7 +311,7 @@ impl<From, To> Relation<From, To> {
     }
 }
 
-impl<From, To: Table> Relation<From, To> {
+impl<From, To: Table, Kind, State> Relation<From, To, Kind, State> {
     /// The spec of a relation that is loaded, with the loader's steps for `To`.
     pub(crate) fn into_load(self) -> LoadSpec {
         LoadSpec {
@@ -174,7 +321,7 @@ impl<From, To: Table> Relation<From, To> {
     }
 }
 
-impl<From, To> Clone for Relation<From, To> {
+impl<From, To, Kind, State> Clone for Relation<From, To, Kind, State> {
     fn clone(&self) -> Self {
         Relation {
             spec: self.spec.clone(),
@@ -183,7 +330,7 @@ impl<From, To> Clone for Relation<From, To> {
     }
 }
 
-impl<From, To> std::fmt::Debug for Relation<From, To> {
+impl<From, To, Kind, State> std::fmt::Debug for Relation<From, To, Kind, State> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Relation({})", self.spec.rel.name)
     }

@@ -1,0 +1,34 @@
+// A per-parent limit on a `one` relation means nothing.
+use rel::prelude::*;
+
+#[derive(Table)]
+struct User {
+    #[column(primary_key)]
+    id: i64,
+    #[relation(many)]
+    posts: Many<Post>,
+}
+
+#[derive(Table)]
+struct Post {
+    #[column(primary_key)]
+    id: i64,
+    user_id: i64,
+    #[relation(one, from = user_id, to = User::id)]
+    user: One<User>,
+    #[relation(many)]
+    comments: Many<Comment>,
+}
+
+#[derive(Table)]
+struct Comment {
+    #[column(primary_key)]
+    id: i64,
+    post_id: i64,
+    #[relation(one, from = post_id, to = Post::id)]
+    post: One<Post>,
+}
+
+fn main() {
+    let _ = Post::query().with(Post::user().limit(1));
+}
