@@ -40,7 +40,7 @@ pub use read::relation::{
 };
 pub use sql::builder::{SqlBuilder, Statement};
 pub use sql::column::escape_like;
-pub use sql::column::{Column, TextColumn};
+pub use sql::column::{Column, TextColumn, ValueOf};
 pub use sql::dialect::Dialect;
 pub use sql::expr::{Expr, Order};
 pub use write::{

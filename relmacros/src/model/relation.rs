@@ -49,10 +49,20 @@ pub(super) fn relation(
         Kind::Many => ("Many", "`Many<T>`"),
     };
     let Some(inner) = wrapper_arg(&field.ty, wrapper) else {
+        // `Option<One<User>>`: the option goes inside.
+        let hint = wrapper_arg(&field.ty, "Option")
+            .and_then(|t| wrapper_arg(t, wrapper))
+            .map_or(String::new(), |t| {
+                let t = crate::expand::type_text(t);
+                match kind.0 {
+                    Kind::One => format!(": use `One<Option<{t}>>`"),
+                    Kind::Many => format!(": use `Many<{t}>` (no related rows is an empty list)"),
+                }
+            });
         errors.push(err(
             &field.ty,
             format!(
-                "a `{}` relation field must have type {expected}",
+                "a `{}` relation field must have type {expected}{hint}",
                 if kind.0 == Kind::One { "one" } else { "many" }
             ),
         ));
@@ -72,6 +82,31 @@ pub(super) fn relation(
         }
         None => (inner.clone(), false),
     };
+    // `One<Vec<Post>>`, `Many<Vec<Post>>`, `One<Box<Post>>`: the wrapper holds the row
+    // type itself.
+    let container = [
+        "Vec", "Option", "Box", "Rc", "Arc", "One", "Many", "VecDeque", "HashSet", "BTreeSet",
+    ]
+    .into_iter()
+    .find_map(|w| wrapper_arg(&target, w).map(|t| (w, t.clone())));
+    if let Some((w, row)) = container {
+        let row = crate::expand::type_text(&row);
+        errors.push(err(
+            &field.ty,
+            match kind.0 {
+                Kind::One if matches!(w, "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "Many") => format!(
+                    "a `one` relation holds one row: `One<{row}>` (or `One<Option<{row}>>` when the key is nullable); for a list of rows, declare `#[relation(many)]` with `Many<{row}>`"
+                ),
+                Kind::One => format!(
+                    "a `one` relation holds the row type itself: `One<{row}>`, or `One<Option<{row}>>` when the key is nullable"
+                ),
+                Kind::Many => format!(
+                    "a `many` relation field is `Many<{row}>`, which is already a list of `{row}` rows"
+                ),
+            },
+        ));
+        return Err(Error::multiple(errors.into_inner()));
+    }
     let target_is_self = is_self_type(&target, owner);
 
     let local = |names: Vec<Ident>, errors: &mut darling::error::Accumulator| -> Vec<usize> {

@@ -13,6 +13,7 @@ use crate::model::table::Table;
 use crate::read::query::Query;
 use crate::read::relation::{Loadable, Relation};
 use crate::sql::dialect::Dialect;
+use crate::sql::exec::BoxFuture;
 use crate::write::Enforcement;
 
 /// Where a query runs: a [`Db`] (any pooled connection), a [`Transaction`], or a
@@ -86,33 +87,50 @@ macro_rules! lend {
 }
 for_each_driver!(lend);
 
-impl Conn<'_> {
+impl<'c> Conn<'c> {
     /// Inserts one row and returns its key. See [`Db::insert`].
-    pub async fn insert<T: Table>(self, row: &T) -> Result<T::Key> {
-        super::write::run(self, InsertOp { row }).await
+    pub fn insert<'a, T: Table>(self, row: &'a T) -> BoxFuture<'a, Result<T::Key>>
+    where
+        'c: 'a,
+    {
+        Box::pin(async move { super::write::run(self, InsertOp { row }).await })
     }
 
     /// Inserts rows and returns their keys in order. See [`Db::insert_many`].
-    pub async fn insert_many<T: Table>(self, rows: &[T]) -> Result<Vec<T::Key>> {
-        super::write::run(self, InsertManyOp { rows }).await
+    pub fn insert_many<'a, T: Table>(self, rows: &'a [T]) -> BoxFuture<'a, Result<Vec<T::Key>>>
+    where
+        'c: 'a,
+    {
+        Box::pin(async move { super::write::run(self, InsertManyOp { rows }).await })
     }
 
     /// The row with this primary key.
-    pub async fn get<T: Table>(self, key: &T::Key) -> Result<Option<T>> {
-        Query::<T>::by_key(key)
-            .all(self)
-            .await
-            .map(|mut rows| rows.pop())
+    pub fn get<'a, T: Table>(self, key: &'a T::Key) -> BoxFuture<'a, Result<Option<T>>>
+    where
+        'c: 'a,
+    {
+        Box::pin(async move {
+            Query::<T>::by_key(key)
+                .all(self)
+                .await
+                .map(|mut rows| rows.pop())
+        })
     }
 
     /// Updates the row with `row`'s key. See [`Db::update`].
-    pub async fn update<T: Table>(self, row: &T) -> Result<bool> {
-        super::write::run(self, UpdateRowOp { row }).await
+    pub fn update<'a, T: Table>(self, row: &'a T) -> BoxFuture<'a, Result<bool>>
+    where
+        'c: 'a,
+    {
+        Box::pin(async move { super::write::run(self, UpdateRowOp { row }).await })
     }
 
     /// Deletes the row with this primary key; whether there was one.
-    pub async fn delete<T: Table>(self, key: &T::Key) -> Result<bool> {
-        super::write::run(self, DeleteKeyOp::<T> { key }).await
+    pub fn delete<'a, T: Table>(self, key: &'a T::Key) -> BoxFuture<'a, Result<bool>>
+    where
+        'c: 'a,
+    {
+        Box::pin(async move { super::write::run(self, DeleteKeyOp::<T> { key }).await })
     }
 }
 
@@ -167,22 +185,28 @@ impl<'a> Conn<'a> {
 
     /// Loads `relation` onto `rows` fetched before, on this connection: see
     /// [`Db::load`]. In your sqlx transaction, `Conn::from(&mut tx).load(..)`.
-    pub async fn load<T: Table, R: Table, K, S: Loadable>(
+    pub fn load<'r, T: Table, R: Table, K, S: Loadable>(
         self,
-        rows: &mut [T],
+        rows: &'r mut [T],
         relation: Relation<T, R, K, S>,
-    ) -> Result<()> {
-        let op = Operation::new("load", T::NAME, "batch");
-        let load = Load {
-            rows,
-            specs: [relation.into_load()],
-        };
-        let work = async move {
-            let (result, sent) = self.operate(load).await;
-            // A load's rows are those its statements read.
-            (result.map(|()| sent.rows), sent.statements)
-        };
-        op.run(work, |read| *read).await.map(drop)
+    ) -> BoxFuture<'r, Result<()>>
+    where
+        'a: 'r,
+    {
+        let spec = relation.into_load();
+        Box::pin(async move {
+            let op = Operation::new("load", T::NAME, "batch");
+            let load = Load {
+                rows,
+                specs: [spec],
+            };
+            let work = async move {
+                let (result, sent) = self.operate(load).await;
+                // A load's rows are those its statements read.
+                (result.map(|()| sent.rows), sent.statements)
+            };
+            op.run(work, |read| *read).await.map(drop)
+        })
     }
 
     /// Runs `work` as one operation on the connection: on a connection of the pool held

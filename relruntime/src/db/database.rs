@@ -14,6 +14,7 @@ use crate::read::query::Query;
 use crate::read::relation::{Loadable, Relation};
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
+use crate::sql::exec::BoxFuture;
 use crate::write::Enforcement;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -369,45 +370,50 @@ impl Db {
     /// Inserts one row and returns its key (generated, for an `auto_increment` key).
     ///
     /// `auto_increment` columns are always generated: the value in `row` is not sent.
-    pub async fn insert<T: Table>(&self, row: &T) -> Result<T::Key> {
-        super::write::run(Conn::Db(self), InsertOp { row }).await
+    pub fn insert<'a, T: Table>(&'a self, row: &'a T) -> BoxFuture<'a, Result<T::Key>> {
+        Box::pin(super::write::run(Conn::Db(self), InsertOp { row }))
     }
 
     /// Inserts rows, in one transaction, and returns their keys in order.
-    pub async fn insert_many<T: Table>(&self, rows: &[T]) -> Result<Vec<T::Key>> {
-        super::write::run(Conn::Db(self), InsertManyOp { rows }).await
+    pub fn insert_many<'a, T: Table>(
+        &'a self,
+        rows: &'a [T],
+    ) -> BoxFuture<'a, Result<Vec<T::Key>>> {
+        Box::pin(async move { super::write::run(Conn::Db(self), InsertManyOp { rows }).await })
     }
 
     /// The row with this primary key.
-    pub async fn get<T: Table>(&self, key: &T::Key) -> Result<Option<T>> {
-        Query::<T>::by_key(key)
-            .all(self)
-            .await
-            .map(|mut rows| rows.pop())
+    pub fn get<'a, T: Table>(&'a self, key: &'a T::Key) -> BoxFuture<'a, Result<Option<T>>> {
+        Box::pin(async move {
+            Query::<T>::by_key(key)
+                .all(self)
+                .await
+                .map(|mut rows| rows.pop())
+        })
     }
 
     /// All rows, ordered by primary key.
-    pub async fn all<T: Table>(&self) -> Result<Vec<T>> {
-        Query::<T>::new().all(self).await
+    pub fn all<T: Table>(&self) -> BoxFuture<'_, Result<Vec<T>>> {
+        Box::pin(Query::<T>::new().all(self))
     }
 
     /// Writes every column of `row` but its primary key to the row with its key;
     /// whether a row matched. Relation fields are ignored. To change a key, use
     /// `T::update().set(..).filter(..)`.
-    pub async fn update<T: Table>(&self, row: &T) -> Result<bool> {
-        super::write::run(Conn::Db(self), UpdateRowOp { row }).await
+    pub fn update<'a, T: Table>(&'a self, row: &'a T) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move { super::write::run(Conn::Db(self), UpdateRowOp { row }).await })
     }
 
     /// Inserts `row`, or on a conflict with its primary key updates every other column
     /// of the existing row; its key either way. See [`Upsert`](crate::Upsert) for a
     /// conflict on unique columns.
-    pub async fn upsert<T: Table>(&self, row: &T) -> Result<T::Key> {
-        crate::write::Upsert::new(row).run(self).await
+    pub fn upsert<'a, T: Table>(&'a self, row: &'a T) -> BoxFuture<'a, Result<T::Key>> {
+        Box::pin(async move { crate::write::Upsert::new(row).run(self).await })
     }
 
     /// Deletes the row with this primary key; whether there was one.
-    pub async fn delete<T: Table>(&self, key: &T::Key) -> Result<bool> {
-        super::write::run(Conn::Db(self), DeleteKeyOp::<T> { key }).await
+    pub fn delete<'a, T: Table>(&'a self, key: &'a T::Key) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move { super::write::run(Conn::Db(self), DeleteKeyOp::<T> { key }).await })
     }
 
     /// A sqlx connection or transaction of yours, with this `Db`, which knows the
@@ -458,11 +464,11 @@ impl Db {
 
     /// Loads `relation` (with its filter, order, limit and nested loads) onto rows that
     /// were fetched before: `db.load(&mut users, User::posts().with(Post::comments()))`.
-    pub async fn load<T: Table, R: Table, K, S: Loadable>(
-        &self,
-        rows: &mut [T],
+    pub fn load<'a, T: Table, R: Table, K, S: Loadable>(
+        &'a self,
+        rows: &'a mut [T],
         relation: Relation<T, R, K, S>,
-    ) -> Result<()> {
-        Conn::Db(self).load(rows, relation).await
+    ) -> BoxFuture<'a, Result<()>> {
+        Conn::Db(self).load(rows, relation)
     }
 }

@@ -9,6 +9,7 @@ use crate::read::query::Query;
 use crate::read::relation::{Loadable, Relation};
 use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::dialect::Dialect;
+use crate::sql::exec::BoxFuture;
 use crate::sql::exec::Executor;
 use crate::write::Enforcement;
 
@@ -107,49 +108,54 @@ impl Transaction {
     }
 
     /// Inserts one row and returns its key. See [`Db::insert`](crate::Db::insert).
-    pub async fn insert<T: Table>(&mut self, row: &T) -> Result<T::Key> {
-        write::run(Conn::Tx(self), InsertOp { row }).await
+    pub fn insert<'a, T: Table>(&'a mut self, row: &'a T) -> BoxFuture<'a, Result<T::Key>> {
+        Box::pin(async move { write::run(Conn::Tx(self), InsertOp { row }).await })
     }
 
     /// Inserts rows and returns their keys in order. See [`Db::insert_many`](crate::Db::insert_many).
-    pub async fn insert_many<T: Table>(&mut self, rows: &[T]) -> Result<Vec<T::Key>> {
-        write::run(Conn::Tx(self), InsertManyOp { rows }).await
+    pub fn insert_many<'a, T: Table>(
+        &'a mut self,
+        rows: &'a [T],
+    ) -> BoxFuture<'a, Result<Vec<T::Key>>> {
+        Box::pin(async move { write::run(Conn::Tx(self), InsertManyOp { rows }).await })
     }
 
     /// The row with this primary key.
-    pub async fn get<T: Table>(&mut self, key: &T::Key) -> Result<Option<T>> {
-        Query::<T>::by_key(key)
-            .all(self)
-            .await
-            .map(|mut rows| rows.pop())
+    pub fn get<'a, T: Table>(&'a mut self, key: &'a T::Key) -> BoxFuture<'a, Result<Option<T>>> {
+        Box::pin(async move {
+            Query::<T>::by_key(key)
+                .all(self)
+                .await
+                .map(|mut rows| rows.pop())
+        })
     }
 
     /// All rows, ordered by primary key.
-    pub async fn all<T: Table>(&mut self) -> Result<Vec<T>> {
-        Query::<T>::new().all(self).await
+    pub fn all<'a, T: Table>(&'a mut self) -> BoxFuture<'a, Result<Vec<T>>> {
+        Box::pin(async move { Query::<T>::new().all(self).await })
     }
 
     /// Updates the row with `row`'s key. See [`Db::update`](crate::Db::update).
-    pub async fn update<T: Table>(&mut self, row: &T) -> Result<bool> {
-        write::run(Conn::Tx(self), UpdateRowOp { row }).await
+    pub fn update<'a, T: Table>(&'a mut self, row: &'a T) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move { write::run(Conn::Tx(self), UpdateRowOp { row }).await })
     }
 
     /// Inserts or updates `row`. See [`Db::upsert`](crate::Db::upsert).
-    pub async fn upsert<T: Table>(&mut self, row: &T) -> Result<T::Key> {
-        crate::write::Upsert::new(row).run(self).await
+    pub fn upsert<'a, T: Table>(&'a mut self, row: &'a T) -> BoxFuture<'a, Result<T::Key>> {
+        Box::pin(async move { crate::write::Upsert::new(row).run(self).await })
     }
 
     /// Deletes the row with this primary key; whether there was one.
-    pub async fn delete<T: Table>(&mut self, key: &T::Key) -> Result<bool> {
-        write::run(Conn::Tx(self), DeleteKeyOp::<T> { key }).await
+    pub fn delete<'a, T: Table>(&'a mut self, key: &'a T::Key) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move { write::run(Conn::Tx(self), DeleteKeyOp::<T> { key }).await })
     }
 
     /// Loads `relation` onto rows fetched before. See [`Db::load`](crate::Db::load).
-    pub async fn load<T: Table, R: Table, K, S: Loadable>(
-        &mut self,
-        rows: &mut [T],
+    pub fn load<'a, T: Table, R: Table, K, S: Loadable>(
+        &'a mut self,
+        rows: &'a mut [T],
         relation: Relation<T, R, K, S>,
-    ) -> Result<()> {
-        Conn::Tx(self).load(rows, relation).await
+    ) -> BoxFuture<'a, Result<()>> {
+        Conn::Tx(self).load(rows, relation)
     }
 }

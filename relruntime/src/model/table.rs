@@ -77,6 +77,11 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
 /// assert_eq!(5i64.to_values(), vec![Value::I64(5)]);
 /// assert_eq!((1i32, "a".to_string()).to_values(), vec![Value::I32(1), Value::Text("a".into())]);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a primary key: it is not a column type",
+    label = "not a column type",
+    note = "a newtype of a column type, such as `struct UserId(i64)`, becomes one with one line: `rel::column_newtype!(UserId(i64));`"
+)]
 pub trait Key: Sized + Send + Sync {
     /// The key's values in primary-key order.
     fn to_values(&self) -> Vec<Value>;
@@ -84,6 +89,9 @@ pub trait Key: Sized + Send + Sync {
     fn from_values(values: &mut RowReader<'_>) -> Result<Self>;
 }
 
+// A type that is not a column type is reported as not a key, with the line that
+// makes it one, rather than through `ColumnValue`'s list of every column type.
+#[diagnostic::do_not_recommend]
 impl<V: ColumnValue> Key for V {
     fn to_values(&self) -> Vec<Value> {
         vec![self.to_value()]

@@ -230,7 +230,8 @@ impl Value {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "unsupported column type",
-    note = "supported column types: i16, i32, i64, f32, f64, bool, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc>, uuid::Uuid, serde_json::Value, rust_decimal::Decimal, and Option of each"
+    note = "supported column types: i16, i32, i64, f32, f64, bool, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc>, uuid::Uuid, serde_json::Value, rust_decimal::Decimal, and Option of each",
+    note = "a newtype of one of them, such as `struct UserId(i64)`, becomes a column type with one line: `rel::column_newtype!(UserId(i64));`"
 )]
 pub trait ColumnValue: Sized + Send + Sync + 'static {
     /// The SQL type of the column.
@@ -360,4 +361,41 @@ impl ColumnValue for f32 {
             other => unexpected("f32", other),
         }
     }
+}
+
+/// Makes a newtype of a column type a column type (and so a key) of its own:
+/// `rel::column_newtype!(UserId(i64));` for `struct UserId(i64);`. The column is the
+/// inner type's; the value is wrapped and unwrapped on the way.
+///
+/// ```
+/// use rel::prelude::*;
+///
+/// #[derive(Clone, Copy, Debug, PartialEq)]
+/// pub struct UserId(pub i64);
+/// rel::column_newtype!(UserId(i64));
+///
+/// #[derive(Table, Debug)]
+/// struct User {
+///     #[column(primary_key)]
+///     id: UserId,
+/// }
+///
+/// let sql = User::query().filter(User::id.eq(UserId(7))).to_sql(Dialect::Sqlite);
+/// assert_eq!(sql.binds, [rel::Value::I64(7)]);
+/// ```
+#[macro_export]
+macro_rules! column_newtype {
+    ($newtype:ident($inner:ty)) => {
+        impl $crate::ColumnValue for $newtype {
+            const SQL_TYPE: $crate::SqlType = <$inner as $crate::ColumnValue>::SQL_TYPE;
+            fn to_value(&self) -> $crate::Value {
+                <$inner as $crate::ColumnValue>::to_value(&self.0)
+            }
+            fn from_value(
+                value: $crate::Value,
+            ) -> ::core::result::Result<Self, $crate::DecodeError> {
+                <$inner as $crate::ColumnValue>::from_value(value).map($newtype)
+            }
+        }
+    };
 }

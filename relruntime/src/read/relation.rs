@@ -92,8 +92,12 @@ impl LoadSpec {
 /// ```
 pub struct Relation<From, To, Kind = ToMany, State = Fresh> {
     pub(crate) spec: LoadSpec,
-    _tables: PhantomData<fn() -> (From, To, Kind, State)>,
+    _tables: PhantomData<Marker<From, To, Kind, State>>,
 }
+
+/// What a [`Relation`] is about, only in its type: `fn() -> ..` so that it is `Send`
+/// and `Sync` whatever the tables.
+type Marker<From, To, Kind, State> = fn() -> (From, To, Kind, State);
 
 /// The kind of a [`Relation`] whose field is `Many<T>`: it has a count, a per-parent
 /// order, limit and offset.

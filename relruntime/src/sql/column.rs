@@ -94,16 +94,16 @@ impl<T, V: ColumnValue> Column<T, V> {
 
     /// `column = value`; `eq(None)` is `column IS NULL`, as Prisma's `equals: null`
     /// (SQL's `= NULL` would match nothing).
-    pub fn eq(self, value: impl Into<V>) -> Expr<T> {
-        match value.into().to_value() {
+    pub fn eq(self, value: impl ValueOf<V>) -> Expr<T> {
+        match value.into_column_value().to_value() {
             Value::Null(_) => self.null(false),
             value => self.compare(CompareOp::Eq, value),
         }
     }
     /// `column <> value`; `ne(None)` is `column IS NOT NULL`. Like SQL's `<>`, `ne(x)`
     /// does not match NULL.
-    pub fn ne(self, value: impl Into<V>) -> Expr<T> {
-        match value.into().to_value() {
+    pub fn ne(self, value: impl ValueOf<V>) -> Expr<T> {
+        match value.into_column_value().to_value() {
             Value::Null(_) => self.null(true),
             value => self.compare(CompareOp::Ne, value),
         }
@@ -137,20 +137,20 @@ impl<T, V: ColumnValue> Column<T, V> {
         })
     }
     /// `column > value`.
-    pub fn gt(self, value: impl Into<V>) -> Expr<T> {
-        self.compare(CompareOp::Gt, value.into().to_value())
+    pub fn gt(self, value: impl ValueOf<V>) -> Expr<T> {
+        self.compare(CompareOp::Gt, value.into_column_value().to_value())
     }
     /// `column >= value`.
-    pub fn gte(self, value: impl Into<V>) -> Expr<T> {
-        self.compare(CompareOp::Gte, value.into().to_value())
+    pub fn gte(self, value: impl ValueOf<V>) -> Expr<T> {
+        self.compare(CompareOp::Gte, value.into_column_value().to_value())
     }
     /// `column < value`.
-    pub fn lt(self, value: impl Into<V>) -> Expr<T> {
-        self.compare(CompareOp::Lt, value.into().to_value())
+    pub fn lt(self, value: impl ValueOf<V>) -> Expr<T> {
+        self.compare(CompareOp::Lt, value.into_column_value().to_value())
     }
     /// `column <= value`.
-    pub fn lte(self, value: impl Into<V>) -> Expr<T> {
-        self.compare(CompareOp::Lte, value.into().to_value())
+    pub fn lte(self, value: impl ValueOf<V>) -> Expr<T> {
+        self.compare(CompareOp::Lte, value.into_column_value().to_value())
     }
 
     /// `column IN (values)`. An empty list matches nothing; a `None` in it matches the
@@ -158,10 +158,13 @@ impl<T, V: ColumnValue> Column<T, V> {
     pub fn in_list<I>(self, values: I) -> Expr<T>
     where
         I: IntoIterator,
-        I::Item: Into<V>,
+        I::Item: ValueOf<V>,
     {
         self.list(
-            values.into_iter().map(|v| v.into().to_value()).collect(),
+            values
+                .into_iter()
+                .map(|v| v.into_column_value().to_value())
+                .collect(),
             false,
         )
     }
@@ -172,10 +175,13 @@ impl<T, V: ColumnValue> Column<T, V> {
     pub fn not_in<I>(self, values: I) -> Expr<T>
     where
         I: IntoIterator,
-        I::Item: Into<V>,
+        I::Item: ValueOf<V>,
     {
         self.list(
-            values.into_iter().map(|v| v.into().to_value()).collect(),
+            values
+                .into_iter()
+                .map(|v| v.into_column_value().to_value())
+                .collect(),
             true,
         )
     }
@@ -188,6 +194,37 @@ impl<T, V: ColumnValue> Column<T, V> {
     /// Descending order on this column (NULLs first, as on PostgreSQL, on every backend).
     pub fn desc(self) -> Order<T> {
         Order::new(self.name, true)
+    }
+}
+
+/// A value that a column holding `V` takes: a `V`, or anything that converts into one
+/// with `Into` (`&str` for a `String` column, an `i32` for an `i64` one, `5` for an
+/// `Option<i64>` one). Filters and `Update::set` take it, so that a value of another
+/// type is an error that names both types.
+///
+/// ```compile_fail
+/// # use rel::prelude::*;
+/// # #[derive(Table)]
+/// # struct User { #[column(primary_key)] id: i64, age: i32 }
+/// // error: this value is `&str`, but the column holds `i32`
+/// let _ = User::age.eq("old");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "this value is `{Self}`, but the column holds `{V}`",
+    label = "expected `{V}`, or a value that converts into it",
+    note = "a column takes a value of its own type, or one with `Into<{V}>`"
+)]
+pub trait ValueOf<V> {
+    /// The value as the column's type.
+    fn into_column_value(self) -> V;
+}
+
+// The error for a value of another type names `ValueOf`, with the message above, and
+// not the `From` impls of unrelated crates that `Into` would list.
+#[diagnostic::do_not_recommend]
+impl<V, X: Into<V>> ValueOf<V> for X {
+    fn into_column_value(self) -> V {
+        self.into()
     }
 }
 

@@ -10,7 +10,7 @@ use crate::model::error::Result;
 use crate::model::table::{Key, Table};
 use crate::model::value::{ColumnValue, Value};
 use crate::sql::builder::{SqlBuilder, Statement};
-use crate::sql::column::Column;
+use crate::sql::column::{Column, ValueOf};
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 use crate::sql::expr::{Expr, Node};
@@ -149,9 +149,9 @@ impl<T: Table, F, S> Update<T, F, S> {
     pub fn set<V: ColumnValue>(
         self,
         column: Column<T, V>,
-        value: impl Into<V>,
+        value: impl ValueOf<V>,
     ) -> Update<T, F, HasSets> {
-        let value = value.into().to_value();
+        let value = value.into_column_value().to_value();
         let mut update = self.into_state();
         update.sets.retain(|(c, _)| *c != column.name());
         update.sets.push((column.name(), value));
