@@ -274,3 +274,36 @@ fn a_schema_refuses_two_structs_with_one_table_name() {
         "{err}"
     );
 }
+
+mod cased {
+    use rel::prelude::*;
+
+    /// The table `Users`, which SQLite takes for `users`.
+    #[derive(Table, Debug)]
+    #[table(name = "Users")]
+    pub struct Account {
+        #[column(primary_key)]
+        pub id: i64,
+    }
+}
+
+#[test]
+fn sqlite_refuses_two_table_names_that_differ_only_in_case() {
+    let schema = Schema::new(RelationMode::ForeignKeys)
+        .table::<User>()
+        .table::<cased::Account>();
+    let err = schema.ddl(Dialect::Sqlite).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::DuplicateTable {
+                table: "Users",
+                first: "relation_model::User",
+                second: "relation_model::cased::Account"
+            }
+        ),
+        "{err:?}"
+    );
+    // PostgreSQL quotes names and keeps their case: two tables.
+    assert!(schema.ddl(Dialect::Postgres).is_ok());
+}

@@ -74,7 +74,8 @@ pub enum Error {
         /// The database's message.
         message: String,
     },
-    /// Two structs of one `Schema` have the same SQL table name.
+    /// Two structs of one `Schema` have the same SQL table name (on SQLite, names that
+    /// differ only in case, which it takes for one).
     #[error(
         "structs `{first}` and `{second}` are both the table `{table}`; give one of them another `#[table(name = \"...\")]`"
     )]

@@ -18,6 +18,23 @@ impl Schema {
     /// no `SET DEFAULT` action, so use [`RelationMode::Emulated`] there.
     pub fn ddl(&self, dialect: Dialect) -> Result<Vec<Statement>> {
         self.check()?;
+        // SQLite compares table names without case: `Users` and `users` would be one
+        // table, and `CREATE TABLE IF NOT EXISTS` would skip the second silently.
+        if dialect == Dialect::Sqlite {
+            let tables = self.tables();
+            for (i, a) in tables.iter().enumerate() {
+                if let Some(b) = tables[..i]
+                    .iter()
+                    .find(|b| b.name.eq_ignore_ascii_case(a.name))
+                {
+                    return Err(Error::DuplicateTable {
+                        table: a.name,
+                        first: b.type_name,
+                        second: a.type_name,
+                    });
+                }
+            }
+        }
         // Indexes and key-column types follow the relations in both modes; only
         // ForeignKeys mode declares the constraints.
         let graph = self.graph();
