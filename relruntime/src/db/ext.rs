@@ -2,7 +2,7 @@
 
 use super::conn::{Conn, Sent};
 use super::database::Db;
-use super::operation::{All, Count, Integrity};
+use super::operation::{All, Count, Diff, Integrity};
 use super::trace::Operation;
 use super::write::{self, DeleteOp, UpdateOp, UpsertOp};
 use crate::model::error::Result;
@@ -217,6 +217,50 @@ impl Schema {
         let work = Conn::Db(db).operate(Integrity(self));
         op.run(statements(work), |orphans| orphans.len() as u64)
             .await
+    }
+
+    /// What differs between the database and the schema its structs describe, as the
+    /// steps that would remove each difference; empty when there is no drift. Read
+    /// from the database's catalog (the current schema on PostgreSQL, the current
+    /// database on MySQL and MariaDB): tables, columns (type, nullability, default,
+    /// generated keys), primary keys, unique keys, indexes and foreign keys with their
+    /// actions. Two spellings of one thing are one (`int4` and `integer`, `tinyint(1)`
+    /// and `BOOLEAN`, `'a'::text` and `'a'`), so a database made by `create_all` has no
+    /// drift. Tables the schema does not have are drift too (`Step::DropTable`), but
+    /// Rel's record (`rel_schema`, `rel_guards`) and sqlx's `_sqlx_migrations` are not.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table)]
+    /// struct Note {
+    ///     #[column(primary_key, auto_increment)]
+    ///     id: i64,
+    ///     #[column(index)]
+    ///     title: String,
+    /// }
+    ///
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// let schema = Schema::new(RelationMode::ForeignKeys).table::<Note>();
+    /// schema.create_all(&db).await?;
+    /// assert!(schema.diff(&db).await?.is_empty());
+    /// // A column added by hand is drift.
+    /// let pool = db.sqlite_pool().unwrap();
+    /// sqlx::query("ALTER TABLE note ADD COLUMN extra TEXT").execute(pool).await.unwrap();
+    /// let steps = schema.diff(&db).await?;
+    /// assert_eq!(steps.len(), 1);
+    /// assert_eq!(steps[0].to_string(), "drop column note.extra");
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// Traced as one span, `op = "diff"`, `table = "*"`, whose `rows` is the number of
+    /// steps.
+    pub async fn diff(&self, db: &Db) -> Result<Vec<crate::migrate::Step>> {
+        let op = Operation::new("diff", "*", "catalog");
+        let work = Conn::Db(db).operate(Diff(self));
+        op.run(statements(work), |steps| steps.len() as u64).await
     }
 
     /// Drops every table of the schema that exists, and the database's record of its

@@ -76,6 +76,25 @@ impl Work for Integrity<'_> {
     }
 }
 
+/// The steps from the database's schema to a `Schema`'s.
+pub(super) struct Diff<'s>(pub &'s Schema);
+
+impl Work for Diff<'_> {
+    type Output = Vec<crate::migrate::Step>;
+    fn run<'s>(
+        &'s mut self,
+        run: &'s mut dyn Executor,
+    ) -> BoxFuture<'s, Result<Vec<crate::migrate::Step>>> {
+        Box::pin(async move {
+            self.0.check()?;
+            let live = crate::migrate::catalog::read(run).await?;
+            let graph = self.0.graph();
+            let want = crate::migrate::shape::desired(self.0, run.dialect(), &graph);
+            Ok(crate::migrate::diff::diff(&live, &want))
+        })
+    }
+}
+
 /// Statements run in order, up to the first that fails (DDL).
 pub(super) struct Statements<'s>(pub &'s [Statement]);
 

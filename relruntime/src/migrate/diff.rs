@@ -1,0 +1,322 @@
+//! The steps from the shape a database has to the shape the structs describe.
+
+use super::shape::{Shape, TableShape};
+use std::fmt;
+
+/// One difference between a database and the schema its structs describe, as a step
+/// that would remove it: what [`Schema::diff`](crate::Schema::diff) returns. An empty
+/// list means no drift.
+///
+/// Its `Display` is one line for a report: `add column posts.score (integer, NOT NULL)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Step {
+    /// A table the structs describe and the database lacks.
+    CreateTable {
+        /// The table.
+        table: String,
+    },
+    /// A table the database has and the structs do not describe (Rel's and sqlx's
+    /// bookkeeping tables excepted).
+    DropTable {
+        /// The table.
+        table: String,
+    },
+    /// A column the structs describe and the table lacks.
+    AddColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Its type, nullability and default, for the report.
+        definition: String,
+    },
+    /// A column the table has and the struct does not describe.
+    DropColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// A column whose type, nullability, default or generation differs.
+    AlterColumn {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// What differs, database first: `type bigint → integer`.
+        change: String,
+    },
+    /// A different primary key.
+    ChangePrimaryKey {
+        /// The table.
+        table: String,
+        /// The database's key columns.
+        from: Vec<String>,
+        /// The structs' key columns.
+        to: Vec<String>,
+    },
+    /// A unique key (one column) the structs describe and the table lacks.
+    AddUnique {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// A unique key the table has and the structs do not describe.
+    DropUnique {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// An index the structs call for (a column's `index`, or a foreign key's columns)
+    /// that the table lacks.
+    AddIndex {
+        /// The table.
+        table: String,
+        /// The index's name.
+        index: String,
+        /// Its columns, in order.
+        columns: Vec<String>,
+    },
+    /// An index the table has and the structs do not call for.
+    DropIndex {
+        /// The table.
+        table: String,
+        /// The index's name.
+        index: String,
+    },
+    /// A foreign key the structs describe (ForeignKeys mode) that the table lacks, or
+    /// has with other columns or actions.
+    AddForeignKey {
+        /// The table that holds the key.
+        table: String,
+        /// The constraint's name (empty on SQLite, which does not report names).
+        name: String,
+        /// The key, for the report: `(author_id) → users (id) ON DELETE CASCADE`.
+        definition: String,
+    },
+    /// A foreign key the table has and the structs do not describe (all of them, in
+    /// Emulated mode).
+    DropForeignKey {
+        /// The table that holds the key.
+        table: String,
+        /// The constraint's name (empty on SQLite).
+        name: String,
+        /// The key, for the report.
+        definition: String,
+    },
+}
+
+impl Step {
+    /// Whether the step could lose data or break what relies on the schema: a drop
+    /// of a table or a column, or a change of a column.
+    pub fn is_destructive(&self) -> bool {
+        matches!(
+            self,
+            Step::DropTable { .. }
+                | Step::DropColumn { .. }
+                | Step::AlterColumn { .. }
+                | Step::ChangePrimaryKey { .. }
+        )
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::CreateTable { table } => write!(f, "create table {table}"),
+            Step::DropTable { table } => write!(f, "drop table {table}"),
+            Step::AddColumn {
+                table,
+                column,
+                definition,
+            } => write!(f, "add column {table}.{column} ({definition})"),
+            Step::DropColumn { table, column } => write!(f, "drop column {table}.{column}"),
+            Step::AlterColumn {
+                table,
+                column,
+                change,
+            } => write!(f, "alter column {table}.{column}: {change}"),
+            Step::ChangePrimaryKey { table, from, to } => write!(
+                f,
+                "change the primary key of {table} from ({}) to ({})",
+                from.join(", "),
+                to.join(", ")
+            ),
+            Step::AddUnique { table, column } => write!(f, "add unique key {table}.{column}"),
+            Step::DropUnique { table, column } => write!(f, "drop unique key {table}.{column}"),
+            Step::AddIndex {
+                table,
+                index,
+                columns,
+            } => write!(f, "add index {index} on {table} ({})", columns.join(", ")),
+            Step::DropIndex { table, index } => write!(f, "drop index {index} on {table}"),
+            Step::AddForeignKey {
+                table,
+                name,
+                definition,
+            } => write!(f, "add foreign key {name} on {table} {definition}"),
+            Step::DropForeignKey {
+                table,
+                name,
+                definition,
+            } => write!(f, "drop foreign key {name} on {table} {definition}"),
+        }
+    }
+}
+
+/// The steps that take a database of shape `live` to shape `want`; empty when they
+/// are equal. Tables and columns compare by name; types, defaults and actions in the
+/// backend's canonical spelling; unique keys by column; indexes by name and columns;
+/// foreign keys by name (where the backend reports one), columns, target and actions.
+pub(crate) fn diff(live: &Shape, want: &Shape) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for w in &want.tables {
+        match live.table(&w.name) {
+            None => steps.push(Step::CreateTable {
+                table: w.name.clone(),
+            }),
+            Some(l) => table(l, w, &mut steps),
+        }
+    }
+    for l in &live.tables {
+        if want.table(&l.name).is_none() {
+            steps.push(Step::DropTable {
+                table: l.name.clone(),
+            });
+        }
+    }
+    steps
+}
+
+fn table(live: &TableShape, want: &TableShape, steps: &mut Vec<Step>) {
+    let name = &want.name;
+    for w in &want.columns {
+        let Some(l) = live.column(&w.name) else {
+            steps.push(Step::AddColumn {
+                table: name.clone(),
+                column: w.name.clone(),
+                definition: format!("{}{}", w.ty, if w.nullable { "" } else { ", NOT NULL" }),
+            });
+            continue;
+        };
+        let mut changes = Vec::new();
+        if l.ty != w.ty {
+            changes.push(format!("type {} → {}", l.ty, w.ty));
+        }
+        if l.nullable != w.nullable {
+            let word = |n: bool| if n { "NULL" } else { "NOT NULL" };
+            changes.push(format!("{} → {}", word(l.nullable), word(w.nullable)));
+        }
+        if l.generated != w.generated {
+            let word = |g: bool| if g { "generated" } else { "not generated" };
+            changes.push(format!("{} → {}", word(l.generated), word(w.generated)));
+        } else if l.default != w.default && !w.generated {
+            let show = |d: &Option<String>| match d.as_deref() {
+                None => "no default".to_owned(),
+                Some(d) => shown_default(d),
+            };
+            changes.push(format!(
+                "default {} → {}",
+                show(&l.default),
+                show(&w.default)
+            ));
+        }
+        if !changes.is_empty() {
+            steps.push(Step::AlterColumn {
+                table: name.clone(),
+                column: w.name.clone(),
+                change: changes.join(", "),
+            });
+        }
+    }
+    for l in &live.columns {
+        if want.column(&l.name).is_none() {
+            steps.push(Step::DropColumn {
+                table: name.clone(),
+                column: l.name.clone(),
+            });
+        }
+    }
+    if live.primary_key != want.primary_key {
+        steps.push(Step::ChangePrimaryKey {
+            table: name.clone(),
+            from: live.primary_key.clone(),
+            to: want.primary_key.clone(),
+        });
+    }
+    for u in &want.uniques {
+        if !live.uniques.contains(u) {
+            steps.push(Step::AddUnique {
+                table: name.clone(),
+                column: u.clone(),
+            });
+        }
+    }
+    for u in &live.uniques {
+        if !want.uniques.contains(u) {
+            steps.push(Step::DropUnique {
+                table: name.clone(),
+                column: u.clone(),
+            });
+        }
+    }
+    for w in &want.indexes {
+        if !live.indexes.contains(w) {
+            steps.push(Step::AddIndex {
+                table: name.clone(),
+                index: w.name.clone(),
+                columns: w.columns.clone(),
+            });
+        }
+    }
+    for l in &live.indexes {
+        if !want.indexes.contains(l) {
+            steps.push(Step::DropIndex {
+                table: name.clone(),
+                index: l.name.clone(),
+            });
+        }
+    }
+    let show = |k: &super::shape::ForeignKeyShape| {
+        format!(
+            "({}) → {} ({}) ON DELETE {} ON UPDATE {}",
+            k.columns.join(", "),
+            k.parent,
+            k.parent_columns.join(", "),
+            k.on_delete,
+            k.on_update
+        )
+    };
+    for w in &want.foreign_keys {
+        if !live.foreign_keys.contains(w) {
+            steps.push(Step::AddForeignKey {
+                table: name.clone(),
+                name: w.name.clone(),
+                definition: show(w),
+            });
+        }
+    }
+    for l in &live.foreign_keys {
+        if !want.foreign_keys.contains(l) {
+            steps.push(Step::DropForeignKey {
+                table: name.clone(),
+                name: l.name.clone(),
+                definition: show(l),
+            });
+        }
+    }
+}
+
+/// A canonical default (`s:..`, `n:..`, `b:..`) as SQL shows it: `'text'`, `7`, `1.5`,
+/// `true`.
+fn shown_default(canonical: &str) -> String {
+    match canonical.split_once(':') {
+        Some(("s", text)) => format!("'{}'", text.replace('\'', "''")),
+        Some(("n", number)) => number.strip_suffix(".0").unwrap_or(number).to_owned(),
+        Some((_, other)) => other.to_owned(),
+        None => canonical.to_owned(),
+    }
+}

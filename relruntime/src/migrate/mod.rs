@@ -1,0 +1,17 @@
+//! The schema's lifecycle: the shape the structs describe, the shape the database has
+//! (read from its catalog), and the steps between them.
+//!
+//! It imports the model and the SQL layer, never reading, writing or the connection
+//! layer; it runs its catalog queries through `sql::exec::Executor`.
+//!
+//! | file | what |
+//! |---|---|
+//! | `shape.rs` | `Shape`: tables, columns, keys, indexes and foreign keys, in one canonical spelling per backend; the shape a `Schema` describes |
+//! | `catalog.rs` | the shape a live database has, from its catalog (per dialect) |
+//! | `diff.rs` | `Step`, and the steps from one shape to another |
+
+pub(crate) mod catalog;
+pub(crate) mod diff;
+pub(crate) mod shape;
+
+pub use diff::Step;
