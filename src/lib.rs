@@ -58,8 +58,8 @@ pub use relruntime::*;
 pub mod prelude {
     pub use relmacros::Table;
     pub use relruntime::{
-        Column, ColumnValue, Conn, Db, Delete, Dialect, Expr, Many, One, Order, Query, Relation,
-        RelationMode, Schema, Strategy, Table, TableExt, Transaction, Update, Upsert,
+        Column, ColumnValue, Conn, Db, Delete, Destructive, Dialect, Expr, Many, One, Order, Query,
+        Relation, RelationMode, Schema, Strategy, Table, TableExt, Transaction, Update, Upsert,
     };
 }
 

@@ -9,7 +9,7 @@ mod common;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rel::prelude::*;
-use rel::{Error, Step};
+use rel::{Destructive, Error, Step};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -296,5 +296,310 @@ mod dup {
         #[column(primary_key)]
         pub id: i64,
         pub name: String,
+    }
+}
+
+/// The blog's lifecycle, one version of the structs after another, each a module of
+/// its own with the same table names.
+mod v1 {
+    use rel::prelude::*;
+
+    #[derive(Table, Debug)]
+    #[table(name = "ml_users")]
+    pub struct User {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        pub name: String,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "ml_posts")]
+    pub struct Post {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        pub author_id: i64,
+        pub title: String,
+        #[relation(one, from = author_id, to = User::id, on_delete = cascade)]
+        pub author: One<User>,
+    }
+}
+
+/// Adds a column with a default and a nullable one.
+mod v2 {
+    use rel::prelude::*;
+
+    #[derive(Table, Debug)]
+    #[table(name = "ml_users")]
+    pub struct User {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        pub name: String,
+        pub bio: Option<String>,
+        #[column(default = 0)]
+        pub score: i32,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "ml_posts")]
+    pub struct Post {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        pub author_id: i64,
+        pub title: String,
+        #[relation(one, from = author_id, to = User::id, on_delete = cascade)]
+        pub author: One<User>,
+    }
+}
+
+/// Renames `bio` to `about`, and adds a relation: posts get an optional editor, and
+/// comments arrive.
+mod v3 {
+    use rel::prelude::*;
+
+    #[derive(Table, Debug)]
+    #[table(name = "ml_users")]
+    pub struct User {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        pub name: String,
+        #[column(renamed_from = "bio")]
+        pub about: Option<String>,
+        #[column(default = 0)]
+        pub score: i32,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "ml_posts")]
+    pub struct Post {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        pub author_id: i64,
+        pub title: String,
+        pub editor_id: Option<i64>,
+        #[relation(one, from = author_id, to = User::id, on_delete = cascade)]
+        pub author: One<User>,
+        #[relation(one, from = editor_id, to = User::id, on_delete = set_null)]
+        pub editor: One<Option<User>>,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "ml_comments")]
+    pub struct Comment {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        pub post_id: i64,
+        pub body: String,
+        #[relation(one, from = post_id, to = Post::id, on_delete = cascade)]
+        pub post: One<Post>,
+    }
+}
+
+/// Drops `score`: destructive.
+mod v4 {
+    use rel::prelude::*;
+
+    #[derive(Table, Debug)]
+    #[table(name = "ml_users")]
+    pub struct User {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        pub name: String,
+        pub about: Option<String>,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "ml_posts")]
+    pub struct Post {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        pub author_id: i64,
+        pub title: String,
+        pub editor_id: Option<i64>,
+        #[relation(one, from = author_id, to = User::id, on_delete = cascade)]
+        pub author: One<User>,
+        #[relation(one, from = editor_id, to = User::id, on_delete = set_null)]
+        pub editor: One<Option<User>>,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "ml_comments")]
+    pub struct Comment {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        pub post_id: i64,
+        pub body: String,
+        #[relation(one, from = post_id, to = Post::id, on_delete = cascade)]
+        pub post: One<Post>,
+    }
+}
+
+fn versions() -> [Schema; 4] {
+    let fk = RelationMode::ForeignKeys;
+    [
+        Schema::new(fk).table::<v1::Post>(),
+        Schema::new(fk).table::<v2::Post>(),
+        Schema::new(fk).table::<v3::Comment>(),
+        Schema::new(fk).table::<v4::Comment>(),
+    ]
+}
+
+/// Drops the lifecycle's tables, whatever version left them.
+async fn clean(db: &Db) {
+    versions()[3].drop_all(db).await.unwrap();
+}
+
+/// Each version pushed on a database with rows of the one before: the rows stay, a
+/// renamed column keeps its values, a destructive step is refused until allowed, and
+/// after each push the database has no drift and a second migration is empty. On
+/// every backend; a migration file is written for each version and nothing for a
+/// version with no change.
+#[tokio::test]
+async fn the_blog_lifecycle_keeps_its_rows_on_every_backend() {
+    let [s1, s2, s3, s4] = versions();
+    for db in common::backends("m_lifecycle").await {
+        let d = db.dialect();
+        clean(&db).await;
+        let dir =
+            std::env::temp_dir().join(format!("rel_m_lifecycle_{d:?}_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        // First deploy.
+        let first = s1.push(&db, Destructive::Refuse).await.unwrap();
+        assert_eq!(first.steps().len(), 2, "{d:?}:{}", report(first.steps()));
+        assert!(s1.diff(&db).await.unwrap().is_empty(), "{d:?}");
+        assert!(
+            s1.migration(&db)
+                .await
+                .unwrap()
+                .write_to(&dir, "again")
+                .unwrap()
+                .is_none()
+        );
+        let ada = db
+            .insert(&v1::User {
+                id: 0,
+                name: "Ada".into(),
+            })
+            .await
+            .unwrap();
+        db.insert(&v1::Post {
+            id: 0,
+            author_id: ada,
+            title: "Notes".into(),
+            author: One::default(),
+        })
+        .await
+        .unwrap();
+        // Add columns.
+        let m2 = s2.migration(&db).await.unwrap();
+        assert!(m2.destructive().is_empty(), "{d:?}:{}", report(m2.steps()));
+        assert!(m2.write_to(&dir, "add columns").unwrap().is_some());
+        s2.push(&db, Destructive::Refuse).await.unwrap();
+        assert!(
+            s2.diff(&db).await.unwrap().is_empty(),
+            "{d:?}:{}",
+            report(&s2.diff(&db).await.unwrap())
+        );
+        let users = db.all::<v2::User>().await.unwrap();
+        assert_eq!(
+            (users[0].name.as_str(), users[0].score),
+            ("Ada", 0),
+            "{d:?}"
+        );
+        db.update(&v2::User {
+            id: ada,
+            name: "Ada".into(),
+            bio: Some("mathematician".into()),
+            score: 3,
+        })
+        .await
+        .unwrap();
+        // Rename a column and add a relation.
+        let m3 = s3.migration(&db).await.unwrap();
+        let lines: Vec<String> = m3.steps().iter().map(ToString::to_string).collect();
+        assert!(
+            lines.contains(&"rename column ml_users.bio to about".to_string()),
+            "{d:?}:{}",
+            report(m3.steps())
+        );
+        assert!(
+            !lines.iter().any(|l| l.starts_with("drop column")),
+            "{d:?}:{}",
+            report(m3.steps())
+        );
+        assert!(m3.write_to(&dir, "rename and relate").unwrap().is_some());
+        s3.push(&db, Destructive::Refuse).await.unwrap();
+        assert!(
+            s3.diff(&db).await.unwrap().is_empty(),
+            "{d:?}:{}",
+            report(&s3.diff(&db).await.unwrap())
+        );
+        let users = db.all::<v3::User>().await.unwrap();
+        assert_eq!(users[0].about.as_deref(), Some("mathematician"), "{d:?}");
+        assert_eq!(users[0].score, 3, "{d:?}");
+        let posts = db.all::<v3::Post>().await.unwrap();
+        assert_eq!((posts.len(), posts[0].editor_id), (1, None), "{d:?}");
+        // The new foreign key holds.
+        let orphan = db
+            .insert(&v3::Comment {
+                id: 0,
+                post_id: 999,
+                body: "lost".into(),
+                post: One::default(),
+            })
+            .await;
+        assert!(
+            matches!(orphan, Err(Error::ForeignKey { .. })),
+            "{d:?} {orphan:?}"
+        );
+        // Drop a column: refused, then allowed.
+        let refused = s4.push(&db, Destructive::Refuse).await.unwrap_err();
+        assert!(
+            matches!(&refused, Error::Destructive { steps } if steps == &["drop column ml_users.score".to_string()]),
+            "{d:?} {refused:?}"
+        );
+        assert_eq!(
+            s4.diff(&db).await.unwrap().len(),
+            1,
+            "{d:?}: the refusal changed nothing"
+        );
+        let m4 = s4.migration(&db).await.unwrap();
+        // SQLite drops a column by rebuilding the table, with foreign keys off.
+        assert_eq!(
+            m4.sql().starts_with("-- no-transaction"),
+            d == Dialect::Sqlite,
+            "{d:?}"
+        );
+        assert!(m4.write_to(&dir, "drop score").unwrap().is_some());
+        s4.push(&db, Destructive::Allow).await.unwrap();
+        assert!(s4.diff(&db).await.unwrap().is_empty(), "{d:?}");
+        let users = db.all::<v4::User>().await.unwrap();
+        assert_eq!(users[0].about.as_deref(), Some("mathematician"), "{d:?}");
+        // The files replay with sqlx's migrator on an empty database to the same schema.
+        clean(&db).await;
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), 3, "{d:?} {files:?}");
+        let first_file = dir.join("00000000000000_first_deploy.sql");
+        std::fs::write(&first_file, first.sql()).unwrap();
+        let migrator = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
+        if let Some(pool) = db.sqlite_pool() {
+            migrator.run(pool).await.unwrap();
+        } else if let Some(pool) = db.postgres_pool() {
+            migrator.run(pool).await.unwrap();
+        } else if let Some(pool) = db.mysql_pool() {
+            migrator.run(pool).await.unwrap();
+        }
+        let drift = s4.diff(&db).await.unwrap();
+        assert!(
+            drift.is_empty(),
+            "{d:?}: replayed files drift:{}",
+            report(&drift)
+        );
+        clean(&db).await;
+        execute(&db, format!("DROP TABLE {}", d.quote("_sqlx_migrations"))).await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

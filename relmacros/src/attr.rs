@@ -16,6 +16,8 @@ pub struct TableInput {
     pub name: Option<SpannedValue<String>>,
     /// `#[table(primary_key(a, b))]`
     pub primary_key: Option<SpannedValue<PathList>>,
+    /// `#[table(renamed_from = "old_name")]`: the table's name before, for migrations.
+    pub renamed_from: Option<SpannedValue<String>>,
 }
 
 /// One field, with its `#[column]` and `#[relation]` attributes forwarded for separate parsing,
@@ -33,6 +35,8 @@ pub struct FieldInput {
 #[darling(attributes(column))]
 pub struct ColumnAttr {
     pub name: Option<SpannedValue<String>>,
+    /// `#[column(renamed_from = "old_name")]`: the column's name before, for migrations.
+    pub renamed_from: Option<SpannedValue<String>>,
     pub primary_key: Flag,
     pub auto_increment: Flag,
     pub unique: Flag,

@@ -24,7 +24,7 @@ mod write;
 
 pub use db::{Conn, Db, DbBuilder, TableExt, Transaction};
 pub use driver::{JournalMode, SqlxConn, SqlxPool};
-pub use migrate::Step;
+pub use migrate::{Destructive, Migration, Step};
 pub use model::error::{DecodeError, Error, Result};
 pub use model::fields::{Many, One};
 pub use model::meta::{

@@ -43,6 +43,10 @@ pub fn metas(t: &Table) -> TokenStream {
                     quote!(::core::option::Option::Some(::rel::__private::Literal::#lit))
                 }
             };
+            let renamed_from = match &c.renamed_from {
+                Some(old) => quote!(::core::option::Option::Some(#old)),
+                None => quote!(::core::option::Option::None),
+            };
             let sql_type =
                 quote_spanned!(ty.span()=> <#ty as ::rel::__private::ColumnValue>::SQL_TYPE);
             let nullable =
@@ -57,6 +61,7 @@ pub fn metas(t: &Table) -> TokenStream {
                     unique: #unique,
                     index: #index,
                     default: #default,
+                    renamed_from: #renamed_from,
                 },
             }
         })

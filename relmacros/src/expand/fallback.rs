@@ -78,6 +78,7 @@ pub fn expand(input: &syn::DeriveInput) -> TokenStream {
             const META: &'static ::rel::__private::TableMeta = &::rel::__private::TableMeta {
                 name: "",
                 type_name: "",
+                renamed_from: ::core::option::Option::None,
                 columns: &[],
                 primary_key: &[],
                 relations: &[],

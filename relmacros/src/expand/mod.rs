@@ -30,6 +30,10 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
 fn expand(t: &Table) -> TokenStream {
     let (ident, vis) = (&t.ident, &t.vis);
     let table_name = &t.name;
+    let renamed_from = match &t.renamed_from {
+        Some(old) => quote!(::core::option::Option::Some(#old)),
+        None => quote!(::core::option::Option::None),
+    };
     let type_name = ident.to_string();
     let column_consts = columns::consts(t);
     let column_metas = columns::metas(t);
@@ -74,6 +78,7 @@ fn expand(t: &Table) -> TokenStream {
             const META: &'static ::rel::__private::TableMeta = &::rel::__private::TableMeta {
                 name: #table_name,
                 type_name: <Self as ::rel::__private::Table>::TYPE_NAME,
+                renamed_from: #renamed_from,
                 columns: <Self as ::rel::__private::Table>::COLUMNS,
                 primary_key: <Self as ::rel::__private::Table>::PRIMARY_KEY,
                 relations: &[#all],

@@ -25,6 +25,8 @@ pub struct Table {
     pub name: String,
     /// Where the name was written: `#[table(name = ..)]`, or the struct's name.
     pub name_span: Span,
+    /// `#[table(renamed_from = "..")]`.
+    pub renamed_from: Option<String>,
     pub columns: Vec<Column>,
     pub relations: Vec<Relation>,
     /// Relation fields whose declaration has errors: they still get a field value and a
@@ -40,6 +42,8 @@ pub struct Column {
     pub name: String,
     /// Where the name was written: `#[column(name = ..)]`, or the field's name.
     pub name_span: Span,
+    /// `#[column(renamed_from = "..")]`.
+    pub renamed_from: Option<String>,
     pub nullable: bool,
     pub auto_increment: Option<Span>,
     pub unique: bool,
@@ -242,7 +246,24 @@ impl Table {
                 Some(n) => n.as_str().to_owned(),
                 None => ident.to_string(),
             };
+            let renamed_from = attr.renamed_from.as_ref().and_then(|old| {
+                let problem = if old.is_empty() {
+                    Some("`renamed_from` names the column's old name, which cannot be empty".to_owned())
+                } else if **old == column_name {
+                    Some(format!("`renamed_from = \"{column_name}\"` is the column's own name; drop it once the rename has been applied everywhere"))
+                } else {
+                    None
+                };
+                match problem {
+                    Some(p) => {
+                        errors.push(err(old.span(), p));
+                        None
+                    }
+                    None => Some(old.as_str().to_owned()),
+                }
+            });
             columns.push(Column {
+                renamed_from,
                 name_span: attr.name.as_ref().map_or(ident.span(), |n| n.span()),
                 nullable: wrapper_arg(&field.ty, "Option").is_some(),
                 ident,
@@ -311,9 +332,44 @@ impl Table {
             }
         }
 
+        // A column renamed from a name another column has now would be two columns at
+        // once to a migration.
+        for c in &columns {
+            if let Some(old) = &c.renamed_from
+                && let Some(other) = columns.iter().find(|o| o.name == *old)
+            {
+                let span = fields
+                    .iter()
+                    .find(|f| f.ident.as_ref() == Some(&c.ident))
+                    .map_or(c.name_span, |f| {
+                        f.ident.as_ref().map_or(c.name_span, |i| i.span())
+                    });
+                errors.push(err(
+                    span,
+                    format!(
+                        "`{}` is renamed from `{old}`, which is the name of column `{}` now; a migration could not tell the two apart",
+                        c.ident, other.ident
+                    ),
+                ));
+            }
+        }
+        let renamed_from = parsed.renamed_from.as_ref().and_then(|old| {
+            if old.is_empty() || **old == name {
+                errors.push(err(
+                    old.span(),
+                    format!(
+                        "`renamed_from` must be the table's old name, not empty and not `{name}`"
+                    ),
+                ));
+                None
+            } else {
+                Some(old.as_str().to_owned())
+            }
+        });
         let table = Table {
             ident: parsed.ident.clone(),
             vis: parsed.vis.clone(),
+            renamed_from,
             name,
             name_span,
             columns,

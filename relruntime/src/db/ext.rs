@@ -2,7 +2,7 @@
 
 use super::conn::{Conn, Sent};
 use super::database::Db;
-use super::operation::{All, Count, Diff, Integrity};
+use super::operation::{All, Count, Diff, Integrity, Plan, Push};
 use super::trace::Operation;
 use super::write::{self, DeleteOp, UpdateOp, UpsertOp};
 use crate::model::error::Result;
@@ -261,6 +261,60 @@ impl Schema {
         let op = Operation::new("diff", "*", "catalog");
         let work = Conn::Db(db).operate(Diff(self));
         op.run(statements(work), |steps| steps.len() as u64).await
+    }
+
+    /// The migration from the database to this schema: [`Schema::diff`]'s steps and
+    /// the statements that carry them out on the database's dialect, to review, or to
+    /// write as a sqlx migration file ([`Migration::write_to`](crate::Migration::write_to))
+    /// that sqlx's `Migrator` applies with its tracking table, checksums and locking.
+    /// Diffed against a database that has the migrations so far, a schema with no
+    /// change gives an empty migration, and no file.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table)]
+    /// struct Note {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    /// }
+    ///
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// let schema = Schema::new(RelationMode::ForeignKeys).table::<Note>();
+    /// let first = schema.migration(&db).await?;
+    /// assert_eq!(first.steps()[0].to_string(), "create table note");
+    /// assert!(first.sql().contains("CREATE TABLE \"note\""));
+    /// schema.push(&db, Destructive::Refuse).await?;
+    /// assert!(schema.migration(&db).await?.is_empty());
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn migration(&self, db: &Db) -> Result<crate::migrate::Migration> {
+        let op = Operation::new("migration", "*", "catalog");
+        let work = Conn::Db(db).operate(Plan(self));
+        op.run(statements(work), |m| m.steps().len() as u64).await
+    }
+
+    /// Carries out the migration from the database to this schema at once, like
+    /// `drizzle-kit push`: for development, and for programs that own their database.
+    /// Destructive steps (drops, and changes of columns and keys) are refused unless
+    /// `destructive` is [`Destructive::Allow`](crate::Destructive::Allow); the refusal
+    /// lists them and sends nothing. On PostgreSQL and SQLite it is one transaction;
+    /// MySQL and MariaDB commit each DDL statement. Returns what was done.
+    pub async fn push(
+        &self,
+        db: &Db,
+        destructive: crate::migrate::Destructive,
+    ) -> Result<crate::migrate::Migration> {
+        let op = Operation::new("push", "*", "ddl");
+        let work = Box::pin(Conn::Db(db).operate(Push(self, destructive)));
+        let result = op.run(statements(work), |m| m.steps().len() as u64).await;
+        if result.is_ok() {
+            db.use_schema(self);
+            db.knowledge_mut().record(self);
+        }
+        result
     }
 
     /// Drops every table of the schema that exists, and the database's record of its

@@ -95,6 +95,133 @@ impl Work for Diff<'_> {
     }
 }
 
+/// The migration from the database to a `Schema`.
+pub(super) struct Plan<'s>(pub &'s Schema);
+
+impl Work for Plan<'_> {
+    type Output = crate::migrate::Migration;
+    fn run<'s>(
+        &'s mut self,
+        run: &'s mut dyn Executor,
+    ) -> BoxFuture<'s, Result<crate::migrate::Migration>> {
+        Box::pin(async move { plan(self.0, run).await })
+    }
+}
+
+/// The migration from the database `run` reaches to `schema`.
+async fn plan(schema: &Schema, run: &mut dyn Executor) -> Result<crate::migrate::Migration> {
+    use crate::migrate::{diff, shape, sql};
+    schema.check()?;
+    let dialect = run.dialect();
+    // The DDL's own refusals (an action the backend lacks) come first.
+    schema.ddl(dialect)?;
+    let live = crate::migrate::catalog::read(run).await?;
+    let graph = schema.graph();
+    let want = shape::desired(schema, dialect, &graph);
+    let steps = diff::diff(&live, &want);
+    let sql::Statements {
+        statements,
+        foreign_keys_off,
+    } = sql::statements(schema, &graph, dialect, &live, &steps)?;
+    Ok(crate::migrate::Migration {
+        dialect,
+        steps,
+        statements,
+        foreign_keys_off,
+    })
+}
+
+/// A migration planned and carried out on one connection: in one transaction where
+/// the backend's DDL is transactional (PostgreSQL, SQLite), with SQLite's foreign keys
+/// off around a rebuild and checked before the commit.
+pub(super) struct Push<'s>(pub &'s Schema, pub crate::migrate::Destructive);
+
+impl Work for Push<'_> {
+    type Output = crate::migrate::Migration;
+    fn run<'s>(
+        &'s mut self,
+        run: &'s mut dyn Executor,
+    ) -> BoxFuture<'s, Result<crate::migrate::Migration>> {
+        Box::pin(async move {
+            let migration = plan(self.0, run).await?;
+            let destructive = migration.destructive();
+            if self.1 == crate::migrate::Destructive::Refuse && !destructive.is_empty() {
+                return Err(crate::model::error::Error::Destructive {
+                    steps: destructive.iter().map(ToString::to_string).collect(),
+                });
+            }
+            if migration.is_empty() {
+                return Ok(migration);
+            }
+            apply(run, &migration).await?;
+            Ok(migration)
+        })
+    }
+}
+
+fn raw(dialect: crate::sql::dialect::Dialect, sql: &'static str) -> Statement {
+    let mut b = crate::sql::builder::SqlBuilder::new(dialect);
+    b.push(sql);
+    b.finish()
+}
+
+async fn apply(run: &mut dyn Executor, m: &crate::migrate::Migration) -> Result<()> {
+    let dialect = run.dialect();
+    let transactional = dialect.syntax().transactional_ddl;
+    if m.foreign_keys_off {
+        run.execute(&raw(dialect, "PRAGMA foreign_keys = OFF"))
+            .await?;
+    }
+    if transactional {
+        run.execute(&raw(dialect, "BEGIN")).await?;
+    }
+    let mut result = async {
+        for s in &m.statements {
+            run.execute(s).await?;
+        }
+        if m.foreign_keys_off {
+            let broken = run
+                .fetch(
+                    &raw(dialect, r#"SELECT "table" FROM pragma_foreign_key_check"#),
+                    &[crate::model::value::SqlType::Text],
+                )
+                .await?;
+            if let Some(row) = broken.first() {
+                let table = match &row[0] {
+                    crate::model::value::Value::Text(t) => t.clone(),
+                    _ => String::new(),
+                };
+                return Err(crate::model::error::Error::Unsupported {
+                    table: "*",
+                    relation: "*",
+                    message: format!(
+                        "after the migration, rows of `{table}` would refer to rows that do not exist; nothing was changed"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if transactional {
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = run.execute(&raw(dialect, end)).await.map(drop);
+        if result.is_ok() {
+            result = ended;
+        }
+    }
+    if m.foreign_keys_off {
+        let on = run
+            .execute(&raw(dialect, "PRAGMA foreign_keys = ON"))
+            .await
+            .map(drop);
+        if result.is_ok() {
+            result = on;
+        }
+    }
+    result
+}
+
 /// Statements run in order, up to the first that fails (DDL).
 pub(super) struct Statements<'s>(pub &'s [Statement]);
 

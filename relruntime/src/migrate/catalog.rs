@@ -122,6 +122,7 @@ async fn read_sqlite(run: &mut dyn Executor) -> Result<Shape> {
                 pk.push((key, col.clone()));
             }
             table.columns.push(ColumnShape {
+                renamed_from: None,
                 default: canonical_default(d, &ty, opt_text(&c[3]).as_deref()),
                 name: col,
                 ty,
@@ -220,6 +221,7 @@ async fn read_sqlite(run: &mut dyn Executor) -> Result<Shape> {
 fn add_index(table: &mut TableShape, name: String, unique: bool, columns: Vec<String>) {
     if unique && columns.len() == 1 {
         table.uniques.push(columns[0].clone());
+        table.unique_names.push((columns[0].clone(), name));
     } else if !unique {
         table.indexes.push(IndexShape { name, columns });
     }
@@ -255,6 +257,7 @@ async fn read_postgres(run: &mut dyn Executor) -> Result<Shape> {
             .is_some_and(|d| d.starts_with("nextval("));
         let identity = opt_text(&c[5]).is_some_and(|i| !i.is_empty());
         table.columns.push(ColumnShape {
+            renamed_from: None,
             name: text(&c[1]),
             default: if serial {
                 None
@@ -357,6 +360,7 @@ async fn read_mysql(run: &mut dyn Executor, d: Dialect) -> Result<Shape> {
         let table = table_mut(&mut shape, &text(&c[0]));
         let ty = canonical_type(d, &text(&c[2]));
         table.columns.push(ColumnShape {
+            renamed_from: None,
             name: text(&c[1]),
             default: canonical_default(d, &ty, opt_text(&c[4]).as_deref()),
             ty,

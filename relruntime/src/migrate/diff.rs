@@ -22,6 +22,23 @@ pub enum Step {
         /// The table.
         table: String,
     },
+    /// A table renamed (`#[table(renamed_from = "..")]`): the database has the old
+    /// name and not the new one.
+    RenameTable {
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// A column renamed (`#[column(renamed_from = "..")]`).
+    RenameColumn {
+        /// The table (by its new name, where it is renamed too).
+        table: String,
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
     /// A column the structs describe and the table lacks.
     AddColumn {
         /// The table.
@@ -128,6 +145,10 @@ impl fmt::Display for Step {
         match self {
             Step::CreateTable { table } => write!(f, "create table {table}"),
             Step::DropTable { table } => write!(f, "drop table {table}"),
+            Step::RenameTable { from, to } => write!(f, "rename table {from} to {to}"),
+            Step::RenameColumn { table, from, to } => {
+                write!(f, "rename column {table}.{from} to {to}")
+            }
             Step::AddColumn {
                 table,
                 column,
@@ -157,12 +178,12 @@ impl fmt::Display for Step {
                 table,
                 name,
                 definition,
-            } => write!(f, "add foreign key {name} on {table} {definition}"),
+            } => write!(f, "add foreign key {}on {table} {definition}", named(name)),
             Step::DropForeignKey {
                 table,
                 name,
                 definition,
-            } => write!(f, "drop foreign key {name} on {table} {definition}"),
+            } => write!(f, "drop foreign key {}on {table} {definition}", named(name)),
         }
     }
 }
@@ -173,12 +194,13 @@ impl fmt::Display for Step {
 /// foreign keys by name (where the backend reports one), columns, target and actions.
 pub(crate) fn diff(live: &Shape, want: &Shape) -> Vec<Step> {
     let mut steps = Vec::new();
+    let live = &renamed(live, want, &mut steps);
     for w in &want.tables {
         match live.table(&w.name) {
+            Some(l) => table(l, w, &mut steps),
             None => steps.push(Step::CreateTable {
                 table: w.name.clone(),
             }),
-            Some(l) => table(l, w, &mut steps),
         }
     }
     for l in &live.tables {
@@ -191,10 +213,81 @@ pub(crate) fn diff(live: &Shape, want: &Shape) -> Vec<Step> {
     steps
 }
 
+/// The live shape with the structs' renames applied (`renamed_from`), and the rename
+/// steps: a table or column is renamed when the database has the old name, not the
+/// new one, and the structs do not use the old name for something else. Foreign keys
+/// that name a renamed table or column follow it.
+fn renamed(live: &Shape, want: &Shape, steps: &mut Vec<Step>) -> Shape {
+    let mut live = live.clone();
+    for w in &want.tables {
+        let Some(old) = w.renamed_from.as_deref() else {
+            continue;
+        };
+        if live.table(&w.name).is_some() || want.table(old).is_some() || live.table(old).is_none() {
+            continue;
+        }
+        steps.push(Step::RenameTable {
+            from: old.to_owned(),
+            to: w.name.clone(),
+        });
+        for t in &mut live.tables {
+            if t.name == old {
+                t.name = w.name.clone();
+            }
+            for k in &mut t.foreign_keys {
+                if k.parent == old {
+                    k.parent = w.name.clone();
+                }
+            }
+        }
+    }
+    for w in &want.tables {
+        for c in &w.columns {
+            let Some(old) = c.renamed_from.as_deref() else {
+                continue;
+            };
+            let Some(t) = live.tables.iter_mut().find(|t| t.name == w.name) else {
+                continue;
+            };
+            if t.column(&c.name).is_some() || w.column(old).is_some() || t.column(old).is_none() {
+                continue;
+            }
+            steps.push(Step::RenameColumn {
+                table: w.name.clone(),
+                from: old.to_owned(),
+                to: c.name.clone(),
+            });
+            let rename = |n: &mut String| {
+                if n == old {
+                    *n = c.name.clone();
+                }
+            };
+            t.columns.iter_mut().for_each(|col| rename(&mut col.name));
+            t.primary_key.iter_mut().for_each(rename);
+            t.uniques.iter_mut().for_each(rename);
+            for i in &mut t.indexes {
+                i.columns.iter_mut().for_each(rename);
+            }
+            for k in &mut t.foreign_keys {
+                k.columns.iter_mut().for_each(rename);
+            }
+            for other in &mut live.tables {
+                for k in &mut other.foreign_keys {
+                    if k.parent == w.name {
+                        k.parent_columns.iter_mut().for_each(rename);
+                    }
+                }
+            }
+        }
+    }
+    live
+}
+
 fn table(live: &TableShape, want: &TableShape, steps: &mut Vec<Step>) {
     let name = &want.name;
     for w in &want.columns {
-        let Some(l) = live.column(&w.name) else {
+        let found = live.column(&w.name);
+        let Some(l) = found else {
             steps.push(Step::AddColumn {
                 table: name.clone(),
                 column: w.name.clone(),
@@ -318,5 +411,14 @@ fn shown_default(canonical: &str) -> String {
         Some(("n", number)) => number.strip_suffix(".0").unwrap_or(number).to_owned(),
         Some((_, other)) => other.to_owned(),
         None => canonical.to_owned(),
+    }
+}
+
+/// A constraint's name and a space, or nothing where the backend gives none (SQLite).
+fn named(name: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!("{name} ")
     }
 }

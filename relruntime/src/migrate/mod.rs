@@ -9,9 +9,14 @@
 //! | `shape.rs` | `Shape`: tables, columns, keys, indexes and foreign keys, in one canonical spelling per backend; the shape a `Schema` describes |
 //! | `catalog.rs` | the shape a live database has, from its catalog (per dialect) |
 //! | `diff.rs` | `Step`, and the steps from one shape to another |
+//! | `sql.rs` | the statements that carry out the steps on one dialect (SQLite's rebuild) |
+//! | `file.rs` | `Migration`: the steps and statements, as a sqlx migration file |
 
 pub(crate) mod catalog;
 pub(crate) mod diff;
+pub(crate) mod file;
 pub(crate) mod shape;
+pub(crate) mod sql;
 
 pub use diff::Step;
+pub use file::{Destructive, Migration};

@@ -19,10 +19,15 @@ pub(crate) struct Shape {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct TableShape {
     pub name: String,
+    /// The name it had before (the structs' `renamed_from`; never read from a database).
+    pub renamed_from: Option<String>,
     pub columns: Vec<ColumnShape>,
     pub primary_key: Vec<String>,
     /// Single-column unique keys (`#[column(unique)]`), by column.
     pub uniques: Vec<String>,
+    /// The name the database gave each unique key, by column (read from a database
+    /// only: a step that drops one needs it).
+    pub unique_names: Vec<(String, String)>,
     /// Plain indexes, by name.
     pub indexes: Vec<IndexShape>,
     pub foreign_keys: Vec<ForeignKeyShape>,
@@ -32,6 +37,8 @@ pub(crate) struct TableShape {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ColumnShape {
     pub name: String,
+    /// The name it had before (the structs' `renamed_from`; never read from a database).
+    pub renamed_from: Option<String>,
     /// The type in the backend's canonical spelling (see [`canonical_type`]).
     pub ty: String,
     pub nullable: bool,
@@ -99,6 +106,7 @@ pub(crate) fn desired(schema: &Schema, dialect: Dialect, graph: &Graph) -> Shape
                     });
                     ColumnShape {
                         name: c.name.to_owned(),
+                        renamed_from: c.renamed_from.map(str::to_owned),
                         default: default.and_then(|d| canonical_default(dialect, &ty, Some(&d))),
                         ty,
                         nullable: c.nullable,
@@ -136,6 +144,7 @@ pub(crate) fn desired(schema: &Schema, dialect: Dialect, graph: &Graph) -> Shape
                 .collect();
             TableShape {
                 name: table.name.to_owned(),
+                renamed_from: table.renamed_from.map(str::to_owned),
                 columns,
                 primary_key: strings(table.primary_key),
                 uniques: table
@@ -144,6 +153,7 @@ pub(crate) fn desired(schema: &Schema, dialect: Dialect, graph: &Graph) -> Shape
                     .filter(|c| c.unique)
                     .map(|c| c.name.to_owned())
                     .collect(),
+                unique_names: Vec::new(),
                 indexes,
                 foreign_keys,
             }

@@ -135,6 +135,16 @@ pub enum Error {
         /// The relation.
         relation: &'static str,
     },
+    /// A migration has steps that drop or change data, and the caller did not allow
+    /// them ([`Destructive::Allow`](crate::Destructive::Allow)). Nothing was sent.
+    #[error(
+        "the migration would drop or change data, which was not allowed: {}; review it with Schema::migration, or pass Destructive::Allow",
+        steps.join("; ")
+    )]
+    Destructive {
+        /// The destructive steps, one line each.
+        steps: Vec<String>,
+    },
     /// The schema asks for something this backend cannot do in this relation mode.
     #[error("table `{table}`, relation `{relation}`: {message}")]
     Unsupported {

@@ -37,6 +37,9 @@ pub struct ColumnMeta {
     pub index: bool,
     /// The column default, if any.
     pub default: Option<Literal>,
+    /// The column's name before a rename (`#[column(renamed_from = "..")]`), which a
+    /// migration renames rather than dropping one column and adding another.
+    pub renamed_from: Option<&'static str>,
 }
 
 /// The referential action of `on_delete` / `on_update`.
@@ -127,6 +130,8 @@ pub struct TableMeta {
     pub name: &'static str,
     /// The Rust type name.
     pub type_name: &'static str,
+    /// The table's name before a rename (`#[table(renamed_from = "..")]`).
+    pub renamed_from: Option<&'static str>,
     /// Columns in field order.
     pub columns: &'static [ColumnMeta],
     /// SQL names of the primary-key columns.

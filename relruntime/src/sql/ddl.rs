@@ -6,7 +6,7 @@ use super::dialect::Dialect;
 use crate::model::error::{Error, Result};
 use crate::model::graph::ForeignKey;
 use crate::model::graph::Graph;
-use crate::model::meta::{Action, TableMeta};
+use crate::model::meta::{Action, ColumnMeta, TableMeta};
 use crate::model::names::index_name;
 use crate::model::schema::{RelationMode, Schema};
 
@@ -57,7 +57,7 @@ impl Schema {
         }
         let mut out = Vec::new();
         for &table in self.tables() {
-            out.push(self.create_table(dialect, table, keys, &graph));
+            out.push(create_table(dialect, table, table.name, keys, &graph));
             for col in table.columns.iter().filter(|c| c.index && !c.unique) {
                 out.push(create_index(
                     dialect,
@@ -80,55 +80,6 @@ impl Schema {
             }
         }
         Ok(out)
-    }
-
-    fn create_table(
-        &self,
-        dialect: Dialect,
-        table: &'static TableMeta,
-        keys: &[ForeignKey],
-        graph: &Graph,
-    ) -> Statement {
-        let (ddl, syntax) = (dialect.ddl(), dialect.syntax());
-        let mut b = SqlBuilder::new(dialect);
-        b.push("CREATE TABLE ")
-            .push_ident(table.name)
-            .push(" (\n  ");
-        let generated = table.generated_key();
-        b.push_list(table.columns, ",\n  ", |b, col| {
-            let keyed = graph.is_keyed(table, col);
-            b.push_ident(col.name).push(" ");
-            if generated.is_some_and(|g| g.name == col.name) {
-                b.push(ddl.identity_column(col.ty));
-                return;
-            }
-            b.push(ddl.type_name(col.ty, keyed));
-            if !col.nullable {
-                b.push(" NOT NULL");
-            }
-            if let Some(default) = &col.default {
-                b.push(" DEFAULT ").push_literal(default);
-            }
-            if col.unique {
-                b.push(" UNIQUE");
-            }
-        });
-        if generated.is_none() {
-            b.push(",\n  PRIMARY KEY (")
-                .push_idents(table.primary_key)
-                .push(")");
-        }
-        if syntax.inline_foreign_keys {
-            for fk in keys.iter().filter(|k| k.child.name == table.name) {
-                b.push(",\n  ");
-                foreign_key_clause(&mut b, fk);
-            }
-        }
-        b.push("\n)");
-        if let Some(options) = syntax.table_options {
-            b.push(options);
-        }
-        b.finish()
     }
 
     /// The statements that drop every table of the schema, on one connection.
@@ -257,7 +208,7 @@ pub(crate) fn forget_ddl(dialect: Dialect) -> Statement {
     b.finish()
 }
 
-fn foreign_key_clause(b: &mut SqlBuilder, fk: &ForeignKey) {
+pub(crate) fn foreign_key_clause(b: &mut SqlBuilder, fk: &ForeignKey) {
     b.push("CONSTRAINT ")
         .push_ident(&fk.name)
         .push(" FOREIGN KEY (")
@@ -275,7 +226,7 @@ fn foreign_key_clause(b: &mut SqlBuilder, fk: &ForeignKey) {
     }
 }
 
-fn create_index(dialect: Dialect, table: &TableMeta, cols: &[&str]) -> Statement {
+pub(crate) fn create_index(dialect: Dialect, table: &TableMeta, cols: &[&str]) -> Statement {
     let mut b = SqlBuilder::new(dialect);
     let name = index_name(table.name, cols);
     b.push("CREATE INDEX ")
@@ -288,12 +239,73 @@ fn create_index(dialect: Dialect, table: &TableMeta, cols: &[&str]) -> Statement
     b.finish()
 }
 
-fn action_sql(action: Action) -> &'static str {
+pub(crate) fn action_sql(action: Action) -> &'static str {
     match action {
         Action::Cascade => "CASCADE",
         Action::Restrict => "RESTRICT",
         Action::NoAction => "NO ACTION",
         Action::SetNull => "SET NULL",
         Action::SetDefault => "SET DEFAULT",
+    }
+}
+
+/// `CREATE TABLE name (..)` for `table`: its columns, primary key and (where the
+/// dialect declares them inline) the foreign keys of `keys` it holds. `name` is the
+/// table's own name, or another (SQLite's rebuild creates the new table beside the old).
+pub(crate) fn create_table(
+    dialect: Dialect,
+    table: &'static TableMeta,
+    name: &str,
+    keys: &[ForeignKey],
+    graph: &Graph,
+) -> Statement {
+    let syntax = dialect.syntax();
+    let mut b = SqlBuilder::new(dialect);
+    b.push("CREATE TABLE ").push_ident(name).push(" (\n  ");
+    let generated = table.generated_key();
+    b.push_list(table.columns, ",\n  ", |b, col| {
+        push_column(b, table, col, graph);
+    });
+    if generated.is_none() {
+        b.push(",\n  PRIMARY KEY (")
+            .push_idents(table.primary_key)
+            .push(")");
+    }
+    if syntax.inline_foreign_keys {
+        for fk in keys.iter().filter(|k| k.child.name == table.name) {
+            b.push(",\n  ");
+            foreign_key_clause(&mut b, fk);
+        }
+    }
+    b.push("\n)");
+    if let Some(options) = syntax.table_options {
+        b.push(options);
+    }
+    b.finish()
+}
+
+/// A column's definition as `CREATE TABLE` and `ADD COLUMN` write it: name, type (or
+/// the dialect's generated key), `NOT NULL`, `DEFAULT`, `UNIQUE`.
+pub(crate) fn push_column(
+    b: &mut SqlBuilder,
+    table: &'static TableMeta,
+    col: &ColumnMeta,
+    graph: &Graph,
+) {
+    let ddl = b.dialect().ddl();
+    b.push_ident(col.name).push(" ");
+    if table.generated_key().is_some_and(|g| g.name == col.name) {
+        b.push(ddl.identity_column(col.ty));
+        return;
+    }
+    b.push(ddl.type_name(col.ty, graph.is_keyed(table, col)));
+    if !col.nullable {
+        b.push(" NOT NULL");
+    }
+    if let Some(default) = &col.default {
+        b.push(" DEFAULT ").push_literal(default);
+    }
+    if col.unique {
+        b.push(" UNIQUE");
     }
 }
