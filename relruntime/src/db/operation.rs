@@ -119,10 +119,12 @@ async fn plan(schema: &Schema, run: &mut dyn Executor) -> Result<crate::migrate:
     let graph = schema.graph();
     let want = shape::desired(schema, dialect, &graph);
     let steps = diff::diff(&live, &want);
+    // The statements see the live tables under the names the renames give them.
+    let renamed = diff::renamed(&live, &want, &mut Vec::new());
     let sql::Statements {
         statements,
         foreign_keys_off,
-    } = sql::statements(schema, &graph, dialect, &live, &steps)?;
+    } = sql::statements(schema, &graph, dialect, &renamed, &steps)?;
     Ok(crate::migrate::Migration {
         dialect,
         steps,

@@ -217,7 +217,7 @@ pub(crate) fn diff(live: &Shape, want: &Shape) -> Vec<Step> {
 /// steps: a table or column is renamed when the database has the old name, not the
 /// new one, and the structs do not use the old name for something else. Foreign keys
 /// that name a renamed table or column follow it.
-fn renamed(live: &Shape, want: &Shape, steps: &mut Vec<Step>) -> Shape {
+pub(crate) fn renamed(live: &Shape, want: &Shape, steps: &mut Vec<Step>) -> Shape {
     let mut live = live.clone();
     for w in &want.tables {
         let Some(old) = w.renamed_from.as_deref() else {
@@ -341,7 +341,8 @@ fn table(live: &TableShape, want: &TableShape, steps: &mut Vec<Step>) {
         });
     }
     for u in &want.uniques {
-        if !live.uniques.contains(u) {
+        // A new column's definition carries its UNIQUE.
+        if !live.uniques.contains(u) && live.column(u).is_some() {
             steps.push(Step::AddUnique {
                 table: name.clone(),
                 column: u.clone(),

@@ -96,10 +96,15 @@ pub(crate) fn statements(
     }
     let rebuilt = |t: &str| rebuild.contains(&t);
     let mut first = Vec::new(); // renames
-    let mut drops = Vec::new(); // foreign keys, uniques and indexes that go
+    let mut drop_keys = Vec::new(); // foreign keys that go (before their indexes: MySQL)
+    let mut drops = Vec::new(); // uniques and indexes that go
     let mut creates = Vec::new(); // new tables
     let mut changes = Vec::new(); // columns and keys
-    let mut adds = Vec::new(); // uniques and indexes that come
+    // Uniques and indexes that come: on columns the table has, before the drops (MySQL
+    // drops no index a foreign key needs until another one serves it); on new columns,
+    // after the columns are added.
+    let mut early_adds = Vec::new();
+    let mut adds = Vec::new();
     let mut add_keys = Vec::new(); // foreign keys that come
     let mut last = Vec::new(); // tables that go
     for step in steps {
@@ -217,6 +222,10 @@ pub(crate) fn statements(
             }
             Step::AddUnique { table, column } => {
                 let name = format!("{table}_{column}_key");
+                let exists = live
+                    .table(table)
+                    .is_some_and(|t| t.column(column).is_some());
+                let adds = if exists { &mut early_adds } else { &mut adds };
                 adds.push(simple(
                     dialect,
                     &[
@@ -254,6 +263,10 @@ pub(crate) fn statements(
             Step::AddIndex { table, columns, .. } => {
                 let m = meta(table)?;
                 let cols: Vec<&str> = columns.iter().map(String::as_str).collect();
+                let exists = live
+                    .table(table)
+                    .is_some_and(|t| columns.iter().all(|c| t.column(c).is_some()));
+                let adds = if exists { &mut early_adds } else { &mut adds };
                 adds.push(create_index(dialect, m, &cols));
             }
             Step::DropIndex { table, index } => {
@@ -278,7 +291,7 @@ pub(crate) fn statements(
                 } else {
                     " DROP CONSTRAINT "
                 };
-                drops.push(simple(dialect, &[("ALTER TABLE ", table), (how, name)], ""));
+                drop_keys.push(simple(dialect, &[("ALTER TABLE ", table), (how, name)], ""));
             }
         }
     }
@@ -315,6 +328,8 @@ pub(crate) fn statements(
         rebuilds.extend(indexes_of(dialect, m, graph));
     }
     let mut statements = first;
+    statements.extend(drop_keys);
+    statements.extend(early_adds);
     statements.extend(drops);
     statements.extend(rebuilds);
     statements.extend(creates);

@@ -73,6 +73,13 @@ impl Schema {
         self
     }
 
+    /// Adds a table by its metadata, and every table reachable from it: for metadata
+    /// built at run time (the migration tests' random schemas). Not a public API.
+    #[doc(hidden)]
+    pub fn table_meta(self, meta: &'static TableMeta) -> Self {
+        self.meta(meta)
+    }
+
     /// Adds a table by its metadata, and every table reachable from it.
     pub(crate) fn meta(mut self, meta: &'static TableMeta) -> Self {
         self.add_meta(meta);
