@@ -7,119 +7,13 @@
 
 mod common;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rel::prelude::*;
 use rel::{Destructive, Error, Step};
-use rust_decimal::Decimal;
-use uuid::Uuid;
 
-#[derive(Table, Debug)]
-#[table(name = "m_kinds")]
-struct Kinds {
-    #[column(primary_key, auto_increment)]
-    id: i64,
-    #[column(default = 7)]
-    small: i16,
-    #[column(default = -3)]
-    int: i32,
-    big: i64,
-    #[column(default = 1.5)]
-    real: f32,
-    double: f64,
-    #[column(default = true)]
-    flag: bool,
-    #[column(default = "it's a \\ path")]
-    text: String,
-    bytes: Vec<u8>,
-    date: NaiveDate,
-    datetime: NaiveDateTime,
-    instant: DateTime<Utc>,
-    uuid: Uuid,
-    #[column(default = r#"{"a": [1]}"#)]
-    json: serde_json::Value,
-    decimal: Decimal,
-    #[column(unique)]
-    code: Option<String>,
-    #[column(index)]
-    rank: Option<i32>,
-}
+#[path = "shapes/rich.rs"]
+mod rich;
 
-#[derive(Table, Debug)]
-#[table(name = "m_teams")]
-struct Team {
-    #[column(primary_key, auto_increment)]
-    id: i64,
-    #[column(unique)]
-    name: String,
-    captain_id: Option<i64>,
-    #[relation(one, from = captain_id, to = Player::id, alias = "captain", on_delete = set_null)]
-    captain: One<Option<Player>>,
-    #[relation(many, alias = "members")]
-    players: Many<Player>,
-}
-
-#[derive(Table, Debug)]
-#[table(name = "m_players")]
-struct Player {
-    #[column(primary_key)]
-    id: i64,
-    team_id: i64,
-    mentor_id: Option<i64>,
-    #[relation(one, from = team_id, to = Team::id, alias = "members", on_delete = cascade, on_update = restrict)]
-    team: One<Team>,
-    #[relation(one, from = mentor_id, to = Player::id, alias = "mentor", on_delete = set_null)]
-    mentor: One<Option<Player>>,
-    #[relation(many, alias = "mentor")]
-    mentees: Many<Player>,
-    #[relation(many, alias = "captain")]
-    captain_of: Many<Team>,
-    #[relation(many, through = Membership(player_id, club_id))]
-    clubs: Many<Club>,
-}
-
-#[derive(Table, Debug)]
-#[table(name = "m_clubs")]
-struct Club {
-    #[column(primary_key)]
-    id: i64,
-}
-
-#[derive(Table, Debug)]
-#[table(name = "m_memberships", primary_key(player_id, club_id))]
-struct Membership {
-    player_id: i64,
-    club_id: i64,
-    #[column(default = 0)]
-    since: i32,
-    #[relation(one, from = player_id, to = Player::id, on_delete = cascade)]
-    player: One<Player>,
-    #[relation(one, from = club_id, to = Club::id, on_delete = no_action)]
-    club: One<Club>,
-}
-
-#[derive(Table, Debug)]
-#[table(name = "m_scores", primary_key(player_id, round))]
-struct Score {
-    player_id: i64,
-    round: i16,
-    #[column(default = "n/a")]
-    note: String,
-    #[relation(one, from = player_id, to = Player::id)]
-    player: One<Player>,
-    #[column(references = Player::id, on_delete = set_null)]
-    referee_id: Option<i64>,
-    team_name: String,
-    #[relation(one, from = team_name, to = Team::name, constraint = none)]
-    team: One<Option<Team>>,
-}
-
-fn schema(mode: RelationMode) -> Schema {
-    Schema::new(mode)
-        .table::<Kinds>()
-        .table::<Team>()
-        .table::<Membership>()
-        .table::<Score>()
-}
+use rich::{Club, Kinds, schema};
 
 /// The steps, one per line, for a failure message.
 fn report(steps: &[Step]) -> String {

@@ -2,7 +2,7 @@
 
 use super::conn::{Conn, Sent};
 use super::database::Db;
-use super::operation::{All, Count, Diff, Integrity, Plan, Push};
+use super::operation::{All, Count, Diff, Integrity, Plan, Pull, Push};
 use super::trace::Operation;
 use super::write::{self, DeleteOp, UpdateOp, UpsertOp};
 use crate::model::error::Result;
@@ -343,4 +343,40 @@ impl Schema {
 async fn statements<R>(work: impl Future<Output = (Result<R>, Sent)>) -> (Result<R>, u64) {
     let (result, sent) = work.await;
     (result, sent.statements)
+}
+
+impl Db {
+    /// The database's tables written as Rust source: a `#[derive(Table)]` struct per
+    /// table, with its keys, unique columns, indexes and defaults, and relations
+    /// inferred from the foreign keys (a `one` on the table that holds a key, a `many`
+    /// or the inverse `one` on the table it refers to, aliases where two keys join one
+    /// pair of tables, a many-to-many `through` each junction, actions read back). For
+    /// adopting Rel on a database it did not create. Rel's and sqlx's bookkeeping
+    /// tables are left out; a column of a type Rel has no Rust type for is a comment.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use rel::prelude::*;
+    ///
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// let pool = db.sqlite_pool().unwrap();
+    /// sqlx::raw_sql("CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+    ///     CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL
+    ///     REFERENCES authors (id) ON DELETE CASCADE)")
+    ///     .execute(pool)
+    ///     .await
+    ///     .unwrap();
+    /// let source = db.pull().await?;
+    /// assert!(source.contains("pub struct Books {"));
+    /// assert!(source.contains("#[relation(one, from = author_id, to = Authors::id, on_delete = cascade)]"));
+    /// assert!(source.contains("pub books_list: Many<Books>,"));
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn pull(&self) -> Result<String> {
+        let op = Operation::new("pull", "*", "catalog");
+        let work = Conn::Db(self).operate(Pull);
+        op.run(statements(work), |source| source.lines().count() as u64)
+            .await
+    }
 }

@@ -224,6 +224,19 @@ async fn apply(run: &mut dyn Executor, m: &crate::migrate::Migration) -> Result<
     result
 }
 
+/// The database written as Rust source (`Db::pull`).
+pub(super) struct Pull;
+
+impl Work for Pull {
+    type Output = String;
+    fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<String>> {
+        Box::pin(async move {
+            let shape = crate::migrate::catalog::read(run).await?;
+            Ok(crate::migrate::pull::rust_source(&shape, run.dialect()))
+        })
+    }
+}
+
 /// Statements run in order, up to the first that fails (DDL).
 pub(super) struct Statements<'s>(pub &'s [Statement]);
 

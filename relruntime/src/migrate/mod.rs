@@ -10,11 +10,13 @@
 //! | `catalog.rs` | the shape a live database has, from its catalog (per dialect) |
 //! | `diff.rs` | `Step`, and the steps from one shape to another |
 //! | `sql.rs` | the statements that carry out the steps on one dialect (SQLite's rebuild) |
+//! | `pull.rs` | a live shape written as Rust source: structs, relations from foreign keys |
 //! | `file.rs` | `Migration`: the steps and statements, as a sqlx migration file |
 
 pub(crate) mod catalog;
 pub(crate) mod diff;
 pub(crate) mod file;
+pub(crate) mod pull;
 pub(crate) mod shape;
 pub(crate) mod sql;
 
