@@ -54,6 +54,9 @@
 pub use relmacros::Table;
 pub use relruntime::*;
 
+#[cfg(feature = "cli")]
+pub mod cli;
+
 /// The names most programs need: `use rel::prelude::*;`.
 pub mod prelude {
     pub use relmacros::Table;
