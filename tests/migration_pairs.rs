@@ -432,17 +432,6 @@ fn insert_rows(tabs: &[Tab], d: Dialect) -> Vec<String> {
     out
 }
 
-async fn execute(db: &Db, sql: String) {
-    let sql = sqlx::AssertSqlSafe(sql);
-    if let Some(pool) = db.sqlite_pool() {
-        sqlx::raw_sql(sql).execute(pool).await.unwrap();
-    } else if let Some(pool) = db.postgres_pool() {
-        sqlx::raw_sql(sql).execute(pool).await.unwrap();
-    } else if let Some(pool) = db.mysql_pool() {
-        sqlx::raw_sql(sql).execute(pool).await.unwrap();
-    }
-}
-
 async fn count(db: &Db, table: &str) -> i64 {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) FROM {}",
@@ -499,7 +488,7 @@ async fn wipe(db: &Db) {
             drops.join(" ")
         ),
     };
-    execute(db, script).await;
+    common::execute(db, script).await;
 }
 
 #[tokio::test]
@@ -549,7 +538,7 @@ async fn random_pairs_migrate_without_drift_or_lost_rows() {
                 ),
                 _ => format!("SET FOREIGN_KEY_CHECKS = 0; {inserts}; SET FOREIGN_KEY_CHECKS = 1"),
             };
-            execute(db, script).await;
+            common::execute(db, script).await;
             let schema2 = install(&s2, mode);
             let m2 = schema2
                 .migration(db)

@@ -20,18 +20,6 @@ fn report(steps: &[Step]) -> String {
     steps.iter().map(|s| format!("\n  {s}")).collect()
 }
 
-/// Runs one statement of the test's own, outside Rel.
-async fn execute(db: &Db, sql: String) {
-    let sql = sqlx::AssertSqlSafe(sql);
-    if let Some(pool) = db.sqlite_pool() {
-        sqlx::raw_sql(sql).execute(pool).await.unwrap();
-    } else if let Some(pool) = db.postgres_pool() {
-        sqlx::raw_sql(sql).execute(pool).await.unwrap();
-    } else if let Some(pool) = db.mysql_pool() {
-        sqlx::raw_sql(sql).execute(pool).await.unwrap();
-    }
-}
-
 #[tokio::test]
 async fn create_all_leaves_no_drift_on_any_backend_in_either_mode() {
     for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
@@ -56,7 +44,7 @@ async fn each_change_by_hand_is_found() {
         let d = db.dialect();
         let q = |name: &str| d.quote(name);
         // A column the structs do not have.
-        execute(
+        common::execute(
             &db,
             format!(
                 "ALTER TABLE {} ADD COLUMN {} INTEGER",
@@ -69,14 +57,14 @@ async fn each_change_by_hand_is_found() {
         let index = "m_kinds_rank_idx";
         match d {
             Dialect::MySql | Dialect::MySql8 => {
-                execute(&db, format!("DROP INDEX {} ON {}", q(index), q("m_kinds"))).await
+                common::execute(&db, format!("DROP INDEX {} ON {}", q(index), q("m_kinds"))).await
             }
-            _ => execute(&db, format!("DROP INDEX {}", q(index))).await,
+            _ => common::execute(&db, format!("DROP INDEX {}", q(index))).await,
         }
         // A default changed (SQLite's ALTER TABLE cannot).
         let servers = d != Dialect::Sqlite;
         if servers {
-            execute(
+            common::execute(
                 &db,
                 format!(
                     "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT 8",
@@ -493,7 +481,7 @@ async fn the_blog_lifecycle_keeps_its_rows_on_every_backend() {
             report(&drift)
         );
         clean(&db).await;
-        execute(&db, format!("DROP TABLE {}", d.quote("_sqlx_migrations"))).await;
+        common::execute(&db, format!("DROP TABLE {}", d.quote("_sqlx_migrations"))).await;
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

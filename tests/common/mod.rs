@@ -200,3 +200,16 @@ pub fn assert_snapshot(name: &str, got: &str) {
         "{name} changed (REL_BLESS=1 regenerates {path}; read the diff)"
     );
 }
+
+/// Runs SQL of the test's own on `db`'s pool, outside Rel (several statements may go in
+/// one script, which runs on one connection).
+pub async fn execute(db: &Db, sql: String) {
+    let sql = sqlx::AssertSqlSafe(sql);
+    if let Some(pool) = db.sqlite_pool() {
+        sqlx::raw_sql(sql).execute(pool).await.unwrap();
+    } else if let Some(pool) = db.postgres_pool() {
+        sqlx::raw_sql(sql).execute(pool).await.unwrap();
+    } else if let Some(pool) = db.mysql_pool() {
+        sqlx::raw_sql(sql).execute(pool).await.unwrap();
+    }
+}

@@ -3,10 +3,11 @@
 //! `integer`, `tinyint(1)` and `BOOLEAN`, `'a'::text` and `'a'`) compare equal.
 
 use crate::model::graph::Graph;
-use crate::model::meta::{Action, TableMeta};
+use crate::model::meta::TableMeta;
 use crate::model::names::index_name;
 use crate::model::schema::{RelationMode, Schema};
 use crate::sql::builder::SqlBuilder;
+use crate::sql::ddl::action_sql;
 use crate::sql::dialect::Dialect;
 
 /// A database's tables, by name.
@@ -138,8 +139,8 @@ pub(crate) fn desired(schema: &Schema, dialect: Dialect, graph: &Graph) -> Shape
                     columns: strings(k.child_cols),
                     parent: k.parent.name.to_owned(),
                     parent_columns: strings(k.parent_cols),
-                    on_delete: canonical_action(dialect, k.on_delete.map(action_text)),
-                    on_update: canonical_action(dialect, k.on_update.map(action_text)),
+                    on_delete: canonical_action(dialect, k.on_delete.map(action_sql)),
+                    on_update: canonical_action(dialect, k.on_update.map(action_sql)),
                 })
                 .collect();
             TableShape {
@@ -171,16 +172,6 @@ fn index(table: &TableMeta, cols: &[&str]) -> IndexShape {
 
 fn strings(names: &[&str]) -> Vec<String> {
     names.iter().map(|n| (*n).to_owned()).collect()
-}
-
-fn action_text(action: Action) -> &'static str {
-    match action {
-        Action::Cascade => "CASCADE",
-        Action::Restrict => "RESTRICT",
-        Action::NoAction => "NO ACTION",
-        Action::SetNull => "SET NULL",
-        Action::SetDefault => "SET DEFAULT",
-    }
 }
 
 /// A referential action as the backend reports it: no action is `NO ACTION`; on
