@@ -270,3 +270,92 @@ async fn a_db_gives_its_sqlx_pool_back() {
         }
     }
 }
+
+/// Rel changes no setting of connections it does not own: the user's own `LIKE` on
+/// their pool matches the same rows before and after Rel's operations (a `like` and an
+/// `ilike` among them), on every backend. SQLite's `PRAGMA case_sensitive_like`, which
+/// Rel once set on every connection, made `'ABC' LIKE 'abc'` false for the user.
+#[tokio::test]
+async fn your_pool_keeps_its_like() {
+    macro_rules! check {
+        ($pool:expr, $d:expr, $sql:expr) => {{
+            let pool = $pool;
+            let like = |pool| async move {
+                let v: i64 = sqlx::query_scalar($sql).fetch_one(pool).await.unwrap();
+                v
+            };
+            let before = like(&pool).await;
+            let db = Db::from_pool(pool.clone()).await.unwrap();
+            let schema = Schema::new(RelationMode::ForeignKeys).table::<Post>();
+            schema.drop_all(&db).await.unwrap();
+            schema.create_all(&db).await.unwrap();
+            db.insert(&user(1, "Ada_Lovelace*[x]")).await.unwrap();
+            db.insert(&user(2, "ada lovelace")).await.unwrap();
+            let found = |q: Query<User>| {
+                let db = db.clone();
+                async move {
+                    q.all(&db)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|u| u.id)
+                        .collect::<Vec<_>>()
+                }
+            };
+            // Rel's own `like` stays case-sensitive, its `ilike` not, with GLOB's
+            // special characters matched as themselves.
+            assert_eq!(
+                found(User::query().filter(User::name.like("Ada%"))).await,
+                [1],
+                "{:?}",
+                $d
+            );
+            assert_eq!(
+                found(User::query().filter(User::name.like("Ada\\_Lovelace*[x]"))).await,
+                [1],
+                "{:?}",
+                $d
+            );
+            assert_eq!(
+                found(User::query().filter(User::name.like("Ada_Lovelace?[x]"))).await,
+                Vec::<i64>::new(),
+                "{:?}",
+                $d
+            );
+            assert_eq!(
+                found(User::query().filter(User::name.ilike("ada%"))).await,
+                [1, 2],
+                "{:?}",
+                $d
+            );
+            for _ in 0..3 {
+                // Every connection of the pool, after Rel used them.
+                assert_eq!(
+                    like(&pool).await,
+                    before,
+                    "{:?}: the user's LIKE changed",
+                    $d
+                );
+            }
+            schema.drop_all(&db).await.unwrap();
+        }};
+    }
+    const LIKE: &str = "SELECT CASE WHEN 'ABC' LIKE 'abc' THEN 1 ELSE 0 END";
+    for (d, url) in common::backend_urls("ix_like").await {
+        match d {
+            Dialect::Sqlite => {
+                let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+                    .unwrap()
+                    .create_if_missing(true);
+                let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+                check!(pool, d, LIKE)
+            }
+            Dialect::Postgres => check!(
+                sqlx::PgPool::connect(&url).await.unwrap(),
+                d,
+                "SELECT (CASE WHEN 'ABC' LIKE 'abc' THEN 1 ELSE 0 END)::int8"
+            ),
+            _ => check!(sqlx::MySqlPool::connect(&url).await.unwrap(), d, LIKE),
+        }
+    }
+}

@@ -174,6 +174,11 @@ impl Node {
                 case_insensitive,
             } => {
                 let d = b.dialect().syntax();
+                if d.like_as_glob && !*case_insensitive {
+                    b.push_qualified(scope.alias, column).push(" GLOB ");
+                    b.push_like_pattern(column, glob_pattern(pattern));
+                    return;
+                }
                 let (open, close) = if *case_insensitive {
                     d.lowercase
                 } else {
@@ -229,6 +234,32 @@ pub(crate) const LIKE_ESCAPE: char = '\\';
 /// character (the escape is dropped where the character is not special), and a `\` at
 /// the end matches a backslash. PostgreSQL rejects a trailing escape, and SQLite reads
 /// an escape before an ordinary character its own way.
+/// A `like` pattern as a `GLOB` pattern, which is case-sensitive: `%` is `*`, `_` is
+/// `?`, and a character GLOB reads specially (`*`, `?`, `[`), written as a one-character
+/// class (`[*]`); an escaped `%`, `_` or `\\` is itself.
+fn glob_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let literal = |out: &mut String, c: char| match c {
+        '*' => out.push_str("[*]"),
+        '?' => out.push_str("[?]"),
+        '[' => out.push_str("[[]"),
+        c => out.push(c),
+    };
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => out.push('*'),
+            '_' => out.push('?'),
+            LIKE_ESCAPE => match chars.next() {
+                Some(next) => literal(&mut out, next),
+                None => out.push(LIKE_ESCAPE),
+            },
+            c => literal(&mut out, c),
+        }
+    }
+    out
+}
+
 fn like_pattern(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 1);
     let mut chars = pattern.chars();

@@ -43,12 +43,11 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // then writes never fails to upgrade its lock (`database is locked`) when another
     // connection wrote in between; writers queue on the busy timeout instead.
     begin: Some("BEGIN IMMEDIATE"),
-    // Foreign keys on; `LIKE` case-sensitive, as on PostgreSQL and MariaDB (a binary
-    // collation).
-    connection_setup: &[
-        "PRAGMA foreign_keys = ON",
-        "PRAGMA case_sensitive_like = ON",
-    ],
+    // Foreign keys on. `like` is case-sensitive, as on PostgreSQL and MariaDB (a binary
+    // collation), through `GLOB` in the statement, not `PRAGMA case_sensitive_like`,
+    // which would change `LIKE` for every query on the connection, the user's too.
+    connection_setup: &["PRAGMA foreign_keys = ON"],
+    like_as_glob: true,
     ..Syntax::standard(
         "SQLite",
         &["sqlite"],

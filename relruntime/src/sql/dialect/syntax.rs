@@ -125,6 +125,10 @@ pub(crate) struct Syntax {
     pub lock_for_update: Option<&'static str>,
     /// What follows a `LIKE` pattern to make `\` its escape character.
     pub like_escape: &'static str,
+    /// Whether a case-sensitive `like` is written as `GLOB` with the pattern translated
+    /// (SQLite, whose `LIKE` ignores ASCII case unless a connection pragma says
+    /// otherwise, which Rel must not set on connections it does not own).
+    pub like_as_glob: bool,
     /// The longest LIKE pattern, in bytes, the database takes (SQLite's
     /// `SQLITE_MAX_LIKE_PATTERN_LENGTH`, 50,000 as bundled); `None`: no limit short of
     /// the statement's.
@@ -239,6 +243,7 @@ impl Syntax {
             lock_for_share: Some(" FOR SHARE"),
             lock_for_update: Some(" FOR UPDATE"),
             like_escape: " ESCAPE '\\'",
+            like_as_glob: false,
             like_pattern_limit: None,
             lowercase: ("LOWER(", ")"),
             exists_limit: "",
