@@ -25,9 +25,6 @@ mod write;
 pub use db::{Conn, Db, DbBuilder, TableExt, Transaction};
 pub use driver::{JournalMode, SqlxConn, SqlxPool};
 pub use migrate::{Destructive, Migration, Step};
-/// The sqlx Rel runs on, for your own queries with the same version: `rel::sqlx`.
-#[doc(no_inline)]
-pub use sqlx;
 pub use model::error::{DecodeError, Error, Result};
 pub use model::fields::{Many, One};
 pub use model::meta::{
