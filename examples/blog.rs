@@ -1,7 +1,9 @@
 //! The blog example: users, posts, comments, groups (many-to-many) and an invited-by
-//! self relation, on embedded SQLite.
+//! self relation, on embedded SQLite (and on PostgreSQL too when `REL_POSTGRES_URL` is
+//! set).
 //!
-//! Run it with `cargo run --example blog`.
+//! `cargo run --example blog` tours Rel in numbered steps; `cargo run --example blog --
+//! --ddl` prints the tables' DDL for every dialect and relation mode first.
 
 use rel::prelude::*;
 
@@ -61,7 +63,8 @@ pub struct Comment {
     pub body: String,
     #[relation(one, from = post_id, to = Post::id, on_delete = cascade)]
     pub post: One<Post>,
-    #[relation(one, from = author_id, to = User::id, on_delete = cascade, on_update = cascade)]
+    /// A user with comments cannot be deleted until they are gone.
+    #[relation(one, from = author_id, to = User::id, on_delete = restrict, on_update = cascade)]
     pub author: One<User>,
 }
 
@@ -103,11 +106,11 @@ fn user(email: &str, name: &str, invited_by_id: Option<i64>) -> User {
     }
 }
 
-fn post(title: &str, author_id: i64, reviewer_id: Option<i64>) -> Post {
+fn post(title: &str, author_id: i64, reviewer_id: Option<i64>, published: bool) -> Post {
     Post {
         id: 0,
         title: title.into(),
-        published: true,
+        published,
         author_id,
         reviewer_id,
         author: One::default(),
@@ -116,101 +119,83 @@ fn post(title: &str, author_id: i64, reviewer_id: Option<i64>) -> Post {
     }
 }
 
+/// `1 post`, `2 posts`.
+fn count(n: u64, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn heading(step: &str) {
+    println!("\n== {step}");
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), rel::Error> {
-    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
-        let schema = Schema::new(mode).table::<User>();
-        for dialect in Dialect::ALL {
-            println!("-- {dialect:?}, {mode:?}");
-            match schema.ddl(dialect) {
-                Ok(statements) => {
-                    for s in statements {
-                        println!("{};", s.sql);
-                    }
+    let schema = Schema::new(RelationMode::ForeignKeys).table::<User>();
+    if std::env::args().any(|a| a == "--ddl") {
+        for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+            let schema = Schema::new(mode).table::<User>();
+            for dialect in Dialect::ALL {
+                println!("-- {dialect:?}, {mode:?}");
+                match schema.ddl(dialect) {
+                    Ok(statements) => statements.iter().for_each(|s| println!("{};", s.sql)),
+                    Err(e) => println!("-- cannot render: {e}"),
                 }
-                Err(e) => println!("-- cannot render: {e}"),
             }
-            println!();
         }
     }
+    let mut urls = vec!["sqlite::memory:".to_owned()];
+    urls.extend(std::env::var("REL_POSTGRES_URL").ok());
+    for url in urls {
+        heading("1. connect");
+        let db = Db::connect(&url).await?;
+        println!(
+            "{:?}, {}",
+            db.dialect(),
+            if url.starts_with("sqlite") {
+                "in memory"
+            } else {
+                "REL_POSTGRES_URL"
+            }
+        );
+        schema.drop_all(&db).await?;
+        tour(&db, &schema).await?;
+        schema.drop_all(&db).await?;
+    }
+    emulated().await
+}
 
-    // The same writes in both relation modes: the database enforces the relations, or
-    // Rel does. They end with the same rows.
-    let with_foreign_keys = tour(RelationMode::ForeignKeys, true).await?;
-    let emulated = tour(RelationMode::Emulated, false).await?;
-    println!("\nthe rows at the end, with the database's foreign keys:\n{with_foreign_keys}");
+/// Steps 2 to 9 on one database.
+async fn tour(db: &Db, schema: &Schema) -> Result<(), rel::Error> {
+    heading("2. create the tables");
+    schema.create_all(db).await?;
+    let names: Vec<&str> = schema.tables().iter().map(|t| t.name).collect();
     println!(
-        "the same writes in Emulated mode (Rel enforces the relations) end with {}",
-        if emulated == with_foreign_keys {
-            "the same rows".to_owned()
-        } else {
-            format!("different rows:\n{emulated}")
-        }
+        "{} in ForeignKeys mode: {}",
+        count(names.len() as u64, "table"),
+        names.join(", ")
     );
-    assert_eq!(emulated, with_foreign_keys);
-    Ok(())
-}
 
-/// Every table's rows, one line each.
-async fn contents(db: &Db) -> Result<String, rel::Error> {
-    let mut out = String::new();
-    for u in db.all::<User>().await? {
-        out += &format!(
-            "  user {} {:?} <{}> invited by {:?}\n",
-            u.id, u.name, u.email, u.invited_by_id
-        );
-    }
-    for p in db.all::<Post>().await? {
-        out += &format!(
-            "  post {} {:?} by {} reviewed by {:?}\n",
-            p.id, p.title, p.author_id, p.reviewer_id
-        );
-    }
-    for c in db.all::<Comment>().await? {
-        out += &format!(
-            "  comment {} on post {} by {}\n",
-            c.id, c.post_id, c.author_id
-        );
-    }
-    for g in db.all::<Group>().await? {
-        out += &format!("  group {} {:?}\n", g.id, g.name);
-    }
-    for m in db.all::<UserGroup>().await? {
-        out += &format!("  user {} in group {}\n", m.user_id, m.group_id);
-    }
-    Ok(out)
-}
-
-/// Writes, queries and writes again on a fresh database in `mode`, printing what it
-/// does when `verbose` (a refusal is printed in either mode); the rows at the end.
-async fn tour(mode: RelationMode, verbose: bool) -> Result<String, rel::Error> {
-    macro_rules! say {
-        ($($t:tt)*) => {
-            if verbose {
-                println!($($t)*);
-            }
-        };
-    }
-    println!("\n-- {mode:?} mode");
-    let db = Db::connect("sqlite::memory:").await?;
-    let schema = Schema::new(mode).table::<User>();
-    schema.create_all(&db).await?;
-
+    heading("3. insert");
     let ada = db.insert(&user("ada@example.com", "Ada", None)).await?;
     let grace = db
         .insert(&user("grace@example.com", "Grace", Some(ada)))
         .await?;
-    let first = db
-        .insert(&post("Notes on the Analytical Engine", ada, Some(grace)))
+    let notes = db
+        .insert(&post(
+            "Notes on the Analytical Engine",
+            ada,
+            Some(grace),
+            true,
+        ))
         .await?;
     db.insert_many(&[
-        post("Compilers", grace, None),
-        post("Draft", grace, Some(ada)),
+        post("Compilers", grace, None, true),
+        post("Draft", grace, Some(ada), false),
     ])
     .await?;
     db.insert(&Comment {
         id: 0,
-        post_id: first,
+        post_id: notes,
         author_id: grace,
         body: "Wonderful — «naïve» 🚀".into(),
         post: One::default(),
@@ -231,43 +216,20 @@ async fn tour(mode: RelationMode, verbose: bool) -> Result<String, rel::Error> {
         group: One::default(),
     })
     .await?;
+    println!("Ada is user {ada}, Grace user {grace}; 3 posts, 1 comment, Ada in group admins");
 
-    for u in db.all::<User>().await? {
-        say!(
-            "user {} <{}> invited by {:?}",
-            u.name,
-            u.email,
-            u.invited_by_id
-        );
-    }
-    for p in db.all::<Post>().await? {
-        say!("post #{} {:?} by user {}", p.id, p.title, p.author_id);
-    }
-    let comment = db.all::<Comment>().await?.remove(0);
-    say!("comment on post {}: {}", comment.post_id, comment.body);
-
-    // Relations come back not loaded, and say so instead of looking empty.
-    let grace_row = db.get::<User>(&grace).await?.expect("grace exists");
-    say!("grace.posts: {}", grace_row.posts.get().unwrap_err());
-
-    // A post whose author does not exist is refused, and the error names the relation.
-    match db.insert(&post("Orphan", 999, None)).await {
-        Err(e) => println!("refused: {e}"),
-        Ok(_) => say!("unexpectedly accepted an orphan"),
-    }
-
-    // A three-level query: users, their two newest posts, and each post's comments with
-    // the comment's author. Relations not asked for stay not loaded.
+    heading("4. load relations, nested");
     let users = User::query()
         .order_by(User::name.asc())
+        .with(User::invited_by())
+        .with(User::groups())
         .with(
             User::posts()
                 .order_by(Post::id.desc())
                 .limit(2)
                 .with(Post::comments().with(Comment::author())),
         )
-        .with(User::invited_by())
-        .all(&db)
+        .all(db)
         .await?;
     for u in &users {
         let inviter = u
@@ -275,82 +237,160 @@ async fn tour(mode: RelationMode, verbose: bool) -> Result<String, rel::Error> {
             .get()?
             .as_ref()
             .map_or("nobody", |i| i.name.as_str());
-        say!("{} (invited by {inviter})", u.name);
+        let groups: Vec<&str> = u.groups.get()?.iter().map(|g| g.name.as_str()).collect();
+        println!("{}, invited by {inviter}, in groups {groups:?}", u.name);
         for p in u.posts.get()? {
-            say!("  post {:?}", p.title);
+            println!(
+                "  post {:?}{}",
+                p.title,
+                if p.published { "" } else { " (draft)" }
+            );
             for c in p.comments.get()? {
-                say!("    comment by {}: {}", c.author.get()?.name, c.body);
+                println!("    comment by {}: {}", c.author.get()?.name, c.body);
             }
         }
     }
+    let plain = db.get::<User>(&grace).await?.expect("Grace exists");
+    println!(
+        "a relation not asked for says so: {}",
+        plain.posts.get().unwrap_err()
+    );
 
-    // A relation filter: users with at least one post that has a comment.
+    heading("5. filter");
     let commented = User::query()
         .filter(User::posts().filter(Post::comments().exists()).exists())
-        .all(&db)
+        .all(db)
         .await?;
-    say!(
-        "users with commented posts: {:?}",
+    println!(
+        "users with a commented post: {:?}",
         commented.iter().map(|u| &u.name).collect::<Vec<_>>()
     );
-
-    // A count: how many published posts each user has, without loading them.
-    let counted = User::query()
-        .with(User::posts().filter(Post::published.eq(true)).count())
-        .all(&db)
+    let drafts = Post::query()
+        .filter(Post::published.eq(false))
+        .all(db)
         .await?;
-    for u in &counted {
-        say!("{} has {} published posts", u.name, u.posts.count()?);
-    }
-
-    // The same query in one statement (Join) or one per relation and level (Batch).
-    let query = User::query().with(User::posts().with(Post::comments()));
-    say!(
-        "Join on PostgreSQL: {}",
-        query
-            .clone()
-            .strategy(Strategy::Join)
-            .to_sql(Dialect::Postgres)
+    println!(
+        "drafts: {:?}",
+        drafts.iter().map(|p| &p.title).collect::<Vec<_>>()
     );
 
-    // Writes: an update by key, an update by filter, a key change that the relations'
-    // `on_update = cascade` carry along, and a delete by filter.
-    let mut grace_row = db.get::<User>(&grace).await?.expect("grace exists");
+    heading("6. count without loading");
+    let counted = User::query()
+        .with(User::posts().filter(Post::published.eq(true)).count())
+        .all(db)
+        .await?;
+    for u in &counted {
+        println!(
+            "{} has {}",
+            u.name,
+            count(u.posts.count()?, "published post")
+        );
+    }
+
+    heading("7. write");
+    let mut grace_row = db.get::<User>(&grace).await?.expect("Grace exists");
     grace_row.name = "Grace Hopper".into();
     db.update(&grace_row).await?;
-    let renamed = Post::update()
-        .set(Post::title, "Compilers, 2nd edition")
-        .filter(Post::author_id.eq(grace).and(Post::title.eq("Compilers")))
-        .run(&db)
+    let published = Post::update()
+        .set(Post::published, true)
+        .filter(Post::title.eq("Draft"))
+        .run(db)
         .await?;
-    say!("renamed {renamed} post of Grace's");
+    println!("renamed Grace; published {}", count(published, "draft"));
     User::update()
         .set(User::id, 1000)
         .filter(User::id.eq(ada))
-        .run(&db)
+        .run(db)
         .await?;
     let ada = 1000;
-    say!(
-        "Ada is now user {ada}: her posts followed ({} of them), and Grace's inviter is {:?}",
-        Post::query()
-            .filter(Post::author_id.eq(ada))
-            .count(&db)
-            .await?,
-        db.get::<User>(&grace).await?.and_then(|u| u.invited_by_id),
+    let followed = Post::query()
+        .filter(Post::author_id.eq(ada))
+        .count(db)
+        .await?;
+    println!(
+        "Ada is now user {ada}: {} followed her (on_update = cascade)",
+        count(followed, "post")
     );
-    let drafts = Post::delete()
-        .filter(Post::title.like("Draft%"))
+
+    heading("8. a transaction");
+    let mut tx = db.begin().await?;
+    tx.insert(&post("Half-written", grace, None, false)).await?;
+    println!(
+        "inside: {}",
+        count(Post::query().count(&mut tx).await?, "post")
+    );
+    tx.rollback().await?;
+    println!(
+        "after the rollback: {}",
+        count(Post::query().count(db).await?, "post")
+    );
+
+    heading("9. delete: restrict and cascade");
+    match db.delete::<User>(&grace).await {
+        Err(e) => println!("refused: {e}"),
+        Ok(_) => println!("deleted Grace (unexpected: her comment restricts it)"),
+    }
+    db.delete::<User>(&ada).await?;
+    let grace_now = db.get::<User>(&grace).await?.expect("Grace exists");
+    println!(
+        "deleted Ada: her posts and their comments went with her; {} left, Grace invited by {:?}",
+        count(Post::query().count(db).await?, "post"),
+        grace_now.invited_by_id
+    );
+    Ok(())
+}
+
+/// Step 10: Emulated mode, where Rel enforces the relations, and the plan of a load.
+async fn emulated() -> Result<(), rel::Error> {
+    heading("10. Emulated mode: Rel enforces the relations");
+    let db = Db::connect("sqlite::memory:").await?;
+    let schema = Schema::new(RelationMode::Emulated).table::<User>();
+    schema.create_all(&db).await?;
+    let ada = db.insert(&user("ada@example.com", "Ada", None)).await?;
+    let grace = db
+        .insert(&user("grace@example.com", "Grace", Some(ada)))
+        .await?;
+    db.insert(&post("Notes", ada, None, true)).await?;
+    let compilers = db.insert(&post("Compilers", grace, None, true)).await?;
+    db.insert(&Comment {
+        id: 0,
+        post_id: compilers,
+        author_id: ada,
+        body: "Splendid".into(),
+        post: One::default(),
+        author: One::default(),
+    })
+    .await?;
+    match db.insert(&post("Orphan", 999, None, false)).await {
+        Err(e) => println!("an orphan is refused: {e}"),
+        Ok(_) => println!("an orphan was accepted (unexpected)"),
+    }
+    match db.delete::<User>(&ada).await {
+        Err(e) => println!("a restricted delete is refused: {e}"),
+        Ok(_) => println!("Ada was deleted (unexpected)"),
+    }
+    Comment::delete()
+        .filter(Comment::author_id.eq(ada))
         .run(&db)
         .await?;
-    say!("deleted {drafts} draft");
-
-    // Deleting Ada cascades to her posts and comments; Grace's inviter becomes NULL.
     db.delete::<User>(&ada).await?;
-    say!(
-        "after deleting Ada: {} users, {} posts, grace invited by {:?}",
-        db.all::<User>().await?.len(),
-        db.all::<Post>().await?.len(),
-        db.get::<User>(&grace).await?.map(|u| u.invited_by_id),
+    println!(
+        "with her comment gone, deleting Ada cascades to her post: {} left",
+        count(Post::query().count(&db).await?, "post")
     );
-    contents(&db).await
+
+    heading("11. the plan of a load");
+    let query = User::query().with(User::posts().with(Post::comments()));
+    println!(
+        "Batch, one statement per level:\n{}",
+        query
+            .clone()
+            .strategy(Strategy::Batch)
+            .plan(Dialect::Sqlite)
+    );
+    println!(
+        "Join, one statement:\n{}",
+        query.strategy(Strategy::Join).to_sql(Dialect::Postgres)
+    );
+    Ok(())
 }

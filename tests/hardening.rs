@@ -1106,3 +1106,77 @@ async fn a_relation_loaded_twice_is_an_error() {
         assert!(err.to_string().contains("loaded twice"), "{err}");
     }
 }
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "h_keepers")]
+struct Keeper {
+    #[column(primary_key)]
+    id: i64,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "h_pets")]
+struct Pet {
+    #[column(primary_key)]
+    id: i64,
+    keeper_id: i64,
+    #[relation(one, from = keeper_id, to = Keeper::id, on_delete = cascade)]
+    keeper: One<Keeper>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "h_visits")]
+struct Visit {
+    #[column(primary_key)]
+    id: i64,
+    keeper_id: i64,
+    #[relation(one, from = keeper_id, to = Keeper::id, on_delete = restrict)]
+    keeper: One<Keeper>,
+}
+
+/// A refused delete names the key that refuses it, not another key with rows whose
+/// action would have cascaded. SQLite names no constraint, and Rel, asking which key
+/// still has rows, named the cascading one first (`pets.keeper`, where `visits.keeper`
+/// refused). On every backend, in ForeignKeys mode.
+#[tokio::test]
+async fn a_refused_delete_names_the_key_that_refuses() {
+    let schema = Schema::new(RelationMode::ForeignKeys)
+        .table::<Pet>()
+        .table::<Visit>();
+    for db in common::fresh("refusing_key", &schema).await {
+        let d = db.dialect();
+        db.insert(&Keeper { id: 1 }).await.unwrap();
+        db.insert(&Pet {
+            id: 1,
+            keeper_id: 1,
+            keeper: One::default(),
+        })
+        .await
+        .unwrap();
+        db.insert(&Visit {
+            id: 1,
+            keeper_id: 1,
+            keeper: One::default(),
+        })
+        .await
+        .unwrap();
+        let err = db.delete::<Keeper>(&1).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::StillReferenced {
+                    table: "h_keepers",
+                    referencing_table: Some("h_visits"),
+                    relation: Some("keeper"),
+                    ..
+                }
+            ),
+            "{d:?}: {err:?}"
+        );
+        assert_eq!(
+            db.all::<Pet>().await.unwrap().len(),
+            1,
+            "{d:?}: nothing was deleted"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 
 use crate::model::error::Error;
 use crate::model::graph::{ForeignKey, Graph};
-use crate::model::meta::TableMeta;
+use crate::model::meta::{Action, TableMeta};
 use crate::model::schema::Schema;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::SqlBuilder;
@@ -131,7 +131,19 @@ pub(super) async fn typed_error(
             message,
         };
     }
-    for fk in &referencing {
+    // The keys whose action refuses the change first (a `cascade` or `set_null` key
+    // with rows is no refusal): a delete's `on_delete`, a key change's `on_update`.
+    let refuses = |fk: &ForeignKey| {
+        let action = if failed.sets.is_empty() {
+            fk.on_delete
+        } else {
+            fk.on_update
+        };
+        matches!(action, None | Some(Action::Restrict | Action::NoAction))
+    };
+    let (first, then): (Vec<&ForeignKey>, Vec<&ForeignKey>) =
+        referencing.iter().partition(|fk| refuses(fk));
+    for fk in first.into_iter().chain(then) {
         if still_refers(run, fk, &failed.touched).await {
             return still_referenced(table, Some(fk), message);
         }
