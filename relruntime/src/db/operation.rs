@@ -118,9 +118,8 @@ async fn plan(schema: &Schema, run: &mut dyn Executor) -> Result<crate::migrate:
     let live = crate::migrate::catalog::read(run).await?;
     let graph = schema.graph();
     let want = shape::desired(schema, dialect, &graph);
-    let steps = diff::diff(&live, &want);
     // The statements see the live tables under the names the renames give them.
-    let renamed = diff::renamed(&live, &want, &mut Vec::new());
+    let (steps, renamed) = diff::diff_renamed(&live, &want);
     let sql::Statements {
         statements,
         foreign_keys_off,

@@ -91,10 +91,10 @@ async fn read_sqlite(run: &mut dyn Executor) -> Result<Shape> {
         .fetch(
             &statement(
                 d,
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
                 &[],
             ),
-            &[T],
+            &[T, T],
         )
         .await?;
     let mut shape = Shape::default();
@@ -134,18 +134,7 @@ async fn read_sqlite(run: &mut dyn Executor) -> Result<Shape> {
         pk.sort();
         table.primary_key = pk.into_iter().map(|(_, c)| c).collect();
         // `INTEGER PRIMARY KEY AUTOINCREMENT` is the only generated key Rel creates.
-        let autoincrement = run
-            .fetch(
-                &statement(
-                    d,
-                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-                    &[&name],
-                ),
-                &[T],
-            )
-            .await?
-            .first()
-            .is_some_and(|r| text(&r[0]).to_ascii_uppercase().contains("AUTOINCREMENT"));
+        let autoincrement = text(&row[1]).to_ascii_uppercase().contains("AUTOINCREMENT");
         if autoincrement && let [key] = table.primary_key.as_slice() {
             let key = key.clone();
             if let Some(c) = table.columns.iter_mut().find(|c| c.name == key) {

@@ -193,8 +193,15 @@ impl fmt::Display for Step {
 /// backend's canonical spelling; unique keys by column; indexes by name and columns;
 /// foreign keys by name (where the backend reports one), columns, target and actions.
 pub(crate) fn diff(live: &Shape, want: &Shape) -> Vec<Step> {
+    diff_renamed(live, want).0
+}
+
+/// [`diff`]'s steps, and the live shape under the names its renames give it, which the
+/// statements for the steps are written against.
+pub(crate) fn diff_renamed(live: &Shape, want: &Shape) -> (Vec<Step>, Shape) {
     let mut steps = Vec::new();
-    let live = &renamed(live, want, &mut steps);
+    let renamed_live = renamed(live, want, &mut steps);
+    let live = &renamed_live;
     for w in &want.tables {
         match live.table(&w.name) {
             Some(l) => table(l, w, &mut steps),
@@ -210,14 +217,14 @@ pub(crate) fn diff(live: &Shape, want: &Shape) -> Vec<Step> {
             });
         }
     }
-    steps
+    (steps, renamed_live)
 }
 
 /// The live shape with the structs' renames applied (`renamed_from`), and the rename
 /// steps: a table or column is renamed when the database has the old name, not the
 /// new one, and the structs do not use the old name for something else. Foreign keys
 /// that name a renamed table or column follow it.
-pub(crate) fn renamed(live: &Shape, want: &Shape, steps: &mut Vec<Step>) -> Shape {
+fn renamed(live: &Shape, want: &Shape, steps: &mut Vec<Step>) -> Shape {
     let mut live = live.clone();
     for w in &want.tables {
         let Some(old) = w.renamed_from.as_deref() else {
