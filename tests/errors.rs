@@ -512,3 +512,202 @@ async fn a_connection_killed_mid_write_is_a_connection_error() {
         db.close().await;
     }
 }
+
+#[derive(Table, Debug)]
+#[table(name = "er_authors")]
+struct Author {
+    #[column(primary_key)]
+    id: i64,
+    #[column(unique)]
+    email: String,
+}
+
+#[derive(Table, Debug)]
+#[table(name = "er_books")]
+struct Book {
+    #[column(primary_key)]
+    id: i64,
+    author_id: i64,
+    #[relation(one, from = author_id, to = Author::id)]
+    author: One<Author>,
+}
+
+/// The whole chain of `err` as anyhow's `{:#}` prints it: each error's message, then
+/// its source's, joined by ": ". (anyhow is not a dependency: the printer is three
+/// lines.)
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut next = err.source();
+    while let Some(e) = next {
+        parts.push(e.to_string());
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Asserts that no part of the chain repeats another's message: the database's
+/// message appears once.
+fn once(what: &str, err: &Error) {
+    let printed = chain(err);
+    if let Some(d) = err.database_error() {
+        let message = d.message();
+        assert_eq!(printed.matches(message).count(), 1, "{what}: {printed}");
+    }
+    let mut parts = vec![err.to_string()];
+    let mut next = std::error::Error::source(err);
+    while let Some(e) = next {
+        let part = e.to_string();
+        assert!(
+            !parts.iter().any(|p| p.contains(&part)),
+            "{what}: `{part}` twice in `{printed}`"
+        );
+        parts.push(part);
+        next = e.source();
+    }
+}
+
+/// The typed errors of a write the database refused keep the driver's error as their
+/// source, with its code and constraint name reachable, and an anyhow-style chain
+/// prints the database's message once; a refusal of Rel's own has no source and says
+/// why in its own message. On every backend.
+#[tokio::test]
+async fn typed_errors_keep_their_cause_and_print_it_once() {
+    let schema = Schema::new(RelationMode::ForeignKeys)
+        .table::<Author>()
+        .table::<Book>();
+    for db in common::fresh("errors_cause", &schema).await {
+        let d = db.dialect();
+        db.insert(&Author {
+            id: 1,
+            email: "a@x".into(),
+        })
+        .await
+        .unwrap();
+        let book = |id, author_id| Book {
+            id,
+            author_id,
+            author: One::default(),
+        };
+        db.insert(&book(1, 1)).await.unwrap();
+
+        let unique = db
+            .insert(&Author {
+                id: 2,
+                email: "a@x".into(),
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(unique, Error::Unique { .. }), "{d:?}: {unique:?}");
+        let orphan = db.insert(&book(2, 99)).await.unwrap_err();
+        assert!(
+            matches!(orphan, Error::ForeignKey { .. }),
+            "{d:?}: {orphan:?}"
+        );
+        let referenced = db.delete::<Author>(&1).await.unwrap_err();
+        assert!(
+            matches!(referenced, Error::StillReferenced { .. }),
+            "{d:?}: {referenced:?}"
+        );
+        for (what, err) in [
+            ("unique", &unique),
+            ("foreign key", &orphan),
+            ("still referenced", &referenced),
+        ] {
+            let cause = err
+                .database_error()
+                .unwrap_or_else(|| panic!("{d:?} {what}: no database error in {err:?}"));
+            assert!(cause.code().is_some(), "{d:?} {what}: no code");
+            // The source is the database's own error, with the same message.
+            let source = std::error::Error::source(err).expect("a source");
+            assert!(source.to_string().contains(cause.message()), "{d:?} {what}");
+            // The Display names the table and leaves the message to the source.
+            assert!(!err.to_string().contains(cause.message()), "{d:?} {what}");
+            once(&format!("{d:?} {what}"), err);
+        }
+        // PostgreSQL's driver names the constraint (sqlx reads no constraint name from
+        // MySQL's or SQLite's errors; their messages hold it).
+        if d == Dialect::Postgres {
+            let constraint = unique.database_error().and_then(|c| c.constraint());
+            assert!(constraint.is_some_and(|c| c.contains("email")), "{d:?}");
+        }
+    }
+    // Rel's own refusal (Emulated mode) has no driver error behind it: its message
+    // says why.
+    let emulated = Schema::new(RelationMode::Emulated)
+        .table::<Author>()
+        .table::<Book>();
+    for db in common::fresh("errors_cause_emulated", &emulated).await {
+        let d = db.dialect();
+        let err = db
+            .insert(&Book {
+                id: 1,
+                author_id: 99,
+                author: One::default(),
+            })
+            .await
+            .unwrap_err();
+        let Error::ForeignKey { ref message, .. } = err else {
+            panic!("{d:?}: {err:?}")
+        };
+        assert!(err.database_error().is_none(), "{d:?}");
+        assert!(std::error::Error::source(&err).is_none(), "{d:?}");
+        assert!(err.to_string().ends_with(message.as_str()), "{d:?}: {err}");
+    }
+}
+
+/// An error from sqlx that has no variant of its own prints as sqlx's message, and
+/// the database's message once: a statement of yours on the pool that the database
+/// refuses, and a table that does not exist, on every backend. A decode error prints
+/// its reason once.
+#[tokio::test]
+async fn driver_errors_print_each_message_once() {
+    for (d, url) in common::backend_urls("errors_once").await {
+        let db = Db::connect(&url).await.unwrap();
+        let sql = "SELECT id FROM er_no_such_table";
+        let yours = match d {
+            Dialect::Sqlite => sqlx::query(sql).execute(db.sqlite_pool().unwrap()).await,
+            Dialect::Postgres => sqlx::query(sql)
+                .execute(db.postgres_pool().unwrap())
+                .await
+                .map(drop)
+                .map(|_| Default::default()),
+            _ => sqlx::query(sql)
+                .execute(db.mysql_pool().unwrap())
+                .await
+                .map(drop)
+                .map(|_| Default::default()),
+        };
+        let err = Error::from(yours.unwrap_err());
+        assert!(matches!(err, Error::Database(_)), "{d:?}: {err:?}");
+        assert!(err.to_string().contains("er_no_such_table"), "{d:?}: {err}");
+        once(&format!("{d:?} yours"), &err);
+
+        let missing = db.all::<Author>().await.unwrap_err();
+        assert!(
+            matches!(missing, Error::MissingTable { .. }),
+            "{d:?}: {missing:?}"
+        );
+        assert!(missing.database_error().is_some(), "{d:?}");
+        once(&format!("{d:?} missing table"), &missing);
+    }
+    // A key stored as text where the struct reads an integer (SQLite keeps what it is
+    // given).
+    let (_, url) = common::temp_sqlite("errors_decode");
+    common::raw(
+        Dialect::Sqlite,
+        &url,
+        &[
+            "CREATE TABLE er_notes (id BIGINT PRIMARY KEY, body TEXT NOT NULL)",
+            "INSERT INTO er_notes VALUES ('abc', 'one')",
+        ],
+    )
+    .await;
+    let db = Db::connect(&url).await.unwrap();
+    let err = db.all::<Note>().await.unwrap_err();
+    let Error::Decode { ref source, .. } = err else {
+        panic!("{err:?}")
+    };
+    let printed = chain(&err);
+    assert_eq!(printed.matches(&source.to_string()).count(), 1, "{printed}");
+    once("decode", &err);
+}

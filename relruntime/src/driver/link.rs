@@ -2,7 +2,7 @@
 //! any of the forms Rel holds one; the `Executor` the reading and writing layers run
 //! their statements through.
 
-use super::{Driver, Readied};
+use super::{Driver, Readied, unspanned};
 use crate::model::error::{Error, Result};
 use crate::model::row::Cells;
 use crate::sql::builder::Statement;
@@ -63,25 +63,30 @@ where
         each: &'s mut EachRow<'_>,
         direct: Option<&'s mut u32>,
     ) -> BoxFuture<'s, Result<()>> {
-        Box::pin(D::fetch_each(self.conn(), stmt, each, direct))
+        Box::pin(unspanned::<D, _>(D::fetch_each(
+            self.conn(),
+            stmt,
+            each,
+            direct,
+        )))
     }
 
     fn execute<'s>(&'s mut self, stmt: &'s Statement) -> BoxFuture<'s, Result<Done>> {
-        Box::pin(D::execute(self.conn(), stmt))
+        Box::pin(unspanned::<D, _>(D::execute(self.conn(), stmt)))
     }
 
     fn simple<'s>(&'s mut self, sql: &'static str) -> BoxFuture<'s, Result<()>> {
-        Box::pin(async move {
+        Box::pin(unspanned::<D, _>(async move {
             sqlx::Executor::execute(self.conn(), sqlx::AssertSqlSafe(sql)).await?;
             Ok(())
-        })
+        }))
     }
 
     fn forget_statements(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async move {
+        Box::pin(unspanned::<D, _>(async move {
             sqlx::Connection::clear_cached_statements(self.conn()).await?;
             Ok(())
-        })
+        }))
     }
 
     fn in_transaction(&self) -> bool {
@@ -94,13 +99,15 @@ where
     }
 
     fn ready<'s>(&'s mut self, dialect: Dialect, lent: bool) -> BoxFuture<'s, Result<Readied>> {
-        Box::pin(D::ready(self.conn(), dialect, lent))
+        Box::pin(unspanned::<D, _>(D::ready(self.conn(), dialect, lent)))
     }
 
     fn end(self: Box<Self>, commit: bool) -> BoxFuture<'static, Result<()>> {
         match *self {
-            Form::Begun(tx) if commit => Box::pin(async move { Ok(tx.commit().await?) }),
-            Form::Begun(tx) => Box::pin(async move { Ok(tx.rollback().await?) }),
+            Form::Begun(tx) if commit => {
+                Box::pin(unspanned::<D, _>(async move { Ok(tx.commit().await?) }))
+            }
+            Form::Begun(tx) => Box::pin(unspanned::<D, _>(async move { Ok(tx.rollback().await?) })),
             Form::Pooled(_) | Form::Lent(_) => Box::pin(async { Ok(()) }),
         }
     }
@@ -326,13 +333,22 @@ fn typed(dialect: Dialect, e: Error) -> Error {
         return e;
     };
     let message = d.message().to_owned();
-    match dialect.errors().missing_object(&**d) {
-        Some(Missing::Table(table)) => Error::MissingTable { table, message },
+    let missing = dialect.errors().missing_object(&**d);
+    let Error::Database(source) = e else {
+        return e;
+    };
+    match missing {
+        Some(Missing::Table(table)) => Error::MissingTable {
+            table,
+            message,
+            source: Some(source),
+        },
         Some(Missing::Column { table, column }) => Error::MissingColumn {
             table,
             column,
             message,
+            source: Some(source),
         },
-        None => e,
+        None => Error::Database(source),
     }
 }

@@ -66,6 +66,11 @@ pub(crate) trait Driver:
     /// variant, by its version).
     const DIALECTS: &[Dialect];
 
+    /// Whether the driver hands each command to a worker thread with the span current
+    /// when it was sent, which the worker drops only once it has got to the command
+    /// (sqlx's SQLite): see [`unspanned`].
+    const WORKER_KEEPS_SPANS: bool = false;
+
     /// Opens Rel's own pool on `url`, with `settings`: the pool, and what its server
     /// said when a first connection asked.
     fn open(
@@ -383,3 +388,30 @@ macro_rules! declare_folder {
     };
 }
 for_each_driver!(declare_folder);
+
+/// Runs `work`, a call into `D`'s sqlx connection, with no span current where `D`'s
+/// worker keeps spans ([`Driver::WORKER_KEEPS_SPANS`]). sqlx's SQLite worker thread
+/// keeps the span current when a command was sent until it has got to the command: an
+/// unlock command a direct read leaves over (`sqlite/direct.rs`) kept the span of
+/// Rel's operation open until the next operation on the connection, or until the
+/// program ended, and a command the worker has answered kept it open while the worker
+/// finished. Rel's own statement events are sent outside, in the operation's span;
+/// sqlx's own events from the worker thread go to the global subscriber, with no
+/// parent span. Other drivers run `work` as it is.
+pub(crate) fn unspanned<D: Driver, F: Future>(work: F) -> impl Future<Output = F::Output> {
+    #[cfg(feature = "tracing")]
+    {
+        use tracing::instrument::WithSubscriber;
+        let dispatch = if D::WORKER_KEEPS_SPANS {
+            tracing::Dispatch::none()
+        } else {
+            tracing::dispatcher::get_default(tracing::Dispatch::clone)
+        };
+        work.with_subscriber(dispatch)
+    }
+    #[cfg(not(feature = "tracing"))]
+    {
+        let _ = D::WORKER_KEEPS_SPANS;
+        work
+    }
+}

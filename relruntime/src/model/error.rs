@@ -35,11 +35,10 @@ pub enum DecodeError {
 /// Everything that can go wrong in Rel at run time.
 ///
 /// Each variant names the table, column or relation it concerns.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// A value read from the database could not become its Rust field.
-    #[error("cannot decode column `{column}` of table `{table}`{}: {source}", path_suffix(.path))]
     Decode {
         /// Table of the column.
         table: &'static str,
@@ -48,11 +47,9 @@ pub enum Error {
         /// Relation path from the query root (empty for the root table), e.g. `posts.comments`.
         path: String,
         /// What went wrong.
-        #[source]
         source: DecodeError,
     },
     /// A write pointed at a row that does not exist, or removed a row that is still referenced.
-    #[error("foreign key violation on table `{table}` (relation {}): {message}", relation.unwrap_or("unknown"))]
     ForeignKey {
         /// The table written to.
         table: &'static str,
@@ -60,10 +57,13 @@ pub enum Error {
         relation: Option<&'static str>,
         /// The database's message.
         message: String,
+        /// The driver's error, when the database refused the write (`None` when Rel
+        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
+        /// constraint.
+        source: Option<sqlx::Error>,
     },
     /// A row could not be deleted (or its key changed) because rows of another table
     /// still refer to it, under `restrict` or `no_action`.
-    #[error("{}", still_referenced(.table, .referencing_table, .relation, .message))]
     StillReferenced {
         /// The table of the row that is still referred to.
         table: &'static str,
@@ -73,12 +73,13 @@ pub enum Error {
         relation: Option<&'static str>,
         /// The database's message.
         message: String,
+        /// The driver's error, when the database refused the write (`None` when Rel
+        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
+        /// constraint.
+        source: Option<sqlx::Error>,
     },
     /// Two structs of one `Schema` have the same SQL table name (on SQLite, names that
     /// differ only in case, which it takes for one).
-    #[error(
-        "structs `{first}` and `{second}` are both the table `{table}`; give one of them another `#[table(name = \"...\")]`"
-    )]
     DuplicateTable {
         /// The SQL name.
         table: &'static str,
@@ -88,7 +89,6 @@ pub enum Error {
         second: &'static str,
     },
     /// A unique or primary key constraint was violated.
-    #[error("unique violation on table `{table}` ({}): {message}", columns.join(", "))]
     Unique {
         /// The table written to.
         table: &'static str,
@@ -96,10 +96,13 @@ pub enum Error {
         columns: Vec<&'static str>,
         /// The database's message.
         message: String,
+        /// The driver's error, when the database refused the write (`None` when Rel
+        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
+        /// constraint.
+        source: Option<sqlx::Error>,
     },
     /// A NOT NULL column was written NULL (the table's column is required where the
     /// struct's field is an `Option`).
-    #[error("table `{table}`, column `{column}` cannot be NULL: {message}")]
     NotNull {
         /// The table written to.
         table: &'static str,
@@ -107,10 +110,13 @@ pub enum Error {
         column: String,
         /// The database's message.
         message: String,
+        /// The driver's error, when the database refused the write (`None` when Rel
+        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
+        /// constraint.
+        source: Option<sqlx::Error>,
     },
     /// A required `one` relation (`One<T>`, not `One<Option<T>>`) found no row: the key
     /// points nowhere (possible in Emulated mode) or the load's filter excluded the row.
-    #[error("table `{table}`: the required relation `{path}` has no row")]
     MissingRelated {
         /// The table holding the relation.
         table: &'static str,
@@ -118,7 +124,6 @@ pub enum Error {
         path: String,
     },
     /// A relation field was read before it was loaded.
-    #[error("relation to `{target}` was not loaded")]
     NotLoaded {
         /// The table the relation points at.
         target: &'static str,
@@ -126,9 +131,6 @@ pub enum Error {
     /// A query loads one relation twice among the loads of one table
     /// (`.with(User::posts()).with(User::posts())`), where the second would replace
     /// the first. Nothing was sent.
-    #[error(
-        "table `{table}`: relation `{relation}` is loaded twice by one query; give one `.with(..)` its filter, order and nested loads"
-    )]
     DuplicateLoad {
         /// The table whose relation is loaded twice.
         table: &'static str,
@@ -137,16 +139,11 @@ pub enum Error {
     },
     /// A migration has steps that drop or change data, and the caller did not allow
     /// them ([`Destructive::Allow`](crate::Destructive::Allow)). Nothing was sent.
-    #[error(
-        "the migration would drop or change data, which was not allowed: {}; review it with Schema::migration, or pass Destructive::Allow",
-        steps.join("; ")
-    )]
     Destructive {
         /// The destructive steps, one line each.
         steps: Vec<String>,
     },
     /// The schema asks for something this backend cannot do in this relation mode.
-    #[error("table `{table}`, relation `{relation}`: {message}")]
     Unsupported {
         /// Table that holds the relation.
         table: &'static str,
@@ -159,10 +156,6 @@ pub enum Error {
     /// its primary key nor a unique column. A conflict is only on a unique key
     /// (PostgreSQL and SQLite refuse the statement, and MySQL's `ON DUPLICATE KEY`
     /// ignores the columns named and inserts a second row). Nothing was sent.
-    #[error(
-        "upsert into `{table}`: the conflict target ({}) is not the primary key or a unique column; name one with on_conflict, or mark the column #[column(unique)]",
-        columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
-    )]
     ConflictTarget {
         /// The table.
         table: &'static str,
@@ -174,9 +167,6 @@ pub enum Error {
     /// `Db` was told is not the one the database records, a table of the database's
     /// schema is not in this program, or the connection is one of yours without its
     /// `Db` (`db.on(&mut tx)`). The message says what to do. Nothing was written.
-    #[error(
-        "table `{table}`: Rel cannot tell who enforces its relations, so it writes nothing: {message}"
-    )]
     Enforcement {
         /// The table the write was to.
         table: &'static str,
@@ -184,7 +174,6 @@ pub enum Error {
         message: String,
     },
     /// The URL names a backend this build does not include, or is malformed.
-    #[error("cannot connect to `{url}`: {message}")]
     Connect {
         /// The URL, with any password removed.
         url: String,
@@ -194,9 +183,6 @@ pub enum Error {
     /// A statement was too large to bind (more parameters than the backend accepts).
     /// `in_list` of any length fits where the backend takes a list as one parameter;
     /// otherwise split the list, or filter through a relation.
-    #[error(
-        "statement on table `{table}` needs {binds} parameters, more than {dialect} accepts ({limit}); split the filter's lists"
-    )]
     TooManyBinds {
         /// The table.
         table: &'static str,
@@ -208,7 +194,6 @@ pub enum Error {
         limit: usize,
     },
     /// A value the backend cannot store as it is, refused before anything was written.
-    #[error("table `{table}`, column `{column}`: {message}")]
     UnsupportedValue {
         /// The table written to.
         table: &'static str,
@@ -224,20 +209,21 @@ pub enum Error {
     /// failed and the server now refuses every statement until the transaction ends
     /// (SQLSTATE 25P02; that error is not kept). Nothing of it is stored; roll back and
     /// run it again.
-    #[error("the transaction was aborted; nothing of it is stored")]
     TransactionAborted,
     /// A table a statement names does not exist in the database (create it with
     /// `Schema::create_all`).
-    #[error("table `{table}` does not exist: {message}")]
     MissingTable {
         /// The table, as the database named it.
         table: String,
         /// The database's message.
         message: String,
+        /// The driver's error, when the database refused the write (`None` when Rel
+        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
+        /// constraint.
+        source: Option<sqlx::Error>,
     },
     /// A column a statement names does not exist in the database: the table was
     /// created from another version of the struct.
-    #[error("column `{column}` does not exist{}: {message}", table.as_ref().map(|t| format!(" in table `{t}`")).unwrap_or_default())]
     MissingColumn {
         /// The table, when the database said which.
         table: Option<String>,
@@ -245,6 +231,10 @@ pub enum Error {
         column: String,
         /// The database's message.
         message: String,
+        /// The driver's error, when the database refused the write (`None` when Rel
+        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
+        /// constraint.
+        source: Option<sqlx::Error>,
     },
     /// Something took longer than it was allowed: no connection was free within the
     /// pool's acquire timeout (30 s by default; see `DbBuilder::acquire_timeout`: the
@@ -253,12 +243,10 @@ pub enum Error {
     /// MariaDB's `max_statement_time`, MySQL's `max_execution_time`; `source` is the
     /// server's error). Waiting too long for another transaction's lock is
     /// [`Error::Retryable`] instead.
-    #[error("timed out: {message}")]
     Timeout {
         /// What timed out.
         message: String,
         /// The server's error, for a statement it cancelled.
-        #[source]
         source: Option<sqlx::Error>,
     },
     /// The operation needs a connection, and the pool's only one is held by an open
@@ -266,7 +254,6 @@ pub enum Error {
     /// has exactly one. Waiting would last until the acquire timeout and then fail, so
     /// Rel fails at once. Run the operation through the transaction (`&mut tx`), commit
     /// or roll it back first, or use a file database, which has a pool of connections.
-    #[error("{message}")]
     ConnectionHeld {
         /// What holds it, and what to do.
         message: String,
@@ -277,29 +264,219 @@ pub enum Error {
     /// SQLite database, a cluster's certification failure, or a cluster node not ready
     /// yet. Running it again may succeed; Rel does so itself when it owns the
     /// transaction (see [`Error::is_retryable`]).
-    #[error("retryable: {message}")]
     Retryable {
         /// The database's message.
         message: String,
         /// The driver's error.
-        #[source]
         source: sqlx::Error,
     },
     /// Any other error from the driver or the database. Rel is built on sqlx, and this
-    /// is sqlx's own error, kept whole: it is the variant's field and its
-    /// [`source`](std::error::Error::source), and it displays as sqlx's message (so a
-    /// printer of the whole chain, such as anyhow's `{:#}`, shows that message twice,
-    /// as it does for sqlx's own errors). The conditions users match on have variants
-    /// of their own above.
+    /// is sqlx's own error, kept whole in the variant's field. It displays as sqlx's
+    /// message; its [`source`](std::error::Error::source) is what comes after that
+    /// message in sqlx's chain (sqlx's `Error::Database` prints the database's message
+    /// and then returns that error as its source, so a chain printer such as anyhow's
+    /// `{:#}` would show it twice). The conditions users match on have variants of
+    /// their own above.
     ///
     /// ```
     /// use std::error::Error as _;
     /// let e = rel::Error::from(sqlx::Error::RowNotFound);
     /// assert!(matches!(e, rel::Error::Database(sqlx::Error::RowNotFound)));
-    /// assert!(e.source().unwrap().downcast_ref::<sqlx::Error>().is_some());
+    /// assert_eq!(e.to_string(), sqlx::Error::RowNotFound.to_string());
+    /// assert!(e.source().is_none());
     /// ```
-    #[error("{0}")]
-    Database(#[source] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+/// Each error prints what Rel knows (the table, the columns, the relation), and the
+/// driver's message only where it keeps no driver error to return as its
+/// [`source`](std::error::Error::source): a printer of the whole chain (anyhow's
+/// `{:#}`, `tracing`'s error values) shows every message once.
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The database's message, where no driver error follows it in the chain.
+        let said = |message: &str, source: &Option<sqlx::Error>| match source {
+            Some(_) => String::new(),
+            None => format!(": {message}"),
+        };
+        match self {
+            Error::Decode {
+                table,
+                column,
+                path,
+                ..
+            } => write!(
+                f,
+                "cannot decode column `{column}` of table `{table}`{}",
+                path_suffix(path)
+            ),
+            Error::ForeignKey {
+                table,
+                relation,
+                message,
+                source,
+            } => write!(
+                f,
+                "foreign key violation on table `{table}` (relation {}){}",
+                relation.unwrap_or("unknown"),
+                said(message, source)
+            ),
+            Error::StillReferenced {
+                table,
+                referencing_table,
+                relation,
+                message,
+                source,
+            } => {
+                let whose = match (referencing_table, relation) {
+                    (Some(t), Some(r)) => format!("`{t}.{r}` still refers"),
+                    (Some(t), None) => format!("rows of `{t}` still refer"),
+                    _ => "rows of another table still refer".to_owned(),
+                };
+                write!(f, "{whose} to this `{table}` row{}", said(message, source))
+            }
+            Error::DuplicateTable {
+                table,
+                first,
+                second,
+            } => write!(
+                f,
+                "structs `{first}` and `{second}` are both the table `{table}`; give one of them another `#[table(name = \"...\")]`"
+            ),
+            Error::Unique {
+                table,
+                columns,
+                message,
+                source,
+            } => write!(
+                f,
+                "unique violation on table `{table}` ({}){}",
+                columns.join(", "),
+                said(message, source)
+            ),
+            Error::NotNull {
+                table,
+                column,
+                message,
+                source,
+            } => write!(
+                f,
+                "table `{table}`, column `{column}` cannot be NULL{}",
+                said(message, source)
+            ),
+            Error::MissingRelated { table, path } => {
+                write!(
+                    f,
+                    "table `{table}`: the required relation `{path}` has no row"
+                )
+            }
+            Error::NotLoaded { target } => write!(f, "relation to `{target}` was not loaded"),
+            Error::DuplicateLoad { table, relation } => write!(
+                f,
+                "table `{table}`: relation `{relation}` is loaded twice by one query; give one `.with(..)` its filter, order and nested loads"
+            ),
+            Error::Destructive { steps } => write!(
+                f,
+                "the migration would drop or change data, which was not allowed: {}; review it with Schema::migration, or pass Destructive::Allow",
+                steps.join("; ")
+            ),
+            Error::Unsupported {
+                table,
+                relation,
+                message,
+            } => write!(f, "table `{table}`, relation `{relation}`: {message}"),
+            Error::ConflictTarget { table, columns } => write!(
+                f,
+                "upsert into `{table}`: the conflict target ({}) is not the primary key or a unique column; name one with on_conflict, or mark the column #[column(unique)]",
+                columns
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Error::Enforcement { table, message } => write!(
+                f,
+                "table `{table}`: Rel cannot tell who enforces its relations, so it writes nothing: {message}"
+            ),
+            Error::Connect { url, message } => write!(f, "cannot connect to `{url}`: {message}"),
+            Error::TooManyBinds {
+                table,
+                binds,
+                dialect,
+                limit,
+            } => write!(
+                f,
+                "statement on table `{table}` needs {binds} parameters, more than {dialect} accepts ({limit}); split the filter's lists"
+            ),
+            Error::UnsupportedValue {
+                table,
+                column,
+                message,
+            } => write!(f, "table `{table}`, column `{column}`: {message}"),
+            Error::TransactionAborted => {
+                write!(f, "the transaction was aborted; nothing of it is stored")
+            }
+            Error::MissingTable {
+                table,
+                message,
+                source,
+            } => write!(f, "table `{table}` does not exist{}", said(message, source)),
+            Error::MissingColumn {
+                table,
+                column,
+                message,
+                source,
+            } => write!(
+                f,
+                "column `{column}` does not exist{}{}",
+                table
+                    .as_ref()
+                    .map(|t| format!(" in table `{t}`"))
+                    .unwrap_or_default(),
+                said(message, source)
+            ),
+            Error::Timeout {
+                source: Some(_), ..
+            } => write!(f, "the server cancelled the statement at its time limit"),
+            Error::Timeout { message, .. } => write!(f, "timed out: {message}"),
+            Error::ConnectionHeld { message } => write!(f, "{message}"),
+            Error::Retryable { .. } => write!(
+                f,
+                "the database aborted the statement for a conflict with another; running it again may succeed"
+            ),
+            Error::Database(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Decode { source, .. } => Some(source),
+            Error::ForeignKey { source, .. }
+            | Error::StillReferenced { source, .. }
+            | Error::Unique { source, .. }
+            | Error::NotNull { source, .. }
+            | Error::MissingTable { source, .. }
+            | Error::MissingColumn { source, .. }
+            | Error::Timeout { source, .. } => source.as_ref().map(cause),
+            Error::Retryable { source, .. } => Some(cause(source)),
+            // sqlx's message already holds its source's: go on below it.
+            Error::Database(e) => e.source().and_then(|inner| inner.source()),
+            _ => None,
+        }
+    }
+}
+
+/// The cause a typed error returns as its source: for an error the database returned,
+/// the database's own error (sqlx's `PgDatabaseError`, `MySqlDatabaseError` or
+/// `SqliteError`, with its code and constraint), whose message the typed error does
+/// not repeat; any other sqlx error as it is.
+fn cause(e: &sqlx::Error) -> &(dyn std::error::Error + 'static) {
+    match e {
+        sqlx::Error::Database(d) => d.as_error(),
+        other => other,
+    }
 }
 
 /// sqlx's errors, with the conditions users match on made variants of their own:
@@ -373,6 +550,47 @@ fn retryable(d: &dyn sqlx::error::DatabaseError) -> bool {
 }
 
 impl Error {
+    /// The database's own error behind this one, where the database returned one: its
+    /// SQLSTATE or error code, the constraint it names, its message. `None` for what
+    /// Rel refused itself (Emulated mode's checks, a schema mistake).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use rel::prelude::*;
+    /// #[derive(Table, Debug)]
+    /// #[table(name = "users")]
+    /// struct User {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    ///     #[column(unique)]
+    ///     email: String,
+    /// }
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// Schema::new(RelationMode::ForeignKeys).table::<User>().create_all(&db).await?;
+    /// db.insert(&User { id: 1, email: "ada@example.com".into() }).await?;
+    /// let err = db.insert(&User { id: 2, email: "ada@example.com".into() }).await.unwrap_err();
+    /// assert!(matches!(err, rel::Error::Unique { table: "users", .. }));
+    /// let cause = err.database_error().unwrap();
+    /// assert_eq!(cause.code().as_deref(), Some("2067")); // SQLITE_CONSTRAINT_UNIQUE
+    /// assert_eq!(cause.message(), "UNIQUE constraint failed: users.email");
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn database_error(&self) -> Option<&dyn sqlx::error::DatabaseError> {
+        let e = match self {
+            Error::ForeignKey { source, .. }
+            | Error::StillReferenced { source, .. }
+            | Error::Unique { source, .. }
+            | Error::NotNull { source, .. }
+            | Error::MissingTable { source, .. }
+            | Error::MissingColumn { source, .. }
+            | Error::Timeout { source, .. } => source.as_ref()?,
+            Error::Retryable { source, .. } | Error::Database(source) => source,
+            _ => return None,
+        };
+        e.as_database_error()
+    }
+
     /// Whether the write may succeed if run again: the database aborted it for a
     /// deadlock, a serialization failure, a busy database, or a cluster node that was
     /// not ready. Rel retries these itself when it owns the transaction (writes on a
@@ -433,19 +651,6 @@ impl Error {
             }
             _ => false,
         }
-    }
-}
-
-fn still_referenced(
-    table: &str,
-    referencing: &Option<&'static str>,
-    relation: &Option<&'static str>,
-    message: &str,
-) -> String {
-    match (referencing, relation) {
-        (Some(t), Some(r)) => format!("`{t}.{r}` still refers to this `{table}` row: {message}"),
-        (Some(t), None) => format!("rows of `{t}` still refer to this `{table}` row: {message}"),
-        _ => format!("rows of another table still refer to this `{table}` row: {message}"),
     }
 }
 

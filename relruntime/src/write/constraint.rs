@@ -32,13 +32,6 @@ pub(super) enum Touched<'a> {
     Filter(Option<&'a Node>),
 }
 
-fn db_error(e: &Error) -> Option<&dyn sqlx::error::DatabaseError> {
-    match e {
-        Error::Database(sqlx::Error::Database(d)) => Some(&**d),
-        _ => None,
-    }
-}
-
 /// The typed error of a failed write: `Unique` with its columns, `NotNull` with its
 /// column, `ForeignKey` naming the relation of a written key that points nowhere, or
 /// `StillReferenced` naming the relation that still refers to a touched row. Other
@@ -50,15 +43,24 @@ pub(super) async fn typed_error(
     failed: Failed<'_>,
     e: Error,
 ) -> Error {
-    let Some(d) = db_error(&e) else { return e };
+    let source = match e {
+        Error::Database(source @ sqlx::Error::Database(_)) => source,
+        other => return other,
+    };
+    let sqlx::Error::Database(d) = &source else {
+        return Error::Database(source);
+    };
+    let d: &dyn sqlx::error::DatabaseError = &**d;
     let message = d.message().to_owned();
     let dialect = run.dialect().errors();
     let table = failed.table;
     if dialect.is_unique_violation(d) {
+        let columns = dialect.unique_columns(d, table);
         return Error::Unique {
             table: table.name,
-            columns: dialect.unique_columns(d, table),
+            columns,
             message,
+            source: Some(source),
         };
     }
     if d.kind() == sqlx::error::ErrorKind::NotNullViolation
@@ -68,17 +70,21 @@ pub(super) async fn typed_error(
             table: table.name,
             column,
             message,
+            source: Some(source),
         };
     }
     if !dialect.is_foreign_key_violation(d) {
-        return e;
+        return Error::Database(source);
     }
     // A unique key comes first: where the database checked a foreign key before it
     // (MySQL and MariaDB check them row by row), an update whose new key is taken is
     // `Unique`, as on PostgreSQL and SQLite.
+    // The foreign-key error is not this one's cause: it stays in the message, and
+    // there is no source.
     if let Some(columns) = taken_key(run, &failed).await {
         return Error::Unique {
             table: table.name,
+            source: None,
             message: format!(
                 "the new value of {} is another row's (the database reported first: {message})",
                 columns
@@ -98,11 +104,12 @@ pub(super) async fn typed_error(
             referencing.push(fk.clone());
         }
     }
-    if let Some(name) = dialect.constraint_name(d) {
+    let constraint = dialect.constraint_name(d);
+    if let Some(name) = constraint {
         if let Some(fk) = referencing.iter().find(|fk| fk.name == name)
             && !writes_key(fk, &failed)
         {
-            return still_referenced(table, Some(fk), message);
+            return still_referenced(table, Some(fk), message, source);
         }
         // A key of two other tables: the write's own cascade reached it (deleted a row
         // of another table, or changed or defaulted its key) and a `restrict` there, or
@@ -113,12 +120,13 @@ pub(super) async fn typed_error(
                 .iter()
                 .find(|fk| fk.name == name && fk.child.name != table.name)
         }) {
-            return still_referenced(fk.parent, Some(fk), message);
+            return still_referenced(fk.parent, Some(fk), message, source);
         }
         return Error::ForeignKey {
             table: table.name,
             relation: Schema::relation_of_constraint(table, &name),
             message,
+            source: Some(source),
         };
     }
     // The database names no constraint (SQLite). A statement error does not abort its
@@ -129,6 +137,7 @@ pub(super) async fn typed_error(
             table: table.name,
             relation: Some(relation),
             message,
+            source: Some(source),
         };
     }
     // The keys whose action refuses the change first (a `cascade` or `set_null` key
@@ -145,7 +154,7 @@ pub(super) async fn typed_error(
         referencing.iter().partition(|fk| refuses(fk));
     for fk in first.into_iter().chain(then) {
         if still_refers(run, fk, &failed.touched).await {
-            return still_referenced(table, Some(fk), message);
+            return still_referenced(table, Some(fk), message, source);
         }
     }
     match failed.touched {
@@ -153,8 +162,9 @@ pub(super) async fn typed_error(
             table: table.name,
             relation: None,
             message,
+            source: Some(source),
         },
-        _ => still_referenced(table, None, message),
+        _ => still_referenced(table, None, message, source),
     }
 }
 
@@ -241,12 +251,18 @@ fn writes_key(fk: &ForeignKey, failed: &Failed<'_>) -> bool {
     }
 }
 
-fn still_referenced(table: &TableMeta, fk: Option<&ForeignKey>, message: String) -> Error {
+fn still_referenced(
+    table: &TableMeta,
+    fk: Option<&ForeignKey>,
+    message: String,
+    source: sqlx::Error,
+) -> Error {
     Error::StillReferenced {
         table: table.name,
         referencing_table: fk.map(|fk| fk.child.name),
         relation: fk.and_then(ForeignKey::relation),
         message,
+        source: Some(source),
     }
 }
 

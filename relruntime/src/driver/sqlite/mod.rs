@@ -26,6 +26,7 @@ use std::str::FromStr;
 
 impl Driver for sqlx::Sqlite {
     const DIALECTS: &[Dialect] = &[Dialect::Sqlite];
+    const WORKER_KEEPS_SPANS: bool = true;
 
     async fn open(
         url: &str,
@@ -46,18 +47,7 @@ impl Driver for sqlx::Sqlite {
     /// that connection; and whether it reads directly: when its database is in WAL
     /// mode or in memory, where a read waits for no writer's lock.
     async fn ready(conn: &mut SqliteConnection, dialect: Dialect, _lent: bool) -> Result<Readied> {
-        handle::register_functions(conn).await?;
-        for sql in dialect.syntax().connection_setup {
-            sqlx::query(*sql).execute(&mut *conn).await?;
-        }
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&mut *conn)
-            .await?;
-        let direct_reads = mode.eq_ignore_ascii_case("wal") || mode.eq_ignore_ascii_case("memory");
-        Ok(Readied {
-            dialect,
-            direct_reads,
-        })
+        ready(conn, dialect).await
     }
 
     /// With `direct` (see `Link`'s `direct_reads`; the count of direct reads the
@@ -71,16 +61,7 @@ impl Driver for sqlx::Sqlite {
         each: &mut EachRow<'_>,
         direct: Option<&mut u32>,
     ) -> Result<()> {
-        if let Some(unanswered) = direct {
-            if direct::fetch_each(conn, stmt, each, unanswered).await? {
-                return Ok(());
-            }
-            *unanswered = 0; // sqlx's statement below is answered after them
-        }
-        let rows = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
-            .fetch_all(conn)
-            .await?;
-        rows.iter().try_for_each(|r| each(r))
+        fetch_each(conn, stmt, each, direct).await
     }
 
     async fn execute(conn: &mut SqliteConnection, stmt: &Statement) -> Result<Done> {
@@ -90,6 +71,39 @@ impl Driver for sqlx::Sqlite {
             last_insert_id: None,
         })
     }
+}
+
+async fn ready(conn: &mut SqliteConnection, dialect: Dialect) -> Result<Readied> {
+    handle::register_functions(conn).await?;
+    for sql in dialect.syntax().connection_setup {
+        sqlx::query(*sql).execute(&mut *conn).await?;
+    }
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await?;
+    let direct_reads = mode.eq_ignore_ascii_case("wal") || mode.eq_ignore_ascii_case("memory");
+    Ok(Readied {
+        dialect,
+        direct_reads,
+    })
+}
+
+async fn fetch_each(
+    conn: &mut SqliteConnection,
+    stmt: &Statement,
+    each: &mut EachRow<'_>,
+    direct: Option<&mut u32>,
+) -> Result<()> {
+    if let Some(unanswered) = direct {
+        if direct::fetch_each(conn, stmt, each, unanswered).await? {
+            return Ok(());
+        }
+        *unanswered = 0; // sqlx's statement below is answered after them
+    }
+    let rows = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().try_for_each(|r| each(r))
 }
 
 /// A pool on a SQLite URL. An in-memory database (`sqlite::memory:`) is one

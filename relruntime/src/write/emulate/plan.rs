@@ -107,6 +107,7 @@ impl Refused<'_> {
                     "rows of `{}` still refer to it (Rel, Emulated mode)",
                     fk.child.name
                 ),
+                source: None,
             },
             Refused::PointsNowhere(fk) => Error::ForeignKey {
                 table: fk.child.name,
@@ -115,6 +116,7 @@ impl Refused<'_> {
                     "no row of `{}` has the key it refers to (Rel, Emulated mode)",
                     fk.parent.name
                 ),
+                source: None,
             },
             // The rows that referred to the parent have nowhere to point: the parent's
             // change is refused, as the database's own action reports it.
@@ -127,6 +129,7 @@ impl Refused<'_> {
                      (Rel, Emulated mode)",
                     fk.child.name
                 ),
+                source: None,
             },
             Refused::Cycle { fk, path } => Error::Unsupported {
                 table: fk.child.name,
