@@ -1,56 +1,17 @@
-//! # Rel
-//!
-//! Typed relations and relational queries for Rust, checked at compile time, on SQLite,
-//! PostgreSQL and MySQL/MariaDB through sqlx.
-//!
-//! Annotate plain structs with `#[derive(Table)]`, declare relations with
-//! `#[relation(...)]`, and Rel generates typed column handles, relation handles and
-//! the table metadata its runtime reads. A bad relation is a compile error at your
-//! token.
-//!
-//! ```
-//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
-//! use rel::prelude::*;
-//!
-//! #[derive(Table, Debug)]
-//! #[table(name = "users")]
-//! struct User {
-//!     #[column(primary_key, auto_increment)]
-//!     id: i64,
-//!     name: String,
-//!     #[relation(many)]
-//!     posts: Many<Post>,
-//! }
-//!
-//! #[derive(Table, Debug)]
-//! #[table(name = "posts")]
-//! struct Post {
-//!     #[column(primary_key, auto_increment)]
-//!     id: i64,
-//!     author_id: i64,
-//!     title: String,
-//!     #[relation(one, from = author_id, to = User::id, on_delete = cascade)]
-//!     author: One<User>,
-//! }
-//!
-//! let db = Db::connect("sqlite::memory:").await?;
-//! let schema = Schema::new(RelationMode::ForeignKeys).table::<User>().table::<Post>();
-//! schema.create_all(&db).await?;
-//!
-//! let ada = db.insert(&User { id: 0, name: "Ada".into(), posts: Many::default() }).await?;
-//! db.insert(&Post { id: 0, author_id: ada, title: "Notes".into(), author: One::default() }).await?;
-//!
-//! let posts = db.all::<Post>().await?;
-//! assert_eq!(posts[0].author_id, ada);
-//! assert!(posts[0].author.get().is_err()); // not loaded
-//!
-//! // A post pointing at no user is refused, with the relation named.
-//! let err = db.insert(&Post { id: 0, author_id: 99, title: "x".into(), author: One::default() }).await;
-//! assert!(matches!(err, Err(rel::Error::ForeignKey { relation: Some("author"), .. })));
-//! # Ok::<(), rel::Error>(())
-//! # }).unwrap();
-//! ```
-
+// The README is the crate's front page, and the guide's pages are modules of
+// documentation. Their links are reference links to files, which work where the
+// Markdown is read as files (GitHub, a checkout). `docs/rustdoc-links.md` defines the
+// same labels as intra-doc links and comes first: in Markdown the first definition of
+// a label wins, so on docs.rs the links lead to the modules.
+#![doc = include_str!("../docs/rustdoc-links.md")]
+#![doc = include_str!("../README.md")]
+// On docs.rs (`--cfg docsrs`, a nightly rustdoc), each item behind a cargo feature is
+// badged with it.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+/// `#[derive(Table)]`: the attribute reference.
+///
+#[doc = include_str!("../docs/derive.md")]
+#[doc(inline)]
 pub use relmacros::Table;
 pub use relruntime::*;
 
@@ -66,7 +27,27 @@ pub mod prelude {
     };
 }
 
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-pub struct ReadmeDoctests;
+/// The guide: Rel's long-form documentation, one page per topic. Every example on these
+/// pages is a doctest that `cargo test` runs.
+pub mod guide {
+    macro_rules! page {
+        ($name:ident, $file:literal) => {
+            #[doc = include_str!("../docs/rustdoc-links.md")]
+            #[doc = include_str!(concat!("../docs/guide/", $file))]
+            pub mod $name {}
+        };
+    }
+    page!(relations, "relations.md");
+    page!(querying, "querying.md");
+    page!(writing, "writing.md");
+    page!(relation_modes, "relation-modes.md");
+    page!(migrations, "migrations.md");
+    page!(sqlx, "sqlx.md");
+    page!(cluster, "cluster.md");
+    page!(backends, "backends.md");
+    /// How fast Rel is, against hand-written sqlx, Diesel and SeaORM, and how to run
+    /// the benchmarks.
+    #[doc = include_str!("../docs/rustdoc-links.md")]
+    #[doc = include_str!("../BENCHMARKS.md")]
+    pub mod benchmarks {}
+}

@@ -11,7 +11,7 @@ mod model;
 
 use proc_macro::TokenStream;
 
-/// Derives `rel::Table` for a struct with named fields. See the `rel` crate docs.
+/// Derives `Table` for a struct with named fields.
 #[proc_macro_derive(Table, attributes(table, column, relation))]
 pub fn derive_table(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

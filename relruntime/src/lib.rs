@@ -13,6 +13,9 @@
 //! | the schema model | `model/` |
 
 #![warn(missing_docs)]
+// On docs.rs (`--cfg docsrs`, a nightly rustdoc), each item behind a cargo feature is
+// badged with it.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod db;
 mod driver;
@@ -27,9 +30,14 @@ pub use driver::{JournalMode, SqlxConn, SqlxPool};
 pub use migrate::{Destructive, Migration, Step};
 pub use model::error::{DecodeError, Error, Result};
 pub use model::fields::{Many, One};
+// The table metadata the derive generates, the row reader and the SQL builder its code
+// calls: public, since a user's crate expands the derive, but not part of the API a user
+// writes against, so hidden from the docs.
+#[doc(hidden)]
 pub use model::meta::{
     Action, ColumnMeta, Constraint, Literal, RelationKind, RelationMeta, TableMeta, Through,
 };
+#[doc(hidden)]
 pub use model::row::RowReader;
 pub use model::schema::{RelationMode, Schema};
 pub use model::table::{Key, Table};
@@ -40,7 +48,9 @@ pub use read::query::{Query, Strategy};
 pub use read::relation::{
     Counted, Fresh, Loadable, LoadsRows, OnlyFilters, Plural, Relation, Shaped, ToMany, ToOne,
 };
-pub use sql::builder::{SqlBuilder, Statement};
+#[doc(hidden)]
+pub use sql::builder::SqlBuilder;
+pub use sql::builder::Statement;
 pub use sql::column::escape_like;
 pub use sql::column::{Column, TextColumn, ValueOf};
 pub use sql::dialect::Dialect;

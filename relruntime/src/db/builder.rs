@@ -107,6 +107,7 @@ impl DbBuilder {
     /// writers then leave orphans. Only for tests that show what the locks prevent;
     /// it exists only with rel's cargo feature `unsafe-test-switches`.
     #[cfg(feature = "unsafe-test-switches")]
+    #[doc(hidden)]
     pub fn unsafe_without_emulation_locks(mut self) -> Self {
         self.settings.without_locks = true;
         self
@@ -124,6 +125,7 @@ impl DbBuilder {
     /// nodes then leave orphans. Only for tests that show what the guards prevent; it
     /// exists only with rel's cargo feature `unsafe-test-switches`.
     #[cfg(feature = "unsafe-test-switches")]
+    #[doc(hidden)]
     pub fn unsafe_without_conflict_guards(mut self) -> Self {
         self.settings.without_guards = true;
         self
