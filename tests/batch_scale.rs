@@ -3,6 +3,7 @@
 //! fail with "too many SQL variables").
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 

@@ -4,6 +4,7 @@
 //! with `REL_BLESS=1 cargo test --test ddl` and read the diff.
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 

@@ -6,6 +6,7 @@
 //! keys, so the primary-key tiebreak matters.
 
 mod common;
+common::report_backends!();
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

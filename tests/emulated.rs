@@ -4,6 +4,7 @@
 //! of tables (also SQLite's direct reads under load).
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 use rel::{Error, Strategy};

@@ -19,6 +19,7 @@
 //! `REL_EMULATED_CASES` sets the number of cases (default 24).
 
 mod common;
+common::report_backends!();
 
 use proptest::prelude::{Strategy, prop, prop_assert_eq, prop_oneof};
 use proptest::test_runner::{Config, TestRunner};

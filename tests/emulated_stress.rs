@@ -7,6 +7,7 @@
 //! on PostgreSQL or MariaDB: that is what the locks prevent.
 
 mod common;
+common::report_backends!();
 #[path = "common/stress.rs"]
 mod stress;
 

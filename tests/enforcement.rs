@@ -7,6 +7,7 @@
 //! of the database's schema this program lacks are refused with a typed error.
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 use rel::{Conn, Error};

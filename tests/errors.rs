@@ -8,6 +8,7 @@
 //! `tests/hardening.rs`.)
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 use rel::{Conn, Dialect, Error};

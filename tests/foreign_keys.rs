@@ -2,6 +2,7 @@
 //! which relation failed.
 
 mod common;
+common::report_backends!();
 
 use rel::Error;
 use rel::prelude::*;

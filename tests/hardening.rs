@@ -3,6 +3,7 @@
 //! tables, and unreachable servers. Floats are in `type_matrix.rs`.
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 use rel::{Error, Strategy, escape_like};

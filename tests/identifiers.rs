@@ -2,6 +2,7 @@
 //! by the dialect everywhere, in DDL, writes, reads and foreign-key error mapping.
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 

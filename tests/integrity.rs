@@ -3,6 +3,7 @@
 //! refer to, how many rows point nowhere, and the primary keys of the first few.
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 use rel::{Orphans, Value};

@@ -11,6 +11,7 @@
 //! `REL_PAIRS=<n>` sets how many pairs run (300 by default).
 
 mod common;
+common::report_backends!();
 
 use rel::__private::{
     Action, ColumnMeta, Constraint, Literal, RelationKind, RelationMeta, SqlType, TableMeta,

@@ -6,6 +6,7 @@
 //! action; and each kind of change made by hand is found, as the step that would undo it.
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 use rel::{Destructive, Error, Step};

@@ -5,6 +5,7 @@
 //! drift against the database it was pulled from.
 
 mod common;
+common::report_backends!();
 
 #[path = "shapes/rich.rs"]
 mod rich;

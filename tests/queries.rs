@@ -3,6 +3,7 @@
 //! number of statements each query sends.
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 

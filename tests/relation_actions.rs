@@ -10,6 +10,7 @@
 //! README's backend differences table says why).
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 use std::fmt::Write as _;

@@ -3,6 +3,7 @@
 //! not depend on the order tables were added; a refused delete names the relation.
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 use rel::{Error, Strategy};

@@ -5,6 +5,7 @@
 //! loads it. On every backend, in both relation modes.
 
 mod common;
+common::report_backends!();
 
 use rel::Error;
 use rel::prelude::*;

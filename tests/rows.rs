@@ -2,6 +2,7 @@
 //! get, list and delete, for every column type, with NULLs and edge values.
 
 mod common;
+common::report_backends!();
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rel::prelude::*;

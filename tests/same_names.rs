@@ -4,6 +4,7 @@
 //! with "no row of people"). On every backend, in both modes.
 
 mod common;
+common::report_backends!();
 
 use rel::Error;
 use rel::prelude::*;

@@ -3,6 +3,7 @@
 //! rolled back together and committed together, on every backend.
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 use rel::{Conn, Dialect, Error};

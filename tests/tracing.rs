@@ -3,6 +3,7 @@
 //! sends is an event inside that span, with its SQL and, only when asked, its values.
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 use std::collections::HashMap;

@@ -3,6 +3,7 @@
 //! where integers past 2^53, decimals, bytes and JSON `null` are easy to bend.
 
 mod common;
+common::report_backends!();
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rel::prelude::*;

@@ -2,6 +2,7 @@
 //! bulk inserts, their SQL, and their typed errors, on a `Db` and in transactions.
 
 mod common;
+common::report_backends!();
 
 use rel::prelude::*;
 use rel::{Error, Strategy};

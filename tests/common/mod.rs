@@ -8,6 +8,42 @@
 #![allow(dead_code)]
 
 use rel::{Db, Dialect, Error, Schema};
+
+/// Two tests that make the server backends this file's tests skipped visible in the
+/// runner's summary: each is ignored, with the variable to set, where its backend's
+/// URL was not set when the tests were built (see `build.rs`), and otherwise checks
+/// that the URL is set. Under `CI=true` they run, and a missing URL fails.
+macro_rules! report_backends {
+    () => {
+        #[test]
+        #[cfg_attr(
+            rel_skip_postgres,
+            ignore = "REL_POSTGRES_URL is not set: this file's tests skipped PostgreSQL"
+        )]
+        fn postgres_backend() {
+            common::configured("REL_POSTGRES_URL");
+        }
+
+        #[test]
+        #[cfg_attr(
+            rel_skip_mysql,
+            ignore = "REL_MYSQL_URL is not set: this file's tests skipped MySQL/MariaDB"
+        )]
+        fn mysql_backend() {
+            common::configured("REL_MYSQL_URL");
+        }
+    };
+}
+pub(crate) use report_backends;
+
+/// Fails unless the backend URL in `var` is set.
+pub fn configured(var: &str) {
+    let url = std::env::var(var).unwrap_or_default();
+    assert!(
+        !url.is_empty(),
+        "{var} is not set: the tests skipped its backend (see README)"
+    );
+}
 use sqlx::{AssertSqlSafe, Executor};
 
 /// One database per available backend, fresh for the test `test` (SQLite in memory).
