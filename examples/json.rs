@@ -8,18 +8,20 @@
 use rel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+// Each relation the query did not load is left out of the JSON.
+#[rel::skip_unloaded]
 #[derive(Table, Debug, Serialize, Deserialize, PartialEq)]
 #[table(name = "users")]
 struct User {
     #[column(primary_key)]
     id: i64,
     name: String,
-    /// Left out of the JSON when the query did not load it.
     #[relation(many)]
-    #[serde(skip_serializing_if = "Many::is_not_loaded", default)]
     posts: Many<Post>,
 }
 
+// Each relation the query did not load is left out of the JSON.
+#[rel::skip_unloaded]
 #[derive(Table, Debug, Serialize, Deserialize, PartialEq)]
 #[table(name = "posts")]
 struct Post {
@@ -28,13 +30,13 @@ struct Post {
     user_id: i64,
     title: String,
     #[relation(one, from = user_id, to = User::id)]
-    #[serde(skip_serializing_if = "One::is_not_loaded", default)]
     user: One<User>,
     #[relation(many)]
-    #[serde(skip_serializing_if = "Many::is_not_loaded", default)]
     comments: Many<Comment>,
 }
 
+// Each relation the query did not load is left out of the JSON.
+#[rel::skip_unloaded]
 #[derive(Table, Debug, Serialize, Deserialize, PartialEq)]
 #[table(name = "comments")]
 struct Comment {
@@ -43,7 +45,6 @@ struct Comment {
     post_id: i64,
     body: String,
     #[relation(one, from = post_id, to = Post::id)]
-    #[serde(skip_serializing_if = "One::is_not_loaded", default)]
     post: One<Post>,
 }
 

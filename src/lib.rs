@@ -15,6 +15,57 @@
 pub use relmacros::Table;
 pub use relruntime::*;
 
+/// Makes serde skip every relation of the struct that was not loaded, so that a row
+/// loaded without its relations serializes (with the `serde` feature, a relation not
+/// loaded refuses to serialize: it is not an empty one). A loaded relation serializes
+/// as its value, a loaded empty one as `[]` or `null`; an absent field deserializes as
+/// not loaded.
+///
+/// Put it above `#[derive(..)]`: it adds
+/// `#[serde(default, skip_serializing_if = "rel::Many::is_not_loaded")]` (`One` for a
+/// `one`) to each relation field, and serde's derive must see that. A field that
+/// already says how serde skips or defaults it is left alone. Below the derive, or
+/// without `Serialize` or `Deserialize` derived, it is a compile error.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use rel::prelude::*;
+/// use serde::Serialize;
+///
+/// #[rel::skip_unloaded]
+/// #[derive(Table, Serialize)]
+/// #[table(name = "users")]
+/// struct User {
+///     #[column(primary_key)]
+///     id: i64,
+///     #[relation(many)]
+///     posts: Many<Post>,
+/// }
+///
+/// #[rel::skip_unloaded]
+/// #[derive(Table, Serialize)]
+/// #[table(name = "posts")]
+/// struct Post {
+///     #[column(primary_key)]
+///     id: i64,
+///     author_id: i64,
+///     #[relation(one, from = author_id, to = User::id)]
+///     author: One<User>,
+/// }
+///
+/// let db = Db::connect("sqlite::memory:").await?;
+/// Schema::new(RelationMode::ForeignKeys).table::<User>().create_all(&db).await?;
+/// db.insert(&User { id: 1, posts: Many::default() }).await?;
+///
+/// let plain = db.get::<User>(&1).await?.unwrap();
+/// assert_eq!(serde_json::to_string(&plain).unwrap(), r#"{"id":1}"#);
+/// let loaded = User::query().with(User::posts()).all(&db).await?;
+/// assert_eq!(serde_json::to_string(&loaded[0]).unwrap(), r#"{"id":1,"posts":[]}"#);
+/// # Ok::<(), rel::Error>(())
+/// # }).unwrap();
+/// ```
+pub use relmacros::skip_unloaded;
+
 #[cfg(feature = "cli")]
 pub mod cli;
 

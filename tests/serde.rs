@@ -1,6 +1,6 @@
 //! `One` and `Many` with serde (the `serde` feature): a loaded relation serializes as
 //! its value (an object, `null`, an array), a counted one as its count, one not loaded
-//! is an error unless skipped with `One::is_not_loaded` / `Many::is_not_loaded`; and
+//! is an error unless skipped (`#[rel::skip_unloaded]`, or `One::is_not_loaded` / `Many::is_not_loaded` per field); and
 //! the JSON reads back into loaded relations. Loaded from a real SQLite database.
 
 use rel::prelude::*;
@@ -159,6 +159,129 @@ async fn a_relation_not_loaded_is_an_error_unless_skipped() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("was not loaded"), "{err}");
-    assert!(err.contains("Many::is_not_loaded"), "{err}");
+    assert!(err.contains("#[rel::skip_unloaded]"), "{err}");
     assert!(err.contains("Task"), "{err}");
+}
+
+/// One switch instead of an attribute on every field: `#[rel::skip_unloaded]`.
+#[rel::skip_unloaded]
+#[derive(Table, Debug, Serialize, Deserialize, PartialEq)]
+#[table(name = "sd_boards")]
+struct Board {
+    #[column(primary_key)]
+    id: i64,
+    name: String,
+    #[relation(many)]
+    cards: Many<Card>,
+}
+
+#[rel::skip_unloaded]
+#[derive(Table, Debug, Serialize, Deserialize, PartialEq)]
+#[table(name = "sd_cards")]
+struct Card {
+    #[column(primary_key)]
+    id: i64,
+    board_id: Option<i64>,
+    #[relation(one, from = board_id, to = Board::id)]
+    board: One<Option<Board>>,
+    // A field of the user's own say stays as it is: serialized even when not loaded
+    // would fail, so this one is skipped by its own attribute.
+    #[relation(many)]
+    #[serde(skip)]
+    notes: Many<Note>,
+}
+
+#[derive(Table, Debug, Serialize, Deserialize, PartialEq)]
+#[table(name = "sd_notes")]
+struct Note {
+    #[column(primary_key)]
+    id: i64,
+    card_id: i64,
+    #[relation(one, from = card_id, to = Card::id)]
+    #[serde(skip)]
+    card: One<Card>,
+}
+
+/// With `#[rel::skip_unloaded]`, a relation not loaded is left out, a loaded empty one
+/// is `[]` (or `null` for an optional `one`), a loaded one is its value; and the JSON
+/// reads back, an absent relation as not loaded. From a real SQLite database.
+#[tokio::test]
+async fn one_switch_skips_every_relation_not_loaded() {
+    let db = Db::connect("sqlite::memory:").await.unwrap();
+    Schema::new(RelationMode::ForeignKeys)
+        .table::<Note>()
+        .create_all(&db)
+        .await
+        .unwrap();
+    db.insert(&Board {
+        id: 1,
+        name: "todo".into(),
+        cards: Many::default(),
+    })
+    .await
+    .unwrap();
+    db.insert(&Board {
+        id: 2,
+        name: "empty".into(),
+        cards: Many::default(),
+    })
+    .await
+    .unwrap();
+    for (id, board_id) in [(10, Some(1)), (11, None)] {
+        db.insert(&Card {
+            id,
+            board_id,
+            board: One::default(),
+            notes: Many::default(),
+        })
+        .await
+        .unwrap();
+    }
+
+    // Nothing loaded: only the columns.
+    let plain = db.all::<Board>().await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&plain).unwrap(),
+        json!([{"id": 1, "name": "todo"}, {"id": 2, "name": "empty"}])
+    );
+    // Loaded, nested: values, `[]` for none, `null` for an optional one with no row;
+    // the one not loaded below is left out.
+    let loaded = Board::query()
+        .with(Board::cards().with(Card::board()))
+        .order_by(Board::id.asc())
+        .all(&db)
+        .await
+        .unwrap();
+    let value = serde_json::to_value(&loaded).unwrap();
+    assert_eq!(
+        value,
+        json!([
+            {"id": 1, "name": "todo", "cards": [
+                {"id": 10, "board_id": 1, "board": {"id": 1, "name": "todo"}}
+            ]},
+            {"id": 2, "name": "empty", "cards": []}
+        ])
+    );
+    let cards = Card::query()
+        .with(Card::board())
+        .order_by(Card::id.asc())
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&cards).unwrap(),
+        json!([
+            {"id": 10, "board_id": 1, "board": {"id": 1, "name": "todo"}},
+            {"id": 11, "board_id": null, "board": null}
+        ])
+    );
+
+    // Back: present relations are loaded, absent ones not loaded.
+    let back: Vec<Board> = serde_json::from_value(value).unwrap();
+    assert_eq!(back[1].cards.get().unwrap().len(), 0);
+    let card = &back[0].cards.get().unwrap()[0];
+    assert!(card.board.get().unwrap().is_some());
+    let plain_back: Vec<Board> =
+        serde_json::from_value(json!([{"id": 2, "name": "empty"}])).unwrap();
+    assert!(plain_back[0].cards.is_not_loaded());
 }

@@ -8,6 +8,7 @@
 mod attr;
 mod expand;
 mod model;
+mod skip;
 
 use proc_macro::TokenStream;
 
@@ -16,4 +17,12 @@ use proc_macro::TokenStream;
 pub fn derive_table(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(&input).into()
+}
+
+/// Makes serde skip every relation of the struct that was not loaded. See
+/// `rel::skip_unloaded`.
+#[proc_macro_attribute]
+pub fn skip_unloaded(args: TokenStream, input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    skip::expand(args.into(), input).into()
 }

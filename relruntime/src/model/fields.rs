@@ -113,7 +113,8 @@ impl<T> One<T> {
 
     /// Whether it was not loaded: the predicate for
     /// `#[serde(skip_serializing_if = "One::is_not_loaded", default)]`, so that a row
-    /// serializes without the relations its query did not load.
+    /// serializes without the relations its query did not load (`#[rel::skip_unloaded]`
+    /// adds it to every relation field).
     pub fn is_not_loaded(&self) -> bool {
         !self.is_loaded()
     }
@@ -181,7 +182,8 @@ impl<T> Many<T> {
     }
 
     /// Whether neither rows nor a count were loaded: the predicate for
-    /// `#[serde(skip_serializing_if = "Many::is_not_loaded", default)]`.
+    /// `#[serde(skip_serializing_if = "Many::is_not_loaded", default)]`
+    /// (`#[rel::skip_unloaded]` adds it to every relation field).
     pub fn is_not_loaded(&self) -> bool {
         matches!(self.state, ManyState::NotLoaded)
     }
@@ -293,8 +295,8 @@ impl<T: serde::Serialize + 'static> serde::Serialize for Many<T> {
 #[cfg(feature = "serde")]
 fn not_loaded_ser<T, E: serde::ser::Error>() -> E {
     E::custom(format!(
-        "relation to `{}` was not loaded; load it, or skip it with \
-         #[serde(skip_serializing_if = \"Many::is_not_loaded\")] (or One::is_not_loaded)",
+        "relation to `{}` was not loaded; load it, or leave relations not loaded out with \
+         #[rel::skip_unloaded] above the struct's #[derive(..)]",
         std::any::type_name::<T>()
     ))
 }
