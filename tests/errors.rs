@@ -712,3 +712,14 @@ async fn driver_errors_print_each_message_once() {
     assert_eq!(printed.matches(&source.to_string()).count(), 1, "{printed}");
     once("decode", &err);
 }
+
+/// `rel::Error` stays under 128 bytes, clippy's `result_large_err` threshold, so that
+/// a user's function returning `Result<_, rel::Error>` passes `clippy -D warnings`.
+#[test]
+fn the_error_is_small() {
+    assert!(
+        std::mem::size_of::<Error>() < 128,
+        "{} bytes",
+        std::mem::size_of::<Error>()
+    );
+}

@@ -64,20 +64,20 @@ pub enum Conn<'a> {
 
 /// The conversions of one driver's connections of yours.
 macro_rules! lend {
-    ($feature:literal, $folder:ident, $db:ty, $conn:ty) => {
-        #[cfg(feature = $feature)]
+    ($cfg:meta, $folder:ident, $db:ty, $conn:ty) => {
+        #[cfg($cfg)]
         impl<'a> From<&'a mut $conn> for Conn<'a> {
             fn from(conn: &'a mut $conn) -> Self {
                 Conn::Sqlx(SqlxConn::from(conn))
             }
         }
-        #[cfg(feature = $feature)]
+        #[cfg($cfg)]
         impl<'a> From<&'a mut sqlx::pool::PoolConnection<$db>> for Conn<'a> {
             fn from(conn: &'a mut sqlx::pool::PoolConnection<$db>) -> Self {
                 Conn::Sqlx(SqlxConn::from(conn))
             }
         }
-        #[cfg(feature = $feature)]
+        #[cfg($cfg)]
         impl<'a, 't> From<&'a mut sqlx::Transaction<'t, $db>> for Conn<'a> {
             fn from(tx: &'a mut sqlx::Transaction<'t, $db>) -> Self {
                 Conn::Sqlx(SqlxConn::from(tx))

@@ -175,7 +175,7 @@ impl Db {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
     /// ```
-    #[cfg(feature = "sqlite")]
+    #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
     pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
         self.pool.sqlx()
     }

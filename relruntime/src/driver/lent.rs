@@ -47,26 +47,26 @@ impl<'a> SqlxConn<'a> {
 
 /// The conversions of one driver's pools and connections.
 macro_rules! lend {
-    ($feature:literal, $folder:ident, $db:ty, $conn:ty) => {
-        #[cfg(feature = $feature)]
+    ($cfg:meta, $folder:ident, $db:ty, $conn:ty) => {
+        #[cfg($cfg)]
         impl From<sqlx::Pool<$db>> for SqlxPool {
             fn from(pool: sqlx::Pool<$db>) -> Self {
                 SqlxPool(Arc::new(pool))
             }
         }
-        #[cfg(feature = $feature)]
+        #[cfg($cfg)]
         impl<'a> From<&'a mut $conn> for SqlxConn<'a> {
             fn from(conn: &'a mut $conn) -> Self {
                 SqlxConn::lend::<$db>(conn)
             }
         }
-        #[cfg(feature = $feature)]
+        #[cfg($cfg)]
         impl<'a> From<&'a mut sqlx::pool::PoolConnection<$db>> for SqlxConn<'a> {
             fn from(conn: &'a mut sqlx::pool::PoolConnection<$db>) -> Self {
                 SqlxConn::lend::<$db>(&mut **conn)
             }
         }
-        #[cfg(feature = $feature)]
+        #[cfg($cfg)]
         impl<'a, 't> From<&'a mut sqlx::Transaction<'t, $db>> for SqlxConn<'a> {
             fn from(tx: &'a mut sqlx::Transaction<'t, $db>) -> Self {
                 SqlxConn::lend::<$db>(&mut **tx)

@@ -133,7 +133,7 @@ pub(crate) struct Link<'a> {
     read: u64,
     /// SQLite direct reads since the worker last answered a command (see
     /// `sqlite/direct.rs`).
-    #[cfg(feature = "sqlite")]
+    #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
     unanswered: u32,
     /// On a pool of one connection, the transaction that holds it (see `Pool::held`).
     _held: Option<Held>,
@@ -169,7 +169,7 @@ impl<'a> Link<'a> {
             statements,
             sent: 0,
             read: 0,
-            #[cfg(feature = "sqlite")]
+            #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
             unanswered: 0,
             _held: None,
         }
@@ -219,7 +219,7 @@ impl<'a> Link<'a> {
     /// Runs one fixed statement of Rel's own on a lent connection (a savepoint, a
     /// BEGIN or a COMMIT): not counted, as the user's own statements are not.
     pub(crate) async fn simple(&mut self, sql: &'static str) -> Result<()> {
-        #[cfg(feature = "sqlite")]
+        #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
         {
             self.unanswered = 0;
         }
@@ -291,9 +291,9 @@ impl Executor for Link<'_> {
                 read += 1;
                 each(row)
             };
-            #[cfg(feature = "sqlite")]
+            #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
             let direct = self.direct_reads.then_some(&mut self.unanswered);
-            #[cfg(not(feature = "sqlite"))]
+            #[cfg(not(any(feature = "sqlite", feature = "sqlite-system")))]
             let direct = None;
             let done = self.conn.fetch_each(stmt, each, direct).await;
             self.read += read;
@@ -305,7 +305,7 @@ impl Executor for Link<'_> {
         self.sent(stmt);
         Box::pin(async move {
             // The worker answers this one after everything sent before it.
-            #[cfg(feature = "sqlite")]
+            #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
             {
                 self.unanswered = 0;
             }
@@ -316,7 +316,7 @@ impl Executor for Link<'_> {
 
     fn forget_statements(&mut self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
-            #[cfg(feature = "sqlite")]
+            #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
             {
                 self.unanswered = 0;
             }
@@ -341,13 +341,13 @@ fn typed(dialect: Dialect, e: Error) -> Error {
         Some(Missing::Table(table)) => Error::MissingTable {
             table,
             message,
-            source: Some(source),
+            source: Some(Box::new(source)),
         },
         Some(Missing::Column { table, column }) => Error::MissingColumn {
             table,
             column,
             message,
-            source: Some(source),
+            source: Some(Box::new(source)),
         },
         None => Error::Database(source),
     }

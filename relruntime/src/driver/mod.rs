@@ -40,16 +40,26 @@ pub(crate) use options::Settings;
 pub(crate) use pool::Pool;
 pub use pool::SqlxPool;
 
-/// The drivers, one line each: its cargo feature, its folder, sqlx's database type and
-/// connection type. `for_each_driver!(callback)` calls `callback!(feature, folder,
+/// The drivers, one line each: its cargo features (as a `cfg` predicate), its folder, sqlx's database type and
+/// connection type. `for_each_driver!(callback)` calls `callback!(cfg, folder,
 /// database, connection)` for each: to declare the folders (at the end of this file,
 /// after the macros they use), to open a pool by URL (`pool.rs`), and to convert the
 /// user's sqlx pools and connections (`lent.rs`, and the facade's `Conn`).
 macro_rules! for_each_driver {
     ($callback:ident) => {
-        $callback!("sqlite", sqlite, sqlx::Sqlite, sqlx::SqliteConnection);
-        $callback!("postgres", postgres, sqlx::Postgres, sqlx::PgConnection);
-        $callback!("mysql", mysql, sqlx::MySql, sqlx::MySqlConnection);
+        $callback!(
+            any(feature = "sqlite", feature = "sqlite-system"),
+            sqlite,
+            sqlx::Sqlite,
+            sqlx::SqliteConnection
+        );
+        $callback!(
+            feature = "postgres",
+            postgres,
+            sqlx::Postgres,
+            sqlx::PgConnection
+        );
+        $callback!(feature = "mysql", mysql, sqlx::MySql, sqlx::MySqlConnection);
     };
 }
 pub(crate) use for_each_driver;
@@ -382,8 +392,8 @@ fn missing_feature(t: SqlType) -> sqlx::Error {
 
 /// Declares a driver's folder (after the macros above, which it uses).
 macro_rules! declare_folder {
-    ($feature:literal, $folder:ident, $db:ty, $conn:ty) => {
-        #[cfg(feature = $feature)]
+    ($cfg:meta, $folder:ident, $db:ty, $conn:ty) => {
+        #[cfg($cfg)]
         mod $folder;
     };
 }

@@ -125,8 +125,8 @@ pub struct SqlxPool(pub(super) Arc<dyn PoolOps>);
 
 /// Opens Rel's own pool of `$db` when it carries `$dialect`.
 macro_rules! open_if {
-    ($url:ident, $dialect:ident, $settings:ident; $feature:literal, $folder:ident, $db:ty, $conn:ty) => {
-        #[cfg(feature = $feature)]
+    ($url:ident, $dialect:ident, $settings:ident; $cfg:meta, $folder:ident, $db:ty, $conn:ty) => {
+        #[cfg($cfg)]
         if <$db as Driver>::DIALECTS.contains(&$dialect) {
             return Pool::open::<$db>($url, $dialect, $settings).await;
         }

@@ -59,8 +59,9 @@ pub enum Error {
         message: String,
         /// The driver's error, when the database refused the write (`None` when Rel
         /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint.
-        source: Option<sqlx::Error>,
+        /// constraint. (Boxed: it keeps `Error` small, under clippy's
+        /// `result_large_err`.)
+        source: Option<Box<sqlx::Error>>,
     },
     /// A row could not be deleted (or its key changed) because rows of another table
     /// still refer to it, under `restrict` or `no_action`.
@@ -75,8 +76,9 @@ pub enum Error {
         message: String,
         /// The driver's error, when the database refused the write (`None` when Rel
         /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint.
-        source: Option<sqlx::Error>,
+        /// constraint. (Boxed: it keeps `Error` small, under clippy's
+        /// `result_large_err`.)
+        source: Option<Box<sqlx::Error>>,
     },
     /// Two structs of one `Schema` have the same SQL table name (on SQLite, names that
     /// differ only in case, which it takes for one).
@@ -98,8 +100,9 @@ pub enum Error {
         message: String,
         /// The driver's error, when the database refused the write (`None` when Rel
         /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint.
-        source: Option<sqlx::Error>,
+        /// constraint. (Boxed: it keeps `Error` small, under clippy's
+        /// `result_large_err`.)
+        source: Option<Box<sqlx::Error>>,
     },
     /// A NOT NULL column was written NULL (the table's column is required where the
     /// struct's field is an `Option`).
@@ -112,8 +115,9 @@ pub enum Error {
         message: String,
         /// The driver's error, when the database refused the write (`None` when Rel
         /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint.
-        source: Option<sqlx::Error>,
+        /// constraint. (Boxed: it keeps `Error` small, under clippy's
+        /// `result_large_err`.)
+        source: Option<Box<sqlx::Error>>,
     },
     /// A required `one` relation (`One<T>`, not `One<Option<T>>`) found no row: the key
     /// points nowhere (possible in Emulated mode) or the load's filter excluded the row.
@@ -219,8 +223,9 @@ pub enum Error {
         message: String,
         /// The driver's error, when the database refused the write (`None` when Rel
         /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint.
-        source: Option<sqlx::Error>,
+        /// constraint. (Boxed: it keeps `Error` small, under clippy's
+        /// `result_large_err`.)
+        source: Option<Box<sqlx::Error>>,
     },
     /// A column a statement names does not exist in the database: the table was
     /// created from another version of the struct.
@@ -233,8 +238,9 @@ pub enum Error {
         message: String,
         /// The driver's error, when the database refused the write (`None` when Rel
         /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint.
-        source: Option<sqlx::Error>,
+        /// constraint. (Boxed: it keeps `Error` small, under clippy's
+        /// `result_large_err`.)
+        source: Option<Box<sqlx::Error>>,
     },
     /// Something took longer than it was allowed: no connection was free within the
     /// pool's acquire timeout (30 s by default; see `DbBuilder::acquire_timeout`: the
@@ -295,7 +301,7 @@ pub enum Error {
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The database's message, where no driver error follows it in the chain.
-        let said = |message: &str, source: &Option<sqlx::Error>| match source {
+        let said = |message: &str, source: &Option<Box<sqlx::Error>>| match source {
             Some(_) => String::new(),
             None => format!(": {message}"),
         };
@@ -458,8 +464,8 @@ impl std::error::Error for Error {
             | Error::Unique { source, .. }
             | Error::NotNull { source, .. }
             | Error::MissingTable { source, .. }
-            | Error::MissingColumn { source, .. }
-            | Error::Timeout { source, .. } => source.as_ref().map(cause),
+            | Error::MissingColumn { source, .. } => source.as_deref().map(cause),
+            Error::Timeout { source, .. } => source.as_ref().map(cause),
             Error::Retryable { source, .. } => Some(cause(source)),
             // sqlx's message already holds its source's: go on below it.
             Error::Database(e) => e.source().and_then(|inner| inner.source()),
@@ -583,8 +589,8 @@ impl Error {
             | Error::Unique { source, .. }
             | Error::NotNull { source, .. }
             | Error::MissingTable { source, .. }
-            | Error::MissingColumn { source, .. }
-            | Error::Timeout { source, .. } => source.as_ref()?,
+            | Error::MissingColumn { source, .. } => source.as_deref()?,
+            Error::Timeout { source, .. } => source.as_ref()?,
             Error::Retryable { source, .. } | Error::Database(source) => source,
             _ => return None,
         };

@@ -108,7 +108,10 @@ impl<T: Table> Default for Query<T> {
 /// - `Join`: exactly one statement, whatever the depth and number of relations. Each
 ///   relation is a correlated subquery aggregating JSON, ordered inside the aggregate.
 ///   On MySQL it needs MariaDB 10.5+ (`JSON_ARRAYAGG` with `ORDER BY` and `LIMIT`);
-///   MySQL proper reports [`Error::Unsupported`](crate::Error::Unsupported).
+///   MySQL proper reports [`Error::Unsupported`](crate::Error::Unsupported). On SQLite
+///   it needs SQLite 3.44 (`ORDER BY` inside `json_group_array`): the bundled library
+///   is newer; with an older system library (`sqlite-system`), Join is
+///   `Error::Unsupported` and `Auto` picks Batch.
 /// - `Batch`: one statement per relation per level, with the parents' keys in `IN`
 ///   lists chunked under the bind limit, and per-parent windows by `ROW_NUMBER()`.
 /// - `Auto` (the default): the faster strategy on the dialect, as measured by
@@ -131,7 +134,12 @@ impl Strategy {
     /// The strategy `Auto` stands for on `dialect`; other strategies stay as they are.
     pub fn resolve(self, dialect: Dialect) -> Strategy {
         match self {
-            Strategy::Auto if dialect.syntax().prefers_join => Strategy::Join,
+            Strategy::Auto
+                if dialect.syntax().prefers_join
+                    && dialect.server().join_unsupported_here().is_none() =>
+            {
+                Strategy::Join
+            }
             Strategy::Auto => Strategy::Batch,
             s => s,
         }
@@ -270,6 +278,17 @@ impl<T: Table> Query<T> {
         let stmt = self.to_sql(run.dialect());
         stmt.check_binds(run.dialect(), T::NAME)?;
         if self.strategy.resolve(run.dialect()) == Strategy::Join {
+            // The library linked here cannot run Join's SQL (an old system SQLite).
+            if let (Some(spec), Some(message)) = (
+                self.with.first(),
+                run.dialect().server().join_unsupported_here(),
+            ) {
+                return Err(Error::Unsupported {
+                    table: T::NAME,
+                    relation: spec.rel.name,
+                    message,
+                });
+            }
             return self.run_join(run, &stmt).await;
         }
         self.run_batch(run, &stmt).await

@@ -60,7 +60,7 @@ pub(super) async fn typed_error(
             table: table.name,
             columns,
             message,
-            source: Some(source),
+            source: Some(Box::new(source)),
         };
     }
     if d.kind() == sqlx::error::ErrorKind::NotNullViolation
@@ -70,7 +70,7 @@ pub(super) async fn typed_error(
             table: table.name,
             column,
             message,
-            source: Some(source),
+            source: Some(Box::new(source)),
         };
     }
     if !dialect.is_foreign_key_violation(d) {
@@ -126,7 +126,7 @@ pub(super) async fn typed_error(
             table: table.name,
             relation: Schema::relation_of_constraint(table, &name),
             message,
-            source: Some(source),
+            source: Some(Box::new(source)),
         };
     }
     // The database names no constraint (SQLite). A statement error does not abort its
@@ -137,7 +137,7 @@ pub(super) async fn typed_error(
             table: table.name,
             relation: Some(relation),
             message,
-            source: Some(source),
+            source: Some(Box::new(source)),
         };
     }
     // The keys whose action refuses the change first (a `cascade` or `set_null` key
@@ -162,7 +162,7 @@ pub(super) async fn typed_error(
             table: table.name,
             relation: None,
             message,
-            source: Some(source),
+            source: Some(Box::new(source)),
         },
         _ => still_referenced(table, None, message, source),
     }
@@ -262,7 +262,7 @@ fn still_referenced(
         referencing_table: fk.map(|fk| fk.child.name),
         relation: fk.and_then(ForeignKey::relation),
         message,
-        source: Some(source),
+        source: Some(Box::new(source)),
     }
 }
 

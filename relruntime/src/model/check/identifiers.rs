@@ -71,7 +71,10 @@ pub const fn identifier(what: &str, name: &str) -> Message {
 /// MariaDB for column names (and for table names under `lower_case_table_names`).
 /// Empty when none of them is enabled.
 pub const fn case_blind_backends() -> &'static str {
-    match (cfg!(feature = "sqlite"), cfg!(feature = "mysql")) {
+    match (
+        cfg!(any(feature = "sqlite", feature = "sqlite-system")),
+        cfg!(feature = "mysql"),
+    ) {
         (true, true) => "SQLite, MySQL and MariaDB",
         (true, false) => "SQLite",
         (false, true) => "MySQL and MariaDB",
@@ -82,7 +85,10 @@ pub const fn case_blind_backends() -> &'static str {
 /// The enabled backends that compare table names without case: SQLite always, MySQL
 /// and MariaDB where `lower_case_table_names` is set. Empty when none is enabled.
 pub const fn case_blind_table_backends() -> &'static str {
-    match (cfg!(feature = "sqlite"), cfg!(feature = "mysql")) {
+    match (
+        cfg!(any(feature = "sqlite", feature = "sqlite-system")),
+        cfg!(feature = "mysql"),
+    ) {
         (true, true) => "SQLite (and to MySQL and MariaDB where `lower_case_table_names` is set)",
         (true, false) => "SQLite",
         (false, true) => {

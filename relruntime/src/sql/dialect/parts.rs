@@ -153,6 +153,12 @@ pub(crate) trait Server: Sync {
         let _ = version;
         None
     }
+    /// Why the database library linked into this program cannot run Join's SQL, if it
+    /// cannot (an embedded database: its version is the program's, known without a
+    /// connection).
+    fn join_unsupported_here(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The text between the first `open` after `after` and the next `close`.

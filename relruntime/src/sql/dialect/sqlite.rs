@@ -1,4 +1,6 @@
-//! SQLite 3.35 or later (the bundled one).
+//! SQLite 3.35 or later: the bundled one, or the system's (the `sqlite-system`
+//! feature). The Join strategy needs 3.44 (`ORDER BY` inside `json_group_array`); with
+//! an older library, `Strategy::Auto` picks Batch and Join is `Error::Unsupported`.
 
 use super::parts::{
     Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server, json_list,
@@ -186,4 +188,30 @@ impl Errors for Sqlite {
 }
 
 /// One kind of server.
-impl Server for Sqlite {}
+impl Server for Sqlite {
+    fn join_unsupported_here(&self) -> Option<String> {
+        let version = linked_version()?;
+        (version < 3_044_000).then(|| {
+            format!(
+                "the Join strategy needs SQLite 3.44 or later (ORDER BY inside \
+                 json_group_array), and the SQLite this program links is {}.{}.{}; use \
+                 Strategy::Batch, which Strategy::Auto picks with it",
+                version / 1_000_000,
+                version / 1_000 % 1_000,
+                version % 1_000
+            )
+        })
+    }
+}
+
+/// The version number of the SQLite library linked into the program (3.44.0 is
+/// 3044000), where one is.
+fn linked_version() -> Option<i32> {
+    #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
+    {
+        // SAFETY: takes nothing and returns a constant of the library.
+        Some(unsafe { libsqlite3_sys::sqlite3_libversion_number() })
+    }
+    #[cfg(not(any(feature = "sqlite", feature = "sqlite-system")))]
+    None
+}
