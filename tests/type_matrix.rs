@@ -254,3 +254,110 @@ async fn special_floats_round_trip_or_are_refused() {
         }
     }
 }
+
+/// The `time` crate's types (the `time` feature), beside chrono's: a date, a date-time
+/// and an instant at another offset, through both strategies and a filter, on every
+/// backend.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "tm_events")]
+struct Event {
+    #[column(primary_key)]
+    id: i64,
+    day: time::Date,
+    at: time::PrimitiveDateTime,
+    instant: Option<time::OffsetDateTime>,
+    #[relation(many)]
+    notes: Many<EventNote>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "tm_event_notes")]
+struct EventNote {
+    #[column(primary_key)]
+    id: i64,
+    event_id: i64,
+    due: Option<time::Date>,
+    #[relation(one, from = event_id, to = Event::id)]
+    event: One<Event>,
+}
+
+#[tokio::test]
+async fn time_crate_types_round_trip() {
+    use time::macros::{date, datetime};
+    let schema = Schema::new(RelationMode::ForeignKeys).table::<EventNote>();
+    let events = [
+        Event {
+            id: 1,
+            day: date!(2024 - 02 - 29),
+            at: datetime!(2024-02-29 23:59:59.123456),
+            // 10:00 at +02:00 is 08:00 UTC: the instant is kept, at offset zero.
+            instant: Some(datetime!(2024-03-01 10:00:00.5 +02:00)),
+            notes: Many::default(),
+        },
+        Event {
+            id: 2,
+            day: date!(1969 - 12 - 31),
+            at: datetime!(1969-12-31 00:00:00),
+            instant: None,
+            notes: Many::default(),
+        },
+    ];
+    for db in common::fresh("type_matrix_time", &schema).await {
+        let d = db.dialect();
+        db.insert_many(&events).await.unwrap();
+        db.insert(&EventNote {
+            id: 10,
+            event_id: 1,
+            due: Some(date!(9999 - 12 - 31)),
+            event: One::default(),
+        })
+        .await
+        .unwrap();
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let got = Event::query()
+                .strategy(strategy)
+                .with(Event::notes())
+                .order_by(Event::id.asc())
+                .all(&db)
+                .await
+                .unwrap();
+            assert_eq!(got.len(), 2, "{d:?} {strategy:?}");
+            for (got, want) in got.iter().zip(&events) {
+                assert_eq!(
+                    (got.id, got.day, got.at, got.instant),
+                    (want.id, want.day, want.at, want.instant),
+                    "{d:?} {strategy:?}"
+                );
+            }
+            let instant = got[0].instant.unwrap();
+            assert_eq!(instant.offset(), time::UtcOffset::UTC, "{d:?}");
+            assert_eq!(instant, datetime!(2024-03-01 08:00:00.5 UTC), "{d:?}");
+            let notes = got[0].notes.get().unwrap();
+            assert_eq!(
+                notes[0].due,
+                Some(date!(9999 - 12 - 31)),
+                "{d:?} {strategy:?}"
+            );
+        }
+        let leap_day = Event::query()
+            .filter(Event::day.eq(date!(2024 - 02 - 29)))
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            leap_day.iter().map(|e| e.id).collect::<Vec<_>>(),
+            [1],
+            "{d:?}"
+        );
+        let before = Event::query()
+            .filter(Event::at.lt(datetime!(2000-01-01 00:00)))
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            before.iter().map(|e| e.id).collect::<Vec<_>>(),
+            [2],
+            "{d:?}"
+        );
+    }
+}

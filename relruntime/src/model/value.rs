@@ -218,7 +218,7 @@ impl Value {
 /// A Rust type that can be stored in a column.
 ///
 /// Implemented for `i16`, `i32`, `i64`, `f32`, `f64`, `bool`, `String`, `Vec<u8>`, and,
-/// behind cargo features of the same name, `chrono`, `uuid`, `serde_json` and
+/// behind cargo features of the same name, `chrono`, `time`, `uuid`, `serde_json` and
 /// `rust_decimal` types. `Option<T>` makes any of them nullable.
 ///
 /// ```
@@ -230,7 +230,7 @@ impl Value {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be stored in a column",
     label = "unsupported column type",
-    note = "supported column types: i16, i32, i64, f32, f64, bool, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc>, uuid::Uuid, serde_json::Value, rust_decimal::Decimal, and Option of each",
+    note = "supported column types: i16, i32, i64, f32, f64, bool, String, Vec<u8>, chrono::NaiveDate, chrono::NaiveDateTime, chrono::DateTime<Utc>, time::Date, time::PrimitiveDateTime, time::OffsetDateTime, uuid::Uuid, serde_json::Value, rust_decimal::Decimal, and Option of each",
     note = "a newtype of one of them, such as `struct UserId(i64)`, becomes a column type with one line: `rel::column_newtype!(UserId(i64));`"
 )]
 pub trait ColumnValue: Sized + Send + Sync + 'static {
@@ -315,6 +315,114 @@ column_value! {
     uuid::Uuid => Uuid, Uuid, "uuid", cfg = "uuid";
     serde_json::Value => Json, Json, "json", cfg = "serde_json";
     rust_decimal::Decimal => Decimal, Decimal, "decimal", cfg = "rust_decimal";
+}
+
+/// The `time` crate's types, as the columns of chrono's: a `time::Date` is a date
+/// column, a `PrimitiveDateTime` a date-time without zone, an `OffsetDateTime` an
+/// instant (stored in UTC; it reads back at offset zero). Inside Rel they travel as
+/// chrono's values, so each driver writes and reads dates one way; the conversions are
+/// exact (both count nanoseconds). A date outside chrono's range (years beyond
+/// ±262,143, possible with time's `large-dates` feature) is bound as text, which a
+/// date column of PostgreSQL or MySQL refuses; one read back outside time's range is a
+/// decode error.
+#[cfg(feature = "time")]
+mod time_columns {
+    use super::{ColumnValue, DecodeError, SqlType, Value, unexpected};
+    use chrono::{Datelike, Timelike};
+
+    fn to_chrono_date(d: time::Date) -> Option<chrono::NaiveDate> {
+        chrono::NaiveDate::from_yo_opt(d.year(), u32::from(d.ordinal()))
+    }
+
+    fn to_chrono(dt: time::PrimitiveDateTime) -> Option<chrono::NaiveDateTime> {
+        let t = dt.time();
+        to_chrono_date(dt.date())?.and_hms_nano_opt(
+            u32::from(t.hour()),
+            u32::from(t.minute()),
+            u32::from(t.second()),
+            t.nanosecond(),
+        )
+    }
+
+    fn out_of_range(expected: &'static str, value: impl std::fmt::Display) -> DecodeError {
+        DecodeError::OutOfRange {
+            expected,
+            value: value.to_string(),
+        }
+    }
+
+    fn from_chrono_date(d: chrono::NaiveDate) -> Result<time::Date, DecodeError> {
+        u16::try_from(d.ordinal())
+            .ok()
+            .and_then(|day| time::Date::from_ordinal_date(d.year(), day).ok())
+            .ok_or_else(|| out_of_range("time::Date", d))
+    }
+
+    fn from_chrono(dt: chrono::NaiveDateTime) -> Result<time::PrimitiveDateTime, DecodeError> {
+        let date = from_chrono_date(dt.date())?;
+        let as_u8 = |n: u32| u8::try_from(n).ok();
+        let t = (|| {
+            time::Time::from_hms_nano(
+                as_u8(dt.hour())?,
+                as_u8(dt.minute())?,
+                as_u8(dt.second())?,
+                dt.nanosecond(),
+            )
+            .ok()
+        })()
+        // A leap second (chrono's nanoseconds past 1e9) has no `time::Time`.
+        .ok_or_else(|| out_of_range("time::PrimitiveDateTime", dt))?;
+        Ok(time::PrimitiveDateTime::new(date, t))
+    }
+
+    impl ColumnValue for time::Date {
+        const SQL_TYPE: SqlType = SqlType::Date;
+        fn to_value(&self) -> Value {
+            match to_chrono_date(*self) {
+                Some(d) => Value::Date(d),
+                None => Value::Text(self.to_string()),
+            }
+        }
+        fn from_value(value: Value) -> Result<Self, DecodeError> {
+            match value {
+                Value::Date(d) => from_chrono_date(d),
+                other => unexpected("date", other),
+            }
+        }
+    }
+
+    impl ColumnValue for time::PrimitiveDateTime {
+        const SQL_TYPE: SqlType = SqlType::DateTime;
+        fn to_value(&self) -> Value {
+            match to_chrono(*self) {
+                Some(dt) => Value::DateTime(dt),
+                None => Value::Text(self.to_string()),
+            }
+        }
+        fn from_value(value: Value) -> Result<Self, DecodeError> {
+            match value {
+                Value::DateTime(dt) => from_chrono(dt),
+                other => unexpected("datetime", other),
+            }
+        }
+    }
+
+    impl ColumnValue for time::OffsetDateTime {
+        const SQL_TYPE: SqlType = SqlType::TimestampTz;
+        fn to_value(&self) -> Value {
+            let utc = self.to_offset(time::UtcOffset::UTC);
+            match to_chrono(time::PrimitiveDateTime::new(utc.date(), utc.time())) {
+                Some(dt) => Value::TimestampTz(dt.and_utc()),
+                None => Value::Text(self.to_string()),
+            }
+        }
+        fn from_value(value: Value) -> Result<Self, DecodeError> {
+            match value {
+                Value::TimestampTz(at) => Ok(from_chrono(at.naive_utc())?.assume_utc()),
+                other => unexpected("timestamptz", other),
+            }
+        }
+    }
 }
 
 /// Integers accept any integer value that fits: backends differ in the width they report.
