@@ -7,7 +7,7 @@
 //! enforcement) must reproduce the same file. `run_suite` takes the mode, so that the
 //! emulated run is this suite unchanged. Where the databases themselves disagree, the
 //! difference is listed in `documented_difference`, not skipped silently (and the
-//! README's backend differences table says why).
+//! backend differences table in `docs/guide/backends.md` says why).
 
 mod common;
 common::report_backends!();

@@ -192,7 +192,7 @@ struct Float {
 /// the infinities on SQLite), under both strategies; elsewhere the write is refused
 /// with a typed error, and nothing is stored. A value never silently becomes NULL.
 /// `-0.0` keeps its sign on PostgreSQL and comes back as `0.0` on SQLite and MariaDB
-/// (the README's backend differences).
+/// (the guide's backend differences, `docs/guide/backends.md`).
 #[tokio::test]
 async fn special_floats_round_trip_or_are_refused() {
     for db in common::backends("floats").await {

@@ -219,7 +219,7 @@ impl Db {
     /// Whether the server is a node of a multi-primary cluster (MariaDB Galera, found
     /// at connect by `@@wsrep_on`). There, Emulated mode also writes conflict guards,
     /// so that conflicting writes on different nodes cannot both commit (see the
-    /// README's "Running on a cluster").
+    /// guide's page on clusters, `rel::guide::cluster`).
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {

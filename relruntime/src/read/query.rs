@@ -115,8 +115,8 @@ impl<T: Table> Default for Query<T> {
 /// - `Batch`: one statement per relation per level, with the parents' keys in `IN`
 ///   lists chunked under the bind limit, and per-parent windows by `ROW_NUMBER()`.
 /// - `Auto` (the default): the faster strategy on the dialect, as measured by
-///   `benches/load.rs` (users → posts → comments, 61,000 rows; see the README's speed
-///   table). That is `Join` on SQLite, where the statement runs in-process and one
+///   `benches/load.rs` (users → posts → comments, 61,000 rows; see the speed
+///   table in `BENCHMARKS.md`). That is `Join` on SQLite, where the statement runs in-process and one
 ///   statement beats three, and `Batch` on PostgreSQL and MySQL, whose servers build
 ///   JSON more slowly than they send plain rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
