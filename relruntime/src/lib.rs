@@ -60,6 +60,51 @@ pub use write::{
     Update, Upsert,
 };
 
+/// The sqlx that Rel runs on, for queries of your own at the same version: its query
+/// functions, pools, connections, transactions and rows, and each enabled backend's
+/// modules (SQLite's in part). Not all of sqlx: re-exporting the whole crate makes
+/// rustc spell the types in Rel's compile errors with their full paths
+/// (`std::string::String`, `rel::Update`), because names such as sqlx's `Column` trait
+/// would then be reachable twice. For the rest (`types`, `migrate`, the `Column` trait),
+/// depend on sqlx 0.9 beside Rel.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use rel::sqlx::{self, Row};
+/// let db = rel::Db::connect("sqlite::memory:").await?;
+/// let row = sqlx::query("SELECT 1 + 1 AS two")
+///     .fetch_one(db.sqlite_pool().unwrap())
+///     .await?;
+/// assert_eq!(row.get::<i64, _>("two"), 2);
+/// # Ok::<(), rel::Error>(())
+/// # }).unwrap();
+/// ```
+pub mod sqlx {
+    pub use ::sqlx::{
+        Acquire, Arguments, AssertSqlSafe, Connection, Database, Decode, Encode, Executor, FromRow,
+        IntoArguments, Pool, Row, SqlSafeStr, Statement, Transaction, Type, pool, query, query_as,
+        query_as_with, query_scalar, query_scalar_with, query_with, raw_sql,
+    };
+    #[cfg(feature = "mysql")]
+    pub use ::sqlx::{MySql, MySqlConnection, MySqlPool, mysql};
+    #[cfg(feature = "postgres")]
+    pub use ::sqlx::{PgConnection, PgPool, Postgres, postgres};
+    // Not sqlx's `sqlite` module: its `SqliteOperation::Update` makes rustc spell Rel's
+    // `Update` in full, as above.
+    #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
+    pub use ::sqlx::{Sqlite, SqliteConnection, SqlitePool};
+    /// sqlx's SQLite options, pool options and row, from its `sqlite` module.
+    #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
+    pub mod sqlite {
+        pub use ::sqlx::sqlite::{
+            SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+            SqliteSynchronous,
+        };
+    }
+    /// sqlx's error.
+    pub use ::sqlx::Error;
+}
+
 /// What the derive's generated code refers to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
