@@ -22,10 +22,12 @@ pub use relruntime::*;
 /// not loaded.
 ///
 /// Put it above `#[derive(..)]`: it adds
-/// `#[serde(default, skip_serializing_if = "rel::Many::is_not_loaded")]` (`One` for a
-/// `one`) to each relation field, and serde's derive must see that. A field that
-/// already says how serde skips or defaults it is left alone. Below the derive, or
-/// without `Serialize` or `Deserialize` derived, it is a compile error.
+/// `#[serde(default, skip_serializing_if = "::rel::Many::is_not_loaded")]` (`One` for a
+/// `one`) to each relation field, and serde's derive must see that. What a field says
+/// itself wins: `default` is added unless the field sets `default` or `skip`, and
+/// `skip_serializing_if` unless it sets `skip`, `skip_serializing` or
+/// `skip_serializing_if`. Below the derive, or without `Serialize` or `Deserialize`
+/// derived, it is a compile error.
 ///
 /// ```
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {

@@ -486,3 +486,154 @@ async fn the_blog_lifecycle_keeps_its_rows_on_every_backend() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+mod recorded_v1 {
+    use rel::prelude::*;
+
+    #[derive(Table, Debug)]
+    #[table(name = "mr_users")]
+    pub struct User {
+        #[column(primary_key)]
+        pub id: i64,
+        #[relation(many)]
+        pub posts: Many<Post>,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "mr_posts")]
+    pub struct Post {
+        #[column(primary_key)]
+        pub id: i64,
+        pub author_id: i64,
+        #[relation(one, from = author_id, to = User::id, on_delete = cascade)]
+        pub author: One<User>,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "mr_notes")]
+    pub struct Note {
+        #[column(primary_key)]
+        pub id: i64,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new(RelationMode::Emulated)
+            .table::<Post>()
+            .table::<Note>()
+    }
+
+    /// The same without `mr_notes`.
+    pub fn without_notes() -> Schema {
+        Schema::new(RelationMode::Emulated).table::<Post>()
+    }
+}
+
+/// A fresh `Db` on `url`, never told the schema, as a second process has it: a valid
+/// user and post are stored, an orphan post is refused by Emulated mode, and deleting
+/// the user cascades.
+async fn enforced_by_a_fresh_process(d: rel::Dialect, url: &str, user: i64) {
+    use recorded_v1::{Post, User};
+    let fresh = Db::connect(url).await.unwrap();
+    fresh
+        .insert(&User {
+            id: user,
+            posts: Many::default(),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{d:?}: {e}"));
+    let post = |id, author_id| Post {
+        id,
+        author_id,
+        author: One::default(),
+    };
+    fresh.insert(&post(user * 10, user)).await.unwrap();
+    let orphan = fresh.insert(&post(user * 10 + 1, 999)).await;
+    assert!(
+        matches!(
+            orphan,
+            Err(rel::Error::ForeignKey {
+                relation: Some("author"),
+                ..
+            })
+        ),
+        "{d:?}: {orphan:?}"
+    );
+    fresh.delete::<User>(&user).await.unwrap();
+    let left = Post::query()
+        .filter(Post::author_id.eq(user))
+        .count(&fresh)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "{d:?}: the cascade");
+}
+
+/// The names a database's record holds (`rel_schema`).
+async fn recorded(db: &Db) -> Vec<String> {
+    let sql = "SELECT name FROM rel_schema ORDER BY name";
+    if let Some(pool) = db.sqlite_pool() {
+        sqlx::query_scalar(sql).fetch_all(pool).await.unwrap()
+    } else if let Some(pool) = db.postgres_pool() {
+        sqlx::query_scalar(sql).fetch_all(pool).await.unwrap()
+    } else {
+        let pool = db.mysql_pool().unwrap();
+        sqlx::query_scalar(sql).fetch_all(pool).await.unwrap()
+    }
+}
+
+/// A database built or changed by a migration records its relation mode and tables,
+/// as `create_all` does, so that every process that connects later enforces its
+/// relations: after `push`, and after the migration files replayed by sqlx's migrator
+/// on an empty database, a fresh `Db` stores valid rows and Emulated mode refuses an
+/// orphan and cascades. A table a migration drops leaves the record. On every backend.
+/// (Before, only `create_all` wrote the record: a later process refused every write
+/// to a table with relations, `Error::Enforcement`.)
+#[tokio::test]
+async fn a_migrated_database_is_enforced_by_every_later_process() {
+    for (d, url) in common::backend_urls("m_recorded").await {
+        let db = Db::connect(&url).await.unwrap();
+        recorded_v1::schema().drop_all(&db).await.unwrap();
+
+        // Built by push.
+        recorded_v1::schema()
+            .push(&db, Destructive::Allow)
+            .await
+            .unwrap();
+        enforced_by_a_fresh_process(d, &url, 1).await;
+        // A migration that drops a table takes it out of the record.
+        let names = recorded(&db).await;
+        assert!(
+            names.contains(&"table:mr_notes".to_owned()),
+            "{d:?} {names:?}"
+        );
+        recorded_v1::without_notes()
+            .push(&db, Destructive::Allow)
+            .await
+            .unwrap();
+        let names = recorded(&db).await;
+        assert_eq!(
+            names,
+            ["relation_mode", "table:mr_posts", "table:mr_users"],
+            "{d:?}"
+        );
+        enforced_by_a_fresh_process(d, &url, 2).await;
+
+        // Built by the migration files, replayed by sqlx's migrator.
+        recorded_v1::schema().drop_all(&db).await.unwrap();
+        let first = recorded_v1::schema().migration(&db).await.unwrap();
+        let dir = std::env::temp_dir().join(format!("rel_m_recorded_{d:?}_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(first.write_to(&dir, "first deploy").unwrap().is_some());
+        let migrator = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
+        if let Some(pool) = db.sqlite_pool() {
+            migrator.run(pool).await.unwrap();
+        } else if let Some(pool) = db.postgres_pool() {
+            migrator.run(pool).await.unwrap();
+        } else if let Some(pool) = db.mysql_pool() {
+            migrator.run(pool).await.unwrap();
+        }
+        enforced_by_a_fresh_process(d, &url, 3).await;
+        recorded_v1::schema().drop_all(&db).await.unwrap();
+        common::execute(&db, format!("DROP TABLE {}", d.quote("_sqlx_migrations"))).await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

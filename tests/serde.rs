@@ -182,7 +182,8 @@ struct Card {
     #[column(primary_key)]
     id: i64,
     board_id: Option<i64>,
-    #[relation(one, from = board_id, to = Board::id)]
+    // The kind need not come first.
+    #[relation(from = board_id, to = Board::id, one)]
     board: One<Option<Board>>,
     // A field of the user's own say stays as it is: serialized even when not loaded
     // would fail, so this one is skipped by its own attribute.
@@ -243,6 +244,11 @@ async fn one_switch_skips_every_relation_not_loaded() {
     assert_eq!(
         serde_json::to_value(&plain).unwrap(),
         json!([{"id": 1, "name": "todo"}, {"id": 2, "name": "empty"}])
+    );
+    let plain_cards = db.all::<Card>().await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&plain_cards).unwrap(),
+        json!([{"id": 10, "board_id": 1}, {"id": 11, "board_id": null}])
     );
     // Loaded, nested: values, `[]` for none, `null` for an optional one with no row;
     // the one not loaded below is left out.

@@ -83,18 +83,28 @@ fn contains_ident(tree: proc_macro2::TokenTree, names: &[&str]) -> bool {
     }
 }
 
-/// `"One"` or `"Many"` for a field with `#[relation(one ..)]` or `#[relation(many ..)]`.
+/// `"One"` or `"Many"` for a field with `#[relation(one, ..)]` or
+/// `#[relation(.., many)]`: the kind is a bare word anywhere in the list.
 fn relation_kind(attrs: &[Attribute]) -> Option<&'static str> {
     let relation = attrs.iter().find(|a| a.path().is_ident("relation"))?;
     let syn::Meta::List(list) = &relation.meta else {
         return None;
     };
-    match list.tokens.clone().into_iter().next() {
-        Some(proc_macro2::TokenTree::Ident(i)) if i == "one" => Some("One"),
-        Some(proc_macro2::TokenTree::Ident(i)) if i == "many" => Some("Many"),
-        // A misspelled kind: `derive(Table)` says so.
-        _ => None,
-    }
+    let mut kind = None;
+    // A misspelled or missing kind: `derive(Table)` says so.
+    let _ = list.parse_nested_meta(|meta| {
+        if meta.path.is_ident("one") && !meta.input.peek(syn::Token![=]) {
+            kind = Some("One");
+        } else if meta.path.is_ident("many") && !meta.input.peek(syn::Token![=]) {
+            kind = Some("Many");
+        } else if meta.input.peek(syn::Token![=]) {
+            let _: syn::Expr = meta.value()?.parse()?;
+        } else if meta.input.peek(syn::token::Paren) {
+            let _: proc_macro2::Group = meta.input.parse()?;
+        }
+        Ok(())
+    });
+    kind
 }
 
 /// The option names of the field's `#[serde(..)]` attributes (`default`, `skip`,

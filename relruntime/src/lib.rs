@@ -7,8 +7,8 @@
 //! | layer | folder |
 //! |---|---|
 //! | the facade users call | `db/` |
-//! | connections | `conn/` |
-//! | reading, writing (side by side) | `read/`, `write/` |
+//! | connections, one folder per sqlx driver | `driver/` |
+//! | reading, migrating, writing (side by side) | `read/`, `migrate/`, `write/` |
 //! | SQL | `sql/` |
 //! | the schema model | `model/` |
 

@@ -175,9 +175,10 @@ impl Knowledge {
 }
 
 /// What to do when nothing says who enforces the relations.
-const UNKNOWN: &str = "the database records no relation mode (it was not created by \
-    Schema::create_all) and the Db declares none; create the schema with \
-    Schema::create_all, or say who enforces the relations: \
+const UNKNOWN: &str = "the database records no relation mode (Rel did not create or \
+    migrate it: Schema::create_all, Schema::push and Rel's migration files record it) \
+    and the Db declares none; create or migrate the schema with Rel, or say who \
+    enforces the relations: \
     Db::builder(url).relation_mode(RelationMode::ForeignKeys) (or Emulated), or \
     Db::from_pool(pool).await?.relation_mode(..)";
 

@@ -121,9 +121,22 @@ async fn plan(schema: &Schema, run: &mut dyn Executor) -> Result<crate::migrate:
     // The statements see the live tables under the names the renames give them.
     let (steps, renamed) = diff::diff_renamed(&live, &want);
     let sql::Statements {
-        statements,
+        mut statements,
         foreign_keys_off,
     } = sql::statements(schema, &graph, dialect, &renamed, &steps)?;
+    // The record of the schema, as `create_all` writes it, so that a process that
+    // connects to the migrated database later enforces its relations as it says.
+    if !steps.is_empty() {
+        let forget: Vec<String> = steps
+            .iter()
+            .filter_map(|step| match step {
+                crate::migrate::Step::DropTable { table } => Some(table.clone()),
+                crate::migrate::Step::RenameTable { from, .. } => Some(from.clone()),
+                _ => None,
+            })
+            .collect();
+        statements.extend(schema.record_migration_ddl(dialect, &forget));
+    }
     Ok(crate::migrate::Migration {
         dialect,
         steps,

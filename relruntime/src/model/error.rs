@@ -57,10 +57,10 @@ pub enum Error {
         relation: Option<&'static str>,
         /// The database's message.
         message: String,
-        /// The driver's error, when the database refused the write (`None` when Rel
-        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint. (Boxed: it keeps `Error` small, under clippy's
-        /// `result_large_err`.)
+        /// The driver's error, where the database returned one (`None` for what Rel
+        /// found or refused itself, such as Emulated mode's checks).
+        /// [`Error::database_error`] reads its code and constraint. (Boxed: it keeps
+        /// `Error` small, under clippy's `result_large_err`.)
         source: Option<Box<sqlx::Error>>,
     },
     /// A row could not be deleted (or its key changed) because rows of another table
@@ -74,10 +74,10 @@ pub enum Error {
         relation: Option<&'static str>,
         /// The database's message.
         message: String,
-        /// The driver's error, when the database refused the write (`None` when Rel
-        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint. (Boxed: it keeps `Error` small, under clippy's
-        /// `result_large_err`.)
+        /// The driver's error, where the database returned one (`None` for what Rel
+        /// found or refused itself, such as Emulated mode's checks).
+        /// [`Error::database_error`] reads its code and constraint. (Boxed: it keeps
+        /// `Error` small, under clippy's `result_large_err`.)
         source: Option<Box<sqlx::Error>>,
     },
     /// Two structs of one `Schema` have the same SQL table name (on SQLite, names that
@@ -98,10 +98,10 @@ pub enum Error {
         columns: Vec<&'static str>,
         /// The database's message.
         message: String,
-        /// The driver's error, when the database refused the write (`None` when Rel
-        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint. (Boxed: it keeps `Error` small, under clippy's
-        /// `result_large_err`.)
+        /// The driver's error, where the database returned one (`None` for what Rel
+        /// found or refused itself, such as Emulated mode's checks).
+        /// [`Error::database_error`] reads its code and constraint. (Boxed: it keeps
+        /// `Error` small, under clippy's `result_large_err`.)
         source: Option<Box<sqlx::Error>>,
     },
     /// A NOT NULL column was written NULL (the table's column is required where the
@@ -113,10 +113,10 @@ pub enum Error {
         column: String,
         /// The database's message.
         message: String,
-        /// The driver's error, when the database refused the write (`None` when Rel
-        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint. (Boxed: it keeps `Error` small, under clippy's
-        /// `result_large_err`.)
+        /// The driver's error, where the database returned one (`None` for what Rel
+        /// found or refused itself, such as Emulated mode's checks).
+        /// [`Error::database_error`] reads its code and constraint. (Boxed: it keeps
+        /// `Error` small, under clippy's `result_large_err`.)
         source: Option<Box<sqlx::Error>>,
     },
     /// A required `one` relation (`One<T>`, not `One<Option<T>>`) found no row: the key
@@ -177,7 +177,9 @@ pub enum Error {
         /// Why, and what to do.
         message: String,
     },
-    /// The URL names a backend this build does not include, or is malformed.
+    /// The server could not be reached within the connect timeout (the message says
+    /// the driver's cause), or the URL names a backend this build does not include, or
+    /// is malformed.
     Connect {
         /// The URL, with any password removed.
         url: String,
@@ -221,10 +223,10 @@ pub enum Error {
         table: String,
         /// The database's message.
         message: String,
-        /// The driver's error, when the database refused the write (`None` when Rel
-        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint. (Boxed: it keeps `Error` small, under clippy's
-        /// `result_large_err`.)
+        /// The driver's error, where the database returned one (`None` for what Rel
+        /// found or refused itself, such as Emulated mode's checks).
+        /// [`Error::database_error`] reads its code and constraint. (Boxed: it keeps
+        /// `Error` small, under clippy's `result_large_err`.)
         source: Option<Box<sqlx::Error>>,
     },
     /// A column a statement names does not exist in the database: the table was
@@ -236,10 +238,10 @@ pub enum Error {
         column: String,
         /// The database's message.
         message: String,
-        /// The driver's error, when the database refused the write (`None` when Rel
-        /// refused it, in Emulated mode). [`Error::database_error`] reads its code and
-        /// constraint. (Boxed: it keeps `Error` small, under clippy's
-        /// `result_large_err`.)
+        /// The driver's error, where the database returned one (`None` for what Rel
+        /// found or refused itself, such as Emulated mode's checks).
+        /// [`Error::database_error`] reads its code and constraint. (Boxed: it keeps
+        /// `Error` small, under clippy's `result_large_err`.)
         source: Option<Box<sqlx::Error>>,
     },
     /// Something took longer than it was allowed: no connection was free within the
@@ -386,6 +388,12 @@ impl std::fmt::Display for Error {
                 "the migration would drop or change data, which was not allowed: {}; review it with Schema::migration, or pass Destructive::Allow",
                 steps.join("; ")
             ),
+            // A table-wide refusal names no relation.
+            Error::Unsupported {
+                table,
+                relation: "",
+                message,
+            } => write!(f, "table `{table}`: {message}"),
             Error::Unsupported {
                 table,
                 relation,

@@ -183,18 +183,25 @@ impl SqlBuilder {
             }
             Literal::Bool(b) => self.sql.push_str(self.dialect.syntax().bool_literal(*b)),
             Literal::Str(s) => {
-                let backslashes = self.dialect.syntax().backslash_escapes;
-                self.sql.push('\'');
-                for c in s.chars() {
-                    match c {
-                        '\'' => self.sql.push_str("''"),
-                        '\\' if backslashes => self.sql.push_str("\\\\"),
-                        c => self.sql.push(c),
-                    }
-                }
-                self.sql.push('\'');
+                self.push_text_literal(s);
             }
         }
+        self
+    }
+
+    /// Appends a text literal, escaped for the dialect: for DDL and migration files,
+    /// which have no parameters.
+    pub(crate) fn push_text_literal(&mut self, text: &str) -> &mut Self {
+        let backslashes = self.dialect.syntax().backslash_escapes;
+        self.sql.push('\'');
+        for c in text.chars() {
+            match c {
+                '\'' => self.sql.push_str("''"),
+                '\\' if backslashes => self.sql.push_str("\\\\"),
+                c => self.sql.push(c),
+            }
+        }
+        self.sql.push('\'');
         self
     }
 

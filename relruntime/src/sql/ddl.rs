@@ -135,6 +135,28 @@ impl Schema {
     /// rows of other schemas' tables are kept). Every process that connects reads the
     /// record once (`Db::connect`), so none can forget who enforces the relations.
     pub(crate) fn record_ddl(&self, dialect: Dialect) -> Vec<Statement> {
+        self.record_statements(dialect, &[], Values::Bound)
+    }
+
+    /// The same record at the end of a migration, written with literals (a migration
+    /// file has no parameters; the values are Rel's own words and the schema's table
+    /// names, escaped for the dialect), which also forgets the tables the migration
+    /// drops or renames (`forget`): a table left in the record but not in the program
+    /// makes every later `Db` refuse to write.
+    pub(crate) fn record_migration_ddl(
+        &self,
+        dialect: Dialect,
+        forget: &[String],
+    ) -> Vec<Statement> {
+        self.record_statements(dialect, forget, Values::Literal)
+    }
+
+    fn record_statements(
+        &self,
+        dialect: Dialect,
+        forget: &[String],
+        values: Values,
+    ) -> Vec<Statement> {
         let text = dialect
             .ddl()
             .type_name(crate::model::value::SqlType::Text, true);
@@ -162,6 +184,19 @@ impl Schema {
                         .map(|t| (format!("{TABLE_ROW}{}", t.name), "")),
                 )
                 .collect();
+        let value = |b: &mut SqlBuilder, text: &str| match values {
+            Values::Bound => {
+                b.push_bind(crate::model::value::Value::Text(text.to_owned()));
+            }
+            Values::Literal => {
+                b.push_text_literal(text);
+            }
+        };
+        let names: Vec<String> = rows
+            .iter()
+            .map(|(name, _)| name.clone())
+            .chain(forget.iter().map(|t| format!("{TABLE_ROW}{t}")))
+            .collect();
         let mut delete = SqlBuilder::new(dialect);
         delete
             .push("DELETE FROM ")
@@ -169,9 +204,7 @@ impl Schema {
             .push(" WHERE ")
             .push_ident("name")
             .push(" IN (");
-        delete.push_list(&rows, ", ", |b, (name, _)| {
-            b.push_bind(crate::model::value::Value::Text(name.clone()));
-        });
+        delete.push_list(&names, ", ", |b, name| value(b, name));
         delete.push(")");
         let mut insert = SqlBuilder::new(dialect);
         insert
@@ -180,15 +213,23 @@ impl Schema {
             .push(" (")
             .push_idents(&["name", "value"])
             .push(") VALUES ");
-        insert.push_list(&rows, ", ", |b, (name, value)| {
-            b.push("(")
-                .push_bind(crate::model::value::Value::Text(name.clone()))
-                .push(", ")
-                .push_bind(crate::model::value::Value::Text((*value).to_owned()))
-                .push(")");
+        insert.push_list(&rows, ", ", |b, (name, text)| {
+            b.push("(");
+            value(b, name);
+            b.push(", ");
+            value(b, text);
+            b.push(")");
         });
         vec![create.finish(), delete.finish(), insert.finish()]
     }
+}
+
+/// How the record's values are written: bound (`create_all`), or as literals (a
+/// migration, which may become a file).
+#[derive(Clone, Copy)]
+enum Values {
+    Bound,
+    Literal,
 }
 
 /// `SELECT name, value FROM rel_schema`: what a database recorded of its schema.
