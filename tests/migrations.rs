@@ -637,3 +637,115 @@ async fn a_migrated_database_is_enforced_by_every_later_process() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+mod written_by_hand {
+    use rel::prelude::*;
+
+    #[derive(Table, Debug)]
+    #[table(name = "fa_artist")]
+    pub struct Artist {
+        #[column(primary_key)]
+        pub artist_id: i64,
+        pub name: Option<String>,
+        #[relation(many)]
+        pub albums: Many<Album>,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "fa_album")]
+    pub struct Album {
+        #[column(primary_key)]
+        pub album_id: i64,
+        pub title: String,
+        pub artist_id: i64,
+        pub price: rust_decimal::Decimal,
+        pub released: Option<chrono::NaiveDateTime>,
+        #[relation(one, from = artist_id, to = Artist::artist_id)]
+        pub artist: One<Artist>,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "fa_tag")]
+    pub struct Tag {
+        #[column(primary_key)]
+        pub tag_id: i64,
+    }
+
+    #[derive(Table, Debug)]
+    #[table(name = "fa_album_tag", primary_key(album_id, tag_id))]
+    pub struct AlbumTag {
+        // The database has an index of its own on it, which the primary key covers.
+        #[column(index)]
+        pub album_id: i64,
+        pub tag_id: i64,
+        #[relation(one, from = album_id, to = Album::album_id)]
+        pub album: One<Album>,
+        #[relation(one, from = tag_id, to = Tag::tag_id)]
+        pub tag: One<Tag>,
+    }
+
+    pub fn schema() -> Schema {
+        Schema::new(RelationMode::ForeignKeys).table::<AlbumTag>()
+    }
+}
+
+/// A database someone else wrote, in the spellings such databases have (as the
+/// Chinook sample database does): `NVARCHAR(160)` and `VARCHAR(n)` for text,
+/// `NUMERIC(10,2)` for a decimal, `DATETIME`, constraint and index names of its own, an
+/// index the primary key already covers. Structs that hold the same Rust types have no
+/// drift: a length, a precision or a name is not part of Rel's types. And on SQLite a
+/// decimal that `NUMERIC` affinity stored as a REAL reads back, in both strategies. On
+/// every backend.
+#[tokio::test]
+async fn a_database_written_by_hand_has_no_drift_against_its_structs() {
+    use rust_decimal::Decimal;
+    use written_by_hand::{Album, Artist};
+    for (d, url) in common::backend_urls("m_by_hand").await {
+        let (text, date) = match d {
+            rel::Dialect::Postgres => ("VARCHAR", "TIMESTAMP"),
+            _ => ("NVARCHAR", "DATETIME"),
+        };
+        let db = Db::connect(&url).await.unwrap();
+        written_by_hand::schema().drop_all(&db).await.unwrap();
+        let statements = [
+            format!(
+                "CREATE TABLE fa_artist (artist_id BIGINT NOT NULL, name {text}(120), \
+                 CONSTRAINT pk_artist PRIMARY KEY (artist_id))"
+            ),
+            format!(
+                "CREATE TABLE fa_album (album_id BIGINT NOT NULL, title {text}(160) NOT NULL, \
+                 artist_id BIGINT NOT NULL, price NUMERIC(10,2) NOT NULL, released {date}, \
+                 CONSTRAINT pk_album PRIMARY KEY (album_id), \
+                 CONSTRAINT fk_album_artist FOREIGN KEY (artist_id) REFERENCES fa_artist (artist_id))"
+            ),
+            "CREATE INDEX ifk_album_artist ON fa_album (artist_id)".to_owned(),
+            "CREATE TABLE fa_tag (tag_id BIGINT NOT NULL, CONSTRAINT pk_tag PRIMARY KEY (tag_id))"
+                .to_owned(),
+            "CREATE TABLE fa_album_tag (album_id BIGINT NOT NULL, tag_id BIGINT NOT NULL, \
+             CONSTRAINT pk_album_tag PRIMARY KEY (album_id, tag_id), \
+             CONSTRAINT fk_at_album FOREIGN KEY (album_id) REFERENCES fa_album (album_id), \
+             CONSTRAINT fk_at_tag FOREIGN KEY (tag_id) REFERENCES fa_tag (tag_id))"
+                .to_owned(),
+            "CREATE INDEX ifk_at_album ON fa_album_tag (album_id)".to_owned(),
+            "CREATE INDEX ifk_at_tag ON fa_album_tag (tag_id)".to_owned(),
+            "INSERT INTO fa_artist (artist_id, name) VALUES (1, 'AC/DC')".to_owned(),
+            "INSERT INTO fa_album (album_id, title, artist_id, price) \
+             VALUES (1, 'For Those About To Rock', 1, 0.99)"
+                .to_owned(),
+        ];
+        common::raw(d, &url, &statements).await;
+        let drift = written_by_hand::schema().diff(&db).await.unwrap();
+        assert!(drift.is_empty(), "{d:?}:{}", report(&drift));
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let artists = Artist::query()
+                .strategy(strategy)
+                .with(Artist::albums())
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            let albums: &[Album] = artists[0].albums.get().unwrap();
+            assert_eq!(albums[0].price, Decimal::new(99, 2), "{d:?} {strategy:?}");
+        }
+        written_by_hand::schema().drop_all(&db).await.unwrap();
+    }
+}

@@ -122,6 +122,7 @@ async fn read_sqlite(run: &mut dyn Executor) -> Result<Shape> {
                 pk.push((key, col.clone()));
             }
             table.columns.push(ColumnShape {
+                rust: super::pull::rust_type(d, &ty),
                 renamed_from: None,
                 default: canonical_default(d, &ty, opt_text(&c[3]).as_deref()),
                 name: col,
@@ -246,6 +247,7 @@ async fn read_postgres(run: &mut dyn Executor) -> Result<Shape> {
             .is_some_and(|d| d.starts_with("nextval("));
         let identity = opt_text(&c[5]).is_some_and(|i| !i.is_empty());
         table.columns.push(ColumnShape {
+            rust: super::pull::rust_type(d, &ty),
             renamed_from: None,
             name: text(&c[1]),
             default: if serial {
@@ -349,6 +351,7 @@ async fn read_mysql(run: &mut dyn Executor, d: Dialect) -> Result<Shape> {
         let table = table_mut(&mut shape, &text(&c[0]));
         let ty = canonical_type(d, &text(&c[2]));
         table.columns.push(ColumnShape {
+            rust: super::pull::rust_type(d, &ty),
             renamed_from: None,
             name: text(&c[1]),
             default: canonical_default(d, &ty, opt_text(&c[4]).as_deref()),

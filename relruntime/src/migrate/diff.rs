@@ -303,7 +303,8 @@ fn table(live: &TableShape, want: &TableShape, steps: &mut Vec<Step>) {
             continue;
         };
         let mut changes = Vec::new();
-        if l.ty != w.ty {
+        // The same Rust type in another spelling is no change (see `ColumnShape::rust`).
+        if l.ty != w.ty && !(l.rust.is_some() && l.rust == w.rust) {
             changes.push(format!("type {} → {}", l.ty, w.ty));
         }
         if l.nullable != w.nullable {
@@ -364,8 +365,12 @@ fn table(live: &TableShape, want: &TableShape, steps: &mut Vec<Step>) {
             });
         }
     }
+    // Indexes and foreign keys compare by what they are, not by name: a database's own
+    // names (`IFK_AlbumArtistId`, `FK_AlbumArtistId`) are no drift.
+    let same_index =
+        |a: &super::shape::IndexShape, b: &super::shape::IndexShape| a.columns == b.columns;
     for w in &want.indexes {
-        if !live.indexes.contains(w) {
+        if !live.indexes.iter().any(|l| same_index(l, w)) {
             steps.push(Step::AddIndex {
                 table: name.clone(),
                 index: w.name.clone(),
@@ -374,7 +379,7 @@ fn table(live: &TableShape, want: &TableShape, steps: &mut Vec<Step>) {
         }
     }
     for l in &live.indexes {
-        if !want.indexes.contains(l) {
+        if !want.indexes.iter().any(|w| same_index(l, w)) {
             steps.push(Step::DropIndex {
                 table: name.clone(),
                 index: l.name.clone(),
@@ -391,8 +396,23 @@ fn table(live: &TableShape, want: &TableShape, steps: &mut Vec<Step>) {
             k.on_update
         )
     };
+    let same_key = |a: &super::shape::ForeignKeyShape, b: &super::shape::ForeignKeyShape| {
+        (
+            &a.columns,
+            &a.parent,
+            &a.parent_columns,
+            &a.on_delete,
+            &a.on_update,
+        ) == (
+            &b.columns,
+            &b.parent,
+            &b.parent_columns,
+            &b.on_delete,
+            &b.on_update,
+        )
+    };
     for w in &want.foreign_keys {
-        if !live.foreign_keys.contains(w) {
+        if !live.foreign_keys.iter().any(|l| same_key(l, w)) {
             steps.push(Step::AddForeignKey {
                 table: name.clone(),
                 name: w.name.clone(),
@@ -401,7 +421,7 @@ fn table(live: &TableShape, want: &TableShape, steps: &mut Vec<Step>) {
         }
     }
     for l in &live.foreign_keys {
-        if !want.foreign_keys.contains(l) {
+        if !want.foreign_keys.iter().any(|w| same_key(l, w)) {
             steps.push(Step::DropForeignKey {
                 table: name.clone(),
                 name: l.name.clone(),

@@ -75,7 +75,7 @@ fn struct_name(table: &str) -> String {
 }
 
 /// The Rust type of a column of canonical type `ty` on `dialect`, if Rel has one.
-fn rust_type(dialect: Dialect, ty: &str) -> Option<&'static str> {
+pub(super) fn rust_type(dialect: Dialect, ty: &str) -> Option<&'static str> {
     let base = ty.split('(').next().unwrap_or(ty).trim();
     Some(match (dialect, base) {
         (_, "smallint" | "int2") => "i16",
@@ -459,13 +459,16 @@ fn column(
     if t.uniques.contains(&c.name) {
         options.push("unique".into());
     }
+    // An index of the column's own, unless it is the one Rel makes for a foreign key
+    // by itself (none where the primary key starts with the column).
     if t.indexes
         .iter()
         .any(|i| i.columns.len() == 1 && i.columns[0] == c.name)
-        && !t
-            .foreign_keys
-            .iter()
-            .any(|k| k.columns.len() == 1 && k.columns[0] == c.name)
+        && (t.primary_key.first() == Some(&c.name)
+            || !t
+                .foreign_keys
+                .iter()
+                .any(|k| k.columns.len() == 1 && k.columns[0] == c.name))
     {
         options.push("index".into());
     }

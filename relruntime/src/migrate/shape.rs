@@ -47,6 +47,12 @@ pub(crate) struct ColumnShape {
     pub default: Option<String>,
     /// Whether the database generates its values (identity, serial, auto-increment).
     pub generated: bool,
+    /// The Rust type the column holds: for the structs', their field's; for a
+    /// database's, the one `pull` gives its type (`None` where Rel has none). Two
+    /// spellings of a type that hold the same Rust type are no drift: a length, a
+    /// precision or a flavour of text (`varchar(160)`, `numeric(10,2)`, SQLite's
+    /// `NVARCHAR`) is not part of Rel's types.
+    pub rust: Option<&'static str>,
 }
 
 /// A plain (not unique) index.
@@ -106,6 +112,7 @@ pub(crate) fn desired(schema: &Schema, dialect: Dialect, graph: &Graph) -> Shape
                         b.finish().sql
                     });
                     ColumnShape {
+                        rust: Some(rust_name(c.ty)),
                         name: c.name.to_owned(),
                         renamed_from: c.renamed_from.map(str::to_owned),
                         default: default.and_then(|d| canonical_default(dialect, &ty, Some(&d))),
@@ -302,4 +309,25 @@ fn unescape(inner: &str, backslashes: bool) -> String {
         }
     }
     out
+}
+
+/// The Rust type of a column of type `ty`, spelled as `pull` writes it.
+pub(crate) fn rust_name(ty: crate::model::value::SqlType) -> &'static str {
+    use crate::model::value::SqlType as T;
+    match ty {
+        T::SmallInt => "i16",
+        T::Integer => "i32",
+        T::BigInt => "i64",
+        T::Real => "f32",
+        T::Double => "f64",
+        T::Boolean => "bool",
+        T::Text => "String",
+        T::Blob => "Vec<u8>",
+        T::Date => "chrono::NaiveDate",
+        T::DateTime => "chrono::NaiveDateTime",
+        T::TimestampTz => "chrono::DateTime<chrono::Utc>",
+        T::Uuid => "uuid::Uuid",
+        T::Json => "serde_json::Value",
+        T::Decimal => "rust_decimal::Decimal",
+    }
 }

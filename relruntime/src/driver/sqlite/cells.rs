@@ -57,6 +57,12 @@ pub(super) fn stored(v: &Value) -> Result<Stored<'_>> {
 pub(super) trait SqliteCells: Cells {
     /// Cell `i` as bytes (a BLOB, or TEXT's bytes).
     fn blob(&self, i: usize) -> std::result::Result<Option<Vec<u8>>, sqlx::Error>;
+    /// Cell `i` as the text of a number: Rel stores a decimal as TEXT, but a column
+    /// of NUMERIC affinity (`NUMERIC(10,2)` in a database Rel did not create) keeps
+    /// `0.99` as a REAL, read as the shortest text that is that double (`0.99`), or
+    /// `7` as an INTEGER.
+    #[cfg(feature = "rust_decimal")]
+    fn number_text(&self, i: usize) -> std::result::Result<Option<String>, sqlx::Error>;
     /// Cell `i` as a date (`%F` text).
     #[cfg(feature = "chrono")]
     fn date(&self, i: usize) -> std::result::Result<Option<chrono::NaiveDate>, sqlx::Error>;
@@ -71,6 +77,17 @@ pub(super) trait SqliteCells: Cells {
 impl SqliteCells for SqliteRow {
     fn blob(&self, i: usize) -> std::result::Result<Option<Vec<u8>>, sqlx::Error> {
         self.try_get(i)
+    }
+
+    #[cfg(feature = "rust_decimal")]
+    fn number_text(&self, i: usize) -> std::result::Result<Option<String>, sqlx::Error> {
+        use sqlx::{TypeInfo, ValueRef};
+        let class = self.try_get_raw(i)?.type_info().name().to_owned();
+        Ok(match class.as_str() {
+            "INTEGER" => self.try_get::<Option<i64>, _>(i)?.map(|n| n.to_string()),
+            "REAL" => self.try_get::<Option<f64>, _>(i)?.map(|x| x.to_string()),
+            _ => self.try_get(i)?,
+        })
     }
 
     #[cfg(feature = "chrono")]
@@ -121,7 +138,7 @@ pub(super) fn read<C: SqliteCells + ?Sized>(
             crate::driver::parse_text(row.string(i)?, t, |s| serde_json::from_str(s), Value::Json)?
         }
         #[cfg(feature = "rust_decimal")]
-        SqlType::Decimal => crate::driver::parse_text(row.string(i)?, t, str::parse, Value::Decimal)?,
+        SqlType::Decimal => crate::driver::parse_text(row.number_text(i)?, t, str::parse, Value::Decimal)?,
         #[allow(unreachable_patterns)]
         other => return Err(missing_feature(other)),
     })
@@ -199,6 +216,17 @@ impl Cells for Prepared<'_> {
 }
 
 impl SqliteCells for Prepared<'_> {
+    #[cfg(feature = "rust_decimal")]
+    fn number_text(&self, i: usize) -> std::result::Result<Option<String>, sqlx::Error> {
+        let accepted = &[ffi::SQLITE_TEXT, ffi::SQLITE_INTEGER, ffi::SQLITE_FLOAT];
+        Ok(match self.cell(i, accepted, "Decimal", "TEXT")? {
+            None => None,
+            Some((ffi::SQLITE_TEXT, at)) => Some(self.utf8(i, at)?.to_owned()),
+            Some((ffi::SQLITE_INTEGER, at)) => Some(self.int(at).to_string()),
+            Some((_, at)) => Some(self.double(at).to_string()),
+        })
+    }
+
     fn blob(&self, i: usize) -> std::result::Result<Option<Vec<u8>>, sqlx::Error> {
         let accepted = &[ffi::SQLITE_BLOB, ffi::SQLITE_TEXT];
         Ok(self

@@ -203,6 +203,12 @@ impl<'a> Cursor<'a> {
         Ok(&self.text[start..start + len])
     }
 
+    /// The text of a JSON number, as written.
+    #[cfg(feature = "rust_decimal")]
+    pub(crate) fn number(&mut self) -> Result<&'a str, DecodeError> {
+        self.number_text()
+    }
+
     /// An integer, read exactly (never through a float).
     pub(crate) fn integer(&mut self) -> Result<i64, DecodeError> {
         let text = self.number_text()?;

@@ -199,6 +199,12 @@ fn cell(json: &mut Cursor<'_>, ty: SqlType) -> Result<Value, DecodeError> {
         SqlType::Json => Value::Json(parse_with(json.raw()?, "json", |s| {
             serde_json::from_str(s)
         })?),
+        // A decimal travels as text; a NUMERIC column of a database Rel did not create
+        // may hold it as a number (SQLite), read from its exact JSON text.
+        #[cfg(feature = "rust_decimal")]
+        SqlType::Decimal if json.peek() != Some(b'"') => {
+            Value::Decimal(parse_decimal(json.number()?)?)
+        }
         #[cfg(feature = "rust_decimal")]
         SqlType::Decimal => Value::Decimal(parse_decimal(&json.string()?)?),
         #[allow(unreachable_patterns)]
