@@ -326,6 +326,18 @@ fn versions() -> [Schema; 4] {
     ]
 }
 
+/// Applies the migration files in `dir` with sqlx's migrator, on `db`'s pool.
+async fn replay(db: &Db, dir: &std::path::Path) {
+    let migrator = sqlx::migrate::Migrator::new(dir).await.unwrap();
+    if let Some(pool) = db.sqlite_pool() {
+        migrator.run(pool).await.unwrap();
+    } else if let Some(pool) = db.postgres_pool() {
+        migrator.run(pool).await.unwrap();
+    } else if let Some(pool) = db.mysql_pool() {
+        migrator.run(pool).await.unwrap();
+    }
+}
+
 /// Drops the lifecycle's tables, whatever version left them.
 async fn clean(db: &Db) {
     versions()[3].drop_all(db).await.unwrap();
@@ -467,14 +479,7 @@ async fn the_blog_lifecycle_keeps_its_rows_on_every_backend() {
         assert_eq!(files.len(), 3, "{d:?} {files:?}");
         let first_file = dir.join("00000000000000_first_deploy.sql");
         std::fs::write(&first_file, first.sql()).unwrap();
-        let migrator = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
-        if let Some(pool) = db.sqlite_pool() {
-            migrator.run(pool).await.unwrap();
-        } else if let Some(pool) = db.postgres_pool() {
-            migrator.run(pool).await.unwrap();
-        } else if let Some(pool) = db.mysql_pool() {
-            migrator.run(pool).await.unwrap();
-        }
+        replay(&db, &dir).await;
         let drift = s4.diff(&db).await.unwrap();
         assert!(
             drift.is_empty(),
@@ -623,14 +628,7 @@ async fn a_migrated_database_is_enforced_by_every_later_process() {
         let dir = std::env::temp_dir().join(format!("rel_m_recorded_{d:?}_{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         assert!(first.write_to(&dir, "first deploy").unwrap().is_some());
-        let migrator = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
-        if let Some(pool) = db.sqlite_pool() {
-            migrator.run(pool).await.unwrap();
-        } else if let Some(pool) = db.postgres_pool() {
-            migrator.run(pool).await.unwrap();
-        } else if let Some(pool) = db.mysql_pool() {
-            migrator.run(pool).await.unwrap();
-        }
+        replay(&db, &dir).await;
         enforced_by_a_fresh_process(d, &url, 3).await;
         recorded_v1::schema().drop_all(&db).await.unwrap();
         common::execute(&db, format!("DROP TABLE {}", d.quote("_sqlx_migrations"))).await;

@@ -73,11 +73,18 @@ impl Driver for sqlx::Sqlite {
     }
 }
 
-async fn ready(conn: &mut SqliteConnection, dialect: Dialect) -> Result<Readied> {
+/// Rel's SQL functions and the dialect's pragmas, on a connection Rel opened or one
+/// of the user's.
+async fn set_up(conn: &mut SqliteConnection, dialect: Dialect) -> std::result::Result<(), sqlx::Error> {
     handle::register_functions(conn).await?;
     for sql in dialect.syntax().connection_setup {
         sqlx::query(*sql).execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+async fn ready(conn: &mut SqliteConnection, dialect: Dialect) -> Result<Readied> {
+    set_up(conn, dialect).await?;
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&mut *conn)
         .await?;
@@ -132,13 +139,7 @@ async fn connect(
         });
     }
     let pool = pool_options::<sqlx::Sqlite>(settings).after_connect(move |conn, _| {
-        Box::pin(async move {
-            handle::register_functions(conn).await?;
-            for sql in dialect.syntax().connection_setup {
-                sqlx::query(*sql).execute(&mut *conn).await?;
-            }
-            Ok(())
-        })
+        Box::pin(set_up(conn, dialect))
     });
     let pool = if memory {
         pool.max_connections(1)
