@@ -61,7 +61,16 @@ impl Driver for sqlx::Sqlite {
         each: &mut EachRow<'_>,
         direct: Option<&mut u32>,
     ) -> Result<()> {
-        fetch_each(conn, stmt, each, direct).await
+        if let Some(unanswered) = direct {
+            if direct::fetch_each(conn, stmt, each, unanswered).await? {
+                return Ok(());
+            }
+            *unanswered = 0; // sqlx's statement below is answered after them
+        }
+        let rows = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
+            .fetch_all(conn)
+            .await?;
+        rows.iter().try_for_each(|r| each(r))
     }
 
     async fn execute(conn: &mut SqliteConnection, stmt: &Statement) -> Result<Done> {
@@ -95,23 +104,6 @@ async fn ready(conn: &mut SqliteConnection, dialect: Dialect) -> Result<Readied>
     })
 }
 
-async fn fetch_each(
-    conn: &mut SqliteConnection,
-    stmt: &Statement,
-    each: &mut EachRow<'_>,
-    direct: Option<&mut u32>,
-) -> Result<()> {
-    if let Some(unanswered) = direct {
-        if direct::fetch_each(conn, stmt, each, unanswered).await? {
-            return Ok(());
-        }
-        *unanswered = 0; // sqlx's statement below is answered after them
-    }
-    let rows = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
-        .fetch_all(conn)
-        .await?;
-    rows.iter().try_for_each(|r| each(r))
-}
 
 /// A pool on a SQLite URL. An in-memory database (`sqlite::memory:`) is one
 /// shared-cache database that lives as long as its last connection, so its pool keeps
