@@ -302,6 +302,13 @@ async fn time_crate_types_round_trip() {
             notes: Many::default(),
         },
     ];
+    // Near the end of `time`'s years, an instant at another offset converts without
+    // a panic (its UTC date is in the year 10000).
+    let edge = datetime!(9999-12-31 23:00 -05:00);
+    assert!(matches!(
+        rel::ColumnValue::to_value(&edge),
+        rel::Value::TimestampTz(at) if at.timestamp() == edge.unix_timestamp()
+    ));
     for db in common::fresh("type_matrix_time", &schema).await {
         let d = db.dialect();
         db.insert_many(&events).await.unwrap();

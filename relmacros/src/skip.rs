@@ -13,8 +13,10 @@ use syn::{Attribute, Data, DeriveInput, Fields};
 
 pub fn expand(args: TokenStream, mut input: DeriveInput) -> TokenStream {
     if !args.is_empty() {
-        return syn::Error::new_spanned(args, "`#[rel::skip_unloaded]` takes no arguments")
+        let mut out = syn::Error::new_spanned(args, "`#[rel::skip_unloaded]` takes no arguments")
             .to_compile_error();
+        out.extend(input.into_token_stream());
+        return out;
     }
     // A derive above this attribute has already read the struct without what it adds.
     if !input.attrs.iter().any(derives_serde) {
@@ -116,9 +118,11 @@ fn serde_options(attrs: &[Attribute]) -> Vec<String> {
             if let Some(name) = meta.path.get_ident() {
                 names.push(name.to_string());
             }
-            // Skip the option's value, if any.
+            // Skip the option's value, if any: `= ..` or `(..)`.
             if meta.input.peek(syn::Token![=]) {
                 let _: syn::Expr = meta.value()?.parse()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let _: proc_macro2::Group = meta.input.parse()?;
             }
             Ok(())
         });

@@ -165,6 +165,12 @@ impl Work for Push<'_> {
                 });
             }
             if migration.is_empty() {
+                // Nothing to change, but the record may be missing or stale (a
+                // database made by hand, or pulled): write it, so that every later
+                // process enforces the relations as this one will.
+                for stmt in self.0.record_migration_ddl(run.dialect(), &[]) {
+                    run.execute(&stmt).await?;
+                }
                 return Ok(migration);
             }
             apply(run, &migration).await?;

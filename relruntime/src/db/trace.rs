@@ -57,7 +57,9 @@ impl Operation {
             span.record("elapsed_us", self.start.elapsed().as_micros() as u64);
             match &result {
                 Ok(value) => span.record("rows", rows(value)),
-                Err(e) => span.record("error", tracing::field::display(e)),
+                // The whole chain: the typed error's message leaves the database's to
+                // its source.
+                Err(e) => span.record("error", chain(e).as_str()),
             };
             result
         }
@@ -67,6 +69,19 @@ impl Operation {
             work.await.0
         }
     }
+}
+
+/// An error and each of its sources, as a chain printer shows them: `a: b: c`.
+#[cfg(feature = "tracing")]
+fn chain(e: &crate::model::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut next = std::error::Error::source(e);
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 /// Says, when a `Db` is told a schema, which of its relations are query-only

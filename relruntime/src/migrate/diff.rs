@@ -1,6 +1,6 @@
 //! The steps from the shape a database has to the shape the structs describe.
 
-use super::shape::{Shape, TableShape};
+use super::shape::{ColumnShape, Shape, TableShape};
 use std::fmt;
 
 /// One difference between a database and the schema its structs describe, as a step
@@ -204,7 +204,7 @@ pub(crate) fn diff_renamed(live: &Shape, want: &Shape) -> (Vec<Step>, Shape) {
     let live = &renamed_live;
     for w in &want.tables {
         match live.table(&w.name) {
-            Some(l) => table(l, w, &mut steps),
+            Some(l) => table(l, w, want.sqlite, &mut steps),
             None => steps.push(Step::CreateTable {
                 table: w.name.clone(),
             }),
@@ -290,7 +290,7 @@ fn renamed(live: &Shape, want: &Shape, steps: &mut Vec<Step>) -> Shape {
     live
 }
 
-fn table(live: &TableShape, want: &TableShape, steps: &mut Vec<Step>) {
+fn table(live: &TableShape, want: &TableShape, sqlite: bool, steps: &mut Vec<Step>) {
     let name = &want.name;
     for w in &want.columns {
         let found = live.column(&w.name);
@@ -303,8 +303,7 @@ fn table(live: &TableShape, want: &TableShape, steps: &mut Vec<Step>) {
             continue;
         };
         let mut changes = Vec::new();
-        // The same Rust type in another spelling is no change (see `ColumnShape::rust`).
-        if l.ty != w.ty && !(l.rust.is_some() && l.rust == w.rust) {
+        if !same_type(l, w, sqlite) {
             changes.push(format!("type {} → {}", l.ty, w.ty));
         }
         if l.nullable != w.nullable {
@@ -429,6 +428,45 @@ fn table(live: &TableShape, want: &TableShape, steps: &mut Vec<Step>) {
             });
         }
     }
+}
+
+/// Whether the live column's type is the structs' in another spelling: it holds the
+/// same Rust type (`ColumnShape::rust`), and it keeps every value Rel writes as it is,
+/// or refuses it loudly. A text length (`varchar(160)`, SQLite's `NVARCHAR(160)`,
+/// MySQL's `text` for `longtext`) refuses what does not fit, so it is no drift (the
+/// Chinook sample database has them everywhere). What would change a value silently is
+/// drift: a decimal's precision (`numeric(10,2)` rounds), a time's fractional digits
+/// (MySQL's `datetime`, PostgreSQL's `timestamp(3)`), a fixed-length `char(n)` (pads),
+/// and on SQLite a declared type without TEXT affinity for a value Rel stores as text
+/// (`NUMERIC` turns the decimal `0.10` into the number `0.1`). On SQLite every integer
+/// spelling is one (INTEGER affinity, 64 bits).
+pub(crate) fn same_type(live: &ColumnShape, want: &ColumnShape, sqlite: bool) -> bool {
+    if live.ty == want.ty {
+        return true;
+    }
+    let integer = |r: Option<&str>| matches!(r, Some("i16" | "i32" | "i64"));
+    if sqlite && integer(live.rust) && integer(want.rust) {
+        return true;
+    }
+    if live.rust.is_none() || live.rust != want.rust {
+        return false;
+    }
+    let ty = live.ty.as_str();
+    let base = ty.split('(').next().unwrap_or(ty).trim();
+    let parameters = ty.contains('(');
+    let changes_values = match base {
+        "numeric" | "decimal" => parameters,
+        "char" | "character" | "nchar" => true,
+        // MySQL's `datetime` and `timestamp` keep whole seconds unless given digits.
+        "datetime" | "timestamp" if !sqlite => !ty.contains("(6)"),
+        _ => ty.starts_with("timestamp(") && !ty.starts_with("timestamp(6)"),
+    };
+    let text_stored = matches!(
+        want.rust,
+        Some("rust_decimal::Decimal" | "serde_json::Value" | "uuid::Uuid")
+    );
+    let text_affinity = ["char", "clob", "text"].iter().any(|t| ty.contains(t));
+    !changes_values && !(sqlite && text_stored && !text_affinity)
 }
 
 /// A canonical default (`s:..`, `n:..`, `b:..`) as SQL shows it: `'text'`, `7`, `1.5`,

@@ -76,7 +76,21 @@ fn struct_name(table: &str) -> String {
 
 /// The Rust type of a column of canonical type `ty` on `dialect`, if Rel has one.
 pub(super) fn rust_type(dialect: Dialect, ty: &str) -> Option<&'static str> {
-    let base = ty.split('(').next().unwrap_or(ty).trim();
+    // The type without its parameters, wherever they are (`timestamp(3) with time zone`).
+    let mut depth = 0usize;
+    let bare: String = ty
+        .chars()
+        .filter(|c| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                _ => return depth == 0,
+            }
+            false
+        })
+        .collect();
+    let bare = bare.split_whitespace().collect::<Vec<_>>().join(" ");
+    let base = bare.as_str();
     Some(match (dialect, base) {
         (_, "smallint" | "int2") => "i16",
         (Dialect::Sqlite, "integer" | "int" | "bigint") => "i64",

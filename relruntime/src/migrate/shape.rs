@@ -14,6 +14,9 @@ use crate::sql::dialect::Dialect;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Shape {
     pub tables: Vec<TableShape>,
+    /// Whether the structs' shape is for SQLite, whose declared types are affinities
+    /// (set by [`desired`]; what the diff's type rule needs).
+    pub sqlite: bool,
 }
 
 /// One table.
@@ -48,10 +51,9 @@ pub(crate) struct ColumnShape {
     /// Whether the database generates its values (identity, serial, auto-increment).
     pub generated: bool,
     /// The Rust type the column holds: for the structs', their field's; for a
-    /// database's, the one `pull` gives its type (`None` where Rel has none). Two
-    /// spellings of a type that hold the same Rust type are no drift: a length, a
-    /// precision or a flavour of text (`varchar(160)`, `numeric(10,2)`, SQLite's
-    /// `NVARCHAR`) is not part of Rel's types.
+    /// database's, the one `pull` gives its type (`None` where Rel has none). Another
+    /// spelling that holds the same Rust type and keeps every value Rel writes as it
+    /// is, is no drift (see `diff::same_type`).
     pub rust: Option<&'static str>,
 }
 
@@ -167,7 +169,10 @@ pub(crate) fn desired(schema: &Schema, dialect: Dialect, graph: &Graph) -> Shape
             }
         })
         .collect();
-    Shape { tables }
+    Shape {
+        tables,
+        sqlite: dialect == Dialect::Sqlite,
+    }
 }
 
 fn index(table: &TableMeta, cols: &[&str]) -> IndexShape {

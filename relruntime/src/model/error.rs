@@ -456,7 +456,7 @@ impl std::fmt::Display for Error {
             Error::ConnectionHeld { message } => write!(f, "{message}"),
             Error::Retryable { .. } => write!(
                 f,
-                "the database aborted the statement for a conflict with another; running it again may succeed"
+                "the database refused the statement for now (a conflict with another, a lock held, or a cluster node not ready); running it again may succeed"
             ),
             Error::Database(e) => write!(f, "{e}"),
         }

@@ -410,9 +410,10 @@ mod time_columns {
     impl ColumnValue for time::OffsetDateTime {
         const SQL_TYPE: SqlType = SqlType::TimestampTz;
         fn to_value(&self) -> Value {
-            let utc = self.to_offset(time::UtcOffset::UTC);
-            match to_chrono(time::PrimitiveDateTime::new(utc.date(), utc.time())) {
-                Some(dt) => Value::TimestampTz(dt.and_utc()),
+            // The instant, by its Unix time: exact, and never out of range the way
+            // `to_offset(UTC)` can be near the ends of `time`'s years.
+            match chrono::DateTime::from_timestamp(self.unix_timestamp(), self.nanosecond()) {
+                Some(at) => Value::TimestampTz(at),
                 None => Value::Text(self.to_string()),
             }
         }

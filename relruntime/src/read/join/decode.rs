@@ -146,20 +146,7 @@ fn cell(json: &mut Cursor<'_>, ty: SqlType) -> Result<Value, DecodeError> {
     Ok(match ty {
         SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => Value::I64(json.integer()?),
         // `[bits]`: a double sent exactly as its IEEE-754 bits (SQLite).
-        SqlType::Real | SqlType::Double if json.peek() == Some(b'[') => {
-            json.open()?;
-            if !json.next_item()? {
-                return Err(too_short());
-            }
-            let bits = json.integer()?;
-            if json.next_item()? {
-                return Err(DecodeError::Invalid {
-                    expected: "[bits of a double]",
-                    message: "more than one number".into(),
-                });
-            }
-            Value::F64(f64::from_bits(bits as u64))
-        }
+        SqlType::Real | SqlType::Double if json.peek() == Some(b'[') => Value::F64(bits(json)?),
         // PostgreSQL writes NaN and the infinities as strings.
         SqlType::Real | SqlType::Double if json.peek() == Some(b'"') => {
             Value::F64(match &*json.string()? {
@@ -200,7 +187,12 @@ fn cell(json: &mut Cursor<'_>, ty: SqlType) -> Result<Value, DecodeError> {
             serde_json::from_str(s)
         })?),
         // A decimal travels as text; a NUMERIC column of a database Rel did not create
-        // may hold it as a number (SQLite), read from its exact JSON text.
+        // may hold it as a REAL (SQLite: `[bits]`, read as Batch reads the cell: the
+        // shortest text of that double) or an INTEGER.
+        #[cfg(feature = "rust_decimal")]
+        SqlType::Decimal if json.peek() == Some(b'[') => {
+            Value::Decimal(parse_decimal(&bits(json)?.to_string())?)
+        }
         #[cfg(feature = "rust_decimal")]
         SqlType::Decimal if json.peek() != Some(b'"') => {
             Value::Decimal(parse_decimal(json.number()?)?)
@@ -276,6 +268,22 @@ fn parse_instant(s: &str) -> Result<chrono::DateTime<chrono::Utc>, DecodeError> 
 }
 
 #[cfg(feature = "rust_decimal")]
+/// `[bits]`: a double sent exactly as its IEEE-754 bits (SQLite's `rel_f64_bits`).
+fn bits(json: &mut Cursor<'_>) -> Result<f64, DecodeError> {
+    json.open()?;
+    if !json.next_item()? {
+        return Err(too_short());
+    }
+    let bits = json.integer()?;
+    if json.next_item()? {
+        return Err(DecodeError::Invalid {
+            expected: "[bits of a double]",
+            message: "more than one number".into(),
+        });
+    }
+    Ok(f64::from_bits(bits as u64))
+}
+
 fn parse_decimal(s: &str) -> Result<rust_decimal::Decimal, DecodeError> {
     use std::str::FromStr;
     // MySQL pads to the column's scale; trailing zeros carry no value.

@@ -134,6 +134,15 @@ fn write_json_value(b: &mut SqlBuilder, alias: &str, c: &ColumnMeta) {
                 .push_qualified(alias, c.name)
                 .push(")) END");
         }
+        JsonCell::BitsWhereReal => {
+            b.push("CASE WHEN typeof(")
+                .push_qualified(alias, c.name)
+                .push(") = 'real' THEN json_array(rel_f64_bits(")
+                .push_qualified(alias, c.name)
+                .push(")) ELSE ")
+                .push_qualified(alias, c.name)
+                .push(" END");
+        }
         JsonCell::Text(ty) => {
             b.push("CAST(")
                 .push_qualified(alias, c.name)

@@ -40,6 +40,10 @@ pub(crate) enum JsonCell {
     Hex(&'static str, &'static str),
     /// A double as `[its IEEE-754 bits]`, through `rel_f64_bits` (SQLite).
     Bits,
+    /// A value stored as text, which a column of another affinity may have stored as a
+    /// REAL (SQLite's `NUMERIC` for a decimal): a REAL as `[its bits]`, any other
+    /// storage as it is.
+    BitsWhereReal,
     /// As its text: `CAST(x AS <type>)`.
     Text(&'static str),
 }

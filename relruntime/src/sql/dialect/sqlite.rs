@@ -98,6 +98,7 @@ impl JsonCells for Sqlite {
     fn json_cell(&self, ty: SqlType) -> JsonCell {
         match ty {
             SqlType::Real | SqlType::Double => JsonCell::Bits,
+            SqlType::Decimal => JsonCell::BitsWhereReal,
             SqlType::Blob => JsonCell::Hex("hex(", ")"),
             _ => JsonCell::Plain,
         }
