@@ -466,7 +466,9 @@ pub(crate) fn same_type(live: &ColumnShape, want: &ColumnShape, sqlite: bool) ->
         Some("rust_decimal::Decimal" | "serde_json::Value" | "uuid::Uuid")
     );
     let text_affinity = ["char", "clob", "text"].iter().any(|t| ty.contains(t));
-    !changes_values && !(sqlite && text_stored && !text_affinity)
+    // SQLite converts text that looks like a number where the affinity is not TEXT.
+    let converted = sqlite && text_stored && !text_affinity;
+    !(changes_values || converted)
 }
 
 /// A canonical default (`s:..`, `n:..`, `b:..`) as SQL shows it: `'text'`, `7`, `1.5`,

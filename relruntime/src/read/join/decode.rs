@@ -267,7 +267,6 @@ fn parse_instant(s: &str) -> Result<chrono::DateTime<chrono::Utc>, DecodeError> 
         })
 }
 
-#[cfg(feature = "rust_decimal")]
 /// `[bits]`: a double sent exactly as its IEEE-754 bits (SQLite's `rel_f64_bits`).
 fn bits(json: &mut Cursor<'_>) -> Result<f64, DecodeError> {
     json.open()?;
@@ -284,6 +283,7 @@ fn bits(json: &mut Cursor<'_>) -> Result<f64, DecodeError> {
     Ok(f64::from_bits(bits as u64))
 }
 
+#[cfg(feature = "rust_decimal")]
 fn parse_decimal(s: &str) -> Result<rust_decimal::Decimal, DecodeError> {
     use std::str::FromStr;
     // MySQL pads to the column's scale; trailing zeros carry no value.
