@@ -6,8 +6,7 @@
 
 use super::options::{Settings, pool_options, probe};
 use super::{
-    Driver, Readied, Server, connect_error, encode_err, execute_through, no_arrays,
-    stream,
+    Driver, Readied, Server, connect_error, encode_err, execute_through, no_arrays, stream,
 };
 use crate::model::error::Result;
 use crate::model::value::{SqlType, Value};
@@ -96,10 +95,7 @@ async fn connect(
 /// What a first connection learns of the server: the dialect's variant its version
 /// speaks, and whether it is a node of a multi-primary cluster (Galera), where
 /// Emulated mode guards its writes in a table made here if it is missing.
-async fn server(
-    conn: &mut MySqlConnection,
-    dialect: Dialect,
-) -> Result<Server> {
+async fn server(conn: &mut MySqlConnection, dialect: Dialect) -> Result<Server> {
     let dialect = variant(conn, dialect).await?;
     let mut multi_primary = false;
     if let Some(guards) = dialect.syntax().guards {

@@ -15,7 +15,11 @@ use std::str::FromStr;
 impl Driver for sqlx::Postgres {
     const DIALECTS: &[Dialect] = &[Dialect::Postgres];
 
-    async fn open(url: &str, dialect: Dialect, settings: &Settings) -> Result<(sqlx::PgPool, Server)> {
+    async fn open(
+        url: &str,
+        dialect: Dialect,
+        settings: &Settings,
+    ) -> Result<(sqlx::PgPool, Server)> {
         Ok((connect(url, dialect, settings).await?, Server::of(dialect)))
     }
 
@@ -39,11 +43,7 @@ impl Driver for sqlx::Postgres {
 
 /// A pool on a PostgreSQL URL. One connection is opened first, within the connect
 /// timeout, so that an unreachable server is reported with its cause at once.
-async fn connect(
-    url: &str,
-    dialect: Dialect,
-    settings: &Settings,
-) -> Result<sqlx::PgPool> {
+async fn connect(url: &str, dialect: Dialect, settings: &Settings) -> Result<sqlx::PgPool> {
     let options = PgConnectOptions::from_str(url).map_err(|e| connect_error(url, e.to_string()))?;
     let first = probe(url, settings, PgConnection::connect_with(&options)).await?;
     let _ = first.close().await;

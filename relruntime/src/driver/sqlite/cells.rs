@@ -132,13 +132,17 @@ pub(super) fn read<C: SqliteCells + ?Sized>(
                 .map(|d| Value::TimestampTz(d.with_timezone(&chrono::Utc))),
         ),
         #[cfg(feature = "uuid")]
-        SqlType::Uuid => crate::driver::parse_text(row.string(i)?, t, uuid::Uuid::parse_str, Value::Uuid)?,
+        SqlType::Uuid => {
+            crate::driver::parse_text(row.string(i)?, t, uuid::Uuid::parse_str, Value::Uuid)?
+        }
         #[cfg(feature = "serde_json")]
         SqlType::Json => {
             crate::driver::parse_text(row.string(i)?, t, |s| serde_json::from_str(s), Value::Json)?
         }
         #[cfg(feature = "rust_decimal")]
-        SqlType::Decimal => crate::driver::parse_text(row.number_text(i)?, t, str::parse, Value::Decimal)?,
+        SqlType::Decimal => {
+            crate::driver::parse_text(row.number_text(i)?, t, str::parse, Value::Decimal)?
+        }
         #[allow(unreachable_patterns)]
         other => return Err(missing_feature(other)),
     })
@@ -170,7 +174,8 @@ impl Prepared<'_> {
     /// A TEXT cell as `&str`: invalid UTF-8 is a decode error, as in sqlx.
     pub(super) fn utf8(&self, i: usize, at: c_int) -> std::result::Result<&str, sqlx::Error> {
         std::str::from_utf8(self.bytes(at)).map_err(|e| decode_error(i, e))
-    }}
+    }
+}
 
 const TEXT: &[c_int] = &[ffi::SQLITE_TEXT];
 const INTEGER: &[c_int] = &[ffi::SQLITE_INTEGER];

@@ -94,4 +94,3 @@ pub(super) async fn fetch_each(
     }
     Ok(true)
 }
-

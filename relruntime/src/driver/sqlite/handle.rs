@@ -19,11 +19,11 @@
 use super::error::SqliteError;
 use crate::model::error::{Error, Result};
 use libsqlite3_sys as ffi;
-use std::ffi::CStr;
-use std::os::raw::{c_char, c_int};
 use sqlx::sqlite::LockedSqliteHandle;
-use std::marker::PhantomData;
 use std::borrow::Cow;
+use std::ffi::CStr;
+use std::marker::PhantomData;
+use std::os::raw::{c_char, c_int};
 use std::ptr::NonNull;
 
 type ScalarFunction =
@@ -215,8 +215,6 @@ impl<'h> Prepared<'h> {
         // SAFETY: as above.
         unsafe { ffi::sqlite3_column_double(self.stmt.as_ptr(), at) }
     }
-
-
 }
 
 /// Binds text (`text`) or a blob at `at` of the live statement `stmt`; SQLite copies

@@ -84,7 +84,10 @@ impl Driver for sqlx::Sqlite {
 
 /// Rel's SQL functions and the dialect's pragmas, on a connection Rel opened or one
 /// of the user's.
-async fn set_up(conn: &mut SqliteConnection, dialect: Dialect) -> std::result::Result<(), sqlx::Error> {
+async fn set_up(
+    conn: &mut SqliteConnection,
+    dialect: Dialect,
+) -> std::result::Result<(), sqlx::Error> {
     handle::register_functions(conn).await?;
     for sql in dialect.syntax().connection_setup {
         sqlx::query(*sql).execute(&mut *conn).await?;
@@ -103,7 +106,6 @@ async fn ready(conn: &mut SqliteConnection, dialect: Dialect) -> Result<Readied>
         direct_reads,
     })
 }
-
 
 /// A pool on a SQLite URL. An in-memory database (`sqlite::memory:`) is one
 /// shared-cache database that lives as long as its last connection, so its pool keeps
@@ -130,9 +132,8 @@ async fn connect(
             JournalMode::Memory => SqliteJournalMode::Memory,
         });
     }
-    let pool = pool_options::<sqlx::Sqlite>(settings).after_connect(move |conn, _| {
-        Box::pin(set_up(conn, dialect))
-    });
+    let pool = pool_options::<sqlx::Sqlite>(settings)
+        .after_connect(move |conn, _| Box::pin(set_up(conn, dialect)));
     let pool = if memory {
         pool.max_connections(1)
             .min_connections(1)
@@ -163,4 +164,3 @@ fn args(values: &[Value]) -> Result<SqliteArguments> {
     }
     Ok(a)
 }
-
