@@ -63,30 +63,25 @@ where
         each: &'s mut EachRow<'_>,
         direct: Option<&'s mut u32>,
     ) -> BoxFuture<'s, Result<()>> {
-        Box::pin(unspanned::<D, _>(D::fetch_each(
-            self.conn(),
-            stmt,
-            each,
-            direct,
-        )))
+        unspanned::<D, _>(D::fetch_each(self.conn(), stmt, each, direct))
     }
 
     fn execute<'s>(&'s mut self, stmt: &'s Statement) -> BoxFuture<'s, Result<Done>> {
-        Box::pin(unspanned::<D, _>(D::execute(self.conn(), stmt)))
+        unspanned::<D, _>(D::execute(self.conn(), stmt))
     }
 
     fn simple<'s>(&'s mut self, sql: &'static str) -> BoxFuture<'s, Result<()>> {
-        Box::pin(unspanned::<D, _>(async move {
+        unspanned::<D, _>(async move {
             sqlx::Executor::execute(self.conn(), sqlx::AssertSqlSafe(sql)).await?;
             Ok(())
-        }))
+        })
     }
 
     fn forget_statements(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(unspanned::<D, _>(async move {
+        unspanned::<D, _>(async move {
             sqlx::Connection::clear_cached_statements(self.conn()).await?;
             Ok(())
-        }))
+        })
     }
 
     fn in_transaction(&self) -> bool {
@@ -99,15 +94,13 @@ where
     }
 
     fn ready<'s>(&'s mut self, dialect: Dialect, lent: bool) -> BoxFuture<'s, Result<Readied>> {
-        Box::pin(unspanned::<D, _>(D::ready(self.conn(), dialect, lent)))
+        unspanned::<D, _>(D::ready(self.conn(), dialect, lent))
     }
 
     fn end(self: Box<Self>, commit: bool) -> BoxFuture<'static, Result<()>> {
         match *self {
-            Form::Begun(tx) if commit => {
-                Box::pin(unspanned::<D, _>(async move { Ok(tx.commit().await?) }))
-            }
-            Form::Begun(tx) => Box::pin(unspanned::<D, _>(async move { Ok(tx.rollback().await?) })),
+            Form::Begun(tx) if commit => unspanned::<D, _>(async move { Ok(tx.commit().await?) }),
+            Form::Begun(tx) => unspanned::<D, _>(async move { Ok(tx.rollback().await?) }),
             Form::Pooled(_) | Form::Lent(_) => Box::pin(async { Ok(()) }),
         }
     }

@@ -30,6 +30,7 @@ use crate::model::row::Cells;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
+use crate::sql::exec::BoxFuture;
 use crate::sql::exec::{Done, EachRow};
 use std::future::Future;
 
@@ -407,21 +408,17 @@ for_each_driver!(declare_folder);
 /// program ended, and a command the worker has answered kept it open while the worker
 /// finished. Rel's own statement events are sent outside, in the operation's span;
 /// sqlx's own events from the worker thread go to the global subscriber, with no
-/// parent span. Other drivers run `work` as it is.
-pub(crate) fn unspanned<D: Driver, F: Future>(work: F) -> impl Future<Output = F::Output> {
+/// parent span. Other drivers run `work` as it is. Boxed, as every caller boxes it.
+pub(crate) fn unspanned<'a, D: Driver, T>(
+    work: impl Future<Output = T> + Send + 'a,
+) -> BoxFuture<'a, T> {
     #[cfg(feature = "tracing")]
-    {
+    if D::WORKER_KEEPS_SPANS {
         use tracing::instrument::WithSubscriber;
-        let dispatch = if D::WORKER_KEEPS_SPANS {
-            tracing::Dispatch::none()
-        } else {
-            tracing::dispatcher::get_default(tracing::Dispatch::clone)
-        };
-        work.with_subscriber(dispatch)
+        return Box::pin(work.with_subscriber(tracing::Dispatch::none()));
     }
     #[cfg(not(feature = "tracing"))]
-    {
-        let _ = D::WORKER_KEEPS_SPANS;
-        work
-    }
+    let _ = D::WORKER_KEEPS_SPANS;
+    // Other drivers' futures run as they are: no dispatcher swapped on every poll.
+    Box::pin(work)
 }

@@ -39,7 +39,7 @@ where
     for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
 {
     fn acquire(&self, ready: Option<Dialect>) -> BoxFuture<'_, Result<Taken>> {
-        Box::pin(unspanned::<D, _>(async move {
+        unspanned::<D, _>(async move {
             let mut conn = self.acquire().await?;
             let readied = match ready {
                 Some(dialect) => Some(D::ready(&mut conn, dialect, false).await?),
@@ -49,7 +49,7 @@ where
                 Box::new(Form::<D>::Pooled(conn)) as Box<dyn LinkOps>,
                 readied,
             ))
-        }))
+        })
     }
 
     fn begin(
@@ -57,7 +57,7 @@ where
         ready: Option<Dialect>,
         statement: Option<&'static str>,
     ) -> BoxFuture<'_, Result<Taken>> {
-        Box::pin(unspanned::<D, _>(async move {
+        unspanned::<D, _>(async move {
             use sqlx::SqlSafeStr;
             let mut conn = self.acquire().await?;
             // Readied before BEGIN: SQLite ignores its pragmas inside a transaction.
@@ -70,7 +70,7 @@ where
             let tx =
                 sqlx::Transaction::begin(conn, statement.map(SqlSafeStr::into_sql_str)).await?;
             Ok((Box::new(Form::<D>::Begun(tx)) as Box<dyn LinkOps>, readied))
-        }))
+        })
     }
 
     fn server(&self) -> BoxFuture<'_, Result<Server>> {
