@@ -91,32 +91,25 @@ pub(super) fn rust_type(dialect: Dialect, ty: &str) -> Option<&'static str> {
         .collect();
     let bare = bare.split_whitespace().collect::<Vec<_>>().join(" ");
     let base = bare.as_str();
-    Some(match (dialect, base) {
-        (_, "smallint" | "int2") => "i16",
-        (Dialect::Sqlite, "integer" | "int" | "bigint") => "i64",
-        (_, "integer" | "int" | "int4" | "mediumint") => "i32",
-        (_, "bigint" | "int8") => "i64",
-        (_, "real" | "float" | "float4") => "f32",
-        (_, "double" | "double precision" | "float8") => "f64",
-        (_, "boolean" | "bool") => "bool",
-        (
-            _,
-            "text" | "varchar" | "character varying" | "char" | "character" | "longtext"
-            | "mediumtext" | "nvarchar" | "nchar" | "clob",
-        ) => {
-            if dialect != Dialect::Sqlite && base == "char" && ty == "char(36)" {
-                "uuid::Uuid"
-            } else {
-                "String"
-            }
-        }
-        (_, "blob" | "bytea" | "longblob" | "varbinary" | "binary") => "Vec<u8>",
-        (_, "date") => "chrono::NaiveDate",
-        (_, "datetime" | "timestamp" | "timestamp without time zone") => "chrono::NaiveDateTime",
-        (_, "timestamptz" | "timestamp with time zone") => "chrono::DateTime<chrono::Utc>",
-        (_, "uuid") => "uuid::Uuid",
-        (_, "json" | "jsonb") => "serde_json::Value",
-        (_, "numeric" | "decimal") => "rust_decimal::Decimal",
+    if let Some(rust) = dialect.ddl().pulled_type(base, ty) {
+        return Some(rust);
+    }
+    Some(match base {
+        "smallint" | "int2" => "i16",
+        "integer" | "int" | "int4" | "mediumint" => "i32",
+        "bigint" | "int8" => "i64",
+        "real" | "float" | "float4" => "f32",
+        "double" | "double precision" | "float8" => "f64",
+        "boolean" | "bool" => "bool",
+        "text" | "varchar" | "character varying" | "char" | "character" | "longtext"
+        | "mediumtext" | "nvarchar" | "nchar" | "clob" => "String",
+        "blob" | "bytea" | "longblob" | "varbinary" | "binary" => "Vec<u8>",
+        "date" => "chrono::NaiveDate",
+        "datetime" | "timestamp" | "timestamp without time zone" => "chrono::NaiveDateTime",
+        "timestamptz" | "timestamp with time zone" => "chrono::DateTime<chrono::Utc>",
+        "uuid" => "uuid::Uuid",
+        "json" | "jsonb" => "serde_json::Value",
+        "numeric" | "decimal" => "rust_decimal::Decimal",
         _ => return None,
     })
 }

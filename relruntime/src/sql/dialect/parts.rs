@@ -22,6 +22,13 @@ pub(crate) struct Parts {
 pub(crate) trait Ddl: Sync {
     /// The column type name of `ty`. `keyed` columns take part in a key or index.
     fn type_name(&self, ty: SqlType, keyed: bool) -> &'static str;
+    /// The Rust type `pull` gives a column of type `base` (`ty` without its
+    /// parameters) where this dialect reads it otherwise than the common mapping
+    /// (`migrate/pull.rs`).
+    fn pulled_type(&self, base: &str, ty: &str) -> Option<&'static str> {
+        let _ = (base, ty);
+        None
+    }
     /// The whole definition of a generated (auto-increment) primary-key column.
     fn identity_column(&self, ty: SqlType) -> &'static str;
     /// Why this dialect's foreign keys cannot take `action`, if they cannot.

@@ -43,6 +43,11 @@ pub(crate) const PARTS: Parts = Parts {
 pub(crate) struct Postgres;
 
 impl Ddl for Postgres {
+    /// A UUID is kept as `char(36)` text.
+    fn pulled_type(&self, _base: &str, ty: &str) -> Option<&'static str> {
+        (ty == "char(36)").then_some("uuid::Uuid")
+    }
+
     fn type_name(&self, ty: SqlType, _keyed: bool) -> &'static str {
         use SqlType as T;
         match ty {

@@ -73,6 +73,11 @@ pub(crate) const PARTS: Parts = Parts {
 pub(crate) struct Sqlite;
 
 impl Ddl for Sqlite {
+    /// Every integer spelling is one 64-bit INTEGER.
+    fn pulled_type(&self, base: &str, _ty: &str) -> Option<&'static str> {
+        matches!(base, "integer" | "int" | "bigint").then_some("i64")
+    }
+
     fn type_name(&self, ty: SqlType, _keyed: bool) -> &'static str {
         use SqlType as T;
         match ty {
