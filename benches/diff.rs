@@ -34,6 +34,7 @@ fn metas() -> &'static [&'static TableMeta] {
                 index: false,
                 default: None,
                 renamed_from: None,
+                sql_type: None,
             }];
             for (c, ty) in [
                 SqlType::Text,
@@ -54,6 +55,7 @@ fn metas() -> &'static [&'static TableMeta] {
                     index: c == 1,
                     default: None,
                     renamed_from: None,
+                    sql_type: None,
                 });
             }
             let mut relations = Vec::new();
@@ -68,6 +70,7 @@ fn metas() -> &'static [&'static TableMeta] {
                     index: false,
                     default: None,
                     renamed_from: None,
+                    sql_type: None,
                 });
                 relations.push(RelationMeta {
                     name: "parent_id",

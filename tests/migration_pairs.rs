@@ -357,6 +357,7 @@ fn install(tabs: &[Tab], mode: RelationMode) -> Schema {
                 index: false,
                 default: None,
                 renamed_from: None,
+                sql_type: None,
             }];
             columns.extend(t.cols.iter().map(|c| ColumnMeta {
                 field: leak_str(&c.name),
@@ -368,6 +369,7 @@ fn install(tabs: &[Tab], mode: RelationMode) -> Schema {
                 index: c.index,
                 default: c.default,
                 renamed_from: c.renamed_from.as_deref().map(leak_str),
+                sql_type: None,
             }));
             let relations: Vec<RelationMeta> = t
                 .keys

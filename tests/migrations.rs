@@ -14,6 +14,9 @@ use rel::{Destructive, Error, Step};
 #[path = "shapes/rich.rs"]
 mod rich;
 
+#[path = "shapes/by_hand.rs"]
+mod by_hand;
+
 use rich::{Club, Kinds, schema};
 
 /// The steps, one per line, for a failure message.
@@ -646,112 +649,26 @@ async fn a_migrated_database_is_enforced_by_every_later_process() {
     }
 }
 
-mod written_by_hand {
-    use rel::prelude::*;
-
-    #[derive(Table, Debug)]
-    #[table(name = "fa_artist")]
-    pub struct Artist {
-        #[column(primary_key)]
-        pub artist_id: i64,
-        pub name: Option<String>,
-        #[relation(many)]
-        pub albums: Many<Album>,
-    }
-
-    #[derive(Table, Debug)]
-    #[table(name = "fa_album")]
-    pub struct Album {
-        #[column(primary_key)]
-        pub album_id: i64,
-        pub title: String,
-        pub artist_id: i64,
-        pub price: rust_decimal::Decimal,
-        pub released: Option<chrono::NaiveDateTime>,
-        #[relation(one, from = artist_id, to = Artist::artist_id)]
-        pub artist: One<Artist>,
-    }
-
-    #[derive(Table, Debug)]
-    #[table(name = "fa_tag")]
-    pub struct Tag {
-        #[column(primary_key)]
-        pub tag_id: i64,
-    }
-
-    #[derive(Table, Debug)]
-    #[table(name = "fa_album_tag", primary_key(album_id, tag_id))]
-    pub struct AlbumTag {
-        // The database has an index of its own on it, which the primary key covers.
-        #[column(index)]
-        pub album_id: i64,
-        pub tag_id: i64,
-        #[relation(one, from = album_id, to = Album::album_id)]
-        pub album: One<Album>,
-        #[relation(one, from = tag_id, to = Tag::tag_id)]
-        pub tag: One<Tag>,
-    }
-
-    pub fn schema() -> Schema {
-        Schema::new(RelationMode::ForeignKeys).table::<AlbumTag>()
-    }
-}
-
 /// A database someone else wrote, in the spellings such databases have (as the
-/// Chinook sample database does): `NVARCHAR(160)` and `VARCHAR(n)` for text,
-/// `NUMERIC(10,2)` for a decimal, `DATETIME`, constraint and index names of its own, an
-/// index the primary key already covers. Against structs that hold the same Rust types,
-/// text lengths and names are no drift; what would change a value Rel writes is (the
-/// decimal's precision, MySQL's whole-second `DATETIME`). On SQLite a decimal that
-/// `NUMERIC` affinity stored as a REAL reads back the same in both strategies. On every
-/// backend.
+/// Chinook sample database does; see `shapes/by_hand.rs`). Against structs that hold the
+/// same Rust types, text lengths and names are no drift; what would change a value Rel
+/// writes is (the decimal's precision, MySQL's whole-second `DATETIME`), until the
+/// structs declare those types with `#[column(sql_type)]`. A migration from the declared
+/// types to Rel's own changes the columns. On SQLite a decimal that `NUMERIC` affinity
+/// stored as a REAL reads back the same in both strategies. On every backend.
 #[tokio::test]
 async fn a_database_written_by_hand_has_no_drift_against_its_structs() {
+    use by_hand::plain::{Album, Artist};
     use rust_decimal::Decimal;
-    use written_by_hand::{Album, Artist};
     for (d, url) in common::backend_urls("m_by_hand").await {
-        let (text, date) = match d {
-            rel::Dialect::Postgres => ("VARCHAR", "TIMESTAMP"),
-            _ => ("NVARCHAR", "DATETIME"),
-        };
         let db = Db::connect(&url).await.unwrap();
-        written_by_hand::schema().drop_all(&db).await.unwrap();
-        let statements = [
-            format!(
-                "CREATE TABLE fa_artist (artist_id BIGINT NOT NULL, name {text}(120), \
-                 CONSTRAINT pk_artist PRIMARY KEY (artist_id))"
-            ),
-            format!(
-                "CREATE TABLE fa_album (album_id BIGINT NOT NULL, title {text}(160) NOT NULL, \
-                 artist_id BIGINT NOT NULL, price NUMERIC(10,2) NOT NULL, released {date}, \
-                 CONSTRAINT pk_album PRIMARY KEY (album_id), \
-                 CONSTRAINT fk_album_artist FOREIGN KEY (artist_id) REFERENCES fa_artist (artist_id))"
-            ),
-            "CREATE INDEX ifk_album_artist ON fa_album (artist_id)".to_owned(),
-            "CREATE TABLE fa_tag (tag_id BIGINT NOT NULL, CONSTRAINT pk_tag PRIMARY KEY (tag_id))"
-                .to_owned(),
-            "CREATE TABLE fa_album_tag (album_id BIGINT NOT NULL, tag_id BIGINT NOT NULL, \
-             CONSTRAINT pk_album_tag PRIMARY KEY (album_id, tag_id), \
-             CONSTRAINT fk_at_album FOREIGN KEY (album_id) REFERENCES fa_album (album_id), \
-             CONSTRAINT fk_at_tag FOREIGN KEY (tag_id) REFERENCES fa_tag (tag_id))"
-                .to_owned(),
-            "CREATE INDEX ifk_at_album ON fa_album_tag (album_id)".to_owned(),
-            "CREATE INDEX ifk_at_tag ON fa_album_tag (tag_id)".to_owned(),
-            "INSERT INTO fa_artist (artist_id, name) VALUES (1, 'AC/DC')".to_owned(),
-            "INSERT INTO fa_album (album_id, title, artist_id, price) \
-             VALUES (1, 'For Those About To Rock', 1, 0.99)"
-                .to_owned(),
-        ];
-        common::raw(d, &url, &statements).await;
-        // A double stored by NUMERIC affinity as a REAL on SQLite (a decimal elsewhere).
-        common::raw(
-            d,
-            &url,
-            &["INSERT INTO fa_album (album_id, title, artist_id, price) \
-               VALUES (2, 'High Voltage', 1, 0.30000000000000004)"],
-        )
-        .await;
-        let drift = written_by_hand::schema().diff(&db).await.unwrap();
+        let declared = match d {
+            rel::Dialect::Sqlite | rel::Dialect::Postgres => by_hand::declared::schema(),
+            _ => by_hand::declared_mysql::schema(),
+        };
+        by_hand::plain::schema().drop_all(&db).await.unwrap();
+        common::raw(d, &url, &by_hand::statements(d)).await;
+        let drift = by_hand::plain::schema().diff(&db).await.unwrap();
         // Only what would change a value Rel writes is drift: the decimal's precision
         // (it rounds), and MySQL's `DATETIME` without fractional digits (it drops them).
         let mut changed: Vec<String> = drift
@@ -767,6 +684,9 @@ async fn a_database_written_by_hand_has_no_drift_against_its_structs() {
             _ => &["fa_album.price", "fa_album.released"],
         };
         assert_eq!(changed, expected, "{d:?}:{}", report(&drift));
+        // The structs that declare those types have none.
+        let drift = declared.diff(&db).await.unwrap();
+        assert!(drift.is_empty(), "{d:?}:{}", report(&drift));
         for strategy in [Strategy::Join, Strategy::Batch] {
             let artists = Artist::query()
                 .strategy(strategy)
@@ -788,6 +708,33 @@ async fn a_database_written_by_hand_has_no_drift_against_its_structs() {
                 "{d:?} {strategy:?}"
             );
         }
-        written_by_hand::schema().drop_all(&db).await.unwrap();
+        // Rel's own types, migrated to (a type change is destructive: allowed here): the
+        // columns change and keep their values.
+        by_hand::plain::schema()
+            .push(&db, Destructive::Allow)
+            .await
+            .unwrap_or_else(|e| panic!("{d:?}: {e}"));
+        let drift = by_hand::plain::schema().diff(&db).await.unwrap();
+        assert!(drift.is_empty(), "{d:?}:{}", report(&drift));
+        assert_eq!(
+            declared.diff(&db).await.unwrap().len(),
+            expected.len(),
+            "{d:?}"
+        );
+        let album = Album::query()
+            .filter(Album::album_id.eq(1))
+            .first(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(album.price, Decimal::new(99, 2), "{d:?}");
+        by_hand::plain::schema().drop_all(&db).await.unwrap();
+
+        // `create_all` of the declared structs makes those columns, and a value rounds
+        // to the declared places on the servers (SQLite's NUMERIC affinity keeps it).
+        declared.create_all(&db).await.unwrap();
+        let drift = declared.diff(&db).await.unwrap();
+        assert!(drift.is_empty(), "{d:?}:{}", report(&drift));
+        by_hand::plain::schema().drop_all(&db).await.unwrap();
     }
 }

@@ -37,6 +37,9 @@ pub struct ColumnAttr {
     pub name: Option<SpannedValue<String>>,
     /// `#[column(renamed_from = "old_name")]`: the column's name before, for migrations.
     pub renamed_from: Option<SpannedValue<String>>,
+    /// `#[column(sql_type = "numeric(10,2)")]`: the SQL type DDL declares, instead of
+    /// the dialect's type for the field's Rust type.
+    pub sql_type: Option<SpannedValue<String>>,
     pub primary_key: Flag,
     pub auto_increment: Flag,
     pub unique: Flag,

@@ -47,6 +47,10 @@ pub fn metas(t: &Table) -> TokenStream {
                 Some(old) => quote!(::core::option::Option::Some(#old)),
                 None => quote!(::core::option::Option::None),
             };
+            let declared = match &c.sql_type {
+                Some(ty) => quote!(::core::option::Option::Some(#ty)),
+                None => quote!(::core::option::Option::None),
+            };
             let sql_type =
                 quote_spanned!(ty.span()=> <#ty as ::rel::__private::ColumnValue>::SQL_TYPE);
             let nullable =
@@ -62,6 +66,7 @@ pub fn metas(t: &Table) -> TokenStream {
                     index: #index,
                     default: #default,
                     renamed_from: #renamed_from,
+                    sql_type: #declared,
                 },
             }
         })

@@ -44,6 +44,8 @@ pub struct Column {
     pub name_span: Span,
     /// `#[column(renamed_from = "..")]`.
     pub renamed_from: Option<String>,
+    /// `#[column(sql_type = "..")]`, checked by [`check_sql_type`].
+    pub sql_type: Option<String>,
     pub nullable: bool,
     pub auto_increment: Option<Span>,
     pub unique: bool,
@@ -262,8 +264,18 @@ impl Table {
                     None => Some(old.as_str().to_owned()),
                 }
             });
+            let sql_type = attr.sql_type.as_ref().and_then(|ty| {
+                let problem = match check_sql_type(ty.as_str()) {
+                    Err(problem) => problem.to_owned(),
+                    Ok(()) if attr.auto_increment.is_present() => "`sql_type` does not go with `auto_increment`: the dialect declares a generated key's type".to_owned(),
+                    Ok(()) => return Some(ty.trim().to_owned()),
+                };
+                errors.push(err(ty.span(), problem));
+                None
+            });
             columns.push(Column {
                 renamed_from,
+                sql_type,
                 name_span: attr.name.as_ref().map_or(ident.span(), |n| n.span()),
                 nullable: wrapper_arg(&field.ty, "Option").is_some(),
                 ident,
@@ -459,4 +471,42 @@ fn primary_key(
         }
     }
     key
+}
+
+/// Checks a `#[column(sql_type = "..")]`: a type name with optional parameters (`text`,
+/// `numeric(10,2)`, `timestamp(0) with time zone`). DDL writes it as it is, so only
+/// letters, digits, `_`, spaces and one parenthesised list of numbers may appear: no
+/// quote, semicolon or comment can reach the SQL.
+fn check_sql_type(ty: &str) -> Result<(), &'static str> {
+    let ty = ty.trim();
+    if !ty.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(
+            "`sql_type` must start with the type's name, for example `sql_type = \"numeric(10,2)\"`",
+        );
+    }
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ' ';
+    let (name, rest) = ty.split_once('(').unwrap_or((ty, ""));
+    let (params, after) = if ty.contains('(') {
+        match rest.split_once(')') {
+            Some(parts) => parts,
+            None => return Err("`sql_type` has a `(` with no `)`"),
+        }
+    } else {
+        ("", "")
+    };
+    let number = |p: &str| {
+        let p = p.trim();
+        !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())
+    };
+    if !name.chars().all(word) || !after.chars().all(word) {
+        return Err(
+            "`sql_type` may hold only letters, digits, `_`, spaces and one `(..)` of numbers: it is written into DDL as it is",
+        );
+    }
+    if ty.contains('(') && !params.split(',').all(number) {
+        return Err(
+            "`sql_type`'s parameters are numbers separated by commas, as in `numeric(10,2)`",
+        );
+    }
+    Ok(())
 }

@@ -448,27 +448,51 @@ pub(crate) fn same_type(live: &ColumnShape, want: &ColumnShape, sqlite: bool) ->
     if sqlite && integer(live.rust) && integer(want.rust) {
         return true;
     }
-    if live.rust.is_none() || live.rust != want.rust {
-        return false;
-    }
-    let ty = live.ty.as_str();
+    live.rust.is_some()
+        && live.rust == want.rust
+        && !changes_values(&live.ty, live.rust, sqlite)
+        && !changes_values(&want.ty, want.rust, sqlite)
+}
+
+/// Whether a column of canonical type `ty` changes, silently, some value of the Rust
+/// type `rust` that Rel writes (see [`same_type`]). Rel's own types never do; a type
+/// declared with `#[column(sql_type)]`, or read from a database, may, and then only
+/// that very type is no drift. `pull` declares such a type on the field it writes.
+/// Where the Rust type is not known (`None`), any precision or fixed length counts.
+pub(crate) fn changes_values(ty: &str, rust: Option<&str>, sqlite: bool) -> bool {
     let base = ty.split('(').next().unwrap_or(ty).trim();
-    let parameters = ty.contains('(');
-    let changes_values = match base {
-        "numeric" | "decimal" => parameters,
-        "char" | "character" | "nchar" => true,
+    let parameters: Vec<u32> = ty
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(list, _)| {
+            list.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let rounds_or_pads = match base {
+        // A `Decimal` has at most 28 fractional digits and 29 whole ones: MySQL's
+        // `decimal(65,30)`, Rel's type there, holds every one.
+        "numeric" | "decimal" => match parameters[..] {
+            [] => false,
+            [precision, scale] if rust == Some("rust_decimal::Decimal") => {
+                scale < 28 || precision.saturating_sub(scale) < 29
+            }
+            _ => true,
+        },
+        // A UUID's text is always 36 characters: `char(36)`, Rel's type on MySQL, pads none.
+        "char" | "character" | "nchar" => !(rust == Some("uuid::Uuid") && parameters[..] == [36]),
         // MySQL's `datetime` and `timestamp` keep whole seconds unless given digits.
         "datetime" | "timestamp" if !sqlite => !ty.contains("(6)"),
         _ => ty.starts_with("timestamp(") && !ty.starts_with("timestamp(6)"),
     };
     let text_stored = matches!(
-        want.rust,
+        rust,
         Some("rust_decimal::Decimal" | "serde_json::Value" | "uuid::Uuid")
     );
     let text_affinity = ["char", "clob", "text"].iter().any(|t| ty.contains(t));
     // SQLite converts text that looks like a number where the affinity is not TEXT.
-    let converted = sqlite && text_stored && !text_affinity;
-    !(changes_values || converted)
+    rounds_or_pads || (sqlite && text_stored && !text_affinity)
 }
 
 /// A canonical default (`s:..`, `n:..`, `b:..`) as SQL shows it: `'text'`, `7`, `1.5`,

@@ -12,6 +12,7 @@
 //! - Types are Rel's column types: a column of a type Rel has no Rust type for is
 //!   written as a comment, and left out.
 
+use super::diff::changes_values;
 use super::shape::{ColumnShape, ForeignKeyShape, Shape, TableShape};
 use crate::sql::dialect::Dialect;
 use std::fmt::Write;
@@ -478,6 +479,16 @@ fn column(
                 .any(|k| k.columns.len() == 1 && k.columns[0] == c.name))
     {
         options.push("index".into());
+    }
+    // A type that changes values Rel's own type for the field would keep (a precision, a
+    // time's whole seconds) is declared, so that the structs create the same column.
+    if !c.generated && changes_values(&c.ty, Some(rust), dialect == Dialect::Sqlite) {
+        let declarable =
+            c.ty.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || " _(),".contains(ch));
+        if declarable {
+            options.push(format!("sql_type = {:?}", c.ty));
+        }
     }
     if let Some(d) = c.default.as_deref().and_then(|d| default_literal(d, rust)) {
         options.push(format!("default = {d}"));

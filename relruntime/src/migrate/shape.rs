@@ -7,7 +7,7 @@ use crate::model::meta::TableMeta;
 use crate::model::names::index_name;
 use crate::model::schema::{RelationMode, Schema};
 use crate::sql::builder::SqlBuilder;
-use crate::sql::ddl::action_sql;
+use crate::sql::ddl::{action_sql, column_type};
 use crate::sql::dialect::Dialect;
 
 /// A database's tables, by name.
@@ -91,7 +91,6 @@ impl TableShape {
 /// The shape `schema` gives a database of `dialect`: what `Schema::ddl` creates,
 /// read from the same metadata and the same dialect parts.
 pub(crate) fn desired(schema: &Schema, dialect: Dialect, graph: &Graph) -> Shape {
-    let ddl = dialect.ddl();
     let keys = match schema.mode() {
         RelationMode::ForeignKeys => graph.keys(),
         RelationMode::Emulated => &[],
@@ -106,8 +105,7 @@ pub(crate) fn desired(schema: &Schema, dialect: Dialect, graph: &Graph) -> Shape
                 .columns
                 .iter()
                 .map(|c| {
-                    let keyed = graph.is_keyed(table, c);
-                    let ty = canonical_type(dialect, ddl.type_name(c.ty, keyed));
+                    let ty = canonical_type(dialect, column_type(dialect, table, c, graph));
                     let default = c.default.as_ref().map(|d| {
                         let mut b = SqlBuilder::new(dialect);
                         b.push_literal(d);
@@ -199,7 +197,8 @@ pub(crate) fn canonical_action(dialect: Dialect, action: Option<&str>) -> String
 
 /// A column type in one spelling per backend: lower case, single spaces, and the
 /// backend's aliases resolved (`int4` is `integer` on PostgreSQL, `int(11)` is `int`
-/// and `tinyint(1)` is `boolean` on MySQL). On MariaDB `JSON` is `LONGTEXT` (with a
+/// and `tinyint(1)` is `boolean` on MySQL, `decimal(10,2)` is `numeric(10,2)` on
+/// PostgreSQL and `numeric(10,2)` is `decimal(10,2)` on MySQL). On MariaDB `JSON` is `LONGTEXT` (with a
 /// check), so a JSON and a text column are one type there.
 pub(crate) fn canonical_type(dialect: Dialect, raw: &str) -> String {
     let mut ty = raw
@@ -207,7 +206,11 @@ pub(crate) fn canonical_type(dialect: Dialect, raw: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_ascii_lowercase()
-        .replace(", ", ",");
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" ,", ",")
+        .replace(", ", ",")
+        .replace(" )", ")");
     match dialect {
         Dialect::Postgres => {
             let alias = match ty.as_str() {
@@ -228,6 +231,17 @@ pub(crate) fn canonical_type(dialect: Dialect, raw: &str) -> String {
             if let Some(rest) = ty.strip_prefix("varchar") {
                 ty = format!("character varying{rest}");
             }
+            // What `#[column(sql_type)]` may write as the catalog does not.
+            if let Some(rest) = ty.strip_prefix("decimal(") {
+                ty = format!("numeric({rest}");
+            } else if let Some(rest) = ty.strip_prefix("char(") {
+                ty = format!("character({rest}");
+            }
+            for (short, zone) in [("timestamptz(", "with"), ("timestamp(", "without")] {
+                if let Some(digits) = ty.strip_prefix(short).and_then(|r| r.strip_suffix(')')) {
+                    ty = format!("timestamp({digits}) {zone} time zone");
+                }
+            }
         }
         Dialect::MySql | Dialect::MySql8 => {
             for int in ["tinyint", "smallint", "mediumint", "int", "bigint"] {
@@ -239,7 +253,11 @@ pub(crate) fn canonical_type(dialect: Dialect, raw: &str) -> String {
                 "tinyint(1)" | "bool" | "boolean" => "boolean".to_owned(),
                 "integer" => "int".to_owned(),
                 "json" => "longtext".to_owned(),
-                _ => ty,
+                "decimal" | "numeric" => "decimal(10,0)".to_owned(),
+                _ => match ty.strip_prefix("numeric(") {
+                    Some(rest) => format!("decimal({rest}"),
+                    None => ty,
+                },
             };
         }
         Dialect::Sqlite => {}

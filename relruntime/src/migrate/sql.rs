@@ -15,7 +15,7 @@ use crate::model::graph::{ForeignKey, Graph};
 use crate::model::meta::TableMeta;
 use crate::model::schema::{RelationMode, Schema};
 use crate::sql::builder::{SqlBuilder, Statement};
-use crate::sql::ddl::{create_index, create_table, foreign_key_clause, push_column};
+use crate::sql::ddl::{column_type, create_index, create_table, foreign_key_clause, push_column};
 use crate::sql::dialect::Dialect;
 
 /// The statements, in order, and whether they need SQLite's foreign keys off around
@@ -173,8 +173,7 @@ pub(crate) fn statements(
                     }
                     changes.push(s);
                 } else {
-                    let ddl = dialect.ddl();
-                    let ty = ddl.type_name(c.ty, graph.is_keyed(m, c));
+                    let ty = column_type(dialect, m, c, graph);
                     let mut b = SqlBuilder::new(dialect);
                     b.push("ALTER TABLE ")
                         .push_ident(table)

@@ -40,6 +40,9 @@ pub struct ColumnMeta {
     /// The column's name before a rename (`#[column(renamed_from = "..")]`), which a
     /// migration renames rather than dropping one column and adding another.
     pub renamed_from: Option<&'static str>,
+    /// The SQL type written with `#[column(sql_type = "..")]`, which DDL declares
+    /// instead of the dialect's type for `ty` (for example `numeric(10,2)`).
+    pub sql_type: Option<&'static str>,
 }
 
 /// The referential action of `on_delete` / `on_update`.

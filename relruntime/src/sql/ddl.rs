@@ -325,6 +325,18 @@ pub(crate) fn create_table(
     b.finish()
 }
 
+/// A column's type as DDL declares it: the one written with `#[column(sql_type)]`, or
+/// the dialect's type for its Rust type.
+pub(crate) fn column_type(
+    dialect: Dialect,
+    table: &TableMeta,
+    col: &ColumnMeta,
+    graph: &Graph,
+) -> &'static str {
+    col.sql_type
+        .unwrap_or_else(|| dialect.ddl().type_name(col.ty, graph.is_keyed(table, col)))
+}
+
 /// A column's definition as `CREATE TABLE` and `ADD COLUMN` write it: name, type (or
 /// the dialect's generated key), `NOT NULL`, `DEFAULT`, `UNIQUE`.
 pub(crate) fn push_column(
@@ -339,7 +351,7 @@ pub(crate) fn push_column(
         b.push(ddl.identity_column(col.ty));
         return;
     }
-    b.push(ddl.type_name(col.ty, graph.is_keyed(table, col)));
+    b.push(column_type(b.dialect(), table, col, graph));
     if !col.nullable {
         b.push(" NOT NULL");
     }
