@@ -119,6 +119,11 @@ impl SqlType {
         }
     }
 
+    /// Whether this is a float type.
+    pub(crate) const fn is_float(self) -> bool {
+        matches!(self, SqlType::Real | SqlType::Double)
+    }
+
     /// Whether this is an integer type (what `auto_increment` needs).
     #[doc(hidden)]
     pub const fn is_integer(self) -> bool {

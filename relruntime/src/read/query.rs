@@ -178,9 +178,12 @@ impl<T: Table> Query<T> {
         self
     }
 
-    /// Orders the rows (several calls add keys). The primary key always breaks ties.
-    pub fn order_by(mut self, order: Order<T>) -> Self {
-        self.order.push(order.term);
+    /// Orders the rows (several calls add keys): by a column (`User::name.asc()`), or
+    /// by a value read through a relation ([`RelatedValue`](crate::RelatedValue):
+    /// `Post::author().col(User::name)`, `User::posts().count().desc()`). The primary
+    /// key always breaks ties.
+    pub fn order_by(mut self, order: impl Into<Order<T>>) -> Self {
+        self.order.push(order.into().term);
         self
     }
 

@@ -4,7 +4,10 @@ use super::ops::{Ops, internal};
 use crate::model::error::{Error, Result};
 use crate::model::meta::RelationMeta;
 use crate::model::table::Table;
+use crate::model::value::ColumnValue;
+use crate::sql::column::{Column, ValueOf};
 use crate::sql::expr::{Expr, Node, Order, OrderTerm};
+use crate::sql::scalar::{AggFunc, Extremum, RelatedValue, Scalar, ScalarKind, Summable};
 use std::marker::PhantomData;
 
 /// What to load through one relation: its filter, order, window and nested loads.
@@ -233,12 +236,12 @@ impl<From, To, Kind, State> Relation<From, To, Kind, State> {
 
     /// Orders the related rows of each parent (several calls add keys). The primary key
     /// always breaks ties. Only on a `many` relation that loads rows.
-    pub fn order_by(mut self, order: Order<To>) -> Relation<From, To, Kind, Shaped>
+    pub fn order_by(mut self, order: impl Into<Order<To>>) -> Relation<From, To, Kind, Shaped>
     where
         Kind: Plural,
         State: LoadsRows,
     {
-        self.spec.order.push(order.term);
+        self.spec.order.push(order.into().term);
         self.to()
     }
 
@@ -306,12 +309,119 @@ impl<From, To, Kind, State> Relation<From, To, Kind, State> {
         self.exists_node(true)
     }
 
+    /// The sum of `column` over each parent's related rows (matching the filter): an
+    /// `i64` for integers, an `f64` for floats; NULL where there are none. Only on a
+    /// `many` relation with only filters. See [`RelatedValue`].
+    pub fn sum<V: Summable>(self, column: Column<To, V>) -> RelatedValue<From, V::Sum>
+    where
+        Kind: Plural,
+        State: OnlyFilters,
+    {
+        self.related(ScalarKind::Aggregate(AggFunc::Sum, Some(column.name())))
+    }
+
+    /// The average of `column` over each parent's related rows (matching the filter),
+    /// an `f64`: the sum divided by the number of values that are not NULL; NULL where
+    /// there are none. Only on a `many` relation with only filters.
+    pub fn avg<V: Summable>(self, column: Column<To, V>) -> RelatedValue<From, f64>
+    where
+        Kind: Plural,
+        State: OnlyFilters,
+    {
+        self.related(ScalarKind::Aggregate(AggFunc::Avg, Some(column.name())))
+    }
+
+    /// The smallest value of `column` among each parent's related rows (matching the
+    /// filter); NULL where there are none. Only on a `many` relation with only filters.
+    pub fn min<V: Extremum>(self, column: Column<To, V>) -> RelatedValue<From, V>
+    where
+        Kind: Plural,
+        State: OnlyFilters,
+    {
+        self.related(ScalarKind::Aggregate(AggFunc::Min, Some(column.name())))
+    }
+
+    /// The largest value of `column` among each parent's related rows (matching the
+    /// filter); NULL where there are none. Only on a `many` relation with only filters.
+    pub fn max<V: Extremum>(self, column: Column<To, V>) -> RelatedValue<From, V>
+    where
+        Kind: Plural,
+        State: OnlyFilters,
+    {
+        self.related(ScalarKind::Aggregate(AggFunc::Max, Some(column.name())))
+    }
+
+    fn related<V>(self, kind: ScalarKind) -> RelatedValue<From, V> {
+        RelatedValue::new(Scalar {
+            rel: self.spec.rel,
+            filter: self.spec.filter.map(Box::new),
+            kind,
+        })
+    }
+
     fn exists_node(self, negated: bool) -> Expr<From> {
         Expr::new(Node::Exists {
             rel: self.spec.rel,
             filter: self.spec.filter.map(Box::new),
             negated,
         })
+    }
+}
+
+impl<From, To, State: OnlyFilters> Relation<From, To, ToOne, State> {
+    /// The related row's `column`, for each parent: NULL where there is none (or the
+    /// relation's filter leaves it out). Orders and filters the parents:
+    /// `Post::query().order_by(Post::author().col(User::name))`. See [`RelatedValue`].
+    pub fn col<V: ColumnValue>(self, column: Column<To, V>) -> RelatedValue<From, V> {
+        self.related(ScalarKind::Column(column.name()))
+    }
+}
+
+/// A count orders and filters its parents, as a [`RelatedValue`] of `i64`:
+/// `User::posts().count().desc()`, `User::posts().count().gt(5)`.
+impl<From, To, Kind> Relation<From, To, Kind, Counted> {
+    /// The count as a [`RelatedValue`].
+    pub fn value(self) -> RelatedValue<From, i64> {
+        self.related(ScalarKind::Aggregate(AggFunc::Count, None))
+    }
+    /// Ascending order by the count.
+    pub fn asc(self) -> Order<From> {
+        self.value().asc()
+    }
+    /// Descending order by the count.
+    pub fn desc(self) -> Order<From> {
+        self.value().desc()
+    }
+    /// `count = n`.
+    pub fn eq(self, n: impl ValueOf<i64>) -> Expr<From> {
+        self.value().eq(n)
+    }
+    /// `count <> n`.
+    pub fn ne(self, n: impl ValueOf<i64>) -> Expr<From> {
+        self.value().ne(n)
+    }
+    /// `count > n`.
+    pub fn gt(self, n: impl ValueOf<i64>) -> Expr<From> {
+        self.value().gt(n)
+    }
+    /// `count >= n`.
+    pub fn gte(self, n: impl ValueOf<i64>) -> Expr<From> {
+        self.value().gte(n)
+    }
+    /// `count < n`.
+    pub fn lt(self, n: impl ValueOf<i64>) -> Expr<From> {
+        self.value().lt(n)
+    }
+    /// `count <= n`.
+    pub fn lte(self, n: impl ValueOf<i64>) -> Expr<From> {
+        self.value().lte(n)
+    }
+}
+
+impl<From, To, Kind> std::convert::From<Relation<From, To, Kind, Counted>> for Order<From> {
+    /// Ascending by the count.
+    fn from(count: Relation<From, To, Kind, Counted>) -> Order<From> {
+        count.asc()
     }
 }
 

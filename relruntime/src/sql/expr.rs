@@ -6,6 +6,7 @@
 
 use super::builder::{SqlBuilder, Statement};
 use super::dialect::{Dialect, ListParameter};
+use super::scalar::Scalar;
 use crate::model::meta::{RelationMeta, TableMeta};
 use crate::model::table::Table;
 use crate::model::value::Value;
@@ -25,6 +26,19 @@ pub(crate) enum CompareOp {
     Gte,
     Lt,
     Lte,
+}
+
+impl CompareOp {
+    fn sql(self) -> &'static str {
+        match self {
+            CompareOp::Eq => " = ",
+            CompareOp::Ne => " <> ",
+            CompareOp::Gt => " > ",
+            CompareOp::Gte => " >= ",
+            CompareOp::Lt => " < ",
+            CompareOp::Lte => " <= ",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -55,6 +69,17 @@ pub(crate) enum Node {
     Exists {
         rel: &'static RelationMeta,
         filter: Option<Box<Node>>,
+        negated: bool,
+    },
+    /// A value read through a relation, compared: `User::posts().count().gt(5)`.
+    CompareScalar {
+        scalar: Box<Scalar>,
+        op: CompareOp,
+        value: Value,
+    },
+    /// A value read through a relation, `IS [NOT] NULL`.
+    ScalarIsNull {
+        scalar: Box<Scalar>,
         negated: bool,
     },
 }
@@ -123,15 +148,16 @@ impl Node {
     pub(crate) fn write(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
         match self {
             Node::Compare { column, op, value } => {
-                b.push_qualified(scope.alias, column).push(match op {
-                    CompareOp::Eq => " = ",
-                    CompareOp::Ne => " <> ",
-                    CompareOp::Gt => " > ",
-                    CompareOp::Gte => " >= ",
-                    CompareOp::Lt => " < ",
-                    CompareOp::Lte => " <= ",
-                });
+                b.push_qualified(scope.alias, column).push(op.sql());
                 b.push_bind(value.clone());
+            }
+            Node::CompareScalar { scalar, op, value } => {
+                scalar.write(b, scope);
+                b.push(op.sql()).push_bind(value.clone());
+            }
+            Node::ScalarIsNull { scalar, negated } => {
+                scalar.write(b, scope);
+                b.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
             }
             Node::IsNull { column, negated } => {
                 b.push_qualified(scope.alias, column).push(if *negated {
@@ -296,19 +322,30 @@ pub struct Order<T> {
     _table: PhantomData<fn() -> T>,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct OrderTerm {
-    pub column: &'static str,
+    pub key: OrderKey,
     pub desc: bool,
     pub nulls: Nulls,
 }
 
+/// What a term orders by.
+#[derive(Clone, Debug)]
+pub(crate) enum OrderKey {
+    /// A column of the scope's table.
+    Column(&'static str),
+    /// A value read through a relation (`Post::author().col(User::name)`, an aggregate).
+    Related(Box<Scalar>),
+}
+
 impl<T> Clone for Order<T> {
     fn clone(&self) -> Self {
-        *self
+        Order {
+            term: self.term.clone(),
+            _table: PhantomData,
+        }
     }
 }
-impl<T> Copy for Order<T> {}
 
 impl<T> std::fmt::Debug for Order<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -318,9 +355,17 @@ impl<T> std::fmt::Debug for Order<T> {
 
 impl<T> Order<T> {
     pub(crate) fn new(column: &'static str, desc: bool) -> Self {
+        Order::by(OrderKey::Column(column), desc)
+    }
+
+    pub(crate) fn scalar(scalar: Scalar, desc: bool) -> Self {
+        Order::by(OrderKey::Related(Box::new(scalar)), desc)
+    }
+
+    fn by(key: OrderKey, desc: bool) -> Self {
         Order {
             term: OrderTerm {
-                column,
+                key,
                 desc,
                 // PostgreSQL's default: NULL is larger than any value.
                 nulls: if desc { Nulls::First } else { Nulls::Last },
@@ -346,25 +391,41 @@ impl OrderTerm {
     /// Writes `alias.col ASC NULLS LAST`, or where the dialect has no `NULLS FIRST/LAST`,
     /// `alias.col IS NULL, alias.col ASC`. Non-nullable columns skip the NULL handling.
     pub(crate) fn write(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
-        let nullable = scope.table.column(self.column).is_some_and(|c| c.nullable);
+        let nullable = match &self.key {
+            OrderKey::Column(column) => scope.table.column(column).is_some_and(|c| c.nullable),
+            OrderKey::Related(scalar) => scalar.nullable(),
+        };
         let dir = if self.desc { " DESC" } else { " ASC" };
         if nullable && !b.dialect().syntax().orders_nulls {
-            b.push_qualified(scope.alias, self.column);
+            self.write_key(b, scope);
             b.push(if self.nulls == Nulls::First {
                 " IS NULL DESC, "
             } else {
                 " IS NULL ASC, "
             });
-            b.push_qualified(scope.alias, self.column).push(dir);
+            self.write_key(b, scope);
+            b.push(dir);
             return;
         }
-        b.push_qualified(scope.alias, self.column).push(dir);
+        self.write_key(b, scope);
+        b.push(dir);
         if nullable {
             b.push(if self.nulls == Nulls::First {
                 " NULLS FIRST"
             } else {
                 " NULLS LAST"
             });
+        }
+    }
+}
+
+impl OrderTerm {
+    fn write_key(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
+        match &self.key {
+            OrderKey::Column(column) => {
+                b.push_qualified(scope.alias, column);
+            }
+            OrderKey::Related(scalar) => scalar.write(b, scope),
         }
     }
 }
@@ -376,12 +437,16 @@ pub(crate) fn write_order(b: &mut SqlBuilder, scope: &Scope<'_>, terms: &[OrderT
         .table
         .primary_key
         .iter()
-        .filter(|pk| !terms.iter().any(|t| t.column == **pk))
+        .filter(|pk| {
+            !terms
+                .iter()
+                .any(|t| matches!(t.key, OrderKey::Column(c) if c == **pk))
+        })
         .map(|pk| OrderTerm {
-            column: pk,
+            key: OrderKey::Column(pk),
             desc: false,
             nulls: Nulls::Last,
         });
-    let all: Vec<OrderTerm> = terms.iter().copied().chain(tiebreak).collect();
+    let all: Vec<OrderTerm> = terms.iter().cloned().chain(tiebreak).collect();
     b.push_list(all, ", ", |b, t| t.write(b, scope));
 }

@@ -11,3 +11,4 @@ pub(crate) mod dialect;
 pub(crate) mod exec;
 pub(crate) mod expr;
 pub(crate) mod related;
+pub(crate) mod scalar;

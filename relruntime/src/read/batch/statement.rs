@@ -8,6 +8,7 @@ use crate::sql::dialect::Dialect;
 use crate::sql::expr::write_order;
 use crate::sql::related::{Related, allocate, write_filter, write_from, write_source};
 
+/// The binds of a level's filter and order (an aggregate's filter may hold values).
 fn filter_bind_count(dialect: Dialect, spec: &LoadSpec) -> usize {
     let mut b = SqlBuilder::new(dialect);
     let mut scratch = SqlBuilder::new(dialect);
@@ -15,6 +16,7 @@ fn filter_bind_count(dialect: Dialect, spec: &LoadSpec) -> usize {
     if let Some(f) = &spec.filter {
         f.write(&mut b, &related.scope());
     }
+    write_order(&mut b, &related.scope(), &spec.order);
     b.bind_count()
 }
 

@@ -5,7 +5,7 @@ use super::parts::{
     Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server, between,
     json_list, unqualified,
 };
-use super::syntax::{Floats, GuardSql, Syntax, UpsertClause};
+use super::syntax::{Casts, Floats, GuardSql, Syntax, UpsertClause};
 use crate::model::meta::{Action, TableMeta};
 use crate::model::value::{SqlType, Value};
 
@@ -32,6 +32,10 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // 4 GiB: the server caps it at its `max_allowed_packet` (with a warning).
     join_prefix: Some("SET STATEMENT group_concat_max_len = 4294967295 FOR "),
     join_cut_warns: true,
+    casts: Casts {
+        integer: "SIGNED",
+        double: "DOUBLE",
+    },
     version_query: Some("SELECT VERSION()"),
     // utf8mb4 holds all of Unicode; the binary collation compares like the others, and
     // its NO PAD variant keeps trailing spaces significant (`utf8mb4_bin` would make

@@ -6,7 +6,7 @@ use super::parts::{
     Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server, json_list,
     unqualified,
 };
-use super::syntax::{Floats, Syntax};
+use super::syntax::{Casts, Floats, Syntax};
 use crate::model::meta::TableMeta;
 use crate::model::value::{SqlType, Value};
 
@@ -35,6 +35,10 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // The statement runs in-process, and one statement beats three round trips
     // through sqlx's worker thread.
     prefers_join: true,
+    casts: Casts {
+        integer: "INTEGER",
+        double: "REAL",
+    },
     json_reparse: Some(("json(", ")")),
     // SQLite has no ALTER TABLE ... ADD CONSTRAINT, but accepts forward references.
     inline_foreign_keys: true,

@@ -86,6 +86,15 @@ pub(crate) struct GuardSql {
 /// The table of conflict guards (see [`GuardSql`]).
 pub(crate) const GUARD_TABLE: &str = "rel_guards";
 
+/// The type names of `CAST(.. AS ..)` for per-parent aggregates.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Casts {
+    /// A 64-bit integer.
+    pub integer: &'static str,
+    /// A double.
+    pub double: &'static str,
+}
+
 /// Everything a dialect answers with a constant. See the [module docs](self).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Syntax {
@@ -147,6 +156,10 @@ pub(crate) struct Syntax {
     /// Whether `Strategy::Auto` picks Join (one statement) over Batch, as measured by
     /// `benches/load.rs`.
     pub prefers_join: bool,
+
+    /// The types a sum or an average is cast to, so that each backend returns the
+    /// same type (see `sql/scalar.rs`).
+    pub casts: Casts,
 
     // -- The Join strategy's JSON -------------------------------------------------------
     /// Opens a JSON array of one row's cells: `json_array(`.
@@ -250,6 +263,10 @@ impl Syntax {
             binds_key_arrays: false,
             keys_per_in_list: usize::MAX,
             prefers_join: false,
+            casts: Casts {
+                integer: "BIGINT",
+                double: "DOUBLE PRECISION",
+            },
             json_row,
             json_agg,
             limits_inside_aggregate: false,

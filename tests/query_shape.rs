@@ -1,0 +1,353 @@
+//! Queries, part 2, on every backend and in both strategies: parents ordered by a `one`
+//! relation's column and by per-parent aggregates (count, sum, avg, min, max, with a
+//! filter, through a junction too), parents filtered by aggregates, and the same at a
+//! nested level, windows included. Each result is checked against the rows written
+//! here, and Join against Batch.
+
+mod common;
+common::report_backends!();
+
+use rel::prelude::*;
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "qs_users")]
+struct User {
+    #[column(primary_key)]
+    id: i64,
+    name: String,
+    invited_by_id: Option<i64>,
+    #[relation(one, from = invited_by_id, to = User::id, alias = "inviter")]
+    invited_by: One<Option<User>>,
+    #[relation(many, alias = "inviter")]
+    invitees: Many<User>,
+    #[relation(many)]
+    posts: Many<Post>,
+    #[relation(many, through = Membership(user_id, group_id))]
+    groups: Many<Group>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "qs_posts")]
+struct Post {
+    #[column(primary_key)]
+    id: i64,
+    author_id: i64,
+    score: Option<i32>,
+    rating: f64,
+    published: bool,
+    #[relation(one, from = author_id, to = User::id)]
+    author: One<User>,
+    #[relation(many)]
+    comments: Many<Comment>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "qs_comments")]
+struct Comment {
+    #[column(primary_key)]
+    id: i64,
+    post_id: i64,
+    body: String,
+    #[relation(one, from = post_id, to = Post::id)]
+    post: One<Post>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "qs_groups")]
+struct Group {
+    #[column(primary_key)]
+    id: i64,
+    name: String,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "qs_memberships", primary_key(user_id, group_id))]
+struct Membership {
+    user_id: i64,
+    group_id: i64,
+    #[relation(one, from = user_id, to = User::id)]
+    user: One<User>,
+    #[relation(one, from = group_id, to = Group::id)]
+    group: One<Group>,
+}
+
+fn schema() -> Schema {
+    Schema::new(RelationMode::ForeignKeys).table::<User>()
+}
+
+/// Ada (1) invited Bob (2), who invited Dee (4); Cy (3) came alone.
+/// Posts: Ada 2 (score none, unpublished) and 3 (7); Bob 1 (5, two comments) and 5 (1,
+/// unpublished); Cy 4 (2, one comment); Dee none. Ada's post 3 has a comment.
+/// Groups: red (Ada, Bob), blue (Bob).
+async fn seed(db: &Db) {
+    let s = schema();
+    s.drop_all(db).await.unwrap();
+    s.create_all(db).await.unwrap();
+    let user = |id, name: &str, invited_by_id| User {
+        id,
+        name: name.into(),
+        invited_by_id,
+        invited_by: One::default(),
+        invitees: Many::default(),
+        posts: Many::default(),
+        groups: Many::default(),
+    };
+    db.insert_many(&[
+        user(1, "Ada", None),
+        user(2, "Bob", Some(1)),
+        user(3, "Cy", None),
+        user(4, "Dee", Some(2)),
+    ])
+    .await
+    .unwrap();
+    let post = |id, author_id, score, rating, published| Post {
+        id,
+        author_id,
+        score,
+        rating,
+        published,
+        author: One::default(),
+        comments: Many::default(),
+    };
+    db.insert_many(&[
+        post(1, 2, Some(5), 1.5, true),
+        post(2, 1, None, 0.25, false),
+        post(3, 1, Some(7), 2.0, true),
+        post(4, 3, Some(2), 0.5, true),
+        post(5, 2, Some(1), 3.0, false),
+    ])
+    .await
+    .unwrap();
+    let comment = |id, post_id, body: &str| Comment {
+        id,
+        post_id,
+        body: body.into(),
+        post: One::default(),
+    };
+    db.insert_many(&[
+        comment(1, 1, "x"),
+        comment(2, 1, "y"),
+        comment(3, 3, "x"),
+        comment(4, 4, "z"),
+    ])
+    .await
+    .unwrap();
+    let group = |id, name: &str| Group {
+        id,
+        name: name.into(),
+    };
+    db.insert_many(&[group(1, "red"), group(2, "blue")])
+        .await
+        .unwrap();
+    let member = |user_id, group_id| Membership {
+        user_id,
+        group_id,
+        user: One::default(),
+        group: One::default(),
+    };
+    db.insert_many(&[member(1, 1), member(2, 1), member(2, 2)])
+        .await
+        .unwrap();
+}
+
+/// The ids the query returns, the same in both strategies.
+async fn ids<T: Table + std::fmt::Debug>(
+    db: &Db,
+    query: rel::Query<T>,
+    id: fn(&T) -> i64,
+) -> Vec<i64> {
+    let mut got = Vec::new();
+    for strategy in [Strategy::Join, Strategy::Batch] {
+        let rows = query
+            .clone()
+            .strategy(strategy)
+            .all(db)
+            .await
+            .unwrap_or_else(|e| panic!("{:?} {strategy:?}: {e}", db.dialect()));
+        got.push(rows.iter().map(id).collect::<Vec<_>>());
+    }
+    assert_eq!(got[0], got[1], "{:?}: Join and Batch differ", db.dialect());
+    got.remove(0)
+}
+
+#[tokio::test]
+async fn parents_ordered_by_a_one_relations_column() {
+    for db in common::backends("qs_order_one").await {
+        let d = db.dialect();
+        seed(&db).await;
+        let post_id = |p: &Post| p.id;
+        let q = Post::query().order_by(Post::author().col(User::name));
+        assert_eq!(ids(&db, q, post_id).await, [2, 3, 1, 5, 4], "{d:?}");
+        let q = Post::query().order_by(Post::author().col(User::name).desc());
+        assert_eq!(ids(&db, q, post_id).await, [4, 1, 5, 2, 3], "{d:?}");
+        // A self relation that may be absent: NULLs last ascending, first descending.
+        let user_id = |u: &User| u.id;
+        let q = User::query().order_by(User::invited_by().col(User::name).asc());
+        assert_eq!(ids(&db, q, user_id).await, [2, 4, 1, 3], "{d:?}");
+        let q = User::query().order_by(User::invited_by().col(User::name).desc());
+        assert_eq!(ids(&db, q, user_id).await, [1, 3, 4, 2], "{d:?}");
+        // A filter on the relation: a related row it leaves out is NULL.
+        let q = User::query().order_by(
+            User::invited_by()
+                .filter(User::name.ne("Ada"))
+                .col(User::name),
+        );
+        assert_eq!(ids(&db, q, user_id).await, [4, 1, 2, 3], "{d:?}");
+        // Filtered by it.
+        let q = Post::query().filter(Post::author().col(User::name).eq("Bob"));
+        assert_eq!(ids(&db, q, post_id).await, [1, 5], "{d:?}");
+        let q = User::query().filter(User::invited_by().col(User::name).is_null());
+        assert_eq!(ids(&db, q, user_id).await, [1, 3], "{d:?}");
+        schema().drop_all(&db).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn parents_ordered_and_filtered_by_aggregates() {
+    for db in common::backends("qs_aggregates").await {
+        let d = db.dialect();
+        seed(&db).await;
+        let id = |u: &User| u.id;
+        let by = |order: rel::Order<User>| User::query().order_by(order);
+        // Counts: Ada 2, Bob 2, Cy 1, Dee 0 (ties by id).
+        assert_eq!(
+            ids(&db, by(User::posts().count().desc()), id).await,
+            [1, 2, 3, 4]
+        );
+        assert_eq!(
+            ids(&db, by(User::posts().count().asc()), id).await,
+            [4, 3, 1, 2]
+        );
+        // Published only: Ada 1, Bob 1, Cy 1, Dee 0.
+        let published = || User::posts().filter(Post::published.eq(true));
+        assert_eq!(
+            ids(&db, by(published().count().asc()), id).await,
+            [4, 1, 2, 3]
+        );
+        // Sums of a nullable column: Ada 7, Bob 6, Cy 2, Dee NULL (first descending).
+        let sum = || User::posts().sum(Post::score);
+        assert_eq!(ids(&db, by(sum().desc()), id).await, [4, 1, 2, 3], "{d:?}");
+        assert_eq!(ids(&db, by(sum().asc()), id).await, [3, 2, 1, 4], "{d:?}");
+        // Averages of a float: Ada 1.125, Bob 2.25, Cy 0.5.
+        let avg = || User::posts().avg(Post::rating);
+        assert_eq!(ids(&db, by(avg().desc()), id).await, [4, 2, 1, 3], "{d:?}");
+        // Minimum and maximum: min score Ada 7, Bob 1, Cy 2; max Ada 7, Bob 5, Cy 2.
+        let min = || User::posts().min(Post::score);
+        assert_eq!(ids(&db, by(min().asc()), id).await, [2, 3, 1, 4], "{d:?}");
+        let max = || User::posts().max(Post::score);
+        assert_eq!(ids(&db, by(max().asc()), id).await, [3, 2, 1, 4], "{d:?}");
+        // Through a junction: Bob in 2 groups, Ada 1, Cy and Dee none.
+        assert_eq!(
+            ids(&db, by(User::groups().count().desc()), id).await,
+            [2, 1, 3, 4]
+        );
+        // Two keys: the count, then the name descending.
+        let q = User::query()
+            .order_by(User::posts().count().desc())
+            .order_by(User::name.desc());
+        assert_eq!(ids(&db, q, id).await, [2, 1, 3, 4], "{d:?}");
+
+        // Filters.
+        let q = |f: Expr<User>| User::query().filter(f);
+        assert_eq!(ids(&db, q(User::posts().count().gt(1)), id).await, [1, 2]);
+        assert_eq!(ids(&db, q(User::posts().count().eq(0)), id).await, [4]);
+        assert_eq!(ids(&db, q(published().count().gte(1)), id).await, [1, 2, 3]);
+        assert_eq!(ids(&db, q(sum().gte(6)), id).await, [1, 2], "{d:?}");
+        assert_eq!(ids(&db, q(sum().is_null()), id).await, [4], "{d:?}");
+        assert_eq!(
+            ids(&db, q(sum().is_not_null()), id).await,
+            [1, 2, 3],
+            "{d:?}"
+        );
+        assert_eq!(ids(&db, q(avg().gt(1.0)), id).await, [1, 2], "{d:?}");
+        assert_eq!(ids(&db, q(avg().eq(2.25)), id).await, [2], "{d:?}");
+        assert_eq!(ids(&db, q(min().lt(2)), id).await, [2], "{d:?}");
+        assert_eq!(ids(&db, q(max().lte(5)), id).await, [2, 3], "{d:?}");
+        let q2 = q(User::posts().count().gt(1).and(sum().lt(7)));
+        assert_eq!(ids(&db, q2, id).await, [2], "{d:?}");
+        // A filter with values inside the aggregate's own filter.
+        let commented = User::posts()
+            .filter(Post::comments().filter(Comment::body.eq("x")).exists())
+            .count();
+        assert_eq!(ids(&db, q(commented.eq(1)), id).await, [1, 2], "{d:?}");
+        // Root count and first.
+        let n = User::query()
+            .filter(User::posts().count().gt(1))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(n, 2, "{d:?}");
+        schema().drop_all(&db).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn nested_levels_order_and_filter_by_aggregates() {
+    for db in common::backends("qs_nested").await {
+        let d = db.dialect();
+        seed(&db).await;
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let posts_of = |users: &[User]| -> Vec<Vec<i64>> {
+                users
+                    .iter()
+                    .map(|u| u.posts.get().unwrap().iter().map(|p| p.id).collect())
+                    .collect()
+            };
+            // Each user's posts, most commented first.
+            let users = User::query()
+                .strategy(strategy)
+                .with(User::posts().order_by(Post::comments().count().desc()))
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            let want: Vec<Vec<i64>> = vec![vec![3, 2], vec![1, 5], vec![4], vec![]];
+            assert_eq!(posts_of(&users), want, "{d:?} {strategy:?}");
+            // The most commented post of each: a per-parent window on the aggregate.
+            let users = User::query()
+                .strategy(strategy)
+                .with(
+                    User::posts()
+                        .order_by(Post::comments().count().desc())
+                        .limit(1),
+                )
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            let want: Vec<Vec<i64>> = vec![vec![3], vec![1], vec![4], vec![]];
+            assert_eq!(posts_of(&users), want, "{d:?} {strategy:?}");
+            // Posts with a comment "x", by a filter with a value on the aggregate's filter.
+            let users = User::query()
+                .strategy(strategy)
+                .with(
+                    User::posts().filter(
+                        Post::comments()
+                            .filter(Comment::body.eq("x"))
+                            .count()
+                            .gte(1),
+                    ),
+                )
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            let want: Vec<Vec<i64>> = vec![vec![3], vec![1], vec![], vec![]];
+            assert_eq!(posts_of(&users), want, "{d:?} {strategy:?}");
+            // Each user's invitees by their own posts' count, two levels down.
+            let users = User::query()
+                .strategy(strategy)
+                .filter(User::id.eq(1))
+                .with(
+                    User::invitees()
+                        .order_by(User::posts().sum(Post::score).desc())
+                        .with(User::posts().order_by(Post::author().col(User::name))),
+                )
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            let bob = &users[0].invitees.get().unwrap()[0];
+            assert_eq!(bob.id, 2, "{d:?} {strategy:?}");
+            let posts: Vec<i64> = bob.posts.get().unwrap().iter().map(|p| p.id).collect();
+            assert_eq!(posts, [1, 5], "{d:?} {strategy:?}");
+        }
+        schema().drop_all(&db).await.unwrap();
+    }
+}
