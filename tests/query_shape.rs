@@ -351,3 +351,80 @@ async fn nested_levels_order_and_filter_by_aggregates() {
         schema().drop_all(&db).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn raw_sql_filters_bind_their_values() {
+    for db in common::backends("qs_raw").await {
+        let d = db.dialect();
+        seed(&db).await;
+        let post_id = |p: &Post| p.id;
+        let user_id = |u: &User| u.id;
+        let raw = |sql: &'static str, values: i32| Expr::<Post>::raw(sql, values).unwrap();
+        let q = Post::query().filter(raw("{score} * 2 > ?", 9));
+        assert_eq!(ids(&db, q, post_id).await, [1, 3], "{d:?}");
+        // Two values of two types, and a literal `?` inside a string.
+        let q = Post::query().filter(
+            Expr::<Post>::raw("{rating} >= ? AND {score} < ? AND '??' = '??'", (1.5, 6)).unwrap(),
+        );
+        assert_eq!(ids(&db, q, post_id).await, [1, 5], "{d:?}");
+        // In a nested load, an aggregate's filter and an EXISTS: qualified by each scope.
+        let high = || Expr::<Post>::raw("{rating} >= ?", 1.5).unwrap();
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let users = User::query()
+                .strategy(strategy)
+                .with(User::posts().filter(high()))
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            let got: Vec<Vec<i64>> = users
+                .iter()
+                .map(|u| u.posts.get().unwrap().iter().map(|p| p.id).collect())
+                .collect();
+            assert_eq!(
+                got,
+                [vec![3], vec![1, 5], vec![], vec![]],
+                "{d:?} {strategy:?}"
+            );
+        }
+        let q = User::query().filter(User::posts().filter(high()).count().gte(2));
+        assert_eq!(ids(&db, q, user_id).await, [2], "{d:?}");
+        let q = User::query().filter(User::posts().filter(high()).not_exists());
+        assert_eq!(ids(&db, q, user_id).await, [3, 4], "{d:?}");
+
+        // Input reaches the statement only as a value: these match no name, and the
+        // table is still there.
+        for attack in [
+            "'; DROP TABLE qs_users; --",
+            "Ada' OR '1'='1",
+            "\\'; DELETE FROM qs_users; --",
+        ] {
+            let q = User::query().filter(Expr::<User>::raw("{name} = ?", attack).unwrap());
+            assert_eq!(
+                ids(&db, q, user_id).await,
+                Vec::<i64>::new(),
+                "{d:?}: {attack}"
+            );
+        }
+        assert_eq!(User::query().count(&db).await.unwrap(), 4, "{d:?}");
+
+        // Mistakes are typed errors, before anything is sent.
+        let error = |r: Result<Expr<User>, rel::Error>| match r {
+            Err(rel::Error::RawSql { table, message, .. }) => format!("{table}: {message}"),
+            other => panic!("{other:?}"),
+        };
+        let e = error(Expr::<User>::raw("{name} = ? OR {name} = ?", "Ada"));
+        assert_eq!(e, "qs_users: it has more `?` than the 1 value(s) given");
+        let e = error(Expr::<User>::raw("{name} = ?", ("Ada", 1)));
+        assert_eq!(e, "qs_users: 2 value(s) were given for 1 `?`");
+        let e = error(Expr::<User>::raw("{nmae} = ?", "Ada"));
+        assert!(
+            e.starts_with(
+                "qs_users: `{nmae}` is not a column of `qs_users` (its columns: id, name"
+            ),
+            "{e}"
+        );
+        let e = error(Expr::<User>::raw("{name = 1", ()));
+        assert!(e.contains("has no `}`"), "{e}");
+        schema().drop_all(&db).await.unwrap();
+    }
+}

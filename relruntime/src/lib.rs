@@ -55,6 +55,7 @@ pub use sql::column::escape_like;
 pub use sql::column::{Column, TextColumn, ValueOf};
 pub use sql::dialect::Dialect;
 pub use sql::expr::{Expr, Order};
+pub use sql::raw::{RawValue, RawValues};
 pub use sql::scalar::{Extremum, RelatedValue, Summable};
 pub use write::{
     AllRows, ColumnsSet, Delete, Filtered, HasSets, NoSets, RowsChosen, TakesFilter, Unfiltered,

@@ -156,6 +156,17 @@ pub enum Error {
         /// What is unsupported and what to do instead.
         message: String,
     },
+    /// A raw SQL fragment ([`Expr::raw`](crate::Expr::raw)) does not fit: a `?` without
+    /// a value, a value without a `?`, an unknown `{column}` or an unclosed brace.
+    /// Nothing was sent.
+    RawSql {
+        /// The table the fragment filters.
+        table: &'static str,
+        /// The fragment.
+        sql: &'static str,
+        /// What does not fit.
+        message: String,
+    },
     /// An upsert's conflict target (`on_conflict`) is not a key of the table: neither
     /// its primary key nor a unique column. A conflict is only on a unique key
     /// (PostgreSQL and SQLite refuse the statement, and MySQL's `ON DUPLICATE KEY`
@@ -399,6 +410,11 @@ impl std::fmt::Display for Error {
                 relation,
                 message,
             } => write!(f, "table `{table}`, relation `{relation}`: {message}"),
+            Error::RawSql {
+                table,
+                sql,
+                message,
+            } => write!(f, "raw SQL `{sql}` on `{table}`: {message}"),
             Error::ConflictTarget { table, columns } => write!(
                 f,
                 "upsert into `{table}`: the conflict target ({}) is not the primary key or a unique column; name one with on_conflict, or mark the column #[column(unique)]",

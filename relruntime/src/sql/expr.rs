@@ -6,6 +6,7 @@
 
 use super::builder::{SqlBuilder, Statement};
 use super::dialect::{Dialect, ListParameter};
+use super::raw::{Raw, RawValues};
 use super::scalar::Scalar;
 use crate::model::meta::{RelationMeta, TableMeta};
 use crate::model::table::Table;
@@ -82,6 +83,8 @@ pub(crate) enum Node {
         scalar: Box<Scalar>,
         negated: bool,
     },
+    /// A raw SQL fragment with its values bound.
+    Raw(Box<Raw>),
 }
 
 /// A boolean SQL expression over the columns of table `T`.
@@ -132,6 +135,43 @@ impl<T> Expr<T> {
 }
 
 impl<T: Table> Expr<T> {
+    /// A condition written in SQL, for what the typed builders do not say: `{column}`
+    /// names a column of `T` (written qualified, so the fragment works in nested loads
+    /// and relation filters too), each `?` is the next of `values`, bound as a
+    /// parameter, and `??`, `{{` and `}}` are a literal `?`, `{` and `}`. `values` is
+    /// `()`, one value, a tuple of values, or an array or `Vec`.
+    ///
+    /// The text is a `&'static str`: it is part of your program, never built at run
+    /// time, so input can reach the statement only as a bound value. A `?` without a
+    /// value, a value without a `?` or an unknown column is [`Error::RawSql`](crate::Error::RawSql),
+    /// before anything is sent. The SQL itself is yours: it must be valid on the
+    /// backends you run.
+    ///
+    /// ```
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table)]
+    /// struct Post {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    ///     score: i32,
+    ///     title: String,
+    /// }
+    ///
+    /// let filter = Expr::<Post>::raw("{score} * 2 > ? AND length({title}) < ?", (10, 40))?;
+    /// assert_eq!(
+    ///     filter.to_sql(Dialect::Postgres).sql,
+    ///     r#"("post"."score" * 2 > $1 AND length("post"."title") < $2)"#
+    /// );
+    /// let unknown = Expr::<Post>::raw("{body} <> ''", ());
+    /// assert!(matches!(unknown, Err(rel::Error::RawSql { .. })));
+    /// # Ok::<(), rel::Error>(())
+    /// ```
+    pub fn raw(sql: &'static str, values: impl RawValues) -> crate::model::error::Result<Expr<T>> {
+        Raw::parse(T::META, sql, values.into_values())
+            .map(|raw| Expr::new(Node::Raw(Box::new(raw))))
+    }
+
     /// The expression alone, as SQL for `dialect`, with columns qualified by the table name.
     pub fn to_sql(&self, dialect: Dialect) -> Statement {
         let mut b = SqlBuilder::new(dialect);
@@ -155,6 +195,7 @@ impl Node {
                 scalar.write(b, scope);
                 b.push(op.sql()).push_bind(value.clone());
             }
+            Node::Raw(raw) => raw.write(b, scope),
             Node::ScalarIsNull { scalar, negated } => {
                 scalar.write(b, scope);
                 b.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
