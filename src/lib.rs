@@ -75,8 +75,9 @@ pub mod cli;
 pub mod prelude {
     pub use relmacros::Table;
     pub use relruntime::{
-        Column, ColumnValue, Conn, Db, Delete, Destructive, Dialect, Expr, Many, One, Order, Query,
-        Relation, RelationMode, Schema, Strategy, Table, TableExt, Transaction, Update, Upsert,
+        Column, ColumnValue, Conn, Cursor, Db, Delete, Destructive, Dialect, Expr, Many, One,
+        Order, Query, Relation, RelationMode, Schema, Strategy, Table, TableExt, Transaction,
+        Update, Upsert,
     };
 }
 

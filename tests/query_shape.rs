@@ -428,3 +428,178 @@ async fn raw_sql_filters_bind_their_values() {
         schema().drop_all(&db).await.unwrap();
     }
 }
+
+/// Every page of `query`, `size` rows at a time, forward from the start and then
+/// backward from the last page: the ids seen each way, which must both be the whole
+/// result in order. Each page but the last is full, and `next` is absent exactly at
+/// the end.
+async fn walk<T: Table + std::fmt::Debug>(
+    db: &Db,
+    query: impl Fn() -> rel::Query<T>,
+    size: u64,
+    id: fn(&T) -> i64,
+) -> (Vec<i64>, Vec<i64>) {
+    let d = db.dialect();
+    let mut forward = Vec::new();
+    let mut page = query().page(size).all(db).await.unwrap();
+    assert!(page.prev.is_none(), "{d:?}");
+    let last = loop {
+        forward.extend(page.rows.iter().map(id));
+        match &page.next {
+            Some(next) => {
+                assert_eq!(
+                    page.rows.len() as u64,
+                    size,
+                    "{d:?}: a page before the end is full"
+                );
+                let cursor = Cursor::parse(next.to_string());
+                page = query().page(size).after(&cursor).all(db).await.unwrap();
+            }
+            None => break page,
+        }
+    };
+    let mut backward: Vec<Vec<i64>> = vec![last.rows.iter().map(id).collect()];
+    let mut prev = last.prev;
+    while let Some(cursor) = prev {
+        let page = query().page(size).before(&cursor).all(db).await.unwrap();
+        assert!(page.next.is_some(), "{d:?}");
+        backward.push(page.rows.iter().map(id).collect());
+        prev = page.prev;
+    }
+    backward.reverse();
+    (forward, backward.concat())
+}
+
+#[tokio::test]
+async fn keyset_pages_walk_forward_and_back() {
+    for db in common::backends("qs_pages").await {
+        let d = db.dialect();
+        seed(&db).await;
+        let post_id = |p: &Post| p.id;
+        // A nullable column, every direction and NULL placement: scores 5, none, 7, 2, 1.
+        let orders: Vec<(fn() -> rel::Order<Post>, [i64; 5])> = vec![
+            (|| Post::score.asc(), [5, 4, 1, 3, 2]),
+            (|| Post::score.desc(), [2, 3, 1, 4, 5]),
+            (|| Post::score.asc().nulls_first(), [2, 5, 4, 1, 3]),
+            (|| Post::score.desc().nulls_last(), [3, 1, 4, 5, 2]),
+            (|| Post::published.desc(), [1, 3, 4, 2, 5]),
+        ];
+        for (order, want) in orders {
+            for size in 1..=5 {
+                let query = || Post::query().order_by(order());
+                let all = ids(&db, query(), post_id).await;
+                assert_eq!(all, want, "{d:?}");
+                let (forward, backward) = walk(&db, query, size, post_id).await;
+                assert_eq!(forward, want, "{d:?} {:?} by {size}", order());
+                assert_eq!(backward, want, "{d:?} {:?} by {size}, backward", order());
+            }
+        }
+        // A composite key, and a filter kept across pages.
+        let key = |m: &Membership| m.user_id * 10 + m.group_id;
+        let query = || Membership::query().order_by(Membership::group_id.desc());
+        let (forward, backward) = walk(&db, query, 2, key).await;
+        assert_eq!(forward, [22, 11, 21], "{d:?}");
+        assert_eq!(backward, forward, "{d:?}");
+        let query = || {
+            User::query()
+                .filter(User::name.ne("Cy"))
+                .order_by(User::name.desc())
+        };
+        let (forward, _) = walk(&db, query, 2, |u| u.id).await;
+        assert_eq!(forward, [4, 2, 1], "{d:?}");
+
+        // Per parent: one user's posts, page by page, and through a junction.
+        let users = User::query()
+            .order_by(User::id.asc())
+            .all(&db)
+            .await
+            .unwrap();
+        let (ada, bob) = (&users[0], &users[1]);
+        let bobs = || User::posts().of(bob).order_by(Post::score.desc());
+        let (forward, backward) = walk(&db, bobs, 1, post_id).await;
+        assert_eq!(forward, [1, 5], "{d:?}");
+        assert_eq!(backward, forward, "{d:?}");
+        let adas_published = || {
+            User::posts()
+                .filter(Post::published.eq(true))
+                .of(ada)
+                .order_by(Post::id.asc())
+        };
+        assert_eq!(walk(&db, adas_published, 1, post_id).await.0, [3], "{d:?}");
+        let groups = || User::groups().of(bob).order_by(Group::name.asc());
+        let (forward, backward) = walk(&db, groups, 1, |g| g.id).await;
+        assert_eq!(forward, [2, 1], "{d:?}: blue, red");
+        assert_eq!(backward, forward, "{d:?}");
+        let dee = &users[3];
+        let none = User::posts().of(dee).page(5).all(&db).await.unwrap();
+        assert!(none.rows.is_empty() && none.next.is_none(), "{d:?}");
+        let authors = Post::author().of(&Post::query().first(&db).await.unwrap().unwrap());
+        assert_eq!(ids(&db, authors, |u| u.id).await, [2], "{d:?}");
+
+        // With nested loads, as the query's strategy reads them.
+        let page = User::query()
+            .order_by(User::name.asc())
+            .with(User::posts())
+            .page(2)
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(page.rows[1].posts.get().unwrap().len(), 2, "{d:?}");
+
+        // Rows written between pages: none repeats, none goes missing after the cursor.
+        let by_id = || Post::query().order_by(Post::id.asc());
+        let first = by_id().page(2).all(&db).await.unwrap();
+        let post = |id, author_id| Post {
+            id,
+            author_id,
+            score: None,
+            rating: 0.0,
+            published: true,
+            author: One::default(),
+            comments: Many::default(),
+        };
+        db.insert(&post(0, 1)).await.unwrap(); // before the cursor
+        db.insert(&post(6, 1)).await.unwrap(); // after it
+        let next = first.next.unwrap();
+        let second = by_id().page(10).after(&next).all(&db).await.unwrap();
+        let got: Vec<i64> = second.rows.iter().map(|p| p.id).collect();
+        assert_eq!(got, [3, 4, 5, 6], "{d:?}");
+        assert!(second.next.is_none(), "{d:?}: exactly the rest, no next");
+        let back = by_id()
+            .page(10)
+            .before(&second.prev.unwrap())
+            .all(&db)
+            .await
+            .unwrap();
+        let got: Vec<i64> = back.rows.iter().map(|p| p.id).collect();
+        assert_eq!(got, [0, 1, 2], "{d:?}");
+
+        // A cursor of another query is a typed error; so is text that is no cursor.
+        let refused = |r: Result<rel::Page<Post>, rel::Error>| match r {
+            Err(rel::Error::Cursor { table, .. }) => assert_eq!(table, "qs_posts", "{d:?}"),
+            other => panic!("{d:?}: {other:?}"),
+        };
+        let by_score = || Post::query().order_by(Post::score.asc());
+        refused(by_score().page(2).after(&next).all(&db).await);
+        let filtered = || by_id().filter(Post::published.eq(true));
+        refused(filtered().page(2).after(&next).all(&db).await);
+        refused(
+            by_id()
+                .page(2)
+                .after(&Cursor::parse("not a cursor"))
+                .all(&db)
+                .await,
+        );
+        refused(by_id().page(2).after(&Cursor::parse("01")).all(&db).await);
+        let users = User::query()
+            .order_by(User::id.asc())
+            .page(1)
+            .all(&db)
+            .await
+            .unwrap();
+        refused(by_id().page(2).after(&users.next.unwrap()).all(&db).await);
+        let by_author = || Post::query().order_by(Post::author().col(User::name));
+        refused(by_author().page(2).all(&db).await);
+        schema().drop_all(&db).await.unwrap();
+    }
+}

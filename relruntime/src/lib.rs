@@ -43,6 +43,7 @@ pub use model::schema::{RelationMode, Schema};
 pub use model::table::{Key, Table};
 pub use model::value::{ColumnValue, SqlType, Value};
 pub use read::integrity::Orphans;
+pub use read::page::{Cursor, Page, PagedQuery};
 pub use read::plan::{Plan, PlanStep};
 pub use read::query::{Query, Strategy};
 pub use read::relation::{

@@ -156,6 +156,16 @@ pub enum Error {
         /// What is unsupported and what to do instead.
         message: String,
     },
+    /// A page's cursor ([`PagedQuery::after`](crate::PagedQuery::after)) is not one of
+    /// this query's: another table, order or filter made it, or the text is no cursor;
+    /// or the query orders by a related value, which a cursor cannot hold. Nothing was
+    /// sent.
+    Cursor {
+        /// The table paged.
+        table: &'static str,
+        /// Why.
+        message: String,
+    },
     /// A raw SQL fragment ([`Expr::raw`](crate::Expr::raw)) does not fit: a `?` without
     /// a value, a value without a `?`, an unknown `{column}` or an unclosed brace.
     /// Nothing was sent.
@@ -415,6 +425,7 @@ impl std::fmt::Display for Error {
                 sql,
                 message,
             } => write!(f, "raw SQL `{sql}` on `{table}`: {message}"),
+            Error::Cursor { table, message } => write!(f, "page of `{table}`: {message}"),
             Error::ConflictTarget { table, columns } => write!(
                 f,
                 "upsert into `{table}`: the conflict target ({}) is not the primary key or a unique column; name one with on_conflict, or mark the column #[column(unique)]",

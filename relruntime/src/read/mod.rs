@@ -8,6 +8,7 @@ pub(crate) mod batch;
 pub(crate) mod integrity;
 pub(crate) mod join;
 pub(crate) mod ops;
+pub(crate) mod page;
 pub(crate) mod plan;
 pub(crate) mod query;
 pub(crate) mod relation;

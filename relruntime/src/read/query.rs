@@ -178,6 +178,34 @@ impl<T: Table> Query<T> {
         self
     }
 
+    /// The order terms given (without the primary key's tiebreak).
+    pub(crate) fn order_terms(&self) -> &[OrderTerm] {
+        &self.order
+    }
+
+    /// The filter given.
+    pub(crate) fn filter_node(&self) -> Option<&Node> {
+        self.filter.as_ref()
+    }
+
+    /// The query with `node` ANDed to its filter.
+    pub(crate) fn and_where(self, node: Node) -> Self {
+        self.filter(Expr::new(node))
+    }
+
+    /// The query with this order instead of its own.
+    pub(crate) fn with_order(mut self, order: Vec<OrderTerm>) -> Self {
+        self.order = order;
+        self
+    }
+
+    /// The query without its limit and offset.
+    pub(crate) fn unwindowed(mut self) -> Self {
+        self.limit = None;
+        self.offset = None;
+        self
+    }
+
     /// Orders the rows (several calls add keys): by a column (`User::name.asc()`), or
     /// by a value read through a relation ([`RelatedValue`](crate::RelatedValue):
     /// `Post::author().col(User::name)`, `User::posts().count().desc()`). The primary

@@ -1,10 +1,11 @@
 //! Relation handles (`User::posts()`) and what they say to load (`LoadSpec`).
 
 use super::ops::{Ops, internal};
+use super::query::Query;
 use crate::model::error::{Error, Result};
 use crate::model::meta::RelationMeta;
 use crate::model::table::Table;
-use crate::model::value::ColumnValue;
+use crate::model::value::{ColumnValue, Value};
 use crate::sql::column::{Column, ValueOf};
 use crate::sql::expr::{Expr, Node, Order, OrderTerm};
 use crate::sql::scalar::{AggFunc, Extremum, RelatedValue, Scalar, ScalarKind, Summable};
@@ -365,6 +366,82 @@ impl<From, To, Kind, State> Relation<From, To, Kind, State> {
             filter: self.spec.filter.map(Box::new),
             negated,
         })
+    }
+}
+
+impl<From: Table, To: Table, Kind, State: OnlyFilters> Relation<From, To, Kind, State> {
+    /// The related rows of one parent row, as a query of their own (with this
+    /// relation's filter): to order, page, count or load further, leaving every other
+    /// parent alone. A parent whose key is NULL has none.
+    ///
+    /// ```
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table, Debug)]
+    /// #[table(name = "users")]
+    /// struct User {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    ///     #[relation(many)]
+    ///     posts: Many<Post>,
+    /// }
+    ///
+    /// #[derive(Table, Debug)]
+    /// #[table(name = "posts")]
+    /// struct Post {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    ///     user_id: i64,
+    ///     #[relation(one, from = user_id, to = User::id)]
+    ///     user: One<User>,
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// Schema::new(RelationMode::ForeignKeys).table::<User>().create_all(&db).await?;
+    /// let ada = User { id: 1, posts: Many::default() };
+    /// db.insert(&ada).await?;
+    /// for id in 1..=5 {
+    ///     db.insert(&Post { id, user_id: 1, user: One::default() }).await?;
+    /// }
+    /// // Ada's posts, newest first, two at a time.
+    /// let newest = || User::posts().of(&ada).order_by(Post::id.desc());
+    /// let first = newest().page(2).all(&db).await?;
+    /// let second = newest().page(2).after(&first.next.unwrap()).all(&db).await?;
+    /// assert_eq!(second.rows.iter().map(|p| p.id).collect::<Vec<_>>(), [3, 2]);
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn of(self, parent: &From) -> Query<To> {
+        let positions = self
+            .spec
+            .rel
+            .from
+            .iter()
+            .map(|c| From::META.columns.iter().position(|m| m.name == *c));
+        let key: Option<Vec<Value>> = positions
+            .map(|i| {
+                i.and_then(|i| parent.column_value(i))
+                    .filter(|v| !v.is_null())
+            })
+            .collect();
+        let node = match key {
+            Some(key) => Node::RelatedTo {
+                rel: self.spec.rel,
+                key,
+            },
+            // A NULL key relates to nothing.
+            None => Node::In {
+                column: "",
+                values: Vec::new(),
+                negated: false,
+            },
+        };
+        let mut query = Query::new().filter(Expr::new(node));
+        if let Some(filter) = self.spec.filter {
+            query = query.filter(Expr::new(filter));
+        }
+        query
     }
 }
 

@@ -85,6 +85,12 @@ pub(crate) enum Node {
     },
     /// A raw SQL fragment with its values bound.
     Raw(Box<Raw>),
+    /// The rows related through `rel` to the parent whose `from` key is `key`: the
+    /// scope is the relation's target.
+    RelatedTo {
+        rel: &'static RelationMeta,
+        key: Vec<Value>,
+    },
 }
 
 /// A boolean SQL expression over the columns of table `T`.
@@ -196,6 +202,30 @@ impl Node {
                 b.push(op.sql()).push_bind(value.clone());
             }
             Node::Raw(raw) => raw.write(b, scope),
+            Node::RelatedTo { rel, key } => match rel.through {
+                None => {
+                    b.push_list(rel.to.iter().zip(key), " AND ", |b, (column, value)| {
+                        b.push_qualified(scope.alias, column).push(" = ");
+                        b.push_bind(value.clone());
+                    });
+                }
+                Some(through) => {
+                    let j = b.fresh_alias();
+                    b.push("EXISTS (SELECT 1 FROM ")
+                        .push_aliased((through.table)().name, &j);
+                    b.push(" WHERE ");
+                    b.push_list(through.to.iter().zip(rel.to), " AND ", |b, (jc, tc)| {
+                        b.push_qualified(&j, jc)
+                            .push(" = ")
+                            .push_qualified(scope.alias, tc);
+                    });
+                    for (column, value) in through.from.iter().zip(key) {
+                        b.push(" AND ").push_qualified(&j, column).push(" = ");
+                        b.push_bind(value.clone());
+                    }
+                    b.push(")");
+                }
+            },
             Node::ScalarIsNull { scalar, negated } => {
                 scalar.write(b, scope);
                 b.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
