@@ -477,7 +477,8 @@ async fn keyset_pages_walk_forward_and_back() {
         seed(&db).await;
         let post_id = |p: &Post| p.id;
         // A nullable column, every direction and NULL placement: scores 5, none, 7, 2, 1.
-        let orders: Vec<(fn() -> rel::Order<Post>, [i64; 5])> = vec![
+        type Case = (fn() -> rel::Order<Post>, [i64; 5]);
+        let orders: Vec<Case> = vec![
             (|| Post::score.asc(), [5, 4, 1, 3, 2]),
             (|| Post::score.desc(), [2, 3, 1, 4, 5]),
             (|| Post::score.asc().nulls_first(), [2, 5, 4, 1, 3]),
