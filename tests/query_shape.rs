@@ -604,3 +604,168 @@ async fn keyset_pages_walk_forward_and_back() {
         schema().drop_all(&db).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn aggregates_load_per_parent_at_any_depth() {
+    for db in common::backends("qs_load_aggregates").await {
+        let d = db.dialect();
+        seed(&db).await;
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let at = |what: &str| format!("{d:?} {strategy:?}: {what}");
+            let users = User::query()
+                .strategy(strategy)
+                .with(User::posts().order_by(Post::id.asc()))
+                .with(User::posts().sum(Post::score))
+                .with(User::posts().avg(Post::rating))
+                .with(User::posts().min(Post::score))
+                .with(User::posts().max(Post::score))
+                .with(
+                    User::posts()
+                        .filter(Post::published.eq(true))
+                        .max(Post::rating),
+                )
+                .with(User::groups().max(Group::name))
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{}", at(&e.to_string())));
+            type Row = (
+                u64,
+                Option<i64>,
+                Option<f64>,
+                Option<i32>,
+                Option<i32>,
+                Option<f64>,
+            );
+            let got: Vec<Row> = users
+                .iter()
+                .map(|u| {
+                    let p = &u.posts;
+                    (
+                        p.count().unwrap(),
+                        p.sum(Post::score).unwrap(),
+                        p.avg(Post::rating).unwrap(),
+                        p.min(Post::score).unwrap(),
+                        p.max(Post::score).unwrap(),
+                        p.max(Post::rating).unwrap(),
+                    )
+                })
+                .collect();
+            let want: Vec<Row> = vec![
+                (2, Some(7), Some(1.125), Some(7), Some(7), Some(2.0)),
+                (2, Some(6), Some(2.25), Some(1), Some(5), Some(1.5)),
+                (1, Some(2), Some(0.5), Some(2), Some(2), Some(0.5)),
+                (0, None, None, None, None, None),
+            ];
+            assert_eq!(got, want, "{}", at("aggregates"));
+            let groups: Vec<Option<String>> = users
+                .iter()
+                .map(|u| u.groups.max(Group::name).unwrap())
+                .collect();
+            let want = [Some("red".to_owned()), Some("red".to_owned()), None, None];
+            assert_eq!(groups, want, "{}", at("through a junction"));
+            // Rows loaded beside the aggregates.
+            let ids: Vec<i64> = users[1].posts.get().unwrap().iter().map(|p| p.id).collect();
+            assert_eq!(ids, [1, 5], "{}", at("rows"));
+
+            // Nested: each post's comments counted and their largest body.
+            let users = User::query()
+                .strategy(strategy)
+                .with(
+                    User::posts()
+                        .order_by(Post::id.asc())
+                        .with(Post::comments().count())
+                        .with(Post::comments().max(Comment::body)),
+                )
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{}", at(&e.to_string())));
+            let got: Vec<(i64, u64, Option<String>)> = users
+                .iter()
+                .flat_map(|u| u.posts.get().unwrap())
+                .map(|p| {
+                    let c = &p.comments;
+                    (p.id, c.count().unwrap(), c.max(Comment::body).unwrap())
+                })
+                .collect();
+            let some = |s: &str| Some(s.to_owned());
+            let want = vec![
+                (2, 0, None),
+                (3, 1, some("x")),
+                (1, 2, some("y")),
+                (5, 0, None),
+                (4, 1, some("z")),
+            ];
+            assert_eq!(got, want, "{}", at("nested"));
+
+            // A parent row shared by several children (Bob wrote two posts): each copy
+            // has the aggregate.
+            let posts = Post::query()
+                .strategy(strategy)
+                .order_by(Post::id.asc())
+                .with(Post::author().with(User::posts().sum(Post::score)))
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{}", at(&e.to_string())));
+            let got: Vec<Option<i64>> = posts
+                .iter()
+                .map(|p| p.author.get().unwrap().posts.sum(Post::score).unwrap())
+                .collect();
+            assert_eq!(
+                got,
+                [Some(6), Some(7), Some(7), Some(2), Some(6)],
+                "{}",
+                at("shared")
+            );
+
+            // What was not loaded, is loaded twice, or cannot load: typed errors.
+            let users = User::query()
+                .strategy(strategy)
+                .with(User::posts().count())
+                .all(&db)
+                .await
+                .unwrap();
+            assert!(
+                matches!(
+                    users[0].posts.sum(Post::score),
+                    Err(rel::Error::NotLoaded { .. })
+                ),
+                "{}",
+                at("not loaded")
+            );
+            let twice = User::query()
+                .strategy(strategy)
+                .with(User::posts().sum(Post::score))
+                .with(User::posts().sum(Post::score))
+                .all(&db)
+                .await;
+            assert!(
+                matches!(
+                    twice,
+                    Err(rel::Error::DuplicateLoad {
+                        relation: "posts",
+                        ..
+                    })
+                ),
+                "{}",
+                at(&format!("{twice:?}"))
+            );
+            let column = Post::query()
+                .strategy(strategy)
+                .with(Post::author().col(User::name))
+                .all(&db)
+                .await;
+            assert!(
+                matches!(
+                    column,
+                    Err(rel::Error::Unsupported {
+                        relation: "author",
+                        ..
+                    })
+                ),
+                "{}",
+                at(&format!("{column:?}"))
+            );
+        }
+        schema().drop_all(&db).await.unwrap();
+    }
+}

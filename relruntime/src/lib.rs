@@ -47,7 +47,7 @@ pub use read::page::{Cursor, Page, PagedQuery};
 pub use read::plan::{Plan, PlanStep};
 pub use read::query::{Query, Strategy};
 pub use read::relation::{
-    Counted, Fresh, Loadable, LoadsRows, OnlyFilters, Plural, Relation, Shaped, ToMany, ToOne,
+    Counted, Fresh, Load, Loadable, LoadsRows, OnlyFilters, Plural, Relation, Shaped, ToMany, ToOne,
 };
 #[doc(hidden)]
 pub use sql::builder::SqlBuilder;

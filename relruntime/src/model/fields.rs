@@ -9,6 +9,8 @@
 //! and, for a loaded `Many`, one more allocation.
 
 use super::error::{Error, Result};
+use super::meta::AggFunc;
+use super::value::Value;
 use std::any::Any;
 use std::fmt;
 use std::marker::PhantomData;
@@ -52,8 +54,20 @@ pub struct One<T> {
 /// ```
 pub struct Many<T> {
     state: ManyState,
+    /// Per-parent aggregates loaded with `.with(User::posts().sum(Post::score))`,
+    /// beside the rows or the count or neither.
+    aggregates: Vec<Aggregated>,
     /// As for `One`.
     _rows: PhantomData<fn() -> T>,
+}
+
+/// One loaded aggregate of a `Many`: what it computed, of which column, and its value
+/// (NULL for none).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Aggregated {
+    pub func: AggFunc,
+    pub column: &'static str,
+    pub value: Value,
 }
 
 enum ManyState {
@@ -125,6 +139,7 @@ impl<T: Send + Sync + 'static> Many<T> {
     pub fn loaded(rows: Vec<T>) -> Self {
         Many {
             state: ManyState::Loaded(Box::new(rows)),
+            aggregates: Vec::new(),
             _rows: PhantomData,
         }
     }
@@ -172,6 +187,7 @@ impl<T> Many<T> {
     pub fn counted(n: u64) -> Self {
         Many {
             state: ManyState::Counted(n),
+            aggregates: Vec::new(),
             _rows: PhantomData,
         }
     }
@@ -199,11 +215,74 @@ impl<T> Default for One<T> {
     }
 }
 
+impl<T> Many<T> {
+    /// Sets the rows, keeping the aggregates.
+    pub(crate) fn put_rows(&mut self, rows: Vec<T>)
+    where
+        T: Send + Sync + 'static,
+    {
+        self.state = ManyState::Loaded(Box::new(rows));
+    }
+
+    /// Sets the count, keeping the aggregates.
+    pub(crate) fn put_count(&mut self, n: u64) {
+        self.state = ManyState::Counted(n);
+    }
+
+    /// Sets one aggregate.
+    pub(crate) fn put_aggregate(&mut self, func: AggFunc, column: &'static str, value: Value) {
+        self.aggregates
+            .retain(|a| !(a.func == func && a.column == column));
+        self.aggregates.push(Aggregated {
+            func,
+            column,
+            value,
+        });
+    }
+
+    /// A loaded aggregate's value, or [`Error::NotLoaded`].
+    pub(crate) fn aggregate(&self, func: AggFunc, column: &'static str) -> Result<&Value> {
+        self.aggregates
+            .iter()
+            .find(|a| a.func == func && a.column == column)
+            .map(|a| &a.value)
+            .ok_or_else(not_loaded::<T>)
+    }
+}
+
+/// Sets an aggregate on a relation field that is a `Many<C>`; false for another type.
+pub(crate) fn put_aggregate_on<C: 'static>(
+    field: &mut dyn Any,
+    func: AggFunc,
+    column: &'static str,
+    value: Value,
+) -> bool {
+    match field.downcast_mut::<Many<C>>() {
+        Some(many) => {
+            many.put_aggregate(func, column, value);
+            true
+        }
+        None => false,
+    }
+}
+
+/// An aggregate of a relation field that is a `Many<C>`, if loaded.
+pub(crate) fn aggregate_of<C: 'static>(
+    field: &dyn Any,
+    func: AggFunc,
+    column: &'static str,
+) -> Option<Value> {
+    field
+        .downcast_ref::<Many<C>>()
+        .and_then(|many| many.aggregate(func, column).ok().cloned())
+}
+
 impl<T> Default for Many<T> {
     /// Not loaded.
     fn default() -> Self {
         Many {
             state: ManyState::NotLoaded,
+            aggregates: Vec::new(),
             _rows: PhantomData,
         }
     }
@@ -220,11 +299,13 @@ impl<T: Clone + Send + Sync + 'static> Clone for One<T> {
 
 impl<T: Clone + Send + Sync + 'static> Clone for Many<T> {
     fn clone(&self) -> Self {
-        match (&self.state, self.get()) {
+        let mut copy = match (&self.state, self.get()) {
             (_, Ok(rows)) => Many::loaded(rows.to_vec()),
             (ManyState::Counted(n), _) => Many::counted(*n),
             _ => Many::default(),
-        }
+        };
+        copy.aggregates = self.aggregates.clone();
+        copy
     }
 }
 
@@ -245,7 +326,13 @@ impl<T: fmt::Debug + 'static> fmt::Debug for Many<T> {
             (_, Ok(rows)) => f.debug_tuple("Loaded").field(&rows).finish(),
             (ManyState::Counted(n), _) => f.debug_tuple("Counted").field(n).finish(),
             _ => f.write_str("NotLoaded"),
+        }?;
+        if !self.aggregates.is_empty() {
+            f.debug_list()
+                .entries(self.aggregates.iter().map(|a| (a.func, a.column, &a.value)))
+                .finish()?;
         }
+        Ok(())
     }
 }
 
@@ -259,9 +346,13 @@ impl<T: PartialEq + 'static> PartialEq for One<T> {
     }
 }
 
-/// Equal when both are in the same state with equal rows or counts.
+/// Equal when both are in the same state with equal rows or counts, and equal
+/// aggregates.
 impl<T: PartialEq + 'static> PartialEq for Many<T> {
     fn eq(&self, other: &Self) -> bool {
+        if self.aggregates != other.aggregates {
+            return false;
+        }
         match (&self.state, &other.state) {
             (ManyState::NotLoaded, ManyState::NotLoaded) => true,
             (ManyState::Counted(a), ManyState::Counted(b)) => a == b,

@@ -45,6 +45,16 @@ pub struct ColumnMeta {
     pub sql_type: Option<&'static str>,
 }
 
+/// What a per-parent aggregate computes (`User::posts().sum(Post::score)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AggFunc {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
 /// The referential action of `on_delete` / `on_update`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

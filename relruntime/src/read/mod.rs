@@ -4,6 +4,7 @@
 //! It imports the model and the SQL layer, never the writing layer beside it, and runs
 //! its statements through `sql::exec::Executor`, which the connection layer implements.
 
+pub(crate) mod aggregate;
 pub(crate) mod batch;
 pub(crate) mod integrity;
 pub(crate) mod join;

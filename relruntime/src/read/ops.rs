@@ -8,6 +8,7 @@ use crate::model::error::{Error, Result};
 use crate::model::fields::{Many, One};
 use crate::model::row::Path;
 use crate::model::table::Table;
+use crate::model::value::Value;
 use crate::sql::exec::{BoxFuture, Executor};
 use std::any::Any;
 
@@ -45,6 +46,41 @@ impl Ops {
             join: join::read_relation::<C>,
             count: set_count::<C>,
         }
+    }
+
+    /// The steps of an aggregate loaded onto a `Many` field: untyped, as the field's
+    /// type is reached through the spec's [`AggregateLoad`](super::relation::AggregateLoad).
+    pub(crate) fn aggregate() -> Self {
+        Ops {
+            fetch: batch::fetch_aggregate,
+            assign: batch::assign_aggregate,
+            copy: copy_aggregate,
+            join: join::read_aggregate,
+            count: |_, field| Err(field.mismatch()),
+        }
+    }
+}
+
+/// Copies a loaded aggregate to another row's field of the same relation.
+fn copy_aggregate(from: &dyn Any, to: &mut dyn Any, spec: &LoadSpec) -> Result<()> {
+    let Some(agg) = spec.aggregate else {
+        return Err(internal("", spec, "aggregate without its store"));
+    };
+    if let Some(value) = (agg.store.get)(from, agg.func, agg.column) {
+        (agg.store.set)(to, agg.func, agg.column, value);
+    }
+    Ok(())
+}
+
+/// Sets an aggregate on a parent's `Many` field.
+pub(crate) fn set_aggregate(value: Value, field: Field<'_>) -> Result<()> {
+    let Some(agg) = field.spec.aggregate else {
+        return Err(field.mismatch());
+    };
+    if (agg.store.set)(field.value, agg.func, agg.column, value) {
+        Ok(())
+    } else {
+        Err(field.mismatch())
     }
 }
 
@@ -87,7 +123,7 @@ impl<'a> Field<'a> {
 pub(crate) fn set_count<C: Table>(n: u64, field: Field<'_>) -> Result<()> {
     let mismatch = field.mismatch();
     let value = field.value.downcast_mut::<Many<C>>().ok_or(mismatch)?;
-    *value = Many::counted(n);
+    value.put_count(n);
     Ok(())
 }
 
@@ -95,7 +131,7 @@ pub(crate) fn set_count<C: Table>(n: u64, field: Field<'_>) -> Result<()> {
 /// row is [`Error::MissingRelated`].
 pub(crate) fn set_rows<C: Table>(rows: Vec<C>, field: Field<'_>) -> Result<()> {
     if let Some(value) = field.value.downcast_mut::<Many<C>>() {
-        *value = Many::loaded(rows);
+        value.put_rows(rows);
     } else if let Some(value) = field.value.downcast_mut::<One<Option<C>>>() {
         *value = One::loaded(rows.into_iter().next());
     } else if let Some(value) = field.value.downcast_mut::<One<C>>() {

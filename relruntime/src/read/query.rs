@@ -2,7 +2,7 @@
 
 use super::batch;
 use super::join;
-use super::relation::{LoadSpec, Loadable, Relation};
+use super::relation::{Load, LoadSpec};
 use crate::model::error::{Error, Result};
 use crate::model::row::{Cells, Path, RowReader};
 use crate::model::table::{Key, Table};
@@ -232,8 +232,8 @@ impl<T: Table> Query<T> {
     /// A relation loaded twice (`.with(User::posts()).with(User::posts())`) is
     /// [`Error::DuplicateLoad`] when the query runs: give one `.with` the filter,
     /// order and nested loads.
-    pub fn with<R: Table, K, S: Loadable>(mut self, relation: Relation<T, R, K, S>) -> Self {
-        self.with.push(relation.into_load());
+    pub fn with(mut self, load: impl Into<Load<T>>) -> Self {
+        self.with.push(load.into().into_spec());
         self
     }
 

@@ -5,10 +5,11 @@ use super::query::Query;
 use crate::model::error::{Error, Result};
 use crate::model::meta::RelationMeta;
 use crate::model::table::Table;
+use crate::model::value::SqlType;
 use crate::model::value::{ColumnValue, Value};
 use crate::sql::column::{Column, ValueOf};
 use crate::sql::expr::{Expr, Node, Order, OrderTerm};
-use crate::sql::scalar::{AggFunc, Extremum, RelatedValue, Scalar, ScalarKind, Summable};
+use crate::sql::scalar::{AggFunc, Extremum, RelatedValue, Scalar, ScalarKind, Store, Summable};
 use std::marker::PhantomData;
 
 /// What to load through one relation: its filter, order, window and nested loads.
@@ -21,6 +22,11 @@ pub(crate) struct LoadSpec {
     pub offset: Option<u64>,
     pub children: Vec<LoadSpec>,
     pub count: bool,
+    /// An aggregate loaded instead of rows (`.with(User::posts().sum(Post::score))`).
+    pub aggregate: Option<AggregateLoad>,
+    /// Why this cannot be loaded (a `one` relation's column), reported before the
+    /// query is sent.
+    pub refused: Option<&'static str>,
     /// The relation's position among its parent table's relations: its field's index
     /// for `Table::relation_field`.
     pub field: usize,
@@ -28,7 +34,34 @@ pub(crate) struct LoadSpec {
     pub ops: Option<Ops>,
 }
 
+/// An aggregate to load onto each parent's `Many` field.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AggregateLoad {
+    pub func: AggFunc,
+    pub column: &'static str,
+    /// The type its value is read as.
+    pub ty: SqlType,
+    pub store: Store,
+}
+
+impl AggregateLoad {
+    /// The scalar subquery that computes it for a parent.
+    pub(crate) fn scalar(&self, spec: &LoadSpec) -> Scalar {
+        Scalar {
+            rel: spec.rel,
+            filter: spec.filter.clone().map(Box::new),
+            kind: ScalarKind::Aggregate(self.func, Some(self.column)),
+            store: None,
+        }
+    }
+}
+
 impl LoadSpec {
+    /// Whether it loads one value per parent (a count or an aggregate), not rows.
+    pub(crate) fn is_value(&self) -> bool {
+        self.count || self.aggregate.is_some()
+    }
+
     /// The loaders' steps for the target; `table` (the parent) names the error.
     pub(crate) fn ops(&self, table: &'static str) -> Result<Ops> {
         self.ops
@@ -39,7 +72,23 @@ impl LoadSpec {
     /// of one `table`), or among the nested loads of any of them.
     pub(crate) fn check_unique(table: &'static str, specs: &[LoadSpec]) -> Result<()> {
         for (i, spec) in specs.iter().enumerate() {
-            if specs[..i].iter().any(|other| other.field == spec.field) {
+            if let Some(message) = spec.refused {
+                return Err(Error::Unsupported {
+                    table,
+                    relation: spec.rel.name,
+                    message: message.to_owned(),
+                });
+            }
+            // Rows (or a count) once per relation, and each aggregate once beside them.
+            let same = |other: &LoadSpec| match (&other.aggregate, &spec.aggregate) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.func == b.func && a.column == b.column,
+                _ => false,
+            };
+            if specs[..i]
+                .iter()
+                .any(|other| other.field == spec.field && same(other))
+            {
                 return Err(Error::DuplicateLoad {
                     table,
                     relation: spec.rel.name,
@@ -183,6 +232,8 @@ impl<From: Table, To, Kind> Relation<From, To, Kind, Fresh> {
                 offset: None,
                 children: Vec::new(),
                 count: false,
+                aggregate: None,
+                refused: None,
                 field: index,
                 ops: None,
             },
@@ -271,14 +322,11 @@ impl<From, To, Kind, State> Relation<From, To, Kind, State> {
     /// Also loads `child` on each related row. A relation loaded twice among one
     /// parent's loads is [`Error::DuplicateLoad`](crate::Error::DuplicateLoad) when the
     /// query runs.
-    pub fn with<R: Table, K, S: Loadable>(
-        mut self,
-        child: Relation<To, R, K, S>,
-    ) -> Relation<From, To, Kind, Shaped>
+    pub fn with(mut self, child: impl Into<Load<To>>) -> Relation<From, To, Kind, Shaped>
     where
         State: LoadsRows,
     {
-        self.spec.children.push(child.into_load());
+        self.spec.children.push(child.into().into_spec());
         self.to()
     }
 
@@ -315,10 +363,11 @@ impl<From, To, Kind, State> Relation<From, To, Kind, State> {
     /// `many` relation with only filters. See [`RelatedValue`].
     pub fn sum<V: Summable>(self, column: Column<To, V>) -> RelatedValue<From, V::Sum>
     where
+        To: 'static,
         Kind: Plural,
         State: OnlyFilters,
     {
-        self.related(ScalarKind::Aggregate(AggFunc::Sum, Some(column.name())))
+        self.aggregate(AggFunc::Sum, column.name())
     }
 
     /// The average of `column` over each parent's related rows (matching the filter),
@@ -326,30 +375,33 @@ impl<From, To, Kind, State> Relation<From, To, Kind, State> {
     /// there are none. Only on a `many` relation with only filters.
     pub fn avg<V: Summable>(self, column: Column<To, V>) -> RelatedValue<From, f64>
     where
+        To: 'static,
         Kind: Plural,
         State: OnlyFilters,
     {
-        self.related(ScalarKind::Aggregate(AggFunc::Avg, Some(column.name())))
+        self.aggregate(AggFunc::Avg, column.name())
     }
 
     /// The smallest value of `column` among each parent's related rows (matching the
     /// filter); NULL where there are none. Only on a `many` relation with only filters.
     pub fn min<V: Extremum>(self, column: Column<To, V>) -> RelatedValue<From, V>
     where
+        To: 'static,
         Kind: Plural,
         State: OnlyFilters,
     {
-        self.related(ScalarKind::Aggregate(AggFunc::Min, Some(column.name())))
+        self.aggregate(AggFunc::Min, column.name())
     }
 
     /// The largest value of `column` among each parent's related rows (matching the
     /// filter); NULL where there are none. Only on a `many` relation with only filters.
     pub fn max<V: Extremum>(self, column: Column<To, V>) -> RelatedValue<From, V>
     where
+        To: 'static,
         Kind: Plural,
         State: OnlyFilters,
     {
-        self.related(ScalarKind::Aggregate(AggFunc::Max, Some(column.name())))
+        self.aggregate(AggFunc::Max, column.name())
     }
 
     fn related<V>(self, kind: ScalarKind) -> RelatedValue<From, V> {
@@ -357,7 +409,18 @@ impl<From, To, Kind, State> Relation<From, To, Kind, State> {
             rel: self.spec.rel,
             filter: self.spec.filter.map(Box::new),
             kind,
+            store: None,
         })
+    }
+
+    fn aggregate<V>(self, func: AggFunc, column: &'static str) -> RelatedValue<From, V>
+    where
+        To: 'static,
+    {
+        let mut value: RelatedValue<From, V> =
+            self.related(ScalarKind::Aggregate(func, Some(column)));
+        value.scalar.store = Some(Store::of::<To>());
+        value
     }
 
     fn exists_node(self, negated: bool) -> Expr<From> {
@@ -499,6 +562,88 @@ impl<From, To, Kind> std::convert::From<Relation<From, To, Kind, Counted>> for O
     /// Ascending by the count.
     fn from(count: Relation<From, To, Kind, Counted>) -> Order<From> {
         count.asc()
+    }
+}
+
+/// What `.with(..)` loads onto each row of `T`: a relation (its rows, or its count:
+/// `User::posts()`, `User::posts().count()`), or an aggregate of one
+/// (`User::posts().sum(Post::score)`), which [`Many::sum`](crate::Many::sum) and its
+/// siblings read back. Made by `From`; you do not name it.
+pub struct Load<T> {
+    spec: LoadSpec,
+    _table: PhantomData<fn() -> T>,
+}
+
+impl<T> Load<T> {
+    pub(crate) fn into_spec(self) -> LoadSpec {
+        self.spec
+    }
+}
+
+impl<T, R: Table, K, S: Loadable> std::convert::From<Relation<T, R, K, S>> for Load<T> {
+    fn from(relation: Relation<T, R, K, S>) -> Load<T> {
+        Load {
+            spec: relation.into_load(),
+            _table: PhantomData,
+        }
+    }
+}
+
+impl<T: Table, V> std::convert::From<RelatedValue<T, V>> for Load<T> {
+    /// An aggregate loads; a `one` relation's column does not (load the relation).
+    fn from(value: RelatedValue<T, V>) -> Load<T> {
+        let Scalar {
+            rel,
+            filter,
+            kind,
+            store,
+        } = value.scalar;
+        let field = T::META
+            .relations
+            .iter()
+            .position(|r| r.name == rel.name)
+            .unwrap_or(usize::MAX);
+        let target = (rel.target)();
+        let (aggregate, refused) = match (kind, store) {
+            (ScalarKind::Aggregate(func, Some(column)), Some(store)) => {
+                let column_type = target.column(column).map_or(SqlType::BigInt, |c| c.ty);
+                let ty = match func {
+                    AggFunc::Sum if column_type.is_float() => SqlType::Double,
+                    AggFunc::Sum | AggFunc::Count => SqlType::BigInt,
+                    AggFunc::Avg => SqlType::Double,
+                    AggFunc::Min | AggFunc::Max => column_type,
+                };
+                let load = AggregateLoad {
+                    func,
+                    column,
+                    ty,
+                    store,
+                };
+                (Some(load), None)
+            }
+            _ => (
+                None,
+                Some(
+                    "a `one` relation's column orders and filters, and is not loaded by `.with(..)`: load the relation itself",
+                ),
+            ),
+        };
+        Load {
+            spec: LoadSpec {
+                rel,
+                filter: filter.map(|f| *f),
+                order: Vec::new(),
+                limit: None,
+                offset: None,
+                children: Vec::new(),
+                count: false,
+                aggregate,
+                refused,
+                field,
+                ops: Some(Ops::aggregate()),
+            },
+            _table: PhantomData,
+        }
     }
 }
 

@@ -7,19 +7,10 @@
 use super::builder::SqlBuilder;
 use super::expr::{CompareOp, Expr, Node, Order, Scope};
 use super::related;
+pub(crate) use crate::model::meta::AggFunc;
 use crate::model::meta::RelationMeta;
 use crate::model::value::ColumnValue;
 use std::marker::PhantomData;
-
-/// What an aggregate computes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum AggFunc {
-    Count,
-    Sum,
-    Avg,
-    Min,
-    Max,
-}
 
 /// One value per row of the scope's table, through relation `rel` and the rows of it
 /// that match `filter`.
@@ -28,6 +19,25 @@ pub(crate) struct Scalar {
     pub rel: &'static RelationMeta,
     pub filter: Option<Box<Node>>,
     pub kind: ScalarKind,
+    /// How an aggregate is stored on a parent's `Many` field when it is loaded
+    /// (`.with(User::posts().sum(Post::score))`); `None` for what does not load.
+    pub store: Option<Store>,
+}
+
+/// Sets and reads an aggregate on a relation field of the target's type.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Store {
+    pub set: fn(&mut dyn std::any::Any, AggFunc, &'static str, crate::model::value::Value) -> bool,
+    pub get: fn(&dyn std::any::Any, AggFunc, &'static str) -> Option<crate::model::value::Value>,
+}
+
+impl Store {
+    pub(crate) fn of<C: 'static>() -> Store {
+        Store {
+            set: crate::model::fields::put_aggregate_on::<C>,
+            get: crate::model::fields::aggregate_of::<C>,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -53,41 +63,51 @@ impl Scalar {
     pub(crate) fn write(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
         b.push("(SELECT ");
         let related = related::allocate(b, self.rel);
-        let casts = b.dialect().syntax().casts;
         match self.kind {
             ScalarKind::Column(column) => {
                 b.push_qualified(&related.alias, column);
             }
-            ScalarKind::Aggregate(AggFunc::Count, _) | ScalarKind::Aggregate(_, None) => {
-                b.push("COUNT(*)");
-            }
-            ScalarKind::Aggregate(func, Some(column)) => {
-                let float = related
-                    .target
-                    .column(column)
-                    .is_some_and(|c| c.ty.is_float());
-                match func {
-                    AggFunc::Sum => {
-                        b.push("CAST(SUM(").push_qualified(&related.alias, column);
-                        b.push(") AS ")
-                            .push(if float { casts.double } else { casts.integer })
-                            .push(")");
-                    }
-                    AggFunc::Avg => {
-                        b.push("CAST(SUM(").push_qualified(&related.alias, column);
-                        b.push(") AS ").push(casts.double).push(") / NULLIF(COUNT(");
-                        b.push_qualified(&related.alias, column).push("), 0)");
-                    }
-                    AggFunc::Min | AggFunc::Max | AggFunc::Count => {
-                        b.push(if func == AggFunc::Min { "MIN(" } else { "MAX(" });
-                        b.push_qualified(&related.alias, column).push(")");
-                    }
-                }
-            }
+            ScalarKind::Aggregate(func, column) => write_aggregate(b, func, column, &related),
         }
         related::write_from(b, self.rel, &related);
         related::write_link(b, self.rel, self.filter.as_deref(), &related, scope);
         b.push(")");
+    }
+}
+
+/// Writes an aggregate over the rows of `related` (`COUNT(*)` where `column` is
+/// `None`), as the select list of a subquery or of Batch's grouped statement.
+pub(crate) fn write_aggregate(
+    b: &mut SqlBuilder,
+    func: AggFunc,
+    column: Option<&'static str>,
+    related: &related::Related,
+) {
+    let casts = b.dialect().syntax().casts;
+    let Some(column) = column.filter(|_| func != AggFunc::Count) else {
+        b.push("COUNT(*)");
+        return;
+    };
+    let float = related
+        .target
+        .column(column)
+        .is_some_and(|c| c.ty.is_float());
+    match func {
+        AggFunc::Sum => {
+            b.push("CAST(SUM(").push_qualified(&related.alias, column);
+            b.push(") AS ")
+                .push(if float { casts.double } else { casts.integer })
+                .push(")");
+        }
+        AggFunc::Avg => {
+            b.push("CAST(SUM(").push_qualified(&related.alias, column);
+            b.push(") AS ").push(casts.double).push(") / NULLIF(COUNT(");
+            b.push_qualified(&related.alias, column).push("), 0)");
+        }
+        AggFunc::Min | AggFunc::Max | AggFunc::Count => {
+            b.push(if func == AggFunc::Min { "MIN(" } else { "MAX(" });
+            b.push_qualified(&related.alias, column).push(")");
+        }
     }
 }
 
@@ -252,14 +272,19 @@ pub trait Summable: ColumnValue {
     label = "not ordered alike everywhere",
     note = "`min` and `max` take integer, float, text, date and time columns, nullable or not"
 )]
-pub trait Extremum: ColumnValue {}
+pub trait Extremum: ColumnValue {
+    /// The value's type without `Option`.
+    type Value: ColumnValue;
+}
 
 macro_rules! summable {
     ($sum:ty: $($ty:ty),*) => {$(
         impl Summable for $ty {
             type Sum = $sum;
         }
-        impl Extremum for $ty {}
+        impl Extremum for $ty {
+            type Value = $ty;
+        }
     )*};
 }
 summable!(i64: i16, i32, i64);
@@ -267,11 +292,21 @@ summable!(f64: f32, f64);
 impl<X: Summable> Summable for Option<X> {
     type Sum = X::Sum;
 }
-impl<X: Extremum> Extremum for Option<X> {}
-impl Extremum for String {}
+impl<X: Extremum> Extremum for Option<X> {
+    type Value = X::Value;
+}
+impl Extremum for String {
+    type Value = String;
+}
 #[cfg(feature = "chrono")]
-impl Extremum for chrono::NaiveDate {}
+impl Extremum for chrono::NaiveDate {
+    type Value = chrono::NaiveDate;
+}
 #[cfg(feature = "chrono")]
-impl Extremum for chrono::NaiveDateTime {}
+impl Extremum for chrono::NaiveDateTime {
+    type Value = chrono::NaiveDateTime;
+}
 #[cfg(feature = "chrono")]
-impl Extremum for chrono::DateTime<chrono::Utc> {}
+impl Extremum for chrono::DateTime<chrono::Utc> {
+    type Value = chrono::DateTime<chrono::Utc>;
+}

@@ -17,7 +17,7 @@ mod keys;
 mod statement;
 mod steps;
 
-pub(crate) use steps::{assign, copy_field, fetch};
+pub(crate) use steps::{assign, assign_aggregate, copy_field, fetch, fetch_aggregate};
 
 use super::ops::Field;
 use super::relation::LoadSpec;
@@ -93,7 +93,7 @@ pub(crate) fn plan(
         };
         let array = array_key(dialect, &types);
         let keys = std::slice::from_ref(&placeholder);
-        let statement = if spec.count {
+        let statement = if spec.is_value() {
             count_statement(dialect, spec, keys, array)
         } else {
             rows_statement(dialect, spec, keys, array)
@@ -118,7 +118,7 @@ pub(crate) fn plan(
                 columns.finish().sql
             )),
         });
-        if !spec.count {
+        if !spec.is_value() {
             let step = steps.len();
             plan(dialect, (rel.target)(), &spec.children, &here, step, steps);
         }

@@ -7,6 +7,7 @@ use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::dialect::Dialect;
 use crate::sql::expr::write_order;
 use crate::sql::related::{Related, allocate, write_filter, write_from, write_source};
+use crate::sql::scalar::write_aggregate;
 
 /// The binds of a level's filter and order (an aggregate's filter may hold values).
 fn filter_bind_count(dialect: Dialect, spec: &LoadSpec) -> usize {
@@ -208,8 +209,18 @@ fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// `SELECT k..., COUNT(*) ... GROUP BY k...`.
+/// `SELECT k..., COUNT(*) ... GROUP BY k...`, or the spec's aggregate for `COUNT(*)`.
 pub(super) fn count_statement(
+    dialect: Dialect,
+    spec: &LoadSpec,
+    keys: &[KeyOf],
+    array: Option<SqlType>,
+) -> Statement {
+    value_statement(dialect, spec, keys, array)
+}
+
+/// `SELECT k..., <count or aggregate> ... GROUP BY k...`.
+pub(super) fn value_statement(
     dialect: Dialect,
     spec: &LoadSpec,
     keys: &[KeyOf],
@@ -221,7 +232,13 @@ pub(super) fn count_statement(
     b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
         related.write_key(b, spec.rel, i)
     });
-    b.push(", COUNT(*)");
+    b.push(", ");
+    match spec.aggregate {
+        Some(agg) => write_aggregate(&mut b, agg.func, Some(agg.column), &related),
+        None => {
+            b.push("COUNT(*)");
+        }
+    }
     write_from(&mut b, spec.rel, &related);
     write_where(&mut b, spec, &related, keys, array);
     b.push(" GROUP BY ");

@@ -5,6 +5,7 @@
 use super::keys::{key_of, key_positions, trailing_key};
 use super::statement::{
     array_key, count_statement, keys_per_statement, rows_statement, sorts_in_memory,
+    value_statement,
 };
 use super::{Fetched, Parents, Slot, load};
 use crate::model::error::Result;
@@ -13,7 +14,7 @@ use crate::model::meta::RelationKind;
 use crate::model::row::{Cells, Path, RowReader};
 use crate::model::table::Table;
 use crate::model::value::{SqlType, Value};
-use crate::read::ops::{internal, set_count, set_rows};
+use crate::read::ops::{internal, set_aggregate, set_count, set_rows};
 use crate::read::relation::LoadSpec;
 use crate::sql::exec::{BoxFuture, Executor};
 use std::any::Any;
@@ -170,15 +171,16 @@ pub(crate) fn copy_field<C: Table>(
 ) -> Result<()> {
     let mismatch = || internal(C::NAME, spec, "relation field of another type");
     if let (Some(from), Some(to)) = (from.downcast_ref::<Many<C>>(), to.downcast_mut::<Many<C>>()) {
-        *to = match (from.get(), from.count()) {
-            (Ok(rows), _) => Many::loaded(
+        // The field's aggregates are copied by their own specs.
+        match (from.get(), from.count()) {
+            (Ok(rows), _) => to.put_rows(
                 rows.iter()
                     .map(|row| duplicate(row, spec))
                     .collect::<Result<_>>()?,
             ),
-            (Err(_), Ok(n)) => Many::counted(n),
-            (Err(_), Err(_)) => Many::default(),
-        };
+            (Err(_), Ok(n)) => to.put_count(n),
+            (Err(_), Err(_)) => {}
+        }
     } else if let (Some(from), Some(to)) = (
         from.downcast_ref::<One<Option<C>>>(),
         to.downcast_mut::<One<Option<C>>>(),
@@ -217,4 +219,59 @@ fn sort_by_integer_key<C: Table>(rows: &mut [C], positions: &[Option<usize>]) {
         [p] => rows.sort_by_key(|row| at(row, *p)),
         ps => rows.sort_by_cached_key(|row| ps.iter().map(|p| at(row, *p)).collect::<Vec<i64>>()),
     }
+}
+
+/// Each distinct parent key's aggregate, in key order.
+struct AggregateGroups(Vec<Value>);
+
+/// The Batch strategy for an aggregate loaded onto a `Many` field: one grouped
+/// statement per chunk of parent keys (see `Ops::aggregate`).
+pub(crate) fn fetch_aggregate<'a>(
+    run: &'a mut dyn Executor,
+    parents: Parents<'a>,
+) -> BoxFuture<'a, Result<Fetched>> {
+    let Parents {
+        spec,
+        index,
+        key_types,
+        path,
+    } = parents;
+    let keys = index.keys.as_slice();
+    Box::pin(async move {
+        let target = (spec.rel.target)();
+        let agg = spec
+            .aggregate
+            .ok_or_else(|| internal(target.name, spec, "aggregate without its store"))?;
+        let array = array_key(run.dialect(), key_types);
+        let per_chunk = keys_per_statement(run.dialect(), spec, keys.len(), array);
+        let mut values = vec![Value::Null(agg.ty); keys.len()];
+        for chunk in keys.chunks(per_chunk) {
+            let stmt = value_statement(run.dialect(), spec, chunk, array);
+            stmt.check_binds(run.dialect(), target.name)?;
+            run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
+                let mut reader = RowReader::from_cells(target, Path::At(path), cells);
+                let key = trailing_key(&mut reader, key_types)?;
+                let value = reader.next_value(agg.ty)?;
+                if let Some(g) = index.get(&key) {
+                    values[g] = value;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(Box::new(AggregateGroups(values)) as Fetched)
+    })
+}
+
+/// Sets one parent's aggregate: NULL where it has no related rows.
+pub(crate) fn assign_aggregate(fetched: &mut Fetched, slot: Slot<'_>) -> Result<()> {
+    let Slot { field, group, .. } = slot;
+    let values = fetched
+        .downcast_mut::<AggregateGroups>()
+        .ok_or_else(|| field.mismatch())?;
+    let value = match group.and_then(|g| values.0.get(g)) {
+        Some(value) => value.clone(),
+        None => Value::Null(field.spec.aggregate.map_or(SqlType::BigInt, |a| a.ty)),
+    };
+    set_aggregate(value, field)
 }

@@ -7,7 +7,7 @@ use crate::model::error::{DecodeError, Error, Result};
 use crate::model::row::{CellStream, Cells, Path, RowReader};
 use crate::model::table::Table;
 use crate::model::value::{SqlType, Value};
-use crate::read::ops::{Field, set_count, set_rows};
+use crate::read::ops::{Field, set_aggregate, set_count, set_rows};
 use crate::read::relation::LoadSpec;
 
 /// Reads the root row's relation columns, from cell `first` on, into its fields.
@@ -29,6 +29,13 @@ pub(crate) fn attach_root<T: Table>(
                 DecodeError::Invalid { expected, message },
             )
         };
+        if let Some(agg) = spec.aggregate {
+            let value = cells
+                .read(first + i, agg.ty)
+                .map_err(|e| unreadable("an aggregate", e))?;
+            set_aggregate(value, field)?;
+            continue;
+        }
         if spec.count {
             let n = match cells.read(first + i, SqlType::BigInt) {
                 Ok(Value::I64(n)) => u64::try_from(n).unwrap_or(0),
@@ -62,6 +69,13 @@ pub(crate) fn read_relation<C: Table>(json: &mut Cursor<'_>, field: Field<'_>) -
     }
     let rows = read_rows::<C>(json, spec, path)?;
     set_rows(rows, field)
+}
+
+/// Reads an aggregate at the cursor into a parent's `Many` field: see `Ops::aggregate`.
+pub(crate) fn read_aggregate(json: &mut Cursor<'_>, field: Field<'_>) -> Result<()> {
+    let ty = field.spec.aggregate.map_or(SqlType::BigInt, |a| a.ty);
+    let value = cell(json, ty).map_err(|e| shape_error(field.table, field.spec, &field.path, e))?;
+    set_aggregate(value, field)
 }
 
 /// The rows of relation `spec` at the cursor: a JSON array of rows, each an array of

@@ -28,5 +28,5 @@ pub(crate) mod cursor;
 mod decode;
 mod sql;
 
-pub(crate) use decode::{attach_root, read_relation};
+pub(crate) use decode::{attach_root, read_aggregate, read_relation};
 pub(crate) use sql::write_root_relations;

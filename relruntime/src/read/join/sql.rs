@@ -1,8 +1,7 @@
 //! The SQL of the Join strategy: each loaded relation as a column holding a correlated
 //! subquery that aggregates its rows as JSON, or counts them.
 
-use crate::model::meta::ColumnMeta;
-use crate::model::value::Value;
+use crate::model::value::{SqlType, Value};
 use crate::read::relation::LoadSpec;
 use crate::sql::builder::SqlBuilder;
 use crate::sql::dialect::JsonCell;
@@ -14,7 +13,7 @@ pub(crate) fn write_root_relations(b: &mut SqlBuilder, scope: &Scope<'_>, specs:
     for (i, spec) in specs.iter().enumerate() {
         b.push(", ");
         match b.dialect().syntax().json_root_cast {
-            Some(ty) if !spec.count => {
+            Some(ty) if !spec.is_value() => {
                 b.push("CAST(");
                 write_relation(b, spec, scope);
                 b.push(" AS ").push(ty).push(")");
@@ -31,6 +30,10 @@ pub(crate) fn write_root_relations(b: &mut SqlBuilder, scope: &Scope<'_>, specs:
 /// rows are aggregated straight from the related table, ordered inside the aggregate.
 /// Otherwise they are numbered in a limited derived table and aggregated in that order.
 fn write_relation(b: &mut SqlBuilder, spec: &LoadSpec, parent: &Scope<'_>) {
+    if let Some(agg) = &spec.aggregate {
+        agg.scalar(spec).write(b, parent);
+        return;
+    }
     let d = b.dialect().syntax();
     let related = allocate(b, spec.rel);
     let scope = related.scope();
@@ -95,10 +98,17 @@ fn write_row_array(b: &mut SqlBuilder, spec: &LoadSpec, scope: &Scope<'_>) {
     let d = b.dialect().syntax();
     b.push(d.json_row);
     b.push_list(scope.table.columns, ", ", |b, c| {
-        write_json_value(b, scope.alias, c)
+        write_json_value(b, c.ty, &|b| {
+            b.push_qualified(scope.alias, c.name);
+        })
     });
     for child in &spec.children {
         b.push(", ");
+        if let Some(agg) = &child.aggregate {
+            let scalar = agg.scalar(child);
+            write_json_value(b, agg.ty, &|b| scalar.write(b, scope));
+            continue;
+        }
         match d.json_reparse {
             Some((open, close)) if !child.count => {
                 b.push(open);
@@ -111,44 +121,39 @@ fn write_row_array(b: &mut SqlBuilder, spec: &LoadSpec, scope: &Scope<'_>) {
     b.push(")");
 }
 
-/// A column as it travels inside JSON.
-fn write_json_value(b: &mut SqlBuilder, alias: &str, c: &ColumnMeta) {
-    match b.dialect().json().json_cell(c.ty) {
-        JsonCell::Plain => {
-            b.push_qualified(alias, c.name);
-        }
+/// A value (a column, an aggregate) of type `ty` as it travels inside JSON; `value`
+/// writes it (twice or three times, where NULL or a REAL needs its own case).
+fn write_json_value(b: &mut SqlBuilder, ty: SqlType, value: &dyn Fn(&mut SqlBuilder)) {
+    match b.dialect().json().json_cell(ty) {
+        JsonCell::Plain => value(b),
         JsonCell::Hex(open, close) => {
             // hex(NULL) is '' on SQLite: keep NULL distinct from empty bytes.
-            b.push("CASE WHEN ")
-                .push_qualified(alias, c.name)
-                .push(" IS NULL THEN NULL ELSE ")
-                .push(open)
-                .push_qualified(alias, c.name)
-                .push(close)
-                .push(" END");
+            b.push("CASE WHEN ");
+            value(b);
+            b.push(" IS NULL THEN NULL ELSE ").push(open);
+            value(b);
+            b.push(close).push(" END");
         }
         JsonCell::Bits => {
-            b.push("CASE WHEN ")
-                .push_qualified(alias, c.name)
-                .push(" IS NULL THEN NULL ELSE json_array(rel_f64_bits(")
-                .push_qualified(alias, c.name)
-                .push(")) END");
+            b.push("CASE WHEN ");
+            value(b);
+            b.push(" IS NULL THEN NULL ELSE json_array(rel_f64_bits(");
+            value(b);
+            b.push(")) END");
         }
         JsonCell::BitsWhereReal => {
-            b.push("CASE WHEN typeof(")
-                .push_qualified(alias, c.name)
-                .push(") = 'real' THEN json_array(rel_f64_bits(")
-                .push_qualified(alias, c.name)
-                .push(")) ELSE ")
-                .push_qualified(alias, c.name)
-                .push(" END");
+            b.push("CASE WHEN typeof(");
+            value(b);
+            b.push(") = 'real' THEN json_array(rel_f64_bits(");
+            value(b);
+            b.push(")) ELSE ");
+            value(b);
+            b.push(" END");
         }
-        JsonCell::Text(ty) => {
-            b.push("CAST(")
-                .push_qualified(alias, c.name)
-                .push(" AS ")
-                .push(ty)
-                .push(")");
+        JsonCell::Text(cast) => {
+            b.push("CAST(");
+            value(b);
+            b.push(" AS ").push(cast).push(")");
         }
     }
 }
