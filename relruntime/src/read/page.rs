@@ -7,6 +7,7 @@
 use super::query::Query;
 use crate::db::Conn;
 use crate::model::error::{Error, Result};
+use crate::model::meta::TableMeta;
 use crate::model::table::Table;
 use crate::model::value::Value;
 use crate::sql::expr::{CompareOp, Node, Nulls, OrderKey, OrderTerm};
@@ -165,7 +166,7 @@ impl<T: Table> PagedQuery<T> {
         if let Some((cursor, after)) = &self.from {
             let values = decode(cursor.as_str(), print, terms.len())
                 .ok_or_else(|| error("the cursor is not one of this query's (another table, order or filter, or not a cursor)"))?;
-            query = query.and_where(keyset(&terms, &values, *after));
+            query = query.and_where(keyset(T::META, &terms, &values, *after));
         }
         // Backward: the reverse order, then the rows turned around.
         let order: Vec<OrderTerm> = if forward {
@@ -220,20 +221,56 @@ impl<T: Table> PagedQuery<T> {
 /// differs decides, `(a > x) OR (a = x AND (b > y OR (b = y AND ...)))`, with NULL
 /// placed where the term places it. Row values are not used: directions may differ
 /// term by term, and NULL takes part.
-fn keyset(terms: &[OrderTerm], values: &[Value], after: bool) -> Node {
+fn keyset(table: &TableMeta, terms: &[OrderTerm], values: &[Value], after: bool) -> Node {
+    let nullable = |column: &str| table.column(column).is_none_or(|c| c.nullable);
     let mut node: Option<Node> = None;
     for (term, value) in terms.iter().zip(values).rev() {
         let OrderKey::Column(column) = &term.key else {
             continue;
         };
         let column: &'static str = column;
-        let beyond = beyond(column, term, value, after);
+        let beyond = beyond(column, term, value, after, nullable(column));
         node = Some(match node {
             None => beyond,
             Some(rest) => or(beyond, and(equal(column, value), rest)),
         });
     }
-    node.unwrap_or(FALSE)
+    let node = node.unwrap_or(FALSE);
+    // The first term bounds the range outright (`a >= x AND (...)`), so that an index
+    // on it is read as a range scan: planners do not find the range inside the OR.
+    match (terms.first(), values.first()) {
+        (Some(term), Some(value)) if !value.is_null() => {
+            let OrderKey::Column(column) = &term.key else {
+                return node;
+            };
+            let larger = term.desc != after;
+            let bound = Node::Compare {
+                column,
+                op: if larger {
+                    CompareOp::Gte
+                } else {
+                    CompareOp::Lte
+                },
+                value: value.clone(),
+            };
+            let nulls_beyond = (term.nulls == Nulls::Last) == after && nullable(column);
+            if nulls_beyond {
+                and(
+                    or(
+                        bound,
+                        Node::IsNull {
+                            column,
+                            negated: false,
+                        },
+                    ),
+                    node,
+                )
+            } else {
+                and(bound, node)
+            }
+        }
+        _ => node,
+    }
 }
 
 /// Matches nothing.
@@ -244,10 +281,16 @@ const FALSE: Node = Node::In {
 };
 
 /// The rows of one term strictly beyond `value`, in the direction asked.
-fn beyond(column: &'static str, term: &OrderTerm, value: &Value, after: bool) -> Node {
+fn beyond(
+    column: &'static str,
+    term: &OrderTerm,
+    value: &Value,
+    after: bool,
+    nullable: bool,
+) -> Node {
     // Going forward, NULLs placed last come after every value; going backward, NULLs
-    // placed first come before.
-    let nulls_beyond = (term.nulls == Nulls::Last) == after;
+    // placed first come before. A column without NULLs has none to place.
+    let nulls_beyond = (term.nulls == Nulls::Last) == after && nullable;
     if value.is_null() {
         // Past a NULL are the values, where NULLs come before them.
         return if nulls_beyond {
