@@ -125,6 +125,43 @@ impl<T: Table> PagedQuery<T> {
     /// is no cursor, is [`Error::Cursor`](crate::Error::Cursor); so is an order by a
     /// related value, which a cursor cannot hold.
     pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Page<T>> {
+        let (query, prepared) = self.prepare()?;
+        let size = prepared.size;
+        let mut rows = query.all(conn).await?;
+        let more = rows.len() as u64 > size;
+        rows.truncate(size as usize);
+        if !prepared.forward {
+            rows.reverse();
+        }
+        let cursor_of = |row: &T| {
+            let values: Vec<Value> = prepared
+                .positions
+                .iter()
+                .map(|&i| {
+                    row.column_value(i)
+                        .unwrap_or(Value::Null(T::META.columns[i].ty))
+                })
+                .collect();
+            Cursor(encode(prepared.print, &values))
+        };
+        let (first, last) = (rows.first().map(cursor_of), rows.last().map(cursor_of));
+        let (next, prev) = match (prepared.from, prepared.forward) {
+            (false, _) => (last.filter(|_| more), None),
+            (true, true) => (last.filter(|_| more), first),
+            (true, false) => (last, first.filter(|_| more)),
+        };
+        Ok(Page { rows, next, prev })
+    }
+
+    /// The root statement of the page on `dialect` (one row more than the page, in the
+    /// query's order or, before a cursor, the reverse), without running it; nested
+    /// loads follow as [`Query::to_sql`] shows them.
+    pub fn to_sql(self, dialect: crate::sql::dialect::Dialect) -> Result<crate::Statement> {
+        Ok(self.prepare()?.0.to_sql(dialect))
+    }
+
+    /// The query a page runs, and what reading its rows needs.
+    fn prepare(self) -> Result<(Query<T>, Prepared)> {
         let error = |message: &str| Error::Cursor {
             table: T::NAME,
             message: message.to_owned(),
@@ -185,36 +222,30 @@ impl<T: Table> PagedQuery<T> {
                 })
                 .collect()
         };
-        let size = self.size;
-        let mut rows = query
+        let query = query
             .with_order(order)
             .unwindowed()
-            .limit(size.saturating_add(1))
-            .all(conn)
-            .await?;
-        let more = rows.len() as u64 > size;
-        rows.truncate(size as usize);
-        if !forward {
-            rows.reverse();
-        }
-        let cursor_of = |row: &T| {
-            let values: Vec<Value> = positions
-                .iter()
-                .map(|&i| {
-                    row.column_value(i)
-                        .unwrap_or(Value::Null(T::META.columns[i].ty))
-                })
-                .collect();
-            Cursor(encode(print, &values))
+            .limit(self.size.saturating_add(1));
+        let prepared = Prepared {
+            size: self.size,
+            positions,
+            print,
+            forward,
+            from: self.from.is_some(),
         };
-        let (first, last) = (rows.first().map(cursor_of), rows.last().map(cursor_of));
-        let (next, prev) = match (&self.from, forward) {
-            (None, _) => (last.filter(|_| more), None),
-            (Some(_), true) => (last.filter(|_| more), first),
-            (Some(_), false) => (last, first.filter(|_| more)),
-        };
-        Ok(Page { rows, next, prev })
+        Ok((query, prepared))
     }
+}
+
+/// What reading a page's rows needs besides its query.
+struct Prepared {
+    size: u64,
+    /// The ordering columns' positions among the table's columns.
+    positions: Vec<usize>,
+    print: u64,
+    forward: bool,
+    /// Whether it starts at a cursor.
+    from: bool,
 }
 
 /// Rows after (or before) `values` in the order of `terms`: the first term that
