@@ -68,7 +68,7 @@ async fn seed(d: Dialect, url: &str) {
     schema().drop_all(&db).await.unwrap();
     schema().create_all(&db).await.unwrap();
     let numbers = |n: i64| match d {
-        Dialect::Postgres => format!("SELECT x FROM generate_series(1, {n}) AS g(x)"),
+        Dialect::Postgres => format!("SELECT x::bigint AS x FROM generate_series(1, {n}) AS g(x)"),
         _ => format!(
             "WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < {n}) SELECT x FROM g"
         ),

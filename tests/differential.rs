@@ -3,7 +3,9 @@
 //! with sqlx, filtered and ordered in Rust) return identical results on every backend.
 //!
 //! Datasets have NULL keys, orphans (Emulated mode: no foreign keys), and repeated sort
-//! keys, so the primary-key tiebreak matters.
+//! keys, so the primary-key tiebreak matters. Shapes order the users by a column, a
+//! `one` relation's column or a per-parent aggregate, filter them by aggregates, load
+//! aggregates beside the rows, and read them page by page with cursors.
 
 mod common;
 common::report_backends!();
@@ -146,6 +148,10 @@ enum Filter {
     HasPostScoredAtLeast(i32),
     NoPosts,
     HasPostWithComment,
+    /// `User::posts().count().gte(n)`.
+    PostsAtLeast(i64),
+    /// `User::posts().sum(Post::score).gte(n)`.
+    ScoreSumAtLeast(i64),
     Not(Box<Filter>),
     And(Box<Filter>, Box<Filter>),
     Or(Box<Filter>, Box<Filter>),
@@ -160,6 +166,8 @@ fn filter() -> impl Strategy<Value = Filter> {
         (0..3i32).prop_map(Filter::HasPostScoredAtLeast),
         Just(Filter::NoPosts),
         Just(Filter::HasPostWithComment),
+        (0..3i64).prop_map(Filter::PostsAtLeast),
+        (0..4i64).prop_map(Filter::ScoreSumAtLeast),
     ];
     leaf.prop_recursive(2, 6, 2, |inner| {
         prop_oneof![
@@ -170,10 +178,27 @@ fn filter() -> impl Strategy<Value = Filter> {
     })
 }
 
+/// What the users are ordered by, before their id.
+#[derive(Debug, Clone, Copy)]
+enum RootOrder {
+    Name,
+    /// Their posts' count, of those scored at least this much if given.
+    PostCount(Option<i32>),
+    /// Their posts' score sum (NULL for none).
+    ScoreSum,
+    /// Their inviter's name (NULL for none, or an inviter that does not exist).
+    InviterName,
+}
+
 #[derive(Debug, Clone)]
 struct Shape {
     filter: Option<Filter>,
+    order: RootOrder,
     name_desc: bool,
+    /// Read in pages of this size instead (the limit and offset are left out).
+    page: Option<u64>,
+    /// Load each user's posts' score sum and largest score.
+    aggregates: bool,
     limit: Option<u64>,
     offset: Option<u64>,
     posts: Option<PostsShape>,
@@ -211,6 +236,13 @@ fn shape() -> impl Strategy<Value = Shape> {
                 comments_by_body,
             },
         );
+    let order = prop_oneof![
+        Just(RootOrder::Name),
+        prop::option::of(0..3i32).prop_map(RootOrder::PostCount),
+        Just(RootOrder::ScoreSum),
+        Just(RootOrder::InviterName),
+    ];
+    let extras = (order, prop::option::of(1..4u64), any::<bool>());
     (
         prop::option::of(filter()),
         any::<bool>(),
@@ -219,10 +251,23 @@ fn shape() -> impl Strategy<Value = Shape> {
         prop::option::of(posts),
         any::<bool>(),
         any::<bool>(),
+        extras,
     )
         .prop_map(
-            |(filter, name_desc, limit, offset, posts, groups, inviter)| Shape {
+            |(
                 filter,
+                name_desc,
+                limit,
+                offset,
+                posts,
+                groups,
+                inviter,
+                (order, page, aggregates),
+            )| Shape {
+                filter,
+                order,
+                page,
+                aggregates,
                 name_desc,
                 limit,
                 offset,
@@ -235,13 +280,15 @@ fn shape() -> impl Strategy<Value = Shape> {
 
 // ---------------------------------------------------------------- the compared result
 
-/// `(id, name, inviter, posts, groups)`; a post is `(id, title, score, comment ids)`.
+/// `(id, name, inviter, posts, groups, aggregates)`; a post is `(id, title, score,
+/// comment ids)`; the aggregates are the posts' score sum and largest score.
 type Out = Vec<(
     i64,
     String,
     Option<Option<i64>>,
     Option<Vec<(i64, String, Option<i32>, Option<Vec<i64>>)>>,
     Option<Vec<i64>>,
+    Option<(Option<i64>, Option<i32>)>,
 )>;
 
 // ---------------------------------------------------------------- Rel
@@ -255,27 +302,44 @@ fn to_expr(f: &Filter) -> Expr<User> {
         Filter::HasPostScoredAtLeast(s) => User::posts().filter(Post::score.gte(*s)).exists(),
         Filter::NoPosts => User::posts().not_exists(),
         Filter::HasPostWithComment => User::posts().filter(Post::comments().exists()).exists(),
+        Filter::PostsAtLeast(n) => User::posts().count().gte(*n),
+        Filter::ScoreSumAtLeast(n) => User::posts().sum(Post::score).gte(*n),
         Filter::Not(f) => to_expr(f).not(),
         Filter::And(a, b) => to_expr(a).and(to_expr(b)),
         Filter::Or(a, b) => to_expr(a).or(to_expr(b)),
     }
 }
 
-async fn rel_query(db: &Db, s: &Shape, strategy: rel::Strategy) -> Out {
+/// The query of shape `s`, without its window.
+fn rel_builder(s: &Shape, strategy: rel::Strategy) -> rel::Query<User> {
     let mut q = User::query().strategy(strategy);
     if let Some(f) = &s.filter {
         q = q.filter(to_expr(f));
     }
-    q = q.order_by(if s.name_desc {
-        User::name.desc()
-    } else {
-        User::name.asc()
-    });
-    if let Some(l) = s.limit {
-        q = q.limit(l);
-    }
-    if let Some(o) = s.offset {
-        q = q.offset(o);
+    let order: rel::Order<User> = match s.order {
+        RootOrder::Name if s.name_desc => User::name.desc(),
+        RootOrder::Name => User::name.asc(),
+        RootOrder::PostCount(min) => {
+            let posts = match min {
+                Some(m) => User::posts().filter(Post::score.gte(m)),
+                None => User::posts(),
+            };
+            if s.name_desc {
+                posts.count().desc()
+            } else {
+                posts.count().asc()
+            }
+        }
+        RootOrder::ScoreSum if s.name_desc => User::posts().sum(Post::score).desc(),
+        RootOrder::ScoreSum => User::posts().sum(Post::score).asc(),
+        RootOrder::InviterName if s.name_desc => User::invited_by().col(User::name).desc(),
+        RootOrder::InviterName => User::invited_by().col(User::name).asc(),
+    };
+    q = q.order_by(order);
+    if s.aggregates {
+        q = q
+            .with(User::posts().sum(Post::score))
+            .with(User::posts().max(Post::score));
     }
     if let Some(p) = &s.posts {
         let mut r = User::posts().order_by(if p.score_desc {
@@ -310,10 +374,41 @@ async fn rel_query(db: &Db, s: &Shape, strategy: rel::Strategy) -> Out {
     if s.inviter {
         q = q.with(User::invited_by());
     }
-    let users = q
-        .all(db)
-        .await
-        .unwrap_or_else(|e| panic!("{:?} {strategy:?}: {e}", db.dialect()));
+    q
+}
+
+async fn rel_query(db: &Db, s: &Shape, strategy: rel::Strategy) -> Out {
+    let fail = |e: rel::Error| -> ! { panic!("{:?} {strategy:?}: {e}", db.dialect()) };
+    let q = || rel_builder(s, strategy);
+    let users = match s.page {
+        // Page after page, by the cursor of the one before (an order by a related value
+        // has no place in a cursor: those shapes use a window).
+        Some(size) if matches!(s.order, RootOrder::Name) => {
+            let mut users = Vec::new();
+            let mut page = q().page(size).all(db).await.unwrap_or_else(|e| fail(e));
+            loop {
+                users.extend(page.rows);
+                let Some(next) = page.next else { break };
+                page = q()
+                    .page(size)
+                    .after(&next)
+                    .all(db)
+                    .await
+                    .unwrap_or_else(|e| fail(e));
+            }
+            users
+        }
+        _ => {
+            let mut q = q();
+            if let Some(l) = s.limit {
+                q = q.limit(l);
+            }
+            if let Some(o) = s.offset {
+                q = q.offset(o);
+            }
+            q.all(db).await.unwrap_or_else(|e| fail(e))
+        }
+    };
     users
         .into_iter()
         .map(|u| {
@@ -338,7 +433,13 @@ async fn rel_query(db: &Db, s: &Shape, strategy: rel::Strategy) -> Out {
                 .ok()
                 .map(|gs| gs.iter().map(|g| g.id).collect());
             let inviter = u.invited_by.get().ok().map(|i| i.as_ref().map(|i| i.id));
-            (u.id, u.name, inviter, posts, groups)
+            let aggregates = s.aggregates.then(|| {
+                (
+                    u.posts.sum(Post::score).unwrap(),
+                    u.posts.max(Post::score).unwrap(),
+                )
+            });
+            (u.id, u.name, inviter, posts, groups, aggregates)
         })
         .collect()
 }
@@ -493,47 +594,97 @@ fn window<T>(rows: Vec<T>, offset: Option<u64>, limit: Option<u64>) -> Vec<T> {
     }
 }
 
-async fn matches(r: &Reference, f: &Filter, u: &UserRow) -> bool {
+/// The filter on a user in SQL's three-valued logic: `None` is unknown (a comparison
+/// with NULL), which `NOT` keeps unknown and a query leaves out.
+async fn matches(r: &Reference, f: &Filter, u: &UserRow) -> Option<bool> {
     Box::pin(async move {
         match f {
-            Filter::NameLike(p) => like(&u.1, p, false),
-            Filter::NameIlike(p) => like(&u.1, p, true),
-            Filter::IdIn(ids) => ids.contains(&u.0),
-            Filter::InvitedByNull => u.2.is_none(),
-            Filter::HasPostScoredAtLeast(s) => r
-                .posts_of(u.0)
-                .await
-                .iter()
-                .any(|p| p.2.is_some_and(|x| x >= *s)),
-            Filter::NoPosts => r.posts_of(u.0).await.is_empty(),
+            Filter::NameLike(p) => Some(like(&u.1, p, false)),
+            Filter::NameIlike(p) => Some(like(&u.1, p, true)),
+            Filter::IdIn(ids) => Some(ids.contains(&u.0)),
+            Filter::InvitedByNull => Some(u.2.is_none()),
+            Filter::HasPostScoredAtLeast(s) => Some(
+                r.posts_of(u.0)
+                    .await
+                    .iter()
+                    .any(|p| p.2.is_some_and(|x| x >= *s)),
+            ),
+            Filter::NoPosts => Some(r.posts_of(u.0).await.is_empty()),
             Filter::HasPostWithComment => {
                 for p in r.posts_of(u.0).await {
                     if !r.comments_of(p.0).await.is_empty() {
-                        return true;
+                        return Some(true);
                     }
                 }
-                false
+                Some(false)
             }
-            Filter::Not(f) => !matches(r, f, u).await,
-            Filter::And(a, b) => matches(r, a, u).await && matches(r, b, u).await,
-            Filter::Or(a, b) => matches(r, a, u).await || matches(r, b, u).await,
+            Filter::PostsAtLeast(n) => Some(r.posts_of(u.0).await.len() as i64 >= *n),
+            Filter::ScoreSumAtLeast(n) => score_sum(&r.posts_of(u.0).await).map(|x| x >= *n),
+            Filter::Not(f) => matches(r, f, u).await.map(|b| !b),
+            Filter::And(a, b) => match (matches(r, a, u).await, matches(r, b, u).await) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+            Filter::Or(a, b) => match (matches(r, a, u).await, matches(r, b, u).await) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            },
         }
     })
     .await
+}
+
+/// SQL's `SUM` of the posts' scores: NULL where none is.
+fn score_sum(posts: &[PostRow]) -> Option<i64> {
+    let scores: Vec<i64> = posts.iter().filter_map(|p| p.2.map(i64::from)).collect();
+    (!scores.is_empty()).then(|| scores.iter().sum())
+}
+
+/// What a user sorts by under `order`, compared as text, a number or NULL.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey {
+    Number(i64),
+    Text(String),
+}
+
+async fn sort_key(r: &Reference, order: RootOrder, u: &UserRow) -> Option<SortKey> {
+    match order {
+        RootOrder::Name => Some(SortKey::Text(u.1.clone())),
+        RootOrder::PostCount(min) => {
+            let posts = r.posts_of(u.0).await;
+            let n = posts
+                .iter()
+                .filter(|p| min.is_none_or(|m| p.2.is_some_and(|s| s >= m)))
+                .count();
+            Some(SortKey::Number(n as i64))
+        }
+        RootOrder::ScoreSum => score_sum(&r.posts_of(u.0).await).map(SortKey::Number),
+        RootOrder::InviterName => match u.2 {
+            Some(i) => r.user(i).await.map(|inviter| SortKey::Text(inviter.1)),
+            None => None,
+        },
+    }
 }
 
 async fn reference_query(r: &Reference, s: &Shape) -> Out {
     let mut users = Vec::new();
     for u in r.users().await {
         if match &s.filter {
-            Some(f) => matches(r, f, &u).await,
+            Some(f) => matches(r, f, &u).await == Some(true),
             None => true,
         } {
-            users.push(u);
+            let key = sort_key(r, s.order, &u).await;
+            users.push((key, u));
         }
     }
-    sort_by_key(&mut users, s.name_desc, |u| (Some(u.1.clone()), u.0));
-    let users = window(users, s.offset, s.limit);
+    sort_by_key(&mut users, s.name_desc, |(key, u)| (key.clone(), u.0));
+    let users: Vec<UserRow> = users.into_iter().map(|(_, u)| u).collect();
+    let users = match s.page {
+        Some(_) if matches!(s.order, RootOrder::Name) => users,
+        _ => window(users, s.offset, s.limit),
+    };
     let mut out = Vec::new();
     for (id, name, invited_by_id) in users {
         let posts = match &s.posts {
@@ -576,7 +727,13 @@ async fn reference_query(r: &Reference, s: &Shape) -> Out {
         } else {
             None
         };
-        out.push((id, name, inviter, posts, groups));
+        let aggregates = if s.aggregates {
+            let posts = r.posts_of(id).await;
+            Some((score_sum(&posts), posts.iter().filter_map(|p| p.2).max()))
+        } else {
+            None
+        };
+        out.push((id, name, inviter, posts, groups, aggregates));
     }
     out
 }
@@ -770,7 +927,10 @@ fn exists_subquery_and_offset() {
                         Box::new(Filter::HasPostWithComment),
                         Box::new(Filter::IdIn(vec![4])),
                     )),
+                    order: RootOrder::Name,
                     name_desc: false,
+                    page: None,
+                    aggregates: false,
                     limit: None,
                     offset: Some(offset),
                     posts: None,
