@@ -24,6 +24,11 @@ struct User {
     posts: Many<Post>,
     #[relation(many, through = Membership(user_id, group_id))]
     groups: Many<Group>,
+    /// The same posts, narrowed by the relation's own filter.
+    #[relation(many, filter = Post::published.eq(true))]
+    published: Many<Post>,
+    #[relation(many, filter = Post::published.eq(false))]
+    drafts: Many<Post>,
 }
 
 #[derive(Table, Debug, Clone, PartialEq)]
@@ -91,6 +96,8 @@ async fn seed(db: &Db) {
         invitees: Many::default(),
         posts: Many::default(),
         groups: Many::default(),
+        published: Many::default(),
+        drafts: Many::default(),
     };
     db.insert_many(&[
         user(1, "Ada", None),
@@ -766,6 +773,71 @@ async fn aggregates_load_per_parent_at_any_depth() {
                 at(&format!("{column:?}"))
             );
         }
+        schema().drop_all(&db).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn relations_with_their_own_filter() {
+    for db in common::backends("qs_filtered_relations").await {
+        let d = db.dialect();
+        seed(&db).await;
+        let user_id = |u: &User| u.id;
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let at = format!("{d:?} {strategy:?}");
+            let mut users = User::query()
+                .strategy(strategy)
+                .with(User::published().order_by(Post::id.asc()))
+                .with(User::drafts().count())
+                .with(User::published().sum(Post::score))
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{at}: {e}"));
+            let published: Vec<Vec<i64>> = users
+                .iter()
+                .map(|u| u.published.get().unwrap().iter().map(|p| p.id).collect())
+                .collect();
+            assert_eq!(published, [vec![3], vec![1], vec![4], vec![]], "{at}");
+            let drafts: Vec<u64> = users.iter().map(|u| u.drafts.count().unwrap()).collect();
+            assert_eq!(drafts, [1, 1, 0, 0], "{at}");
+            let sums: Vec<Option<i64>> = users
+                .iter()
+                .map(|u| u.published.sum(Post::score).unwrap())
+                .collect();
+            assert_eq!(sums, [Some(7), Some(5), Some(2), None], "{at}");
+            // Loading onto rows fetched before applies the filter too.
+            db.load(&mut users, User::drafts().order_by(Post::id.asc()))
+                .await
+                .unwrap();
+            let drafts: Vec<Vec<i64>> = users
+                .iter()
+                .map(|u| u.drafts.get().unwrap().iter().map(|p| p.id).collect())
+                .collect();
+            assert_eq!(drafts, [vec![2], vec![5], vec![], vec![]], "{at}");
+            // A filter at the call site adds to the relation's own.
+            let users = User::query()
+                .strategy(strategy)
+                .with(User::published().filter(Post::score.gt(4)))
+                .all(&db)
+                .await
+                .unwrap();
+            let got: Vec<Vec<i64>> = users
+                .iter()
+                .map(|u| u.published.get().unwrap().iter().map(|p| p.id).collect())
+                .collect();
+            assert_eq!(got, [vec![3], vec![1], vec![], vec![]], "{at}");
+        }
+        let q = User::query().filter(User::drafts().exists());
+        assert_eq!(ids(&db, q, user_id).await, [1, 2], "{d:?}");
+        let q = User::query().filter(User::published().not_exists());
+        assert_eq!(ids(&db, q, user_id).await, [4], "{d:?}");
+        let q = User::query().filter(User::drafts().count().eq(0));
+        assert_eq!(ids(&db, q, user_id).await, [3, 4], "{d:?}");
+        let q = User::query().order_by(User::published().max(Post::rating).desc());
+        assert_eq!(ids(&db, q, user_id).await, [4, 1, 2, 3], "{d:?}");
+        let ada = User::query().first(&db).await.unwrap().unwrap();
+        let q = User::drafts().of(&ada);
+        assert_eq!(ids(&db, q, |p| p.id).await, [2], "{d:?}");
         schema().drop_all(&db).await.unwrap();
     }
 }

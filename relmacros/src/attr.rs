@@ -69,6 +69,9 @@ pub struct RelationAttr {
     pub foreign_key: Option<SpannedValue<KeyEnd>>,
     /// `constraint = none`: a query-only relation, with no foreign key behind it.
     pub constraint: Option<SpannedValue<NoConstraint>>,
+    /// `filter = Post::published.eq(true)`: the relation's own filter, an `Expr` of
+    /// the target, which loading, counting and `.exists()` through it apply.
+    pub filter: Option<Expr>,
 }
 
 /// A value written as a bare word (`on_delete = cascade`) or a string (`"cascade"`),

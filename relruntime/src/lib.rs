@@ -123,5 +123,6 @@ pub mod __private {
     pub use crate::read::query::Query;
     pub use crate::read::relation::{Relation, ToMany, ToOne};
     pub use crate::sql::column::Column;
+    pub use crate::sql::expr::Expr;
     pub use inventory;
 }

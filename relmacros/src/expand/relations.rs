@@ -55,11 +55,20 @@ pub fn handles(t: &Table) -> TokenStream {
                 Kind::One => quote::format_ident!("ToOne"),
                 Kind::Many => quote::format_ident!("ToMany"),
             };
+            // The relation's own filter, typed against the target where it is written.
+            let filter = r.filter.as_ref().map(|f| {
+                quote_spanned! {f.span()=>
+                    .filter({
+                        let filter: ::rel::__private::Expr<#target> = #f;
+                        filter
+                    })
+                }
+            });
             quote_spanned! {r.target.span()=>
                 #[doc = #doc]
                 #[allow(dead_code)]
                 #vis fn #name() -> ::rel::__private::Relation<#ident, #target, ::rel::__private::#kind> {
-                    ::rel::__private::Relation::new(#index)
+                    ::rel::__private::Relation::new(#index) #filter
                 }
             }
         })

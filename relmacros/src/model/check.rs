@@ -38,9 +38,16 @@ impl Table {
                 (o.target_is_self && r.target_is_self)
                     || type_text(&o.target) == type_text(&r.target)
             };
+            // Two relations on the same keys read the same rows, unless their own
+            // filters differ (`posts` and `drafts`).
+            let filter_text = |r: &Relation| {
+                r.filter
+                    .as_ref()
+                    .map(|f| quote::ToTokens::to_token_stream(f).to_string())
+            };
             if let Some(first) = self.relations[..j]
                 .iter()
-                .find(|o| same_target(o) && same_keys(o, r))
+                .find(|o| same_target(o) && same_keys(o, r) && filter_text(o) == filter_text(r))
             {
                 if !r.field {
                     errors.push(err(
@@ -59,11 +66,16 @@ impl Table {
                 errors.push(err(
                     &r.ident,
                     format!(
-                        "{} reads the same rows as {}: the same target `{}` through the same columns{}{hint}",
+                        "{} reads the same rows as {}: the same target `{}` through the same columns{}{}{hint}",
                         r.subject(),
                         first.subject(),
                         type_text(&r.target),
                         self.keys_text(r),
+                        if r.filter.is_some() {
+                            ", with the same filter; give each its own `filter`"
+                        } else {
+                            ""
+                        },
                     ),
                 ));
                 continue;

@@ -93,6 +93,8 @@ pub struct Relation {
     /// Whether the relation is a field; false for a column's foreign key
     /// (`#[column(references = ..)]`), which nothing loads.
     pub field: bool,
+    /// `filter = ..`: the relation's own filter (only on a `many`).
+    pub filter: Option<syn::Expr>,
 }
 
 impl Relation {

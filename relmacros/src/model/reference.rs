@@ -76,6 +76,7 @@ impl Reference<'_> {
                 foreign_key: Some(SpannedValue::new(KeyEnd::From, self.target.span())),
                 constraint: true,
                 field: false,
+                filter: None,
             },
             soft,
         ))

@@ -314,8 +314,21 @@ pub(super) fn relation(
         ));
     }
 
+    // A filter narrows the rows a `many` reads; a `one` holds or follows a key, whose
+    // row a filter would make vanish.
+    let filter = match (&attr.filter, kind.0) {
+        (Some(f), Kind::One) => {
+            soft.push(err(
+                f,
+                "`filter` goes on a `many` relation: a `one` follows its key to exactly one row, which a filter would hide; filter where you load it, `.with(Post::author().filter(..))`",
+            ));
+            None
+        }
+        (f, _) => f.clone(),
+    };
     errors.finish_with((
         Relation {
+            filter,
             ident,
             kind: kind.0,
             kind_span: kind.1,
