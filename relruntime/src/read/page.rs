@@ -174,7 +174,7 @@ impl<T: Table> PagedQuery<T> {
                 OrderKey::Column(c) => {
                     positions.push(T::META.columns.iter().position(|m| m.name == *c));
                 }
-                OrderKey::Related(_) => {
+                OrderKey::Related(_) | OrderKey::Joined { .. } => {
                     return Err(error(
                         "a page's order is by columns of the table (an order by a related value has no place in a cursor)",
                     ));

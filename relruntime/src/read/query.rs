@@ -10,7 +10,7 @@ use crate::model::value::{SqlType, Value};
 use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
-use crate::sql::expr::{CompareOp, Expr, Node, Order, OrderTerm, Scope, write_order};
+use crate::sql::expr::{CompareOp, Expr, Node, Order, OrderKey, OrderTerm, Scope, write_order};
 use std::marker::PhantomData;
 
 /// A query on table `T`. Start one with `T::query()`.
@@ -261,14 +261,39 @@ impl<T: Table> Query<T> {
         if join {
             join::write_root_relations(b, &scope, &self.with);
         }
-        self.write_from_where(b, &scope);
+        // The root's order by values read through relations joins each as a table of
+        // all parents' values (see `Scalar::write_joined`).
+        b.push_from(table.name, ROOT);
+        let order: Vec<OrderTerm> = self
+            .order
+            .iter()
+            .map(|term| match &term.key {
+                OrderKey::Related(scalar) => {
+                    let alias = b.fresh_alias();
+                    scalar.write_joined(b, &alias, &scope);
+                    OrderTerm {
+                        key: OrderKey::Joined {
+                            alias,
+                            count: scalar.is_count(),
+                        },
+                        ..term.clone()
+                    }
+                }
+                _ => term.clone(),
+            })
+            .collect();
+        self.write_where(b, &scope);
         b.push(" ORDER BY ");
-        write_order(b, &scope, &self.order);
+        write_order(b, &scope, &order);
         write_limit(b, self.limit, self.offset);
     }
 
     fn write_from_where(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
         b.push_from(scope.table.name, ROOT);
+        self.write_where(b, scope);
+    }
+
+    fn write_where(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
         if let Some(filter) = &self.filter {
             b.push(" WHERE ");
             filter.write(b, scope);

@@ -407,6 +407,9 @@ pub(crate) enum OrderKey {
     Column(&'static str),
     /// A value read through a relation (`Post::author().col(User::name)`, an aggregate).
     Related(Box<Scalar>),
+    /// The same, computed for every row by a joined table (`Scalar::write_joined`)
+    /// under `alias`: its `v` column, a count's NULL read as 0.
+    Joined { alias: String, count: bool },
 }
 
 impl<T> Clone for Order<T> {
@@ -465,6 +468,7 @@ impl OrderTerm {
         let nullable = match &self.key {
             OrderKey::Column(column) => scope.table.column(column).is_some_and(|c| c.nullable),
             OrderKey::Related(scalar) => scalar.nullable(),
+            OrderKey::Joined { count, .. } => !count,
         };
         let dir = if self.desc { " DESC" } else { " ASC" };
         if nullable && !b.dialect().syntax().orders_nulls {
@@ -497,6 +501,15 @@ impl OrderTerm {
                 b.push_qualified(scope.alias, column);
             }
             OrderKey::Related(scalar) => scalar.write(b, scope),
+            OrderKey::Joined { alias, count: true } => {
+                b.push("COALESCE(").push_qualified(alias, "v").push(", 0)");
+            }
+            OrderKey::Joined {
+                alias,
+                count: false,
+            } => {
+                b.push_qualified(alias, "v");
+            }
         }
     }
 }
