@@ -68,12 +68,16 @@ pub use relruntime::*;
 /// ```
 pub use relmacros::skip_unloaded;
 
+/// Derives [`Partial`](trait@Partial): some columns of a table as a struct of their own,
+/// read with [`Query::select`]. See the trait for an example.
+pub use relmacros::Partial;
+
 #[cfg(feature = "cli")]
 pub mod cli;
 
 /// The names most programs need: `use rel::prelude::*;`.
 pub mod prelude {
-    pub use relmacros::Table;
+    pub use relmacros::{Partial, Table};
     pub use relruntime::{
         Column, ColumnValue, Conn, Cursor, Db, Delete, Destructive, Dialect, Expr, Many, One,
         Order, Query, Relation, RelationMode, Schema, Strategy, Table, TableExt, Transaction,

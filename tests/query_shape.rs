@@ -841,3 +841,86 @@ async fn relations_with_their_own_filter() {
         schema().drop_all(&db).await.unwrap();
     }
 }
+
+/// Some columns of a post.
+#[derive(rel::Partial, Debug, PartialEq)]
+#[partial(of = Post)]
+struct PostScore {
+    id: i64,
+    score: Option<i32>,
+}
+
+#[tokio::test]
+async fn partial_selections_read_only_their_columns() {
+    for db in common::backends("qs_partial").await {
+        let d = db.dialect();
+        seed(&db).await;
+        let select = || {
+            Post::query()
+                .filter(Post::published.eq(true))
+                .order_by(Post::author().col(User::name))
+                .select::<PostScore>()
+        };
+        // Only those columns, in both strategies' statement.
+        let sql = select().to_sql(d).sql;
+        let q = |s: &str| d.quote(s);
+        let head = format!(
+            "SELECT {}.{}, {}.{} FROM ",
+            q("t0"),
+            q("id"),
+            q("t0"),
+            q("score")
+        );
+        assert!(sql.starts_with(&head), "{d:?}: {sql}");
+        assert!(!sql.contains(&q("rating")), "{d:?}: {sql}");
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let got = Post::query()
+                .strategy(strategy)
+                .filter(Post::published.eq(true))
+                .order_by(Post::author().col(User::name))
+                .select::<PostScore>()
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            let want = [
+                PostScore {
+                    id: 3,
+                    score: Some(7),
+                },
+                PostScore {
+                    id: 1,
+                    score: Some(5),
+                },
+                PostScore {
+                    id: 4,
+                    score: Some(2),
+                },
+            ];
+            assert_eq!(got, want, "{d:?} {strategy:?}");
+        }
+        // A window, and an order by an aggregate of the table's own relation.
+        let got = Post::query()
+            .order_by(Post::comments().count().desc())
+            .limit(2)
+            .select::<PostScore>()
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            got.iter().map(|p| p.id).collect::<Vec<_>>(),
+            [1, 3],
+            "{d:?}"
+        );
+        // Relations are not loaded into a partial struct yet: said, not dropped.
+        let with = Post::query()
+            .with(Post::comments())
+            .select::<PostScore>()
+            .all(&db)
+            .await;
+        assert!(
+            matches!(with, Err(rel::Error::Unsupported { .. })),
+            "{d:?}: {with:?}"
+        );
+        schema().drop_all(&db).await.unwrap();
+    }
+}

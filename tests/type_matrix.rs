@@ -56,6 +56,26 @@ struct Leaf {
     mid: One<Mid>,
 }
 
+/// Every column of a leaf but its keys, as a partial selection.
+#[derive(rel::Partial, Debug, Clone, PartialEq)]
+#[partial(of = Leaf)]
+struct LeafValues {
+    small: Option<i16>,
+    int: Option<i32>,
+    big: Option<i64>,
+    real: Option<f32>,
+    double: Option<f64>,
+    flag: Option<bool>,
+    text: Option<String>,
+    bytes: Option<Vec<u8>>,
+    date: Option<NaiveDate>,
+    datetime: Option<NaiveDateTime>,
+    instant: Option<DateTime<Utc>>,
+    uuid: Option<Uuid>,
+    json: Option<serde_json::Value>,
+    decimal: Option<Decimal>,
+}
+
 fn at(y: i32, m: u32, d: u32, micro: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(y, m, d)
         .unwrap()
@@ -174,6 +194,32 @@ async fn every_type_survives_both_strategies_at_depth_two() {
             for (g, w) in got.iter().zip(&want) {
                 assert_eq!(g, w, "{d:?}: leaf {}", w.id);
             }
+            // The same values through a partial selection of every type.
+            let partial = Leaf::query()
+                .strategy(strategy)
+                .order_by(Leaf::id.asc())
+                .select::<LeafValues>()
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?}: {e}"));
+            let values = |l: &Leaf| LeafValues {
+                small: l.small,
+                int: l.int,
+                big: l.big,
+                real: l.real,
+                double: l.double,
+                flag: l.flag,
+                text: l.text.clone(),
+                bytes: l.bytes.clone(),
+                date: l.date,
+                datetime: l.datetime,
+                instant: l.instant,
+                uuid: l.uuid,
+                json: l.json.clone(),
+                decimal: l.decimal,
+            };
+            let want_values: Vec<LeafValues> = want.iter().map(values).collect();
+            assert_eq!(partial, want_values, "{d:?}: partial");
         }
         schema.drop_all(&db).await.unwrap();
     }

@@ -8,6 +8,7 @@
 mod attr;
 mod expand;
 mod model;
+mod partial;
 mod skip;
 
 use proc_macro::TokenStream;
@@ -17,6 +18,14 @@ use proc_macro::TokenStream;
 pub fn derive_table(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(&input).into()
+}
+
+/// Derives `Partial` for a struct of some columns of a table: `#[partial(of = User)]`.
+/// See `rel::Partial`.
+#[proc_macro_derive(Partial, attributes(partial))]
+pub fn derive_partial(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    partial::expand(&input).into()
 }
 
 /// Makes serde skip every relation of the struct that was not loaded. See

@@ -49,6 +49,7 @@ pub use read::query::{Query, Strategy};
 pub use read::relation::{
     Counted, Fresh, Load, Loadable, LoadsRows, OnlyFilters, Plural, Relation, Shaped, ToMany, ToOne,
 };
+pub use read::select::{Partial, Select};
 #[doc(hidden)]
 pub use sql::builder::SqlBuilder;
 pub use sql::builder::Statement;
@@ -122,6 +123,7 @@ pub mod __private {
     pub use crate::model::value::{ColumnValue, LiteralKind, SqlType, Value};
     pub use crate::read::query::Query;
     pub use crate::read::relation::{Relation, ToMany, ToOne};
+    pub use crate::read::select::Partial;
     pub use crate::sql::column::Column;
     pub use crate::sql::expr::Expr;
     pub use inventory;

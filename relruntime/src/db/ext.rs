@@ -2,7 +2,7 @@
 
 use super::conn::{Conn, Sent};
 use super::database::Db;
-use super::operation::{All, Count, Diff, Integrity, Plan, Pull, Push};
+use super::operation::{All, Count, Diff, Integrity, Plan, Pull, Push, SelectAll};
 use super::trace::Operation;
 use super::write::{self, DeleteOp, UpdateOp, UpsertOp};
 use crate::model::error::Result;
@@ -10,6 +10,7 @@ use crate::model::schema::Schema;
 use crate::model::table::Table;
 use crate::read::integrity::Orphans;
 use crate::read::query::Query;
+use crate::read::select::{Partial, Select};
 use crate::sql::ddl::forget_ddl;
 use crate::sql::exec::BoxFuture;
 use crate::write::{ColumnsSet, Delete, Filtered, HasSets, RowsChosen, Update, Upsert};
@@ -85,6 +86,15 @@ impl<T: Table> Query<T> {
         let op = Operation::new("count", T::NAME, "single");
         let work = conn.into().operate(Count(self));
         op.run(statements(work), |_| 1).await
+    }
+}
+
+impl<P: Partial> Select<P> {
+    /// The rows, each a `P` of the selected columns.
+    pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<P>> {
+        let op = Operation::new("select", <P::Of as Table>::NAME, "single");
+        let work = conn.into().operate(SelectAll(self));
+        op.run(statements(work), |rows| rows.len() as u64).await
     }
 }
 

@@ -9,6 +9,7 @@ use crate::model::table::Table;
 use crate::read::integrity::{self, Orphans};
 use crate::read::query::Query;
 use crate::read::relation::LoadSpec;
+use crate::read::select::{Partial, Select};
 use crate::sql::builder::Statement;
 use crate::sql::exec::{BoxFuture, Executor};
 
@@ -39,6 +40,16 @@ pub(super) struct All<T>(pub Query<T>);
 impl<T: Table> Work for All<T> {
     type Output = Vec<T>;
     fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<Vec<T>>> {
+        Box::pin(self.0.run(run))
+    }
+}
+
+/// The rows of a partial selection.
+pub(super) struct SelectAll<P: Partial>(pub Select<P>);
+
+impl<P: Partial> Work for SelectAll<P> {
+    type Output = Vec<P>;
+    fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<Vec<P>>> {
         Box::pin(self.0.run(run))
     }
 }

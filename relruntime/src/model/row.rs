@@ -140,6 +140,22 @@ impl<'a> RowReader<'a> {
         }
     }
 
+    /// A reader over a fetched row of the named columns of `table` (a partial
+    /// selection).
+    pub(crate) fn from_named_cells(
+        table: &'static str,
+        names: &'a [&'static str],
+        cells: &'a dyn Cells,
+    ) -> Self {
+        RowReader {
+            table,
+            columns: Columns::Names(names),
+            path: Path::Root,
+            source: Source::Cells(cells),
+            position: 0,
+        }
+    }
+
     /// A reader over the values of the named columns (a key) of `table`.
     pub(crate) fn for_names(
         table: &'static str,

@@ -13,6 +13,7 @@ pub(crate) mod page;
 pub(crate) mod plan;
 pub(crate) mod query;
 pub(crate) mod relation;
+pub(crate) mod select;
 
 use crate::model::error::Result;
 use crate::model::table::Table;

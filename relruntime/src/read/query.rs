@@ -248,6 +248,12 @@ impl<T: Table> Query<T> {
     }
 
     fn write_select(&self, b: &mut SqlBuilder, join: bool) {
+        let columns: Vec<&'static str> = T::META.columns.iter().map(|c| c.name).collect();
+        self.write_select_of(b, join, &columns);
+    }
+
+    /// The root statement, selecting `columns` (a partial selection: no relations).
+    pub(crate) fn write_select_of(&self, b: &mut SqlBuilder, join: bool, columns: &[&'static str]) {
         let table = T::META;
         let scope = Scope { table, alias: ROOT };
         let aggregates = join && !self.with.is_empty();
@@ -255,8 +261,8 @@ impl<T: Table> Query<T> {
             b.push(prefix);
         }
         b.push("SELECT ");
-        b.push_list(table.columns, ", ", |b, c| {
-            b.push_qualified(ROOT, c.name);
+        b.push_list(columns, ", ", |b, c| {
+            b.push_qualified(ROOT, c);
         });
         if join {
             join::write_root_relations(b, &scope, &self.with);
