@@ -10,13 +10,15 @@
 mod blog;
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod timing;
 
 use blog::{Post, User};
 use criterion::Criterion;
 use rel::{Db, Dialect, Strategy};
 use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use timing::alternate;
 
 /// What the hand-written version builds: the same nesting, plain structs.
 #[allow(dead_code)]
@@ -203,25 +205,6 @@ struct Paired {
     ratio: f64,
     base_ms: f64,
     rel_ms: f64,
-}
-
-/// Runs `timed` `iters` times, each followed by one untimed run of `other`, and
-/// returns the time `timed` took.
-async fn alternate<A, B, FA, FB>(iters: u64, mut timed: FA, mut other: FB) -> Duration
-where
-    FA: FnMut() -> A,
-    FB: FnMut() -> B,
-    A: std::future::Future,
-    B: std::future::Future,
-{
-    let mut total = Duration::ZERO;
-    for _ in 0..iters {
-        let start = Instant::now();
-        std::hint::black_box(timed().await);
-        total += start.elapsed();
-        std::hint::black_box(other().await);
-    }
-    total
 }
 
 fn median_ns(group: &str, name: &str) -> Option<f64> {

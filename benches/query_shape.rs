@@ -12,12 +12,14 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod timing;
 
 use criterion::Criterion;
 use rel::Dialect;
 use rel::prelude::*;
 use sqlx::{AssertSqlSafe, Row};
 use std::time::{Duration, Instant};
+use timing::alternate;
 
 #[derive(Table, Debug)]
 #[table(name = "bq_items")]
@@ -129,6 +131,32 @@ fn top_users() -> Query<User> {
         .limit(10)
 }
 
+enum Pool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+    MySql(sqlx::MySqlPool),
+}
+
+/// The rows of `sql` on whichever pool it is, each mapped by `$map`.
+macro_rules! rows {
+    ($pool:expr, $sql:expr, $map:expr) => {
+        match $pool {
+            Pool::Sqlite(p) => rows!(@on p, $sql, $map),
+            Pool::Postgres(p) => rows!(@on p, $sql, $map),
+            Pool::MySql(p) => rows!(@on p, $sql, $map),
+        }
+    };
+    (@on $p:ident, $sql:expr, $map:expr) => {
+        sqlx::query(AssertSqlSafe($sql))
+            .fetch_all($p)
+            .await
+            .unwrap()
+            .iter()
+            .map($map)
+            .collect()
+    };
+}
+
 /// The same top 10, as someone would write it by hand.
 const TOP_SQL: &str = "SELECT u.id, u.name FROM bq_users u JOIN bq_posts p ON p.user_id = u.id \
                        WHERE p.published GROUP BY u.id, u.name ORDER BY COUNT(*) DESC, u.id LIMIT 10";
@@ -138,35 +166,7 @@ async fn top_by_hand(d: Dialect, pool: &Pool) -> Vec<i64> {
         Dialect::Postgres => TOP_SQL.to_owned(),
         _ => TOP_SQL.replace("WHERE p.published", "WHERE p.published = 1"),
     };
-    match pool {
-        Pool::Sqlite(p) => sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(p)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<i64, _>(0))
-            .collect(),
-        Pool::Postgres(p) => sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(p)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<i64, _>(0))
-            .collect(),
-        Pool::MySql(p) => sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(p)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<i64, _>(0))
-            .collect(),
-    }
-}
-
-enum Pool {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-    MySql(sqlx::MySqlPool),
+    rows!(pool, sql, |r| r.get::<i64, _>(0))
 }
 
 /// The plan the backend reads `sql` with (its values inlined: EXPLAIN only).
@@ -176,60 +176,14 @@ async fn plan(pool: &Pool, d: Dialect, sql: &str) -> String {
         _ => format!("EXPLAIN {sql}"),
     };
     let lines: Vec<String> = match pool {
-        Pool::Sqlite(p) => sqlx::query(AssertSqlSafe(explain))
-            .fetch_all(p)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>(3))
-            .collect(),
-        Pool::Postgres(p) => sqlx::query(AssertSqlSafe(explain))
-            .fetch_all(p)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>(0))
-            .collect(),
-        Pool::MySql(p) => sqlx::query(AssertSqlSafe(explain))
-            .fetch_all(p)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| {
-                let text = |c: &str| {
-                    r.try_get::<Option<String>, _>(c)
-                        .ok()
-                        .flatten()
-                        .unwrap_or_default()
-                };
-                format!(
-                    "type={} key={} extra={}",
-                    text("type"),
-                    text("key"),
-                    text("Extra")
-                )
-            })
-            .collect(),
+        Pool::Sqlite(p) => rows!(@on p, explain, |r| r.get::<String, _>(3)),
+        Pool::Postgres(p) => rows!(@on p, explain, |r| r.get::<String, _>(0)),
+        Pool::MySql(p) => rows!(@on p, explain, |r| {
+            let text = |c: &str| r.try_get::<Option<String>, _>(c).ok().flatten().unwrap_or_default();
+            format!("type={} key={} extra={}", text("type"), text("key"), text("Extra"))
+        }),
     };
     lines.join("\n    ")
-}
-
-/// `iters` runs of `timed`, each followed by an untimed run of `other`.
-async fn alternate<A, B, FA, FB>(iters: u64, mut timed: FA, mut other: FB) -> Duration
-where
-    FA: FnMut() -> A,
-    FB: FnMut() -> B,
-    A: std::future::Future,
-    B: std::future::Future,
-{
-    let mut total = Duration::ZERO;
-    for _ in 0..iters {
-        let start = Instant::now();
-        timed().await;
-        total += start.elapsed();
-        other().await;
-    }
-    total
 }
 
 /// The median of `n` paired ratios `a / b`, and the two medians in ms.

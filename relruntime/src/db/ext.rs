@@ -9,6 +9,7 @@ use crate::model::error::Result;
 use crate::model::schema::Schema;
 use crate::model::table::Table;
 use crate::read::integrity::Orphans;
+use crate::read::page::{Page, PagedQuery};
 use crate::read::query::Query;
 use crate::read::select::{Partial, Select};
 use crate::sql::ddl::forget_ddl;
@@ -86,6 +87,18 @@ impl<T: Table> Query<T> {
         let op = Operation::new("count", T::NAME, "single");
         let work = conn.into().operate(Count(self));
         op.run(statements(work), |_| 1).await
+    }
+}
+
+impl<T: Table> PagedQuery<T> {
+    /// Reads the page: one statement (with nested loads as the query's strategy reads
+    /// them). A cursor of another query (another table, order or filter), or text that
+    /// is no cursor, is [`Error::Cursor`](crate::Error::Cursor); so is an order by a
+    /// related value, which a cursor cannot hold.
+    pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Page<T>> {
+        let (query, prepared) = self.prepare()?;
+        let rows = query.all(conn).await?;
+        Ok(PagedQuery::finish(prepared, rows))
     }
 }
 

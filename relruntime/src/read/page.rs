@@ -5,7 +5,6 @@
 //! fingerprint of the query and the boundary row's ordering values.
 
 use super::query::Query;
-use crate::db::Conn;
 use crate::model::error::{Error, Result};
 use crate::model::meta::TableMeta;
 use crate::model::table::Table;
@@ -120,14 +119,9 @@ impl<T: Table> PagedQuery<T> {
         self
     }
 
-    /// Reads the page: one statement (with nested loads as the query's strategy reads
-    /// them). A cursor of another query (another table, order or filter), or text that
-    /// is no cursor, is [`Error::Cursor`](crate::Error::Cursor); so is an order by a
-    /// related value, which a cursor cannot hold.
-    pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Page<T>> {
-        let (query, prepared) = self.prepare()?;
+    /// The page from the rows its query read (see `PagedQuery::all` in `db/ext.rs`).
+    pub(crate) fn finish(prepared: Prepared, mut rows: Vec<T>) -> Page<T> {
         let size = prepared.size;
-        let mut rows = query.all(conn).await?;
         let more = rows.len() as u64 > size;
         rows.truncate(size as usize);
         if !prepared.forward {
@@ -150,7 +144,7 @@ impl<T: Table> PagedQuery<T> {
             (true, true) => (last.filter(|_| more), first),
             (true, false) => (last, first.filter(|_| more)),
         };
-        Ok(Page { rows, next, prev })
+        Page { rows, next, prev }
     }
 
     /// The root statement of the page on `dialect` (one row more than the page, in the
@@ -161,7 +155,7 @@ impl<T: Table> PagedQuery<T> {
     }
 
     /// The query a page runs, and what reading its rows needs.
-    fn prepare(self) -> Result<(Query<T>, Prepared)> {
+    pub(crate) fn prepare(self) -> Result<(Query<T>, Prepared)> {
         let error = |message: &str| Error::Cursor {
             table: T::NAME,
             message: message.to_owned(),
@@ -238,7 +232,7 @@ impl<T: Table> PagedQuery<T> {
 }
 
 /// What reading a page's rows needs besides its query.
-struct Prepared {
+pub(crate) struct Prepared {
     size: u64,
     /// The ordering columns' positions among the table's columns.
     positions: Vec<usize>,

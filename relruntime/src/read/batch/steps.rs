@@ -4,8 +4,7 @@
 
 use super::keys::{key_of, key_positions, trailing_key};
 use super::statement::{
-    array_key, count_statement, keys_per_statement, rows_statement, sorts_in_memory,
-    value_statement,
+    array_key, keys_per_statement, rows_statement, sorts_in_memory, value_statement,
 };
 use super::{Fetched, Parents, Slot, load};
 use crate::model::error::Result;
@@ -44,24 +43,19 @@ pub(crate) fn fetch<'a, C: Table>(
         let per_chunk = keys_per_statement(run.dialect(), spec, keys.len(), array);
 
         if spec.count {
-            let mut counts = vec![0; keys.len()];
-            for chunk in keys.chunks(per_chunk) {
-                let stmt = count_statement(run.dialect(), spec, chunk, array);
-                stmt.check_binds(run.dialect(), C::NAME)?;
-                run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
-                    let mut reader = RowReader::from_cells(C::META, Path::At(path), cells);
-                    let key = trailing_key(&mut reader, key_types)?;
-                    let n = match reader.next_value(SqlType::BigInt)? {
-                        Value::I64(n) => u64::try_from(n).unwrap_or(0),
-                        _ => 0,
-                    };
-                    if let Some(g) = index.get(&key) {
-                        counts[g] = n;
-                    }
-                    Ok(())
+            let values = grouped_values(
+                run,
+                &parents_of(spec, index, key_types, path),
+                SqlType::BigInt,
+            )
+            .await?;
+            let counts = values
+                .into_iter()
+                .map(|v| match v {
+                    Value::I64(n) => u64::try_from(n).unwrap_or(0),
+                    _ => 0,
                 })
-                .await?;
-            }
+                .collect();
             return Ok(Box::new(Groups::<C>::Counts(counts)) as Fetched);
         }
 
@@ -230,37 +224,60 @@ pub(crate) fn fetch_aggregate<'a>(
     run: &'a mut dyn Executor,
     parents: Parents<'a>,
 ) -> BoxFuture<'a, Result<Fetched>> {
-    let Parents {
+    Box::pin(async move {
+        let spec = parents.spec;
+        let agg = spec
+            .aggregate
+            .ok_or_else(|| internal(spec.rel.target_name, spec, "aggregate without its store"))?;
+        let values = grouped_values(run, &parents, agg.ty).await?;
+        Ok(Box::new(AggregateGroups(values)) as Fetched)
+    })
+}
+
+/// The same parents, borrowed again.
+fn parents_of<'a>(
+    spec: &'a LoadSpec,
+    index: &'a super::keys::KeyIndex,
+    key_types: &'a [SqlType],
+    path: &'a str,
+) -> Parents<'a> {
+    Parents {
         spec,
         index,
         key_types,
         path,
-    } = parents;
+    }
+}
+
+/// Each distinct parent key's count or aggregate (NULL where it has no rows), read
+/// with one grouped statement per chunk of keys (`value_statement`).
+async fn grouped_values(
+    run: &mut dyn Executor,
+    parents: &Parents<'_>,
+    ty: SqlType,
+) -> Result<Vec<Value>> {
+    let (spec, index, key_types, path) =
+        (parents.spec, parents.index, parents.key_types, parents.path);
     let keys = index.keys.as_slice();
-    Box::pin(async move {
-        let target = (spec.rel.target)();
-        let agg = spec
-            .aggregate
-            .ok_or_else(|| internal(target.name, spec, "aggregate without its store"))?;
-        let array = array_key(run.dialect(), key_types);
-        let per_chunk = keys_per_statement(run.dialect(), spec, keys.len(), array);
-        let mut values = vec![Value::Null(agg.ty); keys.len()];
-        for chunk in keys.chunks(per_chunk) {
-            let stmt = value_statement(run.dialect(), spec, chunk, array);
-            stmt.check_binds(run.dialect(), target.name)?;
-            run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
-                let mut reader = RowReader::from_cells(target, Path::At(path), cells);
-                let key = trailing_key(&mut reader, key_types)?;
-                let value = reader.next_value(agg.ty)?;
-                if let Some(g) = index.get(&key) {
-                    values[g] = value;
-                }
-                Ok(())
-            })
-            .await?;
-        }
-        Ok(Box::new(AggregateGroups(values)) as Fetched)
-    })
+    let target = (spec.rel.target)();
+    let array = array_key(run.dialect(), key_types);
+    let per_chunk = keys_per_statement(run.dialect(), spec, keys.len(), array);
+    let mut values = vec![Value::Null(ty); keys.len()];
+    for chunk in keys.chunks(per_chunk) {
+        let stmt = value_statement(run.dialect(), spec, chunk, array);
+        stmt.check_binds(run.dialect(), target.name)?;
+        run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
+            let mut reader = RowReader::from_cells(target, Path::At(path), cells);
+            let key = trailing_key(&mut reader, key_types)?;
+            let value = reader.next_value(ty)?;
+            if let Some(g) = index.get(&key) {
+                values[g] = value;
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(values)
 }
 
 /// Sets one parent's aggregate: NULL where it has no related rows.
