@@ -91,23 +91,20 @@ async fn seed(d: Dialect, url: &str) {
         ),
     ];
     let statements: Vec<String> = match d {
-        // MariaDB's `||` is OR, and its recursive CTEs stop at 1,000 levels by default.
+        // MariaDB's `||` is OR, and its recursive CTEs stop at 1,000 levels unless the
+        // statement raises the limit for itself.
         Dialect::MySql | Dialect::MySql8 => statements
             .iter()
             .map(|s| {
-                s.replace("'item' || x", "CONCAT('item', x)")
-                    .replace("'user' || x", "CONCAT('user', x)")
+                let s = s
+                    .replace("'item' || x", "CONCAT('item', x)")
+                    .replace("'user' || x", "CONCAT('user', x)");
+                format!("SET STATEMENT max_recursive_iterations = 2000000 FOR {s}")
             })
             .collect(),
         _ => statements.to_vec(),
     };
-    if matches!(d, Dialect::MySql | Dialect::MySql8) {
-        let mut all = vec!["SET SESSION max_recursive_iterations = 2000000".to_owned()];
-        all.extend(statements);
-        common::raw(d, url, &all).await;
-    } else {
-        common::raw(d, url, &statements).await;
-    }
+    common::raw(d, url, &statements).await;
     let analyze = match d {
         Dialect::Postgres => "ANALYZE",
         Dialect::Sqlite => "ANALYZE",

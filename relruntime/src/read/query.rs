@@ -288,7 +288,13 @@ impl<T: Table> Query<T> {
                 _ => term.clone(),
             })
             .collect();
-        self.write_where(b, &scope);
+        // So does its filter by such values (outside its `EXISTS` subqueries, whose
+        // values belong to the related rows).
+        if let Some(filter) = &self.filter {
+            let filter = filter.joined(b, &scope);
+            b.push(" WHERE ");
+            filter.write(b, &scope);
+        }
         b.push(" ORDER BY ");
         write_order(b, &scope, &order);
         write_limit(b, self.limit, self.offset);

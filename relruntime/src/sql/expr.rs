@@ -85,6 +85,20 @@ pub(crate) enum Node {
     },
     /// A raw SQL fragment with its values bound.
     Raw(Box<Raw>),
+    /// A value of a table joined to the root (`Scalar::write_joined`), compared: its `v`
+    /// column, a count's NULL read as 0.
+    JoinedCompare {
+        alias: String,
+        count: bool,
+        op: CompareOp,
+        value: Value,
+    },
+    /// The same, `IS [NOT] NULL`.
+    JoinedIsNull {
+        alias: String,
+        count: bool,
+        negated: bool,
+    },
     /// The rows related through `rel` to the parent whose `from` key is `key`: the
     /// scope is the relation's target.
     RelatedTo {
@@ -190,7 +204,52 @@ impl<T: Table> Expr<T> {
     }
 }
 
+/// `alias.v`, or `COALESCE(alias.v, 0)` for a count (no rows joined is 0).
+fn write_joined_value(b: &mut SqlBuilder, alias: &str, count: bool) {
+    if count {
+        b.push("COALESCE(").push_qualified(alias, "v").push(", 0)");
+    } else {
+        b.push_qualified(alias, "v");
+    }
+}
+
 impl Node {
+    /// The node with each value read through a relation (outside `EXISTS`) computed
+    /// by a table joined to `scope`, which this writes (`Scalar::write_joined`): for
+    /// the root, where one grouped table beats a subquery per row.
+    pub(crate) fn joined(&self, b: &mut SqlBuilder, scope: &Scope<'_>) -> Node {
+        let join = |b: &mut SqlBuilder, scalar: &Scalar| {
+            let alias = b.fresh_alias();
+            scalar.write_joined(b, &alias, scope);
+            (alias, scalar.is_count())
+        };
+        match self {
+            Node::CompareScalar { scalar, op, value } => {
+                let (alias, count) = join(b, scalar);
+                Node::JoinedCompare {
+                    alias,
+                    count,
+                    op: *op,
+                    value: value.clone(),
+                }
+            }
+            Node::ScalarIsNull { scalar, negated } => {
+                let (alias, count) = join(b, scalar);
+                Node::JoinedIsNull {
+                    alias,
+                    count,
+                    negated: *negated,
+                }
+            }
+            Node::And(l, r) => {
+                Node::And(Box::new(l.joined(b, scope)), Box::new(r.joined(b, scope)))
+            }
+            Node::Or(l, r) => Node::Or(Box::new(l.joined(b, scope)), Box::new(r.joined(b, scope))),
+            Node::Not(e) => Node::Not(Box::new(e.joined(b, scope))),
+            other => other.clone(),
+        }
+    }
+
     pub(crate) fn write(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
         match self {
             Node::Compare { column, op, value } => {
@@ -202,6 +261,23 @@ impl Node {
                 b.push(op.sql()).push_bind(value.clone());
             }
             Node::Raw(raw) => raw.write(b, scope),
+            Node::JoinedCompare {
+                alias,
+                count,
+                op,
+                value,
+            } => {
+                write_joined_value(b, alias, *count);
+                b.push(op.sql()).push_bind(value.clone());
+            }
+            Node::JoinedIsNull {
+                alias,
+                count,
+                negated,
+            } => {
+                write_joined_value(b, alias, *count);
+                b.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            }
             Node::RelatedTo { rel, key } => match rel.through {
                 None => {
                     b.push_list(rel.to.iter().zip(key), " AND ", |b, (column, value)| {

@@ -197,10 +197,14 @@ pub(crate) fn write_aggregate(
 ///     .filter(User::posts().count().gt(5))
 ///     .order_by(User::posts().sum(Post::score).desc());
 /// let sql = query.to_sql(Dialect::Postgres).sql;
-/// assert!(sql.contains(r#"WHERE (SELECT COUNT(*) FROM "post" AS "t3" WHERE "t3"."user_id" = "t0"."id") > $1"#), "{sql}");
-/// // At the root, an order by an aggregate joins the grouped values of all users.
+/// // At the root, each joins a table of every user's value, computed once.
 /// assert!(sql.contains(r#"LEFT JOIN (SELECT "t2"."user_id" AS "k0", CAST(SUM("t2"."score") AS BIGINT) AS "v" FROM "post" AS "t2" GROUP BY "t2"."user_id") AS "t1" ON "t1"."k0" = "t0"."id""#), "{sql}");
+/// assert!(sql.contains(r#"WHERE COALESCE("t3"."v", 0) > $1"#), "{sql}");
 /// assert!(sql.contains(r#"ORDER BY "t1"."v" DESC NULLS FIRST"#), "{sql}");
+/// // Inside a nested load, each is a subquery on the related row.
+/// let nested = Post::query().with(Post::user().filter(User::posts().count().gt(5)));
+/// let sql = nested.strategy(Strategy::Join).to_sql(Dialect::Postgres).sql;
+/// assert!(sql.contains(r#"(SELECT COUNT(*) FROM "post" AS "t2" WHERE "t2"."user_id" = "t1"."id") > $1"#), "{sql}");
 /// // Posts by their author's name.
 /// let posts = Post::query().order_by(Post::user().col(User::name));
 /// # let _ = posts;
