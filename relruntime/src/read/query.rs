@@ -290,11 +290,7 @@ impl<T: Table> Query<T> {
             .collect();
         // So does its filter by such values (outside its `EXISTS` subqueries, whose
         // values belong to the related rows).
-        if let Some(filter) = &self.filter {
-            let filter = filter.joined(b, &scope);
-            b.push(" WHERE ");
-            filter.write(b, &scope);
-        }
+        self.write_where(b, &scope);
         b.push(" ORDER BY ");
         write_order(b, &scope, &order);
         write_limit(b, self.limit, self.offset);
@@ -305,8 +301,11 @@ impl<T: Table> Query<T> {
         self.write_where(b, scope);
     }
 
+    /// ` [LEFT JOIN ..] WHERE filter`, the filter's values read through relations
+    /// joined as tables (see `Node::joined`).
     fn write_where(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
         if let Some(filter) = &self.filter {
+            let filter = filter.joined(b, scope);
             b.push(" WHERE ");
             filter.write(b, scope);
         }
