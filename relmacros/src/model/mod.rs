@@ -510,5 +510,28 @@ fn check_sql_type(ty: &str) -> Result<(), &'static str> {
             "`sql_type`'s parameters are numbers separated by commas, as in `numeric(10,2)`",
         );
     }
+    // A type name and its modifiers, never a constraint or a default: those have
+    // attributes of their own, which migrations see.
+    const MODIFIERS: &[&str] = &[
+        "with",
+        "without",
+        "time",
+        "zone",
+        "varying",
+        "precision",
+        "unsigned",
+        "signed",
+        "character",
+        "double",
+        "large",
+        "object",
+    ];
+    let mut words = name.split_whitespace().chain(after.split_whitespace());
+    words.next();
+    if words.any(|w| !MODIFIERS.contains(&w.to_ascii_lowercase().as_str())) {
+        return Err(
+            "`sql_type` is a type and its modifiers (`double precision`, `timestamp(0) with time zone`): a constraint or a default goes in an attribute of its own",
+        );
+    }
     Ok(())
 }

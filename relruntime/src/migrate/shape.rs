@@ -236,6 +236,20 @@ pub(crate) fn canonical_type(dialect: Dialect, raw: &str) -> String {
                 ty = format!("numeric({rest}");
             } else if let Some(rest) = ty.strip_prefix("char(") {
                 ty = format!("character({rest}");
+            } else if ty == "char" || ty == "character" {
+                ty = "character(1)".to_owned();
+            }
+            if let Some(digits) = ty
+                .strip_prefix("numeric(")
+                .and_then(|r| r.strip_suffix(')'))
+                && !digits.contains(',')
+            {
+                ty = format!("numeric({digits},0)");
+            }
+            for (short, zone) in [("timetz(", "with"), ("time(", "without")] {
+                if let Some(digits) = ty.strip_prefix(short).and_then(|r| r.strip_suffix(')')) {
+                    ty = format!("time({digits}) {zone} time zone");
+                }
             }
             for (short, zone) in [("timestamptz(", "with"), ("timestamp(", "without")] {
                 if let Some(digits) = ty.strip_prefix(short).and_then(|r| r.strip_suffix(')')) {
@@ -259,6 +273,13 @@ pub(crate) fn canonical_type(dialect: Dialect, raw: &str) -> String {
                     None => ty,
                 },
             };
+            if let Some(digits) = ty
+                .strip_prefix("decimal(")
+                .and_then(|r| r.strip_suffix(')'))
+                && !digits.contains(',')
+            {
+                ty = format!("decimal({digits},0)");
+            }
         }
         Dialect::Sqlite => {}
     }

@@ -9,7 +9,9 @@ use crate::model::error::{Error, Result};
 use crate::model::meta::TableMeta;
 use crate::model::table::Table;
 use crate::model::value::Value;
-use crate::sql::expr::{CompareOp, Node, Nulls, OrderKey, OrderTerm};
+use crate::sql::builder::SqlBuilder;
+use crate::sql::dialect::Dialect;
+use crate::sql::expr::{CompareOp, Node, Nulls, OrderKey, OrderTerm, Scope, write_order};
 
 /// A position in a paged query's order: where a page ended (`Page::next`) or began
 /// (`Page::prev`). Opaque text, safe in a URL (`as_str`, `Display`), read back with
@@ -192,10 +194,11 @@ impl<T: Table> PagedQuery<T> {
             .into_iter()
             .collect::<Option<_>>()
             .ok_or_else(|| error("an ordering column is not a column of the table"))?;
-        let print = fingerprint(T::NAME, &terms, query.filter_node());
+        let print = fingerprint(T::META, &terms, query.filter_node());
         let forward = self.from.as_ref().is_none_or(|(_, after)| *after);
         if let Some((cursor, after)) = &self.from {
             let values = decode(cursor.as_str(), print, terms.len())
+                .filter(|values| fits(T::META, &positions, values))
                 .ok_or_else(|| error("the cursor is not one of this query's (another table, order or filter, or not a cursor)"))?;
             query = query.and_where(keyset(T::META, &terms, &values, *after));
         }
@@ -374,10 +377,55 @@ fn or(a: Node, b: Node) -> Node {
 /// FNV-1a of their description, written here rather than taken from a hashing crate
 /// because a cursor outlives a process: the hash must not change with a seed or a
 /// crate's version.
-fn fingerprint(table: &str, terms: &[OrderTerm], filter: Option<&Node>) -> u64 {
-    let text = format!("{table}|{terms:?}|{filter:?}");
+/// The description is the filter and the order as SQL of one fixed dialect, and the
+/// filter's values: nothing in it depends on the process (a `Debug` of the metadata
+/// would print function pointers, whose addresses change from run to run).
+fn fingerprint(table: &'static TableMeta, terms: &[OrderTerm], filter: Option<&Node>) -> u64 {
+    let mut b = SqlBuilder::new(Dialect::Postgres);
+    let scope = Scope { table, alias: "t0" };
+    if let Some(filter) = filter {
+        filter.write(&mut b, &scope);
+    }
+    b.push(" ORDER BY ");
+    write_order(&mut b, &scope, terms);
+    let statement = b.finish();
+    let text = format!("{}|{}|{:?}", table.name, statement.sql, statement.binds);
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Whether each of a cursor's values is of its column's type, and NULL only where the
+/// column is nullable: a cursor is text a client may have edited.
+fn fits(table: &TableMeta, positions: &[usize], values: &[Value]) -> bool {
+    use crate::model::value::SqlType as T;
+    positions.iter().zip(values).all(|(&i, value)| {
+        let column = &table.columns[i];
+        let ty = match value {
+            Value::Null(_) => return column.nullable,
+            Value::I16(_) => T::SmallInt,
+            Value::I32(_) => T::Integer,
+            Value::I64(_) => T::BigInt,
+            Value::F32(_) => T::Real,
+            Value::F64(_) => T::Double,
+            Value::Bool(_) => T::Boolean,
+            Value::Text(_) => T::Text,
+            Value::Bytes(_) => T::Blob,
+            #[cfg(feature = "chrono")]
+            Value::Date(_) => T::Date,
+            #[cfg(feature = "chrono")]
+            Value::DateTime(_) => T::DateTime,
+            #[cfg(feature = "chrono")]
+            Value::TimestampTz(_) => T::TimestampTz,
+            #[cfg(feature = "uuid")]
+            Value::Uuid(_) => T::Uuid,
+            #[cfg(feature = "serde_json")]
+            Value::Json(_) => T::Json,
+            #[cfg(feature = "rust_decimal")]
+            Value::Decimal(_) => T::Decimal,
+            Value::Array(..) => return false,
+        };
+        ty == column.ty
     })
 }
 

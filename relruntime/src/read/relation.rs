@@ -621,6 +621,10 @@ impl<T: Table, V> std::convert::From<RelatedValue<T, V>> for Load<T> {
                 };
                 (Some(load), None)
             }
+            (ScalarKind::Aggregate(AggFunc::Count, _), _) => (
+                None,
+                Some("a count loads with `.with(relation.count())`, not its `.value()`"),
+            ),
             _ => (
                 None,
                 Some(

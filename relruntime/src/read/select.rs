@@ -84,7 +84,7 @@ impl<P: Partial> Select<P> {
     /// Reads the rows on `run`.
     pub(crate) async fn run(&self, run: &mut dyn Executor) -> Result<Vec<P>> {
         if let Some(spec) = self.query.specs().first() {
-            return Err(refused(spec));
+            return Err(refused(<P::Of as Table>::NAME, spec));
         }
         let stmt = self.to_sql(run.dialect());
         stmt.check_binds(run.dialect(), <P::Of as Table>::NAME)?;
@@ -99,9 +99,9 @@ impl<P: Partial> Select<P> {
     }
 }
 
-fn refused(spec: &LoadSpec) -> Error {
+fn refused(table: &'static str, spec: &LoadSpec) -> Error {
     Error::Unsupported {
-        table: spec.rel.name,
+        table,
         relation: spec.rel.name,
         message: "a partial selection loads no relations yet: load the full rows, or select without `.with(..)`".into(),
     }

@@ -161,8 +161,10 @@ impl<T: Table> Expr<T> {
     /// parameter, and `??`, `{{` and `}}` are a literal `?`, `{` and `}`. `values` is
     /// `()`, one value, a tuple of values, or an array or `Vec`.
     ///
-    /// The text is a `&'static str`: it is part of your program, never built at run
-    /// time, so input can reach the statement only as a bound value. A `?` without a
+    /// The text is a `&'static str`: part of your program, so text built at run time
+    /// does not compile here (unless the program leaks it on purpose, with
+    /// `String::leak`, which defeats the point). Input reaches the statement as a bound
+    /// value. A `?` without a
     /// value, a value without a `?` or an unknown column is [`Error::RawSql`](crate::Error::RawSql),
     /// before anything is sent. The SQL itself is yours: it must be valid on the
     /// backends you run.

@@ -9,7 +9,7 @@ use super::expr::{CompareOp, Expr, Node, Order, Scope};
 use super::related;
 pub(crate) use crate::model::meta::AggFunc;
 use crate::model::meta::RelationMeta;
-use crate::model::value::ColumnValue;
+use crate::model::value::{ColumnValue, Value};
 use std::marker::PhantomData;
 
 /// One value per row of the scope's table, through relation `rel` and the rows of it
@@ -139,12 +139,21 @@ pub(crate) fn write_aggregate(
         .target
         .column(column)
         .is_some_and(|c| c.ty.is_float());
+    // Floats are summed as doubles (PostgreSQL sums a `real` in single precision);
+    // integers exactly, then cast.
     match func {
+        AggFunc::Sum if float => {
+            b.push("SUM(CAST(").push_qualified(&related.alias, column);
+            b.push(" AS ").push(casts.double).push("))");
+        }
         AggFunc::Sum => {
             b.push("CAST(SUM(").push_qualified(&related.alias, column);
-            b.push(") AS ")
-                .push(if float { casts.double } else { casts.integer })
-                .push(")");
+            b.push(") AS ").push(casts.integer).push(")");
+        }
+        AggFunc::Avg if float => {
+            b.push("SUM(CAST(").push_qualified(&related.alias, column);
+            b.push(" AS ").push(casts.double).push(")) / NULLIF(COUNT(");
+            b.push_qualified(&related.alias, column).push("), 0)");
         }
         AggFunc::Avg => {
             b.push("CAST(SUM(").push_qualified(&related.alias, column);
@@ -247,14 +256,19 @@ impl<T, V> RelatedValue<T, V> {
 
 impl<T, V: ColumnValue> RelatedValue<T, V> {
     fn compare(self, op: CompareOp, value: impl super::column::ValueOf<V>) -> Expr<T> {
-        Expr::new(Node::CompareScalar {
-            scalar: Box::new(self.scalar),
-            op,
-            value: value.into_column_value().to_value(),
+        let scalar = Box::new(self.scalar);
+        Expr::new(match value.into_column_value().to_value() {
+            // `eq(None)` is `IS NULL` and `ne(None)` `IS NOT NULL`, as on a column.
+            Value::Null(_) if matches!(op, CompareOp::Eq | CompareOp::Ne) => Node::ScalarIsNull {
+                scalar,
+                negated: op == CompareOp::Ne,
+            },
+            value => Node::CompareScalar { scalar, op, value },
         })
     }
 
-    /// `value = x`. Like every comparison, it does not match NULL: see
+    /// `value = x`; `eq(None)` is `IS NULL` (on a nullable type), as on a column.
+    /// Otherwise, like every comparison, it does not match NULL: see
     /// [`is_null`](Self::is_null).
     pub fn eq(self, value: impl super::column::ValueOf<V>) -> Expr<T> {
         self.compare(CompareOp::Eq, value)

@@ -14,6 +14,8 @@ struct Product {
     code: String,
     #[column(sql_type = "")]
     note: String,
+    #[column(sql_type = "integer primary key")]
+    key: i64,
     #[column(sql_type = "character varying (40)")]
     fine: String,
 }
