@@ -482,7 +482,7 @@ fn column(
     }
     // A type that changes values Rel's own type for the field would keep (a precision, a
     // time's whole seconds) is declared, so that the structs create the same column.
-    if !c.generated && changes_values(&c.ty, Some(rust), dialect == Dialect::Sqlite) {
+    if !c.generated && changes_values(&c.ty, Some(rust), dialect.ddl().types_are_affinities()) {
         let declarable =
             c.ty.chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || " _(),".contains(ch));

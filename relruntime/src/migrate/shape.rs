@@ -169,7 +169,7 @@ pub(crate) fn desired(schema: &Schema, dialect: Dialect, graph: &Graph) -> Shape
         .collect();
     Shape {
         tables,
-        sqlite: dialect == Dialect::Sqlite,
+        sqlite: dialect.ddl().types_are_affinities(),
     }
 }
 

@@ -22,6 +22,13 @@ pub(crate) struct Parts {
 pub(crate) trait Ddl: Sync {
     /// The column type name of `ty`. `keyed` columns take part in a key or index.
     fn type_name(&self, ty: SqlType, keyed: bool) -> &'static str;
+    /// Whether a declared column type is only an affinity (SQLite): any integer
+    /// spelling is one type, and text that looks like a number is converted where the
+    /// affinity is not TEXT (`migrate/diff.rs changes_values`).
+    fn types_are_affinities(&self) -> bool {
+        false
+    }
+
     /// The Rust type `pull` gives a column of type `base` (`ty` without its
     /// parameters) where this dialect reads it otherwise than the common mapping
     /// (`migrate/pull.rs`).

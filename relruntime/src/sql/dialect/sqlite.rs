@@ -77,6 +77,10 @@ pub(crate) const PARTS: Parts = Parts {
 pub(crate) struct Sqlite;
 
 impl Ddl for Sqlite {
+    fn types_are_affinities(&self) -> bool {
+        true
+    }
+
     /// Every integer spelling is one 64-bit INTEGER.
     fn pulled_type(&self, base: &str, _ty: &str) -> Option<&'static str> {
         matches!(base, "integer" | "int" | "bigint").then_some("i64")
