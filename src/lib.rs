@@ -79,7 +79,7 @@ pub mod cli;
 pub mod prelude {
     pub use relmacros::{Partial, Table};
     pub use relruntime::{
-        Column, ColumnValue, Conn, Cursor, Db, Delete, Destructive, Dialect, Expr, Many, One,
+        Case, Column, ColumnValue, Compute, Computed, Conn, Cursor, Db, Delete, Destructive, Dialect, Expr, Many, One,
         Order, Query, Relation, RelationMode, Schema, Strategy, Table, TableExt, Transaction,
         Update, Upsert,
     };

@@ -55,6 +55,9 @@ pub use sql::builder::SqlBuilder;
 pub use sql::builder::Statement;
 pub use sql::column::escape_like;
 pub use sql::column::{Column, TextColumn, ValueOf};
+pub use sql::computed::{
+    Arith, Case, Compute, Computed, ComputedValue, Joined, Number, Operand, Text,
+};
 pub use sql::dialect::Dialect;
 pub use sql::expr::{Expr, Order};
 pub use sql::raw::{RawValue, RawValues};
@@ -125,6 +128,7 @@ pub mod __private {
     pub use crate::read::relation::{Relation, ToMany, ToOne};
     pub use crate::read::select::Partial;
     pub use crate::sql::column::Column;
+    pub use crate::sql::computed::{AnyComputed, computed_field};
     pub use crate::sql::expr::Expr;
     pub use inventory;
 }

@@ -8,6 +8,7 @@ use crate::model::row::{Cells, Path, RowReader};
 use crate::model::table::{Key, Table};
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::{SqlBuilder, Statement};
+use crate::sql::computed::AnyComputed;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 use crate::sql::expr::{CompareOp, Expr, Node, Order, OrderKey, OrderTerm, Scope, write_order};
@@ -249,11 +250,19 @@ impl<T: Table> Query<T> {
 
     fn write_select(&self, b: &mut SqlBuilder, join: bool) {
         let columns: Vec<&'static str> = T::META.columns.iter().map(|c| c.name).collect();
-        self.write_select_of(b, join, &columns);
+        self.write_select_of(b, join, &columns, &[]);
     }
 
     /// The root statement, selecting `columns` (a partial selection: no relations).
-    pub(crate) fn write_select_of(&self, b: &mut SqlBuilder, join: bool, columns: &[&'static str]) {
+    /// Writes the SELECT of `columns`, where the `computed` ones (by position) are
+    /// expressions.
+    pub(crate) fn write_select_of(
+        &self,
+        b: &mut SqlBuilder,
+        join: bool,
+        columns: &[&'static str],
+        computed: &[(usize, AnyComputed)],
+    ) {
         let table = T::META;
         let scope = Scope { table, alias: ROOT };
         let aggregates = join && !self.with.is_empty();
@@ -261,8 +270,13 @@ impl<T: Table> Query<T> {
             b.push(prefix);
         }
         b.push("SELECT ");
-        b.push_list(columns, ", ", |b, c| {
-            b.push_qualified(ROOT, c);
+        b.push_list(columns.iter().enumerate(), ", ", |b, (i, c)| {
+            match computed.iter().find(|(at, _)| *at == i) {
+                Some((_, value)) => value.write(b, &scope),
+                None => {
+                    b.push_qualified(ROOT, c);
+                }
+            }
         });
         if join {
             join::write_root_relations(b, &scope, &self.with);

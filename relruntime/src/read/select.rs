@@ -9,6 +9,7 @@ use crate::model::row::Cells;
 use crate::model::row::RowReader;
 use crate::model::table::Table;
 use crate::sql::builder::{SqlBuilder, Statement};
+use crate::sql::computed::AnyComputed;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 
@@ -42,7 +43,7 @@ use crate::sql::exec::Executor;
 /// db.insert(&User { id: 1, name: "Ada".into(), bio: "a long text".into() }).await?;
 /// let names = User::query().select::<UserName>();
 /// assert_eq!(
-///     names.to_sql(Dialect::Sqlite).sql,
+///     names.to_sql(Dialect::Sqlite)?.sql,
 ///     r#"SELECT "t0"."id", "t0"."name" FROM "users" AS "t0" ORDER BY "t0"."id" ASC"#
 /// );
 /// assert_eq!(names.all(&db).await?, [UserName { id: 1, name: "Ada".into() }]);
@@ -52,8 +53,14 @@ use crate::sql::exec::Executor;
 pub trait Partial: Sized + Send + 'static {
     /// The table the columns are of.
     type Of: Table;
-    /// The columns' SQL names, in field order.
+    /// The columns' SQL names, in field order; a computed field's name stands for it.
     const COLUMNS: &'static [&'static str];
+    /// The computed fields (`#[partial(computed = ..)]`), by their position among the
+    /// fields.
+    #[doc(hidden)]
+    fn computed() -> Result<Vec<(usize, AnyComputed)>> {
+        Ok(Vec::new())
+    }
     /// Reads the fields from a row of [`COLUMNS`](Self::COLUMNS), in order.
     fn decode(row: &mut RowReader<'_>) -> Result<Self>;
 }
@@ -74,11 +81,14 @@ impl<T: Table> Query<T> {
 }
 
 impl<P: Partial> Select<P> {
-    /// The statement, without running it.
-    pub fn to_sql(&self, dialect: Dialect) -> Statement {
+    /// The statement, without running it. A computed field's raw fragment that does
+    /// not parse is [`Error::RawSql`].
+    pub fn to_sql(&self, dialect: Dialect) -> Result<Statement> {
+        let computed = P::computed()?;
         let mut b = SqlBuilder::new(dialect);
-        self.query.write_select_of(&mut b, false, P::COLUMNS);
-        b.finish()
+        self.query
+            .write_select_of(&mut b, false, P::COLUMNS, &computed);
+        Ok(b.finish())
     }
 
     /// Reads the rows on `run`.
@@ -86,7 +96,7 @@ impl<P: Partial> Select<P> {
         if let Some(spec) = self.query.specs().first() {
             return Err(refused(<P::Of as Table>::NAME, spec));
         }
-        let stmt = self.to_sql(run.dialect());
+        let stmt = self.to_sql(run.dialect())?;
         stmt.check_binds(run.dialect(), <P::Of as Table>::NAME)?;
         let mut rows = Vec::new();
         run.fetch_each(&stmt, &mut |cells: &dyn Cells| {

@@ -6,6 +6,7 @@
 
 pub(crate) mod builder;
 pub(crate) mod column;
+pub(crate) mod computed;
 pub(crate) mod ddl;
 pub(crate) mod dialect;
 pub(crate) mod exec;

@@ -251,8 +251,11 @@ pub(super) async fn register_functions(
 ) -> std::result::Result<(), sqlx::Error> {
     let mut handle = conn.lock_handle().await?;
     let db = handle.as_raw_handle().as_ptr();
-    let functions: [(&CStr, ScalarFunction); 2] =
-        [(c"rel_f64_bits", f64_bits), (c"rel_lower", lower)];
+    let functions: [(&CStr, ScalarFunction); 3] = [
+        (c"rel_f64_bits", f64_bits),
+        (c"rel_lower", lower),
+        (c"rel_upper", upper),
+    ];
     for (name, function) in functions {
         // SAFETY: `db` is this connection's open handle, locked for the call; the name
         // is a NUL-terminated literal; the function keeps no user data, so no
@@ -301,16 +304,38 @@ unsafe extern "C" fn f64_bits(
     }
 }
 
-/// `rel_lower(x)`: NULL for NULL, else `x` as text, lowercased.
+/// `rel_lower(x)`: NULL for NULL, else `x` as text, lowercased with Unicode's rules.
 unsafe extern "C" fn lower(
     ctx: *mut ffi::sqlite3_context,
     argc: c_int,
     argv: *mut *mut ffi::sqlite3_value,
 ) {
+    // SAFETY: SQLite's own arguments, passed on.
+    unsafe { map_text(ctx, argc, argv, str::to_lowercase) }
+}
+
+/// `rel_upper(x)`: NULL for NULL, else `x` as text, uppercased with Unicode's rules.
+unsafe extern "C" fn upper(
+    ctx: *mut ffi::sqlite3_context,
+    argc: c_int,
+    argv: *mut *mut ffi::sqlite3_value,
+) {
+    // SAFETY: SQLite's own arguments, passed on.
+    unsafe { map_text(ctx, argc, argv, str::to_uppercase) }
+}
+
+/// The body of a one-argument text function: NULL for NULL, else `map` of the value
+/// as text.
+unsafe fn map_text(
+    ctx: *mut ffi::sqlite3_context,
+    argc: c_int,
+    argv: *mut *mut ffi::sqlite3_value,
+    map: fn(&str) -> String,
+) {
     // SAFETY: SQLite calls this with `argc` (registered as 1) valid values in `argv`.
     // `sqlite3_value_text` returns the value as UTF-8 text (converting numbers), valid
     // until the next call on the value, with `sqlite3_value_bytes` bytes; both are read
-    // before returning. SQLITE_TRANSIENT makes SQLite copy the result before `lowered`
+    // before returning. SQLITE_TRANSIENT makes SQLite copy the result before `mapped`
     // is dropped.
     unsafe {
         if argc != 1 {
@@ -329,10 +354,10 @@ unsafe extern "C" fn lower(
         } else {
             std::slice::from_raw_parts(text, len)
         };
-        let lowered = String::from_utf8_lossy(bytes).to_lowercase();
-        match c_int::try_from(lowered.len()) {
+        let mapped = map(&String::from_utf8_lossy(bytes));
+        match c_int::try_from(mapped.len()) {
             Ok(n) => {
-                ffi::sqlite3_result_text(ctx, lowered.as_ptr().cast(), n, ffi::SQLITE_TRANSIENT())
+                ffi::sqlite3_result_text(ctx, mapped.as_ptr().cast(), n, ffi::SQLITE_TRANSIENT())
             }
             Err(_) => ffi::sqlite3_result_error_toobig(ctx),
         }

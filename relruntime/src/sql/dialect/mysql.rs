@@ -32,6 +32,9 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // 4 GiB: the server caps it at its `max_allowed_packet` (with a warning).
     join_prefix: Some("SET STATEMENT group_concat_max_len = 4294967295 FOR "),
     join_cut_warns: true,
+    // `||` is OR unless the server's SQL mode says otherwise.
+    concat: ("CONCAT(", ", ", ")"),
+    integer_division: " DIV ",
     casts: Casts {
         integer: "SIGNED",
         double: "DOUBLE",

@@ -29,6 +29,9 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // SQLite's `LOWER` folds ASCII only; `rel_lower` (registered on every connection)
     // lowercases with Rust's Unicode rules, like PostgreSQL's and MariaDB's `LOWER`.
     lowercase: ("rel_lower(", ")"),
+    uppercase: ("rel_upper(", ")"),
+    // SQLite's `length` counts a text's characters (it has no `char_length`).
+    char_length: "LENGTH",
     // SQLITE_MAX_LIKE_PATTERN_LENGTH of the bundled SQLite: a longer pattern is
     // "LIKE or GLOB pattern too complex".
     like_pattern_limit: Some(50_000),

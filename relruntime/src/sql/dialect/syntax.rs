@@ -144,6 +144,15 @@ pub(crate) struct Syntax {
     pub like_pattern_limit: Option<usize>,
     /// What lowercases a value with Unicode's rules, around it.
     pub lowercase: (&'static str, &'static str),
+    /// What uppercases a value with Unicode's rules, around it.
+    pub uppercase: (&'static str, &'static str),
+    /// The function that counts a text's characters (not its bytes).
+    pub char_length: &'static str,
+    /// How two texts are joined: before, between and after them (`||` or `CONCAT`).
+    pub concat: (&'static str, &'static str, &'static str),
+    /// The operator that divides integers, truncating toward zero (MariaDB's `/` gives
+    /// a decimal).
+    pub integer_division: &'static str,
     /// What closes a relation filter's `EXISTS (SELECT 1 ...` subquery before its `)`:
     /// nothing, or a `LIMIT 1` where the dialect needs one to read it right.
     pub exists_limit: &'static str,
@@ -259,6 +268,10 @@ impl Syntax {
             like_as_glob: false,
             like_pattern_limit: None,
             lowercase: ("LOWER(", ")"),
+            uppercase: ("UPPER(", ")"),
+            char_length: "CHAR_LENGTH",
+            concat: ("(", " || ", ")"),
+            integer_division: " / ",
             exists_limit: "",
             binds_key_arrays: false,
             keys_per_in_list: usize::MAX,
