@@ -884,7 +884,7 @@ async fn partial_selections_read_only_their_columns() {
                 .select::<PostScore>()
         };
         // Only those columns, in both strategies' statement.
-        let sql = select().to_sql(d).sql;
+        let sql = select().to_sql(d).unwrap().sql;
         let q = |s: &str| d.quote(s);
         let head = format!(
             "SELECT {}.{}, {}.{} FROM ",
@@ -942,6 +942,198 @@ async fn partial_selections_read_only_their_columns() {
         assert!(
             matches!(with, Err(rel::Error::Unsupported { .. })),
             "{d:?}: {with:?}"
+        );
+        schema().drop_all(&db).await.unwrap();
+    }
+}
+
+/// Values computed per post, beside two of its columns.
+#[derive(Partial, Debug, PartialEq)]
+#[partial(of = Post)]
+struct PostMath {
+    id: i64,
+    // A nullable integer column's arithmetic is nullable.
+    #[partial(computed = Post::score * 3 - Post::id)]
+    tripled: Option<i64>,
+    // In 64 bits, though `score` is 32 (5 * 10^9 overflows PostgreSQL's `integer`).
+    #[partial(computed = (Post::score * 1_000_000_000_i64).coalesce(-1))]
+    big: i64,
+    // Columns alone too: 7^12 overflows a 32-bit product.
+    #[partial(computed = Post::score * Post::score * Post::score * Post::score * Post::score
+        * Post::score * Post::score * Post::score * Post::score * Post::score * Post::score
+        * Post::score)]
+    power: Option<i64>,
+    #[partial(computed = Post::rating * 2.0 + 0.5)]
+    rating2: f64,
+    // Division by zero (at post 2) is NULL on every backend.
+    #[partial(computed = Post::id * 10 / (Post::id - 2))]
+    ratio: Option<i64>,
+    // Integer division truncates toward zero: -9 / 4 is -2.
+    #[partial(computed = (Post::id - 10) / 4)]
+    truncated: Option<i64>,
+    #[partial(computed = Post::rating / 0.5)]
+    halves: Option<f64>,
+    #[partial(computed = Case::when(Post::score.gte(5), "high")
+        .or_when(Post::score.eq(None), "none")
+        .otherwise("low"))]
+    band: String,
+    #[partial(computed = Case::when(Post::published.eq(true), Post::rating).or_null())]
+    published_rating: Option<f64>,
+    // Values read through relations.
+    #[partial(computed = Post::comments().count())]
+    comments: i64,
+    #[partial(computed = Post::author().col(User::name).upper().concat("!"))]
+    author_shout: Option<String>,
+    #[partial(computed = Post::comments().count() * 10 + Post::id)]
+    weighted: i64,
+    // Text functions count and case-map characters, not bytes.
+    #[partial(computed = "héllo wörld".length())]
+    length: i64,
+    #[partial(computed = "àb".upper().concat("ÀB".lower()))]
+    cases: String,
+    #[partial(computed = Computed::<Post, i64>::raw("{id} * ? + ?", (100, 7))?)]
+    raw: i64,
+}
+
+/// Each value of post `id` (1 to 5), worked out here from the seed.
+fn post_math(id: i64) -> PostMath {
+    let (score, rating, published, comments, author) = match id {
+        1 => (Some(5), 1.5, true, 2, "BOB!"),
+        2 => (None, 0.25, false, 0, "ADA!"),
+        3 => (Some(7), 2.0, true, 1, "ADA!"),
+        4 => (Some(2), 0.5, true, 1, "CY!"),
+        _ => (Some(1), 3.0, false, 0, "BOB!"),
+    };
+    PostMath {
+        id,
+        tripled: score.map(|s| s * 3 - id),
+        big: score.map_or(-1, |s| s * 1_000_000_000),
+        power: score.map(|s: i64| s.pow(12)),
+        rating2: rating * 2.0 + 0.5,
+        ratio: (id != 2).then(|| id * 10 / (id - 2)),
+        truncated: Some((id - 10) / 4),
+        halves: Some(rating / 0.5),
+        band: match score {
+            Some(s) if s >= 5 => "high",
+            None => "none",
+            _ => "low",
+        }
+        .into(),
+        published_rating: published.then_some(rating),
+        comments,
+        author_shout: Some(author.into()),
+        weighted: comments * 10 + id,
+        length: 11,
+        cases: "ÀBàb".into(),
+        raw: id * 100 + 7,
+    }
+}
+
+#[derive(Partial, Debug, PartialEq)]
+#[partial(of = User)]
+struct UserTotals {
+    name: String,
+    // NULL where the user has no posts, or none with a score.
+    #[partial(computed = User::posts().sum(Post::score))]
+    score_sum: Option<i64>,
+    #[partial(computed = User::posts().sum(Post::score).coalesce(0) + User::posts().count())]
+    score_and_count: i64,
+    #[partial(computed = User::name.lower().concat("@").concat("rel"))]
+    handle: String,
+}
+
+/// A raw fragment's values are bound, never spliced into the SQL.
+#[derive(Partial, Debug, PartialEq)]
+#[partial(of = Comment)]
+struct CommentEcho {
+    id: i64,
+    #[partial(computed = Computed::<Comment, String>::raw(
+        "COALESCE(?, {body})",
+        "x'); DROP TABLE qs_comments; --",
+    )?)]
+    echo: String,
+}
+
+/// A raw fragment naming a column the table has not.
+#[derive(Partial, Debug)]
+#[partial(of = Comment)]
+struct CommentBroken {
+    #[allow(dead_code)]
+    id: i64,
+    #[partial(computed = Computed::<Comment, i64>::raw("{score} + 1", ())?)]
+    #[allow(dead_code)]
+    broken: i64,
+}
+
+#[tokio::test]
+async fn computed_values_load_beside_columns() {
+    for db in common::backends("qs_computed").await {
+        let d = db.dialect();
+        seed(&db).await;
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let got = Post::query()
+                .strategy(strategy)
+                .select::<PostMath>()
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            let want: Vec<PostMath> = (1..=5).map(post_math).collect();
+            assert_eq!(got, want, "{d:?} {strategy:?}");
+        }
+        // Each value is cast to its field's type, and integers widened before
+        // arithmetic.
+        let sql = Post::query().select::<PostMath>().to_sql(d).unwrap().sql;
+        let integer = match d {
+            Dialect::Sqlite => "INTEGER",
+            Dialect::Postgres => "BIGINT",
+            _ => "SIGNED",
+        };
+        assert!(sql.contains("CAST("), "{d:?}: {sql}");
+        assert!(sql.contains(&format!(" AS {integer})")), "{d:?}: {sql}");
+        assert!(sql.contains("NULLIF("), "{d:?}: {sql}");
+
+        let totals = User::query()
+            .filter(User::id.lte(4))
+            .select::<UserTotals>()
+            .all(&db)
+            .await
+            .unwrap_or_else(|e| panic!("{d:?}: {e}"));
+        let want = [
+            ("Ada", Some(7), 9, "ada@rel"),
+            ("Bob", Some(6), 8, "bob@rel"),
+            ("Cy", Some(2), 3, "cy@rel"),
+            ("Dee", None, 0, "dee@rel"),
+        ]
+        .map(|(name, score_sum, score_and_count, handle)| UserTotals {
+            name: name.into(),
+            score_sum,
+            score_and_count,
+            handle: handle.into(),
+        });
+        assert_eq!(totals, want, "{d:?}");
+
+        let echoes = Comment::query()
+            .select::<CommentEcho>()
+            .all(&db)
+            .await
+            .unwrap_or_else(|e| panic!("{d:?}: {e}"));
+        assert_eq!(echoes.len(), 4, "{d:?}");
+        assert!(
+            echoes
+                .iter()
+                .all(|e| e.echo == "x'); DROP TABLE qs_comments; --"),
+            "{d:?}: {echoes:?}"
+        );
+        assert_eq!(Comment::query().count(&db).await.unwrap(), 4, "{d:?}");
+        let broken = Comment::query().select::<CommentBroken>();
+        assert!(
+            matches!(broken.to_sql(d), Err(rel::Error::RawSql { .. })),
+            "{d:?}"
+        );
+        let broken = broken.all(&db).await;
+        assert!(
+            matches!(&broken, Err(rel::Error::RawSql { table: "qs_comments", .. })),
+            "{d:?}: {broken:?}"
         );
         schema().drop_all(&db).await.unwrap();
     }

@@ -8,6 +8,7 @@ use crate::model::table::Table;
 use crate::model::value::SqlType;
 use crate::model::value::{ColumnValue, Value};
 use crate::sql::column::{Column, ValueOf};
+use crate::sql::computed::{Calc, Computed, Operand, operators};
 use crate::sql::expr::{Expr, Node, Order, OrderTerm};
 use crate::sql::scalar::{AggFunc, Extremum, RelatedValue, Scalar, ScalarKind, Store, Summable};
 use std::marker::PhantomData;
@@ -515,6 +516,18 @@ impl<From, To, State: OnlyFilters> Relation<From, To, ToOne, State> {
     pub fn col<V: ColumnValue>(self, column: Column<To, V>) -> RelatedValue<From, V> {
         self.related(ScalarKind::Column(column.name()))
     }
+}
+
+/// A count computes (`User::posts().count() * 2`): an `i64`, never NULL.
+impl<From, To, Kind> Operand<From> for Relation<From, To, Kind, Counted> {
+    type Value = i64;
+    fn computed(self) -> Computed<From, i64> {
+        Computed::new(Calc::Related(Box::new(self.value().scalar)))
+    }
+}
+
+operators! {
+    [To, Kind] Relation<T, To, Kind, Counted>;
 }
 
 /// A count orders and filters its parents, as a [`RelatedValue`] of `i64`:

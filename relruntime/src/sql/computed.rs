@@ -416,71 +416,72 @@ macro_rules! arith {
 }
 arith!(i64: true, f64: false);
 
-/// The operators, for each left-hand side: a column, a computed value, a relation value.
+/// The type of `L op R` (`+ - *`) on rows of `T`.
+pub(crate) type ArithOutput<T, L, R> =
+    Computed<T, <<L as Operand<T>>::Value as Arith<<R as Operand<T>>::Value>>::Output>;
+
+/// The type of `L / R`: nullable, as a division by zero is NULL.
+pub(crate) type DivOutput<T, L, R> = Computed<
+    T,
+    <<<L as Operand<T>>::Value as Arith<<R as Operand<T>>::Value>>::Output as ComputedValue>::Nullable,
+>;
+
+/// `L / R`.
+pub(crate) fn divide<T, L: Operand<T>, R: Operand<T>>(left: L, right: R) -> Calc
+where
+    L::Value: Arith<R::Value>,
+{
+    Calc::Div {
+        left: Box::new(left.computed().calc),
+        right: Box::new(right.computed().calc),
+        integer: <L::Value as Arith<R::Value>>::INTEGER,
+    }
+}
+
+/// The operators `+ - * /` for each left-hand side type: a column, a computed value,
+/// a relation value (and, in `read/relation.rs`, a count). A division is NULL where
+/// it divides by zero, so always an `Option`; integers truncate toward zero.
 macro_rules! operators {
     ($([$($generics:tt)*] $left:ty;)*) => {$(
-        impl<T, $($generics)*, R> std::ops::Add<R> for $left
-        where
-            $left: Operand<T>,
-            R: Operand<T>,
-            <$left as Operand<T>>::Value: Arith<R::Value>,
-        {
-            type Output = Computed<T, <<$left as Operand<T>>::Value as Arith<R::Value>>::Output>;
-            fn add(self, right: R) -> Self::Output {
-                arith(ArithOp::Add, self, right)
-            }
-        }
-        impl<T, $($generics)*, R> std::ops::Sub<R> for $left
-        where
-            $left: Operand<T>,
-            R: Operand<T>,
-            <$left as Operand<T>>::Value: Arith<R::Value>,
-        {
-            type Output = Computed<T, <<$left as Operand<T>>::Value as Arith<R::Value>>::Output>;
-            fn sub(self, right: R) -> Self::Output {
-                arith(ArithOp::Sub, self, right)
-            }
-        }
-        impl<T, $($generics)*, R> std::ops::Mul<R> for $left
-        where
-            $left: Operand<T>,
-            R: Operand<T>,
-            <$left as Operand<T>>::Value: Arith<R::Value>,
-        {
-            type Output = Computed<T, <<$left as Operand<T>>::Value as Arith<R::Value>>::Output>;
-            fn mul(self, right: R) -> Self::Output {
-                arith(ArithOp::Mul, self, right)
-            }
-        }
-        /// Division: NULL for a division by zero, so always an `Option`; integers
-        /// truncate toward zero.
+        operators!(@one [$($generics)*] $left, Add, add, $crate::sql::computed::ArithOp::Add);
+        operators!(@one [$($generics)*] $left, Sub, sub, $crate::sql::computed::ArithOp::Sub);
+        operators!(@one [$($generics)*] $left, Mul, mul, $crate::sql::computed::ArithOp::Mul);
         impl<T, $($generics)*, R> std::ops::Div<R> for $left
         where
-            $left: Operand<T>,
-            R: Operand<T>,
-            <$left as Operand<T>>::Value: Arith<R::Value>,
+            $left: $crate::sql::computed::Operand<T>,
+            R: $crate::sql::computed::Operand<T>,
+            <$left as $crate::sql::computed::Operand<T>>::Value:
+                $crate::sql::computed::Arith<R::Value>,
         {
-            type Output = Computed<
-                T,
-                <<<$left as Operand<T>>::Value as Arith<R::Value>>::Output as ComputedValue>::Nullable,
-            >;
+            type Output = $crate::sql::computed::DivOutput<T, $left, R>;
             fn div(self, right: R) -> Self::Output {
-                Computed::new(Calc::Div {
-                    left: Box::new(self.computed().calc),
-                    right: Box::new(right.computed().calc),
-                    integer: <<$left as Operand<T>>::Value as Arith<R::Value>>::INTEGER,
-                })
+                $crate::sql::computed::Computed::new($crate::sql::computed::divide(self, right))
             }
         }
     )*};
+    (@one [$($generics:tt)*] $left:ty, $trait:ident, $method:ident, $op:expr) => {
+        impl<T, $($generics)*, R> std::ops::$trait<R> for $left
+        where
+            $left: $crate::sql::computed::Operand<T>,
+            R: $crate::sql::computed::Operand<T>,
+            <$left as $crate::sql::computed::Operand<T>>::Value:
+                $crate::sql::computed::Arith<R::Value>,
+        {
+            type Output = $crate::sql::computed::ArithOutput<T, $left, R>;
+            fn $method(self, right: R) -> Self::Output {
+                $crate::sql::computed::arith($op, self, right)
+            }
+        }
+    };
 }
+pub(crate) use operators;
 operators! {
     [V] Column<T, V>;
     [V] Computed<T, V>;
     [V] RelatedValue<T, V>;
 }
 
-fn arith<T, L: Operand<T>, R: Operand<T>, O>(op: ArithOp, left: L, right: R) -> Computed<T, O> {
+pub(crate) fn arith<T, L: Operand<T>, R: Operand<T>, O>(op: ArithOp, left: L, right: R) -> Computed<T, O> {
     Computed::new(Calc::Arith(
         op,
         Box::new(left.computed().calc),
