@@ -105,8 +105,13 @@ impl<T: Table> PagedQuery<T> {
 impl<P: Partial> Select<P> {
     /// The rows, each a `P` of the selected columns.
     pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<P>> {
-        let op = Operation::new("select", <P::Of as Table>::NAME, "single");
-        let work = conn.into().operate(SelectAll(self));
+        let conn = conn.into();
+        let op = Operation::new(
+            "select",
+            <P::Of as Table>::NAME,
+            self.strategy_name(conn.dialect()),
+        );
+        let work = conn.operate(SelectAll(self));
         op.run(statements(work), |rows| rows.len() as u64).await
     }
 }

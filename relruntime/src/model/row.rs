@@ -140,20 +140,13 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    /// A reader over a fetched row of the named columns of `table` (a partial
-    /// selection).
-    pub(crate) fn from_named_cells(
-        table: &'static str,
-        names: &'a [&'static str],
-        cells: &'a dyn Cells,
-    ) -> Self {
-        RowReader {
-            table,
-            columns: Columns::Names(names),
-            path: Path::Root,
-            source: Source::Cells(cells),
-            position: 0,
+    /// The same reader, naming its cells `names` in errors where they are given (a
+    /// partial struct's fields) instead of the table's columns.
+    pub(crate) fn with_names(mut self, names: Option<&'static [&'static str]>) -> Self {
+        if let Some(names) = names {
+            self.columns = Columns::Names(names);
         }
+        self
     }
 
     /// A reader over the values of the named columns (a key) of `table`.

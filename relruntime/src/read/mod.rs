@@ -12,6 +12,7 @@ pub(crate) mod ops;
 pub(crate) mod page;
 pub(crate) mod plan;
 pub(crate) mod query;
+pub(crate) mod record;
 pub(crate) mod relation;
 pub(crate) mod select;
 
@@ -28,5 +29,5 @@ pub(crate) async fn load_onto<T: Table>(
     specs: &[LoadSpec],
 ) -> Result<()> {
     LoadSpec::check_unique(T::NAME, specs)?;
-    batch::load(run, rows, specs, "").await
+    batch::load(run, rows, None, specs, "").await
 }

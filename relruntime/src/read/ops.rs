@@ -7,7 +7,7 @@ use super::relation::LoadSpec;
 use crate::model::error::{Error, Result};
 use crate::model::fields::{Many, One};
 use crate::model::row::Path;
-use crate::model::table::Table;
+use super::record::{self, Record};
 use crate::model::value::Value;
 use crate::sql::exec::{BoxFuture, Executor};
 use std::any::Any;
@@ -38,7 +38,7 @@ pub(crate) struct Ops {
 }
 
 impl Ops {
-    pub(crate) fn of<C: Table>() -> Self {
+    pub(crate) fn of<C: Record>() -> Self {
         Ops {
             fetch: batch::fetch::<C>,
             assign: batch::assign::<C>,
@@ -102,14 +102,15 @@ pub(crate) struct Field<'a> {
 
 impl<'a> Field<'a> {
     /// The relation field at `spec` of `row`.
-    pub(crate) fn of<P: Table>(row: &'a mut P, spec: &'a LoadSpec, path: Path<'a>) -> Result<Self> {
+    pub(crate) fn of<P: Record>(row: &'a mut P, spec: &'a LoadSpec, path: Path<'a>) -> Result<Self> {
+        let table = record::name::<P>();
         let value = row
-            .relation_field(spec.field)
-            .ok_or_else(|| internal(P::NAME, spec, "relation field not found"))?;
+            .record_relation_mut(spec.field)
+            .ok_or_else(|| internal(table, spec, "relation field not found"))?;
         Ok(Field {
             value,
             spec,
-            table: P::NAME,
+            table,
             path,
         })
     }
@@ -120,7 +121,7 @@ impl<'a> Field<'a> {
 }
 
 /// Sets a relation field of target `C` to a count: see [`Ops::count`].
-pub(crate) fn set_count<C: Table>(n: u64, field: Field<'_>) -> Result<()> {
+pub(crate) fn set_count<C: Record>(n: u64, field: Field<'_>) -> Result<()> {
     let mismatch = field.mismatch();
     let value = field.value.downcast_mut::<Many<C>>().ok_or(mismatch)?;
     value.put_count(n);
@@ -129,7 +130,7 @@ pub(crate) fn set_count<C: Table>(n: u64, field: Field<'_>) -> Result<()> {
 
 /// Sets a relation field of target `C` to its loaded rows. A required `One` with no
 /// row is [`Error::MissingRelated`].
-pub(crate) fn set_rows<C: Table>(rows: Vec<C>, field: Field<'_>) -> Result<()> {
+pub(crate) fn set_rows<C: Record>(rows: Vec<C>, field: Field<'_>) -> Result<()> {
     if let Some(value) = field.value.downcast_mut::<Many<C>>() {
         value.put_rows(rows);
     } else if let Some(value) = field.value.downcast_mut::<One<Option<C>>>() {

@@ -8,7 +8,7 @@ use crate::model::row::{Cells, Path, RowReader};
 use crate::model::table::{Key, Table};
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::{SqlBuilder, Statement};
-use crate::sql::computed::AnyComputed;
+use super::record::{Record, Selection};
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 use crate::sql::expr::{CompareOp, Expr, Node, Order, OrderKey, OrderTerm, Scope, write_order};
@@ -249,20 +249,13 @@ impl<T: Table> Query<T> {
     }
 
     fn write_select(&self, b: &mut SqlBuilder, join: bool) {
-        let columns: Vec<&'static str> = T::META.columns.iter().map(|c| c.name).collect();
-        self.write_select_of(b, join, &columns, &[]);
+        self.write_select_as(b, join, None);
     }
 
-    /// The root statement, selecting `columns` (a partial selection: no relations).
-    /// Writes the SELECT of `columns`, where the `computed` ones (by position) are
-    /// expressions.
-    pub(crate) fn write_select_of(
-        &self,
-        b: &mut SqlBuilder,
-        join: bool,
-        columns: &[&'static str],
-        computed: &[(usize, AnyComputed)],
-    ) {
+    /// Writes the root statement: the table's columns, or a partial struct's fields
+    /// (`root`: its columns and computed values, then the keys its relations need), and
+    /// with Join each relation's column.
+    pub(crate) fn write_select_as(&self, b: &mut SqlBuilder, join: bool, root: Option<&Selection>) {
         let table = T::META;
         let scope = Scope { table, alias: ROOT };
         let aggregates = join && !self.with.is_empty();
@@ -270,14 +263,26 @@ impl<T: Table> Query<T> {
             b.push(prefix);
         }
         b.push("SELECT ");
-        b.push_list(columns.iter().enumerate(), ", ", |b, (i, c)| {
-            match computed.iter().find(|(at, _)| *at == i) {
-                Some((_, value)) => value.write(b, &scope),
-                None => {
-                    b.push_qualified(ROOT, c);
+        match root {
+            None => {
+                b.push_list(table.columns, ", ", |b, c| {
+                    b.push_qualified(ROOT, c.name);
+                });
+            }
+            Some(select) => {
+                b.push_list(select.columns.iter().enumerate(), ", ", |b, (i, c)| {
+                    match select.computed_at(i) {
+                        Some(value) => value.write(b, &scope),
+                        None => {
+                            b.push_qualified(ROOT, c);
+                        }
+                    }
+                });
+                for column in &select.hidden {
+                    b.push(", ").push_qualified(ROOT, column);
                 }
             }
-        });
+        }
         if join {
             join::write_root_relations(b, &scope, &self.with);
         }
@@ -330,6 +335,11 @@ impl<T: Table> Query<T> {
         &self.with
     }
 
+    /// The same, to point them at a partial struct's fields.
+    pub(super) fn specs_mut(&mut self) -> &mut [LoadSpec] {
+        &mut self.with
+    }
+
     /// How the query runs on `dialect`, as its trace says: `"join"`, `"batch"`, or
     /// `"single"` when it loads no relation.
     pub(crate) fn strategy_name(&self, dialect: Dialect) -> &'static str {
@@ -355,10 +365,24 @@ impl<T: Table> Query<T> {
 
     /// Runs the query on a connection already held.
     pub(crate) async fn run(&self, run: &mut dyn Executor) -> Result<Vec<T>> {
+        self.run_records::<T>(run, None).await
+    }
+
+    /// Runs the query, reading its rows into records `R`: the table's own struct, or
+    /// a partial struct of it whose fields are `root` (and the query's specs made for
+    /// its fields: see `read/record.rs`).
+    pub(crate) async fn run_records<R: Record<Of = T>>(
+        &self,
+        run: &mut dyn Executor,
+        root: Option<&Selection>,
+    ) -> Result<Vec<R>> {
         LoadSpec::check_unique(T::NAME, &self.with)?;
-        let stmt = self.to_sql(run.dialect());
+        let join = self.strategy.resolve(run.dialect()) == Strategy::Join;
+        let mut b = SqlBuilder::new(run.dialect());
+        self.write_select_as(&mut b, join, root);
+        let stmt = b.finish();
         stmt.check_binds(run.dialect(), T::NAME)?;
-        if self.strategy.resolve(run.dialect()) == Strategy::Join {
+        if join {
             // The library linked here cannot run Join's SQL (an old system SQLite).
             if let (Some(spec), Some(message)) = (
                 self.with.first(),
@@ -370,35 +394,68 @@ impl<T: Table> Query<T> {
                     message,
                 });
             }
-            return self.run_join(run, &stmt).await;
+            return self.run_join(run, &stmt, root).await;
         }
-        self.run_batch(run, &stmt).await
+        self.run_batch(run, &stmt, root).await
     }
 
     /// Batch: rows decoded straight from the driver, then each relation in turn.
-    async fn run_batch(&self, run: &mut dyn Executor, stmt: &Statement) -> Result<Vec<T>> {
+    async fn run_batch<R: Record<Of = T>>(
+        &self,
+        run: &mut dyn Executor,
+        stmt: &Statement,
+        root: Option<&Selection>,
+    ) -> Result<Vec<R>> {
         let mut rows = Vec::new();
+        // A partial struct's keys for its relations, read after its fields.
+        let hidden_types: Vec<SqlType> = root.map_or_else(Vec::new, |select| {
+            select
+                .hidden
+                .iter()
+                .map(|c| T::META.column(c).map_or(SqlType::BigInt, |m| m.ty))
+                .collect()
+        });
+        let mut hidden: Vec<Vec<Value>> = Vec::new();
         run.fetch_each(stmt, &mut |cells: &dyn Cells| {
-            rows.push(T::decode(&mut RowReader::from_cells(
-                T::META,
-                Path::Root,
-                cells,
-            ))?);
+            let mut reader =
+                RowReader::from_cells(T::META, Path::Root, cells).with_names(R::SELECTED);
+            rows.push(R::decode_record(&mut reader)?);
+            if !hidden_types.is_empty() {
+                hidden.push(
+                    hidden_types
+                        .iter()
+                        .map(|t| reader.next_value(*t))
+                        .collect::<Result<_>>()?,
+                );
+            }
             Ok(())
         })
         .await?;
-        batch::load(run, &mut rows, &self.with, "").await?;
+        let hidden = root.map(|select| batch::Hidden {
+            select,
+            values: &hidden,
+        });
+        batch::load(run, &mut rows, hidden, &self.with, "").await?;
         Ok(rows)
     }
 
     /// Join: one statement, whose trailing columns hold each relation as JSON, read
     /// straight into the rows' relation fields.
-    async fn run_join(&self, run: &mut dyn Executor, stmt: &Statement) -> Result<Vec<T>> {
-        let columns = T::META.columns.len();
+    async fn run_join<R: Record<Of = T>>(
+        &self,
+        run: &mut dyn Executor,
+        stmt: &Statement,
+        root: Option<&Selection>,
+    ) -> Result<Vec<R>> {
+        let columns = root.map_or(T::META.columns.len(), |select| {
+            select.columns.len() + select.hidden.len()
+        });
         let mut rows = Vec::new();
         let fetched = run
             .fetch_each(stmt, &mut |cells: &dyn Cells| {
-                let mut row = T::decode(&mut RowReader::from_cells(T::META, Path::Root, cells))?;
+                let mut reader =
+                    RowReader::from_cells(T::META, Path::Root, cells).with_names(R::SELECTED);
+                let mut row = R::decode_record(&mut reader)?;
                 join::attach_root(&mut row, &self.with, cells, columns)?;
                 rows.push(row);
                 Ok(())
@@ -441,8 +498,8 @@ impl<T: Table> Query<T> {
                 // and its decode error names the table and the column (or, where it
                 // reads them, it has the rows). Only this failure pays for it.
                 let mut b = SqlBuilder::new(run.dialect());
-                self.write_select(&mut b, false);
-                self.run_batch(run, &b.finish()).await
+                self.write_select_as(&mut b, false, root);
+                self.run_batch(run, &b.finish(), root).await
             }
             (Err(Error::Database(e)), Some(spec), Some(query)) => {
                 // Some servers of the dialect (MySQL proper) reject the SQL Join needs.

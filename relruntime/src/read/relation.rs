@@ -2,6 +2,7 @@
 
 use super::ops::{Ops, internal};
 use super::query::Query;
+use super::record::Selection;
 use crate::model::error::{Error, Result};
 use crate::model::meta::RelationMeta;
 use crate::model::table::Table;
@@ -33,6 +34,9 @@ pub(crate) struct LoadSpec {
     pub field: usize,
     /// The loaders' steps for the target type, set where the relation is loaded.
     pub ops: Option<Ops>,
+    /// The columns loaded into a partial struct's field; `None` for the target's own
+    /// struct (see `read/record.rs`).
+    pub select: Option<Selection>,
 }
 
 /// An aggregate to load onto each parent's `Many` field.
@@ -237,6 +241,7 @@ impl<From: Table, To, Kind> Relation<From, To, Kind, Fresh> {
                 refused: None,
                 field: index,
                 ops: None,
+                select: None,
             },
             _tables: PhantomData,
         }
@@ -658,6 +663,7 @@ impl<T: Table, V> std::convert::From<RelatedValue<T, V>> for Load<T> {
                 refused,
                 field,
                 ops: Some(Ops::aggregate()),
+                select: None,
             },
             _table: PhantomData,
         }

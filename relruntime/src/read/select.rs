@@ -3,13 +3,12 @@
 //! against the table's column of the same name and type at compile time.
 
 use super::query::Query;
-use super::relation::LoadSpec;
-use crate::model::error::{Error, Result};
-use crate::model::row::Cells;
-use crate::model::row::RowReader;
+use super::record::{Record, Selection, retarget};
+#[cfg(doc)]
+use crate::model::error::Error;
+use crate::model::error::Result;
 use crate::model::table::Table;
 use crate::sql::builder::{SqlBuilder, Statement};
-use crate::sql::computed::AnyComputed;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 
@@ -50,20 +49,7 @@ use crate::sql::exec::Executor;
 /// # Ok::<(), rel::Error>(())
 /// # }).unwrap();
 /// ```
-pub trait Partial: Sized + Send + 'static {
-    /// The table the columns are of.
-    type Of: Table;
-    /// The columns' SQL names, in field order; a computed field's name stands for it.
-    const COLUMNS: &'static [&'static str];
-    /// The computed fields (`#[partial(computed = ..)]`), by their position among the
-    /// fields.
-    #[doc(hidden)]
-    fn computed() -> Result<Vec<(usize, AnyComputed)>> {
-        Ok(Vec::new())
-    }
-    /// Reads the fields from a row of [`COLUMNS`](Self::COLUMNS), in order.
-    fn decode(row: &mut RowReader<'_>) -> Result<Self>;
-}
+pub trait Partial: Record {}
 
 /// A query that loads a [`Partial`] struct: [`Query::select`].
 #[derive(Debug)]
@@ -72,47 +58,44 @@ pub struct Select<P: Partial> {
 }
 
 impl<T: Table> Query<T> {
-    /// Loads only the columns of `P` (a `#[derive(Partial)]` struct of `T`), with this
-    /// query's filter, order and window. It loads no relations: one it was given is
-    /// [`Error::Unsupported`](crate::Error::Unsupported).
-    pub fn select<P: Partial<Of = T>>(self) -> Select<P> {
+    /// Loads only the fields of `P` (a `#[derive(Partial)]` struct of `T`), with this
+    /// query's filter, order, window and loads: each relation it loads goes into `P`'s
+    /// field of that name, whose rows may be partial structs in turn. A loaded relation
+    /// `P` has no field for is [`Error::Unsupported`](crate::Error::Unsupported).
+    pub fn select<P: Partial + Record<Of = T>>(self) -> Select<P> {
         Select { query: self }
     }
 }
 
 impl<P: Partial> Select<P> {
-    /// The statement, without running it. A computed field's raw fragment that does
-    /// not parse is [`Error::RawSql`].
+    /// The query with its loads made for `P`'s fields, and the root's selection.
+    fn prepared(&self) -> Result<(Query<P::Of>, Option<Selection>)> {
+        let mut query = self.query.clone();
+        retarget::<P>(query.specs_mut())?;
+        let root = Selection::of::<P>(query.specs())?;
+        Ok((query, root))
+    }
+
+    /// The root statement, without running it (with Batch, each relation follows in
+    /// a statement of its own). A computed field's raw fragment that does not parse is
+    /// [`Error::RawSql`], and a loaded relation `P` has no field for is
+    /// [`Error::Unsupported`].
     pub fn to_sql(&self, dialect: Dialect) -> Result<Statement> {
-        let computed = P::computed()?;
+        let (query, root) = self.prepared()?;
         let mut b = SqlBuilder::new(dialect);
-        self.query
-            .write_select_of(&mut b, false, P::COLUMNS, &computed);
+        let join = query.strategy_name(dialect) == "join";
+        query.write_select_as(&mut b, join, root.as_ref());
         Ok(b.finish())
+    }
+
+    /// How it runs on `dialect`, as its trace says.
+    pub(crate) fn strategy_name(&self, dialect: Dialect) -> &'static str {
+        self.query.strategy_name(dialect)
     }
 
     /// Reads the rows on `run`.
     pub(crate) async fn run(&self, run: &mut dyn Executor) -> Result<Vec<P>> {
-        if let Some(spec) = self.query.specs().first() {
-            return Err(refused(<P::Of as Table>::NAME, spec));
-        }
-        let stmt = self.to_sql(run.dialect())?;
-        stmt.check_binds(run.dialect(), <P::Of as Table>::NAME)?;
-        let mut rows = Vec::new();
-        run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
-            let mut reader = RowReader::from_named_cells(<P::Of as Table>::NAME, P::COLUMNS, cells);
-            rows.push(P::decode(&mut reader)?);
-            Ok(())
-        })
-        .await?;
-        Ok(rows)
-    }
-}
-
-fn refused(table: &'static str, spec: &LoadSpec) -> Error {
-    Error::Unsupported {
-        table,
-        relation: spec.rel.name,
-        message: "a partial selection loads no relations yet: load the full rows, or select without `.with(..)`".into(),
+        let (query, root) = self.prepared()?;
+        query.run_records::<P>(run, root.as_ref()).await
     }
 }

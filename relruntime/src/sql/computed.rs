@@ -16,7 +16,7 @@ use super::raw::{Raw, RawValues};
 use super::scalar::{RelatedValue, Scalar};
 use crate::model::error::Result;
 use crate::model::table::Table;
-use crate::model::value::{ColumnValue, Value};
+use crate::model::value::{ColumnValue, SqlType, Value};
 use std::marker::PhantomData;
 
 /// A value of type `V` computed from each row of table `T`: load it beside the
@@ -255,6 +255,15 @@ pub struct AnyComputed {
 }
 
 impl AnyComputed {
+    /// The SQL type it is read as.
+    pub(crate) fn sql_type(&self) -> SqlType {
+        match self.cast {
+            Cast::Integer => SqlType::BigInt,
+            Cast::Double => SqlType::Double,
+            Cast::None => SqlType::Text,
+        }
+    }
+
     /// Writes the value, cast to its Rust type's SQL type.
     pub(crate) fn write(&self, b: &mut SqlBuilder, scope: &Scope<'_>) {
         let casts = b.dialect().syntax().casts;

@@ -24,7 +24,7 @@ use super::relation::LoadSpec;
 use crate::model::error::Result;
 use crate::model::meta::TableMeta;
 use crate::model::row::Path;
-use crate::model::table::Table;
+use crate::read::record::{self, Record, Selection};
 use crate::model::value::{SqlType, Value};
 use crate::read::plan::PlanStep;
 use crate::sql::builder::SqlBuilder;
@@ -59,18 +59,41 @@ pub(crate) struct Slot<'a> {
     pub(super) shared: bool,
 }
 
+/// The keys partial parents were read with beside their fields (see
+/// `read/record.rs`): per row, the values of `select.hidden`.
+#[derive(Clone, Copy)]
+pub(crate) struct Hidden<'a> {
+    pub select: &'a Selection,
+    pub values: &'a [Vec<Value>],
+}
+
 /// Loads every spec onto `rows`, and their nested specs below them. `path` is where
-/// `rows` sit below the query root, for error messages.
-pub(crate) async fn load<P: Table>(
+/// `rows` sit below the query root, for error messages; `hidden` holds the keys of
+/// partial rows.
+pub(crate) async fn load<P: Record>(
     run: &mut dyn Executor,
     rows: &mut [P],
+    hidden: Option<Hidden<'_>>,
     specs: &[LoadSpec],
     path: &str,
 ) -> Result<()> {
     for spec in specs {
-        load_relation(run, rows, spec, path).await?;
+        load_relation(run, rows, hidden, spec, path).await?;
     }
     Ok(())
+}
+
+/// The types of the keys a level's partial rows are read with for their own
+/// relations (`Selection::hidden`).
+pub(crate) fn hidden_types(spec: &LoadSpec) -> Vec<SqlType> {
+    let target = (spec.rel.target)();
+    spec.select.as_ref().map_or_else(Vec::new, |select| {
+        select
+            .hidden
+            .iter()
+            .map(|c| target.column(c).map_or(SqlType::BigInt, |m| m.ty))
+            .collect()
+    })
 }
 
 /// The statements a load of `specs` onto rows of `parent` sends, appended to `steps`
@@ -125,20 +148,35 @@ pub(crate) fn plan(
     }
 }
 
-async fn load_relation<P: Table>(
+async fn load_relation<P: Record>(
     run: &mut dyn Executor,
     rows: &mut [P],
+    hidden: Option<Hidden<'_>>,
     spec: &LoadSpec,
     path: &str,
 ) -> Result<()> {
-    let ops = spec.ops(P::NAME)?;
-    let positions = key_positions(P::META, spec.rel.from);
+    let table = record::meta::<P>();
+    let ops = spec.ops(table.name)?;
     // Distinct keys in first-seen order, each parent's position among them, and how
     // many parents hold each.
-    let parent_keys: Vec<Option<KeyOf>> = rows
-        .iter()
-        .map(|row| key_of(|i| row.column_value(i), &positions))
-        .collect();
+    let parent_keys: Vec<Option<KeyOf>> = match hidden {
+        Some(Hidden { select, values }) => {
+            let all: Vec<Option<usize>> = (0..spec.rel.from.len()).map(Some).collect();
+            values
+                .iter()
+                .map(|hidden| {
+                    let key = select.key_values(spec, hidden);
+                    key_of(|i| key.get(i).cloned(), &all)
+                })
+                .collect()
+        }
+        None => {
+            let positions = key_positions(table, spec.rel.from);
+            rows.iter()
+                .map(|row| key_of(|i| row.record_column(i), &positions))
+                .collect()
+        }
+    };
     let mut index = KeyIndex::for_keys(parent_keys.iter().flatten());
     let mut uses: Vec<usize> = Vec::new();
     let row_groups: Vec<Option<usize>> = parent_keys
@@ -153,7 +191,7 @@ async fn load_relation<P: Table>(
         })
         .collect();
     let path = Path::Child(&Path::At(path), spec.rel.name).render();
-    let key_types = key_types(spec, P::META);
+    let key_types = key_types(spec, table);
     let parents = Parents {
         spec,
         index: &index,

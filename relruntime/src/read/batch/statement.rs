@@ -81,42 +81,90 @@ fn write_where(
     write_filter(b, spec.filter.as_ref(), related);
 }
 
-/// `c0, c1, ..., k0, ...`: the target's columns then the parent key, under plain aliases.
+/// `c0, c1, ..., k0, ..., h0, ...`: the target's columns (or a partial struct's
+/// fields), then the parent key where it is not among them, then a partial struct's
+/// keys for its own relations, under plain aliases (see [`output_names`]).
 fn write_columns(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related) {
     let rel = spec.rel;
     let mut n = 0;
-    b.push_list(related.target.columns, ", ", |b, c| {
-        b.push_qualified(&related.alias, c.name)
-            .push_as(&format!("c{n}"));
-        n += 1;
-    });
-    // A direct relation's key is among the target's columns already; only a junction's
-    // key columns are selected on top.
-    if rel.through.is_some() {
+    match &spec.select {
+        None => {
+            b.push_list(related.target.columns, ", ", |b, c| {
+                b.push_qualified(&related.alias, c.name)
+                    .push_as(&format!("c{n}"));
+                n += 1;
+            });
+        }
+        Some(select) => {
+            b.push_list(select.columns.iter().enumerate(), ", ", |b, (i, c)| {
+                match select.computed_at(i) {
+                    Some(value) => value.write(b, &related.scope()),
+                    None => {
+                        b.push_qualified(&related.alias, c);
+                    }
+                }
+                b.push_as(&format!("c{i}"));
+            });
+        }
+    }
+    if trails_key(spec) {
         for i in 0..rel.from.len() {
             b.push(", ");
             related.write_key(b, rel, i);
             b.push_as(&format!("k{i}"));
         }
     }
+    if let Some(select) = &spec.select {
+        for (i, column) in select.hidden.iter().enumerate() {
+            b.push(", ").push_qualified(&related.alias, column);
+            b.push_as(&format!("h{i}"));
+        }
+    }
 }
 
-/// The output names of a rows statement's key columns: `k0..` for a junction's, else
-/// the target's own `to` columns among `c0..`.
+/// Whether the parent key is selected after the row's cells (`k0..`), to group it
+/// by: a junction's key, and any key of a partial struct (which need not read it). A
+/// table's own row holds its direct relation's key among its columns.
+pub(super) fn trails_key(spec: &LoadSpec) -> bool {
+    spec.rel.through.is_some() || spec.select.is_some()
+}
+
+/// The output names of a rows statement, in order: `c0..` for the row's cells,
+/// `k0..` for a trailing key, `h0..` for a partial struct's keys.
+fn output_names(spec: &LoadSpec) -> Vec<String> {
+    let cells = match &spec.select {
+        Some(select) => select.columns.len(),
+        None => (spec.rel.target)().columns.len(),
+    };
+    let keys = if trails_key(spec) {
+        spec.rel.from.len()
+    } else {
+        0
+    };
+    let hidden = spec.select.as_ref().map_or(0, |s| s.hidden.len());
+    (0..cells)
+        .map(|i| format!("c{i}"))
+        .chain((0..keys).map(|i| format!("k{i}")))
+        .chain((0..hidden).map(|i| format!("h{i}")))
+        .collect()
+}
+
+/// The output names of a rows statement's key columns: `k0..` for a trailing key,
+/// else the target's own `to` columns among `c0..`.
 fn key_names(spec: &LoadSpec) -> Vec<String> {
     let rel = spec.rel;
     let target = (rel.target)();
     (0..rel.from.len())
-        .map(|i| match rel.through {
-            Some(_) => format!("k{i}"),
-            None => {
-                let pos = target
-                    .columns
-                    .iter()
-                    .position(|c| c.name == rel.to[i])
-                    .unwrap_or(0);
-                format!("c{pos}")
+        .map(|i| {
+            if trails_key(spec) {
+                return format!("k{i}");
             }
+            let pos = target
+                .columns
+                .iter()
+                .position(|c| c.name == rel.to[i])
+                .unwrap_or(0);
+            format!("c{pos}")
         })
         .collect()
 }
@@ -148,14 +196,10 @@ pub(super) fn rows_statement(
         return b.finish();
     }
     // Per-parent window: number each parent's rows, keep offset < n <= offset + limit.
-    let target = (spec.rel.target)();
     let outer = "w";
     b.push("SELECT ");
     let keys_out = key_names(spec);
-    let names: Vec<String> = (0..target.columns.len())
-        .map(|i| format!("c{i}"))
-        .chain(keys_out.iter().filter(|k| k.starts_with('k')).cloned())
-        .collect();
+    let names = output_names(spec);
     b.push_list(&names, ", ", |b, n| {
         b.push_qualified(outer, n);
     });
@@ -252,13 +296,19 @@ pub(super) fn value_statement(
 /// asked for and the target's primary key is all integers, whose order is the same in
 /// Rust and in every database. Sorting each parent's group by key is cheaper than an
 /// `ORDER BY` over all parents' rows (MariaDB sorts a long IN list in a temporary table).
+/// A partial struct's rows are sorted so only when it reads the whole key.
 pub(super) fn sorts_in_memory(spec: &LoadSpec) -> bool {
     let target = (spec.rel.target)();
+    let reads = |pk: &&str| {
+        spec.select
+            .as_ref()
+            .is_none_or(|s| s.columns.contains(pk) && !s.computed_at_name(pk))
+    };
     spec.order.is_empty()
         && spec.limit.is_none()
         && spec.offset.is_none()
         && target
             .primary_key
             .iter()
-            .all(|pk| target.column(pk).is_some_and(|c| c.ty.is_integer()))
+            .all(|pk| reads(pk) && target.column(pk).is_some_and(|c| c.ty.is_integer()))
 }

@@ -6,12 +6,12 @@ use super::keys::{key_of, key_positions, trailing_key};
 use super::statement::{
     array_key, keys_per_statement, rows_statement, sorts_in_memory, value_statement,
 };
-use super::{Fetched, Parents, Slot, load};
+use super::{Fetched, Hidden, Parents, Slot, hidden_types, load};
 use crate::model::error::Result;
 use crate::model::fields::{Many, One};
 use crate::model::meta::RelationKind;
 use crate::model::row::{Cells, Path, RowReader};
-use crate::model::table::Table;
+use crate::read::record::{self, Record};
 use crate::model::value::{SqlType, Value};
 use crate::read::ops::{internal, set_aggregate, set_count, set_rows};
 use crate::read::relation::LoadSpec;
@@ -25,7 +25,7 @@ enum Groups<C> {
 }
 
 /// The Batch strategy for a relation whose target is `C`: see [`Ops::fetch`].
-pub(crate) fn fetch<'a, C: Table>(
+pub(crate) fn fetch<'a, C: Record>(
     run: &'a mut dyn Executor,
     parents: Parents<'a>,
 ) -> BoxFuture<'a, Result<Fetched>> {
@@ -69,23 +69,36 @@ pub(crate) fn fetch<'a, C: Table>(
         let direct = spec.children.is_empty();
         let mut children: Vec<C> = Vec::new();
         let mut child_groups: Vec<usize> = Vec::new();
-        let through = rel.through.is_some();
-        let own_key = key_positions(C::META, rel.to);
+        // A partial child's keys for its own relations, read after its fields.
+        let mut hidden: Vec<Vec<Value>> = Vec::new();
+        let hidden_types = hidden_types(spec);
+        let trailing = rel.through.is_some() || spec.select.is_some();
+        let table = record::meta::<C>();
+        let own_key = key_positions(table, rel.to);
         for chunk in keys.chunks(per_chunk) {
             let stmt = rows_statement(run.dialect(), spec, chunk, array);
-            stmt.check_binds(run.dialect(), C::NAME)?;
+            stmt.check_binds(run.dialect(), table.name)?;
             run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
-                let mut reader = RowReader::from_cells(C::META, Path::At(path), cells);
-                let child = C::decode(&mut reader)?;
-                let key = if through {
+                let mut reader = RowReader::from_cells(table, Path::At(path), cells)
+                    .with_names(C::SELECTED);
+                let child = C::decode_record(&mut reader)?;
+                let key = if trailing {
                     Some(trailing_key(&mut reader, key_types)?)
                 } else {
-                    key_of(|i| child.column_value(i), &own_key)
+                    key_of(|i| child.record_column(i), &own_key)
                 };
                 if let Some(g) = key.as_ref().and_then(|k| index.get(k)) {
                     if direct {
                         groups[g].push(child);
                     } else {
+                        if !hidden_types.is_empty() {
+                            hidden.push(
+                                hidden_types
+                                    .iter()
+                                    .map(|t| reader.next_value(*t))
+                                    .collect::<Result<_>>()?,
+                            );
+                        }
                         children.push(child);
                         child_groups.push(g);
                     }
@@ -95,13 +108,17 @@ pub(crate) fn fetch<'a, C: Table>(
             .await?;
         }
         if !direct {
-            load(run, &mut children, &spec.children, path).await?;
+            let hidden = spec.select.as_ref().map(|select| Hidden {
+                select,
+                values: &hidden,
+            });
+            load(run, &mut children, hidden, &spec.children, path).await?;
             for (g, child) in child_groups.into_iter().zip(children) {
                 groups[g].push(child);
             }
         }
         if sorts_in_memory(spec) {
-            let pk = key_positions(C::META, C::META.primary_key);
+            let pk = key_positions(table, table.primary_key);
             for group in &mut groups {
                 sort_by_integer_key(group, &pk);
             }
@@ -111,7 +128,7 @@ pub(crate) fn fetch<'a, C: Table>(
 }
 
 /// Fills one parent's relation field from the groups of target `C`: see [`Ops::assign`].
-pub(crate) fn assign<C: Table>(fetched: &mut Fetched, slot: Slot<'_>) -> Result<()> {
+pub(crate) fn assign<C: Record>(fetched: &mut Fetched, slot: Slot<'_>) -> Result<()> {
     let Slot {
         field,
         group,
@@ -144,13 +161,16 @@ pub(crate) fn assign<C: Table>(fetched: &mut Fetched, slot: Slot<'_>) -> Result<
 
 /// A copy of `row` with the relations `spec` loaded on it, for a second parent that
 /// shares its key. Columns are copied through their values, so a table needs no `Clone`.
-fn duplicate<C: Table>(row: &C, spec: &LoadSpec) -> Result<C> {
-    let mut copy = C::decode(&mut RowReader::new(C::META, Path::Root, row.values()))?;
+fn duplicate<C: Record>(row: &C, spec: &LoadSpec) -> Result<C> {
+    let mut copy = row.copy_record()?;
+    let table = record::name::<C>();
     for child in &spec.children {
-        let ops = child.ops(C::NAME)?;
-        let (Some(from), Some(to)) = (row.relation(child.field), copy.relation_field(child.field))
-        else {
-            return Err(internal(C::NAME, child, "relation field not found"));
+        let ops = child.ops(table)?;
+        let (Some(from), Some(to)) = (
+            row.record_relation(child.field),
+            copy.record_relation_mut(child.field),
+        ) else {
+            return Err(internal(table, child, "relation field not found"));
         };
         (ops.copy)(from, to, child)?;
     }
@@ -158,12 +178,12 @@ fn duplicate<C: Table>(row: &C, spec: &LoadSpec) -> Result<C> {
 }
 
 /// Copies a relation field whose target is `C`: see [`Ops::copy`].
-pub(crate) fn copy_field<C: Table>(
+pub(crate) fn copy_field<C: Record>(
     from: &dyn Any,
     to: &mut dyn Any,
     spec: &LoadSpec,
 ) -> Result<()> {
-    let mismatch = || internal(C::NAME, spec, "relation field of another type");
+    let mismatch = || internal(record::name::<C>(), spec, "relation field of another type");
     if let (Some(from), Some(to)) = (from.downcast_ref::<Many<C>>(), to.downcast_mut::<Many<C>>()) {
         // The field's aggregates are copied by their own specs.
         match (from.get(), from.count()) {
@@ -198,9 +218,9 @@ pub(crate) fn copy_field<C: Table>(
 }
 
 /// Orders rows by an all-integer primary key at `positions`.
-fn sort_by_integer_key<C: Table>(rows: &mut [C], positions: &[Option<usize>]) {
-    fn at<C: Table>(row: &C, p: Option<usize>) -> i64 {
-        match p.and_then(|i| row.column_value(i)) {
+fn sort_by_integer_key<C: Record>(rows: &mut [C], positions: &[Option<usize>]) {
+    fn at<C: Record>(row: &C, p: Option<usize>) -> i64 {
+        match p.and_then(|i| row.record_column(i)) {
             Some(Value::I16(v)) => i64::from(v),
             Some(Value::I32(v)) => i64::from(v),
             Some(Value::I64(v)) => v,

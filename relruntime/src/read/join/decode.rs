@@ -5,25 +5,26 @@
 use super::cursor::Cursor;
 use crate::model::error::{DecodeError, Error, Result};
 use crate::model::row::{CellStream, Cells, Path, RowReader};
-use crate::model::table::Table;
+use crate::read::record::{self, Record};
 use crate::model::value::{SqlType, Value};
 use crate::read::ops::{Field, set_aggregate, set_count, set_rows};
 use crate::read::relation::LoadSpec;
 
 /// Reads the root row's relation columns, from cell `first` on, into its fields.
-pub(crate) fn attach_root<T: Table>(
+pub(crate) fn attach_root<T: Record>(
     row: &mut T,
     specs: &[LoadSpec],
     cells: &dyn Cells,
     first: usize,
 ) -> Result<()> {
+    let table = record::name::<T>();
     for (i, spec) in specs.iter().enumerate() {
-        let ops = spec.ops(T::NAME)?;
+        let ops = spec.ops(table)?;
         let field = Field::of(row, spec, Path::Child(&Path::Root, spec.rel.name))?;
         let unreadable = |expected, e: sqlx::Error| {
             let message = e.to_string();
             shape_error(
-                T::NAME,
+                table,
                 spec,
                 &Path::Root,
                 DecodeError::Invalid { expected, message },
@@ -52,14 +53,14 @@ pub(crate) fn attach_root<T: Table>(
         let mut json = Cursor::new(text);
         (ops.join)(&mut json, field)?;
         json.finish()
-            .map_err(|e| shape_error(T::NAME, spec, &Path::Root, e))?;
+            .map_err(|e| shape_error(table, spec, &Path::Root, e))?;
     }
     Ok(())
 }
 
 /// Reads a relation's JSON at the cursor into a parent's field, for a relation whose
 /// target is `C`: see `Ops::join`.
-pub(crate) fn read_relation<C: Table>(json: &mut Cursor<'_>, field: Field<'_>) -> Result<()> {
+pub(crate) fn read_relation<C: Record>(json: &mut Cursor<'_>, field: Field<'_>) -> Result<()> {
     let (spec, path) = (field.spec, field.path);
     if spec.count {
         let n = json
@@ -80,8 +81,9 @@ pub(crate) fn read_aggregate(json: &mut Cursor<'_>, field: Field<'_>) -> Result<
 
 /// The rows of relation `spec` at the cursor: a JSON array of rows, each an array of
 /// the target's columns followed by its loaded relations.
-fn read_rows<C: Table>(json: &mut Cursor<'_>, spec: &LoadSpec, path: Path<'_>) -> Result<Vec<C>> {
-    let shape = |e| shape_error(C::NAME, spec, &path, e);
+fn read_rows<C: Record>(json: &mut Cursor<'_>, spec: &LoadSpec, path: Path<'_>) -> Result<Vec<C>> {
+    let table = record::meta::<C>();
+    let shape = |e| shape_error(table.name, spec, &path, e);
     match json.peek() {
         // MariaDB loses the JSON type through subqueries: a nested array arrives as a
         // string holding its JSON.
@@ -99,12 +101,13 @@ fn read_rows<C: Table>(json: &mut Cursor<'_>, spec: &LoadSpec, path: Path<'_>) -
     let mut rows = Vec::new();
     while json.next_item().map_err(shape)? {
         json.open().map_err(shape)?;
-        let mut row = C::decode(&mut RowReader::from_stream(C::META, path, json))?;
+        let mut row =
+            C::decode_record(&mut RowReader::from_stream(table, path, json).with_names(C::SELECTED))?;
         for child in &spec.children {
             if !json.next_item().map_err(shape)? {
                 return Err(shape(too_short()));
             }
-            let ops = child.ops(C::NAME)?;
+            let ops = child.ops(table.name)?;
             let field = Field::of(&mut row, child, Path::Child(&path, child.rel.name))?;
             (ops.join)(json, field)?;
         }
