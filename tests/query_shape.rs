@@ -1138,3 +1138,169 @@ async fn computed_values_load_beside_columns() {
         schema().drop_all(&db).await.unwrap();
     }
 }
+
+/// A user as a card: no key of its own (Batch selects the keys it needs beside it),
+/// a computed count, and relations into partial structs at every level.
+#[derive(Partial, Debug, PartialEq)]
+#[partial(of = User)]
+struct UserCard {
+    name: String,
+    #[partial(computed = User::posts().count())]
+    post_count: i64,
+    posts: Many<PostLine>,
+    invited_by: One<Option<UserName>>,
+    groups: Many<Group>,
+}
+
+#[derive(Partial, Debug, PartialEq)]
+#[partial(of = Post)]
+struct PostLine {
+    #[partial(computed = Post::score.coalesce(0) * 10)]
+    points: i64,
+    published: bool,
+    comments: Many<CommentBody>,
+    author: One<UserName>,
+}
+
+#[derive(Partial, Debug, PartialEq)]
+#[partial(of = Comment)]
+struct CommentBody {
+    body: String,
+}
+
+#[derive(Partial, Debug, PartialEq)]
+#[partial(of = User)]
+struct UserName {
+    name: String,
+}
+
+/// The card of a user loaded whole, as the partial loads should read it.
+fn card_of(user: &User) -> UserCard {
+    let posts: Vec<PostLine> = user
+        .posts
+        .get()
+        .unwrap()
+        .iter()
+        .map(|p| PostLine {
+            points: i64::from(p.score.unwrap_or(0)) * 10,
+            published: p.published,
+            comments: Many::loaded(
+                p.comments
+                    .get()
+                    .unwrap()
+                    .iter()
+                    .map(|c| CommentBody {
+                        body: c.body.clone(),
+                    })
+                    .collect(),
+            ),
+            author: One::loaded(UserName {
+                name: p.author.get().unwrap().name.clone(),
+            }),
+        })
+        .collect();
+    UserCard {
+        name: user.name.clone(),
+        post_count: [2, 2, 1, 0][usize::try_from(user.id - 1).unwrap()],
+        posts: Many::loaded(posts),
+        invited_by: One::loaded(user.invited_by.get().unwrap().as_ref().map(|u| UserName {
+            name: u.name.clone(),
+        })),
+        groups: Many::loaded(user.groups.get().unwrap().to_vec()),
+    }
+}
+
+#[tokio::test]
+async fn relations_load_into_partial_structs() {
+    for db in common::backends("qs_partial_relations").await {
+        let d = db.dialect();
+        seed(&db).await;
+        // Each user's published posts, newest first, with their comments and author;
+        // the inviter; the groups through the junction.
+        let posts = || {
+            User::posts()
+                .filter(Post::published.eq(true))
+                .order_by(Post::id.desc())
+                .with(Post::comments())
+                .with(Post::author())
+        };
+        let whole = User::query()
+            .strategy(Strategy::Batch)
+            .with(posts())
+            .with(User::invited_by())
+            .with(User::groups())
+            .all(&db)
+            .await
+            .unwrap();
+        let want: Vec<UserCard> = whole.iter().map(card_of).collect();
+        assert_eq!(want[0].posts.get().unwrap().len(), 1, "{d:?}");
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let select = User::query()
+                .strategy(strategy)
+                .with(posts())
+                .with(User::invited_by())
+                .with(User::groups())
+                .select::<UserCard>();
+            // Only the selected columns, at every level: no post's rating anywhere.
+            let plan = select.plan(d).unwrap();
+            let got = select
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            assert_eq!(got, want, "{d:?} {strategy:?}");
+            assert_eq!(
+                plan.steps.len(),
+                if strategy == Strategy::Join { 1 } else { 6 },
+                "{d:?} {strategy:?}: {plan}"
+            );
+            for step in &plan.steps {
+                let sql = &step.statement.sql;
+                assert!(!sql.contains(&d.quote("rating")), "{d:?} {strategy:?}: {sql}");
+            }
+        }
+
+        // A per-parent window, counts and aggregates into a partial struct's field.
+        #[derive(Partial, Debug, PartialEq)]
+        #[partial(of = User)]
+        struct Latest {
+            name: String,
+            posts: Many<PostLine>,
+            drafts: Many<PostLine>,
+        }
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let got = User::query()
+                .strategy(strategy)
+                .with(User::posts().order_by(Post::id.desc()).limit(1))
+                .with(User::drafts().count())
+                .with(User::drafts().sum(Post::score))
+                .select::<Latest>()
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            let summary: Vec<(String, Vec<i64>, u64, Option<i64>)> = got
+                .iter()
+                .map(|u| {
+                    let points = u.posts.get().unwrap().iter().map(|p| p.points).collect();
+                    let drafts = &u.drafts;
+                    (
+                        u.name.clone(),
+                        points,
+                        drafts.count().unwrap(),
+                        drafts.sum(Post::score).unwrap(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                summary,
+                [
+                    ("Ada".to_owned(), vec![70], 1, None),
+                    ("Bob".to_owned(), vec![10], 1, Some(1)),
+                    ("Cy".to_owned(), vec![20], 0, None),
+                    ("Dee".to_owned(), vec![], 0, None),
+                ],
+                "{d:?} {strategy:?}"
+            );
+        }
+        schema().drop_all(&db).await.unwrap();
+    }
+}

@@ -4,12 +4,12 @@
 use crate::model::error::{Error, Result};
 use crate::model::fields::Many;
 use crate::model::meta::AggFunc;
-use crate::model::table::Table;
+use crate::read::record::{self, Record};
 use crate::model::value::ColumnValue;
 use crate::sql::column::Column;
 use crate::sql::scalar::{Extremum, Summable};
 
-impl<T: Table> Many<T> {
+impl<T: Record> Many<T> {
     /// The sum loaded with `.with(User::posts().sum(Post::score))`: `None` where the
     /// parent has no related rows (or all their values are NULL).
     /// [`Error::NotLoaded`] where it was not loaded.
@@ -59,32 +59,32 @@ impl<T: Table> Many<T> {
     /// # Ok::<(), rel::Error>(())
     /// # }).unwrap();
     /// ```
-    pub fn sum<V: Summable>(&self, column: Column<T, V>) -> Result<Option<V::Sum>> {
+    pub fn sum<V: Summable>(&self, column: Column<T::Of, V>) -> Result<Option<V::Sum>> {
         self.read(AggFunc::Sum, column.name())
     }
 
     /// The average loaded with `.with(User::posts().avg(Post::score))`: `None` where
     /// there are no values to average.
-    pub fn avg<V: Summable>(&self, column: Column<T, V>) -> Result<Option<f64>> {
+    pub fn avg<V: Summable>(&self, column: Column<T::Of, V>) -> Result<Option<f64>> {
         self.read(AggFunc::Avg, column.name())
     }
 
     /// The smallest value loaded with `.with(User::posts().min(Post::score))`: `None`
     /// where there are none.
-    pub fn min<V: Extremum>(&self, column: Column<T, V>) -> Result<Option<V::Value>> {
+    pub fn min<V: Extremum>(&self, column: Column<T::Of, V>) -> Result<Option<V::Value>> {
         self.read(AggFunc::Min, column.name())
     }
 
     /// The largest value loaded with `.with(User::posts().max(Post::score))`: `None`
     /// where there are none.
-    pub fn max<V: Extremum>(&self, column: Column<T, V>) -> Result<Option<V::Value>> {
+    pub fn max<V: Extremum>(&self, column: Column<T::Of, V>) -> Result<Option<V::Value>> {
         self.read(AggFunc::Max, column.name())
     }
 
     fn read<V: ColumnValue>(&self, func: AggFunc, column: &'static str) -> Result<Option<V>> {
         let value = self.aggregate(func, column)?.clone();
         Option::<V>::from_value(value).map_err(|source| Error::Decode {
-            table: T::NAME,
+            table: record::name::<T>(),
             column,
             path: String::new(),
             source,

@@ -2,6 +2,8 @@
 
 use super::batch;
 use super::query::Query;
+use super::record::Selection;
+use crate::sql::builder::SqlBuilder;
 use crate::model::table::Table;
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
@@ -72,9 +74,16 @@ impl<T: Table> Query<T> {
     /// ].join("\n"));
     /// ```
     pub fn plan(&self, dialect: Dialect) -> Plan {
+        self.plan_as(dialect, None)
+    }
+
+    /// The plan of the query read into a partial struct whose fields are `root`.
+    pub(crate) fn plan_as(&self, dialect: Dialect, root: Option<&Selection>) -> Plan {
+        let mut b = SqlBuilder::new(dialect);
+        self.write_select_as(&mut b, self.strategy_name(dialect) == "join", root);
         let root = PlanStep {
             path: String::new(),
-            statement: self.to_sql(dialect),
+            statement: b.finish(),
             keys: None,
         };
         let mut steps = vec![root];

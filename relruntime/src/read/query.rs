@@ -278,8 +278,11 @@ impl<T: Table> Query<T> {
                         }
                     }
                 });
-                for column in &select.hidden {
-                    b.push(", ").push_qualified(ROOT, column);
+                // Batch's keys; Join's subqueries are correlated in SQL.
+                if !join {
+                    for column in &select.hidden {
+                        b.push(", ").push_qualified(ROOT, column);
+                    }
                 }
             }
         }
@@ -447,9 +450,7 @@ impl<T: Table> Query<T> {
         stmt: &Statement,
         root: Option<&Selection>,
     ) -> Result<Vec<R>> {
-        let columns = root.map_or(T::META.columns.len(), |select| {
-            select.columns.len() + select.hidden.len()
-        });
+        let columns = root.map_or(T::META.columns.len(), |select| select.columns.len());
         let mut rows = Vec::new();
         let fetched = run
             .fetch_each(stmt, &mut |cells: &dyn Cells| {

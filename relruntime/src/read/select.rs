@@ -2,6 +2,7 @@
 //! `#[derive(Partial)]` struct names, into that struct. The derive checks each field
 //! against the table's column of the same name and type at compile time.
 
+use super::plan::Plan;
 use super::query::Query;
 use super::record::{Record, Selection, retarget};
 #[cfg(doc)]
@@ -86,6 +87,13 @@ impl<P: Partial> Select<P> {
         let join = query.strategy_name(dialect) == "join";
         query.write_select_as(&mut b, join, root.as_ref());
         Ok(b.finish())
+    }
+
+    /// Every statement it sends on `dialect`, in order, without running it: see
+    /// [`Query::plan`].
+    pub fn plan(&self, dialect: Dialect) -> Result<Plan> {
+        let (query, root) = self.prepared()?;
+        Ok(query.plan_as(dialect, root.as_ref()))
     }
 
     /// How it runs on `dialect`, as its trace says.
