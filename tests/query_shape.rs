@@ -1304,3 +1304,181 @@ async fn relations_load_into_partial_structs() {
         schema().drop_all(&db).await.unwrap();
     }
 }
+
+/// Each parent's first page of related rows in one query, at two levels, and the next
+/// page of one parent's rows after its cursor, leaving the other parents alone.
+#[tokio::test]
+async fn per_parent_pages_in_nested_loads() {
+    for db in common::backends("qs_nested_pages").await {
+        let d = db.dialect();
+        seed(&db).await;
+        // Ada: posts 3, 2; Bob: 5, 1; Cy: 4; Dee: none. Newest first, one a page.
+        let newest = || User::posts().order_by(Post::id.desc());
+        let comments = || Post::comments().order_by(Comment::body.desc());
+        let mut cursors = Vec::new();
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let users = User::query()
+                .strategy(strategy)
+                .with(newest().page(1).with(comments().page(1)))
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            let got: Vec<(Vec<i64>, bool)> = users
+                .iter()
+                .map(|u| {
+                    let posts = u.posts.get().unwrap();
+                    (
+                        posts.iter().map(|p| p.id).collect(),
+                        u.posts.next_page().is_some(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                got,
+                [
+                    (vec![3], true),
+                    (vec![5], true),
+                    (vec![4], false),
+                    (vec![], false)
+                ],
+                "{d:?} {strategy:?}"
+            );
+            // Bob's post 5 has no comments; post 3 of Ada one ("x").
+            let ada_post = &users[0].posts.get().unwrap()[0];
+            let bodies: Vec<&str> = ada_post
+                .comments
+                .get()
+                .unwrap()
+                .iter()
+                .map(|c| c.body.as_str())
+                .collect();
+            assert_eq!(bodies, ["x"], "{d:?} {strategy:?}");
+            assert!(ada_post.comments.next_page().is_none(), "{d:?} {strategy:?}");
+            cursors.push(
+                users
+                    .iter()
+                    .map(|u| u.posts.next_page().map(|c| c.to_string()))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert_eq!(cursors[0], cursors[1], "{d:?}: Join's cursors are Batch's");
+
+        // Bob's next page alone, then none after it; a row written between pages
+        // shows up where it belongs.
+        let users = User::query()
+            .with(newest().page(1))
+            .all(&db)
+            .await
+            .unwrap();
+        let bob = &users[1];
+        let next = bob.posts.next_page().unwrap();
+        let page = |cursor: &rel::Cursor| {
+            User::posts()
+                .of(bob)
+                .order_by(Post::id.desc())
+                .page(1)
+                .after(cursor)
+        };
+        // Bob's newest post, written after the first page: before the cursor, so it
+        // neither repeats nor shifts the next page.
+        db.insert(&Post {
+            id: 6,
+            author_id: 2,
+            score: None,
+            rating: 0.0,
+            published: false,
+            author: One::default(),
+            comments: Many::default(),
+        })
+        .await
+        .unwrap();
+        let second = page(&next).all(&db).await.unwrap();
+        assert_eq!(second.rows.iter().map(|p| p.id).collect::<Vec<_>>(), [1], "{d:?}");
+        assert!(second.next.is_none(), "{d:?}");
+        // The cursor is Bob's: Ada's posts do not take it.
+        let adas = User::posts()
+            .of(&users[0])
+            .order_by(Post::id.desc())
+            .page(1)
+            .after(&next)
+            .all(&db)
+            .await;
+        assert!(matches!(adas, Err(rel::Error::Cursor { .. })), "{d:?}: {adas:?}");
+        // So is another filter's or order's.
+        let filtered = User::posts()
+            .filter(Post::published.eq(true))
+            .of(bob)
+            .order_by(Post::id.desc())
+            .page(1)
+            .after(&next)
+            .all(&db)
+            .await;
+        assert!(matches!(filtered, Err(rel::Error::Cursor { .. })), "{d:?}");
+
+        // The relation's filter goes into the cursor too, and a per-parent page reads
+        // into partial structs.
+        #[derive(Partial, Debug)]
+        #[partial(of = User)]
+        struct WithPosts {
+            id: i64,
+            posts: Many<PostId>,
+        }
+        #[derive(Partial, Debug)]
+        #[partial(of = Post)]
+        struct PostId {
+            id: i64,
+        }
+        let published = || {
+            User::posts()
+                .filter(Post::published.eq(true))
+                .order_by(Post::id.asc())
+        };
+        for strategy in [Strategy::Join, Strategy::Batch] {
+            let users = User::query()
+                .strategy(strategy)
+                .with(published().page(1))
+                .select::<WithPosts>()
+                .all(&db)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {strategy:?}: {e}"));
+            // Ada's published posts are 3 alone; Bob's 1 alone.
+            let firsts: Vec<Vec<i64>> = users
+                .iter()
+                .map(|u| u.posts.get().unwrap().iter().map(|p| p.id).collect())
+                .collect();
+            assert_eq!(firsts, [vec![3], vec![1], vec![4], vec![]], "{d:?} {strategy:?}");
+            assert!(
+                users.iter().all(|u| u.posts.next_page().is_none()),
+                "{d:?} {strategy:?}"
+            );
+        }
+        // A partial struct without what the cursor holds is refused before any SQL.
+        #[derive(Partial, Debug)]
+        #[partial(of = User)]
+        struct NoKey {
+            #[allow(dead_code)]
+            name: String,
+            #[allow(dead_code)]
+            posts: Many<PostId>,
+        }
+        let refused = User::query()
+            .with(published().page(1))
+            .select::<NoKey>()
+            .all(&db)
+            .await;
+        assert!(
+            matches!(&refused, Err(rel::Error::Unsupported { relation: "posts", .. })),
+            "{d:?}: {refused:?}"
+        );
+        // An order by a related value has no place in a cursor.
+        let by_comments = User::query()
+            .with(User::posts().order_by(Post::comments().count()).page(1))
+            .all(&db)
+            .await;
+        assert!(
+            matches!(by_comments, Err(rel::Error::Cursor { .. })),
+            "{d:?}"
+        );
+        schema().drop_all(&db).await.unwrap();
+    }
+}

@@ -57,6 +57,9 @@ pub struct Many<T> {
     /// Per-parent aggregates loaded with `.with(User::posts().sum(Post::score))`,
     /// beside the rows or the count or neither.
     aggregates: Vec<Aggregated>,
+    /// Where the next page of rows starts, when they were loaded a page at a time
+    /// (`User::posts().page(10)`) and more follow: a cursor's text.
+    next_page: Option<String>,
     /// As for `One`.
     _rows: PhantomData<fn() -> T>,
 }
@@ -140,6 +143,7 @@ impl<T: Send + Sync + 'static> Many<T> {
         Many {
             state: ManyState::Loaded(Box::new(rows)),
             aggregates: Vec::new(),
+            next_page: None,
             _rows: PhantomData,
         }
     }
@@ -188,6 +192,7 @@ impl<T> Many<T> {
         Many {
             state: ManyState::Counted(n),
             aggregates: Vec::new(),
+            next_page: None,
             _rows: PhantomData,
         }
     }
@@ -222,6 +227,16 @@ impl<T> Many<T> {
         T: Send + Sync + 'static,
     {
         self.state = ManyState::Loaded(Box::new(rows));
+    }
+
+    /// Sets where the next page of rows starts (a cursor's text), or that none follow.
+    pub(crate) fn put_next_page(&mut self, cursor: Option<String>) {
+        self.next_page = cursor;
+    }
+
+    /// Where the next page of rows starts, if they were loaded by page and more follow.
+    pub(crate) fn next_page_text(&self) -> Option<&str> {
+        self.next_page.as_deref()
     }
 
     /// Sets the count, keeping the aggregates.
@@ -283,6 +298,7 @@ impl<T> Default for Many<T> {
         Many {
             state: ManyState::NotLoaded,
             aggregates: Vec::new(),
+            next_page: None,
             _rows: PhantomData,
         }
     }
@@ -305,6 +321,7 @@ impl<T: Clone + Send + Sync + 'static> Clone for Many<T> {
             _ => Many::default(),
         };
         copy.aggregates = self.aggregates.clone();
+        copy.next_page = self.next_page.clone();
         copy
     }
 }
@@ -347,7 +364,7 @@ impl<T: PartialEq + 'static> PartialEq for One<T> {
 }
 
 /// Equal when both are in the same state with equal rows or counts, and equal
-/// aggregates.
+/// aggregates (the next page's cursor aside).
 impl<T: PartialEq + 'static> PartialEq for Many<T> {
     fn eq(&self, other: &Self) -> bool {
         if self.aggregates != other.aggregates {

@@ -7,6 +7,7 @@ use super::relation::LoadSpec;
 use crate::model::error::{Error, Result};
 use crate::model::fields::{Many, One};
 use crate::model::row::Path;
+use super::page;
 use super::record::{self, Record};
 use crate::model::value::Value;
 use crate::sql::exec::{BoxFuture, Executor};
@@ -98,12 +99,18 @@ pub(crate) struct Field<'a> {
     pub table: &'static str,
     /// The relation's path from the query root.
     pub path: Path<'a>,
+    /// The parent's key, where the relation is loaded by page (its cursor holds it).
+    pub key: Option<Vec<Value>>,
 }
 
 impl<'a> Field<'a> {
     /// The relation field at `spec` of `row`.
     pub(crate) fn of<P: Record>(row: &'a mut P, spec: &'a LoadSpec, path: Path<'a>) -> Result<Self> {
         let table = record::name::<P>();
+        let key = match spec.page {
+            Some(_) => Some(parent_key(row, spec)?),
+            None => None,
+        };
         let value = row
             .record_relation_mut(spec.field)
             .ok_or_else(|| internal(table, spec, "relation field not found"))?;
@@ -112,12 +119,31 @@ impl<'a> Field<'a> {
             spec,
             table,
             path,
+            key,
         })
     }
 
     pub(super) fn mismatch(&self) -> Error {
         internal(self.table, self.spec, "relation field of another type")
     }
+}
+
+/// The key of `row` that relation `spec` joins on. A partial struct must read it to
+/// page the relation (checked before the query is sent: see `read/record.rs`).
+fn parent_key<P: Record>(row: &P, spec: &LoadSpec) -> Result<Vec<Value>> {
+    let table = record::meta::<P>();
+    spec.rel
+        .from
+        .iter()
+        .map(|c| {
+            table
+                .columns
+                .iter()
+                .position(|m| m.name == *c)
+                .and_then(|i| row.record_column(i))
+                .ok_or_else(|| internal(table.name, spec, "the parent's key was not read"))
+        })
+        .collect()
 }
 
 /// Sets a relation field of target `C` to a count: see [`Ops::count`].
@@ -130,9 +156,21 @@ pub(crate) fn set_count<C: Record>(n: u64, field: Field<'_>) -> Result<()> {
 
 /// Sets a relation field of target `C` to its loaded rows. A required `One` with no
 /// row is [`Error::MissingRelated`].
-pub(crate) fn set_rows<C: Record>(rows: Vec<C>, field: Field<'_>) -> Result<()> {
+pub(crate) fn set_rows<C: Record>(mut rows: Vec<C>, field: Field<'_>) -> Result<()> {
     if let Some(value) = field.value.downcast_mut::<Many<C>>() {
+        // A page: the rows past its size only say that more follow.
+        let next = match (field.spec.page, field.key) {
+            (Some(size), Some(key)) if rows.len() as u64 > size => {
+                rows.truncate(size as usize);
+                match rows.last() {
+                    Some(last) => Some(page::nested_cursor(field.spec, key, last)?),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
         value.put_rows(rows);
+        value.put_next_page(next);
     } else if let Some(value) = field.value.downcast_mut::<One<Option<C>>>() {
         *value = One::loaded(rows.into_iter().next());
     } else if let Some(value) = field.value.downcast_mut::<One<C>>() {

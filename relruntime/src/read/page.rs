@@ -5,7 +5,10 @@
 //! fingerprint of the query and the boundary row's ordering values.
 
 use super::query::Query;
+use super::record::{self, Record};
+use super::relation::LoadSpec;
 use crate::model::error::{Error, Result};
+use crate::model::fields::Many;
 use crate::model::meta::TableMeta;
 use crate::model::table::Table;
 use crate::model::value::Value;
@@ -163,37 +166,7 @@ impl<T: Table> PagedQuery<T> {
             message: message.to_owned(),
         };
         let mut query = self.query;
-        let mut terms: Vec<OrderTerm> = query.order_terms().to_vec();
-        let mut positions = Vec::with_capacity(terms.len());
-        for term in &terms {
-            match &term.key {
-                OrderKey::Column(c) => {
-                    positions.push(T::META.columns.iter().position(|m| m.name == *c));
-                }
-                OrderKey::Related(_) | OrderKey::Joined { .. } => {
-                    return Err(error(
-                        "a page's order is by columns of the table (an order by a related value has no place in a cursor)",
-                    ));
-                }
-            }
-        }
-        for pk in T::META.primary_key {
-            if !terms
-                .iter()
-                .any(|t| matches!(t.key, OrderKey::Column(c) if c == *pk))
-            {
-                terms.push(OrderTerm {
-                    key: OrderKey::Column(pk),
-                    desc: false,
-                    nulls: Nulls::Last,
-                });
-                positions.push(T::META.columns.iter().position(|m| m.name == *pk));
-            }
-        }
-        let positions: Vec<usize> = positions
-            .into_iter()
-            .collect::<Option<_>>()
-            .ok_or_else(|| error("an ordering column is not a column of the table"))?;
+        let (terms, positions) = page_terms(T::META, query.order_terms()).map_err(error)?;
         let print = fingerprint(T::META, &terms, query.filter_node());
         let forward = self.from.as_ref().is_none_or(|(_, after)| *after);
         if let Some((cursor, after)) = &self.from {
@@ -231,6 +204,146 @@ impl<T: Table> PagedQuery<T> {
             from: self.from.is_some(),
         };
         Ok((query, prepared))
+    }
+}
+
+/// A page's full order: the `order` terms, which must be columns of `table`, then the
+/// primary key's columns not among them, so that every row has one place; and the
+/// positions of their columns in the table.
+fn page_terms(
+    table: &'static TableMeta,
+    order: &[OrderTerm],
+) -> std::result::Result<(Vec<OrderTerm>, Vec<usize>), &'static str> {
+    let mut terms: Vec<OrderTerm> = order.to_vec();
+    let mut positions = Vec::with_capacity(terms.len());
+    for term in &terms {
+        match &term.key {
+            OrderKey::Column(c) => {
+                positions.push(table.columns.iter().position(|m| m.name == *c));
+            }
+            OrderKey::Related(_) | OrderKey::Joined { .. } => {
+                return Err(
+                    "a page's order is by columns of the table (an order by a related value has no place in a cursor)",
+                );
+            }
+        }
+    }
+    for pk in table.primary_key {
+        if !terms
+            .iter()
+            .any(|t| matches!(t.key, OrderKey::Column(c) if c == *pk))
+        {
+            terms.push(OrderTerm {
+                key: OrderKey::Column(pk),
+                desc: false,
+                nulls: Nulls::Last,
+            });
+            positions.push(table.columns.iter().position(|m| m.name == *pk));
+        }
+    }
+    let positions = positions
+        .into_iter()
+        .collect::<Option<_>>()
+        .ok_or("an ordering column is not a column of the table")?;
+    Ok((terms, positions))
+}
+
+/// Refuses a relation loaded by page whose order is not by the target's columns, the
+/// same as a root page would be refused.
+pub(crate) fn check_nested_page(spec: &LoadSpec) -> Result<()> {
+    match spec.page {
+        Some(_) => page_terms((spec.rel.target)(), &spec.order)
+            .map(|_| ())
+            .map_err(|message| Error::Cursor {
+                table: spec.rel.target_name,
+                message: message.to_owned(),
+            }),
+        None => Ok(()),
+    }
+}
+
+/// The cursor after `last`, the last row of a page of relation `spec` loaded for the
+/// parent whose key is `key`: the same cursor as a page of `Relation::of(parent)`, with
+/// the relation's filter and order, would give, so that the next page is read that way.
+pub(crate) fn nested_cursor<C: Record>(spec: &LoadSpec, key: Vec<Value>, last: &C) -> Result<String> {
+    let table = record::meta::<C>();
+    let (terms, positions) = page_terms(table, &spec.order).map_err(|message| Error::Cursor {
+        table: table.name,
+        message: message.to_owned(),
+    })?;
+    let mut filter = Node::RelatedTo { rel: spec.rel, key };
+    if let Some(own) = &spec.filter {
+        filter = and(filter, own.clone());
+    }
+    let print = fingerprint(table, &terms, Some(&filter));
+    let values: Vec<Value> = positions
+        .iter()
+        .map(|&i| {
+            last.record_column(i)
+                .unwrap_or(Value::Null(table.columns[i].ty))
+        })
+        .collect();
+    Ok(encode(print, &values))
+}
+
+impl<T: Record> Many<T> {
+    /// Where the next page of rows starts, when the relation was loaded by page
+    /// (`.with(User::posts().order_by(..).page(10))`) and more rows follow: read it
+    /// with `User::posts().of(&user)`, the relation's filter and order, `.page(n)` and
+    /// `.after(&cursor)`. `None` when no rows follow, or they were not loaded by page.
+    ///
+    /// ```
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table, Debug)]
+    /// #[table(name = "users")]
+    /// struct User {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    ///     #[relation(many)]
+    ///     posts: Many<Post>,
+    /// }
+    ///
+    /// #[derive(Table, Debug)]
+    /// #[table(name = "posts")]
+    /// struct Post {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    ///     user_id: i64,
+    ///     #[relation(one, from = user_id, to = User::id)]
+    ///     user: One<User>,
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// Schema::new(RelationMode::ForeignKeys).table::<User>().create_all(&db).await?;
+    /// for id in [1, 2] {
+    ///     db.insert(&User { id, posts: Many::default() }).await?;
+    /// }
+    /// for (id, user_id) in [(1, 1), (2, 1), (3, 1), (4, 2)] {
+    ///     db.insert(&Post { id, user_id, user: One::default() }).await?;
+    /// }
+    /// // Every user with their two newest posts.
+    /// let newest = || User::posts().order_by(Post::id.desc());
+    /// let users = User::query().with(newest().page(2)).all(&db).await?;
+    /// let ids = |posts: &[Post]| posts.iter().map(|p| p.id).collect::<Vec<_>>();
+    /// assert_eq!(ids(users[0].posts.get()?), [3, 2]);
+    /// assert!(users[1].posts.next_page().is_none(), "user 2 has one post");
+    /// // The next page of user 1's posts alone.
+    /// let next = users[0].posts.next_page().expect("user 1 has a third post");
+    /// let more = User::posts()
+    ///     .of(&users[0])
+    ///     .order_by(Post::id.desc())
+    ///     .page(2)
+    ///     .after(&next)
+    ///     .all(&db)
+    ///     .await?;
+    /// assert_eq!(ids(&more.rows), [1]);
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn next_page(&self) -> Option<Cursor> {
+        self.next_page_text().map(|text| Cursor(text.to_owned()))
     }
 }
 

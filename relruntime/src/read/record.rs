@@ -22,6 +22,7 @@ use crate::model::row::{Path, RowReader};
 use crate::model::table::Table;
 use crate::model::value::Value;
 use crate::sql::computed::AnyComputed;
+use crate::sql::expr::OrderKey;
 use crate::sql::scalar::Store;
 use std::any::Any;
 
@@ -178,6 +179,20 @@ impl FieldLoader {
 
 /// Points `spec` at a field of record `R`, and its own specs at `R`'s fields.
 fn retarget_to<R: Record>(spec: &mut LoadSpec) -> Result<()> {
+    // A page's cursor holds the last row's ordering columns and primary key.
+    if spec.page.is_some() {
+        let target = (spec.rel.target)();
+        let mut columns: Vec<&'static str> = spec
+            .order
+            .iter()
+            .filter_map(|t| match t.key {
+                OrderKey::Column(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        columns.extend(target.primary_key);
+        reads::<R>(spec, &columns, "its ordering and primary-key column")?;
+    }
     match &mut spec.aggregate {
         // An aggregate's steps are untyped; only its store knows the field.
         Some(aggregate) => aggregate.store = Store::of::<R>(),
@@ -186,6 +201,31 @@ fn retarget_to<R: Record>(spec: &mut LoadSpec) -> Result<()> {
     retarget::<R>(&mut spec.children)?;
     spec.select = Selection::of::<R>(&spec.children)?;
     Ok(())
+}
+
+/// [`Error::Unsupported`] unless record `R` reads each of `columns` (what a page of
+/// relation `spec` needs, described by `what`): a table's own struct reads them all.
+fn reads<R: Record>(spec: &LoadSpec, columns: &[&'static str], what: &str) -> Result<()> {
+    let Some(selected) = R::SELECTED else {
+        return Ok(());
+    };
+    let computed = R::computed_fields()?;
+    let read = |c: &&str| {
+        selected
+            .iter()
+            .enumerate()
+            .any(|(i, s)| s == c && !computed.iter().any(|(at, _)| *at == i))
+    };
+    match columns.iter().find(|c| !read(c)) {
+        Some(column) => Err(Error::Unsupported {
+            table: name::<R>(),
+            relation: spec.rel.name,
+            message: format!(
+                "a relation loaded by page needs {what} `{column}` for its cursor: read it in the partial struct"
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Points each of `specs` (made for `R::Of`'s own struct) at the fields of record
@@ -213,6 +253,10 @@ pub(crate) fn retarget<R: Record>(specs: &mut [LoadSpec]) -> Result<()> {
                 ),
             });
         };
+        // A page's cursor holds the parent's key.
+        if spec.page.is_some() {
+            reads::<R>(spec, spec.rel.from, "its parent's key column")?;
+        }
         (loader.retarget)(spec)?;
     }
     Ok(())

@@ -22,6 +22,9 @@ pub(crate) struct LoadSpec {
     pub order: Vec<OrderTerm>,
     pub limit: Option<u64>,
     pub offset: Option<u64>,
+    /// Loaded a page at a time: this many rows per parent (one more is read, to know
+    /// whether more follow), and a cursor after them.
+    pub page: Option<u64>,
     pub children: Vec<LoadSpec>,
     pub count: bool,
     /// An aggregate loaded instead of rows (`.with(User::posts().sum(Post::score))`).
@@ -99,6 +102,7 @@ impl LoadSpec {
                     relation: spec.rel.name,
                 });
             }
+            super::page::check_nested_page(spec)?;
             LoadSpec::check_unique(spec.rel.target_name, &spec.children)?;
         }
         Ok(())
@@ -235,6 +239,7 @@ impl<From: Table, To, Kind> Relation<From, To, Kind, Fresh> {
                 order: Vec::new(),
                 limit: None,
                 offset: None,
+                page: None,
                 children: Vec::new(),
                 count: false,
                 aggregate: None,
@@ -322,6 +327,25 @@ impl<From, To, Kind, State> Relation<From, To, Kind, State> {
         State: LoadsRows,
     {
         self.spec.offset = Some(n);
+        self.to()
+    }
+
+    /// Loads the first `size` related rows of each parent row, in the relation's order
+    /// (its `order_by` terms, then the target's primary key), and where more follow, a
+    /// cursor to read the next page of one parent's rows with
+    /// [`Relation::of`] (see [`Many::next_page`](crate::Many::next_page)). It replaces a
+    /// limit and offset. Ordering by something other than the target's columns is
+    /// [`Error::Cursor`](crate::Error::Cursor) when the query runs. Only on a `many`
+    /// relation that loads rows.
+    pub fn page(mut self, size: u64) -> Relation<From, To, Kind, Shaped>
+    where
+        Kind: Plural,
+        State: LoadsRows,
+    {
+        let size = size.max(1);
+        self.spec.page = Some(size);
+        self.spec.limit = Some(size.saturating_add(1));
+        self.spec.offset = None;
         self.to()
     }
 
@@ -657,6 +681,7 @@ impl<T: Table, V> std::convert::From<RelatedValue<T, V>> for Load<T> {
                 order: Vec::new(),
                 limit: None,
                 offset: None,
+                page: None,
                 children: Vec::new(),
                 count: false,
                 aggregate,

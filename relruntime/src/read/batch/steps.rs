@@ -187,11 +187,14 @@ pub(crate) fn copy_field<C: Record>(
     if let (Some(from), Some(to)) = (from.downcast_ref::<Many<C>>(), to.downcast_mut::<Many<C>>()) {
         // The field's aggregates are copied by their own specs.
         match (from.get(), from.count()) {
-            (Ok(rows), _) => to.put_rows(
-                rows.iter()
-                    .map(|row| duplicate(row, spec))
-                    .collect::<Result<_>>()?,
-            ),
+            (Ok(rows), _) => {
+                to.put_rows(
+                    rows.iter()
+                        .map(|row| duplicate(row, spec))
+                        .collect::<Result<_>>()?,
+                );
+                to.put_next_page(from.next_page_text().map(str::to_owned));
+            }
             (Err(_), Ok(n)) => to.put_count(n),
             (Err(_), Err(_)) => {}
         }
