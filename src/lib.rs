@@ -68,8 +68,9 @@ pub use relruntime::*;
 /// ```
 pub use relmacros::skip_unloaded;
 
-/// Derives [`Partial`](trait@Partial): some columns of a table as a struct of their own,
-/// read with [`Query::select`]. See the trait for an example.
+/// Derives [`Partial`](trait@Partial): some columns, computed values and relations of a
+/// table as a struct of its own, read with [`Query::select`]. See the trait and
+/// [`Computed`] for examples.
 pub use relmacros::Partial;
 
 #[cfg(feature = "cli")]

@@ -1,6 +1,8 @@
 //! Partial selection: `User::query().select::<UserName>()` loads only the columns a
-//! `#[derive(Partial)]` struct names, into that struct. The derive checks each field
-//! against the table's column of the same name and type at compile time.
+//! `#[derive(Partial)]` struct names, into that struct, with its computed fields and
+//! its relation fields (see `record.rs` for how the loads reach them). The derive
+//! checks each field against the table's column or relation of the same name, and each
+//! computed value against its field's type, at compile time.
 
 use super::plan::Plan;
 use super::query::Query;
@@ -14,9 +16,16 @@ use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 
 /// Some of a table's columns, as a struct of their own: `#[derive(Partial)]
-/// #[partial(of = User)]` on a struct whose fields are columns of `User`, with their
-/// types (a field `User` has not, or of another type, does not compile). Read with
-/// [`Query::select`].
+/// #[partial(of = User)]` on a struct whose fields are
+///
+/// - columns of `User`, with their types (a field `User` has not, or of another type,
+///   does not compile);
+/// - values computed per row, `#[partial(computed = ..)]` with a
+///   [`Computed`](crate::Computed) of the field's type;
+/// - relations of `User` by their names, `Many<..>` or `One<..>` of the related table's
+///   struct or of a partial struct of it, filled by the query's `.with(..)`.
+///
+/// Read with [`Query::select`]. It has at least one column or computed field.
 ///
 /// ```
 /// use rel::prelude::*;
