@@ -80,9 +80,9 @@ pub mod cli;
 pub mod prelude {
     pub use relmacros::{Partial, Table};
     pub use relruntime::{
-        Case, Column, ColumnValue, Compute, Computed, Conn, Cursor, Db, Delete, Destructive, Dialect, Expr, Many, One,
-        Order, Query, Relation, RelationMode, Schema, Strategy, Table, TableExt, Transaction,
-        Update, Upsert,
+        Case, Column, ColumnValue, Compute, Computed, Conn, Cursor, Db, Delete, Destructive,
+        Dialect, Expr, Many, One, Order, Query, Relation, RelationMode, Schema, Strategy, Table,
+        TableExt, Transaction, Update, Upsert,
     };
 }
 

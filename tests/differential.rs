@@ -501,7 +501,11 @@ async fn rel_select(db: &Db, s: &Shape, strategy: rel::Strategy) -> Out {
     if let Some(o) = s.offset {
         q = q.offset(o);
     }
-    let users = q.select::<UserP>().all(db).await.unwrap_or_else(|e| fail(e));
+    let users = q
+        .select::<UserP>()
+        .all(db)
+        .await
+        .unwrap_or_else(|e| fail(e));
     users
         .into_iter()
         .map(|u| {

@@ -1132,7 +1132,13 @@ async fn computed_values_load_beside_columns() {
         );
         let broken = broken.all(&db).await;
         assert!(
-            matches!(&broken, Err(rel::Error::RawSql { table: "qs_comments", .. })),
+            matches!(
+                &broken,
+                Err(rel::Error::RawSql {
+                    table: "qs_comments",
+                    ..
+                })
+            ),
             "{d:?}: {broken:?}"
         );
         schema().drop_all(&db).await.unwrap();
@@ -1255,7 +1261,10 @@ async fn relations_load_into_partial_structs() {
             );
             for step in &plan.steps {
                 let sql = &step.statement.sql;
-                assert!(!sql.contains(&d.quote("rating")), "{d:?} {strategy:?}: {sql}");
+                assert!(
+                    !sql.contains(&d.quote("rating")),
+                    "{d:?} {strategy:?}: {sql}"
+                );
             }
         }
 
@@ -1353,7 +1362,10 @@ async fn per_parent_pages_in_nested_loads() {
                 .map(|c| c.body.as_str())
                 .collect();
             assert_eq!(bodies, ["x"], "{d:?} {strategy:?}");
-            assert!(ada_post.comments.next_page().is_none(), "{d:?} {strategy:?}");
+            assert!(
+                ada_post.comments.next_page().is_none(),
+                "{d:?} {strategy:?}"
+            );
             cursors.push(
                 users
                     .iter()
@@ -1365,11 +1377,7 @@ async fn per_parent_pages_in_nested_loads() {
 
         // Bob's next page alone, then none after it; a row written between pages
         // shows up where it belongs.
-        let users = User::query()
-            .with(newest().page(1))
-            .all(&db)
-            .await
-            .unwrap();
+        let users = User::query().with(newest().page(1)).all(&db).await.unwrap();
         let bob = &users[1];
         let next = bob.posts.next_page().unwrap();
         let page = |cursor: &rel::Cursor| {
@@ -1393,7 +1401,11 @@ async fn per_parent_pages_in_nested_loads() {
         .await
         .unwrap();
         let second = page(&next).all(&db).await.unwrap();
-        assert_eq!(second.rows.iter().map(|p| p.id).collect::<Vec<_>>(), [1], "{d:?}");
+        assert_eq!(
+            second.rows.iter().map(|p| p.id).collect::<Vec<_>>(),
+            [1],
+            "{d:?}"
+        );
         assert!(second.next.is_none(), "{d:?}");
         // The cursor is Bob's: Ada's posts do not take it.
         let adas = User::posts()
@@ -1403,7 +1415,10 @@ async fn per_parent_pages_in_nested_loads() {
             .after(&next)
             .all(&db)
             .await;
-        assert!(matches!(adas, Err(rel::Error::Cursor { .. })), "{d:?}: {adas:?}");
+        assert!(
+            matches!(adas, Err(rel::Error::Cursor { .. })),
+            "{d:?}: {adas:?}"
+        );
         // So is another filter's or order's.
         let filtered = User::posts()
             .filter(Post::published.eq(true))
@@ -1446,7 +1461,11 @@ async fn per_parent_pages_in_nested_loads() {
                 .iter()
                 .map(|u| u.posts.get().unwrap().iter().map(|p| p.id).collect())
                 .collect();
-            assert_eq!(firsts, [vec![3], vec![1], vec![4], vec![]], "{d:?} {strategy:?}");
+            assert_eq!(
+                firsts,
+                [vec![3], vec![1], vec![4], vec![]],
+                "{d:?} {strategy:?}"
+            );
             assert!(
                 users.iter().all(|u| u.posts.next_page().is_none()),
                 "{d:?} {strategy:?}"
@@ -1467,7 +1486,13 @@ async fn per_parent_pages_in_nested_loads() {
             .all(&db)
             .await;
         assert!(
-            matches!(&refused, Err(rel::Error::Unsupported { relation: "posts", .. })),
+            matches!(
+                &refused,
+                Err(rel::Error::Unsupported {
+                    relation: "posts",
+                    ..
+                })
+            ),
             "{d:?}: {refused:?}"
         );
         // An order by a related value has no place in a cursor.

@@ -75,11 +75,14 @@ fn expand_checked(input: &DeriveInput) -> syn::Result<TokenStream> {
         ));
     }
     // `User::name` must be a column of `User` holding the field's type.
-    let checks = cells.iter().filter(|(_, _, c)| c.is_none()).map(|(name, ty, _)| {
-        quote_spanned! {name.span()=>
-            let _: ::rel::__private::Column<#of, #ty> = <#of>::#name;
-        }
-    });
+    let checks = cells
+        .iter()
+        .filter(|(_, _, c)| c.is_none())
+        .map(|(name, ty, _)| {
+            quote_spanned! {name.span()=>
+                let _: ::rel::__private::Column<#of, #ty> = <#of>::#name;
+            }
+        });
     // `User::posts()` must be a relation of `User` whose kind and target the field's
     // type holds.
     let relation_checks = relations.iter().map(|(name, ty)| {
@@ -107,21 +110,24 @@ fn expand_checked(input: &DeriveInput) -> syn::Result<TokenStream> {
             #name: <#ty as ::rel::__private::ColumnValue>::read(row)?
         }
     });
-    let unloaded = relations.iter().map(|(name, _)| {
-        quote!(#name: ::core::default::Default::default())
-    });
-    let column_values = cells.iter().filter(|(_, _, c)| c.is_none()).map(|(name, ty, _)| {
-        quote! {
-            if column == <#of>::#name.name() {
-                return ::core::option::Option::Some(
-                    <#ty as ::rel::__private::ColumnValue>::to_value(&self.#name),
-                );
+    let unloaded = relations
+        .iter()
+        .map(|(name, _)| quote!(#name: ::core::default::Default::default()));
+    let column_values = cells
+        .iter()
+        .filter(|(_, _, c)| c.is_none())
+        .map(|(name, ty, _)| {
+            quote! {
+                if column == <#of>::#name.name() {
+                    return ::core::option::Option::Some(
+                        <#ty as ::rel::__private::ColumnValue>::to_value(&self.#name),
+                    );
+                }
             }
-        }
-    });
-    let values = cells.iter().map(|(name, ty, _)| {
-        quote!(<#ty as ::rel::__private::ColumnValue>::to_value(&self.#name))
-    });
+        });
+    let values = cells
+        .iter()
+        .map(|(name, ty, _)| quote!(<#ty as ::rel::__private::ColumnValue>::to_value(&self.#name)));
     let relation_names: Vec<String> = relations.iter().map(|(n, _)| n.to_string()).collect();
     let relation_fields: Vec<_> = relations.iter().map(|(n, _)| n).collect();
     let relation_types: Vec<_> = relations.iter().map(|(_, t)| t).collect();

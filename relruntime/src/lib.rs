@@ -125,10 +125,10 @@ pub mod __private {
     pub use crate::model::table::Table;
     pub use crate::model::value::{ColumnValue, LiteralKind, SqlType, Value};
     pub use crate::read::query::Query;
-    pub use crate::read::relation::{Relation, ToMany, ToOne};
     pub use crate::read::record::{
         FieldLoader, Record, RelationField, copy_record, partial_relation,
     };
+    pub use crate::read::relation::{Relation, ToMany, ToOne};
     pub use crate::read::select::Partial;
     pub use crate::sql::column::Column;
     pub use crate::sql::computed::{AnyComputed, computed_field};

@@ -4,8 +4,8 @@
 use crate::model::error::{Error, Result};
 use crate::model::fields::Many;
 use crate::model::meta::AggFunc;
-use crate::read::record::{self, Record};
 use crate::model::value::ColumnValue;
+use crate::read::record::{self, Record};
 use crate::sql::column::Column;
 use crate::sql::scalar::{Extremum, Summable};
 

@@ -3,12 +3,12 @@
 
 use super::batch::{self, Fetched, Parents, Slot};
 use super::join::{self, cursor::Cursor};
+use super::page;
+use super::record::{self, Record};
 use super::relation::LoadSpec;
 use crate::model::error::{Error, Result};
 use crate::model::fields::{Many, One};
 use crate::model::row::Path;
-use super::page;
-use super::record::{self, Record};
 use crate::model::value::Value;
 use crate::sql::exec::{BoxFuture, Executor};
 use std::any::Any;
@@ -105,7 +105,11 @@ pub(crate) struct Field<'a> {
 
 impl<'a> Field<'a> {
     /// The relation field at `spec` of `row`.
-    pub(crate) fn of<P: Record>(row: &'a mut P, spec: &'a LoadSpec, path: Path<'a>) -> Result<Self> {
+    pub(crate) fn of<P: Record>(
+        row: &'a mut P,
+        spec: &'a LoadSpec,
+        path: Path<'a>,
+    ) -> Result<Self> {
         let table = record::name::<P>();
         let key = match spec.page {
             Some(_) => Some(parent_key(row, spec)?),

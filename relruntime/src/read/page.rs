@@ -265,7 +265,11 @@ pub(crate) fn check_nested_page(spec: &LoadSpec) -> Result<()> {
 /// The cursor after `last`, the last row of a page of relation `spec` loaded for the
 /// parent whose key is `key`: the same cursor as a page of `Relation::of(parent)`, with
 /// the relation's filter and order, would give, so that the next page is read that way.
-pub(crate) fn nested_cursor<C: Record>(spec: &LoadSpec, key: Vec<Value>, last: &C) -> Result<String> {
+pub(crate) fn nested_cursor<C: Record>(
+    spec: &LoadSpec,
+    key: Vec<Value>,
+    last: &C,
+) -> Result<String> {
     let table = record::meta::<C>();
     let (terms, positions) = page_terms(table, &spec.order).map_err(|message| Error::Cursor {
         table: table.name,

@@ -3,8 +3,8 @@
 use super::batch;
 use super::query::Query;
 use super::record::Selection;
-use crate::sql::builder::SqlBuilder;
 use crate::model::table::Table;
+use crate::sql::builder::SqlBuilder;
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
 use std::fmt;

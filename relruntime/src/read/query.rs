@@ -2,13 +2,13 @@
 
 use super::batch;
 use super::join;
+use super::record::{Record, Selection};
 use super::relation::{Load, LoadSpec};
 use crate::model::error::{Error, Result};
 use crate::model::row::{Cells, Path, RowReader};
 use crate::model::table::{Key, Table};
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::{SqlBuilder, Statement};
-use super::record::{Record, Selection};
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 use crate::sql::expr::{CompareOp, Expr, Node, Order, OrderKey, OrderTerm, Scope, write_order};
@@ -270,14 +270,16 @@ impl<T: Table> Query<T> {
                 });
             }
             Some(select) => {
-                b.push_list(select.columns.iter().enumerate(), ", ", |b, (i, c)| {
-                    match select.computed_at(i) {
+                b.push_list(
+                    select.columns.iter().enumerate(),
+                    ", ",
+                    |b, (i, c)| match select.computed_at(i) {
                         Some(value) => value.write(b, &scope),
                         None => {
                             b.push_qualified(ROOT, c);
                         }
-                    }
-                });
+                    },
+                );
                 // Batch's keys; Join's subqueries are correlated in SQL.
                 if !join {
                     for column in &select.hidden {

@@ -93,7 +93,6 @@ pub(crate) fn name<R: Record>() -> &'static str {
     <R::Of as Table>::NAME
 }
 
-
 /// The columns a level selects into partial structs: its fields (`columns`, some of
 /// them computed) and, for Batch, the parent-side keys of its own relations that it
 /// does not read (`hidden`), so that they can be loaded below it.

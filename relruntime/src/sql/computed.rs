@@ -490,7 +490,11 @@ operators! {
     [V] RelatedValue<T, V>;
 }
 
-pub(crate) fn arith<T, L: Operand<T>, R: Operand<T>, O>(op: ArithOp, left: L, right: R) -> Computed<T, O> {
+pub(crate) fn arith<T, L: Operand<T>, R: Operand<T>, O>(
+    op: ArithOp,
+    left: L,
+    right: R,
+) -> Computed<T, O> {
     Computed::new(Calc::Arith(
         op,
         Box::new(left.computed().calc),
@@ -553,7 +557,10 @@ pub trait Compute<T>: Operand<T> + Sized {
     }
 
     /// The text followed by `other`: NULL when either is NULL.
-    fn concat<R: Operand<T>>(self, other: R) -> Computed<T, <Self::Value as Joined<R::Value>>::Output>
+    fn concat<R: Operand<T>>(
+        self,
+        other: R,
+    ) -> Computed<T, <Self::Value as Joined<R::Value>>::Output>
     where
         Self::Value: Joined<R::Value>,
     {

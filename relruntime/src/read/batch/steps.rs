@@ -11,9 +11,9 @@ use crate::model::error::Result;
 use crate::model::fields::{Many, One};
 use crate::model::meta::RelationKind;
 use crate::model::row::{Cells, Path, RowReader};
-use crate::read::record::{self, Record};
 use crate::model::value::{SqlType, Value};
 use crate::read::ops::{internal, set_aggregate, set_count, set_rows};
+use crate::read::record::{self, Record};
 use crate::read::relation::LoadSpec;
 use crate::sql::exec::{BoxFuture, Executor};
 use std::any::Any;
@@ -79,8 +79,8 @@ pub(crate) fn fetch<'a, C: Record>(
             let stmt = rows_statement(run.dialect(), spec, chunk, array);
             stmt.check_binds(run.dialect(), table.name)?;
             run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
-                let mut reader = RowReader::from_cells(table, Path::At(path), cells)
-                    .with_names(C::SELECTED);
+                let mut reader =
+                    RowReader::from_cells(table, Path::At(path), cells).with_names(C::SELECTED);
                 let child = C::decode_record(&mut reader)?;
                 let key = if trailing {
                     Some(trailing_key(&mut reader, key_types)?)

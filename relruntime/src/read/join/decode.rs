@@ -5,9 +5,9 @@
 use super::cursor::Cursor;
 use crate::model::error::{DecodeError, Error, Result};
 use crate::model::row::{CellStream, Cells, Path, RowReader};
-use crate::read::record::{self, Record};
 use crate::model::value::{SqlType, Value};
 use crate::read::ops::{Field, set_aggregate, set_count, set_rows};
+use crate::read::record::{self, Record};
 use crate::read::relation::LoadSpec;
 
 /// Reads the root row's relation columns, from cell `first` on, into its fields.
@@ -101,8 +101,9 @@ fn read_rows<C: Record>(json: &mut Cursor<'_>, spec: &LoadSpec, path: Path<'_>) 
     let mut rows = Vec::new();
     while json.next_item().map_err(shape)? {
         json.open().map_err(shape)?;
-        let mut row =
-            C::decode_record(&mut RowReader::from_stream(table, path, json).with_names(C::SELECTED))?;
+        let mut row = C::decode_record(
+            &mut RowReader::from_stream(table, path, json).with_names(C::SELECTED),
+        )?;
         for child in &spec.children {
             if !json.next_item().map_err(shape)? {
                 return Err(shape(too_short()));

@@ -107,17 +107,21 @@ fn write_row_array(b: &mut SqlBuilder, spec: &LoadSpec, scope: &Scope<'_>) {
         }
         // A partial struct's fields: columns and computed values.
         Some(select) => {
-            b.push_list(select.columns.iter().enumerate(), ", ", |b, (i, c)| {
-                match select.computed_at(i) {
-                    Some(value) => write_json_value(b, value.sql_type(), &|b| value.write(b, scope)),
+            b.push_list(
+                select.columns.iter().enumerate(),
+                ", ",
+                |b, (i, c)| match select.computed_at(i) {
+                    Some(value) => {
+                        write_json_value(b, value.sql_type(), &|b| value.write(b, scope))
+                    }
                     None => {
                         let ty = scope.table.column(c).map_or(SqlType::Text, |m| m.ty);
                         write_json_value(b, ty, &|b| {
                             b.push_qualified(scope.alias, c);
                         })
                     }
-                }
-            });
+                },
+            );
         }
     }
     for child in &spec.children {
