@@ -245,6 +245,11 @@ impl<'a> RowReader<'a> {
         }
     }
 
+    /// Reads the next cells as values of `types`, in order (keys read after a row).
+    pub(crate) fn next_values(&mut self, types: &[SqlType]) -> Result<Vec<Value>> {
+        types.iter().map(|t| self.next_value(*t)).collect()
+    }
+
     /// Reads the next cell as a value of type `ty`: a column, or past the table's
     /// columns, a key selected along with the row. NULL where the values ran out.
     /// Always inlined, so that the cell read's match over `ty` folds away in the

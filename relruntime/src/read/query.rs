@@ -426,12 +426,7 @@ impl<T: Table> Query<T> {
                 RowReader::from_cells(T::META, Path::Root, cells).with_names(R::SELECTED);
             rows.push(R::decode_record(&mut reader)?);
             if !hidden_types.is_empty() {
-                hidden.push(
-                    hidden_types
-                        .iter()
-                        .map(|t| reader.next_value(*t))
-                        .collect::<Result<_>>()?,
-                );
+                hidden.push(reader.next_values(&hidden_types)?);
             }
             Ok(())
         })

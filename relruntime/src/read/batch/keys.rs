@@ -142,10 +142,7 @@ pub(super) fn key_types(spec: &LoadSpec, parent: &TableMeta) -> Vec<SqlType> {
 
 /// Reads the key that follows a row's other cells (a junction's key, or a count's).
 pub(super) fn trailing_key(reader: &mut RowReader<'_>, types: &[SqlType]) -> Result<KeyOf> {
-    let mut values = types
-        .iter()
-        .map(|t| reader.next_value(*t))
-        .collect::<Result<Vec<Value>>>()?;
+    let mut values = reader.next_values(types)?;
     Ok(match values.len() {
         1 => KeyOf::One(values.pop().unwrap_or(Value::Null(SqlType::BigInt))),
         _ => KeyOf::Many(values),

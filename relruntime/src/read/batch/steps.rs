@@ -92,12 +92,7 @@ pub(crate) fn fetch<'a, C: Record>(
                         groups[g].push(child);
                     } else {
                         if !hidden_types.is_empty() {
-                            hidden.push(
-                                hidden_types
-                                    .iter()
-                                    .map(|t| reader.next_value(*t))
-                                    .collect::<Result<_>>()?,
-                            );
+                            hidden.push(reader.next_values(&hidden_types)?);
                         }
                         children.push(child);
                         child_groups.push(g);
