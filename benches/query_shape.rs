@@ -210,6 +210,46 @@ where
     (median(ratios), median(ta) * 1e3, median(tb) * 1e3)
 }
 
+/// The median over `rounds` of the ratio of `a`'s mean time to `b`'s, each timed over
+/// `per_block` runs in a row (a steady state: the caches hold what each variant reads,
+/// where `paired` runs each right after the other, and a page by `OFFSET`, which walks
+/// 100,000 index entries, evicts SQLite's 2 MiB page cache before each page by cursor),
+/// and the two medians in ms.
+async fn blocks<A, B, FA, FB>(
+    rounds: usize,
+    per_block: u32,
+    mut a: FA,
+    mut b: FB,
+) -> (f64, f64, f64)
+where
+    FA: FnMut() -> A,
+    FB: FnMut() -> B,
+    A: std::future::Future,
+    B: std::future::Future,
+{
+    let (mut ratios, mut ta, mut tb) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let start = Instant::now();
+        for _ in 0..per_block {
+            a().await;
+        }
+        let x = start.elapsed().as_secs_f64() / f64::from(per_block);
+        let start = Instant::now();
+        for _ in 0..per_block {
+            b().await;
+        }
+        let y = start.elapsed().as_secs_f64() / f64::from(per_block);
+        ratios.push(x / y);
+        ta.push(x);
+        tb.push(y);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(ratios), median(ta) * 1e3, median(tb) * 1e3)
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -299,12 +339,20 @@ fn main() {
             || top_users().all(&db),
             || top_by_hand(d, &pool),
         ));
-        report.push((d, pages, top));
+        let steady = runtime.block_on(blocks(
+            11,
+            20,
+            || by_score().offset(SKIP).limit(PAGE).all(&db),
+            || by_score().page(PAGE).after(&cursor).all(&db),
+        ));
+        report.push((d, pages, steady, top));
     }
     println!("\nmedian of paired ratios (same run):");
-    for (d, (pages, offset_ms, cursor_ms), (top, rel_ms, hand_ms)) in report {
+    for (d, (pages, offset_ms, cursor_ms), steady, (top, rel_ms, hand_ms)) in report {
+        let (steady, steady_offset, steady_cursor) = steady;
         println!(
-            "  {d:?}: page 5,000 by offset / by cursor: {pages:.1}x ({offset_ms:.2} ms / {cursor_ms:.2} ms); \
+            "  {d:?}: page 5,000 by offset / by cursor: {pages:.1}x alternated ({offset_ms:.2} ms / {cursor_ms:.2} ms), \
+             {steady:.1}x in blocks ({steady_offset:.2} ms / {steady_cursor:.3} ms); \
              top 10 by filtered count, Rel / hand-written: {top:.2}x ({rel_ms:.1} ms / {hand_ms:.1} ms)"
         );
     }
