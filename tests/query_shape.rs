@@ -991,6 +991,9 @@ struct PostMath {
     length: i64,
     #[partial(computed = "àb".upper().concat("ÀB".lower()))]
     cases: String,
+    // Character by character: `ß` has no one-character uppercase.
+    #[partial(computed = "straße".upper())]
+    sharp: String,
     #[partial(computed = Computed::<Post, i64>::raw("{id} * ? + ?", (100, 7))?)]
     raw: i64,
 }
@@ -1025,6 +1028,7 @@ fn post_math(id: i64) -> PostMath {
         weighted: comments * 10 + id,
         length: 11,
         cases: "ÀBàb".into(),
+        sharp: "STRAßE".into(),
         raw: id * 100 + 7,
     }
 }
@@ -1040,6 +1044,14 @@ struct UserTotals {
     score_and_count: i64,
     #[partial(computed = User::name.lower().concat("@").concat("rel"))]
     handle: String,
+    // A relation value of a 32-bit column computes in 64 bits too: 7^12.
+    #[partial(computed = User::posts().max(Post::score) * User::posts().max(Post::score)
+        * User::posts().max(Post::score) * User::posts().max(Post::score)
+        * User::posts().max(Post::score) * User::posts().max(Post::score)
+        * User::posts().max(Post::score) * User::posts().max(Post::score)
+        * User::posts().max(Post::score) * User::posts().max(Post::score)
+        * User::posts().max(Post::score) * User::posts().max(Post::score))]
+    max_power: Option<i64>,
 }
 
 /// A raw fragment's values are bound, never spliced into the SQL.
@@ -1052,6 +1064,9 @@ struct CommentEcho {
         "x'); DROP TABLE qs_comments; --",
     )?)]
     echo: String,
+    // A raw text fragment is cast to text: a number comes back as its digits.
+    #[partial(computed = Computed::<Comment, String>::raw("{id} * 10", ())?)]
+    id_text: String,
 }
 
 /// A raw fragment naming a column the table has not.
@@ -1099,17 +1114,20 @@ async fn computed_values_load_beside_columns() {
             .await
             .unwrap_or_else(|e| panic!("{d:?}: {e}"));
         let want = [
-            ("Ada", Some(7), 9, "ada@rel"),
-            ("Bob", Some(6), 8, "bob@rel"),
-            ("Cy", Some(2), 3, "cy@rel"),
-            ("Dee", None, 0, "dee@rel"),
+            ("Ada", Some(7), 9, "ada@rel", Some(7)),
+            ("Bob", Some(6), 8, "bob@rel", Some(5)),
+            ("Cy", Some(2), 3, "cy@rel", Some(2)),
+            ("Dee", None, 0, "dee@rel", None),
         ]
-        .map(|(name, score_sum, score_and_count, handle)| UserTotals {
-            name: name.into(),
-            score_sum,
-            score_and_count,
-            handle: handle.into(),
-        });
+        .map(
+            |(name, score_sum, score_and_count, handle, max)| UserTotals {
+                name: name.into(),
+                score_sum,
+                score_and_count,
+                handle: handle.into(),
+                max_power: max.map(|m: i64| m.pow(12)),
+            },
+        );
         assert_eq!(totals, want, "{d:?}");
 
         let echoes = Comment::query()
@@ -1124,6 +1142,8 @@ async fn computed_values_load_beside_columns() {
                 .all(|e| e.echo == "x'); DROP TABLE qs_comments; --"),
             "{d:?}: {echoes:?}"
         );
+        let texts: Vec<&str> = echoes.iter().map(|e| e.id_text.as_str()).collect();
+        assert_eq!(texts, ["10", "20", "30", "40"], "{d:?}");
         assert_eq!(Comment::query().count(&db).await.unwrap(), 4, "{d:?}");
         let broken = Comment::query().select::<CommentBroken>();
         assert!(
@@ -1495,6 +1515,17 @@ async fn per_parent_pages_in_nested_loads() {
             ),
             "{d:?}: {refused:?}"
         );
+        // A limit or offset after the page would cut it and its cursor: refused.
+        for cut in [
+            User::query().with(User::posts().page(2).limit(1)),
+            User::query().with(User::posts().page(2).offset(1)),
+        ] {
+            let refused = cut.all(&db).await;
+            assert!(
+                matches!(refused, Err(rel::Error::Cursor { .. })),
+                "{d:?}: {refused:?}"
+            );
+        }
         // An order by a related value has no place in a cursor.
         let by_comments = User::query()
             .with(User::posts().order_by(Post::comments().count()).page(1))
@@ -1504,6 +1535,59 @@ async fn per_parent_pages_in_nested_loads() {
             matches!(by_comments, Err(rel::Error::Cursor { .. })),
             "{d:?}"
         );
+        schema().drop_all(&db).await.unwrap();
+    }
+}
+
+/// A partial struct's computed values bind their values in every Batch statement: the
+/// key chunks leave room for them under SQLite's bind limit (32,766), with 32,800
+/// parents and a per-parent window.
+#[tokio::test]
+async fn computed_binds_fit_in_batch_key_chunks() {
+    #[derive(Partial, Debug)]
+    #[partial(of = User)]
+    struct Bound {
+        id: i64,
+        posts: Many<BoundPost>,
+    }
+    #[derive(Partial, Debug)]
+    #[partial(of = Post)]
+    struct BoundPost {
+        #[partial(computed = Post::id * 2 + 1)]
+        odd: i64,
+    }
+    for db in common::backends("qs_computed_binds").await {
+        let d = db.dialect();
+        if d != Dialect::Sqlite {
+            // PostgreSQL binds the keys as one array; MariaDB sends at most 30,000 a
+            // statement: neither comes near its bind limit here.
+            continue;
+        }
+        seed(&db).await;
+        let users: Vec<User> = (10..32_810)
+            .map(|id| User {
+                id,
+                name: format!("u{id}"),
+                invited_by_id: None,
+                invited_by: One::default(),
+                invitees: Many::default(),
+                posts: Many::default(),
+                groups: Many::default(),
+                published: Many::default(),
+                drafts: Many::default(),
+            })
+            .collect();
+        db.insert_many(&users).await.unwrap();
+        let got = User::query()
+            .strategy(Strategy::Batch)
+            .with(User::posts().order_by(Post::id.asc()).limit(3))
+            .select::<Bound>()
+            .all(&db)
+            .await
+            .unwrap_or_else(|e| panic!("{d:?}: {e}"));
+        assert_eq!(got.len(), 32_804, "{d:?}");
+        let ada: Vec<i64> = got[0].posts.get().unwrap().iter().map(|p| p.odd).collect();
+        assert_eq!(ada, [5, 7], "{d:?}");
         schema().drop_all(&db).await.unwrap();
     }
 }

@@ -248,18 +248,25 @@ fn page_terms(
     Ok((terms, positions))
 }
 
-/// Refuses a relation loaded by page whose order is not by the target's columns, the
-/// same as a root page would be refused.
+/// Refuses a relation loaded by page whose order is not by the target's columns (the
+/// same as a root page would be refused), or with a limit or offset given after it.
 pub(crate) fn check_nested_page(spec: &LoadSpec) -> Result<()> {
-    match spec.page {
-        Some(_) => page_terms((spec.rel.target)(), &spec.order)
-            .map(|_| ())
-            .map_err(|message| Error::Cursor {
-                table: spec.rel.target_name,
-                message: message.to_owned(),
-            }),
-        None => Ok(()),
+    let Some(size) = spec.page else {
+        return Ok(());
+    };
+    let error = |message: &str| Error::Cursor {
+        table: spec.rel.target_name,
+        message: message.to_owned(),
+    };
+    // A limit or offset given after the page would cut or shift it, and its cursor.
+    if spec.limit != Some(size.saturating_add(1)) || spec.offset.is_some() {
+        return Err(error(
+            "a page replaces a limit and an offset: give `.page(n)` alone, after them",
+        ));
     }
+    page_terms((spec.rel.target)(), &spec.order)
+        .map(|_| ())
+        .map_err(error)
 }
 
 /// The cursor after `last`, the last row of a page of relation `spec` loaded for the

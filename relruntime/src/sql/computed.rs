@@ -32,6 +32,10 @@ use std::marker::PhantomData;
 ///   by zero is NULL on every backend. An integer division truncates toward zero.
 /// - A value read through a relation ([`RelatedValue`]) is an `Option` too (NULL where
 ///   there is no related row); a count is never NULL.
+/// - Text functions map case character by character (Unicode's simple mapping, as
+///   PostgreSQL and MariaDB do: `ß` stays `ß`) and count characters.
+/// - Where a result leaves `i64`, PostgreSQL and MariaDB raise an error; SQLite computes
+///   it as a float, which the cast to `i64` then clamps.
 ///
 /// ```
 /// use rel::prelude::*;
@@ -110,6 +114,10 @@ impl<T: Table, V: ComputedValue> Computed<T, V> {
     /// next of `values` (always bound), `{column}` a column of `T`. The value is cast to
     /// `V`'s SQL type. A `?` without a value, a value without a `?` or an unknown column
     /// is [`Error::RawSql`](crate::Error::RawSql).
+    ///
+    /// The fragment's SQL is the backends' own, so its arithmetic is theirs: a float
+    /// cast to an integer is truncated on SQLite and rounded on PostgreSQL and MariaDB,
+    /// and MariaDB's `/` of two integers is a decimal (`DIV` truncates).
     pub fn raw(sql: &'static str, values: impl RawValues) -> Result<Computed<T, V>> {
         let raw = Raw::parse(T::META, sql, values.into_values())?;
         Ok(Computed::new(Calc::Raw(Box::new(raw))))
@@ -124,6 +132,8 @@ pub(crate) enum Calc {
     Widened(&'static str),
     Value(Value),
     Related(Box<Scalar>),
+    /// A narrow integer value, cast to 64 bits before arithmetic.
+    Widen(Box<Calc>),
     Arith(ArithOp, Box<Calc>, Box<Calc>),
     /// `l / NULLIF(r, 0)`: `integer` picks the dialect's integer division.
     Div {
@@ -171,6 +181,11 @@ impl Calc {
                 b.push_bind(value.clone());
             }
             Calc::Related(scalar) => scalar.write(b, scope),
+            Calc::Widen(value) => {
+                b.push("CAST(");
+                value.write(b, scope);
+                b.push(" AS ").push(syntax.casts.integer).push(")");
+            }
             Calc::Arith(op, left, right) => {
                 b.push("(");
                 left.write(b, scope);
@@ -260,7 +275,7 @@ impl AnyComputed {
         match self.cast {
             Cast::Integer => SqlType::BigInt,
             Cast::Double => SqlType::Double,
-            Cast::None => SqlType::Text,
+            Cast::Text => SqlType::Text,
         }
     }
 
@@ -270,7 +285,7 @@ impl AnyComputed {
         let to = match self.cast {
             Cast::Integer => casts.integer,
             Cast::Double => casts.double,
-            Cast::None => return self.calc.write(b, scope),
+            Cast::Text => casts.text,
         };
         b.push("CAST(");
         self.calc.write(b, scope);
@@ -294,7 +309,7 @@ pub fn computed_field<T, V: ComputedValue, O: Operand<T, Value = V>>(value: O) -
 pub enum Cast {
     Integer,
     Double,
-    None,
+    Text,
 }
 
 mod sealed {
@@ -332,7 +347,7 @@ macro_rules! computed_values {
         }
     )*};
 }
-computed_values!(i64 => Integer, f64 => Double, String => None);
+computed_values!(i64 => Integer, f64 => Double, String => Text);
 
 /// What a [`Computed`] is built from: a column of `T` (an integer as `i64`, a float as
 /// `f64`), a [`Computed`], a [`RelatedValue`] of `T`, or a value (`i64`, `i32`,
@@ -356,6 +371,16 @@ impl<T, V: ComputedValue> Operand<T> for Computed<T, V> {
     }
 }
 
+/// A relation value as its column would be: widened where the column is.
+macro_rules! related {
+    (Widened, $calc:expr) => {
+        Calc::Widen(Box::new($calc))
+    };
+    (Column, $calc:expr) => {
+        $calc
+    };
+}
+
 macro_rules! column_operands {
     ($($ty:ty => $value:ty, $calc:ident);*) => {$(
         impl<T> Operand<T> for Column<T, $ty> {
@@ -367,7 +392,8 @@ macro_rules! column_operands {
         impl<T> Operand<T> for RelatedValue<T, $ty> {
             type Value = Option<<$value as ComputedValue>::Inner>;
             fn computed(self) -> Computed<T, Self::Value> {
-                Computed::new(Calc::Related(Box::new(self.scalar)))
+                // A narrow integer's minimum, maximum or column, in 64 bits too.
+                Computed::new(related!($calc, Calc::Related(Box::new(self.scalar))))
             }
         }
     )*};
@@ -524,7 +550,7 @@ impl Number for Option<f64> {}
 /// The functions of computed values, on anything that computes ([`Operand`]): columns,
 /// computed values and relation values.
 pub trait Compute<T>: Operand<T> + Sized {
-    /// The text in lowercase, with Unicode's rules on every backend.
+    /// The text in lowercase, character by character, the same on every backend.
     fn lower(self) -> Computed<T, Self::Value>
     where
         Self::Value: Text,
@@ -532,7 +558,7 @@ pub trait Compute<T>: Operand<T> + Sized {
         call(Function::Lower, self)
     }
 
-    /// The text in uppercase, with Unicode's rules on every backend.
+    /// The text in uppercase, character by character, the same on every backend.
     fn upper(self) -> Computed<T, Self::Value>
     where
         Self::Value: Text,

@@ -304,33 +304,43 @@ unsafe extern "C" fn f64_bits(
     }
 }
 
-/// `rel_lower(x)`: NULL for NULL, else `x` as text, lowercased with Unicode's rules.
+/// `rel_lower(x)`: NULL for NULL, else `x` as text, lowercased character by character.
 unsafe extern "C" fn lower(
     ctx: *mut ffi::sqlite3_context,
     argc: c_int,
     argv: *mut *mut ffi::sqlite3_value,
 ) {
     // SAFETY: SQLite's own arguments, passed on.
-    unsafe { map_text(ctx, argc, argv, str::to_lowercase) }
+    unsafe { map_text(ctx, argc, argv, |c| simple(c, c.to_lowercase())) }
 }
 
-/// `rel_upper(x)`: NULL for NULL, else `x` as text, uppercased with Unicode's rules.
+/// `rel_upper(x)`: NULL for NULL, else `x` as text, uppercased character by character.
 unsafe extern "C" fn upper(
     ctx: *mut ffi::sqlite3_context,
     argc: c_int,
     argv: *mut *mut ffi::sqlite3_value,
 ) {
     // SAFETY: SQLite's own arguments, passed on.
-    unsafe { map_text(ctx, argc, argv, str::to_uppercase) }
+    unsafe { map_text(ctx, argc, argv, |c| simple(c, c.to_uppercase())) }
 }
 
-/// The body of a one-argument text function: NULL for NULL, else `map` of the value
-/// as text.
+/// A character's case mapping where it is one character, else the character: Unicode's
+/// simple mapping, character by character, as PostgreSQL's and MariaDB's `LOWER` and
+/// `UPPER` map (`ß` stays `ß`, where Rust's `str::to_uppercase` makes it `SS`).
+fn simple(c: char, mut mapped: impl Iterator<Item = char>) -> char {
+    match (mapped.next(), mapped.next()) {
+        (Some(one), None) => one,
+        _ => c,
+    }
+}
+
+/// The body of a one-argument text function: NULL for NULL, else the value as text
+/// with `map` applied to each character.
 unsafe fn map_text(
     ctx: *mut ffi::sqlite3_context,
     argc: c_int,
     argv: *mut *mut ffi::sqlite3_value,
-    map: fn(&str) -> String,
+    map: fn(char) -> char,
 ) {
     // SAFETY: SQLite calls this with `argc` (registered as 1) valid values in `argv`.
     // `sqlite3_value_text` returns the value as UTF-8 text (converting numbers), valid
@@ -354,7 +364,7 @@ unsafe fn map_text(
         } else {
             std::slice::from_raw_parts(text, len)
         };
-        let mapped = map(&String::from_utf8_lossy(bytes));
+        let mapped: String = String::from_utf8_lossy(bytes).chars().map(map).collect();
         match c_int::try_from(mapped.len()) {
             Ok(n) => {
                 ffi::sqlite3_result_text(ctx, mapped.as_ptr().cast(), n, ffi::SQLITE_TRANSIENT())

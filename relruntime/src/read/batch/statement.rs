@@ -9,7 +9,8 @@ use crate::sql::expr::write_order;
 use crate::sql::related::{Related, allocate, write_filter, write_from, write_source};
 use crate::sql::scalar::write_aggregate;
 
-/// The binds of a level's filter and order (an aggregate's filter may hold values).
+/// The binds of a level's filter, order and computed fields (an aggregate's filter may
+/// hold values).
 fn filter_bind_count(dialect: Dialect, spec: &LoadSpec) -> usize {
     let mut b = SqlBuilder::new(dialect);
     let mut scratch = SqlBuilder::new(dialect);
@@ -18,6 +19,12 @@ fn filter_bind_count(dialect: Dialect, spec: &LoadSpec) -> usize {
         f.write(&mut b, &related.scope());
     }
     write_order(&mut b, &related.scope(), &spec.order);
+    // A partial struct's computed fields may bind values too.
+    if let Some(select) = &spec.select {
+        for (_, value) in &select.computed {
+            value.write(&mut b, &related.scope());
+        }
+    }
     b.bind_count()
 }
 

@@ -38,6 +38,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     casts: Casts {
         integer: "SIGNED",
         double: "DOUBLE",
+        text: "CHAR",
     },
     version_query: Some("SELECT VERSION()"),
     // utf8mb4 holds all of Unicode; the binary collation compares like the others, and

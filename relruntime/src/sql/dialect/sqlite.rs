@@ -41,6 +41,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     casts: Casts {
         integer: "INTEGER",
         double: "REAL",
+        text: "TEXT",
     },
     json_reparse: Some(("json(", ")")),
     // SQLite has no ALTER TABLE ... ADD CONSTRAINT, but accepts forward references.

@@ -93,6 +93,8 @@ pub(crate) struct Casts {
     pub integer: &'static str,
     /// A double.
     pub double: &'static str,
+    /// Text in the connection's character set.
+    pub text: &'static str,
 }
 
 /// Everything a dialect answers with a constant. See the [module docs](self).
@@ -279,6 +281,7 @@ impl Syntax {
             casts: Casts {
                 integer: "BIGINT",
                 double: "DOUBLE PRECISION",
+                text: "TEXT",
             },
             json_row,
             json_agg,
