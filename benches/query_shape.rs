@@ -183,38 +183,11 @@ async fn plan(pool: &Pool, d: Dialect, sql: &str) -> String {
     lines.join("\n    ")
 }
 
-/// The median of `n` paired ratios `a / b`, and the two medians in ms.
-async fn paired<A, B, FA, FB>(n: usize, mut a: FA, mut b: FB) -> (f64, f64, f64)
-where
-    FA: FnMut() -> A,
-    FB: FnMut() -> B,
-    A: std::future::Future,
-    B: std::future::Future,
-{
-    let (mut ratios, mut ta, mut tb) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..n {
-        let start = Instant::now();
-        a().await;
-        let x = start.elapsed().as_secs_f64();
-        let start = Instant::now();
-        b().await;
-        let y = start.elapsed().as_secs_f64();
-        ratios.push(x / y);
-        ta.push(x);
-        tb.push(y);
-    }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    (median(ratios), median(ta) * 1e3, median(tb) * 1e3)
-}
-
 /// The median over `rounds` of the ratio of `a`'s mean time to `b`'s, each timed over
-/// `per_block` runs in a row (a steady state: the caches hold what each variant reads,
-/// where `paired` runs each right after the other, and a page by `OFFSET`, which walks
-/// 100,000 index entries, evicts SQLite's 2 MiB page cache before each page by cursor),
-/// and the two medians in ms.
+/// `per_block` runs in a row, and the two medians in ms. With `per_block` 1 each run of
+/// one follows a run of the other (paired); with more, each runs in a steady state, the
+/// caches holding what it reads (a page by `OFFSET`, which walks 100,000 index entries,
+/// evicts SQLite's 2 MiB page cache before each page by cursor when paired).
 async fn blocks<A, B, FA, FB>(
     rounds: usize,
     per_block: u32,
@@ -329,13 +302,15 @@ fn main() {
             })
         });
         group.finish();
-        let pages = runtime.block_on(paired(
+        let pages = runtime.block_on(blocks(
             21,
+            1,
             || by_score().offset(SKIP).limit(PAGE).all(&db),
             || by_score().page(PAGE).after(&cursor).all(&db),
         ));
-        let top = runtime.block_on(paired(
+        let top = runtime.block_on(blocks(
             11,
+            1,
             || top_users().all(&db),
             || top_by_hand(d, &pool),
         ));

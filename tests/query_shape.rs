@@ -80,15 +80,9 @@ fn schema() -> Schema {
     Schema::new(RelationMode::ForeignKeys).table::<User>()
 }
 
-/// Ada (1) invited Bob (2), who invited Dee (4); Cy (3) came alone.
-/// Posts: Ada 2 (score none, unpublished) and 3 (7); Bob 1 (5, two comments) and 5 (1,
-/// unpublished); Cy 4 (2, one comment); Dee none. Ada's post 3 has a comment.
-/// Groups: red (Ada, Bob), blue (Bob).
-async fn seed(db: &Db) {
-    let s = schema();
-    s.drop_all(db).await.unwrap();
-    s.create_all(db).await.unwrap();
-    let user = |id, name: &str, invited_by_id| User {
+/// A user with no relations loaded.
+fn user(id: i64, name: &str, invited_by_id: Option<i64>) -> User {
+    User {
         id,
         name: name.into(),
         invited_by_id,
@@ -98,7 +92,17 @@ async fn seed(db: &Db) {
         groups: Many::default(),
         published: Many::default(),
         drafts: Many::default(),
-    };
+    }
+}
+
+/// Ada (1) invited Bob (2), who invited Dee (4); Cy (3) came alone.
+/// Posts: Ada 2 (score none, unpublished) and 3 (7); Bob 1 (5, two comments) and 5 (1,
+/// unpublished); Cy 4 (2, one comment); Dee none. Ada's post 3 has a comment.
+/// Groups: red (Ada, Bob), blue (Bob).
+async fn seed(db: &Db) {
+    let s = schema();
+    s.drop_all(db).await.unwrap();
+    s.create_all(db).await.unwrap();
     db.insert_many(&[
         user(1, "Ada", None),
         user(2, "Bob", Some(1)),
@@ -1565,17 +1569,7 @@ async fn computed_binds_fit_in_batch_key_chunks() {
         }
         seed(&db).await;
         let users: Vec<User> = (10..32_810)
-            .map(|id| User {
-                id,
-                name: format!("u{id}"),
-                invited_by_id: None,
-                invited_by: One::default(),
-                invitees: Many::default(),
-                posts: Many::default(),
-                groups: Many::default(),
-                published: Many::default(),
-                drafts: Many::default(),
-            })
+            .map(|id| user(id, &format!("u{id}"), None))
             .collect();
         db.insert_many(&users).await.unwrap();
         let got = User::query()
