@@ -99,6 +99,13 @@ pub fn expand(input: &syn::DeriveInput) -> TokenStream {
             fn relation_field(&mut self, _: usize) -> ::core::option::Option<&mut dyn ::core::any::Any> {
                 ::core::option::Option::None
             }
+            fn set_column_value(
+                &mut self,
+                _: usize,
+                _: ::rel::__private::Value,
+            ) -> ::rel::__private::Result<()> {
+                ::core::result::Result::Ok(())
+            }
         }
     }
 }

@@ -40,6 +40,16 @@ pub fn impls(t: &Table) -> TokenStream {
     });
     let indices: Vec<usize> = (0..fields.len()).collect();
     let relation_fields: Vec<_> = fields.iter().map(|r| &r.ident).collect();
+    let relation_targets: Vec<_> = fields.iter().map(|r| &r.target).collect();
+    let table_name = &t.name;
+    let set_columns = t.columns.iter().enumerate().map(|(i, c)| {
+        let (field, ty, name) = (&c.ident, &c.ty, &c.name);
+        quote_spanned! {ty.span()=>
+            #i => {
+                self.#field = ::rel::__private::from_value::<#ty>(#table_name, #name, value)?;
+            }
+        }
+    });
     quote! {
         type Key = #key_type;
 
@@ -60,6 +70,27 @@ pub fn impls(t: &Table) -> TokenStream {
         fn relation_field(&mut self, index: usize) -> ::core::option::Option<&mut dyn ::core::any::Any> {
             match index {
                 #(#indices => ::core::option::Option::Some(&mut self.#relation_fields),)*
+                _ => ::core::option::Option::None,
+            }
+        }
+
+        fn set_column_value(
+            &mut self,
+            column: usize,
+            value: ::rel::__private::Value,
+        ) -> ::rel::__private::Result<()> {
+            match column {
+                #(#set_columns)*
+                _ => {}
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn graph_steps(index: usize) -> ::core::option::Option<&'static dyn ::core::any::Any> {
+            match index {
+                #(#indices => ::core::option::Option::Some(
+                    &::rel::__private::GraphSteps::<#relation_targets>::STEPS,
+                ),)*
                 _ => ::core::option::Option::None,
             }
         }

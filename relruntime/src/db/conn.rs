@@ -6,7 +6,7 @@ use super::knowledge::registered_graph;
 use super::operation::{Load, Work, measured};
 use super::trace::Operation;
 use super::transaction::Transaction;
-use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
+use super::write::{DeleteKeyOp, InsertGraphOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::driver::{Link, SqlxConn, for_each_driver};
 use crate::model::error::Result;
 use crate::model::table::Table;
@@ -102,6 +102,15 @@ impl<'c> Conn<'c> {
         'c: 'a,
     {
         Box::pin(async move { super::write::run(self, InsertManyOp { rows }).await })
+    }
+
+    /// Inserts rows and every row loaded in their relation fields. See
+    /// [`Db::insert_graph`].
+    pub fn insert_graph_many<'a, T: Table>(self, rows: &'a mut [T]) -> BoxFuture<'a, Result<u64>>
+    where
+        'c: 'a,
+    {
+        Box::pin(async move { super::write::run(self, InsertGraphOp::new(rows)).await })
     }
 
     /// The row with this primary key.

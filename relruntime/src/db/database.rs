@@ -5,7 +5,7 @@ use super::conn::Conn;
 use super::knowledge::{Knowledge, Known, read_record};
 use super::operation::Statements;
 use super::transaction::Transaction;
-use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
+use super::write::{DeleteKeyOp, InsertGraphOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::driver::{Pool, Settings, SqlxConn, SqlxPool};
 use crate::model::error::Result;
 use crate::model::schema::{RelationMode, Schema};
@@ -380,6 +380,74 @@ impl Db {
         rows: &'a [T],
     ) -> BoxFuture<'a, Result<Vec<T::Key>>> {
         Box::pin(async move { super::write::run(Conn::Db(self), InsertManyOp { rows }).await })
+    }
+
+    /// Inserts `row` and every row loaded in its relation fields, at any depth, in one
+    /// transaction: one `insert_many` per table per level, whatever the number of rows.
+    /// Generated keys and foreign keys are set on the rows in place; how many rows it
+    /// inserted.
+    ///
+    /// - A `Many` (or a `One` whose key the other side holds) inserts its rows below
+    ///   the parent, with the parent's key.
+    /// - A loaded `One` whose key this row holds (a post's `author`) is inserted first,
+    ///   and the row's foreign key set from it. Not loaded, the foreign-key column says
+    ///   which existing row it points to (a connect by key).
+    /// - Relations not loaded are left alone. A loaded junction (`through`) relation is
+    ///   [`Error::Unsupported`](crate::Error::Unsupported) for now.
+    ///
+    /// A failure at any level returns its typed error and leaves nothing written.
+    ///
+    /// ```
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table, Debug)]
+    /// #[table(name = "users")]
+    /// struct User {
+    ///     #[column(primary_key, auto_increment)]
+    ///     id: i64,
+    ///     name: String,
+    ///     #[relation(many)]
+    ///     posts: Many<Post>,
+    /// }
+    ///
+    /// #[derive(Table, Debug)]
+    /// #[table(name = "posts")]
+    /// struct Post {
+    ///     #[column(primary_key, auto_increment)]
+    ///     id: i64,
+    ///     user_id: i64,
+    ///     title: String,
+    ///     #[relation(one, from = user_id, to = User::id)]
+    ///     user: One<User>,
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// Schema::new(RelationMode::ForeignKeys).table::<User>().create_all(&db).await?;
+    /// let post = |title: &str| Post { id: 0, user_id: 0, title: title.into(), user: One::default() };
+    /// let mut ada = User {
+    ///     id: 0,
+    ///     name: "Ada".into(),
+    ///     posts: Many::loaded(vec![post("Notes"), post("Engines")]),
+    /// };
+    /// assert_eq!(db.insert_graph(&mut ada).await?, 3);
+    /// assert_eq!(ada.id, 1);
+    /// let posts = ada.posts.get()?;
+    /// assert_eq!((posts[1].id, posts[1].user_id), (2, 1));
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn insert_graph<'a, T: Table>(&'a self, row: &'a mut T) -> BoxFuture<'a, Result<u64>> {
+        self.insert_graph_many(std::slice::from_mut(row))
+    }
+
+    /// [`insert_graph`](Db::insert_graph) of several rows at once: each level of all of
+    /// them in the same statements.
+    pub fn insert_graph_many<'a, T: Table>(
+        &'a self,
+        rows: &'a mut [T],
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move { super::write::run(Conn::Db(self), InsertGraphOp::new(rows)).await })
     }
 
     /// The row with this primary key.

@@ -1,7 +1,7 @@
 //! `Transaction`: statements on one connection, committed or rolled back together.
 
 use super::conn::Conn;
-use super::write::{self, DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
+use super::write::{self, DeleteKeyOp, InsertGraphOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::driver::Link;
 use crate::model::error::{Error, Result};
 use crate::model::table::Table;
@@ -118,6 +118,21 @@ impl Transaction {
         rows: &'a [T],
     ) -> BoxFuture<'a, Result<Vec<T::Key>>> {
         Box::pin(async move { write::run(Conn::Tx(self), InsertManyOp { rows }).await })
+    }
+
+    /// Inserts `row` and every row loaded in its relation fields, at a savepoint. See
+    /// [`Db::insert_graph`](crate::Db::insert_graph).
+    pub fn insert_graph<'a, T: Table>(&'a mut self, row: &'a mut T) -> BoxFuture<'a, Result<u64>> {
+        self.insert_graph_many(std::slice::from_mut(row))
+    }
+
+    /// Several rows' graphs at once, at a savepoint. See
+    /// [`Db::insert_graph_many`](crate::Db::insert_graph_many).
+    pub fn insert_graph_many<'a, T: Table>(
+        &'a mut self,
+        rows: &'a mut [T],
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move { write::run(Conn::Tx(self), InsertGraphOp::new(rows)).await })
     }
 
     /// The row with this primary key.

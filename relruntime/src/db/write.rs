@@ -80,6 +80,53 @@ write_op!(DeleteOp<'a; T>(delete: &'a Delete<T, Filtered>) -> u64, "delete",
 write_op!(UpsertOp<'a, 'r; T>(upsert: &'a Upsert<'r, T>) -> T::Key, "upsert",
     |run, e, op| op.upsert.run_on(run, e), |_key| 1);
 
+/// A nested insert (`write/graph.rs`). Its rows are written in place, so each attempt
+/// borrows them from here and gives them back.
+pub(super) struct InsertGraphOp<'a, T: Table> {
+    pub rows: std::sync::Mutex<Option<&'a mut [T]>>,
+}
+
+impl<'a, T: Table> InsertGraphOp<'a, T> {
+    pub(super) fn new(rows: &'a mut [T]) -> Self {
+        InsertGraphOp {
+            rows: std::sync::Mutex::new(Some(rows)),
+        }
+    }
+}
+
+impl<T: Table> WriteOp for InsertGraphOp<'_, T> {
+    type Output = u64;
+    const NAME: &'static str = "insert_graph";
+    const MANY_STATEMENTS: bool = true;
+    fn table(&self) -> &'static str {
+        T::NAME
+    }
+    fn rows(inserted: &u64) -> u64 {
+        *inserted
+    }
+    fn run<'s>(
+        &'s self,
+        run: &'s mut (dyn Executor + 's),
+        enforcement: &'s Enforcement,
+    ) -> BoxFuture<'s, Result<u64>> {
+        Box::pin(async move {
+            let rows = self.rows.lock().ok().and_then(|mut rows| rows.take());
+            let Some(rows) = rows else {
+                return Err(crate::model::error::Error::Unsupported {
+                    table: T::NAME,
+                    relation: "",
+                    message: "internal error in insert_graph: the rows are lent already".into(),
+                });
+            };
+            let result = write::insert_graph(run, enforcement, &mut *rows, "").await;
+            if let Ok(mut slot) = self.rows.lock() {
+                *slot = Some(rows);
+            }
+            result
+        })
+    }
+}
+
 impl Db {
     /// Runs `op` on a pooled connection, or, in Emulated mode or when it sends several
     /// statements, in a transaction of its own (see [`Db::in_transaction`]); its result

@@ -68,6 +68,17 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     /// The field of relation `index`, to set it.
     #[doc(hidden)]
     fn relation_field(&mut self, index: usize) -> Option<&mut dyn std::any::Any>;
+    /// Sets column `column` (in `COLUMNS` order) to `value`: a key generated for the
+    /// row, or a foreign key taken from a related row (nested inserts).
+    #[doc(hidden)]
+    fn set_column_value(&mut self, column: usize, value: Value) -> Result<()>;
+    /// The nested-insert steps of relation `index`'s target, erased (see
+    /// `write/graph.rs`).
+    #[doc(hidden)]
+    fn graph_steps(index: usize) -> Option<&'static dyn std::any::Any> {
+        let _ = index;
+        None
+    }
 }
 
 /// A primary-key value: one column value or a tuple of them.

@@ -11,12 +11,15 @@ mod constraint;
 mod delete;
 mod emulate;
 mod enforcement;
+mod graph;
 mod insert;
 mod update;
 mod upsert;
 
 pub(crate) use delete::delete;
 pub(crate) use enforcement::Enforcement;
+pub(crate) use graph::insert_graph;
+pub use graph::{GraphSteps, Steps};
 pub(crate) use insert::{insert, insert_many};
 pub(crate) use update::update_row;
 pub use {delete::Delete, update::Update, upsert::Upsert};

@@ -1,0 +1,374 @@
+//! Nested inserts: `db.insert_graph(&mut user)` inserts a row and every row loaded in
+//! its relation fields, at any depth, level by level and set-based: one `insert_many`
+//! per table per level (chunked under the bind limit, with `RETURNING` where the
+//! backend has it), whatever the number of rows.
+//!
+//! A level runs in three steps, for all its rows at once:
+//! 1. the rows its rows point to (`One` fields of relations whose key this side
+//!    holds, such as a post's author) are inserted first, as a level of their own, and
+//!    each row's foreign key is set from its target's key;
+//! 2. the rows are inserted, and generated keys are set on them;
+//! 3. the rows that point to them (`Many` fields, and `One` fields whose key the other
+//!    side holds) get their foreign key from their parent's key and are inserted, as
+//!    one level below.
+//!
+//! A `One` that holds its key and is not loaded is left alone: its foreign-key column
+//! says which existing row it points to (a connect by key). Relations that are not
+//! loaded are left alone. The rows are written in place: keys and foreign keys are set
+//! on the caller's structs.
+//!
+//! The typed steps for a relation's target are reached through the derive's
+//! `Table::graph_steps`, as function pointers monomorphized for the target
+//! (`GraphSteps::<C>::STEPS`), the way the loaders reach theirs through `Ops`.
+
+use super::enforcement::Enforcement;
+use super::insert::insert_many;
+use crate::model::error::{Error, Result};
+use crate::model::fields::{Many, One};
+use crate::model::meta::RelationMeta;
+use crate::model::table::Table;
+use crate::model::value::Value;
+use crate::sql::exec::{BoxFuture, Executor};
+use std::any::Any;
+use std::marker::PhantomData;
+
+/// The steps of a nested insert for a relation whose target is `C`: see [`Steps`].
+#[doc(hidden)]
+pub struct GraphSteps<C> {
+    _target: PhantomData<fn() -> C>,
+}
+
+/// The same steps, erased: each works on a relation field of the target's type
+/// (`&mut dyn Any`) or on a `Vec` of its rows (`Box<dyn Any + Send>`), so that the
+/// parent's side, which holds only its own rows across an await, needs no `C`.
+#[doc(hidden)]
+pub struct Steps {
+    /// Takes the rows a field holds (see [`take_rows`]).
+    take: fn(&mut dyn Any) -> Result<Option<Rows>>,
+    /// Puts rows back into a field, loaded.
+    put: fn(&mut dyn Any, Rows),
+    /// Sets columns of every row to the same values.
+    set: fn(&mut Rows, &[&'static str], &[Value]) -> Result<()>,
+    /// The values of columns of the first row.
+    first_key: fn(&Rows, &[&'static str]) -> Option<Vec<Value>>,
+    /// Joins groups of rows into one, and how many each had.
+    join: fn(Vec<Rows>) -> (Rows, Vec<usize>),
+    /// Splits rows back into groups of these sizes.
+    split: fn(Rows, &[usize]) -> Vec<Rows>,
+    /// Inserts the rows as one level, and everything loaded in them.
+    insert: for<'a> fn(
+        &'a mut dyn Executor,
+        &'a Enforcement,
+        &'a mut Rows,
+        &'a str,
+    ) -> BoxFuture<'a, Result<u64>>,
+    /// Whether a relation field holds rows to write (loaded, and not a `None`).
+    holds_rows: fn(&dyn Any) -> bool,
+}
+
+/// A `Vec<C>` of a relation's target rows, erased.
+type Rows = Box<dyn Any + Send>;
+
+impl<C: Table> GraphSteps<C> {
+    /// The steps for target `C`. For the derive.
+    pub const STEPS: Steps = Steps {
+        take: |field| Ok(take_rows::<C>(field)?.map(|rows| Box::new(rows) as Rows)),
+        put: |field, rows| put_rows::<C>(field, vec_of::<C>(rows)),
+        set: |rows, columns, values| {
+            rows.downcast_mut::<Vec<C>>().map_or(Ok(()), |rows| {
+                rows.iter_mut()
+                    .try_for_each(|row| set_columns(row, columns, values.to_vec()))
+            })
+        },
+        first_key: |rows, columns| {
+            let row = rows.downcast_ref::<Vec<C>>()?.first()?;
+            columns
+                .iter()
+                .map(|c| {
+                    let at = C::META.columns.iter().position(|m| m.name == *c)?;
+                    row.column_value(at)
+                })
+                .collect()
+        },
+        join: |groups| {
+            let mut counts = Vec::with_capacity(groups.len());
+            let mut all: Vec<C> = Vec::new();
+            for group in groups {
+                let group = vec_of::<C>(group);
+                counts.push(group.len());
+                all.extend(group);
+            }
+            (Box::new(all) as Rows, counts)
+        },
+        split: |rows, counts| {
+            let mut rows = vec_of::<C>(rows).into_iter();
+            counts
+                .iter()
+                .map(|&n| Box::new(rows.by_ref().take(n).collect::<Vec<C>>()) as Rows)
+                .collect()
+        },
+        insert: |run, enforcement, rows, path| {
+            Box::pin(async move {
+                match rows.downcast_mut::<Vec<C>>() {
+                    Some(rows) => insert_graph(run, enforcement, rows, path).await,
+                    None => Ok(0),
+                }
+            })
+        },
+        holds_rows: holds_rows::<C>,
+    };
+}
+
+/// The `Vec<C>` in `rows` (empty if it is not one, which the steps never make).
+fn vec_of<C: Table>(rows: Rows) -> Vec<C> {
+    rows.downcast::<Vec<C>>()
+        .map(|rows| *rows)
+        .unwrap_or_default()
+}
+
+/// Inserts `rows` and everything loaded in them, in place: see the module docs; how
+/// many rows it inserted. `path` is where the rows sit below the root, for errors.
+pub(crate) fn insert_graph<'a, T: Table>(
+    run: &'a mut dyn Executor,
+    enforcement: &'a Enforcement,
+    rows: &'a mut [T],
+    path: &'a str,
+) -> BoxFuture<'a, Result<u64>> {
+    Box::pin(async move {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut inserted = rows.len() as u64;
+        let relations = T::META.relations;
+        // Refused before anything is written.
+        for (i, rel) in relations.iter().enumerate() {
+            let steps = steps_of::<T>(i, rel)?;
+            let holds = |row: &T| row.relation(i).is_some_and(steps.holds_rows);
+            if rel.through.is_some() && rows.iter().any(holds) {
+                return Err(unsupported::<T>(
+                    rel,
+                    "a junction relation is not written by insert_graph yet: insert its rows and the junction's with insert_many",
+                ));
+            }
+        }
+        // 1. What the rows point to, first; each row's foreign key from it.
+        for (i, rel) in relations.iter().enumerate() {
+            if !rel.holds_key || rel.through.is_some() {
+                continue;
+            }
+            let steps = steps_of::<T>(i, rel)?;
+            let (taken, mut result) =
+                take_and_insert(run, enforcement, rows, i, rel, steps, path, |_, _| Ok(())).await;
+            for (at, part) in taken {
+                let key = (steps.first_key)(&part, rel.to);
+                let row = &mut rows[at];
+                if let (Some(key), true) = (key, result.is_ok())
+                    && let Err(e) = set_columns(row, rel.from, key)
+                {
+                    result = Err(e);
+                }
+                (steps.put)(field_of(row, i, rel)?, part);
+            }
+            inserted += result?;
+        }
+        // 2. The rows, and their generated keys.
+        let keys = insert_many(run, enforcement, rows).await?;
+        if let Some(generated) = T::META.generated_key() {
+            let at = column_index::<T>(generated.name)?;
+            for (row, key) in rows.iter_mut().zip(keys) {
+                let mut values = crate::model::table::Key::to_values(&key);
+                if let Some(value) = values.pop() {
+                    row.set_column_value(at, value)?;
+                }
+            }
+        }
+        // 3. What points to the rows, below them, with their keys.
+        for (i, rel) in relations.iter().enumerate() {
+            if rel.holds_key || rel.through.is_some() {
+                continue;
+            }
+            let steps = steps_of::<T>(i, rel)?;
+            let positions: Vec<usize> = rel
+                .from
+                .iter()
+                .map(|c| column_index::<T>(c))
+                .collect::<Result<_>>()?;
+            let keys: Vec<Vec<Value>> = rows
+                .iter()
+                .map(|row| {
+                    positions
+                        .iter()
+                        .map(|&p| {
+                            row.column_value(p)
+                                .unwrap_or(Value::Null(T::META.columns[p].ty))
+                        })
+                        .collect()
+                })
+                .collect();
+            let set = |at: usize, part: &mut Rows| (steps.set)(part, rel.to, &keys[at]);
+            let (taken, result) =
+                take_and_insert(run, enforcement, rows, i, rel, steps, path, set).await;
+            for (at, part) in taken {
+                (steps.put)(field_of(&mut rows[at], i, rel)?, part);
+            }
+            inserted += result?;
+        }
+        Ok(inserted)
+    })
+}
+
+/// Takes the rows of relation `i` from every row that holds some, readies each group
+/// with `ready` (its position among `rows`), and inserts them all as one level. The
+/// groups, by row position, go back to the caller to put back whatever happened.
+#[allow(clippy::too_many_arguments)]
+async fn take_and_insert<T: Table>(
+    run: &mut dyn Executor,
+    enforcement: &Enforcement,
+    rows: &mut [T],
+    i: usize,
+    rel: &'static RelationMeta,
+    steps: &'static Steps,
+    path: &str,
+    ready: impl Fn(usize, &mut Rows) -> Result<()>,
+) -> (Vec<(usize, Rows)>, Result<u64>) {
+    let mut positions = Vec::new();
+    let mut groups = Vec::new();
+    for (at, row) in rows.iter_mut().enumerate() {
+        let taken = match row.relation_field(i).ok_or_else(|| internal::<T>(rel)) {
+            Ok(field) => (steps.take)(field),
+            Err(e) => Err(e),
+        };
+        match taken {
+            Ok(Some(mut group)) => {
+                let readied = ready(at, &mut group);
+                positions.push(at);
+                groups.push(group);
+                if let Err(e) = readied {
+                    return (positions.into_iter().zip(groups).collect(), Err(e));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return (positions.into_iter().zip(groups).collect(), Err(e)),
+        }
+    }
+    if groups.is_empty() {
+        return (Vec::new(), Ok(0));
+    }
+    let (mut all, counts) = (steps.join)(groups);
+    let here = child_path(path, rel.name);
+    let result = (steps.insert)(run, enforcement, &mut all, &here).await;
+    let groups = (steps.split)(all, &counts);
+    (positions.into_iter().zip(groups).collect(), result)
+}
+
+fn field_of<'r, T: Table>(
+    row: &'r mut T,
+    i: usize,
+    rel: &'static RelationMeta,
+) -> Result<&'r mut dyn Any> {
+    row.relation_field(i).ok_or_else(|| internal::<T>(rel))
+}
+
+/// Takes the rows loaded in a relation field of target `C`, leaving it not loaded
+/// until [`put_rows`] puts them back; `None`, leaving the field alone, where it holds
+/// no rows to write (not loaded, or a `One<Option<C>>` loaded as `None`).
+fn take_rows<C: Table>(field: &mut dyn Any) -> Result<Option<Vec<C>>> {
+    if !holds_rows::<C>(field) {
+        return Ok(None);
+    }
+    if let Some(many) = field.downcast_mut::<Many<C>>() {
+        return Ok(std::mem::take(many).into_vec().ok());
+    }
+    if let Some(one) = field.downcast_mut::<One<Option<C>>>() {
+        return Ok(std::mem::take(one)
+            .into_inner()
+            .ok()
+            .flatten()
+            .map(|row| vec![row]));
+    }
+    if let Some(one) = field.downcast_mut::<One<C>>() {
+        return Ok(std::mem::take(one).into_inner().ok().map(|row| vec![row]));
+    }
+    Err(Error::Unsupported {
+        table: C::NAME,
+        relation: "",
+        message: "internal error in insert_graph: a relation field of another type".into(),
+    })
+}
+
+/// Puts rows taken by [`take_rows`] back, loaded.
+fn put_rows<C: Table>(field: &mut dyn Any, rows: Vec<C>) {
+    if let Some(many) = field.downcast_mut::<Many<C>>() {
+        *many = Many::loaded(rows);
+    } else if let Some(one) = field.downcast_mut::<One<Option<C>>>() {
+        *one = One::loaded(rows.into_iter().next());
+    } else if let Some(one) = field.downcast_mut::<One<C>>()
+        && let Some(row) = rows.into_iter().next()
+    {
+        *one = One::loaded(row);
+    }
+}
+
+/// Whether a relation field of target `C` holds rows to write: loaded, and not a
+/// `One<Option<C>>` loaded as `None` (a `Many` loaded with no rows holds none either,
+/// but is put back as it was).
+fn holds_rows<C: Table>(field: &dyn Any) -> bool {
+    if let Some(many) = field.downcast_ref::<Many<C>>() {
+        many.is_loaded()
+    } else if let Some(one) = field.downcast_ref::<One<Option<C>>>() {
+        matches!(one.get(), Ok(Some(_)))
+    } else if let Some(one) = field.downcast_ref::<One<C>>() {
+        one.is_loaded()
+    } else {
+        false
+    }
+}
+
+/// Sets `columns` of `row` to `values`.
+fn set_columns<T: Table>(row: &mut T, columns: &[&str], values: Vec<Value>) -> Result<()> {
+    for (column, value) in columns.iter().zip(values) {
+        row.set_column_value(column_index::<T>(column)?, value)?;
+    }
+    Ok(())
+}
+
+fn column_index<T: Table>(column: &str) -> Result<usize> {
+    T::META
+        .columns
+        .iter()
+        .position(|c| c.name == column)
+        .ok_or_else(|| Error::Unsupported {
+            table: T::NAME,
+            relation: "",
+            message: format!("internal error in insert_graph: no column `{column}`"),
+        })
+}
+
+fn steps_of<T: Table>(index: usize, rel: &'static RelationMeta) -> Result<&'static Steps> {
+    T::graph_steps(index)
+        .and_then(|steps| steps.downcast_ref::<Steps>())
+        .ok_or_else(|| internal::<T>(rel))
+}
+
+fn child_path(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+fn unsupported<T: Table>(rel: &RelationMeta, message: &str) -> Error {
+    Error::Unsupported {
+        table: T::NAME,
+        relation: rel.name,
+        message: message.to_owned(),
+    }
+}
+
+fn internal<T: Table>(rel: &RelationMeta) -> Error {
+    unsupported::<T>(
+        rel,
+        "internal error in insert_graph: relation field not found",
+    )
+}

@@ -1,0 +1,315 @@
+//! Nested inserts (`insert_graph`) on every backend, in both relation modes: every
+//! level written with its generated keys and foreign keys, a `One` inserted before the
+//! row that holds its key or connected by key, and a failure at any level leaving
+//! nothing behind.
+
+mod common;
+common::report_backends!();
+
+use rel::prelude::*;
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "nw_users")]
+struct User {
+    #[column(primary_key, auto_increment)]
+    id: i64,
+    #[column(unique)]
+    name: String,
+    #[relation(many)]
+    posts: Many<Post>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "nw_posts")]
+struct Post {
+    #[column(primary_key, auto_increment)]
+    id: i64,
+    author_id: i64,
+    title: String,
+    #[relation(one, from = author_id, to = User::id)]
+    author: One<User>,
+    #[relation(many)]
+    comments: Many<Comment>,
+}
+
+/// Comments with replies: a self relation.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "nw_comments")]
+struct Comment {
+    #[column(primary_key, auto_increment)]
+    id: i64,
+    post_id: i64,
+    reply_to_id: Option<i64>,
+    #[column(unique)]
+    body: String,
+    #[relation(one, from = post_id, to = Post::id)]
+    post: One<Post>,
+    #[relation(one, from = reply_to_id, to = Comment::id, alias = "replies")]
+    reply_to: One<Option<Comment>>,
+    #[relation(many, alias = "replies")]
+    replies: Many<Comment>,
+}
+
+fn user(name: &str, posts: Vec<Post>) -> User {
+    User {
+        id: 0,
+        name: name.into(),
+        posts: Many::loaded(posts),
+    }
+}
+
+fn post(title: &str, comments: Vec<Comment>) -> Post {
+    Post {
+        id: 0,
+        author_id: 0,
+        title: title.into(),
+        author: One::default(),
+        comments: Many::loaded(comments),
+    }
+}
+
+fn comment(body: &str, replies: Vec<Comment>) -> Comment {
+    Comment {
+        id: 0,
+        post_id: 0,
+        reply_to_id: None,
+        body: body.into(),
+        post: One::default(),
+        reply_to: One::default(),
+        replies: Many::loaded(replies),
+    }
+}
+
+/// Two users, three posts, three comments.
+fn graph() -> Vec<User> {
+    vec![
+        user(
+            "ada",
+            vec![
+                post(
+                    "notes",
+                    vec![comment("first", vec![]), comment("second", vec![])],
+                ),
+                post("engines", vec![]),
+            ],
+        ),
+        user("bob", vec![post("loops", vec![comment("third", vec![])])]),
+    ]
+}
+
+/// Every table's rows, each as text, in key order.
+async fn tables(db: &Db) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let users = User::query().all(db).await.unwrap();
+    let posts = Post::query().all(db).await.unwrap();
+    let comments = Comment::query().all(db).await.unwrap();
+    (
+        users
+            .iter()
+            .map(|u| format!("{} {}", u.id, u.name))
+            .collect(),
+        posts
+            .iter()
+            .map(|p| format!("{} {} {}", p.id, p.author_id, p.title))
+            .collect(),
+        comments
+            .iter()
+            .map(|c| format!("{} {} {:?} {}", c.id, c.post_id, c.reply_to_id, c.body))
+            .collect(),
+    )
+}
+
+fn schema(mode: RelationMode) -> Schema {
+    Schema::new(mode).table::<User>()
+}
+
+/// The backends, with the schema created fresh in `mode`.
+async fn fresh(test: &str, mode: RelationMode) -> Vec<Db> {
+    let name = format!("{test}_{}", format!("{mode:?}").to_lowercase());
+    common::fresh(&name, &schema(mode)).await
+}
+
+#[tokio::test]
+async fn insert_graph_writes_every_level_with_its_keys() {
+    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+        for db in fresh("nw_levels", mode).await {
+            let d = db.dialect();
+            let mut users = graph();
+            let inserted = db.insert_graph_many(&mut users).await.unwrap();
+            assert_eq!(inserted, 2 + 3 + 3, "{d:?} {mode:?}");
+            // Keys and foreign keys, set in place.
+            assert_eq!((users[0].id, users[1].id), (1, 2), "{d:?} {mode:?}");
+            let ada = users[0].posts.get().unwrap();
+            assert_eq!(
+                ada.iter().map(|p| (p.id, p.author_id)).collect::<Vec<_>>(),
+                [(1, 1), (2, 1)],
+                "{d:?} {mode:?}"
+            );
+            let bob = &users[1].posts.get().unwrap()[0];
+            assert_eq!((bob.id, bob.author_id), (3, 2), "{d:?} {mode:?}");
+            let comments = ada[0].comments.get().unwrap();
+            assert_eq!(
+                comments
+                    .iter()
+                    .map(|c| (c.id, c.post_id))
+                    .collect::<Vec<_>>(),
+                [(1, 1), (2, 1)],
+                "{d:?} {mode:?}"
+            );
+            // The database holds exactly that graph.
+            let (u, p, c) = tables(&db).await;
+            assert_eq!(u, ["1 ada", "2 bob"], "{d:?} {mode:?}");
+            assert_eq!(
+                p,
+                ["1 1 notes", "2 1 engines", "3 2 loops"],
+                "{d:?} {mode:?}"
+            );
+            assert_eq!(
+                c,
+                ["1 1 None first", "2 1 None second", "3 3 None third"],
+                "{d:?} {mode:?}"
+            );
+            let loaded = User::query()
+                .with(User::posts().with(Post::comments()))
+                .all(&db)
+                .await
+                .unwrap();
+            let titles: Vec<Vec<&str>> = loaded
+                .iter()
+                .map(|u| {
+                    u.posts
+                        .get()
+                        .unwrap()
+                        .iter()
+                        .map(|p| p.title.as_str())
+                        .collect()
+                })
+                .collect();
+            assert_eq!(
+                titles,
+                [vec!["notes", "engines"], vec!["loops"]],
+                "{d:?} {mode:?}"
+            );
+
+            // A reply below a comment: the self relation's rows get the comment's key
+            // (their post, not below them in the graph, is set by hand).
+            let mut question = comment("a question", vec![comment("a reply", vec![])]);
+            question.post_id = 1;
+            question
+                .replies
+                .get_mut()
+                .unwrap()
+                .iter_mut()
+                .for_each(|r| r.post_id = 1);
+            assert_eq!(
+                db.insert_graph(&mut question).await.unwrap(),
+                2,
+                "{d:?} {mode:?}"
+            );
+            let reply = &question.replies.get().unwrap()[0];
+            assert_eq!(reply.reply_to_id, Some(question.id), "{d:?} {mode:?}");
+            assert_eq!(question.id, 4, "{d:?} {mode:?}");
+            schema(mode).drop_all(&db).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_one_is_inserted_first_or_connected_by_key() {
+    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+        for db in fresh("nw_one", mode).await {
+            let d = db.dialect();
+            // Connected: the author exists, and the post names it by key.
+            let existing = db.insert(&user("cy", vec![])).await.unwrap();
+            let mut connected = post("by key", vec![]);
+            connected.author_id = existing;
+            assert_eq!(
+                db.insert_graph(&mut connected).await.unwrap(),
+                1,
+                "{d:?} {mode:?}"
+            );
+            // Created: the post's author is loaded, so it is inserted first.
+            let mut created = post("with its author", vec![comment("hi", vec![])]);
+            created.author = One::loaded(user("dee", vec![]));
+            assert_eq!(
+                db.insert_graph(&mut created).await.unwrap(),
+                3,
+                "{d:?} {mode:?}"
+            );
+            let author = created.author.get().unwrap();
+            assert_eq!(created.author_id, author.id, "{d:?} {mode:?}");
+            assert_eq!(author.id, existing + 1, "{d:?} {mode:?}");
+            let (u, p, c) = tables(&db).await;
+            assert_eq!(u, ["1 cy", "2 dee"], "{d:?} {mode:?}");
+            assert_eq!(p, ["1 1 by key", "2 2 with its author"], "{d:?} {mode:?}");
+            assert_eq!(c, ["1 2 None hi"], "{d:?} {mode:?}");
+            schema(mode).drop_all(&db).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_failure_at_any_level_leaves_nothing() {
+    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+        for db in fresh("nw_fail", mode).await {
+            let d = db.dialect();
+            db.insert(&user("taken", vec![])).await.unwrap();
+            let before = tables(&db).await;
+            // Level 1: a user's unique name.
+            let mut users = graph();
+            users[1].name = "taken".into();
+            let e = db.insert_graph_many(&mut users).await.unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    rel::Error::Unique {
+                        table: "nw_users",
+                        ..
+                    }
+                ),
+                "{d:?} {mode:?}: {e}"
+            );
+            assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: level 1");
+            // Level 3: a comment's unique body, below rows already inserted.
+            let mut users = graph();
+            let bob = users[1].posts.get_mut().unwrap();
+            bob[0].comments.get_mut().unwrap()[0].body = "first".into();
+            let e = db.insert_graph_many(&mut users).await.unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    rel::Error::Unique {
+                        table: "nw_comments",
+                        ..
+                    }
+                ),
+                "{d:?} {mode:?}: {e}"
+            );
+            assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: level 3");
+            // The rows are given back as they were, loaded, and can be written again.
+            assert_eq!(users[0].posts.get().unwrap().len(), 2, "{d:?} {mode:?}");
+            // A post connected to a user that does not exist, in a graph.
+            let mut orphan = post("nobody's", vec![comment("lost", vec![])]);
+            orphan.author_id = 999;
+            let e = db.insert_graph(&mut orphan).await.unwrap_err();
+            assert!(
+                matches!(e, rel::Error::ForeignKey { .. }),
+                "{d:?} {mode:?}: {e}"
+            );
+            assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: connect");
+            // In a transaction, at a savepoint: the caller's own rows stay.
+            let mut tx = db.begin().await.unwrap();
+            tx.insert(&user("kept", vec![])).await.unwrap();
+            let mut users = graph();
+            users[0].name = "taken".into();
+            assert!(
+                tx.insert_graph_many(&mut users).await.is_err(),
+                "{d:?} {mode:?}"
+            );
+            tx.commit().await.unwrap();
+            let (u, p, _) = tables(&db).await;
+            assert_eq!(u.len(), 2, "{d:?} {mode:?}: {u:?}");
+            assert!(p.is_empty(), "{d:?} {mode:?}: {p:?}");
+            schema(mode).drop_all(&db).await.unwrap();
+        }
+    }
+}
