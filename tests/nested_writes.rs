@@ -17,6 +17,27 @@ struct User {
     name: String,
     #[relation(many)]
     posts: Many<Post>,
+    #[relation(many, through = Membership(user_id, group_id))]
+    groups: Many<Group>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "nw_groups")]
+struct Group {
+    #[column(primary_key, auto_increment)]
+    id: i64,
+    name: String,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "nw_memberships", primary_key(user_id, group_id))]
+struct Membership {
+    user_id: i64,
+    group_id: i64,
+    #[relation(one, from = user_id, to = User::id)]
+    user: One<User>,
+    #[relation(one, from = group_id, to = Group::id)]
+    group: One<Group>,
 }
 
 #[derive(Table, Debug, Clone, PartialEq)]
@@ -55,6 +76,7 @@ fn user(name: &str, posts: Vec<Post>) -> User {
         id: 0,
         name: name.into(),
         posts: Many::loaded(posts),
+        groups: Many::default(),
     }
 }
 
@@ -309,6 +331,62 @@ async fn a_failure_at_any_level_leaves_nothing() {
             let (u, p, _) = tables(&db).await;
             assert_eq!(u.len(), 2, "{d:?} {mode:?}: {u:?}");
             assert!(p.is_empty(), "{d:?} {mode:?}: {p:?}");
+            schema(mode).drop_all(&db).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_junction_relation_inserts_its_targets_and_the_junction_rows() {
+    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+        for db in fresh("nw_junction", mode).await {
+            let d = db.dialect();
+            let group = |name: &str| Group {
+                id: 0,
+                name: name.into(),
+            };
+            let mut users = vec![user("ada", vec![]), user("bob", vec![])];
+            users[0].groups = Many::loaded(vec![group("red"), group("blue")]);
+            users[1].groups = Many::loaded(vec![group("green")]);
+            // 2 users, 3 groups, 3 junction rows.
+            assert_eq!(
+                db.insert_graph_many(&mut users).await.unwrap(),
+                8,
+                "{d:?} {mode:?}"
+            );
+            let ids: Vec<i64> = users[0]
+                .groups
+                .get()
+                .unwrap()
+                .iter()
+                .map(|g| g.id)
+                .collect();
+            assert_eq!(ids, [1, 2], "{d:?} {mode:?}");
+            let memberships: Vec<(i64, i64)> = Membership::query()
+                .all(&db)
+                .await
+                .unwrap()
+                .iter()
+                .map(|m| (m.user_id, m.group_id))
+                .collect();
+            assert_eq!(memberships, [(1, 1), (1, 2), (2, 3)], "{d:?} {mode:?}");
+            let loaded = User::query().with(User::groups()).all(&db).await.unwrap();
+            let names: Vec<Vec<&str>> = loaded
+                .iter()
+                .map(|u| {
+                    u.groups
+                        .get()
+                        .unwrap()
+                        .iter()
+                        .map(|g| g.name.as_str())
+                        .collect()
+                })
+                .collect();
+            assert_eq!(
+                names,
+                [vec!["red", "blue"], vec!["green"]],
+                "{d:?} {mode:?}"
+            );
             schema(mode).drop_all(&db).await.unwrap();
         }
     }

@@ -13,8 +13,9 @@
 //!    one level below.
 //!
 //! A `One` that holds its key and is not loaded is left alone: its foreign-key column
-//! says which existing row it points to (a connect by key). Relations that are not
-//! loaded are left alone. The rows are written in place: keys and foreign keys are set
+//! says which existing row it points to (a connect by key). A relation through a
+//! junction inserts its targets as rows below, then one junction row per parent and
+//! target. Relations that are not loaded are left alone. The rows are written in place: keys and foreign keys are set
 //! on the caller's structs.
 //!
 //! The typed steps for a relation's target are reached through the derive's
@@ -22,7 +23,7 @@
 //! (`GraphSteps::<C>::STEPS`), the way the loaders reach theirs through `Ops`.
 
 use super::enforcement::Enforcement;
-use super::insert::insert_many;
+use super::insert::{insert_many, insert_values};
 use crate::model::error::{Error, Result};
 use crate::model::fields::{Many, One};
 use crate::model::meta::RelationMeta;
@@ -49,8 +50,8 @@ pub struct Steps {
     put: fn(&mut dyn Any, Rows),
     /// Sets columns of every row to the same values.
     set: fn(&mut Rows, &[&'static str], &[Value]) -> Result<()>,
-    /// The values of columns of the first row.
-    first_key: fn(&Rows, &[&'static str]) -> Option<Vec<Value>>,
+    /// The values of columns of each row.
+    keys: fn(&Rows, &[&'static str]) -> Vec<Vec<Value>>,
     /// Joins groups of rows into one, and how many each had.
     join: fn(Vec<Rows>) -> (Rows, Vec<usize>),
     /// Splits rows back into groups of these sizes.
@@ -62,8 +63,6 @@ pub struct Steps {
         &'a mut Rows,
         &'a str,
     ) -> BoxFuture<'a, Result<u64>>,
-    /// Whether a relation field holds rows to write (loaded, and not a `None`).
-    holds_rows: fn(&dyn Any) -> bool,
 }
 
 /// A `Vec<C>` of a relation's target rows, erased.
@@ -80,15 +79,27 @@ impl<C: Table> GraphSteps<C> {
                     .try_for_each(|row| set_columns(row, columns, values.to_vec()))
             })
         },
-        first_key: |rows, columns| {
-            let row = rows.downcast_ref::<Vec<C>>()?.first()?;
-            columns
+        keys: |rows, columns| {
+            let positions: Vec<Option<usize>> = columns
                 .iter()
-                .map(|c| {
-                    let at = C::META.columns.iter().position(|m| m.name == *c)?;
-                    row.column_value(at)
+                .map(|c| C::META.columns.iter().position(|m| m.name == *c))
+                .collect();
+            rows.downcast_ref::<Vec<C>>()
+                .map(|rows| {
+                    rows.iter()
+                        .map(|row| {
+                            positions
+                                .iter()
+                                .map(|p| {
+                                    p.and_then(|p| row.column_value(p)).unwrap_or(Value::Null(
+                                        crate::model::value::SqlType::BigInt,
+                                    ))
+                                })
+                                .collect()
+                        })
+                        .collect()
                 })
-                .collect()
+                .unwrap_or_default()
         },
         join: |groups| {
             let mut counts = Vec::with_capacity(groups.len());
@@ -115,7 +126,6 @@ impl<C: Table> GraphSteps<C> {
                 }
             })
         },
-        holds_rows: holds_rows::<C>,
     };
 }
 
@@ -140,17 +150,6 @@ pub(crate) fn insert_graph<'a, T: Table>(
         }
         let mut inserted = rows.len() as u64;
         let relations = T::META.relations;
-        // Refused before anything is written.
-        for (i, rel) in relations.iter().enumerate() {
-            let steps = steps_of::<T>(i, rel)?;
-            let holds = |row: &T| row.relation(i).is_some_and(steps.holds_rows);
-            if rel.through.is_some() && rows.iter().any(holds) {
-                return Err(unsupported::<T>(
-                    rel,
-                    "a junction relation is not written by insert_graph yet: insert its rows and the junction's with insert_many",
-                ));
-            }
-        }
         // 1. What the rows point to, first; each row's foreign key from it.
         for (i, rel) in relations.iter().enumerate() {
             if !rel.holds_key || rel.through.is_some() {
@@ -160,7 +159,7 @@ pub(crate) fn insert_graph<'a, T: Table>(
             let (taken, mut result) =
                 take_and_insert(run, enforcement, rows, i, rel, steps, path, |_, _| Ok(())).await;
             for (at, part) in taken {
-                let key = (steps.first_key)(&part, rel.to);
+                let key = (steps.keys)(&part, rel.to).into_iter().next();
                 let row = &mut rows[at];
                 if let (Some(key), true) = (key, result.is_ok())
                     && let Err(e) = set_columns(row, rel.from, key)
@@ -184,7 +183,7 @@ pub(crate) fn insert_graph<'a, T: Table>(
         }
         // 3. What points to the rows, below them, with their keys.
         for (i, rel) in relations.iter().enumerate() {
-            if rel.holds_key || rel.through.is_some() {
+            if rel.holds_key {
                 continue;
             }
             let steps = steps_of::<T>(i, rel)?;
@@ -205,6 +204,29 @@ pub(crate) fn insert_graph<'a, T: Table>(
                         .collect()
                 })
                 .collect();
+            if let Some(through) = rel.through {
+                // Through a junction: the targets are rows of their own, then one
+                // junction row per parent and target.
+                let (taken, result) =
+                    take_and_insert(run, enforcement, rows, i, rel, steps, path, |_, _| Ok(()))
+                        .await;
+                let mut junction = Vec::new();
+                if result.is_ok() {
+                    for (at, part) in &taken {
+                        for target in (steps.keys)(part, rel.to) {
+                            junction.push(junction_row::<T>(rel, through, &keys[*at], &target));
+                        }
+                    }
+                }
+                for (at, part) in taken {
+                    (steps.put)(field_of(&mut rows[at], i, rel)?, part);
+                }
+                inserted += result?;
+                let junction: Vec<Vec<Value>> = junction.into_iter().collect::<Result<_>>()?;
+                inserted += junction.len() as u64;
+                insert_values(run, enforcement, (through.table)(), junction).await?;
+                continue;
+            }
             let set = |at: usize, part: &mut Rows| (steps.set)(part, rel.to, &keys[at]);
             let (taken, result) =
                 take_and_insert(run, enforcement, rows, i, rel, steps, path, set).await;
@@ -259,6 +281,37 @@ async fn take_and_insert<T: Table>(
     let result = (steps.insert)(run, enforcement, &mut all, &here).await;
     let groups = (steps.split)(all, &counts);
     (positions.into_iter().zip(groups).collect(), result)
+}
+
+/// The junction row linking a parent (its `from` values, `parent`) and a target (its
+/// `to` values, `target`), in the junction's column order. A junction with columns
+/// besides the two keys is refused: Rel would not know their values.
+fn junction_row<T: Table>(
+    rel: &'static RelationMeta,
+    through: crate::model::meta::Through,
+    parent: &[Value],
+    target: &[Value],
+) -> Result<Vec<Value>> {
+    let junction = (through.table)();
+    junction
+        .columns
+        .iter()
+        .map(|c| {
+            if let Some(at) = through.from.iter().position(|f| *f == c.name) {
+                return Ok(parent[at].clone());
+            }
+            if let Some(at) = through.to.iter().position(|t| *t == c.name) {
+                return Ok(target[at].clone());
+            }
+            Err(unsupported::<T>(
+                rel,
+                &format!(
+                    "the junction `{}` has a column besides its keys (`{}`): insert_graph would not know its value; insert the junction's rows with insert_many",
+                    junction.name, c.name
+                ),
+            ))
+        })
+        .collect()
 }
 
 fn field_of<'r, T: Table>(

@@ -219,6 +219,41 @@ async fn insert_rows<T: Table>(
     Ok(keys)
 }
 
+/// Inserts rows given as every column's value, in as few statements as the bind limit
+/// allows: a junction's rows, which have no struct of their own (nested inserts). The
+/// table has no generated key.
+pub(crate) async fn insert_values(
+    run: &mut dyn Executor,
+    enforcement: &Enforcement,
+    table: &'static TableMeta,
+    rows: Vec<Vec<Value>>,
+) -> Result<()> {
+    let dialect = run.dialect();
+    let cols = insert_columns(table);
+    let per_statement = (dialect.bind_limit() / cols.len().max(1)).max(1);
+    let emulation = enforcement.emulation_for(table)?;
+    for chunk in rows.chunks(per_statement) {
+        let mut refused = None;
+        if let Some(emulation) = emulation {
+            refused = emulate::check_insert(run, emulation, table, chunk).await?;
+        }
+        let stmt = insert_statement(dialect, table, chunk.to_vec(), &cols, false)?;
+        if let Err(e) = run.execute(&stmt).await {
+            let failed = Failed {
+                table,
+                rows: chunk,
+                sets: &[],
+                touched: Touched::None,
+            };
+            return Err(typed_error(run, enforcement.graph(), failed, e).await);
+        }
+        if let Some(refused) = refused {
+            return Err(refused);
+        }
+    }
+    Ok(())
+}
+
 /// The typed error of a failed insert of `rows`.
 pub(super) async fn rows_error<T: Table>(
     run: &mut dyn Executor,
