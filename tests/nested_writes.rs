@@ -391,3 +391,149 @@ async fn a_junction_relation_inserts_its_targets_and_the_junction_rows() {
         }
     }
 }
+
+/// A random graph's shape: per user, per post, how many comments; per user, how many
+/// groups.
+type Shape = Vec<(Vec<usize>, usize)>;
+
+fn shaped(shape: &Shape) -> Vec<User> {
+    let mut n = 0;
+    let mut next = |what: &str| {
+        n += 1;
+        format!("{what} {n}")
+    };
+    shape
+        .iter()
+        .map(|(posts, groups)| {
+            let posts = posts
+                .iter()
+                .map(|&comments| {
+                    let comments = (0..comments).map(|_| comment(&next("c"), vec![])).collect();
+                    post(&next("p"), comments)
+                })
+                .collect();
+            let mut u = user(&next("u"), posts);
+            u.groups = Many::loaded(
+                (0..*groups)
+                    .map(|_| Group {
+                        id: 0,
+                        name: next("g"),
+                    })
+                    .collect(),
+            );
+            u
+        })
+        .collect()
+}
+
+/// The same graph written level by level, as a user writes it without `insert_graph`.
+async fn by_hand(db: &Db, mut users: Vec<User>) {
+    let mut tx = db.begin().await.unwrap();
+    let keys = tx.insert_many(&users).await.unwrap();
+    let mut posts = Vec::new();
+    let mut groups = Vec::new();
+    let mut owners = Vec::new();
+    for (u, key) in users.iter_mut().zip(keys) {
+        for mut p in u.posts.get_mut().unwrap().drain(..) {
+            p.author_id = key;
+            posts.push(p);
+        }
+        for g in u.groups.get_mut().unwrap().drain(..) {
+            groups.push(g);
+            owners.push(key);
+        }
+    }
+    let post_keys = tx.insert_many(&posts).await.unwrap();
+    let mut comments = Vec::new();
+    for (p, key) in posts.iter_mut().zip(post_keys) {
+        for mut c in p.comments.get_mut().unwrap().drain(..) {
+            c.post_id = key;
+            comments.push(c);
+        }
+    }
+    tx.insert_many(&comments).await.unwrap();
+    let group_keys = tx.insert_many(&groups).await.unwrap();
+    let memberships: Vec<Membership> = owners
+        .into_iter()
+        .zip(group_keys)
+        .map(|(user_id, group_id)| Membership {
+            user_id,
+            group_id,
+            user: One::default(),
+            group: One::default(),
+        })
+        .collect();
+    tx.insert_many(&memberships).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Every table, junction included.
+async fn all_tables(
+    db: &Db,
+) -> (
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+) {
+    let (u, p, c) = tables(db).await;
+    let groups = Group::query().all(db).await.unwrap();
+    let memberships = Membership::query().all(db).await.unwrap();
+    (
+        u,
+        p,
+        c,
+        groups
+            .iter()
+            .map(|g| format!("{} {}", g.id, g.name))
+            .collect(),
+        memberships
+            .iter()
+            .map(|m| format!("{} {}", m.user_id, m.group_id))
+            .collect(),
+    )
+}
+
+/// Random graphs written by `insert_graph` and by hand, level by level, into fresh
+/// tables: the tables are the same.
+#[test]
+fn insert_graph_writes_what_hand_written_levels_write() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mode = RelationMode::Emulated;
+    let dbs = runtime.block_on(fresh("nw_differential", mode));
+    let shape = prop::collection::vec((prop::collection::vec(0usize..4, 0..4), 0usize..3), 0..5);
+    for db in &dbs {
+        let d = db.dialect();
+        let mut runner = TestRunner::new(Config {
+            cases: 12,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&shape, |shape| {
+                runtime.block_on(async {
+                    let reset = || async {
+                        schema(mode).drop_all(db).await.unwrap();
+                        schema(mode).create_all(db).await.unwrap();
+                    };
+                    reset().await;
+                    let mut users = shaped(&shape);
+                    db.insert_graph_many(&mut users).await.unwrap();
+                    let by_graph = all_tables(db).await;
+                    reset().await;
+                    by_hand(db, shaped(&shape)).await;
+                    let by_levels = all_tables(db).await;
+                    prop_assert_eq!(&by_graph, &by_levels, "{:?}", d);
+                    Ok(())
+                })
+            })
+            .unwrap_or_else(|e| panic!("{d:?}: {e}"));
+        runtime.block_on(schema(mode).drop_all(db)).unwrap();
+    }
+}
