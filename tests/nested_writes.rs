@@ -46,6 +46,7 @@ struct Post {
     #[column(primary_key, auto_increment)]
     id: i64,
     author_id: i64,
+    #[column(unique)]
     title: String,
     #[relation(one, from = author_id, to = User::id)]
     author: One<User>,
@@ -291,6 +292,15 @@ async fn a_failure_at_any_level_leaves_nothing() {
                 "{d:?} {mode:?}: {e}"
             );
             assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: level 1");
+            // Level 2: a post's unique title, below users already inserted.
+            let mut users = graph();
+            users[1].posts.get_mut().unwrap()[0].title = "notes".into();
+            let e = db.insert_graph_many(&mut users).await.unwrap_err();
+            assert!(
+                matches!(e, rel::Error::Unique { table: "nw_posts", .. }),
+                "{d:?} {mode:?}: {e}"
+            );
+            assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: level 2");
             // Level 3: a comment's unique body, below rows already inserted.
             let mut users = graph();
             let bob = users[1].posts.get_mut().unwrap();
@@ -535,5 +545,84 @@ fn insert_graph_writes_what_hand_written_levels_write() {
             })
             .unwrap_or_else(|e| panic!("{d:?}: {e}"));
         runtime.block_on(schema(mode).drop_all(db)).unwrap();
+    }
+}
+
+/// A composite key, with text in it, related both ways.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "nw_shelves", primary_key(room, number))]
+struct Shelf {
+    room: String,
+    number: i32,
+    #[relation(many)]
+    boxes: Many<Crate>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "nw_crates")]
+struct Crate {
+    #[column(primary_key, auto_increment)]
+    id: i64,
+    room: Option<String>,
+    number: Option<i32>,
+    label: String,
+    #[relation(one, from = (room, number), to = (Shelf::room, Shelf::number))]
+    shelf: One<Option<Shelf>>,
+}
+
+#[tokio::test]
+async fn composite_keys_are_carried_down_and_up() {
+    let crate_ = |label: &str| Crate {
+        id: 0,
+        room: None,
+        number: None,
+        label: label.into(),
+        shelf: One::default(),
+    };
+    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+        let schema = Schema::new(mode).table::<Shelf>();
+        let name = format!("nw_composite_{}", format!("{mode:?}").to_lowercase());
+        for db in common::fresh(&name, &schema).await {
+            let d = db.dialect();
+            // Down: a shelf's boxes get both key columns.
+            let mut shelf = Shelf {
+                room: "attic".into(),
+                number: 2,
+                boxes: Many::loaded(vec![crate_("a"), crate_("b")]),
+            };
+            assert_eq!(db.insert_graph(&mut shelf).await.unwrap(), 3, "{d:?} {mode:?}");
+            let keys: Vec<(Option<&str>, Option<i32>)> = shelf
+                .boxes
+                .get()
+                .unwrap()
+                .iter()
+                .map(|c| (c.room.as_deref(), c.number))
+                .collect();
+            assert_eq!(keys, [(Some("attic"), Some(2)); 2], "{d:?} {mode:?}");
+            // Up: a box whose shelf is loaded inserts the shelf first.
+            let mut boxed = crate_("c");
+            boxed.shelf = One::loaded(Some(Shelf {
+                room: "cellar".into(),
+                number: 1,
+                boxes: Many::default(),
+            }));
+            assert_eq!(db.insert_graph(&mut boxed).await.unwrap(), 2, "{d:?} {mode:?}");
+            assert_eq!(
+                (boxed.room.as_deref(), boxed.number),
+                (Some("cellar"), Some(1)),
+                "{d:?} {mode:?}"
+            );
+            let shelves = Shelf::query().with(Shelf::boxes()).all(&db).await.unwrap();
+            let counts: Vec<(String, usize)> = shelves
+                .iter()
+                .map(|s| (s.room.clone(), s.boxes.get().unwrap().len()))
+                .collect();
+            assert_eq!(
+                counts,
+                [("attic".to_owned(), 2), ("cellar".to_owned(), 1)],
+                "{d:?} {mode:?}"
+            );
+            schema.drop_all(&db).await.unwrap();
+        }
     }
 }
