@@ -297,7 +297,13 @@ async fn a_failure_at_any_level_leaves_nothing() {
             users[1].posts.get_mut().unwrap()[0].title = "notes".into();
             let e = db.insert_graph_many(&mut users).await.unwrap_err();
             assert!(
-                matches!(e, rel::Error::Unique { table: "nw_posts", .. }),
+                matches!(
+                    e,
+                    rel::Error::Unique {
+                        table: "nw_posts",
+                        ..
+                    }
+                ),
                 "{d:?} {mode:?}: {e}"
             );
             assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: level 2");
@@ -590,7 +596,11 @@ async fn composite_keys_are_carried_down_and_up() {
                 number: 2,
                 boxes: Many::loaded(vec![crate_("a"), crate_("b")]),
             };
-            assert_eq!(db.insert_graph(&mut shelf).await.unwrap(), 3, "{d:?} {mode:?}");
+            assert_eq!(
+                db.insert_graph(&mut shelf).await.unwrap(),
+                3,
+                "{d:?} {mode:?}"
+            );
             let keys: Vec<(Option<&str>, Option<i32>)> = shelf
                 .boxes
                 .get()
@@ -606,7 +616,11 @@ async fn composite_keys_are_carried_down_and_up() {
                 number: 1,
                 boxes: Many::default(),
             }));
-            assert_eq!(db.insert_graph(&mut boxed).await.unwrap(), 2, "{d:?} {mode:?}");
+            assert_eq!(
+                db.insert_graph(&mut boxed).await.unwrap(),
+                2,
+                "{d:?} {mode:?}"
+            );
             assert_eq!(
                 (boxed.room.as_deref(), boxed.number),
                 (Some("cellar"), Some(1)),
@@ -623,6 +637,61 @@ async fn composite_keys_are_carried_down_and_up() {
                 "{d:?} {mode:?}"
             );
             schema.drop_all(&db).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_parents_rows_are_appended_or_replaced() {
+    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+        for db in fresh("nw_replace", mode).await {
+            let d = db.dialect();
+            let mut users = graph();
+            db.insert_graph_many(&mut users).await.unwrap();
+            let ada = &users[0];
+            // Append: a post with a comment, given Ada's key.
+            let mut more = vec![post("appended", vec![comment("below it", vec![])])];
+            let n = db
+                .append_related(ada, User::posts(), &mut more)
+                .await
+                .unwrap();
+            assert_eq!(n, 2, "{d:?} {mode:?}");
+            assert_eq!(more[0].author_id, ada.id, "{d:?} {mode:?}");
+            let titles = |posts: Vec<Post>| posts.into_iter().map(|p| p.title).collect::<Vec<_>>();
+            let of_ada = || User::posts().of(ada).all(&db);
+            assert_eq!(
+                titles(of_ada().await.unwrap()),
+                ["notes", "engines", "appended"],
+                "{d:?} {mode:?}"
+            );
+            // Replace, dropping posts that have comments: the relation's `on_delete`
+            // (restrict, the default) refuses, and nothing changes.
+            let posts = of_ada().await.unwrap();
+            let mut wanted = vec![posts[1].clone(), post("fresh", vec![])];
+            let refused = db.replace_related(ada, User::posts(), &mut wanted).await;
+            assert!(
+                matches!(refused, Err(rel::Error::StillReferenced { .. })),
+                "{d:?} {mode:?}: {refused:?}"
+            );
+            assert_eq!(
+                titles(of_ada().await.unwrap()),
+                ["notes", "engines", "appended"],
+                "{d:?} {mode:?}"
+            );
+            // Dropping "engines", which has none: kept, dropped and added.
+            let mut wanted = vec![posts[0].clone(), posts[2].clone(), post("fresh", vec![])];
+            let (deleted, inserted) = db
+                .replace_related(ada, User::posts(), &mut wanted)
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {mode:?}: {e}"));
+            assert_eq!((deleted, inserted), (1, 1), "{d:?} {mode:?}");
+            assert_eq!(wanted[2].author_id, ada.id, "{d:?} {mode:?}");
+            assert_eq!(
+                titles(of_ada().await.unwrap()),
+                ["notes", "appended", "fresh"],
+                "{d:?} {mode:?}"
+            );
+            schema(mode).drop_all(&db).await.unwrap();
         }
     }
 }

@@ -8,6 +8,7 @@ mod builder;
 mod conn;
 mod database;
 mod ext;
+mod graph;
 mod knowledge;
 mod operation;
 mod trace;
