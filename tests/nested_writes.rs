@@ -21,6 +21,17 @@ struct User {
     groups: Many<Group>,
 }
 
+/// A foreign key with no relation field.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "nw_notes")]
+struct Note {
+    #[column(primary_key, auto_increment)]
+    id: i64,
+    #[column(references = User::id)]
+    user_id: i64,
+    text: String,
+}
+
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "nw_groups")]
 struct Group {
@@ -142,7 +153,7 @@ async fn tables(db: &Db) -> (Vec<String>, Vec<String>, Vec<String>) {
 }
 
 fn schema(mode: RelationMode) -> Schema {
-    Schema::new(mode).table::<User>()
+    Schema::new(mode).table::<User>().table::<Note>()
 }
 
 /// The backends, with the schema created fresh in `mode`.
@@ -689,6 +700,71 @@ async fn a_parents_rows_are_appended_or_replaced() {
             assert_eq!(
                 titles(of_ada().await.unwrap()),
                 ["notes", "appended", "fresh"],
+                "{d:?} {mode:?}"
+            );
+            schema(mode).drop_all(&db).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn references_columns_inverse_ones_and_many_stale_rows() {
+    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+        for db in fresh("nw_edges", mode).await {
+            let d = db.dialect();
+            let mut users = graph();
+            db.insert_graph_many(&mut users).await.unwrap();
+            // A table whose foreign key is a column's `references`, no field.
+            let mut note = Note {
+                id: 0,
+                user_id: users[0].id,
+                text: "a note".into(),
+            };
+            assert_eq!(
+                db.insert_graph(&mut note).await.unwrap(),
+                1,
+                "{d:?} {mode:?}"
+            );
+            // A post loaded with its author, inserted under that author: refused, as
+            // the author would be inserted twice; nothing is written.
+            let before = tables(&db).await;
+            let mut looped = post("looped", vec![]);
+            looped.author = One::loaded(user("again", vec![]));
+            let mut rows = vec![looped];
+            let refused = db.append_related(&users[1], User::posts(), &mut rows).await;
+            assert!(
+                matches!(
+                    refused,
+                    Err(rel::Error::Unsupported {
+                        relation: "author",
+                        ..
+                    })
+                ),
+                "{d:?} {mode:?}: {refused:?}"
+            );
+            assert_eq!(tables(&db).await, before, "{d:?} {mode:?}");
+            // 1,200 stale rows, deleted 500 a statement.
+            let mut many: Vec<Post> = (0..1_200)
+                .map(|i| post(&format!("bulk {i}"), vec![]))
+                .collect();
+            db.append_related(&users[1], User::posts(), &mut many)
+                .await
+                .unwrap();
+            let bob_loops = users[1].posts.get().unwrap()[0].clone();
+            // Bob's first post has a comment (restrict): refused as a whole.
+            let refused = db.replace_related(&users[1], User::posts(), &mut []).await;
+            assert!(
+                matches!(refused, Err(rel::Error::StillReferenced { .. })),
+                "{d:?} {mode:?}: {refused:?}"
+            );
+            let (deleted, inserted) = db
+                .replace_related(&users[1], User::posts(), &mut [bob_loops])
+                .await
+                .unwrap_or_else(|e| panic!("{d:?} {mode:?}: {e}"));
+            assert_eq!((deleted, inserted), (1_200, 0), "{d:?} {mode:?}");
+            assert_eq!(
+                User::posts().of(&users[1]).count(&db).await.unwrap(),
+                1,
                 "{d:?} {mode:?}"
             );
             schema(mode).drop_all(&db).await.unwrap();

@@ -123,7 +123,7 @@ pub mod __private {
     pub use crate::model::registry::Registered;
     pub use crate::model::row::RowReader;
     pub use crate::model::table::Table;
-    pub use crate::model::value::from_value;
+    pub use crate::model::value::column_error;
     pub use crate::model::value::{ColumnValue, LiteralKind, SqlType, Value};
     pub use crate::read::query::Query;
     pub use crate::read::record::{
@@ -134,6 +134,6 @@ pub mod __private {
     pub use crate::sql::column::Column;
     pub use crate::sql::computed::{AnyComputed, computed_field};
     pub use crate::sql::expr::Expr;
-    pub use crate::write::{GraphSteps, Steps};
+    pub use crate::write::{GraphSteps, NotATable, Probe, Steps, ViaTable};
     pub use inventory;
 }

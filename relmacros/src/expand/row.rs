@@ -46,7 +46,8 @@ pub fn impls(t: &Table) -> TokenStream {
         let (field, ty, name) = (&c.ident, &c.ty, &c.name);
         quote_spanned! {ty.span()=>
             #i => {
-                self.#field = ::rel::__private::from_value::<#ty>(#table_name, #name, value)?;
+                self.#field = <#ty as ::rel::__private::ColumnValue>::from_value(value)
+                    .map_err(|e| ::rel::__private::column_error(#table_name, #name, e))?;
             }
         }
     });
@@ -88,9 +89,11 @@ pub fn impls(t: &Table) -> TokenStream {
 
         fn graph_steps(index: usize) -> ::core::option::Option<&'static dyn ::core::any::Any> {
             match index {
-                #(#indices => ::core::option::Option::Some(
-                    &::rel::__private::GraphSteps::<#relation_targets>::STEPS,
-                ),)*
+                #(#indices => {
+                    #[allow(unused_imports)]
+                    use ::rel::__private::{NotATable as _, ViaTable as _};
+                    (&&::rel::__private::Probe::<#relation_targets>::NEW).graph_steps()
+                },)*
                 _ => ::core::option::Option::None,
             }
         }

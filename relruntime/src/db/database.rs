@@ -392,8 +392,11 @@ impl Db {
     /// - A loaded `One` whose key this row holds (a post's `author`) is inserted first,
     ///   and the row's foreign key set from it. Not loaded, the foreign-key column says
     ///   which existing row it points to (a connect by key).
-    /// - Relations not loaded are left alone. A loaded junction (`through`) relation is
-    ///   [`Error::Unsupported`](crate::Error::Unsupported) for now.
+    /// - A relation through a junction (`through`) inserts its targets below, then one
+    ///   junction row per parent and target.
+    /// - Relations not loaded are left alone. A `One` loaded in a row inserted under
+    ///   the parent it points to (a post's `author` under that author's `posts`) is
+    ///   [`Error::Unsupported`](crate::Error::Unsupported): it would be inserted twice.
     ///
     /// A failure at any level returns its typed error and leaves nothing written.
     ///

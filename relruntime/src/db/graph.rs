@@ -5,7 +5,10 @@
 //! relation's `on_delete` (by the database, or by Rel in Emulated mode), and the insert
 //! is set-based.
 
+use super::conn::Conn;
 use super::database::Db;
+use super::transaction::Transaction;
+use super::write::InsertGraphOp;
 use crate::model::error::{Error, Result};
 use crate::model::meta::RelationMeta;
 use crate::model::table::{Key, Table};
@@ -31,7 +34,7 @@ impl Db {
         for row in rows.iter_mut() {
             set_key(row, rel.to, &key)?;
         }
-        self.insert_graph_many(rows).await
+        super::write::run(Conn::Db(self), InsertGraphOp::under(rows, rel.to)).await
     }
 
     /// Makes `rows` exactly `parent`'s related rows through `relation`, in one
@@ -96,12 +99,22 @@ impl Db {
             let existing = relation.of(parent).all(&mut tx).await?;
             let existing: Vec<Vec<Value>> = existing.iter().map(|r| r.key().to_values()).collect();
             let wanted: Vec<Vec<Value>> = rows.iter().map(|r| r.key().to_values()).collect();
-            // The related rows not wanted any more, deleted by key in one statement.
+            // The related rows not wanted any more, deleted by key, a few hundred a
+            // statement, and only while they are still the parent's.
             let stale: Vec<&Vec<Value>> = existing.iter().filter(|k| !wanted.contains(k)).collect();
-            let deleted = match keys_filter::<C>(&stale) {
-                Some(filter) => Delete::<C>::new().filter(filter).run(&mut tx).await?,
-                None => 0,
-            };
+            let mut deleted = 0;
+            for chunk in stale.chunks(KEYS_PER_DELETE) {
+                if let Some(filter) = keys_filter::<C>(chunk) {
+                    let still_related = Expr::<C>::new(Node::RelatedTo {
+                        rel,
+                        key: key.clone(),
+                    });
+                    deleted += Delete::<C>::new()
+                        .filter(still_related.and(filter))
+                        .run(&mut tx)
+                        .await?;
+                }
+            }
             // The rows not related yet: the parent's key, then inserted.
             let new: Vec<usize> = (0..rows.len())
                 .filter(|&i| !existing.contains(&wanted[i]))
@@ -109,7 +122,7 @@ impl Db {
             for &i in &new {
                 set_key(&mut rows[i], rel.to, &key)?;
             }
-            let inserted = insert_some(&mut tx, rows, &new).await?;
+            let inserted = insert_some(&mut tx, rows, &new, rel.to).await?;
             Ok::<_, Error>((deleted, inserted))
         }
         .await;
@@ -129,12 +142,13 @@ impl Db {
 /// Inserts the rows of `rows` at positions `at` (in order) with everything loaded in
 /// them, at a savepoint of `tx`. The rows are written in place.
 async fn insert_some<C: Table>(
-    tx: &mut super::transaction::Transaction,
+    tx: &mut Transaction,
     rows: &mut [C],
     at: &[usize],
+    set_by_parent: &'static [&'static str],
 ) -> Result<u64> {
     if at.len() == rows.len() {
-        return tx.insert_graph_many(rows).await;
+        return under(tx, rows, set_by_parent).await;
     }
     // Each run of consecutive positions in one call; the rows stay where they are.
     let mut inserted = 0;
@@ -144,12 +158,20 @@ async fn insert_some<C: Table>(
         while end < at.len() && at[end] == at[end - 1] + 1 {
             end += 1;
         }
-        inserted += tx
-            .insert_graph_many(&mut rows[at[start]..=at[end - 1]])
-            .await?;
+        inserted += under(tx, &mut rows[at[start]..=at[end - 1]], set_by_parent).await?;
         start = end;
     }
     Ok(inserted)
+}
+
+/// Inserts `rows` as a graph under a parent that set their `set_by_parent` columns, at
+/// a savepoint of `tx`.
+async fn under<C: Table>(
+    tx: &mut Transaction,
+    rows: &mut [C],
+    set_by_parent: &'static [&'static str],
+) -> Result<u64> {
+    super::write::run(Conn::Tx(tx), InsertGraphOp::under(rows, set_by_parent)).await
 }
 
 /// The values of `parent`'s columns that `rel` joins on.
@@ -187,6 +209,10 @@ fn set_key<C: Table>(row: &mut C, columns: &[&str], key: &[Value]) -> Result<()>
     }
     Ok(())
 }
+
+/// Keys per delete statement: under every bind limit, and a composite key's `OR` of
+/// `AND`s shallow enough for SQLite's expression depth (1,000).
+const KEYS_PER_DELETE: usize = 500;
 
 /// `pk IN (..)`, or for a composite key `(a = .. AND b = ..) OR ..`: the rows with
 /// these keys; `None` for none.

@@ -84,12 +84,20 @@ write_op!(UpsertOp<'a, 'r; T>(upsert: &'a Upsert<'r, T>) -> T::Key, "upsert",
 /// borrows them from here and gives them back.
 pub(super) struct InsertGraphOp<'a, T: Table> {
     pub rows: std::sync::Mutex<Option<&'a mut [T]>>,
+    /// The columns the rows' parent set (appending under a parent), which a loaded
+    /// `One` of theirs must not set again.
+    pub set_by_parent: &'static [&'static str],
 }
 
 impl<'a, T: Table> InsertGraphOp<'a, T> {
     pub(super) fn new(rows: &'a mut [T]) -> Self {
+        Self::under(rows, &[])
+    }
+
+    pub(super) fn under(rows: &'a mut [T], set_by_parent: &'static [&'static str]) -> Self {
         InsertGraphOp {
             rows: std::sync::Mutex::new(Some(rows)),
+            set_by_parent,
         }
     }
 }
@@ -118,7 +126,8 @@ impl<T: Table> WriteOp for InsertGraphOp<'_, T> {
                     message: "internal error in insert_graph: the rows are lent already".into(),
                 });
             };
-            let result = write::insert_graph(run, enforcement, &mut *rows, "").await;
+            let result =
+                write::insert_graph(run, enforcement, &mut *rows, "", self.set_by_parent).await;
             if let Ok(mut slot) = self.rows.lock() {
                 *slot = Some(rows);
             }

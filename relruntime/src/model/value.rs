@@ -514,18 +514,18 @@ macro_rules! column_newtype {
     };
 }
 
-/// `value` as column `column` of `table` holds it, or [`Error::Decode`](super::error::Error::Decode)
-/// naming them. For the derive's `set_column_value`.
+/// The error of a value that column `column` of `table` cannot hold. For the
+/// derive's `set_column_value`.
 #[doc(hidden)]
-pub fn from_value<V: ColumnValue>(
+pub fn column_error(
     table: &'static str,
     column: &'static str,
-    value: Value,
-) -> super::error::Result<V> {
-    V::from_value(value).map_err(|source| super::error::Error::Decode {
+    source: DecodeError,
+) -> super::error::Error {
+    super::error::Error::Decode {
         table,
         column,
         path: String::new(),
         source,
-    })
+    }
 }

@@ -39,6 +39,44 @@ pub struct GraphSteps<C> {
     _target: PhantomData<fn() -> C>,
 }
 
+/// Finds the steps of a relation's target for the derive, without a second error when
+/// the target is not a table (its own error says so): `(&&Probe::<C>::NEW).graph_steps()`
+/// is [`ViaTable`]'s where `C` is a table, else [`NotATable`]'s `None` (method lookup
+/// tries the receiver `&&Probe<C>` before `&Probe<C>`).
+#[doc(hidden)]
+pub struct Probe<C>(PhantomData<fn() -> C>);
+
+impl<C> Probe<C> {
+    /// The probe.
+    pub const NEW: Probe<C> = Probe(PhantomData);
+}
+
+/// See [`Probe`].
+#[doc(hidden)]
+pub trait ViaTable {
+    /// The target's steps.
+    fn graph_steps(&self) -> Option<&'static dyn Any>;
+}
+
+impl<C: Table> ViaTable for &Probe<C> {
+    fn graph_steps(&self) -> Option<&'static dyn Any> {
+        Some(&GraphSteps::<C>::STEPS)
+    }
+}
+
+/// See [`Probe`].
+#[doc(hidden)]
+pub trait NotATable {
+    /// None.
+    fn graph_steps(&self) -> Option<&'static dyn Any>;
+}
+
+impl<C> NotATable for Probe<C> {
+    fn graph_steps(&self) -> Option<&'static dyn Any> {
+        None
+    }
+}
+
 /// The same steps, erased: each works on a relation field of the target's type
 /// (`&mut dyn Any`) or on a `Vec` of its rows (`Box<dyn Any + Send>`), so that the
 /// parent's side, which holds only its own rows across an await, needs no `C`.
@@ -48,6 +86,8 @@ pub struct Steps {
     take: fn(&mut dyn Any) -> Result<Option<Rows>>,
     /// Puts rows back into a field, loaded.
     put: fn(&mut dyn Any, Rows),
+    /// Whether a field holds rows to write.
+    holds: fn(&dyn Any) -> bool,
     /// Sets columns of every row to the same values.
     set: fn(&mut Rows, &[&'static str], &[Value]) -> Result<()>,
     /// The values of columns of each row.
@@ -56,23 +96,29 @@ pub struct Steps {
     join: fn(Vec<Rows>) -> (Rows, Vec<usize>),
     /// Splits rows back into groups of these sizes.
     split: fn(Rows, &[usize]) -> Vec<Rows>,
-    /// Inserts the rows as one level, and everything loaded in them.
-    insert: for<'a> fn(
-        &'a mut dyn Executor,
-        &'a Enforcement,
-        &'a mut Rows,
-        &'a str,
-    ) -> BoxFuture<'a, Result<u64>>,
+    /// Inserts the rows as one level, and everything loaded in them; the columns
+    /// their parent set are given.
+    insert: InsertRows,
 }
 
 /// A `Vec<C>` of a relation's target rows, erased.
 type Rows = Box<dyn Any + Send>;
+
+/// Inserts erased rows as one level, under a parent that set the given columns.
+type InsertRows = for<'a> fn(
+    &'a mut dyn Executor,
+    &'a Enforcement,
+    &'a mut Rows,
+    &'a str,
+    &'static [&'static str],
+) -> BoxFuture<'a, Result<u64>>;
 
 impl<C: Table> GraphSteps<C> {
     /// The steps for target `C`. For the derive.
     pub const STEPS: Steps = Steps {
         take: |field| Ok(take_rows::<C>(field)?.map(|rows| Box::new(rows) as Rows)),
         put: |field, rows| put_rows::<C>(field, vec_of::<C>(rows)),
+        holds: holds_rows::<C>,
         set: |rows, columns, values| {
             rows.downcast_mut::<Vec<C>>().map_or(Ok(()), |rows| {
                 rows.iter_mut()
@@ -118,10 +164,10 @@ impl<C: Table> GraphSteps<C> {
                 .map(|&n| Box::new(rows.by_ref().take(n).collect::<Vec<C>>()) as Rows)
                 .collect()
         },
-        insert: |run, enforcement, rows, path| {
+        insert: |run, enforcement, rows, path, set_by_parent| {
             Box::pin(async move {
                 match rows.downcast_mut::<Vec<C>>() {
-                    Some(rows) => insert_graph(run, enforcement, rows, path).await,
+                    Some(rows) => insert_graph(run, enforcement, rows, path, set_by_parent).await,
                     None => Ok(0),
                 }
             })
@@ -137,12 +183,15 @@ fn vec_of<C: Table>(rows: Rows) -> Vec<C> {
 }
 
 /// Inserts `rows` and everything loaded in them, in place: see the module docs; how
-/// many rows it inserted. `path` is where the rows sit below the root, for errors.
+/// many rows it inserted. `path` is where the rows sit below the root, for errors;
+/// `set_by_parent`, the columns their parent set (its key), which a loaded `One` of
+/// theirs must not set again.
 pub(crate) fn insert_graph<'a, T: Table>(
     run: &'a mut dyn Executor,
     enforcement: &'a Enforcement,
     rows: &'a mut [T],
     path: &'a str,
+    set_by_parent: &'static [&'static str],
 ) -> BoxFuture<'a, Result<u64>> {
     Box::pin(async move {
         if rows.is_empty() {
@@ -155,9 +204,26 @@ pub(crate) fn insert_graph<'a, T: Table>(
             if !rel.holds_key || rel.through.is_some() {
                 continue;
             }
-            let steps = steps_of::<T>(i, rel)?;
+            // A relation without a field (a column's `references`) holds no rows.
+            let Some(steps) = steps_of::<T>(i) else {
+                continue;
+            };
+            if !set_by_parent.is_empty()
+                && rel.from == set_by_parent
+                && rows
+                    .iter()
+                    .any(|row| row.relation(i).is_some_and(|f| (steps.holds)(f)))
+            {
+                return Err(unsupported::<T>(
+                    rel,
+                    "this relation is loaded, and its key is also set by the parent the rows are inserted under: the row would be inserted twice; leave it not loaded",
+                ));
+            }
             let (taken, mut result) =
-                take_and_insert(run, enforcement, rows, i, rel, steps, path, |_, _| Ok(())).await;
+                take_and_insert(run, enforcement, rows, i, rel, steps, path, &[], |_, _| {
+                    Ok(())
+                })
+                .await;
             for (at, part) in taken {
                 let key = (steps.keys)(&part, rel.to).into_iter().next();
                 let row = &mut rows[at];
@@ -186,7 +252,9 @@ pub(crate) fn insert_graph<'a, T: Table>(
             if rel.holds_key {
                 continue;
             }
-            let steps = steps_of::<T>(i, rel)?;
+            let Some(steps) = steps_of::<T>(i) else {
+                continue;
+            };
             let positions: Vec<usize> = rel
                 .from
                 .iter()
@@ -208,8 +276,10 @@ pub(crate) fn insert_graph<'a, T: Table>(
                 // Through a junction: the targets are rows of their own, then one
                 // junction row per parent and target.
                 let (taken, result) =
-                    take_and_insert(run, enforcement, rows, i, rel, steps, path, |_, _| Ok(()))
-                        .await;
+                    take_and_insert(run, enforcement, rows, i, rel, steps, path, &[], |_, _| {
+                        Ok(())
+                    })
+                    .await;
                 let mut junction = Vec::new();
                 if result.is_ok() {
                     for (at, part) in &taken {
@@ -229,7 +299,7 @@ pub(crate) fn insert_graph<'a, T: Table>(
             }
             let set = |at: usize, part: &mut Rows| (steps.set)(part, rel.to, &keys[at]);
             let (taken, result) =
-                take_and_insert(run, enforcement, rows, i, rel, steps, path, set).await;
+                take_and_insert(run, enforcement, rows, i, rel, steps, path, rel.to, set).await;
             for (at, part) in taken {
                 (steps.put)(field_of(&mut rows[at], i, rel)?, part);
             }
@@ -251,6 +321,7 @@ async fn take_and_insert<T: Table>(
     rel: &'static RelationMeta,
     steps: &'static Steps,
     path: &str,
+    set_by_parent: &'static [&'static str],
     ready: impl Fn(usize, &mut Rows) -> Result<()>,
 ) -> (Vec<(usize, Rows)>, Result<u64>) {
     let mut positions = Vec::new();
@@ -278,7 +349,7 @@ async fn take_and_insert<T: Table>(
     }
     let (mut all, counts) = (steps.join)(groups);
     let here = child_path(path, rel.name);
-    let result = (steps.insert)(run, enforcement, &mut all, &here).await;
+    let result = (steps.insert)(run, enforcement, &mut all, &here, set_by_parent).await;
     let groups = (steps.split)(all, &counts);
     (positions.into_iter().zip(groups).collect(), result)
 }
@@ -397,10 +468,9 @@ fn column_index<T: Table>(column: &str) -> Result<usize> {
         })
 }
 
-fn steps_of<T: Table>(index: usize, rel: &'static RelationMeta) -> Result<&'static Steps> {
-    T::graph_steps(index)
-        .and_then(|steps| steps.downcast_ref::<Steps>())
-        .ok_or_else(|| internal::<T>(rel))
+/// The steps of relation `index`'s target; `None` for a relation without a field.
+fn steps_of<T: Table>(index: usize) -> Option<&'static Steps> {
+    T::graph_steps(index).and_then(|steps| steps.downcast_ref::<Steps>())
 }
 
 fn child_path(path: &str, name: &str) -> String {

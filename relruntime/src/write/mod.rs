@@ -19,7 +19,7 @@ mod upsert;
 pub(crate) use delete::delete;
 pub(crate) use enforcement::Enforcement;
 pub(crate) use graph::insert_graph;
-pub use graph::{GraphSteps, Steps};
+pub use graph::{GraphSteps, NotATable, Probe, Steps, ViaTable};
 pub(crate) use insert::{insert, insert_many};
 pub(crate) use update::update_row;
 pub use {delete::Delete, update::Update, upsert::Upsert};
