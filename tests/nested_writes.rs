@@ -771,3 +771,62 @@ async fn references_columns_inverse_ones_and_many_stale_rows() {
         }
     }
 }
+
+/// A graph insert dropped half-way (a timeout) gives the caller's rows back to their
+/// fields, and writes nothing.
+#[tokio::test]
+async fn a_cancelled_insert_gives_the_rows_back() {
+    let mode = RelationMode::ForeignKeys;
+    for db in fresh("nw_cancel", mode).await {
+        let d = db.dialect();
+        let big = || {
+            let posts = (0..400)
+                .map(|p| {
+                    let comments = (0..5)
+                        .map(|c| comment(&format!("c{p}.{c}"), vec![]))
+                        .collect();
+                    post(&format!("p{p}"), comments)
+                })
+                .collect();
+            user("big", posts)
+        };
+        // Shorter and shorter timeouts, until one lands inside the insert.
+        let mut cancelled = 0;
+        for micros in [20_000u64, 10_000, 5_000, 2_000, 1_000, 500, 200, 100] {
+            let mut u = big();
+            let run = tokio::time::timeout(
+                std::time::Duration::from_micros(micros),
+                db.insert_graph(&mut u),
+            )
+            .await;
+            let posts = u.posts.get().unwrap();
+            assert_eq!(posts.len(), 400, "{d:?} {micros} µs");
+            assert!(
+                posts
+                    .iter()
+                    .all(|p| p.comments.get().is_ok_and(|c| c.len() == 5)),
+                "{d:?} {micros} µs: a post lost its comments"
+            );
+            match run {
+                Err(_) => {
+                    cancelled += 1;
+                    // Nothing was committed.
+                    assert_eq!(User::query().count(&db).await.unwrap(), 0, "{d:?}");
+                }
+                Ok(result) => {
+                    result.unwrap();
+                    clear(&db).await;
+                }
+            }
+        }
+        assert!(cancelled > 0, "{d:?}: no timeout landed inside an insert");
+        schema(mode).drop_all(&db).await.unwrap();
+    }
+}
+
+/// Empties the tables.
+async fn clear(db: &Db) {
+    Comment::delete().all_rows().run(db).await.unwrap();
+    Post::delete().all_rows().run(db).await.unwrap();
+    User::delete().all_rows().run(db).await.unwrap();
+}

@@ -347,11 +347,55 @@ async fn take_and_insert<T: Table>(
     if groups.is_empty() {
         return (Vec::new(), Ok(0));
     }
-    let (mut all, counts) = (steps.join)(groups);
+    // Held by a guard across the await: if the future is dropped there (a timeout, a
+    // cancelled request), the rows go back to their fields all the same.
+    let mut taken = Taken {
+        held: Some((steps.join)(groups)),
+        rows,
+        i,
+        steps,
+        positions,
+    };
     let here = child_path(path, rel.name);
-    let result = (steps.insert)(run, enforcement, &mut all, &here, set_by_parent).await;
-    let groups = (steps.split)(all, &counts);
+    let result = match taken.held.as_mut() {
+        Some((all, _)) => (steps.insert)(run, enforcement, all, &here, set_by_parent).await,
+        None => Ok(0),
+    };
+    let positions = std::mem::take(&mut taken.positions);
+    let groups = match taken.held.take() {
+        Some((all, counts)) => (steps.split)(all, &counts),
+        None => Vec::new(),
+    };
     (positions.into_iter().zip(groups).collect(), result)
+}
+
+/// Rows taken from their parents' fields while they are inserted: put back on drop,
+/// unless handed back first.
+struct Taken<'r, T: Table> {
+    /// All the groups joined, and each one's size.
+    held: Option<(Rows, Vec<usize>)>,
+    rows: &'r mut [T],
+    i: usize,
+    steps: &'static Steps,
+    /// The parent of each group.
+    positions: Vec<usize>,
+}
+
+impl<T: Table> Drop for Taken<'_, T> {
+    fn drop(&mut self) {
+        let Some((all, counts)) = self.held.take() else {
+            return;
+        };
+        for (&at, part) in self.positions.iter().zip((self.steps.split)(all, &counts)) {
+            if let Some(field) = self
+                .rows
+                .get_mut(at)
+                .and_then(|row| row.relation_field(self.i))
+            {
+                (self.steps.put)(field, part);
+            }
+        }
+    }
 }
 
 /// The junction row linking a parent (its `from` values, `parent`) and a target (its
