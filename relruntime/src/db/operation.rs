@@ -8,8 +8,8 @@ use crate::model::schema::Schema;
 use crate::model::table::Table;
 use crate::read::integrity::{self, Orphans};
 use crate::read::query::Query;
-use crate::read::relation::LoadSpec;
 use crate::read::select::{Partial, Select};
+use crate::read::spec::LoadSpec;
 use crate::sql::builder::Statement;
 use crate::sql::exec::{BoxFuture, Executor};
 

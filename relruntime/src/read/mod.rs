@@ -15,11 +15,12 @@ pub(crate) mod query;
 pub(crate) mod record;
 pub(crate) mod relation;
 pub(crate) mod select;
+pub(crate) mod spec;
 
 use crate::model::error::Result;
 use crate::model::table::Table;
 use crate::sql::exec::Executor;
-use relation::LoadSpec;
+use spec::LoadSpec;
 
 /// Loads the relations `specs` describe onto `rows` that were fetched before
 /// (`Db::load`).

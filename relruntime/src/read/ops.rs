@@ -5,7 +5,7 @@ use super::batch::{self, Fetched, Parents, Slot};
 use super::join::{self, cursor::Cursor};
 use super::page;
 use super::record::{self, Record};
-use super::relation::LoadSpec;
+use super::spec::LoadSpec;
 use crate::model::error::{Error, Result};
 use crate::model::fields::{Many, One};
 use crate::model::row::Path;
@@ -50,7 +50,7 @@ impl Ops {
     }
 
     /// The steps of an aggregate loaded onto a `Many` field: untyped, as the field's
-    /// type is reached through the spec's [`AggregateLoad`](super::relation::AggregateLoad).
+    /// type is reached through the spec's [`AggregateLoad`](super::spec::AggregateLoad).
     pub(crate) fn aggregate() -> Self {
         Ops {
             fetch: batch::fetch_aggregate,

@@ -6,7 +6,7 @@
 
 use super::query::Query;
 use super::record::{self, Record};
-use super::relation::LoadSpec;
+use super::spec::LoadSpec;
 use crate::model::error::{Error, Result};
 use crate::model::fields::Many;
 use crate::model::meta::TableMeta;

@@ -3,7 +3,8 @@
 use super::batch;
 use super::join;
 use super::record::{Record, Selection};
-use super::relation::{Load, LoadSpec};
+use super::relation::Load;
+use super::spec::LoadSpec;
 use crate::model::error::{Error, Result};
 use crate::model::row::{Cells, Path, RowReader};
 use crate::model::table::{Key, Table};

@@ -14,7 +14,8 @@
 //! no keys: its subqueries are correlated with the parent row in SQL.
 
 use super::ops::Ops;
-use super::relation::{LoadSpec, Relation, ToMany, ToOne};
+use super::relation::{Relation, ToMany, ToOne};
+use super::spec::LoadSpec;
 use crate::model::error::{Error, Result};
 use crate::model::fields::{Many, One};
 use crate::model::meta::TableMeta;

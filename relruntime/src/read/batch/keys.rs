@@ -1,7 +1,7 @@
 //! The index that numbers the parents' distinct keys and finds a fetched row's parent
 //! group (`KeyIndex`), and reading keys from rows.
 
-use super::super::relation::LoadSpec;
+use super::super::spec::LoadSpec;
 use crate::model::error::Result;
 use crate::model::key::KeyMap;
 pub(crate) use crate::model::key::KeyOf;

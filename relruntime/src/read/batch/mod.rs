@@ -20,7 +20,7 @@ mod steps;
 pub(crate) use steps::{assign, assign_aggregate, copy_field, fetch, fetch_aggregate};
 
 use super::ops::Field;
-use super::relation::LoadSpec;
+use super::spec::LoadSpec;
 use crate::model::error::Result;
 use crate::model::meta::TableMeta;
 use crate::model::row::Path;

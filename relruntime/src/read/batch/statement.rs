@@ -2,7 +2,7 @@
 
 use super::keys::KeyOf;
 use crate::model::value::{SqlType, Value};
-use crate::read::relation::LoadSpec;
+use crate::read::spec::LoadSpec;
 use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::dialect::Dialect;
 use crate::sql::expr::write_order;

@@ -14,7 +14,7 @@ use crate::model::row::{Cells, Path, RowReader};
 use crate::model::value::{SqlType, Value};
 use crate::read::ops::{internal, set_aggregate, set_count, set_rows};
 use crate::read::record::{self, Record};
-use crate::read::relation::LoadSpec;
+use crate::read::spec::LoadSpec;
 use crate::sql::exec::{BoxFuture, Executor};
 use std::any::Any;
 

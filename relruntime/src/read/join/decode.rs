@@ -8,7 +8,7 @@ use crate::model::row::{CellStream, Cells, Path, RowReader};
 use crate::model::value::{SqlType, Value};
 use crate::read::ops::{Field, set_aggregate, set_count, set_rows};
 use crate::read::record::{self, Record};
-use crate::read::relation::LoadSpec;
+use crate::read::spec::LoadSpec;
 
 /// Reads the root row's relation columns, from cell `first` on, into its fields.
 pub(crate) fn attach_root<T: Record>(

@@ -2,7 +2,7 @@
 //! subquery that aggregates its rows as JSON, or counts them.
 
 use crate::model::value::{SqlType, Value};
-use crate::read::relation::LoadSpec;
+use crate::read::spec::LoadSpec;
 use crate::sql::builder::SqlBuilder;
 use crate::sql::dialect::JsonCell;
 use crate::sql::expr::{Scope, write_order};
