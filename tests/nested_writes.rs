@@ -37,6 +37,7 @@ struct Note {
 struct Group {
     #[column(primary_key, auto_increment)]
     id: i64,
+    #[column(unique)]
     name: String,
 }
 
@@ -281,6 +282,16 @@ async fn a_one_is_inserted_first_or_connected_by_key() {
     }
 }
 
+/// The relation path a write error names (`<none>` for an error that names none).
+fn path_of(e: &rel::Error) -> &str {
+    match e {
+        rel::Error::Unique { path, .. }
+        | rel::Error::NotNull { path, .. }
+        | rel::Error::ForeignKey { path, .. } => path,
+        _ => "<none>",
+    }
+}
+
 #[tokio::test]
 async fn a_failure_at_any_level_leaves_nothing() {
     for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
@@ -302,6 +313,7 @@ async fn a_failure_at_any_level_leaves_nothing() {
                 ),
                 "{d:?} {mode:?}: {e}"
             );
+            assert_eq!(path_of(&e), "", "{d:?} {mode:?}: {e}");
             assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: level 1");
             // Level 2: a post's unique title, below users already inserted.
             let mut users = graph();
@@ -317,6 +329,8 @@ async fn a_failure_at_any_level_leaves_nothing() {
                 ),
                 "{d:?} {mode:?}: {e}"
             );
+            assert_eq!(path_of(&e), "posts", "{d:?} {mode:?}: {e}");
+            assert!(e.to_string().contains("`posts`"), "{e}");
             assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: level 2");
             // Level 3: a comment's unique body, below rows already inserted.
             let mut users = graph();
@@ -333,6 +347,7 @@ async fn a_failure_at_any_level_leaves_nothing() {
                 ),
                 "{d:?} {mode:?}: {e}"
             );
+            assert_eq!(path_of(&e), "posts.comments", "{d:?} {mode:?}: {e}");
             assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: level 3");
             // The rows are given back as they were, loaded, and can be written again.
             assert_eq!(users[0].posts.get().unwrap().len(), 2, "{d:?} {mode:?}");
@@ -414,6 +429,149 @@ async fn a_junction_relation_inserts_its_targets_and_the_junction_rows() {
                 [vec!["red", "blue"], vec!["green"]],
                 "{d:?} {mode:?}"
             );
+            schema(mode).drop_all(&db).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn connect_or_create_connects_stored_rows_and_creates_the_rest() {
+    let group = |name: &str| Group {
+        id: 0,
+        name: name.into(),
+    };
+    for mode in [RelationMode::ForeignKeys, RelationMode::Emulated] {
+        for db in fresh("nw_connect", mode).await {
+            let d = db.dialect();
+            db.insert(&user("ada", vec![])).await.unwrap();
+            db.insert(&group("red")).await.unwrap();
+            let mut users = vec![
+                user("ada", vec![post("a1", vec![])]),
+                user("cy", vec![post("c1", vec![])]),
+                user("cy", vec![post("c2", vec![])]),
+            ];
+            users[0].groups = Many::loaded(vec![group("red"), group("blue")]);
+            users[1].groups = Many::loaded(vec![group("blue")]);
+            // Created: cy once, three posts, blue once, three junction rows.
+            let inserted = db
+                .insert_graph_many(&mut users)
+                .connect_or_create(User::name)
+                .connect_or_create(Group::name)
+                .await
+                .unwrap();
+            assert_eq!(inserted, 8, "{d:?} {mode:?}");
+            let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+            assert_eq!(ids, [1, 2, 2], "{d:?} {mode:?}");
+            let authors: Vec<i64> = users
+                .iter()
+                .map(|u| u.posts.get().unwrap()[0].author_id)
+                .collect();
+            assert_eq!(authors, [1, 2, 2], "{d:?} {mode:?}");
+            let groups: Vec<i64> = users[0]
+                .groups
+                .get()
+                .unwrap()
+                .iter()
+                .map(|g| g.id)
+                .collect();
+            assert_eq!(groups, [1, 2], "{d:?} {mode:?}");
+            assert_eq!(users[1].groups.get().unwrap()[0].id, 2, "{d:?} {mode:?}");
+            let (u, p, _) = tables(&db).await;
+            assert_eq!(u, ["1 ada", "2 cy"], "{d:?} {mode:?}");
+            assert_eq!(p, ["1 1 a1", "2 2 c1", "3 2 c2"], "{d:?} {mode:?}");
+            let memberships: Vec<(i64, i64)> = Membership::query()
+                .all(&db)
+                .await
+                .unwrap()
+                .iter()
+                .map(|m| (m.user_id, m.group_id))
+                .collect();
+            assert_eq!(memberships, [(1, 1), (1, 2), (2, 2)], "{d:?} {mode:?}");
+            let names: Vec<String> = Group::query()
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|g| g.name)
+                .collect();
+            assert_eq!(names, ["red", "blue"], "{d:?} {mode:?}");
+            // The database's own comparison: in a case-insensitive collation (the
+            // column made so on MariaDB), `RED` is found for `red`; Rel's tables
+            // compare exactly elsewhere.
+            if d == rel::Dialect::MySql {
+                common::execute(
+                    &db,
+                    "ALTER TABLE nw_groups CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci".into(),
+                )
+                .await;
+            }
+            let mut loud = user("dee", vec![]);
+            loud.groups = Many::loaded(vec![group("RED")]);
+            db.insert_graph(&mut loud)
+                .connect_or_create(Group::name)
+                .await
+                .unwrap();
+            let red = loud.groups.get().unwrap()[0].id;
+            let expected = if d == rel::Dialect::MySql { 1 } else { 3 };
+            assert_eq!(red, expected, "{d:?} {mode:?}");
+            // By a generated key: existing rows connected through the junction, rows
+            // with key 0 created.
+            let mut fay = user("fay", vec![]);
+            let existing = Group {
+                id: 2,
+                name: "blue".into(),
+            };
+            fay.groups = Many::loaded(vec![existing, group("new 1"), group("new 2")]);
+            let inserted = db
+                .insert_graph(&mut fay)
+                .connect_or_create(Group::id)
+                .await
+                .unwrap();
+            assert_eq!(inserted, 6, "{d:?} {mode:?}");
+            let ids: Vec<i64> = fay.groups.get().unwrap().iter().map(|g| g.id).collect();
+            let next = if d == rel::Dialect::MySql { 3 } else { 4 };
+            assert_eq!(ids, [2, next, next + 1], "{d:?} {mode:?}");
+            let of_fay = User::groups().of(&fay).all(&db).await.unwrap();
+            assert_eq!(of_fay.len(), 3, "{d:?} {mode:?}");
+            let before = tables(&db).await;
+            // A column that is not unique: refused before anything is sent.
+            let mut again = vec![user("eve", vec![])];
+            let e = db
+                .insert_graph_many(&mut again)
+                .connect_or_create(Post::author_id)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    rel::Error::Unsupported {
+                        table: "nw_posts",
+                        ..
+                    }
+                ),
+                "{d:?} {mode:?}: {e}"
+            );
+            assert_eq!(again[0].id, 0, "{d:?} {mode:?}");
+            // A row found that holds a loaded `One`: nothing would point at it.
+            let mut found = post("a1", vec![]);
+            found.author = One::loaded(user("zed", vec![]));
+            let e = db
+                .insert_graph(&mut found)
+                .connect_or_create(Post::title)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    rel::Error::Unsupported {
+                        table: "nw_posts",
+                        relation: "author",
+                        ..
+                    }
+                ),
+                "{d:?} {mode:?}: {e}"
+            );
+            assert_eq!(tables(&db).await, before, "{d:?} {mode:?}");
             schema(mode).drop_all(&db).await.unwrap();
         }
     }

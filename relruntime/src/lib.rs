@@ -25,7 +25,7 @@ mod read;
 mod sql;
 mod write;
 
-pub use db::{Conn, Db, DbBuilder, TableExt, Transaction};
+pub use db::{Conn, Db, DbBuilder, InsertGraph, TableExt, Transaction};
 pub use driver::{JournalMode, SqlxConn, SqlxPool};
 pub use migrate::{Destructive, Migration, Step};
 pub use model::error::{DecodeError, Error, Result};

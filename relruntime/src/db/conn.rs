@@ -2,11 +2,12 @@
 //! or transaction of yours.
 
 use super::database::Db;
+use super::graph::InsertGraph;
 use super::knowledge::registered_graph;
 use super::operation::{Load, Work, measured};
 use super::trace::Operation;
 use super::transaction::Transaction;
-use super::write::{DeleteKeyOp, InsertGraphOp, InsertManyOp, InsertOp, UpdateRowOp};
+use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::driver::{Link, SqlxConn, for_each_driver};
 use crate::model::error::Result;
 use crate::model::table::Table;
@@ -104,13 +105,22 @@ impl<'c> Conn<'c> {
         Box::pin(async move { super::write::run(self, InsertManyOp { rows }).await })
     }
 
-    /// Inserts rows and every row loaded in their relation fields. See
+    /// Inserts a row and every row loaded in its relation fields. See
     /// [`Db::insert_graph`].
-    pub fn insert_graph_many<'a, T: Table>(self, rows: &'a mut [T]) -> BoxFuture<'a, Result<u64>>
+    pub fn insert_graph<'a, T: Table>(self, row: &'a mut T) -> InsertGraph<'a, T>
     where
         'c: 'a,
     {
-        Box::pin(async move { super::write::run(self, InsertGraphOp::new(rows)).await })
+        InsertGraph::new(self, std::slice::from_mut(row))
+    }
+
+    /// Inserts rows and every row loaded in their relation fields. See
+    /// [`Db::insert_graph_many`].
+    pub fn insert_graph_many<'a, T: Table>(self, rows: &'a mut [T]) -> InsertGraph<'a, T>
+    where
+        'c: 'a,
+    {
+        InsertGraph::new(self, rows)
     }
 
     /// The row with this primary key.
@@ -244,10 +254,11 @@ impl<'a> Conn<'a> {
                 tx.check_usable()?;
                 // A transaction that cannot take a savepoint (its connection is lost,
                 // or the server aborted it) cannot commit either.
-                if let Err(e) = tx.statement(SAVEPOINT).await {
-                    tx.abort();
-                    return Err(e);
-                }
+                // Marked unable to commit until the operation ends: one dropped
+                // before that (a timeout) may have run part of its statements, and
+                // its savepoint is neither released nor rolled back to.
+                tx.abort();
+                tx.statement(SAVEPOINT).await?;
                 Acquired::Savepoint(tx)
             }
             Conn::Sqlx(conn) | Conn::On(_, conn) => {
@@ -320,10 +331,11 @@ impl Acquired<'_> {
                     }
                 };
                 if let Err(e) = ended {
-                    tx.abort();
-                    // The operation's own error says more than the failed cleanup.
+                    // Left unable to commit. The operation's own error says more than
+                    // the failed cleanup.
                     return result.and(Err(e));
                 }
+                tx.aborted = false;
                 result
             }
         }

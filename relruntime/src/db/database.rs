@@ -2,10 +2,11 @@
 
 use super::builder::DbBuilder;
 use super::conn::Conn;
+use super::graph::InsertGraph;
 use super::knowledge::{Knowledge, Known, read_record};
 use super::operation::Statements;
 use super::transaction::Transaction;
-use super::write::{DeleteKeyOp, InsertGraphOp, InsertManyOp, InsertOp, UpdateRowOp};
+use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::driver::{Pool, Settings, SqlxConn, SqlxPool};
 use crate::model::error::Result;
 use crate::model::schema::{RelationMode, Schema};
@@ -440,17 +441,14 @@ impl Db {
     /// # Ok::<(), rel::Error>(())
     /// # }).unwrap();
     /// ```
-    pub fn insert_graph<'a, T: Table>(&'a self, row: &'a mut T) -> BoxFuture<'a, Result<u64>> {
+    pub fn insert_graph<'a, T: Table>(&'a self, row: &'a mut T) -> InsertGraph<'a, T> {
         self.insert_graph_many(std::slice::from_mut(row))
     }
 
     /// [`insert_graph`](Db::insert_graph) of several rows at once: each level of all of
     /// them in the same statements.
-    pub fn insert_graph_many<'a, T: Table>(
-        &'a self,
-        rows: &'a mut [T],
-    ) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(async move { super::write::run(Conn::Db(self), InsertGraphOp::new(rows)).await })
+    pub fn insert_graph_many<'a, T: Table>(&'a self, rows: &'a mut [T]) -> InsertGraph<'a, T> {
+        InsertGraph::new(Conn::Db(self), rows)
     }
 
     /// The row with this primary key.

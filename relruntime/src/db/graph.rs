@@ -1,5 +1,7 @@
-//! Updating a parent's related rows as a whole: `db.append_related(&user,
-//! User::posts(), &mut posts)` and `db.replace_related(..)`. Each reads and writes
+//! Nested inserts as the user builds them (`db.insert_graph(&mut user)`, an
+//! [`InsertGraph`] to await), and updating a parent's related rows as a whole:
+//! `db.append_related(&user, User::posts(), &mut posts)` and
+//! `db.replace_related(..)`. Each reads and writes
 //! through the public operations (`Relation::of`, a filtered delete, `insert_graph`) in
 //! one transaction, so each step keeps its own guarantees: the delete honours the
 //! relation's `on_delete` (by the database, or by Rel in Emulated mode), and the insert
@@ -14,8 +16,130 @@ use crate::model::meta::RelationMeta;
 use crate::model::table::{Key, Table};
 use crate::model::value::Value;
 use crate::read::relation::{Fresh, Relation, ToMany};
+use crate::sql::column::Column;
+use crate::sql::exec::BoxFuture;
 use crate::sql::expr::{CompareOp, Expr, Node};
-use crate::write::Delete;
+use crate::write::{Delete, GraphPlan};
+use std::future::IntoFuture;
+
+/// A nested insert, made by [`Db::insert_graph`] (or a [`Transaction`]'s, or a
+/// [`Conn`]'s), which runs when awaited. Before that, name the tables whose rows are
+/// connected when they exist already, with
+/// [`connect_or_create`](InsertGraph::connect_or_create).
+#[must_use = "a nested insert does nothing until it is awaited"]
+pub struct InsertGraph<'a, T: Table> {
+    conn: Conn<'a>,
+    rows: &'a mut [T],
+    plan: GraphPlan,
+    /// A `connect_or_create` that cannot be, returned when awaited.
+    refused: Option<Error>,
+}
+
+impl<'a, T: Table> InsertGraph<'a, T> {
+    pub(super) fn new(conn: Conn<'a>, rows: &'a mut [T]) -> Self {
+        InsertGraph {
+            conn,
+            rows,
+            plan: GraphPlan::default(),
+            refused: None,
+        }
+    }
+
+    /// Connects rather than creates, as Prisma's `connectOrCreate`: each row of
+    /// `column`'s table in the graph, at any level, whose `column` value is stored
+    /// already takes that row's key and is not inserted; the rows loaded under it
+    /// are inserted under it all the same. Rows of one insert with the same value are
+    /// inserted once and share its key (two posts tagged `rust` get one tag). The
+    /// others are inserted.
+    ///
+    /// - The column must be `#[column(unique)]`, or the whole primary key; otherwise
+    ///   awaiting is [`Error::Unsupported`](crate::Error::Unsupported), and nothing is
+    ///   sent.
+    /// - A row found is not updated: its other fields stay as stored (on the struct
+    ///   too, only its key is set). A `One` loaded in it whose key it holds is
+    ///   [`Error::Unsupported`](crate::Error::Unsupported), as nothing would point at
+    ///   that row.
+    /// - The lookup is one statement per 500 distinct values, with the database's
+    ///   own comparison (a case-insensitive collation finds `rust` for `Rust`).
+    /// - Under a concurrent insert of the same value, the graph fails with
+    ///   [`Error::Unique`](crate::Error::Unique) and nothing is stored; running it
+    ///   again connects. (Prisma documents the same race.)
+    ///
+    /// ```
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table, Debug)]
+    /// #[table(name = "posts")]
+    /// struct Post {
+    ///     #[column(primary_key, auto_increment)]
+    ///     id: i64,
+    ///     title: String,
+    ///     #[relation(many, through = PostTag(post_id, tag_id))]
+    ///     tags: Many<Tag>,
+    /// }
+    ///
+    /// #[derive(Table, Debug)]
+    /// #[table(name = "tags")]
+    /// struct Tag {
+    ///     #[column(primary_key, auto_increment)]
+    ///     id: i64,
+    ///     #[column(unique)]
+    ///     name: String,
+    /// }
+    ///
+    /// #[derive(Table, Debug)]
+    /// #[table(name = "post_tags", primary_key(post_id, tag_id))]
+    /// struct PostTag {
+    ///     post_id: i64,
+    ///     tag_id: i64,
+    ///     #[relation(one, from = post_id, to = Post::id)]
+    ///     post: One<Post>,
+    ///     #[relation(one, from = tag_id, to = Tag::id)]
+    ///     tag: One<Tag>,
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let db = Db::connect("sqlite::memory:").await?;
+    /// Schema::new(RelationMode::ForeignKeys).table::<Post>().create_all(&db).await?;
+    /// db.insert(&Tag { id: 0, name: "rust".into() }).await?;
+    /// let tag = |name: &str| Tag { id: 0, name: name.into() };
+    /// let post = |title: &str, tags| Post { id: 0, title: title.into(), tags: Many::loaded(tags) };
+    /// let mut posts = [
+    ///     post("Ownership", vec![tag("rust"), tag("memory")]),
+    ///     post("Arenas", vec![tag("memory")]),
+    /// ];
+    /// // Two posts, one new tag ("memory", once), three junction rows.
+    /// let inserted = db.insert_graph_many(&mut posts).connect_or_create(Tag::name).await?;
+    /// assert_eq!(inserted, 6);
+    /// assert_eq!(posts[0].tags.get()?[0].id, 1); // "rust", found
+    /// assert_eq!(posts[0].tags.get()?[1].id, posts[1].tags.get()?[0].id); // "memory", shared
+    /// assert_eq!(Tag::query().count(&db).await?, 2);
+    /// # Ok::<(), rel::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn connect_or_create<C: Table, V>(mut self, column: Column<C, V>) -> Self {
+        if self.refused.is_none()
+            && let Err(e) = self.plan.connect_or_create(C::META, column.name())
+        {
+            self.refused = Some(e);
+        }
+        self
+    }
+}
+
+impl<'a, T: Table> IntoFuture for InsertGraph<'a, T> {
+    type Output = Result<u64>;
+    type IntoFuture = BoxFuture<'a, Result<u64>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            if let Some(e) = self.refused {
+                return Err(e);
+            }
+            super::write::run(self.conn, InsertGraphOp::new(self.rows, self.plan)).await
+        })
+    }
+}
 
 impl Db {
     /// Adds `rows` (and every row loaded in them) to `parent`'s related rows through

@@ -19,4 +19,5 @@ pub use builder::DbBuilder;
 pub use conn::Conn;
 pub use database::Db;
 pub use ext::TableExt;
+pub use graph::InsertGraph;
 pub use transaction::Transaction;

@@ -1,7 +1,8 @@
 //! `Transaction`: statements on one connection, committed or rolled back together.
 
 use super::conn::Conn;
-use super::write::{self, DeleteKeyOp, InsertGraphOp, InsertManyOp, InsertOp, UpdateRowOp};
+use super::graph::InsertGraph;
+use super::write::{self, DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::driver::Link;
 use crate::model::error::{Error, Result};
 use crate::model::table::Table;
@@ -41,7 +42,9 @@ pub struct Transaction {
     pub(super) enforcement: Enforcement,
     /// A savepoint could not be taken, released or rolled back to: the connection is
     /// lost or the server may have rolled the whole transaction back, so it must not
-    /// report a commit.
+    /// report a commit. Also set while an operation runs, until it has ended at its
+    /// savepoint: an operation dropped before that (a timeout, a cancelled request)
+    /// may have run part of its statements, and leaves it set.
     pub(super) aborted: bool,
 }
 
@@ -122,17 +125,14 @@ impl Transaction {
 
     /// Inserts `row` and every row loaded in its relation fields, at a savepoint. See
     /// [`Db::insert_graph`](crate::Db::insert_graph).
-    pub fn insert_graph<'a, T: Table>(&'a mut self, row: &'a mut T) -> BoxFuture<'a, Result<u64>> {
+    pub fn insert_graph<'a, T: Table>(&'a mut self, row: &'a mut T) -> InsertGraph<'a, T> {
         self.insert_graph_many(std::slice::from_mut(row))
     }
 
     /// Several rows' graphs at once, at a savepoint. See
     /// [`Db::insert_graph_many`](crate::Db::insert_graph_many).
-    pub fn insert_graph_many<'a, T: Table>(
-        &'a mut self,
-        rows: &'a mut [T],
-    ) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(async move { write::run(Conn::Tx(self), InsertGraphOp::new(rows)).await })
+    pub fn insert_graph_many<'a, T: Table>(&'a mut self, rows: &'a mut [T]) -> InsertGraph<'a, T> {
+        InsertGraph::new(Conn::Tx(self), rows)
     }
 
     /// The row with this primary key.

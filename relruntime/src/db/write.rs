@@ -10,7 +10,7 @@ use super::trace::Operation;
 use crate::model::error::Result;
 use crate::model::table::Table;
 use crate::sql::exec::{BoxFuture, Executor};
-use crate::write::{self, Delete, Enforcement, Filtered, HasSets, Update, Upsert};
+use crate::write::{self, Delete, Enforcement, Filtered, GraphPlan, HasSets, Update, Upsert};
 use std::time::Duration;
 
 /// How many times Rel runs a write it owns again after a retryable abort.
@@ -87,17 +87,24 @@ pub(super) struct InsertGraphOp<'a, T: Table> {
     /// The columns the rows' parent set (appending under a parent), which a loaded
     /// `One` of theirs must not set again.
     pub set_by_parent: &'static [&'static str],
+    /// What the caller asked besides inserting (connect or create).
+    pub plan: GraphPlan,
 }
 
 impl<'a, T: Table> InsertGraphOp<'a, T> {
-    pub(super) fn new(rows: &'a mut [T]) -> Self {
-        Self::under(rows, &[])
+    pub(super) fn new(rows: &'a mut [T], plan: GraphPlan) -> Self {
+        InsertGraphOp {
+            rows: std::sync::Mutex::new(Some(rows)),
+            set_by_parent: &[],
+            plan,
+        }
     }
 
     pub(super) fn under(rows: &'a mut [T], set_by_parent: &'static [&'static str]) -> Self {
         InsertGraphOp {
             rows: std::sync::Mutex::new(Some(rows)),
             set_by_parent,
+            plan: GraphPlan::default(),
         }
     }
 }
@@ -126,8 +133,15 @@ impl<T: Table> WriteOp for InsertGraphOp<'_, T> {
                     message: "internal error in insert_graph: the rows are lent already".into(),
                 });
             };
-            let result =
-                write::insert_graph(run, enforcement, &mut *rows, "", self.set_by_parent).await;
+            let result = write::insert_graph(
+                run,
+                enforcement,
+                &mut *rows,
+                "",
+                self.set_by_parent,
+                &self.plan,
+            )
+            .await;
             if let Ok(mut slot) = self.rows.lock() {
                 *slot = Some(rows);
             }

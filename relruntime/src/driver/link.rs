@@ -14,11 +14,91 @@ use std::sync::{Arc, Mutex};
 /// A connection of driver `D`, in the form Rel holds it.
 pub(super) enum Form<'a, D: sqlx::Database> {
     /// Taken from a pool for one operation.
-    Pooled(sqlx::pool::PoolConnection<D>),
-    /// Taken from a pool, with a transaction begun on it (a `Transaction`'s).
+    Pooled(Owned<D>),
+    /// Taken from a pool, with a transaction begun on it (a `Transaction`'s), by sqlx,
+    /// on a driver that is cancel-safe (`Driver::CANCEL_SAFE`).
     Begun(sqlx::Transaction<'static, D>),
+    /// Taken from a pool, with a transaction begun on it by Rel's own BEGIN, on a
+    /// driver that is not cancel-safe: closed if dropped before the transaction ends.
+    Raw(Owned<D>),
     /// The user's, lent for one operation.
     Lent(&'a mut D::Connection),
+}
+
+/// A connection taken from a pool, closed rather than handed back when it is dropped
+/// unsettled: with a statement in flight, or inside a transaction not ended. sqlx's
+/// PostgreSQL and MySQL connections are not cancel-safe (sqlx#563): a future dropped
+/// mid-statement (a timeout, a cancelled request) leaves answers unread, and the
+/// connection's next user reads them as its own, or waits for ones that never come
+/// (a pool slot lost for good). A BEGIN dropped in flight is worse: sqlx counts a
+/// transaction only once BEGIN's answer has come, so the connection would go back to
+/// the pool inside a transaction no one ends, and every later statement on it would
+/// run in it, never committed. Closing ends all of that on the server, which rolls
+/// back.
+pub(super) struct Owned<D: sqlx::Database> {
+    conn: sqlx::pool::PoolConnection<D>,
+    /// A statement is in flight, or a transaction is open.
+    unsettled: bool,
+    /// A statement is in flight: one whose future was dropped leaves it so, and the
+    /// connection must not be sent anything more.
+    in_flight: bool,
+}
+
+impl<D: sqlx::Database> Owned<D> {
+    /// A connection as the pool handed it.
+    pub(super) fn new(conn: sqlx::pool::PoolConnection<D>) -> Self {
+        Owned {
+            conn,
+            unsettled: false,
+            in_flight: false,
+        }
+    }
+
+    /// The connection with a transaction begun on it by `begin`: unsettled from
+    /// before BEGIN is sent until COMMIT or ROLLBACK has been answered.
+    pub(super) async fn begun(
+        conn: sqlx::pool::PoolConnection<D>,
+        begin: &'static str,
+    ) -> Result<Self>
+    where
+        for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
+    {
+        let mut owned = Owned {
+            conn,
+            unsettled: true,
+            in_flight: false,
+        };
+        sqlx::Executor::execute(&mut *owned.conn, sqlx::AssertSqlSafe(begin)).await?;
+        Ok(owned)
+    }
+
+    /// Commits or rolls back its transaction; settled once answered. After a
+    /// statement dropped in flight, nothing more is sent: the connection is closed,
+    /// which rolls back, and a commit is `Error::TransactionAborted`.
+    async fn end(mut self, commit: bool) -> Result<()>
+    where
+        for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
+    {
+        if self.in_flight {
+            return if commit {
+                Err(Error::TransactionAborted)
+            } else {
+                Ok(())
+            };
+        }
+        let sql = if commit { "COMMIT" } else { "ROLLBACK" };
+        sqlx::Executor::execute(&mut *self.conn, sqlx::AssertSqlSafe(sql)).await?;
+        self.unsettled = false;
+        Ok(())
+    }
+}
+
+impl<D: sqlx::Database> Drop for Owned<D> {
+    fn drop(&mut self) {
+        if self.unsettled {
+            self.conn.close_on_drop();
+        }
+    }
 }
 
 /// What a connection of one driver does, erased: the face of a [`Form`] that a
@@ -45,9 +125,25 @@ pub(super) trait LinkOps: Send {
 impl<D: Driver> Form<'_, D> {
     fn conn(&mut self) -> &mut D::Connection {
         match self {
-            Form::Pooled(c) => c,
+            Form::Pooled(c) | Form::Raw(c) => &mut c.conn,
             Form::Begun(t) => t,
             Form::Lent(c) => c,
+        }
+    }
+
+    /// Marks a statement in flight on a connection of the pool (see [`Owned`]), where
+    /// the driver is not cancel-safe.
+    fn busy(&mut self, busy: bool) {
+        if D::CANCEL_SAFE {
+            return;
+        }
+        match self {
+            Form::Pooled(c) => {
+                c.unsettled = busy;
+                c.in_flight = busy;
+            }
+            Form::Raw(c) => c.in_flight = busy,
+            Form::Begun(_) | Form::Lent(_) => {}
         }
     }
 }
@@ -63,23 +159,39 @@ where
         each: &'s mut EachRow<'_>,
         direct: Option<&'s mut u32>,
     ) -> BoxFuture<'s, Result<()>> {
-        unspanned::<D, _>(D::fetch_each(self.conn(), stmt, each, direct))
+        unspanned::<D, _>(async move {
+            self.busy(true);
+            let result = D::fetch_each(self.conn(), stmt, each, direct).await;
+            self.busy(false);
+            result
+        })
     }
 
     fn execute<'s>(&'s mut self, stmt: &'s Statement) -> BoxFuture<'s, Result<Done>> {
-        unspanned::<D, _>(D::execute(self.conn(), stmt))
+        unspanned::<D, _>(async move {
+            self.busy(true);
+            let result = D::execute(self.conn(), stmt).await;
+            self.busy(false);
+            result
+        })
     }
 
     fn simple<'s>(&'s mut self, sql: &'static str) -> BoxFuture<'s, Result<()>> {
         unspanned::<D, _>(async move {
-            sqlx::Executor::execute(self.conn(), sqlx::AssertSqlSafe(sql)).await?;
+            self.busy(true);
+            let result = sqlx::Executor::execute(self.conn(), sqlx::AssertSqlSafe(sql)).await;
+            self.busy(false);
+            result?;
             Ok(())
         })
     }
 
     fn forget_statements(&mut self) -> BoxFuture<'_, Result<()>> {
         unspanned::<D, _>(async move {
-            sqlx::Connection::clear_cached_statements(self.conn()).await?;
+            self.busy(true);
+            let result = sqlx::Connection::clear_cached_statements(self.conn()).await;
+            self.busy(false);
+            result?;
             Ok(())
         })
     }
@@ -87,8 +199,9 @@ where
     fn in_transaction(&self) -> bool {
         use sqlx::Connection;
         match self {
-            Form::Pooled(c) => c.is_in_transaction(),
+            Form::Pooled(c) => c.conn.is_in_transaction(),
             Form::Begun(t) => t.is_in_transaction(),
+            Form::Raw(_) => true,
             Form::Lent(c) => c.is_in_transaction(),
         }
     }
@@ -101,6 +214,7 @@ where
         match *self {
             Form::Begun(tx) if commit => unspanned::<D, _>(async move { Ok(tx.commit().await?) }),
             Form::Begun(tx) => unspanned::<D, _>(async move { Ok(tx.rollback().await?) }),
+            Form::Raw(c) => unspanned::<D, _>(c.end(commit)),
             Form::Pooled(_) | Form::Lent(_) => Box::pin(async { Ok(()) }),
         }
     }

@@ -82,6 +82,13 @@ pub(crate) trait Driver:
     /// (sqlx's SQLite): see [`unspanned`].
     const WORKER_KEEPS_SPANS: bool = false;
 
+    /// Whether a command the driver was given runs to its end even when the future
+    /// awaiting it is dropped (sqlx's SQLite: a worker thread runs each command, and
+    /// rolls back a BEGIN no one took). Sqlx's PostgreSQL and MySQL connections are
+    /// not (sqlx#563): Rel closes one dropped mid-statement or mid-transaction, rather
+    /// than hand it back to its pool (see `link::Owned`).
+    const CANCEL_SAFE: bool = false;
+
     /// Opens Rel's own pool on `url`, with `settings`: the pool, and what its server
     /// said when a first connection asked.
     fn open(

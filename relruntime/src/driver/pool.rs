@@ -1,6 +1,6 @@
 //! `Pool`: a pool of connections of any driver, Rel's own or the user's.
 
-use super::link::{Form, Held, Holder, Link, LinkOps};
+use super::link::{Form, Held, Holder, Link, LinkOps, Owned};
 use super::{Driver, Readied, Server, Settings, connect_error, for_each_driver, unspanned};
 use crate::model::error::Result;
 use crate::sql::dialect::Dialect;
@@ -46,7 +46,7 @@ where
                 None => None,
             };
             Ok((
-                Box::new(Form::<D>::Pooled(conn)) as Box<dyn LinkOps>,
+                Box::new(Form::<D>::Pooled(Owned::new(conn))) as Box<dyn LinkOps>,
                 readied,
             ))
         })
@@ -65,6 +65,12 @@ where
                 Some(dialect) => Some(D::ready(&mut conn, dialect, false).await?),
                 None => None,
             };
+            if !D::CANCEL_SAFE {
+                // Rel's own BEGIN, on a connection closed if dropped before the
+                // transaction ends (see `Owned`).
+                let owned = Owned::begun(conn, statement.unwrap_or("BEGIN")).await?;
+                return Ok((Box::new(Form::<D>::Raw(owned)) as Box<dyn LinkOps>, readied));
+            }
             // What sqlx's `Pool::begin_with` does once it has a connection.
             let conn = sqlx::pool::MaybePoolConnection::PoolConnection(conn);
             let tx =

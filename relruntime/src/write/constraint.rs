@@ -57,6 +57,7 @@ pub(super) async fn typed_error(
     if dialect.is_unique_violation(d) {
         let columns = dialect.unique_columns(d, table);
         return Error::Unique {
+            path: String::new(),
             table: table.name,
             columns,
             message,
@@ -67,6 +68,7 @@ pub(super) async fn typed_error(
         && let Some(column) = dialect.not_null_column(d)
     {
         return Error::NotNull {
+            path: String::new(),
             table: table.name,
             column,
             message,
@@ -83,6 +85,7 @@ pub(super) async fn typed_error(
     // there is no source.
     if let Some(columns) = taken_key(run, &failed).await {
         return Error::Unique {
+            path: String::new(),
             table: table.name,
             source: None,
             message: format!(
@@ -123,6 +126,7 @@ pub(super) async fn typed_error(
             return still_referenced(fk.parent, Some(fk), message, source);
         }
         return Error::ForeignKey {
+            path: String::new(),
             table: table.name,
             relation: Schema::relation_of_constraint(table, &name),
             message,
@@ -134,6 +138,7 @@ pub(super) async fn typed_error(
     // that something still refers to.
     if let Some(relation) = missing_reference(run, &failed).await {
         return Error::ForeignKey {
+            path: String::new(),
             table: table.name,
             relation: Some(relation),
             message,
@@ -159,6 +164,7 @@ pub(super) async fn typed_error(
     }
     match failed.touched {
         Touched::None => Error::ForeignKey {
+            path: String::new(),
             table: table.name,
             relation: None,
             message,

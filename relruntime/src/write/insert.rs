@@ -141,9 +141,11 @@ pub(crate) async fn insert<T: Table>(
     enforcement: &Enforcement,
     row: &T,
 ) -> Result<T::Key> {
-    Ok(insert_rows(run, enforcement, std::slice::from_ref(row))
-        .await?
-        .remove(0))
+    Ok(
+        insert_picked(run, enforcement, std::slice::from_ref(row), &[0])
+            .await?
+            .remove(0),
+    )
 }
 
 /// Inserts rows, in as few statements as the bind limit allows; their keys in order.
@@ -152,13 +154,17 @@ pub(crate) async fn insert_many<T: Table>(
     enforcement: &Enforcement,
     rows: &[T],
 ) -> Result<Vec<T::Key>> {
-    insert_rows(run, enforcement, rows).await
+    let all: Vec<usize> = (0..rows.len()).collect();
+    insert_picked(run, enforcement, rows, &all).await
 }
 
-async fn insert_rows<T: Table>(
+/// Inserts the rows at positions `picked` of `rows`, as [`insert_many`] does; their
+/// keys in the order of `picked`.
+pub(crate) async fn insert_picked<T: Table>(
     run: &mut dyn Executor,
     enforcement: &Enforcement,
     rows: &[T],
+    picked: &[usize],
 ) -> Result<Vec<T::Key>> {
     let dialect = run.dialect();
     let table = T::META;
@@ -174,9 +180,10 @@ async fn insert_rows<T: Table>(
         (dialect.bind_limit() / cols.len().max(1)).max(1)
     };
     let emulation = enforcement.emulation_for(table)?;
-    let mut keys = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(per_statement) {
-        let values: Vec<Vec<Value>> = chunk.iter().map(Table::values).collect();
+    let mut keys = Vec::with_capacity(picked.len());
+    for chunk in picked.chunks(per_statement) {
+        let chunk: Vec<&T> = chunk.iter().filter_map(|&at| rows.get(at)).collect();
+        let values: Vec<Vec<Value>> = chunk.iter().map(|row| row.values()).collect();
         // Emulated mode checks (and locks) what the rows refer to first. A refusal
         // waits until the insert is sent: a unique key it breaks is reported first, as
         // the database reports it, and the transaction around it undoes the rows.
@@ -187,10 +194,15 @@ async fn insert_rows<T: Table>(
         let stmt = insert_statement(dialect, table, values, &cols, returning)?;
         if returning {
             let out = run.fetch(&stmt, &key_types(table)).await;
-            let out = match out {
+            let mut out = match out {
                 Ok(out) => out,
                 Err(e) => return Err(rows_error(run, enforcement, e, chunk).await),
             };
+            // RETURNING lists the rows in no promised order (SQLite's documentation
+            // says so outright). The database draws generated keys in the order it
+            // inserts the rows, which is the order of VALUES, so the keys sorted are
+            // the rows' keys in order, consecutive or not.
+            out.sort_by_key(|key| generated_order(key));
             for values in out {
                 keys.push(decode_key::<T>(values)?);
             }
@@ -209,7 +221,7 @@ async fn insert_rows<T: Table>(
                     })?;
                     keys.push(decode_key::<T>(vec![Value::I64(id)])?);
                 }
-                _ => keys.extend(chunk.iter().map(Table::key)),
+                _ => keys.extend(chunk.iter().map(|row| row.key())),
             }
         }
         if let Some(refused) = refused {
@@ -217,6 +229,17 @@ async fn insert_rows<T: Table>(
         }
     }
     Ok(keys)
+}
+
+/// Where a generated key (one integer column) falls in the order the database drew
+/// them.
+fn generated_order(key: &[Value]) -> i64 {
+    match key.first() {
+        Some(Value::I64(k)) => *k,
+        Some(Value::I32(k)) => i64::from(*k),
+        Some(Value::I16(k)) => i64::from(*k),
+        _ => 0,
+    }
 }
 
 /// Inserts rows given as every column's value, in as few statements as the bind limit
@@ -255,13 +278,13 @@ pub(crate) async fn insert_values(
 }
 
 /// The typed error of a failed insert of `rows`.
-pub(super) async fn rows_error<T: Table>(
+pub(super) async fn rows_error<'r, T: Table + 'r>(
     run: &mut dyn Executor,
     enforcement: &Enforcement,
     e: Error,
-    rows: &[T],
+    rows: impl IntoIterator<Item = &'r T>,
 ) -> Error {
-    let values: Vec<Vec<Value>> = rows.iter().map(Table::values).collect();
+    let values: Vec<Vec<Value>> = rows.into_iter().map(Table::values).collect();
     let failed = Failed {
         table: T::META,
         rows: &values,

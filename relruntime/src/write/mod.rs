@@ -18,8 +18,8 @@ mod upsert;
 
 pub(crate) use delete::delete;
 pub(crate) use enforcement::Enforcement;
-pub(crate) use graph::insert_graph;
 pub use graph::{GraphSteps, NotATable, Probe, Steps, ViaTable};
+pub(crate) use graph::{Plan as GraphPlan, insert_graph};
 pub(crate) use insert::{insert, insert_many};
 pub(crate) use update::update_row;
 pub use {delete::Delete, update::Update, upsert::Upsert};

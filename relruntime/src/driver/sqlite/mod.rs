@@ -27,6 +27,7 @@ use std::str::FromStr;
 impl Driver for sqlx::Sqlite {
     const DIALECTS: &[Dialect] = &[Dialect::Sqlite];
     const WORKER_KEEPS_SPANS: bool = true;
+    const CANCEL_SAFE: bool = true;
 
     async fn open(
         url: &str,

@@ -27,12 +27,14 @@ impl std::fmt::Display for Error {
             Error::ForeignKey {
                 table,
                 relation,
+                path,
                 message,
                 source,
             } => write!(
                 f,
-                "foreign key violation on table `{table}` (relation {}){}",
+                "foreign key violation on table `{table}` (relation {}){}{}",
                 relation.unwrap_or("unknown"),
+                path_suffix(path),
                 said(message, source)
             ),
             Error::StillReferenced {
@@ -60,22 +62,26 @@ impl std::fmt::Display for Error {
             Error::Unique {
                 table,
                 columns,
+                path,
                 message,
                 source,
             } => write!(
                 f,
-                "unique violation on table `{table}` ({}){}",
+                "unique violation on table `{table}` ({}){}{}",
                 columns.join(", "),
+                path_suffix(path),
                 said(message, source)
             ),
             Error::NotNull {
                 table,
                 column,
+                path,
                 message,
                 source,
             } => write!(
                 f,
-                "table `{table}`, column `{column}` cannot be NULL{}",
+                "table `{table}`, column `{column}` cannot be NULL{}{}",
+                path_suffix(path),
                 said(message, source)
             ),
             Error::MissingRelated { table, path } => {

@@ -59,6 +59,10 @@ pub enum Error {
         table: &'static str,
         /// The relation whose key failed, when Rel could tell.
         relation: Option<&'static str>,
+        /// Where the rows sat in a nested insert ([`Db::insert_graph`](crate::Db::insert_graph)):
+        /// the relation path from the root rows (`posts.comments`); empty for the root
+        /// rows and for every other write.
+        path: String,
         /// The database's message.
         message: String,
         /// The driver's error, where the database returned one (`None` for what Rel
@@ -100,6 +104,10 @@ pub enum Error {
         table: &'static str,
         /// The columns of the unique key, when the database said which.
         columns: Vec<&'static str>,
+        /// Where the rows sat in a nested insert ([`Db::insert_graph`](crate::Db::insert_graph)):
+        /// the relation path from the root rows (`posts.comments`); empty for the root
+        /// rows and for every other write.
+        path: String,
         /// The database's message.
         message: String,
         /// The driver's error, where the database returned one (`None` for what Rel
@@ -115,6 +123,10 @@ pub enum Error {
         table: &'static str,
         /// The column, as the database named it.
         column: String,
+        /// Where the rows sat in a nested insert ([`Db::insert_graph`](crate::Db::insert_graph)):
+        /// the relation path from the root rows (`posts.comments`); empty for the root
+        /// rows and for every other write.
+        path: String,
         /// The database's message.
         message: String,
         /// The driver's error, where the database returned one (`None` for what Rel
@@ -361,6 +373,20 @@ impl Error {
             _ => return None,
         };
         e.as_database_error()
+    }
+
+    /// The error of a write of rows that sat at `path` in a nested insert: the path
+    /// set on the errors that name the rows' table (see [`Error::Unique`]), unless a
+    /// deeper level set it already.
+    pub(crate) fn at_path(mut self, at: &str) -> Self {
+        if let Error::Unique { path, .. }
+        | Error::NotNull { path, .. }
+        | Error::ForeignKey { path, .. } = &mut self
+            && path.is_empty()
+        {
+            at.clone_into(path);
+        }
+        self
     }
 
     /// Whether the write may succeed if run again: the database aborted it for a

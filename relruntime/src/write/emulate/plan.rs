@@ -110,6 +110,7 @@ impl Refused<'_> {
                 source: None,
             },
             Refused::PointsNowhere(fk) => Error::ForeignKey {
+                path: String::new(),
                 table: fk.child.name,
                 relation: fk.relation(),
                 message: format!(

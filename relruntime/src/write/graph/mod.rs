@@ -15,189 +15,51 @@
 //! A `One` that holds its key and is not loaded is left alone: its foreign-key column
 //! says which existing row it points to (a connect by key). A relation through a
 //! junction inserts its targets as rows below, then one junction row per parent and
-//! target. Relations that are not loaded are left alone. The rows are written in place: keys and foreign keys are set
-//! on the caller's structs.
+//! target. Relations that are not loaded are left alone. The rows are written in
+//! place: keys and foreign keys are set on the caller's structs.
+//!
+//! Rows of a table named with `connect_or_create` are looked up by their unique
+//! column in step 2, and only those not stored yet are inserted (`connect.rs`).
+//!
+//! An error of a level's statements carries the level's relation path from the root
+//! (`posts.comments`, in `Error::Unique`'s `path` and its kin).
 //!
 //! The typed steps for a relation's target are reached through the derive's
-//! `Table::graph_steps`, as function pointers monomorphized for the target
-//! (`GraphSteps::<C>::STEPS`), the way the loaders reach theirs through `Ops`.
+//! `Table::graph_steps` (`steps.rs`).
+
+mod connect;
+mod steps;
+
+pub(crate) use connect::Plan;
+pub use steps::{GraphSteps, NotATable, Probe, Steps, ViaTable};
 
 use super::enforcement::Enforcement;
-use super::insert::{insert_many, insert_values};
+use super::insert::{insert_picked, insert_values};
 use crate::model::error::{Error, Result};
-use crate::model::fields::{Many, One};
 use crate::model::meta::RelationMeta;
-use crate::model::table::Table;
+use crate::model::table::{Key, Table};
 use crate::model::value::Value;
 use crate::sql::exec::{BoxFuture, Executor};
 use std::any::Any;
-use std::marker::PhantomData;
-
-/// The steps of a nested insert for a relation whose target is `C`: see [`Steps`].
-#[doc(hidden)]
-pub struct GraphSteps<C> {
-    _target: PhantomData<fn() -> C>,
-}
-
-/// Finds the steps of a relation's target for the derive, without a second error when
-/// the target is not a table (its own error says so): `(&&Probe::<C>::NEW).graph_steps()`
-/// is [`ViaTable`]'s where `C` is a table, else [`NotATable`]'s `None` (method lookup
-/// tries the receiver `&&Probe<C>` before `&Probe<C>`).
-#[doc(hidden)]
-pub struct Probe<C>(PhantomData<fn() -> C>);
-
-impl<C> Probe<C> {
-    /// The probe.
-    pub const NEW: Probe<C> = Probe(PhantomData);
-}
-
-/// See [`Probe`].
-#[doc(hidden)]
-pub trait ViaTable {
-    /// The target's steps.
-    fn graph_steps(&self) -> Option<&'static dyn Any>;
-}
-
-impl<C: Table> ViaTable for &Probe<C> {
-    fn graph_steps(&self) -> Option<&'static dyn Any> {
-        Some(&GraphSteps::<C>::STEPS)
-    }
-}
-
-/// See [`Probe`].
-#[doc(hidden)]
-pub trait NotATable {
-    /// None.
-    fn graph_steps(&self) -> Option<&'static dyn Any>;
-}
-
-impl<C> NotATable for Probe<C> {
-    fn graph_steps(&self) -> Option<&'static dyn Any> {
-        None
-    }
-}
-
-/// The same steps, erased: each works on a relation field of the target's type
-/// (`&mut dyn Any`) or on a `Vec` of its rows (`Box<dyn Any + Send>`), so that the
-/// parent's side, which holds only its own rows across an await, needs no `C`.
-#[doc(hidden)]
-pub struct Steps {
-    /// Takes the rows a field holds (see [`take_rows`]).
-    take: fn(&mut dyn Any) -> Result<Option<Rows>>,
-    /// Puts rows back into a field, loaded.
-    put: fn(&mut dyn Any, Rows),
-    /// Whether a field holds rows to write.
-    holds: fn(&dyn Any) -> bool,
-    /// Sets columns of every row to the same values.
-    set: fn(&mut Rows, &[&'static str], &[Value]) -> Result<()>,
-    /// The values of columns of each row.
-    keys: fn(&Rows, &[&'static str]) -> Vec<Vec<Value>>,
-    /// Joins groups of rows into one, and how many each had.
-    join: fn(Vec<Rows>) -> (Rows, Vec<usize>),
-    /// Splits rows back into groups of these sizes.
-    split: fn(Rows, &[usize]) -> Vec<Rows>,
-    /// Inserts the rows as one level, and everything loaded in them; the columns
-    /// their parent set are given.
-    insert: InsertRows,
-}
-
-/// A `Vec<C>` of a relation's target rows, erased.
-type Rows = Box<dyn Any + Send>;
-
-/// Inserts erased rows as one level, under a parent that set the given columns.
-type InsertRows = for<'a> fn(
-    &'a mut dyn Executor,
-    &'a Enforcement,
-    &'a mut Rows,
-    &'a str,
-    &'static [&'static str],
-) -> BoxFuture<'a, Result<u64>>;
-
-impl<C: Table> GraphSteps<C> {
-    /// The steps for target `C`. For the derive.
-    pub const STEPS: Steps = Steps {
-        take: |field| Ok(take_rows::<C>(field)?.map(|rows| Box::new(rows) as Rows)),
-        put: |field, rows| put_rows::<C>(field, vec_of::<C>(rows)),
-        holds: holds_rows::<C>,
-        set: |rows, columns, values| {
-            rows.downcast_mut::<Vec<C>>().map_or(Ok(()), |rows| {
-                rows.iter_mut()
-                    .try_for_each(|row| set_columns(row, columns, values.to_vec()))
-            })
-        },
-        keys: |rows, columns| {
-            let positions: Vec<Option<usize>> = columns
-                .iter()
-                .map(|c| C::META.columns.iter().position(|m| m.name == *c))
-                .collect();
-            rows.downcast_ref::<Vec<C>>()
-                .map(|rows| {
-                    rows.iter()
-                        .map(|row| {
-                            positions
-                                .iter()
-                                .map(|p| {
-                                    p.and_then(|p| row.column_value(p)).unwrap_or(Value::Null(
-                                        crate::model::value::SqlType::BigInt,
-                                    ))
-                                })
-                                .collect()
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        },
-        join: |groups| {
-            let mut counts = Vec::with_capacity(groups.len());
-            let mut all: Vec<C> = Vec::new();
-            for group in groups {
-                let group = vec_of::<C>(group);
-                counts.push(group.len());
-                all.extend(group);
-            }
-            (Box::new(all) as Rows, counts)
-        },
-        split: |rows, counts| {
-            let mut rows = vec_of::<C>(rows).into_iter();
-            counts
-                .iter()
-                .map(|&n| Box::new(rows.by_ref().take(n).collect::<Vec<C>>()) as Rows)
-                .collect()
-        },
-        insert: |run, enforcement, rows, path, set_by_parent| {
-            Box::pin(async move {
-                match rows.downcast_mut::<Vec<C>>() {
-                    Some(rows) => insert_graph(run, enforcement, rows, path, set_by_parent).await,
-                    None => Ok(0),
-                }
-            })
-        },
-    };
-}
-
-/// The `Vec<C>` in `rows` (empty if it is not one, which the steps never make).
-fn vec_of<C: Table>(rows: Rows) -> Vec<C> {
-    rows.downcast::<Vec<C>>()
-        .map(|rows| *rows)
-        .unwrap_or_default()
-}
+use steps::{Rows, steps_of};
 
 /// Inserts `rows` and everything loaded in them, in place: see the module docs; how
 /// many rows it inserted. `path` is where the rows sit below the root, for errors;
 /// `set_by_parent`, the columns their parent set (its key), which a loaded `One` of
-/// theirs must not set again.
+/// theirs must not set again; `plan`, what the caller asked besides inserting.
 pub(crate) fn insert_graph<'a, T: Table>(
     run: &'a mut dyn Executor,
     enforcement: &'a Enforcement,
     rows: &'a mut [T],
     path: &'a str,
     set_by_parent: &'static [&'static str],
+    plan: &'a Plan,
 ) -> BoxFuture<'a, Result<u64>> {
     Box::pin(async move {
         if rows.is_empty() {
             return Ok(0);
         }
-        let mut inserted = rows.len() as u64;
+        let mut inserted = 0;
         let relations = T::META.relations;
         // 1. What the rows point to, first; each row's foreign key from it.
         for (i, rel) in relations.iter().enumerate() {
@@ -219,11 +81,21 @@ pub(crate) fn insert_graph<'a, T: Table>(
                     "this relation is loaded, and its key is also set by the parent the rows are inserted under: the row would be inserted twice; leave it not loaded",
                 ));
             }
-            let (taken, mut result) =
-                take_and_insert(run, enforcement, rows, i, rel, steps, path, &[], |_, _| {
-                    Ok(())
-                })
-                .await;
+            let (taken, mut result) = take_and_insert(
+                Level {
+                    run: &mut *run,
+                    enforcement,
+                    path,
+                    plan,
+                },
+                rows,
+                i,
+                rel,
+                steps,
+                &[],
+                |_, _| Ok(()),
+            )
+            .await;
             for (at, part) in taken {
                 let key = (steps.keys)(&part, rel.to).into_iter().next();
                 let row = &mut rows[at];
@@ -236,17 +108,11 @@ pub(crate) fn insert_graph<'a, T: Table>(
             }
             inserted += result?;
         }
-        // 2. The rows, and their generated keys.
-        let keys = insert_many(run, enforcement, rows).await?;
-        if let Some(generated) = T::META.generated_key() {
-            let at = column_index::<T>(generated.name)?;
-            for (row, key) in rows.iter_mut().zip(keys) {
-                let mut values = crate::model::table::Key::to_values(&key);
-                if let Some(value) = values.pop() {
-                    row.set_column_value(at, value)?;
-                }
-            }
-        }
+        // 2. The rows, and their generated keys; under connect or create, only the
+        // rows not stored yet.
+        inserted += insert_level(run, enforcement, rows, plan)
+            .await
+            .map_err(|e| e.at_path(path))?;
         // 3. What points to the rows, below them, with their keys.
         for (i, rel) in relations.iter().enumerate() {
             if rel.holds_key {
@@ -275,11 +141,21 @@ pub(crate) fn insert_graph<'a, T: Table>(
             if let Some(through) = rel.through {
                 // Through a junction: the targets are rows of their own, then one
                 // junction row per parent and target.
-                let (taken, result) =
-                    take_and_insert(run, enforcement, rows, i, rel, steps, path, &[], |_, _| {
-                        Ok(())
-                    })
-                    .await;
+                let (taken, result) = take_and_insert(
+                    Level {
+                        run: &mut *run,
+                        enforcement,
+                        path,
+                        plan,
+                    },
+                    rows,
+                    i,
+                    rel,
+                    steps,
+                    &[],
+                    |_, _| Ok(()),
+                )
+                .await;
                 let mut junction = Vec::new();
                 if result.is_ok() {
                     for (at, part) in &taken {
@@ -294,12 +170,27 @@ pub(crate) fn insert_graph<'a, T: Table>(
                 inserted += result?;
                 let junction: Vec<Vec<Value>> = junction.into_iter().collect::<Result<_>>()?;
                 inserted += junction.len() as u64;
-                insert_values(run, enforcement, (through.table)(), junction).await?;
+                insert_values(run, enforcement, (through.table)(), junction)
+                    .await
+                    .map_err(|e| e.at_path(&child_path(path, rel.name)))?;
                 continue;
             }
             let set = |at: usize, part: &mut Rows| (steps.set)(part, rel.to, &keys[at]);
-            let (taken, result) =
-                take_and_insert(run, enforcement, rows, i, rel, steps, path, rel.to, set).await;
+            let (taken, result) = take_and_insert(
+                Level {
+                    run: &mut *run,
+                    enforcement,
+                    path,
+                    plan,
+                },
+                rows,
+                i,
+                rel,
+                steps,
+                rel.to,
+                set,
+            )
+            .await;
             for (at, part) in taken {
                 (steps.put)(field_of(&mut rows[at], i, rel)?, part);
             }
@@ -309,18 +200,93 @@ pub(crate) fn insert_graph<'a, T: Table>(
     })
 }
 
+/// Inserts a level's rows and sets their generated keys; how many it inserted. Under
+/// connect or create (see `connect.rs`), a row already stored takes its key instead,
+/// and a row repeating another's value takes that row's key.
+async fn insert_level<T: Table>(
+    run: &mut dyn Executor,
+    enforcement: &Enforcement,
+    rows: &mut [T],
+    plan: &Plan,
+) -> Result<u64> {
+    let split = match plan.column_for(T::META) {
+        Some(column) => Some(connect::split(run, rows, column).await?),
+        None => None,
+    };
+    let picked: Vec<usize> = match &split {
+        Some(split) => split.insert.clone(),
+        None => (0..rows.len()).collect(),
+    };
+    if let Some(split) = &split {
+        let connected = split.found.iter().map(|(at, _)| *at);
+        refuse_loaded_targets(
+            rows,
+            connected.chain(split.same_as.iter().map(|(at, _)| *at)),
+        )?;
+    }
+    let keys = insert_picked(run, enforcement, rows, &picked).await?;
+    if let Some(generated) = T::META.generated_key() {
+        let at = column_index::<T>(generated.name)?;
+        for (&row, key) in picked.iter().zip(keys) {
+            if let Some(value) = key.to_values().pop() {
+                rows[row].set_column_value(at, value)?;
+            }
+        }
+    }
+    if let Some(split) = split {
+        let primary = T::META.primary_key;
+        for (row, key) in split.found {
+            set_columns(&mut rows[row], primary, key)?;
+        }
+        for (row, first) in split.same_as {
+            let key = rows[first].key().to_values();
+            set_columns(&mut rows[row], primary, key)?;
+        }
+    }
+    Ok(picked.len() as u64)
+}
+
+/// Refuses connected rows (found stored, or repeating another row) that hold a loaded
+/// `One` whose key they hold: its row was inserted in step 1, but the connected row
+/// is not written, so nothing would point at it.
+fn refuse_loaded_targets<T: Table>(
+    rows: &[T],
+    connected: impl Iterator<Item = usize>,
+) -> Result<()> {
+    for at in connected {
+        for (i, rel) in T::META.relations.iter().enumerate() {
+            let Some(steps) = steps_of::<T>(i) else {
+                continue;
+            };
+            let loaded = rows[at].relation(i).is_some_and(|f| (steps.holds)(f));
+            if rel.holds_key && rel.through.is_none() && loaded {
+                return Err(unsupported::<T>(
+                    rel,
+                    "connect_or_create found this row (stored, or given twice), so it is not written, and the row loaded in this relation would point at nothing; leave the relation not loaded",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where a level runs, handed down to the levels below it.
+struct Level<'l, 'r> {
+    run: &'l mut (dyn Executor + 'r),
+    enforcement: &'l Enforcement,
+    path: &'l str,
+    plan: &'l Plan,
+}
+
 /// Takes the rows of relation `i` from every row that holds some, readies each group
 /// with `ready` (its position among `rows`), and inserts them all as one level. The
 /// groups, by row position, go back to the caller to put back whatever happened.
-#[allow(clippy::too_many_arguments)]
 async fn take_and_insert<T: Table>(
-    run: &mut dyn Executor,
-    enforcement: &Enforcement,
+    level: Level<'_, '_>,
     rows: &mut [T],
     i: usize,
     rel: &'static RelationMeta,
     steps: &'static Steps,
-    path: &str,
     set_by_parent: &'static [&'static str],
     ready: impl Fn(usize, &mut Rows) -> Result<()>,
 ) -> (Vec<(usize, Rows)>, Result<u64>) {
@@ -356,9 +322,17 @@ async fn take_and_insert<T: Table>(
         steps,
         positions,
     };
-    let here = child_path(path, rel.name);
+    let here = child_path(level.path, rel.name);
     let result = match taken.held.as_mut() {
-        Some((all, _)) => (steps.insert)(run, enforcement, all, &here, set_by_parent).await,
+        Some((all, _)) => {
+            let Level {
+                run,
+                enforcement,
+                plan,
+                ..
+            } = level;
+            (steps.insert)(run, enforcement, all, &here, set_by_parent, plan).await
+        }
         None => Ok(0),
     };
     let positions = std::mem::take(&mut taken.positions);
@@ -437,61 +411,6 @@ fn field_of<'r, T: Table>(
     row.relation_field(i).ok_or_else(|| internal::<T>(rel))
 }
 
-/// Takes the rows loaded in a relation field of target `C`, leaving it not loaded
-/// until [`put_rows`] puts them back; `None`, leaving the field alone, where it holds
-/// no rows to write (not loaded, or a `One<Option<C>>` loaded as `None`).
-fn take_rows<C: Table>(field: &mut dyn Any) -> Result<Option<Vec<C>>> {
-    if !holds_rows::<C>(field) {
-        return Ok(None);
-    }
-    if let Some(many) = field.downcast_mut::<Many<C>>() {
-        return Ok(std::mem::take(many).into_vec().ok());
-    }
-    if let Some(one) = field.downcast_mut::<One<Option<C>>>() {
-        return Ok(std::mem::take(one)
-            .into_inner()
-            .ok()
-            .flatten()
-            .map(|row| vec![row]));
-    }
-    if let Some(one) = field.downcast_mut::<One<C>>() {
-        return Ok(std::mem::take(one).into_inner().ok().map(|row| vec![row]));
-    }
-    Err(Error::Unsupported {
-        table: C::NAME,
-        relation: "",
-        message: "internal error in insert_graph: a relation field of another type".into(),
-    })
-}
-
-/// Puts rows taken by [`take_rows`] back, loaded.
-fn put_rows<C: Table>(field: &mut dyn Any, rows: Vec<C>) {
-    if let Some(many) = field.downcast_mut::<Many<C>>() {
-        *many = Many::loaded(rows);
-    } else if let Some(one) = field.downcast_mut::<One<Option<C>>>() {
-        *one = One::loaded(rows.into_iter().next());
-    } else if let Some(one) = field.downcast_mut::<One<C>>()
-        && let Some(row) = rows.into_iter().next()
-    {
-        *one = One::loaded(row);
-    }
-}
-
-/// Whether a relation field of target `C` holds rows to write: loaded, and not a
-/// `One<Option<C>>` loaded as `None` (a `Many` loaded with no rows holds none either,
-/// but is put back as it was).
-fn holds_rows<C: Table>(field: &dyn Any) -> bool {
-    if let Some(many) = field.downcast_ref::<Many<C>>() {
-        many.is_loaded()
-    } else if let Some(one) = field.downcast_ref::<One<Option<C>>>() {
-        matches!(one.get(), Ok(Some(_)))
-    } else if let Some(one) = field.downcast_ref::<One<C>>() {
-        one.is_loaded()
-    } else {
-        false
-    }
-}
-
 /// Sets `columns` of `row` to `values`.
 fn set_columns<T: Table>(row: &mut T, columns: &[&str], values: Vec<Value>) -> Result<()> {
     for (column, value) in columns.iter().zip(values) {
@@ -510,11 +429,6 @@ fn column_index<T: Table>(column: &str) -> Result<usize> {
             relation: "",
             message: format!("internal error in insert_graph: no column `{column}`"),
         })
-}
-
-/// The steps of relation `index`'s target; `None` for a relation without a field.
-fn steps_of<T: Table>(index: usize) -> Option<&'static Steps> {
-    T::graph_steps(index).and_then(|steps| steps.downcast_ref::<Steps>())
 }
 
 fn child_path(path: &str, name: &str) -> String {
