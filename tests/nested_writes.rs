@@ -360,6 +360,56 @@ async fn a_failure_at_any_level_leaves_nothing() {
                 "{d:?} {mode:?}: {e}"
             );
             assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: connect");
+            assert_eq!(path_of(&e), "", "{d:?} {mode:?}: {e}");
+            // Level 3: a comment connected by key to a comment that does not exist.
+            let mut users = graph();
+            let bob = users[1].posts.get_mut().unwrap();
+            bob[0].comments.get_mut().unwrap()[0].reply_to_id = Some(999);
+            let e = db.insert_graph_many(&mut users).await.unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    rel::Error::ForeignKey {
+                        table: "nw_comments",
+                        relation: Some("reply_to"),
+                        ..
+                    }
+                ),
+                "{d:?} {mode:?}: {e}"
+            );
+            assert_eq!(path_of(&e), "posts.comments", "{d:?} {mode:?}: {e}");
+            assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: level 3 connect");
+            // Level 3: a column the database requires, NULL in the rows (a column made
+            // NOT NULL behind the struct's back; SQLite cannot alter one).
+            let (require, allow) = match d {
+                rel::Dialect::Postgres => (
+                    "ALTER TABLE nw_comments ALTER COLUMN reply_to_id SET NOT NULL",
+                    "ALTER TABLE nw_comments ALTER COLUMN reply_to_id DROP NOT NULL",
+                ),
+                rel::Dialect::MySql => (
+                    "ALTER TABLE nw_comments MODIFY reply_to_id BIGINT NOT NULL",
+                    "ALTER TABLE nw_comments MODIFY reply_to_id BIGINT NULL",
+                ),
+                _ => ("", ""),
+            };
+            if !require.is_empty() {
+                common::execute(&db, require.into()).await;
+                let mut users = graph();
+                let e = db.insert_graph_many(&mut users).await.unwrap_err();
+                assert!(
+                    matches!(
+                        e,
+                        rel::Error::NotNull {
+                            table: "nw_comments",
+                            ..
+                        }
+                    ),
+                    "{d:?} {mode:?}: {e}"
+                );
+                assert_eq!(path_of(&e), "posts.comments", "{d:?} {mode:?}: {e}");
+                assert_eq!(tables(&db).await, before, "{d:?} {mode:?}: not null");
+                common::execute(&db, allow.into()).await;
+            }
             // In a transaction, at a savepoint: the caller's own rows stay.
             let mut tx = db.begin().await.unwrap();
             tx.insert(&user("kept", vec![])).await.unwrap();
