@@ -61,6 +61,12 @@ pub(crate) fn insert_graph<'a, T: Table>(
         }
         let mut inserted = 0;
         let relations = T::META.relations;
+        let mut level = Level {
+            run,
+            enforcement,
+            path,
+            plan,
+        };
         // 1. What the rows point to, first; each row's foreign key from it.
         for (i, rel) in relations.iter().enumerate() {
             if !rel.holds_key || rel.through.is_some() {
@@ -81,21 +87,8 @@ pub(crate) fn insert_graph<'a, T: Table>(
                     "this relation is loaded, and its key is also set by the parent the rows are inserted under: the row would be inserted twice; leave it not loaded",
                 ));
             }
-            let (taken, mut result) = take_and_insert(
-                Level {
-                    run: &mut *run,
-                    enforcement,
-                    path,
-                    plan,
-                },
-                rows,
-                i,
-                rel,
-                steps,
-                &[],
-                |_, _| Ok(()),
-            )
-            .await;
+            let (taken, mut result) =
+                take_and_insert(&mut level, rows, i, rel, steps, &[], |_, _| Ok(())).await;
             for (at, part) in taken {
                 let key = (steps.keys)(&part, rel.to).into_iter().next();
                 let row = &mut rows[at];
@@ -110,7 +103,7 @@ pub(crate) fn insert_graph<'a, T: Table>(
         }
         // 2. The rows, and their generated keys; under connect or create, only the
         // rows not stored yet.
-        inserted += insert_level(run, enforcement, rows, plan)
+        inserted += insert_level(level.run, enforcement, rows, plan)
             .await
             .map_err(|e| e.at_path(path))?;
         // 3. What points to the rows, below them, with their keys.
@@ -141,21 +134,8 @@ pub(crate) fn insert_graph<'a, T: Table>(
             if let Some(through) = rel.through {
                 // Through a junction: the targets are rows of their own, then one
                 // junction row per parent and target.
-                let (taken, result) = take_and_insert(
-                    Level {
-                        run: &mut *run,
-                        enforcement,
-                        path,
-                        plan,
-                    },
-                    rows,
-                    i,
-                    rel,
-                    steps,
-                    &[],
-                    |_, _| Ok(()),
-                )
-                .await;
+                let (taken, result) =
+                    take_and_insert(&mut level, rows, i, rel, steps, &[], |_, _| Ok(())).await;
                 let mut junction = Vec::new();
                 if result.is_ok() {
                     for (at, part) in &taken {
@@ -170,27 +150,14 @@ pub(crate) fn insert_graph<'a, T: Table>(
                 inserted += result?;
                 let junction: Vec<Vec<Value>> = junction.into_iter().collect::<Result<_>>()?;
                 inserted += junction.len() as u64;
-                insert_values(run, enforcement, (through.table)(), junction)
+                insert_values(level.run, enforcement, (through.table)(), junction)
                     .await
                     .map_err(|e| e.at_path(&child_path(path, rel.name)))?;
                 continue;
             }
             let set = |at: usize, part: &mut Rows| (steps.set)(part, rel.to, &keys[at]);
-            let (taken, result) = take_and_insert(
-                Level {
-                    run: &mut *run,
-                    enforcement,
-                    path,
-                    plan,
-                },
-                rows,
-                i,
-                rel,
-                steps,
-                rel.to,
-                set,
-            )
-            .await;
+            let (taken, result) =
+                take_and_insert(&mut level, rows, i, rel, steps, rel.to, set).await;
             for (at, part) in taken {
                 (steps.put)(field_of(&mut rows[at], i, rel)?, part);
             }
@@ -282,7 +249,7 @@ struct Level<'l, 'r> {
 /// with `ready` (its position among `rows`), and inserts them all as one level. The
 /// groups, by row position, go back to the caller to put back whatever happened.
 async fn take_and_insert<T: Table>(
-    level: Level<'_, '_>,
+    level: &mut Level<'_, '_>,
     rows: &mut [T],
     i: usize,
     rel: &'static RelationMeta,
@@ -325,13 +292,16 @@ async fn take_and_insert<T: Table>(
     let here = child_path(level.path, rel.name);
     let result = match taken.held.as_mut() {
         Some((all, _)) => {
-            let Level {
+            let run = &mut *level.run;
+            (steps.insert)(
                 run,
-                enforcement,
-                plan,
-                ..
-            } = level;
-            (steps.insert)(run, enforcement, all, &here, set_by_parent, plan).await
+                level.enforcement,
+                all,
+                &here,
+                set_by_parent,
+                level.plan,
+            )
+            .await
         }
         None => Ok(0),
     };
