@@ -240,3 +240,87 @@ async fn direct_and_sqlx_reads_agree_under_concurrency() {
     drop((direct, through_sqlx));
     let _ = std::fs::remove_file(&path);
 }
+
+/// Panics anywhere in the process, sqlx's worker threads included (where a close that
+/// finds a statement left panics), counted by [`count_panics`].
+static PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_panics() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            default(info);
+        }));
+    });
+}
+
+/// Rel's own pools keep the statements of direct reads prepared for the next read of
+/// the same SQL. They are reused across operations and connections, survive a read
+/// that fails halfway and a table dropped and made again, and are finalized before
+/// sqlx closes each connection: its close would panic on a statement left.
+#[tokio::test]
+async fn kept_statements_are_reused_and_finalized_before_close() {
+    count_panics();
+    let before = PANICS.load(std::sync::atomic::Ordering::SeqCst);
+    let (path, url) = common::temp_sqlite("sd_kept");
+    let schema = Schema::new(RelationMode::ForeignKeys).table::<User>();
+    for round in 0..3 {
+        let db = Db::builder(&url)
+            .max_connections(2)
+            .connect()
+            .await
+            .unwrap();
+        schema.drop_all(&db).await.unwrap();
+        schema.create_all(&db).await.unwrap();
+        let users: Vec<User> = (1..=20)
+            .map(|id| User {
+                id,
+                name: format!("u{id}"),
+                posts: Many::default(),
+            })
+            .collect();
+        db.insert_many(&users).await.unwrap();
+        let load = || {
+            User::query()
+                .with(User::posts())
+                .filter(User::id.gt(5))
+                .order_by(User::id.asc())
+                .all(&db)
+        };
+        for _ in 0..20 {
+            assert_eq!(load().await.unwrap().len(), 15, "round {round}");
+        }
+        // A read that fails halfway, then the same statement's text again.
+        let broken = UserAsNumber::query()
+            .order_by(UserAsNumber::id.asc())
+            .all(&db)
+            .await;
+        assert!(
+            matches!(broken, Err(rel::Error::Decode { .. })),
+            "{broken:?}"
+        );
+        assert_eq!(load().await.unwrap().len(), 15);
+        // The table dropped and made again under a kept statement: SQLite prepares
+        // it again.
+        schema.drop_all(&db).await.unwrap();
+        schema.create_all(&db).await.unwrap();
+        assert!(load().await.unwrap().is_empty());
+        db.insert_many(&users[..8]).await.unwrap();
+        assert_eq!(load().await.unwrap().len(), 3);
+        // Closed with statements kept on both connections, or dropped.
+        if round % 2 == 0 {
+            db.close().await;
+        }
+        drop(db);
+    }
+    // sqlx closes dropped pools' connections on their worker threads: give them time.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        PANICS.load(std::sync::atomic::Ordering::SeqCst),
+        before,
+        "a connection closed with a statement left"
+    );
+    let _ = std::fs::remove_file(&path);
+}

@@ -9,7 +9,9 @@
 //! its `sqlite3*`. Rel prepares the statement on it, binds, steps, and hands each row
 //! to the reader in place, then finalizes the statement (also on every early return,
 //! through `Drop`), so that sqlx can close the connection: `sqlite3_close` fails while
-//! a statement is left, and sqlx panics on that.
+//! a statement is left, and sqlx panics on that. On Rel's own pools a statement read to
+//! its end is kept instead, reset, for the next read of the same SQL
+//! (`handle::Kept`, which explains how it is finalized in time).
 //!
 //! What it takes: read-only statements only (`sqlite3_stmt_readonly`). A write with
 //! `RETURNING`, or a statement SQLite will not prepare, goes through sqlx, which then
@@ -44,7 +46,7 @@
 //! runs_of_short_reads_under_load_finish` failed two runs in three with no ping.
 
 use super::cells::stored;
-use super::handle::Prepared;
+use super::handle::{Prepared, kept};
 use crate::model::error::Result;
 use crate::sql::builder::Statement;
 use crate::sql::exec::EachRow;
@@ -79,7 +81,8 @@ pub(super) async fn fetch_each(
     }
     *unanswered += 1;
     let mut handle = c.lock_handle().await?;
-    let Some(mut raw) = Prepared::new(&mut handle, &stmt.sql) else {
+    let kept = kept(&mut handle);
+    let Some(mut raw) = Prepared::kept_or_new(&mut handle, &stmt.sql, kept.as_ref()) else {
         return Ok(false);
     };
     raw.bind_all(stmt.binds.iter().map(stored))?;
@@ -91,6 +94,9 @@ pub(super) async fn fetch_each(
             slice = 0;
             tokio::task::yield_now().await;
         }
+    }
+    if let Some(kept) = &kept {
+        raw.keep(kept, &stmt.sql);
     }
     Ok(true)
 }

@@ -5,6 +5,8 @@
 //! - [`Prepared`]: a read-only statement prepared, bound, stepped and finalized on a
 //!   locked connection, and its current row's cells (for `direct.rs`, read by
 //!   `cells.rs`).
+//! - [`Kept`]: the statements a connection of Rel's own pool keeps prepared for the
+//!   next read of the same SQL, finalized just before sqlx closes the connection.
 //! - [`register_functions`]: the SQL functions Rel registers on every SQLite
 //!   connection.
 //!   - `rel_f64_bits(x)` returns the IEEE-754 bits of a double as an integer. The Join
@@ -22,9 +24,11 @@ use libsqlite3_sys as ffi;
 use sqlx::sqlite::LockedSqliteHandle;
 use std::borrow::Cow;
 use std::ffi::CStr;
+use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::os::raw::{c_char, c_int};
 use std::ptr::NonNull;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 type ScalarFunction =
     unsafe extern "C" fn(*mut ffi::sqlite3_context, c_int, *mut *mut ffi::sqlite3_value);
@@ -99,6 +103,35 @@ impl<'h> Prepared<'h> {
         let columns = unsafe { ffi::sqlite3_column_count(prepared.stmt.as_ptr()) };
         prepared.columns = usize::try_from(columns).unwrap_or(0);
         Some(prepared)
+    }
+
+    /// The statement for `sql` that `kept` holds, taken out of it, or else `sql`
+    /// prepared as by [`Prepared::new`].
+    pub(super) fn kept_or_new(
+        lock: &'h mut LockedSqliteHandle<'_>,
+        sql: &str,
+        kept: Option<&Kept>,
+    ) -> Option<Prepared<'h>> {
+        let db = lock.as_raw_handle();
+        let taken = kept.and_then(|kept| kept.take(sql));
+        match taken {
+            Some((stmt, columns)) => Some(Prepared {
+                db,
+                stmt,
+                columns,
+                _lock: PhantomData,
+            }),
+            None => Prepared::new(lock, sql),
+        }
+    }
+
+    /// Gives the statement, read to its end, to `kept` for the next read of `sql`,
+    /// reset (so that it holds no read transaction open) rather than finalized.
+    pub(super) fn keep(self, kept: &Kept, sql: &str) {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `stmt` is live; the lock is still held (this value borrows it).
+        unsafe { ffi::sqlite3_reset(this.stmt.as_ptr()) };
+        kept.put(sql, this.stmt, this.columns);
     }
 
     /// Binds the values, as `cells::stored` turned them into what SQLite stores (as it
@@ -243,6 +276,124 @@ impl Drop for Prepared<'_> {
         // repeats the last step's error, reported already.
         unsafe { ffi::sqlite3_finalize(self.stmt.as_ptr()) };
     }
+}
+
+/// How many statements one connection keeps prepared.
+const KEPT_PER_CONNECTION: usize = 128;
+
+/// The statements one connection of Rel's own pool keeps prepared, by SQL text, for
+/// the next direct read of the same text (sqlx keeps its own the same way; preparing a
+/// small load's statements again cost it about a third more than sqlx's read).
+///
+/// They must be finalized before the connection is closed: `sqlite3_close` refuses a
+/// connection with statements left, and sqlx panics then. sqlx tells no one when it
+/// closes a connection, but it drops the connection's hooks just before (its
+/// `ConnectionState::drop`), on the thread that then closes it. So the statements are
+/// owned by the connection's rollback hook, a closure that does nothing when called,
+/// and finalized when it is dropped. Rel finds them through a registry of weak
+/// references by connection handle. Only Rel's own pools do this: a pool of the
+/// user's may use its rollback hook.
+pub(super) type Kept = Arc<Statements>;
+
+/// See [`Kept`].
+pub(super) struct Statements {
+    by_sql: Mutex<HashMap<Box<str>, Statement>>,
+}
+
+/// A kept statement, and when it was last used.
+struct Statement {
+    stmt: NonNull<ffi::sqlite3_stmt>,
+    columns: usize,
+    used: u64,
+}
+
+// SAFETY: a kept statement is only used by the one holding its connection's lock (it
+// is taken out of the map for a read and put back after), and finalized by `Drop`, when
+// sqlx drops the connection's hooks on the thread that closes it, which then is the
+// only one using the connection.
+unsafe impl Send for Statements {}
+// SAFETY: the map is behind a mutex; see `Send`.
+unsafe impl Sync for Statements {}
+
+impl Statements {
+    fn take(&self, sql: &str) -> Option<(NonNull<ffi::sqlite3_stmt>, usize)> {
+        let mut by_sql = self.by_sql.lock().unwrap_or_else(PoisonError::into_inner);
+        by_sql.remove(sql).map(|kept| (kept.stmt, kept.columns))
+    }
+
+    fn put(&self, sql: &str, stmt: NonNull<ffi::sqlite3_stmt>, columns: usize) {
+        let mut by_sql = self.by_sql.lock().unwrap_or_else(PoisonError::into_inner);
+        let used = by_sql.values().map(|k| k.used).max().unwrap_or(0) + 1;
+        if by_sql.len() >= KEPT_PER_CONNECTION
+            && let Some(oldest) = by_sql
+                .iter()
+                .min_by_key(|(_, k)| k.used)
+                .map(|(sql, _)| sql.clone())
+            && let Some(evicted) = by_sql.remove(&oldest)
+        {
+            // SAFETY: the caller holds the connection's lock (it is putting back a
+            // statement it used under it); `evicted` is finalized once, here.
+            unsafe { ffi::sqlite3_finalize(evicted.stmt.as_ptr()) };
+        }
+        let replaced = by_sql.insert(
+            sql.into(),
+            Statement {
+                stmt,
+                columns,
+                used,
+            },
+        );
+        if let Some(replaced) = replaced {
+            // SAFETY: as above (two reads of one text cannot overlap on a connection,
+            // so this does not happen; finalized all the same, once).
+            unsafe { ffi::sqlite3_finalize(replaced.stmt.as_ptr()) };
+        }
+    }
+}
+
+impl Drop for Statements {
+    fn drop(&mut self) {
+        let by_sql = self.by_sql.get_mut().unwrap_or_else(PoisonError::into_inner);
+        for (_, kept) in by_sql.drain() {
+            // SAFETY: see `Send`: the connection is being closed by this thread, and
+            // each statement is finalized once.
+            unsafe { ffi::sqlite3_finalize(kept.stmt.as_ptr()) };
+        }
+    }
+}
+
+/// The kept statements of every open connection of Rel's own pools, by handle.
+static KEPT: Mutex<Vec<(usize, Weak<Statements>)>> = Mutex::new(Vec::new());
+
+/// Makes `conn`, a connection of Rel's own pool, keep its statements (see [`Kept`]).
+pub(super) async fn keep_statements(
+    conn: &mut sqlx::SqliteConnection,
+) -> std::result::Result<(), sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr() as usize;
+    let kept = Arc::new(Statements {
+        by_sql: Mutex::new(HashMap::new()),
+    });
+    let mut registry = KEPT.lock().unwrap_or_else(PoisonError::into_inner);
+    // Connections closed since are gone from it (a closed one's address may be a new
+    // one's).
+    registry.retain(|(at, weak)| weak.strong_count() > 0 && *at != db);
+    registry.push((db, Arc::downgrade(&kept)));
+    drop(registry);
+    handle.set_rollback_hook(move || {
+        let _owned = &kept;
+    });
+    Ok(())
+}
+
+/// The statements the locked connection keeps, if it is one of Rel's own pool's.
+pub(super) fn kept(lock: &mut LockedSqliteHandle<'_>) -> Option<Kept> {
+    let db = lock.as_raw_handle().as_ptr() as usize;
+    let registry = KEPT.lock().unwrap_or_else(PoisonError::into_inner);
+    registry
+        .iter()
+        .find(|(at, _)| *at == db)
+        .and_then(|(_, weak)| weak.upgrade())
 }
 
 /// Registers Rel's SQL functions on one connection.

@@ -134,7 +134,12 @@ async fn connect(
         });
     }
     let pool = pool_options::<sqlx::Sqlite>(settings)
-        .after_connect(move |conn, _| Box::pin(set_up(conn, dialect)));
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                set_up(conn, dialect).await?;
+                handle::keep_statements(conn).await
+            })
+        });
     let pool = if memory {
         pool.max_connections(1)
             .min_connections(1)
