@@ -70,6 +70,7 @@ struct Follow {
 fn main() {
     let sql = User::query()
         .with(User::groups())
+        .strategy(Strategy::Join)
         .to_sql(Dialect::Sqlite)
         .sql;
     assert!(sql.contains("\"group_name\""), "{sql}");

@@ -421,6 +421,10 @@ impl Executor for Link<'_> {
         })
     }
 
+    fn reads_directly(&self) -> bool {
+        self.direct_reads
+    }
+
     fn forget_statements(&mut self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
             #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]

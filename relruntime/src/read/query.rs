@@ -116,11 +116,15 @@ impl<T: Table> Default for Query<T> {
 ///   `Error::Unsupported` and `Auto` picks Batch.
 /// - `Batch`: one statement per relation per level, with the parents' keys in `IN`
 ///   lists chunked under the bind limit, and per-parent windows by `ROW_NUMBER()`.
-/// - `Auto` (the default): the faster strategy on the dialect, as measured by
-///   `benches/load.rs` (users → posts → comments, 61,000 rows; see the speed
-///   table in `BENCHMARKS.md`). That is `Join` on SQLite, where the statement runs in-process and one
-///   statement beats three, and `Batch` on PostgreSQL and MySQL, whose servers build
-///   JSON more slowly than they send plain rows.
+/// - `Auto` (the default): the faster strategy where the query runs, as measured by
+///   `benches/load.rs` (users → posts → comments, 61,000 rows) and
+///   `benches/sqlite_small.rs` (one user's; see `BENCHMARKS.md`). That is `Batch`:
+///   on PostgreSQL and MySQL, whose servers build JSON more slowly than they send
+///   plain rows, and on SQLite where Rel reads directly (the default on its own pools:
+///   2.8x faster than Join at 61,000 rows, level with it for one user). On SQLite
+///   without direct reads, where sqlx's worker thread hands each statement and row over
+///   a channel, one statement beats three, and it is `Join`. `to_sql` and `plan`
+///   show the choice for a pool of Rel's own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Chosen by the dialect.
@@ -133,11 +137,22 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    /// The strategy `Auto` stands for on `dialect`; other strategies stay as they are.
+    /// The strategy `Auto` stands for on `dialect`, on a pool of Rel's own (SQLite
+    /// reading directly); other strategies stay as they are.
     pub fn resolve(self, dialect: Dialect) -> Strategy {
+        self.resolve_where(dialect, true)
+    }
+
+    /// The strategy `Auto` stands for on `run`'s connection.
+    pub(crate) fn resolve_on(self, run: &dyn Executor) -> Strategy {
+        self.resolve_where(run.dialect(), run.reads_directly())
+    }
+
+    fn resolve_where(self, dialect: Dialect, direct: bool) -> Strategy {
         match self {
             Strategy::Auto
-                if dialect.syntax().prefers_join
+                if dialect.syntax().join_through_driver
+                    && !direct
                     && dialect.server().join_unsupported_here().is_none() =>
             {
                 Strategy::Join
@@ -383,7 +398,7 @@ impl<T: Table> Query<T> {
         root: Option<&Selection>,
     ) -> Result<Vec<R>> {
         LoadSpec::check_unique(T::NAME, &self.with)?;
-        let join = self.strategy.resolve(run.dialect()) == Strategy::Join;
+        let join = self.strategy.resolve_on(run) == Strategy::Join;
         let mut b = SqlBuilder::new(run.dialect());
         self.write_select_as(&mut b, join, root);
         let stmt = b.finish();

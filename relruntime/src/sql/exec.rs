@@ -46,6 +46,12 @@ pub(crate) trait Executor: Send {
     /// Forgets the statements the connection prepared, so that each is prepared again
     /// (see `read::query::cut_at_packet`).
     fn forget_statements(&mut self) -> BoxFuture<'_, Result<()>>;
+
+    /// Whether reads step the connection's handle directly (SQLite's direct reads),
+    /// rather than go through the driver.
+    fn reads_directly(&self) -> bool {
+        false
+    }
 }
 
 impl dyn Executor + '_ {
