@@ -309,6 +309,23 @@ async fn kept_statements_are_reused_and_finalized_before_close() {
         assert!(load().await.unwrap().is_empty());
         db.insert_many(&users[..8]).await.unwrap();
         assert_eq!(load().await.unwrap().len(), 3);
+        // A pool that keeps no statements reads the same.
+        let none = Db::builder(&url)
+            .statement_cache(0)
+            .connect()
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            assert_eq!(
+                User::query()
+                    .filter(User::id.gt(5))
+                    .count(&none)
+                    .await
+                    .unwrap(),
+                3
+            );
+        }
+        none.close().await;
         // Closed with statements kept on both connections, or dropped.
         if round % 2 == 0 {
             db.close().await;

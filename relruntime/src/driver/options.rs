@@ -49,6 +49,9 @@ pub(crate) struct Settings {
     pub trace_values: bool,
     /// Whether SQLite reads step the connection directly where they can (on).
     pub direct_reads: bool,
+    /// How many prepared statements each connection keeps (sqlx's cache, and on
+    /// SQLite Rel's own for direct reads); 0 keeps none.
+    pub statement_cache: usize,
 }
 
 impl Default for Settings {
@@ -64,6 +67,7 @@ impl Default for Settings {
             without_guards: false,
             trace_values: false,
             direct_reads: true,
+            statement_cache: 100,
         }
     }
 }

@@ -75,8 +75,9 @@ async fn connect(
     dialect: Dialect,
     settings: &Settings,
 ) -> Result<(sqlx::MySqlPool, Server)> {
-    let options =
-        MySqlConnectOptions::from_str(url).map_err(|e| connect_error(url, e.to_string()))?;
+    let options = MySqlConnectOptions::from_str(url)
+        .map_err(|e| connect_error(url, e.to_string()))?
+        .statement_cache_capacity(settings.statement_cache);
     let mut first = probe(url, settings, MySqlConnection::connect_with(&options)).await?;
     let server = server(&mut first, dialect).await?;
     let _ = first.close().await;

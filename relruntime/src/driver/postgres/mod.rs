@@ -44,7 +44,9 @@ impl Driver for sqlx::Postgres {
 /// A pool on a PostgreSQL URL. One connection is opened first, within the connect
 /// timeout, so that an unreachable server is reported with its cause at once.
 async fn connect(url: &str, dialect: Dialect, settings: &Settings) -> Result<sqlx::PgPool> {
-    let options = PgConnectOptions::from_str(url).map_err(|e| connect_error(url, e.to_string()))?;
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| connect_error(url, e.to_string()))?
+        .statement_cache_capacity(settings.statement_cache);
     let first = probe(url, settings, PgConnection::connect_with(&options)).await?;
     let _ = first.close().await;
     let pool = pool_options::<sqlx::Postgres>(settings).after_connect(move |conn, _| {

@@ -278,9 +278,6 @@ impl Drop for Prepared<'_> {
     }
 }
 
-/// How many statements one connection keeps prepared.
-const KEPT_PER_CONNECTION: usize = 128;
-
 /// The statements one connection of Rel's own pool keeps prepared, by SQL text, for
 /// the next direct read of the same text (sqlx keeps its own the same way; preparing a
 /// small load's statements again cost it about a third more than sqlx's read).
@@ -298,6 +295,8 @@ pub(super) type Kept = Arc<Statements>;
 /// See [`Kept`].
 pub(super) struct Statements {
     by_sql: Mutex<HashMap<Box<str>, Statement>>,
+    /// How many it keeps at most (`DbBuilder::statement_cache`).
+    capacity: usize,
 }
 
 /// A kept statement, and when it was last used.
@@ -324,7 +323,7 @@ impl Statements {
     fn put(&self, sql: &str, stmt: NonNull<ffi::sqlite3_stmt>, columns: usize) {
         let mut by_sql = self.by_sql.lock().unwrap_or_else(PoisonError::into_inner);
         let used = by_sql.values().map(|k| k.used).max().unwrap_or(0) + 1;
-        if by_sql.len() >= KEPT_PER_CONNECTION
+        if by_sql.len() >= self.capacity
             && let Some(oldest) = by_sql
                 .iter()
                 .min_by_key(|(_, k)| k.used)
@@ -365,14 +364,20 @@ impl Drop for Statements {
 /// The kept statements of every open connection of Rel's own pools, by handle.
 static KEPT: Mutex<Vec<(usize, Weak<Statements>)>> = Mutex::new(Vec::new());
 
-/// Makes `conn`, a connection of Rel's own pool, keep its statements (see [`Kept`]).
+/// Makes `conn`, a connection of Rel's own pool, keep up to `capacity` statements
+/// (see [`Kept`]); none for 0.
 pub(super) async fn keep_statements(
     conn: &mut sqlx::SqliteConnection,
+    capacity: usize,
 ) -> std::result::Result<(), sqlx::Error> {
+    if capacity == 0 {
+        return Ok(());
+    }
     let mut handle = conn.lock_handle().await?;
     let db = handle.as_raw_handle().as_ptr() as usize;
     let kept = Arc::new(Statements {
         by_sql: Mutex::new(HashMap::new()),
+        capacity,
     });
     let mut registry = KEPT.lock().unwrap_or_else(PoisonError::into_inner);
     // Connections closed since are gone from it (a closed one's address may be a new

@@ -123,7 +123,8 @@ async fn connect(
     let mut options = SqliteConnectOptions::from_str(url)
         .map_err(|e| connect_error(url, e.to_string()))?
         .create_if_missing(true)
-        .busy_timeout(settings.busy_timeout);
+        .busy_timeout(settings.busy_timeout)
+        .statement_cache_capacity(settings.statement_cache);
     if !memory {
         options = options.journal_mode(match settings.journal_mode {
             JournalMode::Wal => SqliteJournalMode::Wal,
@@ -133,13 +134,13 @@ async fn connect(
             JournalMode::Memory => SqliteJournalMode::Memory,
         });
     }
-    let pool = pool_options::<sqlx::Sqlite>(settings)
-        .after_connect(move |conn, _| {
-            Box::pin(async move {
-                set_up(conn, dialect).await?;
-                handle::keep_statements(conn).await
-            })
-        });
+    let kept = settings.statement_cache;
+    let pool = pool_options::<sqlx::Sqlite>(settings).after_connect(move |conn, _| {
+        Box::pin(async move {
+            set_up(conn, dialect).await?;
+            handle::keep_statements(conn, kept).await
+        })
+    });
     let pool = if memory {
         pool.max_connections(1)
             .min_connections(1)
