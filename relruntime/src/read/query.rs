@@ -116,15 +116,19 @@ impl<T: Table> Default for Query<T> {
 ///   `Error::Unsupported` and `Auto` picks Batch.
 /// - `Batch`: one statement per relation per level, with the parents' keys in `IN`
 ///   lists chunked under the bind limit, and per-parent windows by `ROW_NUMBER()`.
-/// - `Auto` (the default): the faster strategy where the query runs, as measured by
-///   `benches/load.rs` (users → posts → comments, 61,000 rows) and
-///   `benches/sqlite_small.rs` (one user's; see `BENCHMARKS.md`). That is `Batch`:
-///   on PostgreSQL and MySQL, whose servers build JSON more slowly than they send
-///   plain rows, and on SQLite where Rel reads directly (the default on its own pools:
-///   2.8x faster than Join at 61,000 rows, level with it for one user). On SQLite
-///   without direct reads, where sqlx's worker thread hands each statement and row over
-///   a channel, one statement beats three, and it is `Join`. `to_sql` and `plan`
-///   show the choice for a pool of Rel's own.
+/// - `Auto` (the default): the faster strategy for the query where it runs, as
+///   measured by `benches/strategies.rs` (1, 10 and 100 users with their posts and
+///   comments) and `benches/load.rs` (61,000 rows; see `BENCHMARKS.md`):
+///   - `Join` for at most one root row (a filter fixing the key or a unique column
+///     with `=`, or a limit of 1) on PostgreSQL and SQLite, where one statement beats
+///     one per level;
+///   - `Join` on SQLite read through sqlx's worker thread (a pool of yours, or a
+///     journal mode without direct reads), which hands each statement over a channel;
+///   - `Batch` otherwise: PostgreSQL and MySQL servers build JSON more slowly than they
+///     send plain rows, and Rel's direct SQLite reads make Batch 2.8x faster than
+///     Join at 61,000 rows.
+///
+///   `to_sql` and `plan` show the choice for a pool of Rel's own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Chosen by the dialect.
@@ -137,24 +141,19 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    /// The strategy `Auto` stands for on `dialect`, on a pool of Rel's own (SQLite
-    /// reading directly); other strategies stay as they are.
+    /// The strategy `Auto` stands for on `dialect`, for a load of many root rows on a
+    /// pool of Rel's own (SQLite reading directly); other strategies stay as they are.
     pub fn resolve(self, dialect: Dialect) -> Strategy {
-        self.resolve_where(dialect, true)
+        self.resolve_where(dialect, true, false)
     }
 
-    /// The strategy `Auto` stands for on `run`'s connection.
-    pub(crate) fn resolve_on(self, run: &dyn Executor) -> Strategy {
-        self.resolve_where(run.dialect(), run.reads_directly())
-    }
-
-    fn resolve_where(self, dialect: Dialect, direct: bool) -> Strategy {
+    /// `Auto` on `dialect`, where reads are `direct` or not, for a load of at most one
+    /// root row (`one_row`) or more.
+    fn resolve_where(self, dialect: Dialect, direct: bool, one_row: bool) -> Strategy {
+        let syntax = dialect.syntax();
+        let join = (one_row && syntax.join_for_one_row) || (syntax.join_through_driver && !direct);
         match self {
-            Strategy::Auto
-                if dialect.syntax().join_through_driver
-                    && !direct
-                    && dialect.server().join_unsupported_here().is_none() =>
-            {
+            Strategy::Auto if join && dialect.server().join_unsupported_here().is_none() => {
                 Strategy::Join
             }
             Strategy::Auto => Strategy::Batch,
@@ -165,6 +164,22 @@ impl Strategy {
 
 /// The root alias of every query.
 const ROOT: &str = "t0";
+
+/// The columns a filter fixes with `=`, through ANDs.
+fn equal_columns(node: &Node, out: &mut Vec<&'static str>) {
+    match node {
+        Node::Compare {
+            column,
+            op: CompareOp::Eq,
+            ..
+        } => out.push(column),
+        Node::And(a, b) => {
+            equal_columns(a, out);
+            equal_columns(b, out);
+        }
+        _ => {}
+    }
+}
 
 impl<T: Table> Query<T> {
     /// All rows of `T`.
@@ -260,7 +275,7 @@ impl<T: Table> Query<T> {
     /// [`Query::plan`] for all of them.
     pub fn to_sql(&self, dialect: Dialect) -> Statement {
         let mut b = SqlBuilder::new(dialect);
-        self.write_select(&mut b, self.strategy.resolve(dialect) == Strategy::Join);
+        self.write_select(&mut b, self.chosen(dialect, true) == Strategy::Join);
         b.finish()
     }
 
@@ -361,10 +376,34 @@ impl<T: Table> Query<T> {
         &mut self.with
     }
 
+    /// The strategy the query runs with on `dialect`, where reads are `direct` or not:
+    /// `Auto` decided from what the query says (at most one root row, or more).
+    fn chosen(&self, dialect: Dialect, direct: bool) -> Strategy {
+        self.strategy
+            .resolve_where(dialect, direct, self.reads_one_root_row())
+    }
+
+    /// Whether the query reads at most one root row: a limit of 1, or a filter whose
+    /// `=` comparisons (joined by AND) fix the primary key or a unique column.
+    fn reads_one_root_row(&self) -> bool {
+        if self.limit.is_some_and(|n| n <= 1) {
+            return true;
+        }
+        let mut fixed = Vec::new();
+        if let Some(filter) = &self.filter {
+            equal_columns(filter, &mut fixed);
+        }
+        let table = T::META;
+        (!fixed.is_empty() && table.primary_key.iter().all(|pk| fixed.contains(pk)))
+            || fixed
+                .iter()
+                .any(|c| table.column(c).is_some_and(|m| m.unique))
+    }
+
     /// How the query runs on `dialect`, as its trace says: `"join"`, `"batch"`, or
     /// `"single"` when it loads no relation.
     pub(crate) fn strategy_name(&self, dialect: Dialect) -> &'static str {
-        match self.strategy.resolve(dialect) {
+        match self.chosen(dialect, true) {
             _ if self.with.is_empty() => "single",
             Strategy::Join => "join",
             _ => "batch",
@@ -398,7 +437,7 @@ impl<T: Table> Query<T> {
         root: Option<&Selection>,
     ) -> Result<Vec<R>> {
         LoadSpec::check_unique(T::NAME, &self.with)?;
-        let join = self.strategy.resolve_on(run) == Strategy::Join;
+        let join = self.chosen(run.dialect(), run.reads_directly()) == Strategy::Join;
         let mut b = SqlBuilder::new(run.dialect());
         self.write_select_as(&mut b, join, root);
         let stmt = b.finish();

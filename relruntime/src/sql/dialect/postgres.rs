@@ -17,6 +17,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     lock_for_share: Some(" FOR KEY SHARE"),
     // One array parameter beats a long IN list here.
     binds_key_arrays: true,
+    join_for_one_row: true,
     // The root reads text; nested levels stay `json` inside their parents.
     json_root_cast: Some("TEXT"),
     stores_nul: false,

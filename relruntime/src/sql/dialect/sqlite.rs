@@ -38,6 +38,8 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // Through sqlx's worker thread, one statement beats three round trips; Rel's
     // direct reads make Batch the faster (see `Syntax::join_through_driver`).
     join_through_driver: true,
+    // In-process, one row's JSON is cheap: level with Batch or a little ahead.
+    join_for_one_row: true,
     casts: Casts {
         integer: "INTEGER",
         double: "REAL",

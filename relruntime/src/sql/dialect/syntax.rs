@@ -170,6 +170,12 @@ pub(crate) struct Syntax {
     /// hands each row and each statement over a channel. Where Rel reads directly,
     /// Batch is faster (2.8x at 61,000 rows), and Auto picks it.
     pub join_through_driver: bool,
+    /// Whether `Strategy::Auto` picks Join for a load of at most one root row (a
+    /// filter on its key, a limit of 1), where one statement beats one per level:
+    /// on PostgreSQL, a round trip costs more than building one row's JSON
+    /// (`benches/strategies.rs`: one user's posts and comments, Join 297 µs against
+    /// Batch 369 µs). MariaDB builds JSON slowly enough that Batch stays ahead.
+    pub join_for_one_row: bool,
 
     /// The types a sum or an average is cast to, so that each backend returns the
     /// same type (see `sql/scalar.rs`).
@@ -281,6 +287,7 @@ impl Syntax {
             binds_key_arrays: false,
             keys_per_in_list: usize::MAX,
             join_through_driver: false,
+            join_for_one_row: false,
             casts: Casts {
                 integer: "BIGINT",
                 double: "DOUBLE PRECISION",

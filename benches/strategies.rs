@@ -1,0 +1,111 @@
+//! `Strategy::Auto` against the best fixed strategy, at small and middle sizes: the
+//! first N users (N = 1 by key, 10 and 100 by a range) of 100, each with 10 posts and 5 comments per post,
+//! loaded with Join, Batch and Auto on every available backend (Rel's own pools:
+//! SQLite reads directly). Each variant is timed by criterion, and then in a paired
+//! loop that runs the three in turn, so that drift on a shared machine lands on all of
+//! them alike; at the end it prints each size's paired medians and Auto's ratio to the
+//! best.
+//!
+//! `cargo bench --bench strategies` runs SQLite; set `REL_POSTGRES_URL` /
+//! `REL_MYSQL_URL` for the servers.
+
+mod blog;
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use blog::{Post, User};
+use criterion::Criterion;
+use rel::{Db, Strategy};
+use std::time::{Duration, Instant};
+
+const USERS: i64 = 100;
+const SIZES: [i64; 3] = [1, 10, 100];
+const STRATEGIES: [Strategy; 3] = [Strategy::Join, Strategy::Batch, Strategy::Auto];
+/// Rounds of the paired loop per size.
+const ROUNDS: usize = 101;
+
+async fn load(db: &Db, n: i64, strategy: Strategy) -> usize {
+    // One user by its key, as `db.get` or a detail page reads it; more by a range.
+    let filter = if n == 1 {
+        User::id.eq(1)
+    } else {
+        User::id.lte(n)
+    };
+    let users = User::query()
+        .filter(filter)
+        .with(User::posts().with(Post::comments()))
+        .strategy(strategy)
+        .all(db)
+        .await
+        .unwrap();
+    users
+        .iter()
+        .map(|u| u.posts.get().unwrap().len())
+        .sum::<usize>()
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let backends = runtime.block_on(common::backend_urls("bench_strategies"));
+    let mut criterion = Criterion::default()
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    let mut summary = Vec::new();
+    for (dialect, url) in backends {
+        let db = runtime.block_on(async {
+            let db = Db::connect(&url).await.unwrap();
+            blog::seed(&db, USERS).await;
+            db
+        });
+        let mut group = criterion.benchmark_group(format!("strategies_{dialect:?}").to_lowercase());
+        for n in SIZES {
+            // The three agree before they are timed.
+            let counts: Vec<usize> = STRATEGIES
+                .iter()
+                .map(|&s| runtime.block_on(load(&db, n, s)))
+                .collect();
+            assert!(counts.iter().all(|&c| c == counts[0]), "{dialect:?} {n}");
+            for strategy in STRATEGIES {
+                group.bench_function(format!("n{n}/{strategy:?}"), |b| {
+                    b.iter(|| runtime.block_on(load(&db, n, strategy)))
+                });
+            }
+            let mut times = vec![Vec::new(); STRATEGIES.len()];
+            runtime.block_on(async {
+                for round in 0..ROUNDS {
+                    // Each round starts with another variant.
+                    for k in 0..STRATEGIES.len() {
+                        let at = (round + k) % STRATEGIES.len();
+                        let start = Instant::now();
+                        std::hint::black_box(load(&db, n, STRATEGIES[at]).await);
+                        times[at].push(start.elapsed());
+                    }
+                }
+            });
+            let medians: Vec<Duration> = times.into_iter().map(median).collect();
+            summary.push((dialect, n, medians));
+        }
+        group.finish();
+    }
+    criterion.final_summary();
+    println!("\npaired medians of {ROUNDS} rounds (Join, Batch, Auto) and Auto / best:");
+    for (dialect, n, m) in summary {
+        let best = m[0].min(m[1]);
+        println!(
+            "  {dialect:?} N={n:<4} Join {:>9.3?}  Batch {:>9.3?}  Auto {:>9.3?}  Auto/best {:.2}x",
+            m[0],
+            m[1],
+            m[2],
+            m[2].as_secs_f64() / best.as_secs_f64()
+        );
+    }
+}
