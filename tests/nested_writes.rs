@@ -557,7 +557,48 @@ async fn connect_or_create_connects_stored_rows_and_creates_the_rest() {
             assert_eq!(ids, [2, next, next + 1], "{d:?} {mode:?}");
             let of_fay = User::groups().of(&fay).all(&db).await.unwrap();
             assert_eq!(of_fay.len(), 3, "{d:?} {mode:?}");
+            // One parent given a group twice: linked once.
+            let mut gus = user("gus", vec![]);
+            gus.groups = Many::loaded(vec![group("red"), group("red")]);
+            let inserted = db
+                .insert_graph(&mut gus)
+                .connect_or_create(Group::name)
+                .await
+                .unwrap();
+            assert_eq!(inserted, 2, "{d:?} {mode:?}");
+            assert_eq!(group_ids(&gus), [1, 1], "{d:?} {mode:?}");
+            assert_eq!(
+                User::groups().of(&gus).all(&db).await.unwrap().len(),
+                1,
+                "{d:?} {mode:?}"
+            );
             let before = tables(&db).await;
+            let links = memberships(&db).await;
+            // A generated key no row has: a connect to nothing, not a create.
+            let mut ghost = user("hal", vec![]);
+            ghost.groups = Many::loaded(vec![Group {
+                id: 999,
+                name: "ghost".into(),
+            }]);
+            let e = db
+                .insert_graph(&mut ghost)
+                .connect_or_create(Group::id)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                failure(&e),
+                "ForeignKey nw_groups at groups",
+                "{d:?} {mode:?}: {e}"
+            );
+            // A row below its parent, found stored: Rel would not move it.
+            let mut moved = user("ivy", vec![post("a1", vec![])]);
+            let e = db
+                .insert_graph(&mut moved)
+                .connect_or_create(Post::title)
+                .await
+                .unwrap_err();
+            assert_eq!(failure(&e), "Unsupported nw_posts.", "{d:?} {mode:?}: {e}");
+            assert_eq!(memberships(&db).await, links, "{d:?} {mode:?}");
             // A column that is not unique: refused before anything is sent.
             let mut again = vec![user("eve", vec![])];
             let e = db

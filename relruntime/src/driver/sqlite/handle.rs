@@ -23,8 +23,8 @@ use crate::model::error::{Error, Result};
 use libsqlite3_sys as ffi;
 use sqlx::sqlite::LockedSqliteHandle;
 use std::borrow::Cow;
-use std::ffi::CStr;
 use std::collections::HashMap;
+use std::ffi::CStr;
 use std::marker::PhantomData;
 use std::os::raw::{c_char, c_int};
 use std::ptr::NonNull;
@@ -352,7 +352,10 @@ impl Statements {
 
 impl Drop for Statements {
     fn drop(&mut self) {
-        let by_sql = self.by_sql.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let by_sql = self
+            .by_sql
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
         for (_, kept) in by_sql.drain() {
             // SAFETY: see `Send`: the connection is being closed by this thread, and
             // each statement is finalized once.

@@ -80,7 +80,8 @@ const VALUES_PER_LOOKUP: usize = 500;
 
 /// Splits `rows` by whether their `column` value is stored already: see the module
 /// docs. A row whose value is NULL is always inserted (NULL equals nothing), and so is
-/// a row whose generated key, the column, is 0.
+/// a row whose generated key, the column, is 0; a generated key that no row has is
+/// `Error::ForeignKey` (a connect to a row that does not exist).
 pub(super) async fn split<T: Table>(
     run: &mut dyn Executor,
     rows: &[T],
@@ -133,6 +134,18 @@ pub(super) async fn split<T: Table>(
         let text = format!("{value:?}");
         if let Some(key) = found.get(&text) {
             split.found.push((i, key.clone()));
+        } else if generated {
+            // A key given to connect to, which no row has: connecting would be creating
+            // another row under a new key.
+            return Err(Error::ForeignKey {
+                table: table.name,
+                relation: None,
+                path: String::new(),
+                message: format!(
+                    "connect_or_create by `{column}`: no row has the key {value:?}; give 0 to create one"
+                ),
+                source: None,
+            });
         } else {
             match first_of.get(&text) {
                 Some(&first) if first != i => split.same_as.push((i, first)),

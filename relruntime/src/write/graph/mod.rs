@@ -103,7 +103,7 @@ pub(crate) fn insert_graph<'a, T: Table>(
         }
         // 2. The rows, and their generated keys; under connect or create, only the
         // rows not stored yet.
-        inserted += insert_level(level.run, enforcement, rows, plan)
+        inserted += insert_level(level.run, enforcement, rows, set_by_parent, plan)
             .await
             .map_err(|e| e.at_path(path))?;
         // 3. What points to the rows, below them, with their keys.
@@ -139,7 +139,11 @@ pub(crate) fn insert_graph<'a, T: Table>(
                 let mut junction = Vec::new();
                 if result.is_ok() {
                     for (at, part) in &taken {
-                        for target in (steps.keys)(part, rel.to) {
+                        let mut targets = (steps.keys)(part, rel.to);
+                        // A target given twice (connected, or repeated) is linked once.
+                        let mut seen = std::collections::HashSet::new();
+                        targets.retain(|t| seen.insert(format!("{t:?}")));
+                        for target in targets {
                             junction.push(junction_row::<T>(rel, through, &keys[*at], &target));
                         }
                     }
@@ -174,6 +178,7 @@ async fn insert_level<T: Table>(
     run: &mut dyn Executor,
     enforcement: &Enforcement,
     rows: &mut [T],
+    set_by_parent: &[&str],
     plan: &Plan,
 ) -> Result<u64> {
     let split = match plan.column_for(T::META) {
@@ -185,6 +190,15 @@ async fn insert_level<T: Table>(
         None => (0..rows.len()).collect(),
     };
     if let Some(split) = &split {
+        // Rows below a parent got its key; one connected instead of inserted would
+        // keep its stored parent while the struct says the new one.
+        if !set_by_parent.is_empty() && (!split.found.is_empty() || !split.same_as.is_empty()) {
+            return Err(Error::Unsupported {
+                table: T::NAME,
+                relation: "",
+                message: "connect_or_create found rows of this table below their parent (stored, or given twice); Rel does not move a stored row to another parent: update its foreign key, or leave this table out of connect_or_create".into(),
+            });
+        }
         let connected = split.found.iter().map(|(at, _)| *at);
         refuse_loaded_targets(
             rows,
