@@ -138,10 +138,10 @@ pub(crate) fn desired(schema: &Schema, dialect: Dialect, graph: &Graph) -> Shape
                 .iter()
                 .filter(|k| k.child.name == table.name)
                 .map(|k| ForeignKeyShape {
-                    name: if dialect == Dialect::Sqlite {
-                        String::new()
-                    } else {
+                    name: if dialect.ddl().names_foreign_keys() {
                         k.name.clone()
+                    } else {
+                        String::new()
                     },
                     columns: strings(k.child_cols),
                     parent: k.parent.name.to_owned(),
@@ -189,10 +189,7 @@ fn strings(names: &[&str]) -> Vec<String> {
 /// reports an unspecified action as `RESTRICT`, both are `RESTRICT`.
 pub(crate) fn canonical_action(dialect: Dialect, action: Option<&str>) -> String {
     let action = action.unwrap_or("NO ACTION").trim().to_ascii_uppercase();
-    match dialect {
-        Dialect::MySql | Dialect::MySql8 if action == "NO ACTION" => "RESTRICT".to_owned(),
-        _ => action,
-    }
+    dialect.ddl().canonical_action(action)
 }
 
 /// A column type in one spelling per backend: lower case, single spaces, and the
@@ -201,7 +198,7 @@ pub(crate) fn canonical_action(dialect: Dialect, action: Option<&str>) -> String
 /// PostgreSQL and `numeric(10,2)` is `decimal(10,2)` on MySQL). On MariaDB `JSON` is `LONGTEXT` (with a
 /// check), so a JSON and a text column are one type there.
 pub(crate) fn canonical_type(dialect: Dialect, raw: &str) -> String {
-    let mut ty = raw
+    let ty = raw
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -211,79 +208,7 @@ pub(crate) fn canonical_type(dialect: Dialect, raw: &str) -> String {
         .replace(" ,", ",")
         .replace(", ", ",")
         .replace(" )", ")");
-    match dialect {
-        Dialect::Postgres => {
-            let alias = match ty.as_str() {
-                "int2" | "smallserial" => "smallint",
-                "int" | "int4" | "serial" => "integer",
-                "int8" | "bigserial" => "bigint",
-                "float4" => "real",
-                "float8" => "double precision",
-                "bool" => "boolean",
-                "timestamp" => "timestamp without time zone",
-                "timestamptz" => "timestamp with time zone",
-                "decimal" => "numeric",
-                _ => "",
-            };
-            if !alias.is_empty() {
-                ty = alias.to_owned();
-            }
-            if let Some(rest) = ty.strip_prefix("varchar") {
-                ty = format!("character varying{rest}");
-            }
-            // What `#[column(sql_type)]` may write as the catalog does not.
-            if let Some(rest) = ty.strip_prefix("decimal(") {
-                ty = format!("numeric({rest}");
-            } else if let Some(rest) = ty.strip_prefix("char(") {
-                ty = format!("character({rest}");
-            } else if ty == "char" || ty == "character" {
-                ty = "character(1)".to_owned();
-            }
-            if let Some(digits) = ty
-                .strip_prefix("numeric(")
-                .and_then(|r| r.strip_suffix(')'))
-                && !digits.contains(',')
-            {
-                ty = format!("numeric({digits},0)");
-            }
-            for (short, zone) in [("timetz(", "with"), ("time(", "without")] {
-                if let Some(digits) = ty.strip_prefix(short).and_then(|r| r.strip_suffix(')')) {
-                    ty = format!("time({digits}) {zone} time zone");
-                }
-            }
-            for (short, zone) in [("timestamptz(", "with"), ("timestamp(", "without")] {
-                if let Some(digits) = ty.strip_prefix(short).and_then(|r| r.strip_suffix(')')) {
-                    ty = format!("timestamp({digits}) {zone} time zone");
-                }
-            }
-        }
-        Dialect::MySql | Dialect::MySql8 => {
-            for int in ["tinyint", "smallint", "mediumint", "int", "bigint"] {
-                if ty.starts_with(&format!("{int}(")) && ty != "tinyint(1)" {
-                    ty = int.to_owned();
-                }
-            }
-            ty = match ty.as_str() {
-                "tinyint(1)" | "bool" | "boolean" => "boolean".to_owned(),
-                "integer" => "int".to_owned(),
-                "json" => "longtext".to_owned(),
-                "decimal" | "numeric" => "decimal(10,0)".to_owned(),
-                _ => match ty.strip_prefix("numeric(") {
-                    Some(rest) => format!("decimal({rest}"),
-                    None => ty,
-                },
-            };
-            if let Some(digits) = ty
-                .strip_prefix("decimal(")
-                .and_then(|r| r.strip_suffix(')'))
-                && !digits.contains(',')
-            {
-                ty = format!("decimal({digits},0)");
-            }
-        }
-        Dialect::Sqlite => {}
-    }
-    ty
+    dialect.ddl().canonical_type(ty)
 }
 
 /// A default in one form for every backend: `s:` and the text for a string, `n:` and

@@ -90,6 +90,45 @@ pub(crate) const PARTS: Parts = Parts {
 pub(crate) struct MySql;
 
 impl Ddl for MySql {
+    /// `int(11)` is `int`, `tinyint(1)` is `boolean`, `numeric(10,2)` is
+    /// `decimal(10,2)`; on MariaDB `JSON` is `LONGTEXT` (with a check), so a JSON and
+    /// a text column are one type there.
+    fn canonical_type(&self, mut ty: String) -> String {
+        for int in ["tinyint", "smallint", "mediumint", "int", "bigint"] {
+            if ty.starts_with(&format!("{int}(")) && ty != "tinyint(1)" {
+                ty = int.to_owned();
+            }
+        }
+        ty = match ty.as_str() {
+            "tinyint(1)" | "bool" | "boolean" => "boolean".to_owned(),
+            "integer" => "int".to_owned(),
+            "json" => "longtext".to_owned(),
+            "decimal" | "numeric" => "decimal(10,0)".to_owned(),
+            _ => match ty.strip_prefix("numeric(") {
+                Some(rest) => format!("decimal({rest}"),
+                None => ty,
+            },
+        };
+        if let Some(digits) = ty
+            .strip_prefix("decimal(")
+            .and_then(|r| r.strip_suffix(')'))
+            && !digits.contains(',')
+        {
+            ty = format!("decimal({digits},0)");
+        }
+        ty
+    }
+
+    /// InnoDB checks `RESTRICT` and `NO ACTION` alike, and reports an unspecified
+    /// action as `RESTRICT`.
+    fn canonical_action(&self, action: String) -> String {
+        if action == "NO ACTION" {
+            "RESTRICT".to_owned()
+        } else {
+            action
+        }
+    }
+
     /// A UUID is kept as `char(36)` text.
     fn pulled_type(&self, _base: &str, ty: &str) -> Option<&'static str> {
         (ty == "char(36)").then_some("uuid::Uuid")

@@ -43,6 +43,20 @@ pub(crate) trait Ddl: Sync {
         let _ = action;
         None
     }
+    /// A column type, lower case with single spaces, in the one spelling the
+    /// dialect's catalog reports, its aliases resolved (`migrate/shape.rs`).
+    fn canonical_type(&self, ty: String) -> String {
+        ty
+    }
+    /// A referential action, upper case, as the dialect's catalog reports it.
+    fn canonical_action(&self, action: String) -> String {
+        action
+    }
+    /// Whether the catalog reports foreign keys by the names Rel gave them (SQLite's
+    /// does not).
+    fn names_foreign_keys(&self) -> bool {
+        true
+    }
 }
 
 /// How a column's value travels inside the Join strategy's JSON.

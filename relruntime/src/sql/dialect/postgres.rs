@@ -44,6 +44,55 @@ pub(crate) const PARTS: Parts = Parts {
 pub(crate) struct Postgres;
 
 impl Ddl for Postgres {
+    /// `int4` is `integer`, `decimal(10,2)` is `numeric(10,2)`, `timestamptz(3)` is
+    /// `timestamp(3) with time zone`: as `information_schema` spells them.
+    fn canonical_type(&self, mut ty: String) -> String {
+        let alias = match ty.as_str() {
+            "int2" | "smallserial" => "smallint",
+            "int" | "int4" | "serial" => "integer",
+            "int8" | "bigserial" => "bigint",
+            "float4" => "real",
+            "float8" => "double precision",
+            "bool" => "boolean",
+            "timestamp" => "timestamp without time zone",
+            "timestamptz" => "timestamp with time zone",
+            "decimal" => "numeric",
+            _ => "",
+        };
+        if !alias.is_empty() {
+            ty = alias.to_owned();
+        }
+        if let Some(rest) = ty.strip_prefix("varchar") {
+            ty = format!("character varying{rest}");
+        }
+        // What `#[column(sql_type)]` may write as the catalog does not.
+        if let Some(rest) = ty.strip_prefix("decimal(") {
+            ty = format!("numeric({rest}");
+        } else if let Some(rest) = ty.strip_prefix("char(") {
+            ty = format!("character({rest}");
+        } else if ty == "char" || ty == "character" {
+            ty = "character(1)".to_owned();
+        }
+        if let Some(digits) = ty
+            .strip_prefix("numeric(")
+            .and_then(|r| r.strip_suffix(')'))
+            && !digits.contains(',')
+        {
+            ty = format!("numeric({digits},0)");
+        }
+        for (short, zone) in [("timetz(", "with"), ("time(", "without")] {
+            if let Some(digits) = ty.strip_prefix(short).and_then(|r| r.strip_suffix(')')) {
+                ty = format!("time({digits}) {zone} time zone");
+            }
+        }
+        for (short, zone) in [("timestamptz(", "with"), ("timestamp(", "without")] {
+            if let Some(digits) = ty.strip_prefix(short).and_then(|r| r.strip_suffix(')')) {
+                ty = format!("timestamp({digits}) {zone} time zone");
+            }
+        }
+        ty
+    }
+
     /// A UUID is kept as `char(36)` text.
     fn pulled_type(&self, _base: &str, ty: &str) -> Option<&'static str> {
         (ty == "char(36)").then_some("uuid::Uuid")

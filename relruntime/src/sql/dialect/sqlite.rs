@@ -86,6 +86,10 @@ impl Ddl for Sqlite {
     fn types_are_affinities(&self) -> bool {
         true
     }
+    /// `pragma_foreign_key_list` has no constraint names.
+    fn names_foreign_keys(&self) -> bool {
+        false
+    }
 
     /// Every integer spelling is one 64-bit INTEGER.
     fn pulled_type(&self, base: &str, _ty: &str) -> Option<&'static str> {
