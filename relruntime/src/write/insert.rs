@@ -119,6 +119,7 @@ fn json_has_nul(value: &serde_json::Value) -> bool {
     }
 }
 
+/// The SQL types of `table`'s primary-key columns, in order.
 pub(super) fn key_types(table: &TableMeta) -> Vec<SqlType> {
     table
         .primary_key

@@ -295,6 +295,8 @@ pub(super) type Kept = Arc<Statements>;
 /// See [`Kept`].
 pub(super) struct Statements {
     by_sql: Mutex<HashMap<Box<str>, Statement>>,
+    /// How many statements were put back: the clock of `Statement::used`.
+    uses: std::sync::atomic::AtomicU64,
     /// How many it keeps at most (`DbBuilder::statement_cache`).
     capacity: usize,
 }
@@ -322,7 +324,7 @@ impl Statements {
 
     fn put(&self, sql: &str, stmt: NonNull<ffi::sqlite3_stmt>, columns: usize) {
         let mut by_sql = self.by_sql.lock().unwrap_or_else(PoisonError::into_inner);
-        let used = by_sql.values().map(|k| k.used).max().unwrap_or(0) + 1;
+        let used = self.uses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if by_sql.len() >= self.capacity
             && let Some(oldest) = by_sql
                 .iter()
@@ -380,6 +382,7 @@ pub(super) async fn keep_statements(
     let db = handle.as_raw_handle().as_ptr() as usize;
     let kept = Arc::new(Statements {
         by_sql: Mutex::new(HashMap::new()),
+        uses: std::sync::atomic::AtomicU64::new(0),
         capacity,
     });
     let mut registry = KEPT.lock().unwrap_or_else(PoisonError::into_inner);

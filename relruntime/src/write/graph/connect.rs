@@ -14,6 +14,7 @@
 //! unmatched looked up one by one, so that each finds the row the database takes for
 //! equal to it.
 
+use super::super::insert::key_types;
 use crate::model::error::{Error, Result};
 use crate::model::meta::TableMeta;
 use crate::model::table::Table;
@@ -166,11 +167,7 @@ async fn look_up(
     values: &[(String, Value)],
 ) -> Result<HashMap<String, Vec<Value>>> {
     let keys = table.primary_key.len();
-    let mut types: Vec<SqlType> = table
-        .primary_key
-        .iter()
-        .map(|pk| table.column(pk).map_or(SqlType::BigInt, |c| c.ty))
-        .collect();
+    let mut types = key_types(table);
     types.push(ty);
     let mut found = HashMap::new();
     let mut unmatched_rows = 0;
