@@ -22,7 +22,7 @@ mod sqlite;
 mod syntax;
 
 pub(crate) use parts::{
-    Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
+    Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
 };
 pub(crate) use syntax::{GUARD_TABLE, GuardSql, Syntax, UpsertClause};
 
@@ -128,5 +128,10 @@ impl Dialect {
     /// What a server's version says.
     pub(crate) fn server(self) -> &'static dyn Server {
         self.parts().server
+    }
+
+    /// The queries that read a live database's shape.
+    pub(crate) fn catalog(self) -> &'static Catalog {
+        &self.parts().catalog
     }
 }

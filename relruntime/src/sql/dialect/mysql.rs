@@ -2,8 +2,8 @@
 
 use super::Dialect;
 use super::parts::{
-    Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server, between,
-    json_list, unqualified,
+    Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
+    between, json_list, unqualified,
 };
 use super::syntax::{Casts, Floats, GuardSql, Syntax, UpsertClause};
 use crate::model::meta::{Action, TableMeta};
@@ -84,6 +84,33 @@ pub(crate) const PARTS: Parts = Parts {
     lists: &MySql,
     errors: &MySql,
     server: &MySql,
+    catalog: CATALOG,
+};
+
+/// MariaDB's (and MySQL's) catalog, in the current database: `information_schema`,
+/// every value cast, so that its collations and unsigned types decode as text and
+/// integers.
+const CATALOG: Catalog = Catalog {
+    columns: "SELECT CAST(TABLE_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), CAST(COLUMN_TYPE AS CHAR), \
+              CAST(IS_NULLABLE = 'NO' AS SIGNED), CAST(COLUMN_DEFAULT AS CHAR), \
+              CAST(LOWER(EXTRA) LIKE '%auto_increment%' AS SIGNED) \
+              FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+              ORDER BY TABLE_NAME, ORDINAL_POSITION",
+    keys: "SELECT CAST(TABLE_NAME AS CHAR), CAST(INDEX_NAME AS CHAR), CAST(NON_UNIQUE = 0 AS SIGNED), \
+           CAST(INDEX_NAME = 'PRIMARY' AS SIGNED), CAST(SEQ_IN_INDEX AS SIGNED), CAST(COLUMN_NAME AS CHAR) \
+           FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+           ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+    foreign_keys: "SELECT CAST(k.TABLE_NAME AS CHAR), CAST(k.CONSTRAINT_NAME AS CHAR), \
+                   CAST(k.CONSTRAINT_NAME AS CHAR), CAST(k.REFERENCED_TABLE_NAME AS CHAR), \
+                   CAST(r.DELETE_RULE AS CHAR), CAST(r.UPDATE_RULE AS CHAR), \
+                   CAST(k.ORDINAL_POSITION AS SIGNED), CAST(k.COLUMN_NAME AS CHAR), \
+                   CAST(k.REFERENCED_COLUMN_NAME AS CHAR) \
+                   FROM information_schema.KEY_COLUMN_USAGE k \
+                   JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
+                   ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
+                   AND r.TABLE_NAME = k.TABLE_NAME \
+                   WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
+                   ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
 };
 
 /// MariaDB's parts; MySQL 8 shares all but its lists.

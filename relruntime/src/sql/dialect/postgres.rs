@@ -1,8 +1,8 @@
 //! PostgreSQL 13 or later.
 
 use super::parts::{
-    Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server, between,
-    unqualified,
+    Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
+    between, unqualified,
 };
 use super::syntax::{Placeholder, Syntax};
 use crate::model::value::{SqlType, Value};
@@ -38,6 +38,50 @@ pub(crate) const PARTS: Parts = Parts {
     lists: &Postgres,
     errors: &Postgres,
     server: &Postgres,
+    catalog: CATALOG,
+};
+
+/// PostgreSQL's catalog, in the current schema: `pg_catalog`, whose arrays of column
+/// numbers are unnested with their positions.
+const CATALOG: Catalog = Catalog {
+    columns: "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), \
+              a.attnotnull::int4::int8, \
+              CASE WHEN pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%' THEN NULL \
+              ELSE pg_get_expr(ad.adbin, ad.adrelid) END, \
+              (a.attidentity::text <> '' \
+              OR coalesce(pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%', false))::int4::int8 \
+              FROM pg_attribute a \
+              JOIN pg_class c ON c.oid = a.attrelid \
+              JOIN pg_namespace n ON n.oid = c.relnamespace \
+              LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+              WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
+              AND a.attnum > 0 AND NOT a.attisdropped \
+              ORDER BY c.relname, a.attnum",
+    keys: "SELECT t.relname::text, i.relname::text, ix.indisunique::int4::int8, \
+           ix.indisprimary::int4::int8, k.ord, a.attname::text \
+           FROM pg_index ix \
+           JOIN pg_class t ON t.oid = ix.indrelid \
+           JOIN pg_class i ON i.oid = ix.indexrelid \
+           JOIN pg_namespace n ON n.oid = t.relnamespace \
+           CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY k(attnum, ord) \
+           JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
+           WHERE n.nspname = current_schema() \
+           ORDER BY t.relname, i.relname, k.ord",
+    foreign_keys: "SELECT t.relname::text, con.conname::text, con.conname::text, p.relname::text, \
+                   CASE con.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'r' THEN 'RESTRICT' \
+                   WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT' ELSE 'NO ACTION' END, \
+                   CASE con.confupdtype WHEN 'c' THEN 'CASCADE' WHEN 'r' THEN 'RESTRICT' \
+                   WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT' ELSE 'NO ACTION' END, \
+                   k.ord, a.attname::text, fa.attname::text \
+                   FROM pg_constraint con \
+                   JOIN pg_class t ON t.oid = con.conrelid \
+                   JOIN pg_class p ON p.oid = con.confrelid \
+                   JOIN pg_namespace n ON n.oid = t.relnamespace \
+                   CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY k(col, fcol, ord) \
+                   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.col \
+                   JOIN pg_attribute fa ON fa.attrelid = p.oid AND fa.attnum = k.fcol \
+                   WHERE con.contype = 'f' AND n.nspname = current_schema() \
+                   ORDER BY t.relname, con.conname, k.ord",
 };
 
 /// PostgreSQL's parts.

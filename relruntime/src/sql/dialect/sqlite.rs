@@ -3,8 +3,8 @@
 //! an older library, `Strategy::Auto` picks Batch and Join is `Error::Unsupported`.
 
 use super::parts::{
-    Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server, json_list,
-    unqualified,
+    Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
+    json_list, unqualified,
 };
 use super::syntax::{Casts, Floats, Syntax};
 use crate::model::meta::TableMeta;
@@ -77,6 +77,33 @@ pub(crate) const PARTS: Parts = Parts {
     lists: &Sqlite,
     errors: &Sqlite,
     server: &Sqlite,
+    catalog: CATALOG,
+};
+
+/// SQLite's catalog: `sqlite_master` joined with the `pragma_*` table functions. A
+/// primary key is read from `pragma_table_info` (a rowid key has no index), and the
+/// only generated key Rel creates is a one-column `INTEGER PRIMARY KEY AUTOINCREMENT`.
+/// Foreign keys have no names, only numbers.
+const CATALOG: Catalog = Catalog {
+    columns: "SELECT m.name, p.name, p.type, (p.\"notnull\" <> 0 OR p.pk > 0), p.dflt_value, \
+              (p.pk = 1 AND upper(m.sql) LIKE '%AUTOINCREMENT%' \
+              AND (SELECT count(*) FROM pragma_table_info(m.name) WHERE pk > 0) = 1) \
+              FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+              ORDER BY m.name, p.cid",
+    keys: "SELECT m.name, '', 1, 1, p.pk, p.name \
+           FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+           WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND p.pk > 0 \
+           UNION ALL \
+           SELECT m.name, l.name, l.\"unique\", 0, i.seqno, i.name \
+           FROM sqlite_master m JOIN pragma_index_list(m.name) l JOIN pragma_index_info(l.name) i \
+           WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND l.origin <> 'pk' \
+           ORDER BY 1, 2, 5",
+    foreign_keys: "SELECT m.name, CAST(f.id AS TEXT), '', f.\"table\", f.on_delete, f.on_update, \
+                   f.seq, f.\"from\", f.\"to\" \
+                   FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
+                   WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                   ORDER BY m.name, f.id, f.seq",
 };
 
 /// SQLite's parts.
