@@ -13,6 +13,9 @@
 //! | the schema model | `model/` |
 
 #![warn(missing_docs)]
+// Every `unsafe` block is in `driver/sqlite/handle.rs`, but for one FFI call with no
+// arguments in the SQLite dialect (its library's version): each is allowed by name.
+#![deny(unsafe_code)]
 // On docs.rs (`--cfg docsrs`, a nightly rustdoc), each item behind a cargo feature is
 // badged with it.
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -165,8 +165,9 @@ impl<'a> From<&'a mut Transaction> for Conn<'a> {
     }
 }
 
-/// A connection held for one operation.
-enum Acquired<'a> {
+/// What brackets one operation: the connection it runs on, and how its work is made
+/// one (a transaction of its own, or a savepoint in one that is open).
+enum Bracket<'a> {
     /// A connection of the pool, for this operation alone.
     Pooled(Link<'static>),
     /// A Rel transaction's, at a savepoint.
@@ -238,18 +239,18 @@ impl<'a> Conn<'a> {
             Err(e) => return (Err(e), Sent::default()),
         };
         let (result, sent) = match &mut acquired {
-            Acquired::Pooled(link) => measured(link, &mut work).await,
-            Acquired::Savepoint(tx) => measured(&mut tx.link, &mut work).await,
-            Acquired::Lent(link, _) => measured(link, &mut work).await,
+            Bracket::Pooled(link) => measured(link, &mut work).await,
+            Bracket::Savepoint(tx) => measured(&mut tx.link, &mut work).await,
+            Bracket::Lent(link, _) => measured(link, &mut work).await,
         };
         (acquired.finish(result).await, sent)
     }
 
     /// The connection for one operation. In a transaction, the operation starts at a
-    /// savepoint ([`Acquired::finish`] ends it).
-    async fn acquire(self) -> Result<Acquired<'a>> {
+    /// savepoint ([`Bracket::finish`] ends it).
+    async fn acquire(self) -> Result<Bracket<'a>> {
         Ok(match self {
-            Conn::Db(db) => Acquired::Pooled(db.pool.acquire(&db.statements).await?),
+            Conn::Db(db) => Bracket::Pooled(db.pool.acquire(&db.statements).await?),
             Conn::Tx(tx) => {
                 tx.check_usable()?;
                 // A transaction that cannot take a savepoint (its connection is lost,
@@ -259,7 +260,7 @@ impl<'a> Conn<'a> {
                 // its savepoint is neither released nor rolled back to.
                 tx.abort();
                 tx.statement(SAVEPOINT).await?;
-                Acquired::Savepoint(tx)
+                Bracket::Savepoint(tx)
             }
             Conn::Sqlx(conn) | Conn::On(_, conn) => {
                 let mut link = conn.into_link();
@@ -271,7 +272,7 @@ impl<'a> Conn<'a> {
                     .unwrap_or("BEGIN");
                 link.simple(if in_transaction { SAVEPOINT } else { begin })
                     .await?;
-                Acquired::Lent(link, in_transaction)
+                Bracket::Lent(link, in_transaction)
             }
         })
     }
@@ -297,7 +298,7 @@ const SAVEPOINT: &str = "SAVEPOINT rel_operation";
 const RELEASE: &str = "RELEASE SAVEPOINT rel_operation";
 const ROLLBACK_TO: &str = "ROLLBACK TO SAVEPOINT rel_operation";
 
-impl Acquired<'_> {
+impl Bracket<'_> {
     /// Ends the operation that produced `result`: in a transaction, releases its
     /// savepoint, or rolls back to it when the operation failed. When even that fails
     /// (the connection is gone, or the server rolled the whole transaction back), the
@@ -305,8 +306,8 @@ impl Acquired<'_> {
     /// `Error::TransactionAborted`.
     async fn finish<R>(self, result: Result<R>) -> Result<R> {
         match self {
-            Acquired::Pooled(_) => result,
-            Acquired::Lent(mut link, in_transaction) => {
+            Bracket::Pooled(_) => result,
+            Bracket::Lent(mut link, in_transaction) => {
                 let ended = match (in_transaction, result.is_ok()) {
                     (true, true) => link.simple(RELEASE).await,
                     (true, false) => match link.simple(ROLLBACK_TO).await {
@@ -321,7 +322,7 @@ impl Acquired<'_> {
                     Err(e) => result.and(Err(e)),
                 }
             }
-            Acquired::Savepoint(tx) => {
+            Bracket::Savepoint(tx) => {
                 let ended = if result.is_ok() {
                     tx.statement(RELEASE).await
                 } else {

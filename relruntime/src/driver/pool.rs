@@ -144,7 +144,12 @@ impl Pool {
     /// its driver.
     pub(crate) async fn connect(url: &str, settings: &Settings) -> Result<Pool> {
         let dialect = Dialect::from_url(url).ok_or_else(|| {
-            connect_error(url, "unknown scheme: use sqlite:, postgres: or mysql:")
+            let schemes: Vec<String> = Dialect::ALL
+                .iter()
+                .flat_map(|d| d.syntax().schemes)
+                .map(|s| format!("{s}:"))
+                .collect();
+            connect_error(url, format!("unknown scheme: use {}", schemes.join(", ")))
         })?;
         macro_rules! open {
             ($($driver:tt)*) => { open_if!(url, dialect, settings; $($driver)*) };

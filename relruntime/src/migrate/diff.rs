@@ -204,7 +204,7 @@ pub(crate) fn diff_renamed(live: &Shape, want: &Shape) -> (Vec<Step>, Shape) {
     let live = &renamed_live;
     for w in &want.tables {
         match live.table(&w.name) {
-            Some(l) => table(l, w, want.sqlite, &mut steps),
+            Some(l) => table(l, w, want.affinities, &mut steps),
             None => steps.push(Step::CreateTable {
                 table: w.name.clone(),
             }),
@@ -290,7 +290,7 @@ fn renamed(live: &Shape, want: &Shape, steps: &mut Vec<Step>) -> Shape {
     live
 }
 
-fn table(live: &TableShape, want: &TableShape, sqlite: bool, steps: &mut Vec<Step>) {
+fn table(live: &TableShape, want: &TableShape, affinities: bool, steps: &mut Vec<Step>) {
     let name = &want.name;
     for w in &want.columns {
         let found = live.column(&w.name);
@@ -303,7 +303,7 @@ fn table(live: &TableShape, want: &TableShape, sqlite: bool, steps: &mut Vec<Ste
             continue;
         };
         let mut changes = Vec::new();
-        if !same_type(l, w, sqlite) {
+        if !same_type(l, w, affinities) {
             changes.push(format!("type {} → {}", l.ty, w.ty));
         }
         if l.nullable != w.nullable {
@@ -440,18 +440,18 @@ fn table(live: &TableShape, want: &TableShape, sqlite: bool, steps: &mut Vec<Ste
 /// and on SQLite a declared type without TEXT affinity for a value Rel stores as text
 /// (`NUMERIC` turns the decimal `0.10` into the number `0.1`). On SQLite every integer
 /// spelling is one (INTEGER affinity, 64 bits).
-pub(crate) fn same_type(live: &ColumnShape, want: &ColumnShape, sqlite: bool) -> bool {
+pub(crate) fn same_type(live: &ColumnShape, want: &ColumnShape, affinities: bool) -> bool {
     if live.ty == want.ty {
         return true;
     }
     let integer = |r: Option<&str>| matches!(r, Some("i16" | "i32" | "i64"));
-    if sqlite && integer(live.rust) && integer(want.rust) {
+    if affinities && integer(live.rust) && integer(want.rust) {
         return true;
     }
     live.rust.is_some()
         && live.rust == want.rust
-        && !changes_values(&live.ty, live.rust, sqlite)
-        && !changes_values(&want.ty, want.rust, sqlite)
+        && !changes_values(&live.ty, live.rust, affinities)
+        && !changes_values(&want.ty, want.rust, affinities)
 }
 
 /// Whether a column of canonical type `ty` changes, silently, some value of the Rust
@@ -459,7 +459,7 @@ pub(crate) fn same_type(live: &ColumnShape, want: &ColumnShape, sqlite: bool) ->
 /// declared with `#[column(sql_type)]`, or read from a database, may, and then only
 /// that very type is no drift. `pull` declares such a type on the field it writes.
 /// Where the Rust type is not known (`None`), any precision or fixed length counts.
-pub(crate) fn changes_values(ty: &str, rust: Option<&str>, sqlite: bool) -> bool {
+pub(crate) fn changes_values(ty: &str, rust: Option<&str>, affinities: bool) -> bool {
     let base = ty.split('(').next().unwrap_or(ty).trim();
     let parameters: Vec<u32> = ty
         .split_once('(')
@@ -483,7 +483,7 @@ pub(crate) fn changes_values(ty: &str, rust: Option<&str>, sqlite: bool) -> bool
         // A UUID's text is always 36 characters: `char(36)`, Rel's type on MySQL, pads none.
         "char" | "character" | "nchar" => !(rust == Some("uuid::Uuid") && parameters[..] == [36]),
         // MySQL's `datetime` and `timestamp` keep whole seconds unless given digits.
-        "datetime" | "timestamp" if !sqlite => !ty.contains("(6)"),
+        "datetime" | "timestamp" if !affinities => !ty.contains("(6)"),
         _ => ty.starts_with("timestamp(") && !ty.starts_with("timestamp(6)"),
     };
     let text_stored = matches!(
@@ -492,7 +492,7 @@ pub(crate) fn changes_values(ty: &str, rust: Option<&str>, sqlite: bool) -> bool
     );
     let text_affinity = ["char", "clob", "text"].iter().any(|t| ty.contains(t));
     // SQLite converts text that looks like a number where the affinity is not TEXT.
-    rounds_or_pads || (sqlite && text_stored && !text_affinity)
+    rounds_or_pads || (affinities && text_stored && !text_affinity)
 }
 
 /// A canonical default (`s:..`, `n:..`, `b:..`) as SQL shows it: `'text'`, `7`, `1.5`,

@@ -14,9 +14,9 @@ use crate::sql::dialect::Dialect;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Shape {
     pub tables: Vec<TableShape>,
-    /// Whether the structs' shape is for SQLite, whose declared types are affinities
-    /// (set by [`desired`]; what the diff's type rule needs).
-    pub sqlite: bool,
+    /// Whether the structs' shape is for a dialect whose declared types are affinities
+    /// (SQLite; set by [`desired`], for the diff's type rule).
+    pub affinities: bool,
 }
 
 /// One table.
@@ -169,7 +169,7 @@ pub(crate) fn desired(schema: &Schema, dialect: Dialect, graph: &Graph) -> Shape
         .collect();
     Shape {
         tables,
-        sqlite: dialect.ddl().types_are_affinities(),
+        affinities: dialect.ddl().types_are_affinities(),
     }
 }
 

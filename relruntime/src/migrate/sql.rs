@@ -59,11 +59,10 @@ pub(crate) fn statements(
         keys.iter()
             .find(|k| k.child.name == table && (k.name == name || name.is_empty()))
     };
-    let sqlite = dialect == Dialect::Sqlite;
-    let mysql = matches!(dialect, Dialect::MySql | Dialect::MySql8);
+    let alter = dialect.syntax().alter;
     // SQLite rebuilds every table with a change ALTER TABLE cannot make.
     let mut rebuild: Vec<&str> = Vec::new();
-    if sqlite {
+    if alter.rebuilds {
         for step in steps {
             let table = match step {
                 Step::AddColumn { table, column, .. } => {
@@ -138,7 +137,7 @@ pub(crate) fn statements(
             Step::DropTable { table } => {
                 last.push(simple(dialect, &[("DROP TABLE ", table)], ""));
             }
-            _ if sqlite && step_table(step).is_some_and(rebuilt) => {}
+            _ if alter.rebuilds && step_table(step).is_some_and(rebuilt) => {}
             Step::AddColumn { table, column, .. } => {
                 let m = meta(table)?;
                 let Some(c) = m.column(column) else { continue };
@@ -157,7 +156,7 @@ pub(crate) fn statements(
             Step::AlterColumn { table, column, .. } => {
                 let m = meta(table)?;
                 let Some(c) = m.column(column) else { continue };
-                if mysql {
+                if alter.modify_column {
                     let mut b = SqlBuilder::new(dialect);
                     b.push("ALTER TABLE ")
                         .push_ident(table)
@@ -209,12 +208,12 @@ pub(crate) fn statements(
                 let m = meta(table)?;
                 let mut b = SqlBuilder::new(dialect);
                 b.push("ALTER TABLE ").push_ident(table);
-                if mysql {
-                    b.push(" DROP PRIMARY KEY");
-                } else {
-                    b.push(" DROP CONSTRAINT ")
-                        .push_ident(&format!("{}_pkey", m.name));
-                }
+                match alter.drop_primary_key {
+                    Some(drop) => b.push(drop),
+                    None => b
+                        .push(" DROP CONSTRAINT ")
+                        .push_ident(&format!("{}_pkey", m.name)),
+                };
                 let cols: Vec<&str> = to.iter().map(String::as_str).collect();
                 b.push(", ADD PRIMARY KEY (").push_idents(&cols).push(")");
                 changes.push(b.finish());
@@ -240,7 +239,7 @@ pub(crate) fn statements(
                     .table(table)
                     .and_then(|t| t.unique_names.iter().find(|(c, _)| c == column))
                     .map_or_else(|| format!("{table}_{column}_key"), |(_, n)| n.clone());
-                if mysql {
+                if alter.indexes_of_tables {
                     drops.push(simple(
                         dialect,
                         &[("ALTER TABLE ", table), (" DROP INDEX ", &name)],
@@ -269,7 +268,7 @@ pub(crate) fn statements(
                 adds.push(create_index(dialect, m, &cols));
             }
             Step::DropIndex { table, index } => {
-                if mysql {
+                if alter.indexes_of_tables {
                     drops.push(simple(
                         dialect,
                         &[("DROP INDEX ", index), (" ON ", table)],
@@ -285,12 +284,11 @@ pub(crate) fn statements(
                 }
             }
             Step::DropForeignKey { table, name, .. } => {
-                let how = if mysql {
-                    " DROP FOREIGN KEY "
-                } else {
-                    " DROP CONSTRAINT "
-                };
-                drop_keys.push(simple(dialect, &[("ALTER TABLE ", table), (how, name)], ""));
+                drop_keys.push(simple(
+                    dialect,
+                    &[("ALTER TABLE ", table), (alter.drop_foreign_key, name)],
+                    "",
+                ));
             }
         }
     }

@@ -20,7 +20,7 @@ impl Schema {
         self.check()?;
         // SQLite compares table names without case: `Users` and `users` would be one
         // table, and `CREATE TABLE IF NOT EXISTS` would skip the second silently.
-        if dialect == Dialect::Sqlite {
+        if dialect.syntax().case_blind_tables {
             let tables = self.tables();
             for (i, a) in tables.iter().enumerate() {
                 if let Some(b) = tables[..i]

@@ -399,7 +399,7 @@ impl Node {
 }
 
 /// The longest `in_list` bound value by value; a longer one goes as one parameter
-/// where the dialect takes one (see `SqlDialect::list_parameter`).
+/// where the dialect takes one (see `Lists::list_parameter` in `sql/dialect/parts.rs`).
 pub(crate) const INLINE_LIST: usize = 1_000;
 
 /// The escape character of `like` and `ilike` patterns.

@@ -9,6 +9,7 @@ mod cells;
 mod dates;
 mod direct;
 mod error;
+#[allow(unsafe_code)]
 mod handle;
 
 use super::options::{JournalMode, Settings, pool_options, probe};

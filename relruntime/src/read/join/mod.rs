@@ -16,8 +16,9 @@
 //! documents as their text (so a JSON `null` differs from SQL NULL), SQLite's doubles
 //! as their bits. Integers stay JSON integers, read exactly.
 //!
-//! The dialect supplies each piece of that SQL (`SqlDialect::json_*`); `sql.rs` puts
-//! them together the same way for every dialect.
+//! The dialect supplies each piece of that SQL (its `Syntax`'s `json_row` and
+//! `json_agg`, and its `JsonCells` part); `sql.rs` puts them together the same way for
+//! every dialect.
 //!
 //! The result is decoded without an intermediate tree (`decode.rs`): the pull reader
 //! `cursor::Cursor` walks the text, the derive's `decode` reads each nested row's columns from it, and

@@ -5,7 +5,7 @@ use super::parts::{
     Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
     between, json_list, unqualified,
 };
-use super::syntax::{Casts, Floats, GuardSql, Syntax, UpsertClause};
+use super::syntax::{Alter, Casts, Floats, GuardSql, Syntax, UpsertClause};
 use crate::model::meta::{Action, TableMeta};
 use crate::model::value::{SqlType, Value};
 
@@ -48,6 +48,13 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     table_options: Some(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"),
     foreign_key_checks: Some(("SET FOREIGN_KEY_CHECKS = 0", "SET FOREIGN_KEY_CHECKS = 1")),
     transactional_ddl: false,
+    alter: Alter {
+        rebuilds: false,
+        modify_column: true,
+        drop_primary_key: Some(" DROP PRIMARY KEY"),
+        indexes_of_tables: true,
+        drop_foreign_key: " DROP FOREIGN KEY ",
+    },
     default_values: " () VALUES ()",
     // MySQL and MariaDB have neither NaN nor the infinities.
     floats: Floats::Finite,

@@ -6,7 +6,7 @@ use super::parts::{
     Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
     json_list, unqualified,
 };
-use super::syntax::{Casts, Floats, Syntax};
+use super::syntax::{Alter, Casts, Floats, Syntax};
 use crate::model::meta::TableMeta;
 use crate::model::value::{SqlType, Value};
 
@@ -48,6 +48,12 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     json_reparse: Some(("json(", ")")),
     // SQLite has no ALTER TABLE ... ADD CONSTRAINT, but accepts forward references.
     inline_foreign_keys: true,
+    // `ALTER TABLE` adds, renames and drops columns, and changes nothing else.
+    alter: Alter {
+        rebuilds: true,
+        ..Syntax::standard("", &[], "", "", ("", "")).alter
+    },
+    case_blind_tables: true,
     foreign_key_checks: Some(("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON")),
     // SQLite stores NaN as NULL.
     floats: Floats::NotNan,
@@ -256,9 +262,13 @@ impl Server for Sqlite {
 }
 
 /// The version number of the SQLite library linked into the program (3.44.0 is
-/// 3044000), where one is.
+/// 3044000), where one is. The one `unsafe` outside `driver/sqlite/handle.rs`: the SQL
+/// layer needs it before any connection exists (`Strategy::resolve`), and cannot
+/// import the driver layer; the header's `SQLITE_VERSION_NUMBER` would be wrong with
+/// the `sqlite-system` feature, whose library is the one found at run time.
 fn linked_version() -> Option<i32> {
     #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
+    #[allow(unsafe_code)]
     {
         // SAFETY: takes nothing and returns a constant of the library.
         Some(unsafe { libsqlite3_sys::sqlite3_libversion_number() })

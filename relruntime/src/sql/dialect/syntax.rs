@@ -61,6 +61,28 @@ pub(crate) enum UpsertClause {
     OnDuplicateKey,
 }
 
+/// How a migration changes a table in place (`migrate/sql.rs`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Alter {
+    /// Whether `ALTER TABLE` cannot change a column's type or a key, so that a table
+    /// with such a change is rebuilt: created anew, its rows copied (SQLite).
+    pub rebuilds: bool,
+    /// Whether a column's type, nullability and default change in one `MODIFY COLUMN`
+    /// with its whole definition (MySQL), rather than `ALTER COLUMN .. TYPE .. USING`,
+    /// `SET`/`DROP NOT NULL` and `SET`/`DROP DEFAULT`.
+    pub modify_column: bool,
+    /// What drops the primary key after `ALTER TABLE t`; `None` drops the constraint
+    /// `<table>_pkey`.
+    pub drop_primary_key: Option<&'static str>,
+    /// Whether indexes belong to their table (MySQL): a unique key is dropped as an
+    /// index (`ALTER TABLE t DROP INDEX k`), and `DROP INDEX i ON t` names the table.
+    /// Otherwise a unique key may be a constraint or an index, and an index is named
+    /// alone.
+    pub indexes_of_tables: bool,
+    /// What drops a foreign key after `ALTER TABLE t`.
+    pub drop_foreign_key: &'static str,
+}
+
 /// How Emulated mode guards its writes on a multi-primary cluster (MariaDB Galera).
 ///
 /// Row locks stay on the node that takes them, and a cluster certifies a transaction
@@ -212,6 +234,11 @@ pub(crate) struct Syntax {
     pub foreign_key_checks: Option<(&'static str, &'static str)>,
     /// Whether DDL runs inside a transaction (MySQL commits each DDL statement).
     pub transactional_ddl: bool,
+    /// Whether table names compare without case, so that `Users` and `users` are one
+    /// table (SQLite).
+    pub case_blind_tables: bool,
+    /// How a migration changes a table in place.
+    pub alter: Alter,
 
     // -- Writes -----------------------------------------------------------------------
     /// An INSERT of a row with no column to name.
@@ -303,6 +330,14 @@ impl Syntax {
             table_options: None,
             foreign_key_checks: None,
             transactional_ddl: true,
+            case_blind_tables: false,
+            alter: Alter {
+                rebuilds: false,
+                modify_column: false,
+                drop_primary_key: None,
+                indexes_of_tables: false,
+                drop_foreign_key: " DROP CONSTRAINT ",
+            },
             default_values: " DEFAULT VALUES",
             floats: Floats::All,
             stores_nul: true,
