@@ -155,6 +155,20 @@ async fn a_second_process_enforces(url: &str, label: &str) -> Db {
         2,
         "{label}"
     );
+    // Nested inserts: a connect by key, and a loaded parent inserted first.
+    assert!(
+        no_author(b.insert_graph(&mut post(15, 99)).await),
+        "{label}: insert_graph, connect by key"
+    );
+    let mut comment = Comment {
+        id: 101,
+        post_id: 0,
+        post: One::loaded(post(16, 99)),
+    };
+    assert!(
+        no_author(b.insert_graph(&mut comment).await),
+        "{label}: insert_graph, loaded parent"
+    );
     b.insert(&note(1)).await.unwrap();
 
     // Nothing of the refused writes is stored, and nothing points nowhere.
@@ -191,6 +205,9 @@ macro_rules! in_your_transaction {
             matches!(&bare, Err(Error::Enforcement { table: "en_posts", message }) if message.contains("db.on(&mut tx)")),
             "{label}: {bare:?}"
         );
+        assert!(no_author(b.on(&mut tx).insert_graph(&mut post(56, 99)).await), "{label}: graph");
+        let bare = Conn::from(&mut tx).insert_graph(&mut post(57, 5)).await;
+        assert!(matches!(bare, Err(Error::Enforcement { .. })), "{label}: bare graph {bare:?}");
         // A table without relations needs no Db.
         Conn::from(&mut tx).insert(&note(2)).await.unwrap();
         User::update()
@@ -239,6 +256,57 @@ async fn a_second_process_and_your_transaction_enforce_emulated_mode() {
             in_your_transaction!(&b, b.mysql_pool(), &label);
         }
         b.close().await;
+    }
+}
+
+/// A schema told for a part of the database (`use_schema` of one table) keeps the
+/// relations the database's other tables hold to it, and a `create_all` in the other
+/// mode over recorded tables is refused and records nothing.
+#[tokio::test]
+async fn a_partial_schema_keeps_the_other_tables_relations_and_the_mode() {
+    for (d, url) in common::backend_urls("en_partial").await {
+        let label = format!("{d:?}");
+        let a = Db::connect(&url).await.unwrap();
+        let schema = schema();
+        schema.drop_all(&a).await.unwrap();
+        schema.create_all(&a).await.unwrap();
+        a.insert(&user(1)).await.unwrap();
+        a.insert(&post(10, 1)).await.unwrap();
+
+        // Process B is told only the users' table.
+        let b = Db::connect(&url).await.unwrap();
+        b.use_schema(&Schema::new(RelationMode::Emulated).table::<User>());
+        assert!(b.delete::<User>(&1).await.unwrap(), "{label}");
+        assert!(
+            b.all::<Post>().await.unwrap().is_empty(),
+            "{label}: the posts' cascade ran"
+        );
+        assert!(no_author(b.insert(&post(11, 99)).await), "{label}");
+
+        // Another mode over the recorded tables is refused, and records nothing.
+        let notes = Schema::new(RelationMode::ForeignKeys).table::<Note>();
+        let refused = notes.create_all(&b).await;
+        assert!(
+            matches!(&refused, Err(Error::Enforcement { message, .. }) if message.contains("emulated") && message.contains("en_posts")),
+            "{label}: {refused:?}"
+        );
+        let pushed = notes.push(&b, rel::Destructive::Refuse).await;
+        assert!(
+            matches!(&pushed, Err(Error::Enforcement { .. })),
+            "{label}: {pushed:?}"
+        );
+        let c = Db::connect(&url).await.unwrap();
+        assert!(
+            no_author(c.insert(&post(12, 99)).await),
+            "{label}: still Emulated for a new process"
+        );
+        assert!(
+            schema.check_integrity(&c).await.unwrap().is_empty(),
+            "{label}"
+        );
+        for db in [a, b, c] {
+            db.close().await;
+        }
     }
 }
 

@@ -179,6 +179,9 @@ impl Schema {
 
     /// `create_all`, and how many statements it sent.
     async fn create_all_counted(&self, db: &Db) -> (Result<()>, u64) {
+        if let Err(e) = self.keeps_recorded_mode(db, false).await {
+            return (Err(e), 1);
+        }
         let mut statements = match self.ddl(db.dialect()) {
             Ok(statements) => statements,
             Err(e) => return (Err(e), 0),
@@ -198,9 +201,40 @@ impl Schema {
         };
         if result.is_ok() {
             db.use_schema(self);
-            db.knowledge_mut().record(self);
+            db.knowledge_mut().record(self, &[]);
         }
-        (result, sent)
+        (result, sent + 1)
+    }
+
+    /// Refuses to record another relation mode over tables it would leave as they
+    /// are: `create_all` of new tables, or `push` of a schema, changes only its own
+    /// tables, so recording ForeignKeys mode over tables made in Emulated mode (which
+    /// have no foreign keys) would end their checks without a word, and the other way
+    /// round would leave keys Rel then emulates again. Reads the record afresh:
+    /// another process may have written it.
+    async fn keeps_recorded_mode(&self, db: &Db, migrates_own_tables: bool) -> Result<()> {
+        let recorded = super::knowledge::read_record(&db.pool, &db.statements).await?;
+        let Some(mode) = recorded.mode.filter(|m| *m != self.mode()) else {
+            return Ok(());
+        };
+        let kept: Vec<&str> = recorded
+            .tables
+            .iter()
+            .map(String::as_str)
+            .filter(|t| !migrates_own_tables || self.find(t).is_none())
+            .collect();
+        if kept.is_empty() {
+            return Ok(());
+        }
+        Err(crate::model::error::Error::Enforcement {
+            table: "*",
+            message: format!(
+                "the database records {} mode for its tables ({}), and this schema is in                  {} mode; keep the recorded mode, or change it for every table at once:                  Schema::push of a schema naming them all (which adds or drops their                  foreign keys), or drop_all first",
+                crate::sql::ddl::mode_text(mode),
+                kept.join(", "),
+                crate::sql::ddl::mode_text(self.mode()),
+            ),
+        })
     }
 
     /// Lists, for each relation, the rows whose key refers to no row: how many, and the
@@ -336,11 +370,26 @@ impl Schema {
         destructive: crate::migrate::Destructive,
     ) -> Result<crate::migrate::Migration> {
         let op = Operation::new("push", "*", "ddl");
-        let work = Box::pin(Conn::Db(db).operate(Push(self, destructive)));
-        let result = op.run(statements(work), |m| m.steps().len() as u64).await;
-        if result.is_ok() {
+        let work = Box::pin(async {
+            if let Err(e) = self.keeps_recorded_mode(db, true).await {
+                return (Err(e), 1);
+            }
+            let (result, sent) = statements(Conn::Db(db).operate(Push(self, destructive))).await;
+            (result, sent + 1)
+        });
+        let result = op.run(work, |m| m.steps().len() as u64).await;
+        if let Ok(migration) = &result {
+            let dropped: Vec<String> = migration
+                .steps()
+                .iter()
+                .filter_map(|step| match step {
+                    crate::migrate::Step::DropTable { table } => Some(table.clone()),
+                    crate::migrate::Step::RenameTable { from, .. } => Some(from.clone()),
+                    _ => None,
+                })
+                .collect();
             db.use_schema(self);
-            db.knowledge_mut().record(self);
+            db.knowledge_mut().record(self, &dropped);
         }
         result
     }

@@ -67,6 +67,10 @@ pub(super) struct Knowledge {
     /// Learned from the declared or recorded mode and the registry; rebuilt when
     /// either changes.
     learned: Option<Learned>,
+    /// The told schema's graph, with the recorded tables it lacks taken from the
+    /// registry (in Emulated mode, their relations to the told tables are enforced
+    /// too); rebuilt when either changes.
+    told_graph: Option<Arc<Graph>>,
 }
 
 impl Knowledge {
@@ -90,6 +94,7 @@ impl Knowledge {
     /// Tells the `Db` its schema (`Db::use_schema`).
     pub(super) fn tell(&mut self, known: Known) {
         self.told = Some(known);
+        self.widen_told();
     }
 
     /// Declares the relation mode (`Db::relation_mode`).
@@ -98,19 +103,62 @@ impl Knowledge {
         self.learn();
     }
 
-    /// What `create_all` just recorded in the database.
-    pub(super) fn record(&mut self, schema: &Schema) {
+    /// What `create_all` or `push` just recorded in the database: the schema's mode,
+    /// and its tables beside those recorded before (the record is added to, not
+    /// replaced), less `dropped`.
+    pub(super) fn record(&mut self, schema: &Schema, dropped: &[String]) {
+        let mut tables = std::mem::take(&mut self.recorded.tables);
+        tables.retain(|t| !dropped.contains(t));
+        for table in schema.tables() {
+            if !tables.iter().any(|t| t == table.name) {
+                tables.push(table.name.to_owned());
+            }
+        }
         self.recorded = Recorded {
             mode: Some(schema.mode()),
-            tables: schema.tables().iter().map(|t| t.name.to_owned()).collect(),
+            tables,
         };
         self.learn();
+        self.widen_told();
     }
 
     /// What `drop_all` just removed: the database records nothing now.
     pub(super) fn forget(&mut self) {
         self.recorded = Recorded::default();
         self.learn();
+        self.widen_told();
+    }
+
+    /// The told schema's graph, widened in Emulated mode by the registered tables the
+    /// database records and the told schema lacks: a schema told for a part of the
+    /// database (`use_schema` or `create_all` of a few tables) must not drop the
+    /// relations the other tables hold to it. Recorded tables with no struct here stay
+    /// out: telling the schema is the user's word for them (`Db::use_schema`).
+    fn widen_told(&mut self) {
+        let Some(known) = &self.told else {
+            self.told_graph = None;
+            return;
+        };
+        let others: Vec<String> = self
+            .recorded
+            .tables
+            .iter()
+            .filter(|t| known.schema.find(t).is_none())
+            .cloned()
+            .collect();
+        if known.schema.mode() != RelationMode::Emulated || others.is_empty() {
+            self.told_graph = Some(known.graph.clone());
+            return;
+        }
+        let registry = Registry::get();
+        let (extra, _) = registry.scoped(known.schema.mode(), Some(&others));
+        let mut schema = (*known.schema).clone();
+        for table in extra.tables() {
+            if !registry.is_ambiguous(table.name) {
+                schema = schema.meta(table);
+            }
+        }
+        self.told_graph = Some(Arc::new(schema.graph()));
     }
 
     fn learn(&mut self) {
@@ -149,7 +197,11 @@ impl Knowledge {
             if let Some(recorded) = recorded.filter(|r| *r != mode) {
                 return Enforcement::refuse_all(mismatch("was told", mode, recorded));
             }
-            return Enforcement::of(mode, known.graph.clone(), locking, guards);
+            let graph = self
+                .told_graph
+                .clone()
+                .unwrap_or_else(|| known.graph.clone());
+            return Enforcement::of(mode, graph, locking, guards);
         }
         if let (Some(declared), Some(recorded)) = (self.declared, recorded)
             && declared != recorded
