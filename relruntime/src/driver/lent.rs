@@ -17,8 +17,9 @@ use std::sync::Arc;
 /// undone alone and your transaction goes on), or in a transaction of its own on a
 /// connection outside one. On MySQL, each operation first asks the server's version
 /// (MariaDB and MySQL 8 differ, and a lent connection has no place to keep the
-/// answer). Emulated mode needs a `Db` (it knows the schema), so on a lent connection
-/// relations are the database's foreign keys.
+/// answer). Emulated mode needs a `Db` (it knows the schema and the mode): write
+/// through `db.on(&mut tx)`, and a write to a table with relations on a lent connection
+/// without its `Db` is refused with `Error::Enforcement`.
 pub struct SqlxConn<'a> {
     link: Link<'a>,
 }

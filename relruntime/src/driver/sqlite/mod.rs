@@ -44,9 +44,10 @@ impl Driver for sqlx::Sqlite {
         Ok((pool, server))
     }
 
-    /// Its functions and pragmas (foreign keys on, case-sensitive `LIKE`), as Rel's
-    /// own pools run on connect, which then also hold for the user's own queries on
-    /// that connection; and whether it reads directly: when its database is in WAL
+    /// Its functions (`rel_lower`, `rel_upper`, `rel_f64_bits`) and foreign keys on,
+    /// as Rel's own pools run on connect, which then also hold for the user's own
+    /// queries on that connection (Rel's case-sensitive `like` is a `GLOB` in its own
+    /// statements, and changes nothing of the connection's `LIKE`); and whether it reads directly: when its database is in WAL
     /// mode or in memory, where a read waits for no writer's lock.
     async fn ready(conn: &mut SqliteConnection, dialect: Dialect, _lent: bool) -> Result<Readied> {
         ready(conn, dialect).await
