@@ -168,7 +168,7 @@ async fn main() -> Result<(), rel::Error> {
 async fn tour(db: &Db, schema: &Schema) -> Result<(), rel::Error> {
     heading("2. create the tables");
     schema.create_all(db).await?;
-    let names: Vec<&str> = schema.tables().iter().map(|t| t.name).collect();
+    let names: Vec<&str> = schema.table_names().collect();
     println!(
         "{} in ForeignKeys mode: {}",
         count(names.len() as u64, "table"),

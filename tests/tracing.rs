@@ -499,9 +499,7 @@ struct Review {
 /// `Db` of another process that learns it from the database.
 #[test]
 fn a_query_only_relation_is_said_in_a_schema_event() {
-    let path = std::env::temp_dir().join(format!("rel_tr_query_only_{}.db", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    let url = format!("sqlite://{}", path.display());
+    let (path, url) = common::temp_sqlite("tr_query_only");
     let said = |seen: &Seen| -> Vec<(String, String)> {
         seen.events
             .iter()

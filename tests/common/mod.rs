@@ -87,7 +87,7 @@ pub async fn backend_urls(test: &str) -> Vec<(Dialect, String)> {
 /// Any file of that name (and its `-wal` and `-shm` files) is removed first.
 pub fn temp_sqlite(name: &str) -> (std::path::PathBuf, String) {
     let path = std::env::temp_dir().join(format!("rel_{name}_{}.db", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     let url = format!("sqlite://{}", path.display());

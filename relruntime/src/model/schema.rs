@@ -127,12 +127,34 @@ impl Schema {
         self.mode
     }
 
-    /// The tables, in the order they were added.
+    /// The tables' SQL names, in the order they were added (a table's relations add
+    /// the tables they reach).
+    ///
+    /// ```
+    /// use rel::prelude::*;
+    ///
+    /// #[derive(Table)]
+    /// #[table(name = "users")]
+    /// struct User {
+    ///     #[column(primary_key)]
+    ///     id: i64,
+    /// }
+    ///
+    /// let schema = Schema::new(RelationMode::ForeignKeys).table::<User>();
+    /// assert_eq!(schema.table_names().collect::<Vec<_>>(), ["users"]);
+    /// ```
+    pub fn table_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.tables.iter().map(|t| t.name)
+    }
+
+    /// The tables' metadata, in the order they were added (generated code's).
+    #[doc(hidden)]
     pub fn tables(&self) -> &[&'static TableMeta] {
         &self.tables
     }
 
-    /// The table with this SQL name.
+    /// The metadata of the table with this SQL name (generated code's).
+    #[doc(hidden)]
     pub fn find(&self, name: &str) -> Option<&'static TableMeta> {
         self.tables.iter().copied().find(|t| t.name == name)
     }
