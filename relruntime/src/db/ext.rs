@@ -226,10 +226,25 @@ impl Schema {
         if kept.is_empty() {
             return Ok(());
         }
+        // Only the recorded tables that still exist (one may have been dropped by
+        // hand, its record left behind): the catalog, read only on this rare path.
+        let mut link = db.pool.acquire(&db.statements).await?;
+        let run: &mut dyn crate::sql::exec::Executor = &mut link;
+        let live = crate::migrate::catalog::read(run).await?;
+        let kept: Vec<&str> = kept
+            .into_iter()
+            .filter(|t| live.table(t).is_some())
+            .collect();
+        if kept.is_empty() {
+            return Ok(());
+        }
         Err(crate::model::error::Error::Enforcement {
             table: "*",
             message: format!(
-                "the database records {} mode for its tables ({}), and this schema is in                  {} mode; keep the recorded mode, or change it for every table at once:                  Schema::push of a schema naming them all (which adds or drops their                  foreign keys), or drop_all first",
+                "the database records {} mode for its tables ({}), and this schema is in \
+                 {} mode; keep the recorded mode, or change it for every table at once: \
+                 Schema::push of a schema naming them all (which adds or drops their \
+                 foreign keys), or drop_all first",
                 crate::sql::ddl::mode_text(mode),
                 kept.join(", "),
                 crate::sql::ddl::mode_text(self.mode()),
