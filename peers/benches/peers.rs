@@ -18,11 +18,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// The order variants are timed in: the two closest (sqlx and Rel Batch) back to back,
 /// Rel Join (the server's heavy JSON work) last.
-const ORDER: [Variant; 6] = [
+const ORDER: [Variant; 7] = [
     Variant::Sqlx,
     Variant::RelBatch,
     Variant::RelAuto,
     Variant::Diesel,
+    Variant::Floor,
     Variant::SeaOrm,
     Variant::RelJoin,
 ];
@@ -167,17 +168,21 @@ fn main() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", sqlite_file.display()));
     }
-    println!("\nmedian of one load (ms), and its ratio to Diesel and to hand-written sqlx:");
+    println!(
+        "\nmedian of one load (ms), and its ratio to Diesel, to hand-written sqlx and to the \
+         floor (SQLite stepped directly):"
+    );
     for r in reports {
         println!(
-            "\n{} N={} ({} rows)\n  {:10} {:>10} {:>10} {:>10}",
+            "\n{} N={} ({} rows)\n  {:10} {:>10} {:>10} {:>10} {:>10}",
             r.backend.name(),
             r.n,
             r.rows,
             "variant",
             "median ms",
             "/ diesel",
-            "/ sqlx"
+            "/ sqlx",
+            "/ floor"
         );
         let median = |v: Variant| median_ns(&dir, &r.group, v.name(), since);
         let ratio = |t: f64, base: Option<f64>| match base {
@@ -185,16 +190,18 @@ fn main() {
             None => "-".to_string(),
         };
         let (diesel, sqlx) = (median(Variant::Diesel), median(Variant::Sqlx));
+        let floor = median(Variant::Floor);
         for v in Variant::ALL.into_iter().filter(|v| v.runs_on(r.backend)) {
             if let Some((_, e)) = r.failed.iter().find(|(w, _)| *w == v) {
                 println!("  {:10} failed: {e}", v.name());
             } else if let (true, Some(t)) = (r.ran.contains(&v), median(v)) {
                 println!(
-                    "  {:10} {:>10.1} {:>10} {:>10}",
+                    "  {:10} {:>10.1} {:>10} {:>10} {:>10}",
                     v.name(),
                     t / 1e6,
                     ratio(t, diesel),
-                    ratio(t, sqlx)
+                    ratio(t, sqlx),
+                    ratio(t, floor)
                 );
             } else {
                 println!("  {:10} not timed in this run", v.name());

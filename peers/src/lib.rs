@@ -11,6 +11,8 @@
 //! - `rel-auto`, `rel-join`, `rel-batch`: Rel with each [`Strategy`].
 //! - `diesel`: Diesel 2.3, `belonging_to` + `grouped_by` (SQLite and PostgreSQL).
 //! - `seaorm`: SeaORM 2.0's entity loader, `load().with((post, comment))`.
+//! - `floor` (SQLite only): the bundled SQLite stepped directly, every column read in
+//!   place, nothing allocated (see `floor.rs`): what any library costs above SQLite.
 
 use rel::{Db, Dialect, Strategy};
 use sqlx::{AssertSqlSafe, Executor};
@@ -19,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 pub mod diesel_impl;
+pub mod floor;
 pub mod rel_impl;
 pub mod seaorm_impl;
 pub mod sqlx_impl;
@@ -77,16 +80,18 @@ pub enum Variant {
     RelBatch,
     Diesel,
     SeaOrm,
+    Floor,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 6] = [
+    pub const ALL: [Variant; 7] = [
         Variant::Sqlx,
         Variant::RelAuto,
         Variant::RelJoin,
         Variant::RelBatch,
         Variant::Diesel,
         Variant::SeaOrm,
+        Variant::Floor,
     ];
 
     pub fn name(self) -> &'static str {
@@ -97,6 +102,7 @@ impl Variant {
             Variant::RelBatch => "rel-batch",
             Variant::Diesel => "diesel",
             Variant::SeaOrm => "seaorm",
+            Variant::Floor => "floor",
         }
     }
 
@@ -104,9 +110,13 @@ impl Variant {
         Variant::ALL.into_iter().find(|v| v.name() == s)
     }
 
-    /// Diesel is run on SQLite and PostgreSQL only.
+    /// Diesel is run on SQLite and PostgreSQL only, the floor on SQLite.
     pub fn runs_on(self, backend: Backend) -> bool {
-        !(self == Variant::Diesel && backend == Backend::MySql)
+        match self {
+            Variant::Diesel => backend != Backend::MySql,
+            Variant::Floor => backend == Backend::Sqlite,
+            _ => true,
+        }
     }
 }
 
@@ -372,6 +382,7 @@ pub enum Loader {
     Rel(Db, Strategy),
     Diesel(Mutex<diesel_impl::Conn>),
     SeaOrm(sea_orm::DatabaseConnection),
+    Floor(floor::Floor),
 }
 
 /// The nested result of one load.
@@ -380,6 +391,7 @@ pub enum Loaded {
     Rel(Vec<rel_impl::User>),
     Diesel(diesel_impl::Loaded),
     SeaOrm(Vec<seaorm_impl::user::ModelEx>),
+    Floor(Checksum),
 }
 
 impl Loader {
@@ -390,6 +402,7 @@ impl Loader {
                 return diesel_impl::Conn::connect(target).map(|c| Loader::Diesel(Mutex::new(c)));
             }
             Variant::SeaOrm => return seaorm_impl::connect(target).await.map(Loader::SeaOrm),
+            Variant::Floor => return floor::Floor::connect(target).map(Loader::Floor),
             Variant::RelAuto => Strategy::Auto,
             Variant::RelJoin => Strategy::Join,
             Variant::RelBatch => Strategy::Batch,
@@ -418,6 +431,7 @@ impl Loader {
                 .await
                 .map(Loaded::SeaOrm)
                 .map_err(|e| e.to_string()),
+            Loader::Floor(floor) => floor.load().map(Loaded::Floor),
         }
     }
 }
@@ -426,6 +440,7 @@ impl Loaded {
     pub fn checksum(&self) -> Checksum {
         let mut c = Checksum::default();
         match self {
+            Loaded::Floor(sum) => return *sum,
             Loaded::Sqlx(users) => {
                 for u in users {
                     c.user(u.id, &u.name);

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:\n  peers-rss seed <backend> <N> [sqlite-file]\n  \
                      peers-rss load <backend> <variant> <N> [sqlite-file]\n\
                      backend: sqlite | postgres | mysql\n\
-                     variant: sqlx | rel-auto | rel-join | rel-batch | diesel | seaorm";
+                     variant: sqlx | rel-auto | rel-join | rel-batch | diesel | seaorm | floor";
 
 fn usage(problem: &str) -> ExitCode {
     eprintln!("peers-rss: {problem}\n{USAGE}");
