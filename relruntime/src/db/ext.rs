@@ -394,17 +394,9 @@ impl Schema {
         });
         let result = op.run(work, |m| m.steps().len() as u64).await;
         if let Ok(migration) = &result {
-            let dropped: Vec<String> = migration
-                .steps()
-                .iter()
-                .filter_map(|step| match step {
-                    crate::migrate::Step::DropTable { table } => Some(table.clone()),
-                    crate::migrate::Step::RenameTable { from, .. } => Some(from.clone()),
-                    _ => None,
-                })
-                .collect();
+            let gone = crate::migrate::Step::tables_gone(migration.steps());
             db.use_schema(self);
-            db.knowledge_mut().record(self, &dropped);
+            db.knowledge_mut().record(self, &gone);
         }
         result
     }

@@ -138,14 +138,7 @@ async fn plan(schema: &Schema, run: &mut dyn Executor) -> Result<crate::migrate:
     // The record of the schema, as `create_all` writes it, so that a process that
     // connects to the migrated database later enforces its relations as it says.
     if !steps.is_empty() {
-        let forget: Vec<String> = steps
-            .iter()
-            .filter_map(|step| match step {
-                crate::migrate::Step::DropTable { table } => Some(table.clone()),
-                crate::migrate::Step::RenameTable { from, .. } => Some(from.clone()),
-                _ => None,
-            })
-            .collect();
+        let forget = crate::migrate::Step::tables_gone(&steps);
         statements.extend(schema.record_migration_ddl(dialect, &forget));
     }
     Ok(crate::migrate::Migration {

@@ -127,6 +127,18 @@ pub enum Step {
 }
 
 impl Step {
+    /// The tables that `steps` drop or rename away: the record forgets them.
+    pub(crate) fn tables_gone(steps: &[Step]) -> Vec<String> {
+        steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::DropTable { table } => Some(table.clone()),
+                Step::RenameTable { from, .. } => Some(from.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether the step could lose data or break what relies on the schema: a drop
     /// of a table or a column, or a change of a column.
     pub fn is_destructive(&self) -> bool {
