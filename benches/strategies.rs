@@ -25,10 +25,12 @@ const STRATEGIES: [Strategy; 3] = [Strategy::Join, Strategy::Batch, Strategy::Au
 /// Rounds of the paired loop at `n` users: fewer for the large loads, whose medians
 /// vary less.
 fn rounds(n: i64) -> usize {
-    match n {
-        ..=100 => 101,
-        ..=1_000 => 21,
-        _ => 7,
+    if n <= 100 {
+        101
+    } else if n <= 1_000 {
+        21
+    } else {
+        7
     }
 }
 
