@@ -979,7 +979,7 @@ fn join_batch_and_reference_agree() {
 /// A case the random test found: on SQLite 3.51 a relation filter's `EXISTS`, turned
 /// into a join, let `OFFSET` skip joined rows instead of users (user 4 has three
 /// comments on posts, so `OFFSET 2` returned it). Rel closes the subquery with
-/// `LIMIT 1` on SQLite (`SqlDialect::exists_limit`).
+/// `LIMIT 1` on SQLite (`Syntax::exists_limit`).
 #[test]
 fn exists_subquery_and_offset() {
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -7,9 +7,10 @@
 //! schema (`Db::use_schema`, which `create_all` does) or declare the mode when it is
 //! built (`DbBuilder::relation_mode`, for a database Rel did not create). Where it was
 //! not told, the tables' metadata comes from the link-time registry of derived tables
-//! (`model/registry.rs`). When the sources disagree, or none says who enforces the
-//! relations, writes to tables with relations are refused with a typed error that
-//! says what to do: no forgotten call turns protection off.
+//! (`model/registry.rs`). When none says who enforces the relations, writes to tables
+//! with relations are refused; when the sources disagree, or (in Emulated mode) the
+//! database has a table this program has no struct for, every write is refused. The
+//! typed error says what to do: no forgotten call turns protection off.
 
 use crate::model::graph::Graph;
 use crate::model::registry::Registry;

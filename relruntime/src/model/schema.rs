@@ -44,7 +44,7 @@ pub enum RelationMode {
 /// }
 ///
 /// let schema = Schema::new(RelationMode::ForeignKeys).table::<Book>();
-/// let names: Vec<_> = schema.tables().iter().map(|t| t.name).collect();
+/// let names: Vec<_> = schema.table_names().collect();
 /// assert_eq!(names, ["book", "author"]); // `Author` came along
 /// let ddl = schema.ddl(Dialect::Sqlite).unwrap();
 /// assert!(ddl[0].sql.contains(r#"REFERENCES "author" ("id") ON DELETE CASCADE"#));

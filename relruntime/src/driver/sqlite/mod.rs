@@ -1,6 +1,7 @@
 //! The SQLite driver (`sqlx::Sqlite`): connecting, readying the user's connections,
 //! and running statements, reads straight from SQLite's C API where they can
-//! (`direct.rs`, over `handle.rs`, the crate's one file of `unsafe`).
+//! (`direct.rs`, over `handle.rs`, the crate's one file of `unsafe`, but for the
+//! library-version call in the SQLite dialect).
 //!
 //! SQLite stores dates, UUIDs, JSON and decimals as text (`cells.rs`).
 
