@@ -8,7 +8,8 @@
 //! Auto's ratio to the best.
 //!
 //! `cargo bench --bench strategies` runs SQLite; set `REL_POSTGRES_URL` /
-//! `REL_MYSQL_URL` for the servers. `STRATEGIES_N=1,10` picks sizes.
+//! `REL_MYSQL_URL` for the servers. `STRATEGIES_N=1,10` picks sizes, and
+//! `STRATEGIES_USERS` how many users are seeded (the largest size by default).
 
 mod blog;
 #[path = "../tests/common/mod.rs"]
@@ -87,7 +88,12 @@ fn main() {
         .configure_from_args();
     let mut summary = Vec::new();
     let sizes = sizes();
-    let users = sizes.iter().copied().max().unwrap_or(1);
+    // `STRATEGIES_USERS` seeds more users than the largest size (a small load from a
+    // large table).
+    let users = std::env::var("STRATEGIES_USERS")
+        .ok()
+        .and_then(|n| n.replace('_', "").parse().ok())
+        .unwrap_or_else(|| sizes.iter().copied().max().unwrap_or(1));
     for (dialect, url) in backends {
         let db = runtime.block_on(async {
             let db = Db::connect(&url).await.unwrap();
