@@ -294,7 +294,7 @@ impl<'a> Link<'a> {
     where
         for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
     {
-        let dialect = D::DIALECTS[0];
+        let dialect = D::first_dialect();
         Link::new(
             Box::new(Form::<D>::Lent(conn)),
             dialect,

@@ -73,9 +73,24 @@ pub(crate) use for_each_driver;
 pub(crate) trait Driver:
     sqlx::Database<Row: Cells> + sqlx::database::HasStatementCache
 {
-    /// The dialects it carries, the first of them until a server says otherwise (a
-    /// variant, by its version).
-    const DIALECTS: &[Dialect];
+    /// Its folder's name, which each dialect it carries names as its driver
+    /// (`Syntax::driver`): the dialects say which wire protocol carries them, so this
+    /// folder names none of them.
+    const WIRE: &'static str;
+
+    /// Whether it carries `dialect`.
+    fn carries(dialect: Dialect) -> bool {
+        dialect.syntax().driver == Self::WIRE
+    }
+
+    /// The dialect it speaks until a server says otherwise (a variant, by its
+    /// version): the first registered one it carries.
+    fn first_dialect() -> Dialect {
+        Dialect::ALL
+            .into_iter()
+            .find(|d| Self::carries(*d))
+            .expect("every driver carries a registered dialect (tests: drivers_carry_dialects)")
+    }
 
     /// Whether the driver hands each command to a worker thread with the span current
     /// when it was sent, which the worker drops only once it has got to the command
@@ -101,7 +116,7 @@ pub(crate) trait Driver:
     /// server's version and whether it is a cluster node).
     fn server(pool: &sqlx::Pool<Self>) -> impl Future<Output = Result<Server>> + Send {
         let _ = pool;
-        async { Ok(Server::of(Self::DIALECTS[0])) }
+        async { Ok(Server::of(Self::first_dialect())) }
     }
 
     /// Readies a connection Rel did not open, before an operation runs on it: a pooled
@@ -428,4 +443,37 @@ pub(crate) fn unspanned<'a, D: Driver, T>(
     let _ = D::WORKER_KEEPS_SPANS;
     // Other drivers' futures run as they are: no dispatcher swapped on every poll.
     Box::pin(work)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each driver carries a dialect (`Driver::first_dialect` cannot fail), and with
+    /// every driver built, every dialect has one.
+    #[test]
+    fn drivers_carry_dialects() {
+        let mut carried: Vec<Dialect> = Vec::new();
+        macro_rules! check {
+            ($cfg:meta, $folder:ident, $db:ty, $conn:ty) => {
+                #[cfg($cfg)]
+                {
+                    assert!(<$db as Driver>::carries(<$db as Driver>::first_dialect()));
+                    carried.extend(
+                        Dialect::ALL
+                            .into_iter()
+                            .filter(|d| <$db as Driver>::carries(*d)),
+                    );
+                }
+            };
+        }
+        for_each_driver!(check);
+        assert!(!carried.is_empty());
+        #[cfg(all(
+            any(feature = "sqlite", feature = "sqlite-system"),
+            feature = "postgres",
+            feature = "mysql"
+        ))]
+        assert_eq!(carried.len(), Dialect::ALL.len());
+    }
 }

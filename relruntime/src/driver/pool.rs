@@ -133,7 +133,7 @@ pub struct SqlxPool(pub(super) Arc<dyn PoolOps>);
 macro_rules! open_if {
     ($url:ident, $dialect:ident, $settings:ident; $cfg:meta, $folder:ident, $db:ty, $conn:ty) => {
         #[cfg($cfg)]
-        if <$db as Driver>::DIALECTS.contains(&$dialect) {
+        if <$db as Driver>::carries($dialect) {
             return Pool::open::<$db>($url, $dialect, $settings).await;
         }
     };

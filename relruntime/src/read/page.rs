@@ -505,7 +505,7 @@ fn or(a: Node, b: Node) -> Node {
 /// filter's values: nothing in it depends on the process (a `Debug` of the metadata
 /// would print function pointers, whose addresses change from run to run).
 fn fingerprint(table: &'static TableMeta, terms: &[OrderTerm], filter: Option<&Node>) -> u64 {
-    let mut b = SqlBuilder::new(Dialect::Postgres);
+    let mut b = SqlBuilder::new(Dialect::DESCRIBED);
     let scope = Scope { table, alias: "t0" };
     if let Some(filter) = filter {
         filter.write(&mut b, &scope);

@@ -18,7 +18,7 @@ use sqlx::{Arguments, Connection, MySqlConnection};
 use std::str::FromStr;
 
 impl Driver for sqlx::MySql {
-    const DIALECTS: &[Dialect] = &[Dialect::MySql, Dialect::MySql8];
+    const WIRE: &'static str = "mysql";
 
     async fn open(
         url: &str,
@@ -30,7 +30,7 @@ impl Driver for sqlx::MySql {
 
     async fn server(pool: &sqlx::MySqlPool) -> Result<Server> {
         let mut conn = pool.acquire().await?;
-        server(&mut conn, Self::DIALECTS[0]).await
+        server(&mut conn, Self::first_dialect()).await
     }
 
     /// A lent connection has no place to keep what its server said, so each operation

@@ -13,7 +13,7 @@ use sqlx::{Arguments, Connection, PgConnection};
 use std::str::FromStr;
 
 impl Driver for sqlx::Postgres {
-    const DIALECTS: &[Dialect] = &[Dialect::Postgres];
+    const WIRE: &'static str = "postgres";
 
     async fn open(
         url: &str,

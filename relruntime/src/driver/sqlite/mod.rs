@@ -27,7 +27,7 @@ use sqlx::{Arguments, AssertSqlSafe, SqliteConnection};
 use std::str::FromStr;
 
 impl Driver for sqlx::Sqlite {
-    const DIALECTS: &[Dialect] = &[Dialect::Sqlite];
+    const WIRE: &'static str = "sqlite";
     const WORKER_KEEPS_SPANS: bool = true;
     const CANCEL_SAFE: bool = true;
 

@@ -11,7 +11,7 @@
 //!
 //! A dialect is registered with one line in the `dialects!` list below. It says what
 //! SQL to write; how values travel is its driver's business (the driver layer's folder
-//! per wire protocol, whose `Driver::DIALECTS` names the dialects it carries); several
+//! per wire protocol, named by each dialect's `Syntax::driver`); several
 //! dialects may share a driver.
 
 mod mysql;
@@ -72,6 +72,11 @@ dialects! {
 }
 
 impl Dialect {
+    /// The dialect in which Rel describes a statement apart from the backend it runs
+    /// on: a cursor's fingerprint is a hash of its filter and order written in it
+    /// (`read/page.rs`), so that a cursor means the same on every backend.
+    pub(crate) const DESCRIBED: Dialect = Dialect::Postgres;
+
     /// The dialect a connection URL speaks, from its scheme.
     pub fn from_url(url: &str) -> Option<Dialect> {
         let scheme = url.split(':').next()?;

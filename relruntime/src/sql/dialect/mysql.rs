@@ -76,6 +76,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     }),
     ..Syntax::standard(
         "MariaDB",
+        "mysql",
         &["mysql", "mariadb"],
         "18446744073709551615",
         "JSON_ARRAY(",

@@ -23,6 +23,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     stores_nul: false,
     ..Syntax::standard(
         "PostgreSQL",
+        "postgres",
         &["postgres", "postgresql"],
         "ALL",
         "json_build_array(",

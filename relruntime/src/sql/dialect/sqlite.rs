@@ -51,7 +51,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // `ALTER TABLE` adds, renames and drops columns, and changes nothing else.
     alter: Alter {
         rebuilds: true,
-        ..Syntax::standard("", &[], "", "", ("", "")).alter
+        ..Alter::STANDARD
     },
     case_blind_tables: true,
     foreign_key_checks: Some(("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON")),
@@ -68,6 +68,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     like_as_glob: true,
     ..Syntax::standard(
         "SQLite",
+        "sqlite",
         &["sqlite"],
         "-1",
         "json_array(",

@@ -83,6 +83,17 @@ pub(crate) struct Alter {
     pub drop_foreign_key: &'static str,
 }
 
+impl Alter {
+    /// What most databases do: `ALTER COLUMN`, constraints dropped by name.
+    pub(crate) const STANDARD: Alter = Alter {
+        rebuilds: false,
+        modify_column: false,
+        drop_primary_key: None,
+        indexes_of_tables: false,
+        drop_foreign_key: " DROP CONSTRAINT ",
+    };
+}
+
 /// How Emulated mode guards its writes on a multi-primary cluster (MariaDB Galera).
 ///
 /// Row locks stay on the node that takes them, and a cluster certifies a transaction
@@ -272,6 +283,10 @@ pub(crate) struct Syntax {
     pub guards: Option<GuardSql>,
 
     // -- Connections --------------------------------------------------------------------
+    /// The wire protocol that carries it: the name of its driver's folder
+    /// (`driver/<name>/`, whose `Driver::WIRE` says the same). Several dialects may
+    /// share one (MariaDB and MySQL 8).
+    pub driver: &'static str,
     /// The statement that starts a transaction, where it is not a plain `BEGIN`.
     pub begin: Option<&'static str>,
     /// Statements run on every new connection.
@@ -279,10 +294,11 @@ pub(crate) struct Syntax {
 }
 
 impl Syntax {
-    /// What most databases say, given what no two dialects share: the name, the URL
-    /// schemes, the `LIMIT` of no limit and the JSON aggregation.
+    /// What most databases say, given what no two dialects share: the name, the
+    /// driver, the URL schemes, the `LIMIT` of no limit and the JSON aggregation.
     pub(crate) const fn standard(
         name: &'static str,
+        driver: &'static str,
         schemes: &'static [&'static str],
         unlimited: &'static str,
         json_row: &'static str,
@@ -331,13 +347,8 @@ impl Syntax {
             foreign_key_checks: None,
             transactional_ddl: true,
             case_blind_tables: false,
-            alter: Alter {
-                rebuilds: false,
-                modify_column: false,
-                drop_primary_key: None,
-                indexes_of_tables: false,
-                drop_foreign_key: " DROP CONSTRAINT ",
-            },
+            alter: Alter::STANDARD,
+            driver,
             default_values: " DEFAULT VALUES",
             floats: Floats::All,
             stores_nul: true,
