@@ -65,9 +65,11 @@ async fn load(db: &Db, n: i64, strategy: Strategy) -> usize {
         .all(db)
         .await
         .unwrap();
+    // Posts and comments, so that the strategies' agreement covers every level.
     users
         .iter()
-        .map(|u| u.posts.get().unwrap().len())
+        .flat_map(|u| u.posts.get().unwrap())
+        .map(|p| 1 + p.comments.get().unwrap().len())
         .sum::<usize>()
 }
 
@@ -90,10 +92,13 @@ fn main() {
     let sizes = sizes();
     // `STRATEGIES_USERS` seeds more users than the largest size (a small load from a
     // large table).
-    let users = std::env::var("STRATEGIES_USERS")
-        .ok()
-        .and_then(|n| n.replace('_', "").parse().ok())
-        .unwrap_or_else(|| sizes.iter().copied().max().unwrap_or(1));
+    let users = match std::env::var("STRATEGIES_USERS") {
+        Ok(n) => n
+            .replace('_', "")
+            .parse()
+            .expect("STRATEGIES_USERS: a number"),
+        Err(_) => sizes.iter().copied().max().unwrap_or(1),
+    };
     for (dialect, url) in backends {
         let db = runtime.block_on(async {
             let db = Db::connect(&url).await.unwrap();

@@ -24,8 +24,8 @@ struct Handle {
     statements: [*mut ffi::sqlite3_stmt; 3],
 }
 
-// SAFETY: the connection is opened in SQLite's serialized threading mode
-// (`SQLITE_OPEN_FULLMUTEX`), and `Floor` uses it through a `Mutex`, one thread at a time.
+// SAFETY: `Floor` uses the connection through a `Mutex`, one thread at a time, and a
+// connection opened with `SQLITE_OPEN_NOMUTEX` may move between threads so used.
 unsafe impl Send for Handle {}
 
 impl Drop for Handle {
@@ -65,7 +65,7 @@ impl Floor {
             ffi::sqlite3_open_v2(
                 path.as_ptr(),
                 &mut db,
-                ffi::SQLITE_OPEN_READONLY | ffi::SQLITE_OPEN_FULLMUTEX,
+                ffi::SQLITE_OPEN_READONLY | ffi::SQLITE_OPEN_NOMUTEX,
                 std::ptr::null(),
             )
         };
@@ -107,18 +107,27 @@ impl Floor {
                 _ => Err(format!("floor: step: {}", message(handle.db))),
             }
         };
+        // A load cut short (an error, or a panic that poisoned the lock) left its
+        // statements mid-read: start each load from the first row.
+        for stmt in [users, posts, comments] {
+            // SAFETY: a statement prepared on this connection, used by one thread.
+            unsafe { ffi::sqlite3_reset(stmt) };
+        }
         // SAFETY (both): `stmt` is on a row (its last step said SQLITE_ROW) and `i` is
-        // one of its columns; the text stays valid until the statement steps again,
-        // and the checksum reads it before that.
+        // one of its columns. The text is checked as UTF-8 (SQLite does not promise
+        // it), as every other variant's is, and read by the checksum before the
+        // statement steps again, which would free it.
         let int = |stmt, i| unsafe { ffi::sqlite3_column_int64(stmt, i) };
-        let text = |stmt, i| unsafe {
-            let p = ffi::sqlite3_column_text(stmt, i);
-            let n = ffi::sqlite3_column_bytes(stmt, i) as usize;
-            if p.is_null() {
-                ""
-            } else {
-                std::str::from_utf8_unchecked(std::slice::from_raw_parts(p, n))
-            }
+        let text = |stmt, i| -> Result<&str, String> {
+            let bytes = unsafe {
+                let p = ffi::sqlite3_column_text(stmt, i);
+                let n = ffi::sqlite3_column_bytes(stmt, i) as usize;
+                if p.is_null() {
+                    return Ok("");
+                }
+                std::slice::from_raw_parts(p, n)
+            };
+            std::str::from_utf8(bytes).map_err(|e| format!("floor: {e}"))
         };
         let mut c = Checksum::default();
         let result = (|| {
@@ -126,12 +135,12 @@ impl Floor {
             let mut comment = step(comments)?;
             while step(users)? {
                 let user = int(users, 0);
-                c.user(user, text(users, 1));
+                c.user(user, text(users, 1)?);
                 while post && int(posts, 1) == user {
                     let id = int(posts, 0);
-                    c.post(id, user, text(posts, 2));
+                    c.post(id, user, text(posts, 2)?);
                     while comment && int(comments, 1) == id {
-                        c.comment(int(comments, 0), id, text(comments, 2));
+                        c.comment(int(comments, 0), id, text(comments, 2)?);
                         comment = step(comments)?;
                     }
                     post = step(posts)?;

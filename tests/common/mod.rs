@@ -84,7 +84,7 @@ pub async fn backend_urls(test: &str) -> Vec<(Dialect, String)> {
 }
 
 /// A fresh SQLite file of the test's, in the temporary folder: its path and its URL.
-/// Any file of that name (and its `-wal` and `-shm` files) is removed first.
+/// Any file of that name (and its `-wal`, `-shm` and `-journal` files) is removed first.
 pub fn temp_sqlite(name: &str) -> (std::path::PathBuf, String) {
     let path = std::env::temp_dir().join(format!("rel_{name}_{}.db", std::process::id()));
     for suffix in ["", "-wal", "-shm", "-journal"] {

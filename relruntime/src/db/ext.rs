@@ -179,7 +179,7 @@ impl Schema {
 
     /// `create_all`, and how many statements it sent.
     async fn create_all_counted(&self, db: &Db) -> (Result<()>, u64) {
-        if let Err(e) = self.keeps_recorded_mode(db, false).await {
+        if let Err(e) = self.keeps_recorded_mode(db).await {
             return (Err(e), 1);
         }
         let mut statements = match self.ddl(db.dialect()) {
@@ -207,22 +207,16 @@ impl Schema {
     }
 
     /// Refuses to record another relation mode over tables it would leave as they
-    /// are: `create_all` of new tables, or `push` of a schema, changes only its own
-    /// tables, so recording ForeignKeys mode over tables made in Emulated mode (which
+    /// are: `create_all` of new tables changes only its own tables, so recording ForeignKeys mode over tables made in Emulated mode (which
     /// have no foreign keys) would end their checks without a word, and the other way
     /// round would leave keys Rel then emulates again. Reads the record afresh:
     /// another process may have written it.
-    async fn keeps_recorded_mode(&self, db: &Db, migrates_own_tables: bool) -> Result<()> {
+    async fn keeps_recorded_mode(&self, db: &Db) -> Result<()> {
         let recorded = super::knowledge::read_record(&db.pool, &db.statements).await?;
         let Some(mode) = recorded.mode.filter(|m| *m != self.mode()) else {
             return Ok(());
         };
-        let kept: Vec<&str> = recorded
-            .tables
-            .iter()
-            .map(String::as_str)
-            .filter(|t| !migrates_own_tables || self.find(t).is_none())
-            .collect();
+        let kept: Vec<&str> = recorded.tables.iter().map(String::as_str).collect();
         if kept.is_empty() {
             return Ok(());
         }
@@ -385,13 +379,10 @@ impl Schema {
         destructive: crate::migrate::Destructive,
     ) -> Result<crate::migrate::Migration> {
         let op = Operation::new("push", "*", "ddl");
-        let work = Box::pin(async {
-            if let Err(e) = self.keeps_recorded_mode(db, true).await {
-                return (Err(e), 1);
-            }
-            let (result, sent) = statements(Conn::Db(db).operate(Push(self, destructive))).await;
-            (result, sent + 1)
-        });
+        // No mode check here, unlike `create_all`: the diff drops (or, without
+        // `Destructive::Allow`, refuses to drop) every table outside the schema, so a
+        // push never leaves a table of another mode behind.
+        let work = Box::pin(statements(Conn::Db(db).operate(Push(self, destructive))));
         let result = op.run(work, |m| m.steps().len() as u64).await;
         if let Ok(migration) = &result {
             let gone = crate::migrate::Step::tables_gone(migration.steps());

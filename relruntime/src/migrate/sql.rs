@@ -137,7 +137,8 @@ pub(crate) fn statements(
             Step::DropTable { table } => {
                 last.push(simple(dialect, &[("DROP TABLE ", table)], ""));
             }
-            _ if alter.rebuilds && step_table(step).is_some_and(rebuilt) => {}
+            // `rebuild` is empty unless the dialect rebuilds.
+            _ if step_table(step).is_some_and(rebuilt) => {}
             Step::AddColumn { table, column, .. } => {
                 let m = meta(table)?;
                 let Some(c) = m.column(column) else { continue };

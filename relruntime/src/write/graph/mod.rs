@@ -36,6 +36,7 @@ pub use steps::{GraphSteps, NotATable, Probe, Steps, ViaTable};
 use super::enforcement::Enforcement;
 use super::insert::{insert_picked, insert_values};
 use crate::model::error::{Error, Result};
+use crate::model::key::KeyOf;
 use crate::model::meta::RelationMeta;
 use crate::model::table::{Key, Table};
 use crate::model::value::Value;
@@ -142,7 +143,7 @@ pub(crate) fn insert_graph<'a, T: Table>(
                         let mut targets = (steps.keys)(part, rel.to);
                         // A target given twice (connected, or repeated) is linked once.
                         let mut seen = std::collections::HashSet::new();
-                        targets.retain(|t| seen.insert(format!("{t:?}")));
+                        targets.retain(|t| seen.insert(KeyOf::Many(t.clone())));
                         for target in targets {
                             junction.push(junction_row::<T>(rel, through, &keys[*at], &target));
                         }
