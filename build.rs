@@ -10,6 +10,9 @@ fn main() {
     for (var, cfg) in [
         ("REL_POSTGRES_URL", "rel_skip_postgres"),
         ("REL_MYSQL_URL", "rel_skip_mysql"),
+        // A primary and its replicas, comma-separated (`.ci/replicas`): tests/replicas.rs.
+        ("REL_REPLICAS_POSTGRES", "rel_skip_replicas_postgres"),
+        ("REL_REPLICAS_MYSQL", "rel_skip_replicas_mysql"),
     ] {
         println!("cargo::rerun-if-env-changed={var}");
         println!("cargo::rustc-check-cfg=cfg({cfg})");

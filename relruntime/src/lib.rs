@@ -28,7 +28,10 @@ mod read;
 mod sql;
 mod write;
 
-pub use db::{Conn, Db, DbBuilder, InsertGraph, TableExt, Transaction};
+pub use db::{
+    Conn, Db, DbBuilder, InsertGraph, Position, PositionError, ReplicaChooser, RoundRobin,
+    TableExt, Transaction,
+};
 pub use driver::{JournalMode, SqlxConn, SqlxPool};
 pub use migrate::{Destructive, Migration, Step};
 pub use model::error::{DecodeError, Error, Result};

@@ -1,9 +1,11 @@
 //! `DbBuilder`: the pool's settings before connecting.
 
 use super::database::Db;
+use super::replicas::{Config, ReplicaChooser};
 use crate::driver::{JournalMode, Pool, Settings};
 use crate::model::error::Result;
 use crate::model::schema::RelationMode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The settings of a [`Db`]'s pool, set before connecting. Start with
@@ -26,13 +28,27 @@ use std::time::Duration;
 /// # Ok::<(), rel::Error>(())
 /// # }).unwrap();
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[must_use = "a builder does nothing until `.connect()`"]
 pub struct DbBuilder {
     pub(super) url: String,
     pub(super) settings: Settings,
     /// The relation mode the `Db` declares, if any.
     pub(super) mode: Option<RelationMode>,
+    /// The URLs of its read replicas.
+    pub(super) replicas: Vec<String>,
+    pub(super) replica_config: Config,
+}
+
+/// Shows the settings, never the URLs or their passwords.
+impl std::fmt::Debug for DbBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbBuilder")
+            .field("settings", &self.settings)
+            .field("mode", &self.mode)
+            .field("replicas", &self.replicas.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl DbBuilder {
@@ -176,9 +192,107 @@ impl DbBuilder {
         self
     }
 
+    /// A read replica of the database (a PostgreSQL streaming replica, or a MariaDB
+    /// replica), by URL; call it once per replica. Reads (`all`, `get`, `first`,
+    /// `count`, `select`, `load`, pages) then run on a replica the
+    /// [chooser](DbBuilder::replica_chooser) picks among the healthy ones. Writes,
+    /// transactions (their reads too), Emulated mode's checks and locks, migrations and
+    /// `check_integrity` run on the primary; [`Db::primary`] sends a read there too.
+    ///
+    /// **A read after a write through the `Db` sees it.** After each write Rel asks
+    /// the primary where its log stands (one statement: PostgreSQL's
+    /// `pg_current_wal_insert_lsn()`, MariaDB's `@@gtid_binlog_pos`). A later read runs
+    /// on a replica only once the replica has replayed that far (asked with one
+    /// statement, unless an earlier answer says so), waiting for it up to
+    /// [`replica_wait`](DbBuilder::replica_wait) (MariaDB's `MASTER_GTID_WAIT`; on
+    /// PostgreSQL by asking again every 2 ms), and on the primary after that. Reads
+    /// with no write before them cost nothing more. [`Db::position`] and
+    /// [`Db::after`] carry a position to another request or process.
+    ///
+    /// **Faults.** A replica that cannot be reached is skipped for
+    /// [`replica_retry`](DbBuilder::replica_retry), and the read runs on another or the
+    /// primary: no read fails because a replica is down. Once a second, the read that
+    /// finds it due checks whether its replica lags: one that has not reached where the
+    /// primary stood [`replica_max_lag`](DbBuilder::replica_max_lag) ago is skipped until
+    /// it has.
+    ///
+    /// Not on SQLite or MySQL 8 (`Error::Connect`). The guide's page on read replicas
+    /// (`rel::guide::replicas`) says more.
+    ///
+    /// ```no_run
+    /// # async fn example() -> rel::Result<()> {
+    /// let db = rel::Db::builder("postgres://app@primary/app")
+    ///     .replica("postgres://app@replica-1/app")
+    ///     .replica("postgres://app@replica-2/app")
+    ///     .connect()
+    ///     .await?;
+    /// # let _ = db;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn replica(mut self, url: &str) -> Self {
+        self.replicas.push(url.to_owned());
+        self
+    }
+
+    /// How long a read after a write waits for a replica to replay the write before it
+    /// runs on the primary (1 s by default; zero goes to the primary at once).
+    pub fn replica_wait(mut self, wait: Duration) -> Self {
+        self.replica_config.wait = wait;
+        self
+    }
+
+    /// How far behind the primary a replica may be before reads skip it (10 s by
+    /// default): one that has not replayed where the primary stood this long ago.
+    pub fn replica_max_lag(mut self, lag: Duration) -> Self {
+        self.replica_config.max_lag = lag;
+        self
+    }
+
+    /// How long a replica that failed to connect is skipped before it is tried again
+    /// (5 s by default).
+    pub fn replica_retry(mut self, retry: Duration) -> Self {
+        self.replica_config.retry = retry;
+        self
+    }
+
+    /// How long opening a connection to a replica, or waiting for a free one, may take
+    /// before the read goes elsewhere (1 s by default, and at most the pool's own
+    /// timeouts).
+    pub fn replica_timeout(mut self, timeout: Duration) -> Self {
+        self.replica_config.timeout = timeout;
+        self
+    }
+
+    /// What picks a replica for each read ([`RoundRobin`](crate::RoundRobin) by default).
+    pub fn replica_chooser(mut self, chooser: impl ReplicaChooser) -> Self {
+        self.replica_config.chooser = Arc::new(chooser);
+        self
+    }
+
+    /// Reads that do not wait for the `Db`'s own writes: **unsafe for production**, a
+    /// read after a write may then miss it. Only for tests that show what the waiting
+    /// prevents; it exists only with rel's cargo feature `unsafe-test-switches`.
+    #[cfg(feature = "unsafe-test-switches")]
+    #[doc(hidden)]
+    pub fn unsafe_without_read_your_writes(mut self) -> Self {
+        self.replica_config.tracks_writes = false;
+        self
+    }
+
     /// Connects, and reads what the database recorded of its schema (one statement).
     pub async fn connect(self) -> Result<Db> {
         let pool = Pool::connect(&self.url, &self.settings).await?;
-        Db::open(pool, self.mode).await
+        let mut db = Db::open(pool, self.mode).await?;
+        if !self.replicas.is_empty() {
+            db.attach_replicas(
+                self.replicas,
+                Vec::new(),
+                &self.settings,
+                self.replica_config,
+            )
+            .await?;
+        }
+        Ok(db)
     }
 }

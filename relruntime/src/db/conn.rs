@@ -4,7 +4,7 @@
 use super::database::Db;
 use super::graph::InsertGraph;
 use super::knowledge::registered_graph;
-use super::operation::{Load, Work, measured};
+use super::operation::{Load, Route, Work, measured};
 use super::trace::Operation;
 use super::transaction::Transaction;
 use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
@@ -234,14 +234,44 @@ impl<'a> Conn<'a> {
     /// savepoint inside its transaction, or in a transaction of its own). Its result,
     /// and what its statements sent and read.
     pub(super) async fn operate<W: Work>(self, mut work: W) -> (Result<W::Output>, Sent) {
+        // On a `Db` with replicas: a read where `Routing` says, the rest on the primary,
+        // and after a write, where the primary's log stands (`db/replicas.rs`).
+        let routing = match &self {
+            Conn::Db(db) => db.routing.clone(),
+            Conn::Tx(tx) => {
+                if tx.routing.is_some() {
+                    super::trace::node(super::replicas::PRIMARY);
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(routing) = &routing {
+            if W::ROUTE == Route::Read {
+                let ran = routing.read(&mut work).await;
+                return (ran.result, ran.sent);
+            }
+            super::trace::node(super::replicas::PRIMARY);
+        }
+        let (result, sent) = self.operate_here(&mut work).await;
+        if let Some(routing) = routing
+            && W::ROUTE == Route::Write
+        {
+            routing.wrote().await;
+        }
+        (result, sent)
+    }
+
+    /// Runs `work` on this connection itself (on a `Db`, its primary).
+    async fn operate_here<W: Work>(self, work: &mut W) -> (Result<W::Output>, Sent) {
         let mut acquired = match self.acquire().await {
             Ok(acquired) => acquired,
             Err(e) => return (Err(e), Sent::default()),
         };
         let (result, sent) = match &mut acquired {
-            Bracket::Pooled(link) => measured(link, &mut work).await,
-            Bracket::Savepoint(tx) => measured(&mut tx.link, &mut work).await,
-            Bracket::Lent(link, _) => measured(link, &mut work).await,
+            Bracket::Pooled(link) => measured(link, work).await,
+            Bracket::Savepoint(tx) => measured(&mut tx.link, work).await,
+            Bracket::Lent(link, _) => measured(link, work).await,
         };
         (acquired.finish(result).await, sent)
     }

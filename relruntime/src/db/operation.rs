@@ -13,9 +13,22 @@ use crate::read::spec::LoadSpec;
 use crate::sql::builder::Statement;
 use crate::sql::exec::{BoxFuture, Executor};
 
+/// Where an operation runs on a `Db` with read replicas (`db/replicas.rs`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Route {
+    /// A read: on a replica that has the `Db`'s writes, or on the primary.
+    Read,
+    /// On the primary: a read that must see the primary (the catalog, integrity).
+    Primary,
+    /// A write, on the primary; the reads after it wait for a replica to replay it.
+    Write,
+}
+
 /// What one operation does on the connection held for it.
 pub(super) trait Work: Send {
     type Output: Send;
+    /// Where it runs on a `Db` with replicas.
+    const ROUTE: Route = Route::Primary;
     fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<Self::Output>>;
 }
 
@@ -39,6 +52,7 @@ pub(super) struct All<T>(pub Query<T>);
 
 impl<T: Table> Work for All<T> {
     type Output = Vec<T>;
+    const ROUTE: Route = Route::Read;
     fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<Vec<T>>> {
         Box::pin(self.0.run(run))
     }
@@ -49,6 +63,7 @@ pub(super) struct SelectAll<P: Partial>(pub Select<P>);
 
 impl<P: Partial> Work for SelectAll<P> {
     type Output = Vec<P>;
+    const ROUTE: Route = Route::Read;
     fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<Vec<P>>> {
         Box::pin(self.0.run(run))
     }
@@ -59,6 +74,7 @@ pub(super) struct Count<T>(pub Query<T>);
 
 impl<T: Table> Work for Count<T> {
     type Output = u64;
+    const ROUTE: Route = Route::Read;
     fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<u64>> {
         Box::pin(self.0.run_count(run))
     }
@@ -72,6 +88,7 @@ pub(super) struct Load<'r, T> {
 
 impl<T: Table> Work for Load<'_, T> {
     type Output = ();
+    const ROUTE: Route = Route::Read;
     fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<()>> {
         Box::pin(crate::read::load_onto(run, self.rows, &self.specs))
     }
@@ -156,6 +173,7 @@ pub(super) struct Push<'s>(pub &'s Schema, pub crate::migrate::Destructive);
 
 impl Work for Push<'_> {
     type Output = crate::migrate::Migration;
+    const ROUTE: Route = Route::Write;
     fn run<'s>(
         &'s mut self,
         run: &'s mut dyn Executor,
@@ -264,6 +282,7 @@ pub(super) struct Statements<'s>(pub &'s [Statement]);
 
 impl Work for Statements<'_> {
     type Output = ();
+    const ROUTE: Route = Route::Write;
     fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<()>> {
         Box::pin(async move {
             for stmt in self.0 {

@@ -30,6 +30,7 @@ impl Operation {
                 op,
                 table,
                 strategy,
+                node = tracing::field::Empty,
                 statements = tracing::field::Empty,
                 rows = tracing::field::Empty,
                 elapsed_us = tracing::field::Empty,
@@ -69,6 +70,15 @@ impl Operation {
             work.await.0
         }
     }
+}
+
+/// Names the node the current operation runs on (`primary`, `replica 1`, ..), on a
+/// `Db` with read replicas.
+pub(super) fn node(name: &str) {
+    #[cfg(feature = "tracing")]
+    tracing::Span::current().record("node", name);
+    #[cfg(not(feature = "tracing"))]
+    let _ = name;
 }
 
 /// An error and each of its sources, as a chain printer shows them: `a: b: c`.

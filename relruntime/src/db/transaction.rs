@@ -46,6 +46,8 @@ pub struct Transaction {
     /// savepoint: an operation dropped before that (a timeout, a cancelled request)
     /// may have run part of its statements, and leaves it set.
     pub(super) aborted: bool,
+    /// Its `Db`'s read replicas, whose later reads wait for this commit.
+    pub(super) routing: Option<super::replicas::Routing>,
 }
 
 impl std::fmt::Debug for Transaction {
@@ -97,7 +99,12 @@ impl Transaction {
             let _ = self.link.rollback().await;
             return Err(Error::TransactionAborted);
         }
-        self.link.commit().await
+        let routing = self.routing;
+        self.link.commit().await?;
+        if let Some(routing) = routing {
+            routing.wrote().await;
+        }
+        Ok(())
     }
 
     /// Rolls back.

@@ -160,6 +160,10 @@ impl Db {
         enforcement: &Enforcement,
     ) -> (Result<W::Output>, u64) {
         if W::MANY_STATEMENTS || matches!(enforcement, Enforcement::Emulated(_)) {
+            if self.routing.is_some() {
+                // Not through `Conn::operate`, which names the node of the others.
+                super::trace::node(super::replicas::PRIMARY);
+            }
             return self.in_transaction(op, enforcement).await;
         }
         let (result, sent) = Conn::Db(self).operate(Writing { op, enforcement }).await;
@@ -211,6 +215,7 @@ struct Writing<'o, W> {
 
 impl<W: WriteOp> Work for Writing<'_, W> {
     type Output = W::Output;
+    const ROUTE: super::operation::Route = super::operation::Route::Write;
     fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<W::Output>> {
         self.op.run(run, self.enforcement)
     }

@@ -127,6 +127,7 @@ impl std::fmt::Debug for Pool {
 
 /// A sqlx pool of yours, for [`Db::from_pool`](crate::Db::from_pool): a
 /// `sqlx::SqlitePool`, `sqlx::PgPool` or `sqlx::MySqlPool` converts into it.
+#[derive(Clone)]
 pub struct SqlxPool(pub(super) Arc<dyn PoolOps>);
 
 /// Opens Rel's own pool of `$db` when it carries `$dialect`.
@@ -222,6 +223,11 @@ impl Pool {
     }
 
     /// Whether statement events carry their bound values.
+    pub(crate) fn trace_values(&self) -> bool {
+        self.trace_values
+    }
+
+    /// Sets whether statement events carry their bound values.
     pub(crate) fn set_trace_values(&mut self, on: bool) {
         self.trace_values = on;
     }

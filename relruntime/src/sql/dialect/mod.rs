@@ -22,7 +22,8 @@ mod sqlite;
 mod syntax;
 
 pub(crate) use parts::{
-    Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
+    Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Replication,
+    Server,
 };
 pub(crate) use syntax::{GUARD_TABLE, GuardSql, Syntax, UpsertClause};
 
@@ -138,5 +139,10 @@ impl Dialect {
     /// The queries that read a live database's shape.
     pub(crate) fn catalog(self) -> &'static Catalog {
         &self.parts().catalog
+    }
+
+    /// Where its servers' replication stands, where Rel routes reads to replicas.
+    pub(crate) fn replication(self) -> Option<&'static Replication> {
+        self.parts().replication.as_ref()
     }
 }

@@ -2,8 +2,8 @@
 
 use super::Dialect;
 use super::parts::{
-    Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
-    between, json_list, unqualified,
+    Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Replication,
+    Server, between, json_list, unqualified,
 };
 use super::syntax::{Alter, Casts, Floats, GuardSql, Syntax, UpsertClause};
 use crate::model::meta::{Action, TableMeta};
@@ -93,6 +93,12 @@ pub(crate) const PARTS: Parts = Parts {
     errors: &MySql,
     server: &MySql,
     catalog: CATALOG,
+    replication: Some(Replication {
+        // Every GTID in the binary log: at or past this session's last commit.
+        written: "SELECT @@gtid_binlog_pos",
+        replayed: "SELECT @@gtid_slave_pos",
+        wait: Some("MASTER_GTID_WAIT"),
+    }),
 };
 
 /// MariaDB's (and MySQL's) catalog, in the current database: `information_schema`,

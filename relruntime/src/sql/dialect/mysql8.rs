@@ -25,6 +25,9 @@ pub(crate) const SYNTAX: Syntax = Syntax {
 pub(crate) const PARTS: Parts = Parts {
     syntax: SYNTAX,
     lists: &MySql8,
+    // MySQL 8's GTID sets (`uuid:1-5`) are another form, and no server here can try
+    // them: read replicas are refused on it.
+    replication: None,
     ..mysql::PARTS
 };
 

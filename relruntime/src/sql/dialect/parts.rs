@@ -17,6 +17,26 @@ pub(crate) struct Parts {
     pub errors: &'static dyn Errors,
     pub server: &'static dyn Server,
     pub catalog: Catalog,
+    /// Where a server's replication stands, for read replicas (`db/replicas.rs`);
+    /// `None` where Rel routes no reads to replicas.
+    pub replication: Option<Replication>,
+}
+
+/// How a primary and its replicas say where their replication stands, so that a read
+/// after a write waits for a replica that has replayed it (or goes to the primary).
+/// A position is text in the engine's own form: `db/position.rs` reads it by its shape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Replication {
+    /// On the primary: one text cell, a position at or past every commit that ended
+    /// before it ran.
+    pub written: &'static str,
+    /// On a replica: one text cell, the position it has replayed to (NULL or empty on
+    /// a server that replays nothing).
+    pub replayed: &'static str,
+    /// A function that waits on a replica until it has replayed a position (text) or
+    /// a number of seconds (a double) passed, and returns 0 when it has; without one,
+    /// Rel asks `replayed` again until then.
+    pub wait: Option<&'static str>,
 }
 
 /// How a live database's shape is read from its catalog: three queries, each for the

@@ -1,8 +1,8 @@
 //! PostgreSQL 13 or later.
 
 use super::parts::{
-    Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Server,
-    between, unqualified,
+    Catalog, Ddl, Errors, JsonCell, JsonCells, ListParameter, Lists, Missing, Parts, Replication,
+    Server, between, unqualified,
 };
 use super::syntax::{Placeholder, Syntax};
 use crate::model::value::{SqlType, Value};
@@ -40,6 +40,14 @@ pub(crate) const PARTS: Parts = Parts {
     errors: &Postgres,
     server: &Postgres,
     catalog: CATALOG,
+    replication: Some(Replication {
+        // The insert position, not the write position: with `synchronous_commit =
+        // off` a commit returns before its record is written, and is past the latter.
+        written: "SELECT pg_current_wal_insert_lsn()::text",
+        replayed: "SELECT pg_last_wal_replay_lsn()::text",
+        // PostgreSQL 15 has no function that waits for a position.
+        wait: None,
+    }),
 };
 
 /// PostgreSQL's catalog, in the current schema: `pg_catalog`, whose arrays of column

@@ -85,6 +85,7 @@ pub(crate) const PARTS: Parts = Parts {
     errors: &Sqlite,
     server: &Sqlite,
     catalog: CATALOG,
+    replication: None,
 };
 
 /// SQLite's catalog: `sqlite_master` joined with the `pragma_*` table functions. A
