@@ -523,8 +523,9 @@ impl Routing {
                 .sampled()
                 .is_none_or(|at| now.duration_since(at) >= config.check_every())
             {
-                // Where the primary stands, for the lag of the next checks.
-                let _ = replicas.primary_position().await;
+                // Where the primary stands, for the lag of the next checks; not
+                // waited for longer than a replica would be (the primary may be down).
+                let _ = tokio::time::timeout(config.timeout, replicas.primary_position()).await;
             }
             let replayed = read_position(link, replayed_sql).await?;
             let lagging = replicas.lagging(Instant::now(), replayed.as_ref());
