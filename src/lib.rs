@@ -103,6 +103,7 @@ pub mod guide {
     page!(migrations, "migrations.md");
     page!(sqlx, "sqlx.md");
     page!(cluster, "cluster.md");
+    page!(replicas, "replicas.md");
     page!(backends, "backends.md");
     /// How fast Rel is, against hand-written sqlx, Diesel and SeaORM, and how to run
     /// the benchmarks.

@@ -466,6 +466,26 @@ async fn a_stopped_replica(urls: Vec<String>) {
     for proxy in &mut proxies {
         proxy.stop();
     }
+
+    // The primary down: writes fail as a lost connection; reads with no write before
+    // them go on on the replicas.
+    let mut primary = Proxy::new(&address(&urls[0])).await;
+    let mut builder = Db::builder(&primary.url(&urls[0]))
+        .acquire_timeout(Duration::from_millis(500))
+        .replica_timeout(Duration::from_millis(300));
+    for replica in &urls[1..] {
+        builder = builder.replica(replica);
+    }
+    let db = builder.connect().await.unwrap();
+    db.insert(&note(2, "two", 1)).await.unwrap();
+    assert_eq!(db.all::<Note>().await.unwrap().len(), 2);
+    primary.stop();
+    let lost = db.insert(&note(3, "three", 1)).await.unwrap_err();
+    assert!(lost.is_connection(), "{lost:?}");
+    let reader = db.session();
+    let (rows, nodes) = traced_nodes(reader.all::<Note>()).await;
+    assert_eq!(rows.unwrap().len(), 2);
+    assert!(nodes[0].starts_with("replica"), "{nodes:?}");
 }
 
 /// A replica that lags more than the bound is skipped until it catches up.

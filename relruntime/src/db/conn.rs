@@ -254,8 +254,10 @@ impl<'a> Conn<'a> {
             super::trace::node(super::replicas::PRIMARY);
         }
         let (result, sent) = self.operate_here(&mut work).await;
+        // A failed write wrote nothing for a later read to wait for.
         if let Some(routing) = routing
             && W::ROUTE == Route::Write
+            && result.is_ok()
         {
             routing.wrote().await;
         }

@@ -395,7 +395,11 @@ impl Routing {
         if !self.replicas.config.tracks_writes {
             return;
         }
-        let position = self.replicas.primary_position().await;
+        // Not waited for longer than a replica would be: a primary that went down
+        // right after the commit leaves the position unknown.
+        let timeout = self.replicas.config.timeout;
+        let position = tokio::time::timeout(timeout, self.replicas.primary_position()).await;
+        let position = position.unwrap_or(Ok(None));
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         match position {
             Ok(Some(position)) => {
