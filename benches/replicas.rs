@@ -74,7 +74,11 @@ fn main() {
         };
         let urls: Vec<&str> = urls.split(',').collect();
         let (alone, spread) = runtime.block_on(async {
-            let alone = Db::builder(urls[0]).max_connections(32).connect().await.unwrap();
+            let alone = Db::builder(urls[0])
+                .max_connections(32)
+                .connect()
+                .await
+                .unwrap();
             let mut builder = Db::builder(urls[0]).max_connections(32);
             for replica in &urls[1..] {
                 builder = builder.replica(replica);
@@ -98,7 +102,11 @@ fn main() {
         });
         let dialect = alone.dialect();
         let rows = runtime.block_on(burst(&alone));
-        assert_eq!(rows, runtime.block_on(burst(&spread)), "{dialect:?}: the same rows");
+        assert_eq!(
+            rows,
+            runtime.block_on(burst(&spread)),
+            "{dialect:?}: the same rows"
+        );
         let mut group = criterion.benchmark_group(format!("replicas_{dialect:?}").to_lowercase());
         for (name, db) in [("primary alone", &alone), ("primary + 2 replicas", &spread)] {
             group.bench_function(name, |b| b.iter(|| runtime.block_on(burst(db))));

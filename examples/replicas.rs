@@ -12,8 +12,8 @@
 //!
 //! (`REL_REPLICAS_*` is the primary's URL, then its replicas', comma-separated.)
 
-use rel::prelude::*;
 use rel::Position;
+use rel::prelude::*;
 use std::time::Duration;
 
 #[derive(Table, Debug, Clone)]
@@ -50,7 +50,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A write on the primary, and a read right after it, which sees it: it runs on a
     // replica once that has replayed the write (or on the primary after 500 ms).
     let id = db
-        .insert(&Article { id: 0, title: "Replicas".into(), views: 0 })
+        .insert(&Article {
+            id: 0,
+            title: "Replicas".into(),
+            views: 0,
+        })
         .await?;
     let read = db.get::<Article>(&id).await?;
     println!("read after the write: {:?}", read.map(|a| a.title));
@@ -61,7 +65,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let elsewhere = Db::builder(urls[0]).replica(urls[1]).connect().await?;
     let position: Position = token.parse()?;
     let articles = elsewhere.after(&position).all::<Article>().await?;
-    println!("another Db, after the position: {} article(s)", articles.len());
+    println!(
+        "another Db, after the position: {} article(s)",
+        articles.len()
+    );
 
     // A read that must see the newest data, whoever wrote it: the primary.
     let views = Article::query().count(&db.primary()).await?;

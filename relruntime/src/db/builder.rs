@@ -216,8 +216,8 @@ impl DbBuilder {
     /// primary stood [`replica_max_lag`](DbBuilder::replica_max_lag) ago is skipped until
     /// it has.
     ///
-    /// Not on SQLite or MySQL 8 (`Error::Connect`). The guide's page on read replicas
-    /// (`rel::guide::replicas`) says more.
+    /// Not on SQLite (`Error::Connect`). On MySQL 8, with GTIDs on, untested here. The
+    /// guide's page on read replicas (`rel::guide::replicas`) says more.
     ///
     /// ```no_run
     /// # async fn example() -> rel::Result<()> {

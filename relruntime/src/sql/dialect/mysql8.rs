@@ -3,7 +3,7 @@
 //! connects (`Server::variant_for`). Untested here: this machine has no MySQL 8.
 
 use super::mysql;
-use super::parts::{ListParameter, Lists, Parts};
+use super::parts::{ListParameter, Lists, Parts, Replication};
 use super::syntax::Syntax;
 use crate::model::value::{SqlType, Value};
 
@@ -25,9 +25,13 @@ pub(crate) const SYNTAX: Syntax = Syntax {
 pub(crate) const PARTS: Parts = Parts {
     syntax: SYNTAX,
     lists: &MySql8,
-    // MySQL 8's GTID sets (`uuid:1-5`) are another form, and no server here can try
-    // them: read replicas are refused on it.
-    replication: None,
+    // GTID sets (`uuid:1-5`), with GTIDs on (`gtid_mode = ON`). Untested: no MySQL 8
+    // server can run here.
+    replication: Some(Replication {
+        written: "SELECT @@GLOBAL.gtid_executed",
+        replayed: "SELECT @@GLOBAL.gtid_executed",
+        wait: Some("WAIT_FOR_EXECUTED_GTID_SET"),
+    }),
     ..mysql::PARTS
 };
 
