@@ -86,7 +86,11 @@ fn main() {
             let spread = builder.connect().await.unwrap();
             blog::seed(&spread, USERS).await;
             // Each replica has replayed the seed before anything is timed.
-            let position = spread.position().expect("the seed's position");
+            let position = spread
+                .position()
+                .await
+                .unwrap()
+                .expect("the seed's position");
             let patient = {
                 let mut builder = Db::builder(urls[0]).replica_wait(Duration::from_secs(120));
                 for replica in &urls[1..] {

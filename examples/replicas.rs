@@ -60,7 +60,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("read after the write: {:?}", read.map(|a| a.title));
 
     // The next request may reach another process: the position travels as text.
-    let token = db.position().expect("a write's position").to_string();
+    let token = db
+        .position()
+        .await?
+        .expect("a write's position")
+        .to_string();
     println!("position after the write: {token}");
     let elsewhere = Db::builder(urls[0]).replica(urls[1]).connect().await?;
     let position: Position = token.parse()?;

@@ -12,18 +12,15 @@
 //! The scenarios share the servers and pause their replicas, so they run one at a time
 //! (`SERIAL`).
 
+#[path = "replicas/support.rs"]
+mod support;
+
 use rel::prelude::*;
 use rel::{DbBuilder, Error, Position};
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tracing::Subscriber;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing_subscriber::Layer;
-use tracing_subscriber::layer::{Context, SubscriberExt};
-use tracing_subscriber::registry::LookupSpan;
+use support::{Proxy, address, traced, traced_nodes};
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "rp_notes")]
@@ -154,76 +151,6 @@ async fn setup(urls: &[String]) -> Db {
     db
 }
 
-// ---------------------------------------------------------------- tracing --
-
-/// The node each operation span recorded, in the order the spans opened.
-#[derive(Default)]
-struct Nodes(Mutex<Vec<(u64, String, String)>>);
-
-struct Recorder(Arc<Nodes>);
-
-struct Visitor<'a>(&'a mut HashMap<String, String>);
-
-impl Visit for Visitor<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_owned(), format!("{value:?}"));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_owned(), value.to_owned());
-    }
-}
-
-impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recorder {
-    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, _: Context<'_, S>) {
-        if attrs.metadata().target() != "rel" {
-            return;
-        }
-        let mut fields = HashMap::new();
-        attrs.record(&mut Visitor(&mut fields));
-        let op = fields.get("op").cloned().unwrap_or_default();
-        self.0
-            .0
-            .lock()
-            .unwrap()
-            .push((id.into_u64(), op, String::new()));
-    }
-
-    fn on_record(&self, id: &Id, values: &Record<'_>, _: Context<'_, S>) {
-        let mut fields = HashMap::new();
-        values.record(&mut Visitor(&mut fields));
-        if let Some(node) = fields.remove("node") {
-            let mut nodes = self.0.0.lock().unwrap();
-            if let Some(entry) = nodes.iter_mut().rev().find(|e| e.0 == id.into_u64()) {
-                entry.2 = node;
-            }
-        }
-    }
-}
-
-/// Runs `work` with a recording subscriber: its output, and the node of each of its
-/// operations whose op is not "update" (`settle`'s empty update), in order.
-async fn traced_nodes<T>(work: impl std::future::Future<Output = T>) -> (T, Vec<String>) {
-    let (out, ops) = traced(work).await;
-    (out, ops.into_iter().map(|(_, node)| node).collect())
-}
-
-/// Runs `work` with a recording subscriber: its output, and each operation's op and
-/// node, in order.
-async fn traced<T>(work: impl std::future::Future<Output = T>) -> (T, Vec<(String, String)>) {
-    use tracing::instrument::WithSubscriber;
-    let nodes = Arc::new(Nodes::default());
-    let subscriber = tracing_subscriber::registry().with(Recorder(nodes.clone()));
-    let out = work.with_subscriber(subscriber).await;
-    let ops = nodes
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(_, op, node)| (op.clone(), node.clone()))
-        .collect();
-    (out, ops)
-}
-
 fn note(id: i64, body: &str, version: i64) -> Note {
     Note {
         id,
@@ -298,7 +225,7 @@ async fn read_your_writes(urls: Vec<String>) {
     })
     .await;
     assert_eq!(ops[1], ("all".to_owned(), "primary".to_owned()), "{ops:?}");
-    let position = db.position().expect("a write's position");
+    let position = db.position().await.unwrap().expect("a write's position");
 
     // Another `Db`, which wrote nothing: a replica, which has not replayed the update.
     let other = connect(&urls, |b| b.replica_wait(Duration::from_millis(200))).await;
@@ -337,78 +264,71 @@ async fn read_your_writes(urls: Vec<String>) {
 
     // Replicas that keep up serve the reads after writes.
     let ((), ops) = traced(async {
-        db.update(&note(1, "newer", 3)).await.unwrap();
-        assert_eq!(db.get::<Note>(&1).await.unwrap().unwrap().body, "newer");
+        patient.update(&note(1, "newer", 3)).await.unwrap();
+        assert_eq!(
+            patient.get::<Note>(&1).await.unwrap().unwrap().body,
+            "newer"
+        );
     })
     .await;
     assert!(ops[1].1.starts_with("replica"), "{ops:?}");
+
+    // A token of another engine, or no token at all, is never taken for one.
+    let foreign: Position = if token.to_string().contains('/') {
+        "0-1-1".parse().unwrap()
+    } else {
+        "0/1".parse().unwrap()
+    };
+    let (row, nodes) = traced_nodes(other.after(&foreign).get::<Note>(&1)).await;
+    assert_eq!(row.unwrap().unwrap().body, "newer");
+    assert_eq!(
+        nodes,
+        ["primary"],
+        "another engine's position: the primary, at once"
+    );
+    assert!("".parse::<Position>().is_err());
 }
 
-/// A TCP proxy of the test's in front of a replica, which can stop (refusing
-/// connections and cutting those open) and start again on the same port.
-struct Proxy {
-    port: u16,
-    target: String,
-    task: Option<tokio::task::JoinHandle<()>>,
+/// The same over sqlx pools of the user's (`Db::from_pools`): reads on the replicas,
+/// a read after a write sees it.
+async fn pools_of_yours(urls: Vec<String>) {
+    let _serial = SERIAL.lock().await;
+    setup(&urls).await;
+    let ((), ops) = if urls[0].starts_with("postgres") {
+        let primary = sqlx::PgPool::connect(&urls[0]).await.unwrap();
+        let replicas = [
+            sqlx::PgPool::connect_lazy(&urls[1]).unwrap(),
+            sqlx::PgPool::connect_lazy(&urls[2]).unwrap(),
+        ];
+        let db = Db::from_pools(primary, replicas).await.unwrap();
+        traced(read_after_write(db)).await
+    } else {
+        let primary = sqlx::MySqlPool::connect(&urls[0]).await.unwrap();
+        let replicas = [
+            sqlx::MySqlPool::connect_lazy(&urls[1]).unwrap(),
+            sqlx::MySqlPool::connect_lazy(&urls[2]).unwrap(),
+        ];
+        let db = Db::from_pools(primary, replicas).await.unwrap();
+        traced(read_after_write(db)).await
+    };
+    let nodes: Vec<&str> = ops.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(nodes[0], "primary");
+    assert!(
+        nodes[1..].iter().all(|n| n.starts_with("replica")),
+        "{nodes:?}"
+    );
+    assert!(
+        nodes.contains(&"replica 1") && nodes.contains(&"replica 2"),
+        "{nodes:?}"
+    );
 }
 
-impl Proxy {
-    async fn new(target: &str) -> Proxy {
-        let mut proxy = Proxy {
-            port: 0,
-            target: target.to_owned(),
-            task: None,
-        };
-        proxy.start().await;
-        proxy
+/// A write, then four reads that must see it.
+async fn read_after_write(db: Db) {
+    db.insert(&note(7, "seven", 1)).await.unwrap();
+    for _ in 0..4 {
+        assert_eq!(db.get::<Note>(&7).await.unwrap().unwrap().body, "seven");
     }
-
-    async fn start(&mut self) {
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_reuseaddr(true).unwrap();
-        socket
-            .bind(format!("127.0.0.1:{}", self.port).parse().unwrap())
-            .unwrap();
-        let listener = socket.listen(64).unwrap();
-        self.port = listener.local_addr().unwrap().port();
-        let target = self.target.clone();
-        self.task = Some(tokio::spawn(async move {
-            let mut conns = tokio::task::JoinSet::new();
-            loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
-                    return;
-                };
-                let target = target.clone();
-                conns.spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-            }
-            // Dropping the task drops the JoinSet, which aborts every connection.
-        }));
-    }
-
-    fn stop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-
-    /// `url` with its host and port replaced by the proxy's.
-    fn url(&self, url: &str) -> String {
-        let (scheme, rest) = url.split_once("://").unwrap();
-        let (userinfo, rest) = rest.rsplit_once('@').unwrap();
-        let (_, path) = rest.split_once('/').unwrap();
-        format!("{scheme}://{userinfo}@127.0.0.1:{}/{path}", self.port)
-    }
-}
-
-/// `host:port` of a URL.
-fn address(url: &str) -> String {
-    let rest = url.split_once("://").unwrap().1;
-    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
-    rest.split_once('/').unwrap().0.to_owned()
 }
 
 /// A replica that goes down is skipped, no read fails, both down reads the primary,
@@ -725,6 +645,7 @@ macro_rules! on_both {
 on_both!(
     routing,
     read_your_writes,
+    pools_of_yours,
     a_stopped_replica,
     a_lagging_replica,
     emulated_checks_read_the_primary,

@@ -211,8 +211,8 @@ impl DbBuilder {
     ///
     /// **Faults.** A replica that cannot be reached is skipped for
     /// [`replica_retry`](DbBuilder::replica_retry), and the read runs on another or the
-    /// primary: no read fails because a replica is down. Once a second, the read that
-    /// finds it due checks whether its replica lags: one that has not reached where the
+    /// primary: no read fails because a replica is down. At most once a second, the
+    /// read that finds it due checks whether its replica lags: one that has not reached where the
     /// primary stood [`replica_max_lag`](DbBuilder::replica_max_lag) ago is skipped until
     /// it has.
     ///

@@ -254,10 +254,12 @@ impl<'a> Conn<'a> {
             super::trace::node(super::replicas::PRIMARY);
         }
         let (result, sent) = self.operate_here(&mut work).await;
-        // A failed write wrote nothing for a later read to wait for.
+        // A write that failed before sending anything wrote nothing for a later read
+        // to wait for; one that failed after may have committed part (MySQL's DDL
+        // commits per statement) or all (a connection lost after the commit).
         if let Some(routing) = routing
             && W::ROUTE == Route::Write
-            && result.is_ok()
+            && (result.is_ok() || sent.statements > 0)
         {
             routing.wrote().await;
         }

@@ -100,11 +100,13 @@ impl Transaction {
             return Err(Error::TransactionAborted);
         }
         let routing = self.routing;
-        self.link.commit().await?;
+        let committed = self.link.commit().await;
+        // A commit that failed may still have committed (the connection was lost
+        // after the server did): its position is asked all the same.
         if let Some(routing) = routing {
             routing.wrote().await;
         }
-        Ok(())
+        committed
     }
 
     /// Rolls back.

@@ -160,10 +160,6 @@ impl Db {
         enforcement: &Enforcement,
     ) -> (Result<W::Output>, u64) {
         if W::MANY_STATEMENTS || matches!(enforcement, Enforcement::Emulated(_)) {
-            if self.routing.is_some() {
-                // Not through `Conn::operate`, which names the node of the others.
-                super::trace::node(super::replicas::PRIMARY);
-            }
             return self.in_transaction(op, enforcement).await;
         }
         let (result, sent) = Conn::Db(self).operate(Writing { op, enforcement }).await;

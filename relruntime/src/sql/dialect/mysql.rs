@@ -94,6 +94,7 @@ pub(crate) const PARTS: Parts = Parts {
     server: &MySql,
     catalog: CATALOG,
     replication: Some(Replication {
+        form: "gtid",
         // Every GTID in the binary log: at or past this session's last commit.
         written: "SELECT @@gtid_binlog_pos",
         replayed: "SELECT @@gtid_slave_pos",

@@ -28,6 +28,7 @@ pub(crate) const PARTS: Parts = Parts {
     // GTID sets (`uuid:1-5`), with GTIDs on (`gtid_mode = ON`). Untested: no MySQL 8
     // server can run here.
     replication: Some(Replication {
+        form: "gtid set",
         written: "SELECT @@GLOBAL.gtid_executed",
         replayed: "SELECT @@GLOBAL.gtid_executed",
         wait: Some("WAIT_FOR_EXECUTED_GTID_SET"),

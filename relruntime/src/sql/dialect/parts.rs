@@ -27,6 +27,8 @@ pub(crate) struct Parts {
 /// A position is text in the engine's own form: `db/position.rs` reads it by its shape.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Replication {
+    /// The form of its positions, as `Position::form` names them.
+    pub form: &'static str,
     /// On the primary: one text cell, a position at or past every commit that ended
     /// before it ran.
     pub written: &'static str,

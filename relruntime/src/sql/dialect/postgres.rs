@@ -41,9 +41,18 @@ pub(crate) const PARTS: Parts = Parts {
     server: &Postgres,
     catalog: CATALOG,
     replication: Some(Replication {
+        form: "lsn",
         // The insert position, not the write position: with `synchronous_commit =
         // off` a commit returns before its record is written, and is past the latter.
-        written: "SELECT pg_current_wal_insert_lsn()::text",
+        // At a page's start the insert position is past the page's 24-byte header,
+        // where a replica that replayed every record stops before it: that case is
+        // taken back to the boundary, in arithmetic PostgreSQL 13 has (no `pg_lsn -
+        // numeric` before 14).
+        written: "SELECT to_hex(div(a.n, 4294967296)::bigint) || '/' || \
+                  to_hex(mod(a.n, 4294967296)::bigint) \
+                  FROM (SELECT w.n - CASE WHEN mod(w.n, current_setting('wal_block_size')::numeric) = 24 \
+                  THEN 24 ELSE 0 END AS n \
+                  FROM (SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn AS n) AS w) AS a",
         replayed: "SELECT pg_last_wal_replay_lsn()::text",
         // PostgreSQL 15 has no function that waits for a position.
         wait: None,
