@@ -11,8 +11,8 @@ use std::sync::Arc;
 impl Db {
     /// A `Db` over sqlx pools of yours: writes, transactions and Emulated mode's checks
     /// on `primary`, reads on `replicas` (PostgreSQL streaming replicas, or MariaDB
-    /// replicas), with the default replica settings of [`DbBuilder`]; see
-    /// [`DbBuilder::replica`] for what runs where. A replica that cannot be reached now
+    /// replicas), with the default replica settings of [`DbBuilder`](crate::DbBuilder); see
+    /// [`DbBuilder::replica`](crate::DbBuilder::replica) for what runs where. A replica that cannot be reached now
     /// is skipped, and tried again later.
     ///
     /// ```no_run
