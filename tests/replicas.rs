@@ -20,7 +20,7 @@ use rel::{DbBuilder, Error, Position};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use support::{Proxy, address, traced, traced_nodes};
+use support::{Proxy, address, traced, traced_nodes, traced_statements};
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "rp_notes")]
@@ -168,7 +168,7 @@ async fn routing(urls: Vec<String>) {
     setup(&urls).await;
     let db = connect(&urls, |b| b).await;
     assert!(db.has_replicas());
-    let (_, ops) = traced(async {
+    let (_, traced_ops) = traced_statements(async {
         db.insert(&note(1, "one", 1)).await.unwrap();
         assert_eq!(db.get::<Note>(&1).await.unwrap().unwrap().body, "one");
         for _ in 0..4 {
@@ -188,7 +188,32 @@ async fn routing(urls: Vec<String>) {
             .unwrap();
     })
     .await;
-    let ops: Vec<(&str, &str)> = ops.iter().map(|(o, n)| (o.as_str(), n.as_str())).collect();
+    // Every statement names its node; an operation's own statements ran on the node
+    // its span names (a read's lag check also asks the primary).
+    for (op, node, statements) in &traced_ops {
+        assert!(!statements.is_empty(), "{op} sent statements");
+        assert!(
+            statements.iter().all(|n| !n.is_empty()),
+            "{op}: {statements:?}"
+        );
+        assert!(statements.contains(node), "{op} on {node}: {statements:?}");
+        if node.starts_with("replica") {
+            let elsewhere = statements.iter().filter(|n| *n != node);
+            assert!(
+                elsewhere.into_iter().all(|n| n == "primary"),
+                "{statements:?}"
+            );
+        } else {
+            assert!(
+                statements.iter().all(|n| n == "primary"),
+                "{op}: {statements:?}"
+            );
+        }
+    }
+    let ops: Vec<(&str, &str)> = traced_ops
+        .iter()
+        .map(|(o, n, _)| (o.as_str(), n.as_str()))
+        .collect();
     assert_eq!(ops[0], ("insert", "primary"));
     assert!(ops[1].1.starts_with("replica"), "{ops:?}");
     let alls: Vec<&str> = ops[2..6].iter().map(|(_, n)| *n).collect();
@@ -303,12 +328,16 @@ async fn pools_of_yours(urls: Vec<String>) {
         let db = Db::from_pools(primary, replicas).await.unwrap();
         traced(read_after_write(db)).await
     } else {
+        // With settings of its own.
+        let settings = rel::ReplicaSettings::default().wait(Duration::from_secs(5));
         let primary = sqlx::MySqlPool::connect(&urls[0]).await.unwrap();
         let replicas = [
             sqlx::MySqlPool::connect_lazy(&urls[1]).unwrap(),
             sqlx::MySqlPool::connect_lazy(&urls[2]).unwrap(),
         ];
-        let db = Db::from_pools(primary, replicas).await.unwrap();
+        let db = Db::from_pools_with(primary, replicas, settings)
+            .await
+            .unwrap();
         traced(read_after_write(db)).await
     };
     let nodes: Vec<&str> = ops.iter().map(|(_, n)| n.as_str()).collect();

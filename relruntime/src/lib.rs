@@ -29,8 +29,8 @@ mod sql;
 mod write;
 
 pub use db::{
-    Conn, Db, DbBuilder, InsertGraph, Position, PositionError, ReplicaChooser, RoundRobin,
-    TableExt, Transaction,
+    Conn, Db, DbBuilder, InsertGraph, Position, PositionError, ReplicaChooser, ReplicaSettings,
+    RoundRobin, TableExt, Transaction,
 };
 pub use driver::{JournalMode, SqlxConn, SqlxPool};
 pub use migrate::{Destructive, Migration, Step};

@@ -10,9 +10,13 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
-/// The node each operation span recorded, in the order the spans opened.
+/// Each operation span in the order they opened: its id, op, the node it recorded,
+/// and the node each of its statement events named.
 #[derive(Default)]
-struct Nodes(Mutex<Vec<(u64, String, String)>>);
+struct Nodes(Mutex<Vec<Span>>);
+
+/// A span's id, op, node, and its statements' nodes.
+type Span = (u64, String, String, Vec<String>);
 
 struct Recorder(Arc<Nodes>);
 
@@ -39,7 +43,26 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recorder {
             .0
             .lock()
             .unwrap()
-            .push((id.into_u64(), op, String::new()));
+            .push((id.into_u64(), op, String::new(), Vec::new()));
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+        if event.metadata().target() != "rel::statement" {
+            return;
+        }
+        let mut fields = HashMap::new();
+        event.record(&mut Visitor(&mut fields));
+        let node = fields.remove("node").unwrap_or_default();
+        // The operation span the statement was sent in (a span of the test's, such as
+        // `with_subscriber`'s, may sit between).
+        let Some(scope) = ctx.event_scope(event) else {
+            return;
+        };
+        let ids: Vec<u64> = scope.map(|span| span.id().into_u64()).collect();
+        let mut nodes = self.0.0.lock().unwrap();
+        if let Some(entry) = nodes.iter_mut().rev().find(|e| ids.contains(&e.0)) {
+            entry.3.push(node);
+        }
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, _: Context<'_, S>) {
@@ -64,6 +87,18 @@ pub async fn traced_nodes<T>(work: impl std::future::Future<Output = T>) -> (T, 
 /// Runs `work` with a recording subscriber: its output, and each operation's op and
 /// node, in order.
 pub async fn traced<T>(work: impl std::future::Future<Output = T>) -> (T, Vec<(String, String)>) {
+    let (out, ops) = traced_statements(work).await;
+    (
+        out,
+        ops.into_iter().map(|(op, node, _)| (op, node)).collect(),
+    )
+}
+
+/// Runs `work` with a recording subscriber: its output, and each operation's op, node,
+/// and the node each of its statements named, in order.
+pub async fn traced_statements<T>(
+    work: impl std::future::Future<Output = T>,
+) -> (T, Vec<(String, String, Vec<String>)>) {
     use tracing::instrument::WithSubscriber;
     let nodes = Arc::new(Nodes::default());
     let subscriber = tracing_subscriber::registry().with(Recorder(nodes.clone()));
@@ -73,7 +108,7 @@ pub async fn traced<T>(work: impl std::future::Future<Output = T>) -> (T, Vec<(S
         .lock()
         .unwrap()
         .iter()
-        .map(|(_, op, node)| (op.clone(), node.clone()))
+        .map(|(_, op, node, statements)| (op.clone(), node.clone(), statements.clone()))
         .collect();
     (out, ops)
 }

@@ -23,5 +23,5 @@ pub use database::Db;
 pub use ext::TableExt;
 pub use graph::InsertGraph;
 pub use position::{Position, PositionError};
-pub use replicas::{ReplicaChooser, RoundRobin};
+pub use replicas::{ReplicaChooser, ReplicaSettings, RoundRobin};
 pub use transaction::Transaction;

@@ -244,6 +244,8 @@ pub(crate) struct Link<'a> {
     unanswered: u32,
     /// On a pool of one connection, the transaction that holds it (see `Pool::held`).
     _held: Option<Held>,
+    /// The node its statement events name, on a `Db` with read replicas.
+    node: Option<Arc<str>>,
 }
 
 /// The task whose transaction holds a pool's only connection (`None`: a runtime's
@@ -279,7 +281,14 @@ impl<'a> Link<'a> {
             #[cfg(any(feature = "sqlite", feature = "sqlite-system"))]
             unanswered: 0,
             _held: None,
+            node: None,
         }
+    }
+
+    /// This link's statement events name `node` (`primary`, `replica 1`, ..).
+    pub(super) fn on_node(mut self, node: Option<Arc<str>>) -> Link<'a> {
+        self.node = node;
+        self
     }
 
     /// This link holds its pool's only connection until it is gone.
@@ -362,10 +371,20 @@ impl<'a> Link<'a> {
         self.statements.fetch_add(1, Ordering::Relaxed);
         self.sent += 1;
         #[cfg(feature = "tracing")]
-        if self.trace_values {
-            tracing::debug!(target: "rel::statement", sql = %stmt.sql, values = ?stmt.binds);
-        } else {
-            tracing::debug!(target: "rel::statement", sql = %stmt.sql);
+        match (&self.node, self.trace_values) {
+            (None, false) => tracing::debug!(target: "rel::statement", sql = %stmt.sql),
+            (None, true) => {
+                tracing::debug!(target: "rel::statement", sql = %stmt.sql, values = ?stmt.binds)
+            }
+            (Some(node), false) => {
+                tracing::debug!(target: "rel::statement", node = %node, sql = %stmt.sql)
+            }
+            (Some(node), true) => tracing::debug!(
+                target: "rel::statement",
+                node = %node,
+                sql = %stmt.sql,
+                values = ?stmt.binds
+            ),
         }
         #[cfg(not(feature = "tracing"))]
         let _ = (stmt, self.trace_values);

@@ -114,6 +114,8 @@ pub(crate) struct Pool {
     /// once with `Error::ConnectionHeld`. Other tasks wait for the transaction to end,
     /// as on any pool.
     held: Option<Holder>,
+    /// The node its statement events name, on a `Db` with read replicas.
+    node: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -181,6 +183,7 @@ impl Pool {
             direct_reads: server.direct_reads,
             borrowed: false,
             held: server.one_connection.then(Arc::default),
+            node: None,
         })
     }
 
@@ -198,6 +201,7 @@ impl Pool {
             direct_reads: false,
             borrowed: true,
             held: None,
+            node: None,
         })
     }
 
@@ -225,6 +229,11 @@ impl Pool {
     /// Whether statement events carry their bound values.
     pub(crate) fn trace_values(&self) -> bool {
         self.trace_values
+    }
+
+    /// Names the node its statements' events say they ran on (`primary`, `replica 1`).
+    pub(crate) fn set_node(&mut self, node: &str) {
+        self.node = Some(node.into());
     }
 
     /// Sets whether statement events carry their bound values.
@@ -298,5 +307,6 @@ impl Pool {
             direct_reads,
             statements.clone(),
         )
+        .on_node(self.node.clone())
     }
 }

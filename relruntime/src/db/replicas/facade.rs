@@ -3,7 +3,7 @@
 
 use super::super::database::Db;
 use super::super::position::Position;
-use super::{Config, Replicas, Routing};
+use super::{Config, ReplicaSettings, Replicas, Routing};
 use crate::driver::{Settings, SqlxPool};
 use crate::model::error::Result;
 use std::sync::Arc;
@@ -28,10 +28,31 @@ impl Db {
         primary: P,
         replicas: impl IntoIterator<Item = P>,
     ) -> Result<Db> {
+        Db::from_pools_with(primary, replicas, ReplicaSettings::default()).await
+    }
+
+    /// [`Db::from_pools`], with the replicas used as `settings` say.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// let primary = sqlx::MySqlPool::connect("mysql://app@primary/app").await?;
+    /// let replica = sqlx::MySqlPool::connect_lazy("mysql://app@replica/app")?;
+    /// let settings = rel::ReplicaSettings::default().wait(Duration::from_millis(200));
+    /// let db = rel::Db::from_pools_with(primary, [replica], settings).await?;
+    /// # let _ = db;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn from_pools_with<P: Into<SqlxPool>>(
+        primary: P,
+        replicas: impl IntoIterator<Item = P>,
+        settings: ReplicaSettings,
+    ) -> Result<Db> {
         let mut db = Db::from_pool(primary).await?;
         let pools: Vec<SqlxPool> = replicas.into_iter().map(Into::into).collect();
         if !pools.is_empty() {
-            db.attach_replicas(Vec::new(), pools, &Settings::default(), Config::default())
+            db.attach_replicas(Vec::new(), pools, &Settings::default(), settings.0)
                 .await?;
         }
         Ok(db)
@@ -45,6 +66,7 @@ impl Db {
         settings: &Settings,
         config: Config,
     ) -> Result<()> {
+        self.pool.set_node(super::PRIMARY);
         let replicas = Replicas::open(
             self.pool.clone(),
             urls,

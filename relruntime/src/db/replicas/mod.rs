@@ -18,7 +18,7 @@ mod facade;
 mod nodes;
 
 pub(super) use nodes::{Config, Replicas};
-pub use nodes::{ReplicaChooser, RoundRobin};
+pub use nodes::{ReplicaChooser, ReplicaSettings, RoundRobin};
 
 use super::conn::Sent;
 use super::operation::{Work, measured};

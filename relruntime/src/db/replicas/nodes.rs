@@ -54,7 +54,74 @@ impl ReplicaChooser for RoundRobin {
     }
 }
 
-/// How the replicas are used: set by `DbBuilder`'s `replica_*` methods.
+/// How a `Db` uses its read replicas over sqlx pools of yours
+/// ([`Db::from_pools_with`](crate::Db::from_pools_with)); a `DbBuilder` sets the same with
+/// its `replica_*` methods, which say what each does.
+///
+/// ```
+/// use std::time::Duration;
+/// let settings = rel::ReplicaSettings::default()
+///     .wait(Duration::from_millis(300))
+///     .max_lag(Duration::from_secs(2))
+///     .retry(Duration::from_secs(1))
+///     .timeout(Duration::from_millis(500))
+///     .chooser(rel::RoundRobin::default());
+/// # let _ = settings;
+/// ```
+#[derive(Clone, Default)]
+#[must_use]
+pub struct ReplicaSettings(pub(crate) Config);
+
+impl ReplicaSettings {
+    /// How long a read after a write waits for a replica (1 s by default); see
+    /// [`DbBuilder::replica_wait`](crate::DbBuilder::replica_wait).
+    pub fn wait(mut self, wait: Duration) -> Self {
+        self.0.wait = wait;
+        self
+    }
+
+    /// How far behind a replica may be (10 s by default); see
+    /// [`DbBuilder::replica_max_lag`](crate::DbBuilder::replica_max_lag).
+    pub fn max_lag(mut self, lag: Duration) -> Self {
+        self.0.max_lag = lag;
+        self
+    }
+
+    /// How long a replica that failed is skipped (5 s by default); see
+    /// [`DbBuilder::replica_retry`](crate::DbBuilder::replica_retry).
+    pub fn retry(mut self, retry: Duration) -> Self {
+        self.0.retry = retry;
+        self
+    }
+
+    /// How long taking a replica's connection and checking it may take (1 s by
+    /// default); see [`DbBuilder::replica_timeout`](crate::DbBuilder::replica_timeout).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.0.timeout = timeout;
+        self
+    }
+
+    /// What picks a replica for each read ([`RoundRobin`] by default).
+    pub fn chooser(mut self, chooser: impl ReplicaChooser) -> Self {
+        self.0.chooser = Arc::new(chooser);
+        self
+    }
+}
+
+/// Shows the durations.
+impl std::fmt::Debug for ReplicaSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplicaSettings")
+            .field("wait", &self.0.wait)
+            .field("max_lag", &self.0.max_lag)
+            .field("retry", &self.0.retry)
+            .field("timeout", &self.0.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the replicas are used: set by `DbBuilder`'s `replica_*` methods, or
+/// `ReplicaSettings`.
 #[derive(Clone)]
 pub(crate) struct Config {
     /// How long a read after a write waits for a replica to replay it before it runs
@@ -285,6 +352,7 @@ impl Node {
         }
         let mut pool = pool;
         pool.set_trace_values(primary.trace_values());
+        pool.set_node(&self.name);
         Ok(pool)
     }
 
