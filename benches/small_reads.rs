@@ -41,14 +41,24 @@ macro_rules! rows {
                 for k in $keys {
                     q = q.bind(*k);
                 }
-                q.fetch_all(p).await.unwrap().iter().map(|$r| $map).collect::<Vec<_>>()
+                q.fetch_all(p)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|$r| $map)
+                    .collect::<Vec<_>>()
             }
             Pool::MySql(p) => {
                 let mut q = sqlx::query(AssertSqlSafe($sql));
                 for k in $keys {
                     q = q.bind(*k);
                 }
-                q.fetch_all(p).await.unwrap().iter().map(|$r| $map).collect::<Vec<_>>()
+                q.fetch_all(p)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|$r| $map)
+                    .collect::<Vec<_>>()
             }
             Pool::Postgres(p) => sqlx::query(AssertSqlSafe($sql))
                 .bind($keys.to_vec())
@@ -72,10 +82,16 @@ fn matching(dialect: Dialect, n: usize) -> String {
 }
 
 async fn point_by_hand(pool: &Pool, dialect: Dialect, id: i64) -> (i64, String) {
-    let sql = format!("SELECT id, name FROM users WHERE id {}", matching(dialect, 1));
-    rows!(pool, sql, &[id], |r| (r.get::<i64, _>(0), r.get::<String, _>(1)))
-        .pop()
-        .unwrap()
+    let sql = format!(
+        "SELECT id, name FROM users WHERE id {}",
+        matching(dialect, 1)
+    );
+    rows!(pool, sql, &[id], |r| (
+        r.get::<i64, _>(0),
+        r.get::<String, _>(1)
+    ))
+    .pop()
+    .unwrap()
 }
 
 async fn nested_by_hand(pool: &Pool, dialect: Dialect, id: i64) -> Plain {
@@ -84,7 +100,10 @@ async fn nested_by_hand(pool: &Pool, dialect: Dialect, id: i64) -> Plain {
         "SELECT id, title FROM posts WHERE author_id {} ORDER BY id",
         matching(dialect, 1)
     );
-    let posts = rows!(pool, sql, &[id], |r| (r.get::<i64, _>(0), r.get::<String, _>(1)));
+    let posts = rows!(pool, sql, &[id], |r| (
+        r.get::<i64, _>(0),
+        r.get::<String, _>(1)
+    ));
     let post_ids: Vec<i64> = posts.iter().map(|p| p.0).collect();
     let sql = format!(
         "SELECT id, post_id, body FROM comments WHERE post_id {} ORDER BY id",
@@ -161,7 +180,10 @@ fn main() {
                 let ids: Vec<i64> = p.comments.get().unwrap().iter().map(|c| c.id).collect();
                 assert_eq!(ids, h.2.iter().map(|c| c.0).collect::<Vec<_>>());
             }
-            assert_eq!(point_by_rel(&db, 9).await.name, point_by_hand(&pool, dialect, 9).await.1);
+            assert_eq!(
+                point_by_rel(&db, 9).await.name,
+                point_by_hand(&pool, dialect, 9).await.1
+            );
         });
         let name = format!("small_reads_{dialect:?}").to_lowercase();
         let mut group = criterion.benchmark_group(name);
