@@ -15,7 +15,7 @@
 
 mod blog;
 
-use blog::{Post, User};
+use blog::{Post, User, median};
 use criterion::Criterion;
 use rel::Db;
 use std::time::{Duration, Instant};
@@ -50,11 +50,6 @@ async fn burst(db: &Db) -> usize {
         rows += done.unwrap();
     }
     rows
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 fn main() {

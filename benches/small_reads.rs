@@ -12,7 +12,7 @@ mod blog;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use blog::{Post, User};
+use blog::{Post, User, median};
 use criterion::Criterion;
 use rel::{Db, Dialect};
 use sqlx::{AssertSqlSafe, Row};
@@ -137,11 +137,6 @@ async fn nested_by_rel(db: &Db, id: i64) -> User {
         .await
         .unwrap();
     users.pop().unwrap()
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 fn main() {

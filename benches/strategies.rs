@@ -15,7 +15,7 @@ mod blog;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use blog::{Post, User};
+use blog::{Post, User, median};
 use criterion::Criterion;
 use rel::{Db, Strategy};
 use std::time::{Duration, Instant};
@@ -71,11 +71,6 @@ async fn load(db: &Db, n: i64, strategy: Strategy) -> usize {
         .flat_map(|u| u.posts.get().unwrap())
         .map(|p| 1 + p.comments.get().unwrap().len())
         .sum::<usize>()
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 fn main() {

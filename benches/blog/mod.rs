@@ -84,3 +84,10 @@ pub async fn seed(db: &Db, users: i64) {
             .unwrap();
     }
 }
+
+/// The median of timings (the upper one of an even count), for the paired loops.
+#[allow(dead_code)]
+pub fn median(mut times: Vec<std::time::Duration>) -> std::time::Duration {
+    times.sort();
+    times[times.len() / 2]
+}

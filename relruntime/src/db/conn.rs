@@ -248,8 +248,7 @@ impl<'a> Conn<'a> {
         };
         if let Some(routing) = &routing {
             if W::ROUTE == Route::Read {
-                let ran = routing.read(&mut work).await;
-                return (ran.result, ran.sent);
+                return routing.read(&mut work).await;
             }
             super::trace::node(super::replicas::PRIMARY);
         }

@@ -63,12 +63,6 @@ pub(crate) struct Seen {
 /// A node's name in the trace.
 pub(super) const PRIMARY: &str = "primary";
 
-/// What a read runs on, and with what result.
-pub(super) struct Ran<O> {
-    pub result: Result<O>,
-    pub sent: Sent,
-}
-
 impl Routing {
     /// A routing with no writes seen, reading replicas.
     pub(super) fn new(replicas: Replicas) -> Routing {
@@ -167,7 +161,7 @@ impl Routing {
 
     /// Runs a read's `work` on a replica that has every write this `Db` made (and its
     /// floor), or else on the primary; records the node in the operation's span.
-    pub(super) async fn read<W: Work>(&self, work: &mut W) -> Ran<W::Output> {
+    pub(super) async fn read<W: Work>(&self, work: &mut W) -> (Result<W::Output>, Sent) {
         let replicas = &*self.replicas;
         let mut sent = Sent::default();
         if self.primary {
@@ -233,29 +227,24 @@ impl Routing {
                 Err(e) if e.is_connection() => node.down(replicas.config.retry),
                 result => {
                     super::trace::node(&node.name);
-                    return Ran { result, sent };
+                    return (result, sent);
                 }
             }
         }
         self.on_primary(work, sent).await
     }
 
-    async fn on_primary<W: Work>(&self, work: &mut W, mut sent: Sent) -> Ran<W::Output> {
+    async fn on_primary<W: Work>(&self, work: &mut W, mut sent: Sent) -> (Result<W::Output>, Sent) {
         super::trace::node(PRIMARY);
         let replicas = &*self.replicas;
         let mut link = match replicas.primary.acquire(&replicas.statements).await {
             Ok(link) => link,
-            Err(e) => {
-                return Ran {
-                    result: Err(e),
-                    sent,
-                };
-            }
+            Err(e) => return (Err(e), sent),
         };
         let (result, this) = measured(&mut link, work).await;
         sent.statements += this.statements;
         sent.rows += this.rows;
-        Ran { result, sent }
+        (result, sent)
     }
 
     /// Whether `node` may serve the read: it does not lag (checked when due), and has
@@ -307,15 +296,20 @@ impl Routing {
         let deadline = now
             .checked_add(wait)
             .unwrap_or(now + Duration::from_secs(86_400));
+        // The lag check, when it ran, has just asked: not again before waiting.
+        let mut ask = !due;
         loop {
-            let replayed = read_position(link, replayed_sql).await?;
-            let caught_up = replayed.as_ref().is_some_and(|r| r.covers(need));
-            if replayed.is_some() {
-                node.state().replayed = replayed;
+            if ask {
+                let replayed = read_position(link, replayed_sql).await?;
+                let caught_up = replayed.as_ref().is_some_and(|r| r.covers(need));
+                if replayed.is_some() {
+                    node.state().replayed = replayed;
+                }
+                if caught_up {
+                    return Ok(true);
+                }
             }
-            if caught_up {
-                return Ok(true);
-            }
+            ask = true;
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Ok(false);

@@ -4,7 +4,7 @@
 
 use super::super::position::Position;
 use crate::driver::{Link, Pool, Settings, SqlxPool, connect_error};
-use crate::model::error::{Error, Result};
+use crate::model::error::Result;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::SqlBuilder;
 use crate::sql::exec::Executor;
@@ -198,9 +198,6 @@ pub(crate) struct Replicas {
     pub(crate) statements: Arc<AtomicU64>,
 }
 
-/// Why a replica is refused at connect.
-pub(crate) const MISMATCH: &str = "a replica must be a server of its primary's kind";
-
 impl Replicas {
     /// The replicas of `primary`: opened now where they answer within the replica
     /// timeout. One that does not (it is down, or refuses its credentials) starts
@@ -243,9 +240,11 @@ impl Replicas {
                 Err(connect_error("", format!("{} did not answer", node.name)))
             });
             match opened {
-                Ok(pool) => node.state().pool = Some(pool),
-                // Another kind of server than the primary is a mistake to say now.
-                Err(e @ Error::Connect { .. }) if node.mismatched(&e) => return Err(e),
+                Ok(pool) => {
+                    // Another kind of server than the primary is a mistake to say now.
+                    node.same_kind(&pool, &primary)?;
+                    node.state().pool = Some(pool);
+                }
                 // Not reachable now: skipped, and tried again later.
                 Err(_) => node.down(config.retry),
             }
@@ -330,11 +329,20 @@ impl Node {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Its pool, opened, with the primary's trace settings and its own node name.
     pub(crate) async fn open(&self, primary: &Pool) -> Result<Pool> {
-        let pool = match &self.source {
+        let mut pool = match &self.source {
             Source::Url(url, settings) => Pool::connect(url, settings).await?,
             Source::Pool(pool) => Pool::borrow(pool.clone()).await?,
         };
+        pool.set_trace_values(primary.trace_values());
+        pool.set_node(&self.name);
+        Ok(pool)
+    }
+
+    /// An error unless `pool` speaks the primary's dialect: a replica replays its
+    /// primary.
+    pub(crate) fn same_kind(&self, pool: &Pool, primary: &Pool) -> Result<()> {
         if pool.dialect() != primary.dialect() {
             let url = match &self.source {
                 Source::Url(url, _) => url.as_str(),
@@ -343,22 +351,15 @@ impl Node {
             return Err(connect_error(
                 url,
                 format!(
-                    "{} is {}, its primary {}: {MISMATCH}",
+                    "{} is {}, its primary {}: a replica must be a server of its \
+                     primary's kind",
                     self.name,
                     pool.dialect().syntax().name,
                     primary.dialect().syntax().name
                 ),
             ));
         }
-        let mut pool = pool;
-        pool.set_trace_values(primary.trace_values());
-        pool.set_node(&self.name);
-        Ok(pool)
-    }
-
-    /// Whether `e` says the replica is another kind of server than its primary.
-    pub(crate) fn mismatched(&self, e: &Error) -> bool {
-        matches!(e, Error::Connect { message, .. } if message.ends_with(MISMATCH))
+        Ok(())
     }
 
     pub(crate) fn down(&self, retry: Duration) {
@@ -385,6 +386,7 @@ impl Node {
             Some(pool) => pool,
             None => {
                 let pool = self.open(primary).await?;
+                self.same_kind(&pool, primary)?;
                 self.state().pool = Some(pool.clone());
                 pool
             }
