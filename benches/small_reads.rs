@@ -1,9 +1,11 @@
 //! Small reads against the same reads written by hand through sqlx, on every backend
 //! (issue 27, item 3): a point lookup by key (`db.get`), and one user with their posts
 //! and comments (1 + 10 + 50 rows; Rel's default strategy against three hand-written
-//! queries). Both sides use the same pool, so the same prepared-statement cache. Each
-//! pair is timed by criterion, then in a paired loop (1,001 rounds, the two in turn),
-//! whose medians and ratio the summary prints.
+//! queries). The hand-written reads run twice: on the `Db`'s own pool (so with the same
+//! pool settings and prepared-statement cache), and on a pool of sqlx's defaults
+//! (`SqlitePool::connect(url)`, as a user of sqlx alone would write). Each is timed by
+//! criterion, then in a paired loop (1,001 rounds, the three in turn), whose medians
+//! and ratios the summary prints.
 //!
 //! `cargo bench --bench small_reads` runs SQLite; set `REL_POSTGRES_URL` /
 //! `REL_MYSQL_URL` for the servers.
@@ -163,6 +165,13 @@ fn main() {
         } else {
             Pool::MySql(db.mysql_pool().unwrap().clone())
         };
+        let defaults = runtime.block_on(async {
+            match dialect {
+                Dialect::Sqlite => Pool::Sqlite(sqlx::SqlitePool::connect(&url).await.unwrap()),
+                Dialect::Postgres => Pool::Postgres(sqlx::PgPool::connect(&url).await.unwrap()),
+                _ => Pool::MySql(sqlx::MySqlPool::connect(&url).await.unwrap()),
+            }
+        });
         // The two sides agree before they are timed.
         runtime.block_on(async {
             let rel = nested_by_rel(&db, 7).await;
@@ -193,52 +202,70 @@ fn main() {
         group.bench_function("point/sqlx", |b| {
             b.iter(|| runtime.block_on(point_by_hand(&pool, dialect, next())))
         });
+        group.bench_function("point/sqlx_defaults", |b| {
+            b.iter(|| runtime.block_on(point_by_hand(&defaults, dialect, next())))
+        });
         group.bench_function("one_user_nested/rel", |b| {
             b.iter(|| runtime.block_on(nested_by_rel(&db, next())))
         });
         group.bench_function("one_user_nested/sqlx", |b| {
             b.iter(|| runtime.block_on(nested_by_hand(&pool, dialect, next())))
         });
+        group.bench_function("one_user_nested/sqlx_defaults", |b| {
+            b.iter(|| runtime.block_on(nested_by_hand(&defaults, dialect, next())))
+        });
         group.finish();
-        let mut times = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+        // [rel, sqlx on the Db's pool, sqlx's defaults] for each read.
+        let mut points: [Vec<Duration>; 3] = Default::default();
+        let mut nested: [Vec<Duration>; 3] = Default::default();
         runtime.block_on(async {
             for round in 0..ROUNDS {
                 let id = (round as i64) % USERS + 1;
-                for k in 0..2 {
-                    // Each round starts with the other side.
-                    let rel_first = (round + k) % 2 == 0;
+                // Each round starts with another side.
+                for k in 0..3 {
+                    let side = (round + k) % 3;
                     let start = Instant::now();
-                    if rel_first {
-                        std::hint::black_box(point_by_rel(&db, id).await);
-                        times[0].push(start.elapsed());
-                    } else {
-                        std::hint::black_box(point_by_hand(&pool, dialect, id).await);
-                        times[1].push(start.elapsed());
+                    match side {
+                        0 => drop(std::hint::black_box(point_by_rel(&db, id).await)),
+                        1 => drop(std::hint::black_box(
+                            point_by_hand(&pool, dialect, id).await,
+                        )),
+                        _ => drop(std::hint::black_box(
+                            point_by_hand(&defaults, dialect, id).await,
+                        )),
                     }
+                    points[side].push(start.elapsed());
                 }
-                for k in 0..2 {
-                    let rel_first = (round + k) % 2 == 0;
+                for k in 0..3 {
+                    let side = (round + k) % 3;
                     let start = Instant::now();
-                    if rel_first {
-                        std::hint::black_box(nested_by_rel(&db, id).await);
-                        times[2].push(start.elapsed());
-                    } else {
-                        std::hint::black_box(nested_by_hand(&pool, dialect, id).await);
-                        times[3].push(start.elapsed());
+                    match side {
+                        0 => drop(std::hint::black_box(nested_by_rel(&db, id).await)),
+                        1 => drop(std::hint::black_box(
+                            nested_by_hand(&pool, dialect, id).await,
+                        )),
+                        _ => drop(std::hint::black_box(
+                            nested_by_hand(&defaults, dialect, id).await,
+                        )),
                     }
+                    nested[side].push(start.elapsed());
                 }
             }
         });
-        let [a, b, c, d] = times.map(median);
-        summary.push((dialect, a, b, c, d));
+        summary.push((dialect, points.map(median), nested.map(median)));
     }
     criterion.final_summary();
-    println!("\npaired medians ({ROUNDS} rounds), Rel / hand-written sqlx:");
-    for (dialect, rel_point, sqlx_point, rel_nested, sqlx_nested) in summary {
+    println!(
+        "\npaired medians ({ROUNDS} rounds): Rel, hand-written sqlx on the Db's pool, on a pool of sqlx's defaults; Rel's ratio to each:"
+    );
+    for (dialect, [rel, same, defaults], [rel_n, same_n, defaults_n]) in summary {
+        let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
         println!(
-            "  {dialect:?}: point lookup {rel_point:>9.1?} / {sqlx_point:>9.1?} = {:.2}x   one user nested {rel_nested:>9.1?} / {sqlx_nested:>9.1?} = {:.2}x",
-            rel_point.as_secs_f64() / sqlx_point.as_secs_f64(),
-            rel_nested.as_secs_f64() / sqlx_nested.as_secs_f64()
+            "  {dialect:?}: point lookup {rel:>9.1?} / {same:>9.1?} / {defaults:>9.1?} = {:.2}x, {:.2}x   one user nested {rel_n:>9.1?} / {same_n:>9.1?} / {defaults_n:>9.1?} = {:.2}x, {:.2}x",
+            ratio(rel, same),
+            ratio(rel, defaults),
+            ratio(rel_n, same_n),
+            ratio(rel_n, defaults_n),
         );
     }
 }

@@ -81,8 +81,8 @@ pub mod prelude {
     pub use relmacros::{Partial, Table};
     pub use relruntime::{
         Case, Column, ColumnValue, Compute, Computed, Conn, Cursor, Db, Delete, Destructive,
-        Dialect, Expr, Many, One, Order, Query, Relation, RelationMode, Schema, Strategy, Table,
-        TableExt, Transaction, Update, Upsert,
+        Dialect, Expr, Many, One, Order, Placeholder, Query, Relation, RelationMode, Schema,
+        Strategy, Table, TableExt, Transaction, Update, Upsert,
     };
 }
 

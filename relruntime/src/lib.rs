@@ -51,6 +51,7 @@ pub use model::value::{ColumnValue, SqlType, Value};
 pub use read::integrity::Orphans;
 pub use read::page::{Cursor, Page, PagedQuery};
 pub use read::plan::{Plan, PlanStep};
+pub use read::prepared::{Bound, Prepared};
 pub use read::query::{Query, Strategy};
 pub use read::relation::{
     Counted, Fresh, Load, Loadable, LoadsRows, OnlyFilters, Plural, Relation, Shaped, ToMany, ToOne,
@@ -60,7 +61,7 @@ pub use read::select::{Partial, Select};
 pub use sql::builder::SqlBuilder;
 pub use sql::builder::Statement;
 pub use sql::column::escape_like;
-pub use sql::column::{Column, TextColumn, ValueOf};
+pub use sql::column::{Column, Placeholder, TextColumn, ValueOf};
 pub use sql::computed::{
     Arith, Case, Compute, Computed, ComputedValue, Joined, Number, Operand, Text,
 };

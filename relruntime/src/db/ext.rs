@@ -10,6 +10,7 @@ use crate::model::schema::Schema;
 use crate::model::table::Table;
 use crate::read::integrity::Orphans;
 use crate::read::page::{Page, PagedQuery};
+use crate::read::prepared::Bound;
 use crate::read::query::Query;
 use crate::read::select::{Partial, Select};
 use crate::sql::ddl::forget_ddl;
@@ -71,6 +72,7 @@ impl<T: Table> TableExt for T {}
 impl<T: Table> Query<T> {
     /// Runs the query: the matching rows, with their relations loaded.
     pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>> {
+        self.check_bound()?;
         let conn = conn.into();
         let op = Operation::new("all", T::NAME, self.strategy_name(conn.dialect()));
         let work = conn.operate(All(self));
@@ -84,9 +86,29 @@ impl<T: Table> Query<T> {
 
     /// How many rows match (after limit and offset, when given).
     pub async fn count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
+        self.check_bound()?;
         let op = Operation::new("count", T::NAME, "single");
         let work = conn.into().operate(Count(self));
         op.run(statements(work), |_| 1).await
+    }
+}
+
+impl<T: Table> Bound<T> {
+    /// Runs the prepared query with the values bound: the matching rows, with their
+    /// relations loaded (see [`Query::all`]). A placeholder given no value is
+    /// [`Error::Unbound`](crate::Error::Unbound), and nothing is sent.
+    pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>> {
+        self.query.all(conn).await
+    }
+
+    /// The first matching row (see [`Query::first`]).
+    pub async fn first<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Option<T>> {
+        self.query.first(conn).await
+    }
+
+    /// How many rows match (see [`Query::count`]).
+    pub async fn count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
+        self.query.count(conn).await
     }
 }
 

@@ -410,6 +410,9 @@ impl Executor for Link<'_> {
         stmt: &'s Statement,
         each: &'s mut EachRow<'_>,
     ) -> BoxFuture<'s, Result<()>> {
+        if let Err(e) = stmt.check_bound() {
+            return Box::pin(std::future::ready(Err(e)));
+        }
         self.sent(stmt);
         Box::pin(async move {
             let mut read = 0;
@@ -428,6 +431,9 @@ impl Executor for Link<'_> {
     }
 
     fn execute<'s>(&'s mut self, stmt: &'s Statement) -> BoxFuture<'s, Result<Done>> {
+        if let Err(e) = stmt.check_bound() {
+            return Box::pin(std::future::ready(Err(e)));
+        }
         self.sent(stmt);
         Box::pin(async move {
             // The worker answers this one after everything sent before it.

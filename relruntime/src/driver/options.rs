@@ -92,13 +92,31 @@ where
     }
 }
 
+/// How long a connection sits idle in Rel's own pools before it is tested again as it
+/// is handed out (see `pool_options`).
+const TEST_IDLE_AFTER: Duration = Duration::from_millis(500);
+
 /// A pool's options from the settings: size and acquire timeout.
 pub(super) fn pool_options<DB: sqlx::Database>(settings: &Settings) -> sqlx::pool::PoolOptions<DB> {
-    // sqlx's default, stated because SQLite's direct reads rely on it: the ping on
-    // acquire drains the worker's left-over unlock commands (see `sqlite/direct.rs`).
+    // A connection is tested (pinged) before it is handed out only when it sat idle for
+    // `TEST_IDLE_AFTER`: sqlx's default pings every time, a round trip that cost a point
+    // lookup a third of its time on every backend (`benches/small_reads.rs`), and sqlx
+    // already pings each connection as it takes it back (`PoolConnection`'s
+    // `return_to_pool`), so one given back a moment ago was tested a moment ago.
+    // (HikariCP does the same, with 500 ms.) SQLite's direct reads rely on that ping on
+    // the way back: it drains the worker's left-over unlock commands before anyone can
+    // take the connection again (see `sqlite/direct.rs`).
     let mut pool = sqlx::pool::PoolOptions::new()
         .acquire_timeout(settings.acquire_timeout)
-        .test_before_acquire(true);
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= TEST_IDLE_AFTER {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        });
     if let Some(n) = settings.max_connections {
         pool = pool.max_connections(n);
     }

@@ -11,6 +11,7 @@ pub(crate) mod join;
 pub(crate) mod ops;
 pub(crate) mod page;
 pub(crate) mod plan;
+pub(crate) mod prepared;
 pub(crate) mod query;
 pub(crate) mod record;
 pub(crate) mod relation;

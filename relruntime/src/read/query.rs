@@ -410,6 +410,31 @@ impl<T: Table> Query<T> {
         }
     }
 
+    /// Binds `value` to the placeholders named `name`, in the filter and in each
+    /// relation's (see `read/prepared.rs`).
+    pub(crate) fn fill(&mut self, name: &str, value: &Value) {
+        if let Some(filter) = &mut self.filter {
+            filter.fill(name, value);
+        }
+        for spec in &mut self.with {
+            spec.fill(name, value);
+        }
+    }
+
+    /// [`Error::Unbound`] when a placeholder is left in the filter or a relation's,
+    /// checked before the query runs, so that a load sends none of its statements.
+    pub(crate) fn check_bound(&self) -> Result<()> {
+        let unbound = self.filter.as_ref().and_then(Node::unbound);
+        match unbound.or_else(|| self.with.iter().find_map(LoadSpec::unbound)) {
+            Some((table, column, placeholder)) => Err(Error::Unbound {
+                table,
+                column,
+                placeholder,
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The rows with this primary key (at most one): the query behind `Db::get`.
     pub(crate) fn by_key(key: &T::Key) -> Self {
         let mut q = Query::new();

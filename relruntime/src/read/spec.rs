@@ -6,7 +6,7 @@ use super::ops::{Ops, internal};
 use super::record::Selection;
 use crate::model::error::{Error, Result};
 use crate::model::meta::RelationMeta;
-use crate::model::value::SqlType;
+use crate::model::value::{SqlType, Value};
 use crate::sql::expr::{Node, OrderTerm};
 use crate::sql::scalar::{AggFunc, Scalar, ScalarKind, Store};
 
@@ -102,6 +102,25 @@ impl LoadSpec {
             LoadSpec::check_unique(spec.rel.target_name, &spec.children)?;
         }
         Ok(())
+    }
+
+    /// Binds `value` to the placeholders named `name` in this load's filter and in its
+    /// nested loads' (see `Node::fill`).
+    pub(crate) fn fill(&mut self, name: &str, value: &Value) {
+        if let Some(filter) = &mut self.filter {
+            filter.fill(name, value);
+        }
+        for child in &mut self.children {
+            child.fill(name, value);
+        }
+    }
+
+    /// The first placeholder left in this load's filter or its nested loads'.
+    pub(crate) fn unbound(&self) -> Option<(&'static str, &'static str, &'static str)> {
+        self.filter
+            .as_ref()
+            .and_then(Node::unbound)
+            .or_else(|| self.children.iter().find_map(LoadSpec::unbound))
     }
 
     pub(crate) fn and_filter(&mut self, node: Node) {

@@ -3,7 +3,7 @@
 use super::dialect::Dialect;
 use crate::model::error::{Error, Result};
 use crate::model::meta::Literal;
-use crate::model::value::Value;
+use crate::model::value::{SqlType, Value};
 use std::fmt;
 
 /// A statement ready to run: SQL text with placeholders, and the values bound to them.
@@ -16,9 +16,25 @@ pub struct Statement {
     /// A LIKE pattern longer than the dialect takes: its column, and its length in
     /// bytes (see `Syntax::like_pattern_limit`).
     too_long_like: Option<(&'static str, usize)>,
+    /// The first placeholder of a prepared query written with no value bound to it:
+    /// its table, column and name (see [`Statement::check_bound`]).
+    unbound: Option<(&'static str, &'static str, &'static str)>,
 }
 
 impl Statement {
+    /// [`Error::Unbound`] when a prepared query's placeholder in it was given no value
+    /// (NULL stands in its place in the SQL's binds), so that it is never sent.
+    pub(crate) fn check_bound(&self) -> Result<()> {
+        match self.unbound {
+            Some((table, column, placeholder)) => Err(Error::Unbound {
+                table,
+                column,
+                placeholder,
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// [`Error::TooManyBinds`] when the statement binds more values than `dialect`
     /// accepts, and [`Error::UnsupportedValue`] when a LIKE pattern is longer than it
     /// takes, before it is sent.
@@ -126,6 +142,7 @@ pub struct SqlBuilder {
     binds: Vec<Value>,
     aliases: usize,
     too_long_like: Option<(&'static str, usize)>,
+    unbound: Option<(&'static str, &'static str, &'static str)>,
 }
 
 impl SqlBuilder {
@@ -137,6 +154,7 @@ impl SqlBuilder {
             binds: Vec::new(),
             aliases: 0,
             too_long_like: None,
+            unbound: None,
         }
     }
 
@@ -170,6 +188,20 @@ impl SqlBuilder {
             .placeholder
             .push(&mut self.sql, self.binds.len());
         self
+    }
+
+    /// Binds NULL of `ty` where a prepared query's placeholder `name` (on `table`'s
+    /// `column`) has no value, and marks the statement so that it is refused before it
+    /// is sent ([`Statement::check_bound`]).
+    pub(crate) fn push_unbound(
+        &mut self,
+        table: &'static str,
+        column: &'static str,
+        name: &'static str,
+        ty: SqlType,
+    ) -> &mut Self {
+        self.unbound.get_or_insert((table, column, name));
+        self.push_bind(Value::Null(ty))
     }
 
     /// Appends a literal for DDL (column defaults), escaped for the dialect.
@@ -342,6 +374,7 @@ impl SqlBuilder {
             sql: self.sql,
             binds: self.binds,
             too_long_like: self.too_long_like,
+            unbound: self.unbound,
         }
     }
 }

@@ -153,6 +153,41 @@ impl<T, V: ColumnValue> Column<T, V> {
         self.compare(CompareOp::Lte, value.into_column_value().to_value())
     }
 
+    fn placeholder(self, op: CompareOp, placeholder: Placeholder<V>) -> Expr<T> {
+        Expr::new(Node::Placeholder {
+            table: self.table,
+            column: self.name,
+            op,
+            name: placeholder.name,
+            ty: V::SQL_TYPE,
+        })
+    }
+    /// `column = ` the value a [prepared query](crate::Prepared) binds to `placeholder`
+    /// when it runs; a `None` bound matches the NULL rows, as [`eq`](Self::eq)'s does.
+    pub fn eq_placeholder(self, placeholder: Placeholder<V>) -> Expr<T> {
+        self.placeholder(CompareOp::Eq, placeholder)
+    }
+    /// `column <> ` the value bound to `placeholder` (see [`ne`](Self::ne)).
+    pub fn ne_placeholder(self, placeholder: Placeholder<V>) -> Expr<T> {
+        self.placeholder(CompareOp::Ne, placeholder)
+    }
+    /// `column > ` the value bound to `placeholder`.
+    pub fn gt_placeholder(self, placeholder: Placeholder<V>) -> Expr<T> {
+        self.placeholder(CompareOp::Gt, placeholder)
+    }
+    /// `column >= ` the value bound to `placeholder`.
+    pub fn gte_placeholder(self, placeholder: Placeholder<V>) -> Expr<T> {
+        self.placeholder(CompareOp::Gte, placeholder)
+    }
+    /// `column < ` the value bound to `placeholder`.
+    pub fn lt_placeholder(self, placeholder: Placeholder<V>) -> Expr<T> {
+        self.placeholder(CompareOp::Lt, placeholder)
+    }
+    /// `column <= ` the value bound to `placeholder`.
+    pub fn lte_placeholder(self, placeholder: Placeholder<V>) -> Expr<T> {
+        self.placeholder(CompareOp::Lte, placeholder)
+    }
+
     /// `column IN (values)`. An empty list matches nothing; a `None` in it matches the
     /// NULL rows (SQL's `IN` would miss them).
     pub fn in_list<I>(self, values: I) -> Expr<T>
@@ -194,6 +229,70 @@ impl<T, V: ColumnValue> Column<T, V> {
     /// Descending order on this column (NULLs first, as on PostgreSQL, on every backend).
     pub fn desc(self) -> Order<T> {
         Order::new(self.name, true)
+    }
+}
+
+/// A named value of type `V` that a [prepared query](crate::Prepared) is given each
+/// time it runs (Drizzle's `sql.placeholder`): compare a column with it
+/// (`Post::author_id.eq_placeholder(AUTHOR)`), then bind it
+/// (`prepared.bind(AUTHOR, 7)`). Its type is the column's, so a placeholder compared
+/// with a column of another type, or bound to a value of another type, does not
+/// compile. The name tells it apart from the query's other placeholders and names it
+/// in [`Error::Unbound`](crate::Error::Unbound).
+///
+/// (The comparisons are methods of their own, `eq_placeholder` beside `eq`: `eq` takes
+/// any value that converts into the column's type, and Rust cannot tell a placeholder
+/// apart from such a value in one method.)
+///
+/// ```compile_fail
+/// # use rel::prelude::*;
+/// # #[derive(Table)]
+/// # struct User { #[column(primary_key)] id: i64, name: String }
+/// const NAME: Placeholder<String> = Placeholder::new("name");
+/// // error: the column holds `i64`, the placeholder `String`
+/// let _ = User::id.eq_placeholder(NAME);
+/// ```
+///
+/// ```compile_fail
+/// # use rel::prelude::*;
+/// # #[derive(Table)]
+/// # struct User { #[column(primary_key)] id: i64, name: String }
+/// const ID: Placeholder<i64> = Placeholder::new("id");
+/// let by_id = User::query().filter(User::id.eq_placeholder(ID)).prepare();
+/// // error: this value is `&str`, but the column holds `i64`
+/// let _ = by_id.bind(ID, "seven");
+/// ```
+pub struct Placeholder<V> {
+    name: &'static str,
+    _type: PhantomData<fn() -> V>,
+}
+
+impl<V> Placeholder<V> {
+    /// A placeholder named `name`; a `const`, so it can be declared once beside the
+    /// queries that use it.
+    pub const fn new(name: &'static str) -> Self {
+        Placeholder {
+            name,
+            _type: PhantomData,
+        }
+    }
+
+    /// Its name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl<V> Clone for Placeholder<V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<V> Copy for Placeholder<V> {}
+
+impl<V> std::fmt::Debug for Placeholder<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Placeholder({})", self.name)
     }
 }
 

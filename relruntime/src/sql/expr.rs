@@ -10,7 +10,7 @@ use super::raw::{Raw, RawValues};
 use super::scalar::Scalar;
 use crate::model::meta::{RelationMeta, TableMeta};
 use crate::model::table::Table;
-use crate::model::value::Value;
+use crate::model::value::{SqlType, Value};
 use std::marker::PhantomData;
 
 /// Where a node is rendered: the table its columns belong to, under which alias.
@@ -98,6 +98,17 @@ pub(crate) enum Node {
         alias: String,
         count: bool,
         negated: bool,
+    },
+    /// A column compared with a named value given later: a prepared query's
+    /// placeholder (`read/prepared.rs`), replaced by a `Compare` when it is bound. One
+    /// left unbound is written with NULL bound in its place and marks the statement,
+    /// which is then refused before it is sent (`Error::Unbound`).
+    Placeholder {
+        table: &'static str,
+        column: &'static str,
+        op: CompareOp,
+        name: &'static str,
+        ty: SqlType,
     },
     /// The rows related through `rel` to the parent whose `from` key is `key`: the
     /// scope is the relation's target.
@@ -216,6 +227,71 @@ fn write_joined_value(b: &mut SqlBuilder, alias: &str, count: bool) {
 }
 
 impl Node {
+    /// The first placeholder left in the node, as `Error::Unbound` names it: its
+    /// table, column and name.
+    pub(crate) fn unbound(&self) -> Option<(&'static str, &'static str, &'static str)> {
+        match self {
+            Node::Placeholder {
+                table,
+                column,
+                name,
+                ..
+            } => Some((table, column, name)),
+            Node::And(a, b) | Node::Or(a, b) => a.unbound().or_else(|| b.unbound()),
+            Node::Not(a) => a.unbound(),
+            Node::Exists {
+                filter: Some(filter),
+                ..
+            } => filter.unbound(),
+            Node::CompareScalar { scalar, .. } | Node::ScalarIsNull { scalar, .. } => {
+                scalar.filter.as_ref().and_then(|f| f.unbound())
+            }
+            _ => None,
+        }
+    }
+
+    /// Puts `value` in place of each placeholder named `name` in the node: a `Compare`
+    /// of its column and operator, or, for a NULL bound with `=` or `<>`, `IS [NOT]
+    /// NULL` (as `Column::eq(None)` is).
+    pub(crate) fn fill(&mut self, name: &str, value: &Value) {
+        match self {
+            Node::Placeholder {
+                column,
+                op,
+                name: this,
+                ..
+            } if *this == name => {
+                let (column, op) = (*column, *op);
+                *self = match (op, value) {
+                    (CompareOp::Eq | CompareOp::Ne, Value::Null(_)) => Node::IsNull {
+                        column,
+                        negated: op == CompareOp::Ne,
+                    },
+                    _ => Node::Compare {
+                        column,
+                        op,
+                        value: value.clone(),
+                    },
+                };
+            }
+            Node::And(a, b) | Node::Or(a, b) => {
+                a.fill(name, value);
+                b.fill(name, value);
+            }
+            Node::Not(a) => a.fill(name, value),
+            Node::Exists {
+                filter: Some(filter),
+                ..
+            } => filter.fill(name, value),
+            Node::CompareScalar { scalar, .. } | Node::ScalarIsNull { scalar, .. } => {
+                if let Some(filter) = &mut scalar.filter {
+                    filter.fill(name, value);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The node with each value read through a relation (outside `EXISTS`) computed
     /// by a table joined to `scope`, which this writes (`Scalar::write_joined`): for
     /// the root, where one grouped table beats a subquery per row.
@@ -257,6 +333,16 @@ impl Node {
             Node::Compare { column, op, value } => {
                 b.push_qualified(scope.alias, column).push(op.sql());
                 b.push_bind(value.clone());
+            }
+            Node::Placeholder {
+                table,
+                column,
+                op,
+                name,
+                ty,
+            } => {
+                b.push_qualified(scope.alias, column).push(op.sql());
+                b.push_unbound(table, column, name, *ty);
             }
             Node::CompareScalar { scalar, op, value } => {
                 scalar.write(b, scope);

@@ -65,8 +65,8 @@ const READS_PER_PING: u32 = 16;
 ///
 /// `unanswered` counts the direct reads since the worker last answered a command: it
 /// answers each in order, so an answer means every unlock command sent before it was
-/// drained. Every operation starts with one (the pool's ping when it hands out a
-/// connection, the readying of the user's, or the savepoint in a transaction), and
+/// drained. Every operation starts with one (sqlx's ping as the pool took the
+/// connection back, the readying of the user's, or the savepoint in a transaction), and
 /// every statement Rel runs through sqlx is one; within a run of direct reads Rel
 /// pings every `READS_PER_PING`.
 pub(super) async fn fetch_each(

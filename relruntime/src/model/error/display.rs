@@ -140,6 +140,14 @@ impl std::fmt::Display for Error {
                 f,
                 "statement on table `{table}` needs {binds} parameters, more than {dialect} accepts ({limit}); split the filter's lists"
             ),
+            Error::Unbound {
+                table,
+                column,
+                placeholder,
+            } => write!(
+                f,
+                "placeholder `{placeholder}` (compared with `{table}`.`{column}`) has no value; bind one with .bind(placeholder, value) before running the prepared query"
+            ),
             Error::UnsupportedValue {
                 table,
                 column,

@@ -236,6 +236,16 @@ pub enum Error {
         /// Its limit.
         limit: usize,
     },
+    /// A prepared query ran with a placeholder given no value
+    /// ([`Prepared::bind`](crate::Prepared::bind)); nothing was sent.
+    Unbound {
+        /// The table whose column the placeholder is compared with.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// The placeholder's name.
+        placeholder: &'static str,
+    },
     /// A value the backend cannot store as it is, refused before anything was written.
     UnsupportedValue {
         /// The table written to.
