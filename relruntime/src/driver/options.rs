@@ -92,31 +92,15 @@ where
     }
 }
 
-/// How long a connection sits idle in Rel's own pools before it is tested again as it
-/// is handed out (see `pool_options`).
-const TEST_IDLE_AFTER: Duration = Duration::from_millis(500);
-
 /// A pool's options from the settings: size and acquire timeout.
 pub(super) fn pool_options<DB: sqlx::Database>(settings: &Settings) -> sqlx::pool::PoolOptions<DB> {
-    // A connection is tested (pinged) before it is handed out only when it sat idle for
-    // `TEST_IDLE_AFTER`: sqlx's default pings every time, a round trip that cost a point
-    // lookup a third of its time on every backend (`benches/small_reads.rs`), and sqlx
-    // already pings each connection as it takes it back (`PoolConnection`'s
-    // `return_to_pool`), so one given back a moment ago was tested a moment ago.
-    // (HikariCP does the same, with 500 ms.) SQLite's direct reads rely on that ping on
-    // the way back: it drains the worker's left-over unlock commands before anyone can
-    // take the connection again (see `sqlite/direct.rs`).
+    // sqlx's default, stated: a server's connection is tested (pinged) as it is handed
+    // out, since the server may have ended it meanwhile (a restart, a failover, a
+    // kill). It costs a round trip per operation; see `sqlite/mod.rs` for SQLite's
+    // pools, which skip it.
     let mut pool = sqlx::pool::PoolOptions::new()
         .acquire_timeout(settings.acquire_timeout)
-        .test_before_acquire(false)
-        .before_acquire(|conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for >= TEST_IDLE_AFTER {
-                    sqlx::Connection::ping(conn).await?;
-                }
-                Ok(true)
-            })
-        });
+        .test_before_acquire(true);
     if let Some(n) = settings.max_connections {
         pool = pool.max_connections(n);
     }
