@@ -267,7 +267,7 @@ impl<'a> Conn<'a> {
 
     /// Runs `work` on this connection itself (on a `Db`, its primary).
     async fn operate_here<W: Work>(self, work: &mut W) -> (Result<W::Output>, Sent) {
-        let mut acquired = match self.acquire().await {
+        let mut acquired = match self.acquire(W::ROUTE == Route::Read).await {
             Ok(acquired) => acquired,
             Err(e) => return (Err(e), Sent::default()),
         };
@@ -279,11 +279,15 @@ impl<'a> Conn<'a> {
         (acquired.finish(result).await, sent)
     }
 
-    /// The connection for one operation. In a transaction, the operation starts at a
-    /// savepoint ([`Bracket::finish`] ends it).
-    async fn acquire(self) -> Result<Bracket<'a>> {
+    /// The connection for one operation (a `read` on a `Db`: the connection its pool
+    /// holds aside for reads, where it has one that no other read has). In a
+    /// transaction, the operation starts at a savepoint ([`Bracket::finish`] ends it).
+    async fn acquire(self, read: bool) -> Result<Bracket<'a>> {
         Ok(match self {
-            Conn::Db(db) => Bracket::Pooled(db.pool.acquire(&db.statements).await?),
+            Conn::Db(db) => Bracket::Pooled(match read.then(|| db.pool.reader(&db.statements)) {
+                Some(Some(held)) => held,
+                _ => db.pool.acquire(&db.statements).await?,
+            }),
             Conn::Tx(tx) => {
                 tx.check_usable()?;
                 // A transaction that cannot take a savepoint (its connection is lost,

@@ -103,7 +103,7 @@ impl<D: sqlx::Database> Drop for Owned<D> {
 
 /// What a connection of one driver does, erased: the face of a [`Form`] that a
 /// [`Link`] holds, so that nothing above the driver folders names a driver.
-pub(super) trait LinkOps: Send {
+pub(crate) trait LinkOps: Send {
     fn fetch_each<'s>(
         &'s mut self,
         stmt: &'s Statement,

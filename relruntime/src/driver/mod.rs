@@ -32,7 +32,9 @@ use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::BoxFuture;
 use crate::sql::exec::{Done, EachRow};
+use pool::HeldReads;
 use std::future::Future;
+use std::sync::Arc;
 
 pub use lent::SqlxConn;
 pub(crate) use link::Link;
@@ -112,6 +114,16 @@ pub(crate) trait Driver:
         settings: &Settings,
     ) -> impl Future<Output = Result<(sqlx::Pool<Self>, Server)>> + Send;
 
+    /// A connection of Rel's own new pool to hold aside for reads, where the driver
+    /// has one (SQLite's: `sqlite/held.rs`).
+    fn reader(
+        pool: &sqlx::Pool<Self>,
+        server: &Server,
+    ) -> impl Future<Output = Result<Option<Arc<dyn HeldReads>>>> + Send {
+        let _ = (pool, server);
+        async { Ok(None) }
+    }
+
     /// What a pool of the user's serves, asked on one of its connections (MySQL: the
     /// server's version and whether it is a cluster node).
     fn server(pool: &sqlx::Pool<Self>) -> impl Future<Output = Result<Server>> + Send {
@@ -165,6 +177,9 @@ pub(crate) struct Server {
     /// Whether the pool has exactly one connection that lives forever (an in-memory
     /// SQLite database): a transaction holds it, and nothing else can run meanwhile.
     pub one_connection: bool,
+    /// Whether Rel's own pool holds one of its connections aside for reads (SQLite's:
+    /// `sqlite/held.rs`).
+    pub read_aside: bool,
 }
 
 impl Server {
@@ -175,6 +190,7 @@ impl Server {
             multi_primary: false,
             direct_reads: false,
             one_connection: false,
+            read_aside: false,
         }
     }
 }

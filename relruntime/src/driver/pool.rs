@@ -13,6 +13,15 @@ use std::sync::atomic::AtomicU64;
 /// user's).
 type Taken = (Box<dyn LinkOps>, Option<Readied>);
 
+/// A connection a pool keeps aside for reads, one read operation at a time
+/// (SQLite's: `sqlite/held.rs`).
+pub(crate) trait HeldReads: Send + Sync {
+    /// The connection for one read operation, unless another read has it.
+    fn take(&self) -> Option<Box<dyn LinkOps>>;
+    /// Closes it (a read that has it closes it when it ends).
+    fn close(&self);
+}
+
 /// What a pool of one driver does, erased: the face of `sqlx::Pool<D>` that [`Pool`]
 /// holds.
 pub(super) trait PoolOps: Send + Sync {
@@ -116,6 +125,8 @@ pub(crate) struct Pool {
     held: Option<Holder>,
     /// The node its statement events name, on a `Db` with read replicas.
     node: Option<Arc<str>>,
+    /// A connection of Rel's own pool held aside for reads (SQLite's).
+    reader: Option<Arc<dyn HeldReads>>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -174,6 +185,7 @@ impl Pool {
         for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
     {
         let (pool, server) = D::open(url, dialect, settings).await?;
+        let reader = D::reader(&pool, &server).await?;
         Ok(Pool {
             pool: Arc::new(pool),
             dialect: server.dialect,
@@ -184,6 +196,7 @@ impl Pool {
             borrowed: false,
             held: server.one_connection.then(Arc::default),
             node: None,
+            reader,
         })
     }
 
@@ -202,6 +215,7 @@ impl Pool {
             borrowed: true,
             held: None,
             node: None,
+            reader: None,
         })
     }
 
@@ -243,6 +257,9 @@ impl Pool {
 
     /// Closes the pool: no new connections, and waits for those in use to come back.
     pub(crate) async fn close(&self) {
+        if let Some(reader) = &self.reader {
+            reader.close();
+        }
         self.pool.close().await
     }
 
@@ -251,6 +268,13 @@ impl Pool {
         self.not_held()?;
         let taken = self.pool.acquire(self.readying()).await?;
         Ok(self.link(taken, statements))
+    }
+
+    /// The connection held aside for reads, for one read operation, when the pool
+    /// has one and no other read has it (see `sqlite/held.rs`).
+    pub(crate) fn reader(&self, statements: &Arc<AtomicU64>) -> Option<Link<'static>> {
+        let ops = self.reader.as_ref()?.take()?;
+        Some(self.link((ops, None), statements))
     }
 
     /// A connection with a transaction begun on it, by the dialect's own BEGIN where it

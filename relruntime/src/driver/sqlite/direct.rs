@@ -46,10 +46,11 @@
 //! runs_of_short_reads_under_load_finish` failed two runs in three with no ping.
 
 use super::cells::stored;
-use super::handle::{Prepared, kept};
+use super::handle::{Kept, Prepared, kept};
 use crate::model::error::Result;
 use crate::sql::builder::Statement;
 use crate::sql::exec::EachRow;
+use sqlx::sqlite::LockedSqliteHandle;
 
 /// Rows handed to the reader between two yields to the executor: a few hundred
 /// microseconds of work.
@@ -82,7 +83,19 @@ pub(super) async fn fetch_each(
     *unanswered += 1;
     let mut handle = c.lock_handle().await?;
     let kept = kept(&mut handle);
-    let Some(mut raw) = Prepared::kept_or_new(&mut handle, &stmt.sql, kept.as_ref()) else {
+    read(&mut handle, kept.as_ref(), stmt, each).await
+}
+
+/// Runs `stmt` on a handle already locked (with the statements its connection keeps,
+/// if any) and hands each row to `each`; `Ok(false)` when it did not take the
+/// statement, as [`fetch_each`].
+pub(super) async fn read(
+    handle: &mut LockedSqliteHandle<'_>,
+    kept: Option<&Kept>,
+    stmt: &Statement,
+    each: &mut EachRow<'_>,
+) -> Result<bool> {
+    let Some(mut raw) = Prepared::kept_or_new(handle, &stmt.sql, kept) else {
         return Ok(false);
     };
     raw.bind_all(stmt.binds.iter().map(stored))?;
@@ -95,7 +108,7 @@ pub(super) async fn fetch_each(
             tokio::task::yield_now().await;
         }
     }
-    if let Some(kept) = &kept {
+    if let Some(kept) = kept {
         raw.keep(kept, &stmt.sql);
     }
     Ok(true)

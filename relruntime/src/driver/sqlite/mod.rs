@@ -12,6 +12,8 @@ mod direct;
 mod error;
 #[allow(unsafe_code)]
 mod handle;
+#[allow(unsafe_code)]
+mod held;
 
 use super::options::{JournalMode, Settings, pool_options, probe};
 use super::{Driver, Readied, Server, connect_error, encode_err, execute_through};
@@ -36,13 +38,27 @@ impl Driver for sqlx::Sqlite {
         dialect: Dialect,
         settings: &Settings,
     ) -> Result<(sqlx::SqlitePool, Server)> {
-        let (pool, direct_reads, one_connection) = connect(url, dialect, settings).await?;
+        let (pool, direct_reads, one_connection, read_aside) =
+            connect(url, dialect, settings).await?;
         let server = Server {
             direct_reads,
             one_connection,
+            read_aside,
             ..Server::of(dialect)
         };
         Ok((pool, server))
+    }
+
+    /// A connection held aside for reads (`held.rs`): on a file database in WAL mode
+    /// with direct reads on.
+    async fn reader(
+        pool: &sqlx::SqlitePool,
+        server: &Server,
+    ) -> Result<Option<std::sync::Arc<dyn super::pool::HeldReads>>> {
+        if !server.read_aside {
+            return Ok(None);
+        }
+        Ok(Some(std::sync::Arc::new(held::Reader::open(pool).await?)))
     }
 
     /// Its functions (`rel_lower`, `rel_upper`, `rel_f64_bits`) and foreign keys on,
@@ -111,17 +127,21 @@ async fn ready(conn: &mut SqliteConnection, dialect: Dialect) -> Result<Readied>
     })
 }
 
+/// sqlx's pools' default size (`PoolOptions::new`), where the settings name none.
+const SQLX_MAX_CONNECTIONS: u32 = 10;
+
 /// A pool on a SQLite URL. An in-memory database (`sqlite::memory:`) is one
 /// shared-cache database that lives as long as its last connection, so its pool keeps
 /// exactly one connection open forever. File databases are created if missing, and
 /// use the settings' journal mode (WAL unless told otherwise) and busy timeout. Also
 /// says whether the pool reads directly (see `Flags::direct_reads`): asked for, and in
-/// memory or in WAL mode; and whether it is the one connection of a database in memory.
+/// memory or in WAL mode; whether it is the one connection of a database in memory; and
+/// whether one connection of its size is held aside for reads (`held.rs`).
 async fn connect(
     url: &str,
     dialect: Dialect,
     settings: &Settings,
-) -> Result<(sqlx::SqlitePool, bool, bool)> {
+) -> Result<(sqlx::SqlitePool, bool, bool, bool)> {
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let mut options = SqliteConnectOptions::from_str(url)
         .map_err(|e| connect_error(url, e.to_string()))?
@@ -152,19 +172,26 @@ async fn connect(
             handle::keep_statements(conn, kept).await
         })
     });
+    let direct = settings.direct_reads && (memory || settings.journal_mode == JournalMode::Wal);
+    // One connection of the most the user allows is held aside for reads (`held.rs`),
+    // where there may be two or more: the pool has the others.
+    let max = settings.max_connections.unwrap_or(SQLX_MAX_CONNECTIONS);
+    let read_aside = direct && !memory && max >= 2;
     let pool = if memory {
         pool.max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
+    } else if read_aside {
+        pool.max_connections(max - 1)
     } else {
         pool
     };
-    let direct = settings.direct_reads && (memory || settings.journal_mode == JournalMode::Wal);
     Ok((
         probe(url, settings, pool.connect_with(options)).await?,
         direct,
         memory,
+        read_aside,
     ))
 }
 
