@@ -341,3 +341,83 @@ async fn kept_statements_are_reused_and_finalized_before_close() {
     );
     let _ = std::fs::remove_file(&path);
 }
+
+/// Rel's own pool on a file database holds one connection aside for reads, its handle
+/// locked between reads (`relruntime/src/driver/sqlite/held.rs`). A read there sees
+/// every write committed before it (none left a read transaction open: not a read that
+/// failed halfway, nor one SQLite would not prepare, which goes through sqlx); it
+/// reads while a transaction holds the pool's only other connection, without seeing
+/// that transaction's writes; and its connection closes cleanly, also when the `Db`
+/// is dropped outside any runtime.
+#[test]
+fn the_held_read_connection_sees_every_write_and_closes_cleanly() {
+    count_panics();
+    let before = PANICS.load(std::sync::atomic::Ordering::SeqCst);
+    let (path, url) = common::temp_sqlite("sd_held");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(async {
+        // Two connections: one held aside for reads, one in the pool.
+        let db = Db::builder(&url)
+            .max_connections(2)
+            .connect()
+            .await
+            .unwrap();
+        let schema = Schema::new(RelationMode::ForeignKeys).table::<Post>();
+        schema.create_all(&db).await.unwrap();
+        let user = |id: i64, name: &str| User {
+            id,
+            name: name.into(),
+            posts: Many::default(),
+        };
+        for id in 1..=200 {
+            db.insert(&user(id, "new")).await.unwrap();
+            let got = db.get::<User>(&id).await.unwrap().unwrap();
+            assert_eq!(got.name, "new");
+            assert!(db.update(&user(id, "renamed")).await.unwrap());
+            assert_eq!(db.get::<User>(&id).await.unwrap().unwrap().name, "renamed");
+            assert_eq!(User::query().count(&db).await.unwrap(), id as u64);
+            if id % 10 == 0 {
+                // A read that fails halfway on the held connection, then the next
+                // write is seen.
+                let broken = UserAsNumber::query().all(&db).await;
+                assert!(broken.is_err(), "{broken:?}");
+                assert!(db.delete::<User>(&id).await.unwrap());
+                assert_eq!(db.get::<User>(&id).await.unwrap(), None);
+                db.insert(&user(id, "again")).await.unwrap();
+                assert_eq!(db.get::<User>(&id).await.unwrap().unwrap().name, "again");
+            }
+        }
+        // A statement SQLite will not prepare goes through sqlx, typed as before.
+        #[derive(Table, Debug)]
+        #[table(name = "sd_missing")]
+        struct Missing {
+            #[column(primary_key)]
+            id: i64,
+        }
+        let missing = db.all::<Missing>().await.unwrap_err();
+        assert!(
+            matches!(missing, rel::Error::MissingTable { .. }),
+            "{missing:?}"
+        );
+        db.insert(&user(1_000, "after")).await.unwrap();
+        assert_eq!(db.get::<User>(&1_000).await.unwrap().unwrap().name, "after");
+        // A transaction holds the pool's connection: a read runs on the held one,
+        // and does not see the transaction's uncommitted write.
+        let mut tx = db.begin().await.unwrap();
+        tx.insert(&user(2_000, "uncommitted")).await.unwrap();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), db.get::<User>(&2_000))
+            .await
+            .expect("the read waited for the transaction's connection");
+        assert_eq!(read.unwrap(), None);
+        tx.commit().await.unwrap();
+        assert!(db.get::<User>(&2_000).await.unwrap().is_some());
+        db
+    });
+    // The runtime ends first: the held connection closes without one.
+    drop(runtime);
+    drop(db);
+    // sqlx's worker closes the connection on its own thread, after the drop.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(PANICS.load(std::sync::atomic::Ordering::SeqCst), before);
+    let _ = std::fs::remove_file(&path);
+}
