@@ -91,8 +91,11 @@ async fn seed(db: &Db) {
     }
 }
 
-/// A user's posts and their comments, with both filters, as (post, [comment]) ids.
-fn shape(users: &[User]) -> Vec<(i64, Vec<(i64, Vec<i64>)>)> {
+/// Users' ids, each with its posts' ids, each with its comments' ids.
+type Shape = Vec<(i64, Vec<(i64, Vec<i64>)>)>;
+
+/// What a load read, as ids: each user's posts, and each post's comments.
+fn shape(users: &[User]) -> Shape {
     users
         .iter()
         .map(|u| {

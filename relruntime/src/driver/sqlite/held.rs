@@ -129,7 +129,6 @@ impl Reader {
     fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
-
 }
 
 impl HeldReads for Reader {
@@ -213,9 +212,9 @@ impl LinkOps for Reading {
         Box::pin(async move {
             let conn = self.held().unlocked();
             let args = super::args(&stmt.binds)?;
-            let done = unspanned::<sqlx::Sqlite, _>(crate::driver::execute_through::<
-                sqlx::Sqlite,
-            >(conn, stmt, args))
+            let done = unspanned::<sqlx::Sqlite, _>(
+                crate::driver::execute_through::<sqlx::Sqlite>(conn, stmt, args),
+            )
             .await?;
             Ok(Done {
                 rows_affected: done.rows_affected(),
