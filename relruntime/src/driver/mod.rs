@@ -114,13 +114,12 @@ pub(crate) trait Driver:
         settings: &Settings,
     ) -> impl Future<Output = Result<(sqlx::Pool<Self>, Server)>> + Send;
 
-    /// A connection of Rel's own new pool to hold aside for reads, where the driver
-    /// has one (SQLite's: `sqlite/held.rs`).
+    /// A connection of Rel's own new pool to hold aside for reads, where its server
+    /// said so (`Server::read_aside`; SQLite's: `sqlite/held.rs`).
     fn reader(
         pool: &sqlx::Pool<Self>,
-        server: &Server,
     ) -> impl Future<Output = Result<Option<Arc<dyn HeldReads>>>> + Send {
-        let _ = (pool, server);
+        let _ = pool;
         async { Ok(None) }
     }
 

@@ -185,7 +185,10 @@ impl Pool {
         for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
     {
         let (pool, server) = D::open(url, dialect, settings).await?;
-        let reader = D::reader(&pool, &server).await?;
+        let reader = match server.read_aside {
+            true => D::reader(&pool).await?,
+            false => None,
+        };
         Ok(Pool {
             pool: Arc::new(pool),
             dialect: server.dialect,

@@ -50,14 +50,10 @@ impl Driver for sqlx::Sqlite {
     }
 
     /// A connection held aside for reads (`held.rs`): on a file database in WAL mode
-    /// with direct reads on.
+    /// with direct reads on (see `connect`).
     async fn reader(
         pool: &sqlx::SqlitePool,
-        server: &Server,
     ) -> Result<Option<std::sync::Arc<dyn super::pool::HeldReads>>> {
-        if !server.read_aside {
-            return Ok(None);
-        }
         Ok(Some(std::sync::Arc::new(held::Reader::open(pool).await?)))
     }
 
