@@ -45,9 +45,9 @@ use crate::sql::column::{Placeholder, ValueOf};
 ///
 /// let db = Db::connect("sqlite::memory:").await?;
 /// Schema::new(RelationMode::ForeignKeys).table::<User>().table::<Post>().create_all(&db).await?;
-/// db.insert(&User { id: 1, name: "Ada".into(), posts: Many::unloaded() }).await?;
+/// db.insert(&User { id: 1, name: "Ada".into(), posts: Many::default() }).await?;
 /// for (id, score) in [(1, 5), (2, 9)] {
-///     db.insert(&Post { id, author_id: 1, score, author: One::unloaded() }).await?;
+///     db.insert(&Post { id, author_id: 1, score, author: One::default() }).await?;
 /// }
 ///
 /// // Built once...
