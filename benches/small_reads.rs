@@ -141,6 +141,30 @@ async fn nested_by_rel(db: &Db, id: i64) -> User {
     users.pop().unwrap()
 }
 
+/// Times one read by one side: Rel (0), or by hand on `pools[side - 1]` (the `Db`'s
+/// pool, or one of sqlx's defaults); the point lookup, or the `nested` read.
+async fn timed(
+    db: &Db,
+    pools: [&Pool; 2],
+    dialect: Dialect,
+    id: i64,
+    side: usize,
+    nested: bool,
+) -> Duration {
+    let start = Instant::now();
+    match (side, nested) {
+        (0, false) => drop(std::hint::black_box(point_by_rel(db, id).await)),
+        (0, true) => drop(std::hint::black_box(nested_by_rel(db, id).await)),
+        (s, false) => drop(std::hint::black_box(
+            point_by_hand(pools[s - 1], dialect, id).await,
+        )),
+        (s, true) => drop(std::hint::black_box(
+            nested_by_hand(pools[s - 1], dialect, id).await,
+        )),
+    }
+    start.elapsed()
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -221,34 +245,13 @@ fn main() {
         runtime.block_on(async {
             for round in 0..ROUNDS {
                 let id = (round as i64) % USERS + 1;
-                // Each round starts with another side.
-                for k in 0..3 {
-                    let side = (round + k) % 3;
-                    let start = Instant::now();
-                    match side {
-                        0 => drop(std::hint::black_box(point_by_rel(&db, id).await)),
-                        1 => drop(std::hint::black_box(
-                            point_by_hand(&pool, dialect, id).await,
-                        )),
-                        _ => drop(std::hint::black_box(
-                            point_by_hand(&defaults, dialect, id).await,
-                        )),
+                for (times, nested) in [(&mut points, false), (&mut nested, true)] {
+                    // Each round starts with another side.
+                    for k in 0..3 {
+                        let side = (round + k) % 3;
+                        let pools = [&pool, &defaults];
+                        times[side].push(timed(&db, pools, dialect, id, side, nested).await);
                     }
-                    points[side].push(start.elapsed());
-                }
-                for k in 0..3 {
-                    let side = (round + k) % 3;
-                    let start = Instant::now();
-                    match side {
-                        0 => drop(std::hint::black_box(nested_by_rel(&db, id).await)),
-                        1 => drop(std::hint::black_box(
-                            nested_by_hand(&pool, dialect, id).await,
-                        )),
-                        _ => drop(std::hint::black_box(
-                            nested_by_hand(&defaults, dialect, id).await,
-                        )),
-                    }
-                    nested[side].push(start.elapsed());
                 }
             }
         });
