@@ -364,3 +364,115 @@ async fn an_unbound_placeholder_is_an_error_and_sends_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn binding_again_other_types_orders_and_writes() {
+    for db in common::fresh("prepared_binding", &schema()).await {
+        let d = db.dialect();
+        seed(&db).await;
+        const LOW: Placeholder<i64> = Placeholder::new("low");
+        let from = Post::query()
+            .filter(Post::id.gte_placeholder(LOW))
+            .order_by(Post::id.asc())
+            .prepare();
+        // Bound again, the last value holds.
+        let run = from.bind(LOW, 0).bind(LOW, 52).all(&db).await.unwrap();
+        assert_eq!(
+            run.iter().map(|p| p.id).collect::<Vec<_>>(),
+            [52, 53],
+            "{d:?}"
+        );
+
+        // A placeholder of the same name and another type is another placeholder:
+        // binding the `i64` one leaves it unbound.
+        const LOW_NAME: Placeholder<String> = Placeholder::new("low");
+        let both = User::query()
+            .filter(
+                User::id
+                    .gte_placeholder(LOW)
+                    .or(User::name.eq_placeholder(LOW_NAME)),
+            )
+            .prepare();
+        let err = both.bind(LOW, 3).all(&db).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Unbound {
+                    column: "name",
+                    placeholder: "low",
+                    ..
+                }
+            ),
+            "{d:?}: {err:?}"
+        );
+        let run = both
+            .bind(LOW, 5)
+            .bind(LOW_NAME, "user 1".to_string())
+            .all(&db)
+            .await
+            .unwrap();
+        assert_eq!(
+            run.iter().map(|u| u.id).collect::<Vec<_>>(),
+            [1, 5],
+            "{d:?}"
+        );
+
+        // In an order by a related value's filter, bound like the rest.
+        let by_good_posts = User::query()
+            .order_by(
+                User::posts()
+                    .filter(Post::score.gte_placeholder(MIN_SCORE))
+                    .count()
+                    .desc(),
+            )
+            .order_by(User::id.asc())
+            .prepare();
+        for min_score in [0, 4, 6] {
+            let built = User::query()
+                .order_by(
+                    User::posts()
+                        .filter(Post::score.gte(min_score))
+                        .count()
+                        .desc(),
+                )
+                .order_by(User::id.asc())
+                .all(&db)
+                .await
+                .unwrap();
+            let run = by_good_posts
+                .bind(MIN_SCORE, min_score)
+                .all(&db)
+                .await
+                .unwrap();
+            let ids = |users: &[User]| users.iter().map(|u| u.id).collect::<Vec<_>>();
+            assert_eq!(ids(&run), ids(&built), "{d:?} {min_score}");
+        }
+        let err = by_good_posts.unbound().all(&db).await.unwrap_err();
+        assert!(matches!(err, Error::Unbound { .. }), "{d:?}: {err:?}");
+
+        // A write's filter with a placeholder (writes are not prepared) is refused at
+        // the statement, and changes nothing.
+        let err = User::update()
+            .set(User::name, "changed")
+            .filter(User::id.eq_placeholder(USER))
+            .run(&db)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Unbound {
+                    placeholder: "user",
+                    ..
+                }
+            ),
+            "{d:?}: {err:?}"
+        );
+        let changed = User::query()
+            .filter(User::name.eq("changed"))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(changed, 0, "{d:?}");
+    }
+}

@@ -362,6 +362,10 @@ fn the_held_read_connection_sees_every_write_and_closes_cleanly() {
             .connect()
             .await
             .unwrap();
+        // The sqlx pool has the other one (so a read that runs while a transaction
+        // holds it, below, ran on the held one).
+        let pool = db.sqlite_pool().unwrap();
+        assert_eq!(pool.options().get_max_connections(), 1);
         let schema = Schema::new(RelationMode::ForeignKeys).table::<Post>();
         schema.create_all(&db).await.unwrap();
         let user = |id: i64, name: &str| User {
@@ -413,11 +417,35 @@ fn the_held_read_connection_sees_every_write_and_closes_cleanly() {
         assert!(db.get::<User>(&2_000).await.unwrap().is_some());
         db
     });
+    // `close` waits for the held connection too: with every connection closed,
+    // SQLite checkpoints the write-ahead log and removes it.
+    let (closed_path, closed_url) = common::temp_sqlite("sd_held_close");
+    runtime.block_on(async {
+        let closed = Db::connect(&closed_url).await.unwrap();
+        let schema = Schema::new(RelationMode::ForeignKeys).table::<User>();
+        schema.create_all(&closed).await.unwrap();
+        closed
+            .insert(&User {
+                id: 1,
+                name: "a".into(),
+                posts: Many::default(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(closed.get::<User>(&1).await.unwrap().unwrap().name, "a");
+        closed.close().await;
+    });
+    let wal = format!("{}-wal", closed_path.display());
+    assert!(
+        !std::path::Path::new(&wal).exists(),
+        "{wal} is left: a connection was still open after close"
+    );
+    let _ = std::fs::remove_file(&closed_path);
     // The runtime ends first: the held connection closes without one.
     drop(runtime);
     drop(db);
     // sqlx's worker closes the connection on its own thread, after the drop.
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    std::thread::sleep(std::time::Duration::from_secs(1));
     assert_eq!(PANICS.load(std::sync::atomic::Ordering::SeqCst), before);
     let _ = std::fs::remove_file(&path);
 }

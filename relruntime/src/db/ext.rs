@@ -98,17 +98,17 @@ impl<T: Table> Bound<T> {
     /// relations loaded (see [`Query::all`]). A placeholder given no value is
     /// [`Error::Unbound`](crate::Error::Unbound), and nothing is sent.
     pub async fn all<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Vec<T>> {
-        self.query.all(conn).await
+        self.filled().all(conn).await
     }
 
     /// The first matching row (see [`Query::first`]).
     pub async fn first<'c>(self, conn: impl Into<Conn<'c>>) -> Result<Option<T>> {
-        self.query.first(conn).await
+        self.filled().first(conn).await
     }
 
     /// How many rows match (see [`Query::count`]).
     pub async fn count<'c>(self, conn: impl Into<Conn<'c>>) -> Result<u64> {
-        self.query.count(conn).await
+        self.filled().count(conn).await
     }
 }
 

@@ -19,7 +19,7 @@ pub(crate) trait HeldReads: Send + Sync {
     /// The connection for one read operation, unless another read has it.
     fn take(&self) -> Option<Box<dyn LinkOps>>;
     /// Closes it (a read that has it closes it when it ends).
-    fn close(&self);
+    fn close(&self) -> BoxFuture<'_, ()>;
 }
 
 /// What a pool of one driver does, erased: the face of `sqlx::Pool<D>` that [`Pool`]
@@ -261,7 +261,7 @@ impl Pool {
     /// Closes the pool: no new connections, and waits for those in use to come back.
     pub(crate) async fn close(&self) {
         if let Some(reader) = &self.reader {
-            reader.close();
+            reader.close().await;
         }
         self.pool.close().await
     }

@@ -4,14 +4,14 @@
 //! What "prepared" buys: the query is built once, and the SQL text it sends is the same
 //! on every run, so each connection prepares it once and reuses it (sqlx's statement
 //! cache on PostgreSQL and MySQL, Rel's own on SQLite: `DbBuilder::statement_cache`).
-//! Each run binds its values into a copy of the query's filters (a `Compare` in place
-//! of each `Node::Placeholder`) and writes the SQL text again, which costs a few
+//! Each run binds its values into a copy of the query's filters and orders (a
+//! `Compare` in place of each `Node::Placeholder` of the value's name and type) and writes the SQL text again, which costs a few
 //! microseconds; caching that text too would save them, but Batch's later statements
 //! depend on the rows read, so only the first could be kept.
 
 use super::query::Query;
 use crate::model::table::Table;
-use crate::model::value::{ColumnValue, Value};
+use crate::model::value::{ColumnValue, SqlType, Value};
 use crate::sql::column::{Placeholder, ValueOf};
 
 /// A query built once and run many times with values bound to its placeholders
@@ -104,41 +104,57 @@ impl<T: Table> Prepared<T> {
         placeholder: Placeholder<V>,
         value: impl ValueOf<V>,
     ) -> Bound<T> {
-        Bound {
-            query: self.query.clone(),
-        }
-        .bind(placeholder, value)
+        self.unbound().bind(placeholder, value)
     }
 
-    /// A run of the query with no value bound: for a prepared query without
-    /// placeholders.
+    /// A run of the query with no value bound yet: for a prepared query without
+    /// placeholders, or to bind them one by one.
     pub fn unbound(&self) -> Bound<T> {
         Bound {
             query: self.query.clone(),
+            values: Vec::new(),
         }
     }
 }
 
 /// One run of a [`Prepared`] query, with values bound to its placeholders.
 pub struct Bound<T> {
-    pub(crate) query: Query<T>,
+    query: Query<T>,
+    /// Each placeholder's name and type, and its value.
+    values: Vec<(&'static str, SqlType, Value)>,
 }
 
 impl<T> std::fmt::Debug for Bound<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bound").field("query", &self.query).finish()
+        f.debug_struct("Bound")
+            .field("query", &self.query)
+            .field("values", &self.values)
+            .finish()
     }
 }
 
 impl<T: Table> Bound<T> {
-    /// Binds `value` to `placeholder` too.
+    /// Binds `value` to `placeholder` too; bound again, the last value holds. Only
+    /// the placeholders of its name and type take it (a placeholder of the same name
+    /// and another type stays unbound).
     pub fn bind<V: ColumnValue>(
         mut self,
         placeholder: Placeholder<V>,
         value: impl ValueOf<V>,
     ) -> Self {
-        let value: Value = value.into_column_value().to_value();
-        self.query.fill(placeholder.name(), &value);
+        let (name, ty) = (placeholder.name(), V::SQL_TYPE);
+        let value = value.into_column_value().to_value();
+        self.values.retain(|(n, t, _)| (*n, *t) != (name, ty));
+        self.values.push((name, ty, value));
         self
+    }
+
+    /// The query with the values in place of their placeholders.
+    pub(crate) fn filled(self) -> Query<T> {
+        let mut query = self.query;
+        for (name, ty, value) in &self.values {
+            query.fill(name, *ty, value);
+        }
+        query
     }
 }

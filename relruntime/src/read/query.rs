@@ -410,22 +410,28 @@ impl<T: Table> Query<T> {
         }
     }
 
-    /// Binds `value` to the placeholders named `name`, in the filter and in each
-    /// relation's (see `read/prepared.rs`).
-    pub(crate) fn fill(&mut self, name: &str, value: &Value) {
+    /// Binds `value` to the placeholders named `name` of type `ty`, in the filter, the
+    /// order and each relation's (see `read/prepared.rs`).
+    pub(crate) fn fill(&mut self, name: &str, ty: SqlType, value: &Value) {
         if let Some(filter) = &mut self.filter {
-            filter.fill(name, value);
+            filter.fill(name, ty, value);
+        }
+        for term in &mut self.order {
+            term.fill(name, ty, value);
         }
         for spec in &mut self.with {
-            spec.fill(name, value);
+            spec.fill(name, ty, value);
         }
     }
 
-    /// [`Error::Unbound`] when a placeholder is left in the filter or a relation's,
+    /// [`Error::Unbound`] when a placeholder is left in the filter, the order or a
+    /// relation's,
     /// checked before the query runs, so that a load sends none of its statements.
     pub(crate) fn check_bound(&self) -> Result<()> {
-        let unbound = self.filter.as_ref().and_then(Node::unbound);
-        match unbound.or_else(|| self.with.iter().find_map(LoadSpec::unbound)) {
+        let unbound = (self.filter.as_ref().and_then(Node::unbound))
+            .or_else(|| self.order.iter().find_map(OrderTerm::unbound))
+            .or_else(|| self.with.iter().find_map(LoadSpec::unbound));
+        match unbound {
             Some((table, column, placeholder)) => Err(Error::Unbound {
                 table,
                 column,

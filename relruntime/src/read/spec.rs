@@ -104,22 +104,27 @@ impl LoadSpec {
         Ok(())
     }
 
-    /// Binds `value` to the placeholders named `name` in this load's filter and in its
-    /// nested loads' (see `Node::fill`).
-    pub(crate) fn fill(&mut self, name: &str, value: &Value) {
+    /// Binds `value` to the placeholders named `name` of type `ty` in this load's
+    /// filter and order and in its nested loads' (see `Node::fill`).
+    pub(crate) fn fill(&mut self, name: &str, ty: SqlType, value: &Value) {
         if let Some(filter) = &mut self.filter {
-            filter.fill(name, value);
+            filter.fill(name, ty, value);
+        }
+        for term in &mut self.order {
+            term.fill(name, ty, value);
         }
         for child in &mut self.children {
-            child.fill(name, value);
+            child.fill(name, ty, value);
         }
     }
 
-    /// The first placeholder left in this load's filter or its nested loads'.
+    /// The first placeholder left in this load's filter, its order or its nested
+    /// loads'.
     pub(crate) fn unbound(&self) -> Option<(&'static str, &'static str, &'static str)> {
         self.filter
             .as_ref()
             .and_then(Node::unbound)
+            .or_else(|| self.order.iter().find_map(OrderTerm::unbound))
             .or_else(|| self.children.iter().find_map(LoadSpec::unbound))
     }
 

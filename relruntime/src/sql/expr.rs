@@ -250,17 +250,19 @@ impl Node {
         }
     }
 
-    /// Puts `value` in place of each placeholder named `name` in the node: a `Compare`
-    /// of its column and operator, or, for a NULL bound with `=` or `<>`, `IS [NOT]
-    /// NULL` (as `Column::eq(None)` is).
-    pub(crate) fn fill(&mut self, name: &str, value: &Value) {
+    /// Puts `value` in place of each placeholder named `name` of type `ty` in the
+    /// node (one of the same name and another type stays unbound): a `Compare` of its
+    /// column and operator, or, for a NULL bound with `=` or `<>`, `IS [NOT] NULL` (as
+    /// `Column::eq(None)` is).
+    pub(crate) fn fill(&mut self, name: &str, ty: SqlType, value: &Value) {
         match self {
             Node::Placeholder {
                 column,
                 op,
                 name: this,
+                ty: this_ty,
                 ..
-            } if *this == name => {
+            } if *this == name && *this_ty == ty => {
                 let (column, op) = (*column, *op);
                 *self = match (op, value) {
                     (CompareOp::Eq | CompareOp::Ne, Value::Null(_)) => Node::IsNull {
@@ -275,17 +277,17 @@ impl Node {
                 };
             }
             Node::And(a, b) | Node::Or(a, b) => {
-                a.fill(name, value);
-                b.fill(name, value);
+                a.fill(name, ty, value);
+                b.fill(name, ty, value);
             }
-            Node::Not(a) => a.fill(name, value),
+            Node::Not(a) => a.fill(name, ty, value),
             Node::Exists {
                 filter: Some(filter),
                 ..
-            } => filter.fill(name, value),
+            } => filter.fill(name, ty, value),
             Node::CompareScalar { scalar, .. } | Node::ScalarIsNull { scalar, .. } => {
                 if let Some(filter) = &mut scalar.filter {
-                    filter.fill(name, value);
+                    filter.fill(name, ty, value);
                 }
             }
             _ => {}
@@ -562,6 +564,26 @@ pub(crate) struct OrderTerm {
     pub key: OrderKey,
     pub desc: bool,
     pub nulls: Nulls,
+}
+
+impl OrderTerm {
+    /// Binds `value` to the placeholders named `name` of type `ty` in the filter of a
+    /// related value the term orders by (see `Node::fill`).
+    pub(crate) fn fill(&mut self, name: &str, ty: SqlType, value: &Value) {
+        if let OrderKey::Related(scalar) = &mut self.key
+            && let Some(filter) = &mut scalar.filter
+        {
+            filter.fill(name, ty, value);
+        }
+    }
+
+    /// The first placeholder left in the filter of a related value the term orders by.
+    pub(crate) fn unbound(&self) -> Option<(&'static str, &'static str, &'static str)> {
+        match &self.key {
+            OrderKey::Related(scalar) => scalar.filter.as_ref().and_then(|f| f.unbound()),
+            _ => None,
+        }
+    }
 }
 
 /// What a term orders by.

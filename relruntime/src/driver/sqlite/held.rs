@@ -91,6 +91,20 @@ impl Held {
     }
 }
 
+impl Held {
+    /// Closes the connection through sqlx, as the pool closes its own (waiting for
+    /// SQLite's close, and running sqlx's close-time work).
+    async fn close(mut self) {
+        self.handle = None;
+        self.kept = None;
+        // SAFETY: made by `Box::leak` in `open`, taken back once, here: `self` is
+        // forgotten below, so `Drop` does not free it again.
+        let conn = unsafe { Box::from_raw(self.conn.as_ptr()) };
+        std::mem::forget(self);
+        let _ = unspanned::<sqlx::Sqlite, _>(sqlx::Connection::close(*conn)).await;
+    }
+}
+
 impl Drop for Held {
     fn drop(&mut self) {
         // The lock first: sqlx's worker waits for it, then sees its channel closed and
@@ -137,23 +151,31 @@ impl HeldReads for Reader {
         Some(Box::new(Reading {
             held: Some(held),
             home: self.clone(),
+            broken: false,
         }))
     }
 
-    fn close(&self) {
+    fn close(&self) -> BoxFuture<'_, ()> {
         let held = {
             let mut slot = self.slot();
             slot.closed = true;
             slot.held.take()
         };
-        drop(held);
+        Box::pin(async move {
+            if let Some(held) = held {
+                held.close().await;
+            }
+        })
     }
 }
 
-/// The held connection, taken for one read operation; put back when dropped.
+/// The held connection, taken for one read operation; put back when dropped, unless
+/// locking it failed (its worker is gone: sqlx's pool drops such a connection too, and
+/// the pool's connections serve the reads from then on).
 struct Reading {
     held: Option<Held>,
     home: Reader,
+    broken: bool,
 }
 
 impl Drop for Reading {
@@ -162,7 +184,7 @@ impl Drop for Reading {
             return;
         };
         let mut slot = self.home.slot();
-        if !slot.closed {
+        if !slot.closed && !self.broken {
             slot.held = Some(held);
             return;
         }
@@ -187,8 +209,11 @@ impl LinkOps for Reading {
         _direct: Option<&'s mut u32>,
     ) -> BoxFuture<'s, Result<()>> {
         Box::pin(async move {
+            if let Err(e) = self.held().lock().await {
+                self.broken = true;
+                return Err(e);
+            }
             let held = self.held();
-            held.lock().await?;
             if let Some(handle) = &mut held.handle
                 && direct::read(handle, held.kept.as_ref(), stmt, each).await?
             {
