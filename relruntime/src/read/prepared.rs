@@ -10,9 +10,12 @@
 //! depend on the rows read, so only the first could be kept.
 
 use super::query::Query;
+use super::spec::LoadSpec;
+use crate::model::error::{Error, Result};
 use crate::model::table::Table;
 use crate::model::value::{ColumnValue, SqlType, Value};
 use crate::sql::column::{Placeholder, ValueOf};
+use crate::sql::expr::{Node, OrderTerm};
 
 /// A query built once and run many times with values bound to its placeholders
 /// ([`Placeholder`]): `Query::prepare`, then [`bind`](Prepared::bind) and run.
@@ -88,6 +91,37 @@ impl<T> std::fmt::Debug for Prepared<T> {
 }
 
 impl<T: Table> Query<T> {
+    /// Binds `value` to the placeholders named `name` of type `ty`, in the filter, the
+    /// order and each relation's (see `read/prepared.rs`).
+    pub(crate) fn fill(&mut self, name: &str, ty: SqlType, value: &Value) {
+        if let Some(filter) = &mut self.filter {
+            filter.fill(name, ty, value);
+        }
+        for term in &mut self.order {
+            term.fill(name, ty, value);
+        }
+        for spec in &mut self.with {
+            spec.fill(name, ty, value);
+        }
+    }
+
+    /// [`Error::Unbound`] when a placeholder is left in the filter, the order or a
+    /// relation's,
+    /// checked before the query runs, so that a load sends none of its statements.
+    pub(crate) fn check_bound(&self) -> Result<()> {
+        let unbound = (self.filter.as_ref().and_then(Node::unbound))
+            .or_else(|| self.order.iter().find_map(OrderTerm::unbound))
+            .or_else(|| self.with.iter().find_map(LoadSpec::unbound));
+        match unbound {
+            Some((table, column, placeholder)) => Err(Error::Unbound {
+                table,
+                column,
+                placeholder,
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The query, prepared to run many times with values bound to its placeholders
     /// (see [`Prepared`]).
     pub fn prepare(self) -> Prepared<T> {

@@ -64,11 +64,11 @@ use std::marker::PhantomData;
 /// ```
 pub struct Query<T> {
     strategy: Strategy,
-    filter: Option<Node>,
-    order: Vec<OrderTerm>,
+    pub(super) filter: Option<Node>,
+    pub(super) order: Vec<OrderTerm>,
     limit: Option<u64>,
     offset: Option<u64>,
-    with: Vec<LoadSpec>,
+    pub(super) with: Vec<LoadSpec>,
     _table: PhantomData<fn() -> T>,
 }
 
@@ -407,37 +407,6 @@ impl<T: Table> Query<T> {
             _ if self.with.is_empty() => "single",
             Strategy::Join => "join",
             _ => "batch",
-        }
-    }
-
-    /// Binds `value` to the placeholders named `name` of type `ty`, in the filter, the
-    /// order and each relation's (see `read/prepared.rs`).
-    pub(crate) fn fill(&mut self, name: &str, ty: SqlType, value: &Value) {
-        if let Some(filter) = &mut self.filter {
-            filter.fill(name, ty, value);
-        }
-        for term in &mut self.order {
-            term.fill(name, ty, value);
-        }
-        for spec in &mut self.with {
-            spec.fill(name, ty, value);
-        }
-    }
-
-    /// [`Error::Unbound`] when a placeholder is left in the filter, the order or a
-    /// relation's,
-    /// checked before the query runs, so that a load sends none of its statements.
-    pub(crate) fn check_bound(&self) -> Result<()> {
-        let unbound = (self.filter.as_ref().and_then(Node::unbound))
-            .or_else(|| self.order.iter().find_map(OrderTerm::unbound))
-            .or_else(|| self.with.iter().find_map(LoadSpec::unbound));
-        match unbound {
-            Some((table, column, placeholder)) => Err(Error::Unbound {
-                table,
-                column,
-                placeholder,
-            }),
-            None => Ok(()),
         }
     }
 

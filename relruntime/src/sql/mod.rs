@@ -11,6 +11,7 @@ pub(crate) mod ddl;
 pub(crate) mod dialect;
 pub(crate) mod exec;
 pub(crate) mod expr;
+pub(crate) mod placeholder;
 pub(crate) mod raw;
 pub(crate) mod related;
 pub(crate) mod scalar;
