@@ -36,32 +36,23 @@ enum Pool {
 /// Runs `sql` with `keys` bound (one array on PostgreSQL, one value each elsewhere):
 /// each row's first columns as `(i64, i64, String)`, or `(i64, String)` read twice.
 macro_rules! rows {
+    // One value bound per key (SQLite, MySQL).
+    (each $sql:expr, $keys:expr, $p:ident, |$r:ident| $map:expr) => {{
+        let mut q = sqlx::query(AssertSqlSafe($sql));
+        for k in $keys {
+            q = q.bind(*k);
+        }
+        q.fetch_all($p)
+            .await
+            .unwrap()
+            .iter()
+            .map(|$r| $map)
+            .collect::<Vec<_>>()
+    }};
     ($pool:expr, $sql:expr, $keys:expr, |$r:ident| $map:expr) => {
         match $pool {
-            Pool::Sqlite(p) => {
-                let mut q = sqlx::query(AssertSqlSafe($sql));
-                for k in $keys {
-                    q = q.bind(*k);
-                }
-                q.fetch_all(p)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .map(|$r| $map)
-                    .collect::<Vec<_>>()
-            }
-            Pool::MySql(p) => {
-                let mut q = sqlx::query(AssertSqlSafe($sql));
-                for k in $keys {
-                    q = q.bind(*k);
-                }
-                q.fetch_all(p)
-                    .await
-                    .unwrap()
-                    .iter()
-                    .map(|$r| $map)
-                    .collect::<Vec<_>>()
-            }
+            Pool::Sqlite(p) => rows!(each $sql, $keys, p, |$r| $map),
+            Pool::MySql(p) => rows!(each $sql, $keys, p, |$r| $map),
             Pool::Postgres(p) => sqlx::query(AssertSqlSafe($sql))
                 .bind($keys.to_vec())
                 .fetch_all(p)

@@ -29,7 +29,7 @@ use super::direct;
 use super::handle::{Kept, kept};
 use crate::driver::link::LinkOps;
 use crate::driver::pool::HeldReads;
-use crate::driver::{Readied, unspanned};
+use crate::driver::{Driver, Readied, unspanned};
 use crate::model::error::Result;
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
@@ -219,32 +219,16 @@ impl LinkOps for Reading {
             {
                 return Ok(());
             }
-            // Not taken: through sqlx, as on a pooled connection.
+            // Not taken: through sqlx, as the driver runs it on any connection.
             let conn = held.unlocked();
-            let rows = unspanned::<sqlx::Sqlite, _>(
-                sqlx::query_with(
-                    sqlx::AssertSqlSafe(stmt.sql.as_str()),
-                    super::args(&stmt.binds)?,
-                )
-                .fetch_all(conn),
-            )
-            .await?;
-            rows.iter().try_for_each(|r| each(r))
+            unspanned::<sqlx::Sqlite, _>(sqlx::Sqlite::fetch_each(conn, stmt, each, None)).await
         })
     }
 
     fn execute<'s>(&'s mut self, stmt: &'s Statement) -> BoxFuture<'s, Result<Done>> {
         Box::pin(async move {
             let conn = self.held().unlocked();
-            let args = super::args(&stmt.binds)?;
-            let done = unspanned::<sqlx::Sqlite, _>(
-                crate::driver::execute_through::<sqlx::Sqlite>(conn, stmt, args),
-            )
-            .await?;
-            Ok(Done {
-                rows_affected: done.rows_affected(),
-                last_insert_id: None,
-            })
+            unspanned::<sqlx::Sqlite, _>(sqlx::Sqlite::execute(conn, stmt)).await
         })
     }
 
