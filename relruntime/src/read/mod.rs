@@ -31,5 +31,5 @@ pub(crate) async fn load_onto<T: Table>(
     specs: &[LoadSpec],
 ) -> Result<()> {
     LoadSpec::check_unique(T::NAME, specs)?;
-    batch::load(run, rows, None, specs, "").await
+    batch::load(run, rows, None, specs, "", batch::Reach::Listed).await
 }

@@ -16,7 +16,9 @@ use std::fmt;
 /// and then one per relation per level, depth first, as the loader runs them. A level's
 /// statement is shown for one chunk of parent keys, with a single placeholder key
 /// (a bound `NULL`) where the keys of the rows fetched before go: the note of its
-/// [`PlanStep`] says which. `Display` prints the steps with those notes as SQL
+/// [`PlanStep`] says which. Where those rows are every row of their table (an
+/// unfiltered root) and the level's rows point at them through a constraint, the level
+/// sends no keys and reads its whole table. `Display` prints the steps with those notes as SQL
 /// comments.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -64,14 +66,20 @@ impl<T: Table> Query<T> {
     ///     user: One<User>,
     /// }
     ///
-    /// let plan = User::query().with(User::posts()).strategy(Strategy::Batch).plan(Dialect::Sqlite);
+    /// let some = User::query().filter(User::id.lt(100)).with(User::posts());
+    /// let plan = some.strategy(Strategy::Batch).plan(Dialect::Sqlite);
     /// assert_eq!(plan.steps.len(), 2);
     /// assert_eq!(plan.to_string(), [
     ///     r#"-- 1: user"#,
-    ///     r#"SELECT "t0"."id" FROM "user" AS "t0" ORDER BY "t0"."id" ASC;"#,
+    ///     r#"SELECT "t0"."id" FROM "user" AS "t0" WHERE "t0"."id" < ? ORDER BY "t0"."id" ASC;"#,
     ///     r#"-- 2: posts, keys ("id") of the rows of step 1, in IN lists of up to 32764 keys"#,
     ///     r#"SELECT "t1"."id" AS "c0", "t1"."user_id" AS "c1" FROM "post" AS "t1" WHERE "t1"."user_id" IN (?);"#,
     /// ].join("\n"));
+    ///
+    /// // Every user: every post points at one of them, so the posts are read whole.
+    /// let all = User::query().with(User::posts()).strategy(Strategy::Batch);
+    /// assert_eq!(all.plan(Dialect::Sqlite).steps[1].statement.sql,
+    ///     r#"SELECT "t1"."id" AS "c0", "t1"."user_id" AS "c1" FROM "post" AS "t1""#);
     /// ```
     pub fn plan(&self, dialect: Dialect) -> Plan {
         self.plan_as(dialect, None)
@@ -88,7 +96,8 @@ impl<T: Table> Query<T> {
         };
         let mut steps = vec![root];
         if self.strategy_name(dialect) == "batch" {
-            batch::plan(dialect, T::META, self.specs(), "", 1, &mut steps);
+            let from = (1, self.reach());
+            batch::plan(dialect, T::META, self.specs(), "", from, &mut steps);
         }
         Plan {
             table: T::NAME,

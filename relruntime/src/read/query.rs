@@ -400,6 +400,17 @@ impl<T: Table> Query<T> {
                 .any(|c| table.column(c).is_some_and(|m| m.unique))
     }
 
+    /// Which rows of `T` the root rows are, for the Batch levels below them: all of
+    /// them when nothing filters or limits the query.
+    pub(super) fn reach(&self) -> batch::Reach {
+        let all = self.filter.is_none() && self.limit.is_none() && self.offset.is_none();
+        if all {
+            batch::Reach::Table
+        } else {
+            batch::Reach::Listed
+        }
+    }
+
     /// How the query runs on `dialect`, as its trace says: `"join"`, `"batch"`, or
     /// `"single"` when it loads no relation.
     pub(crate) fn strategy_name(&self, dialect: Dialect) -> &'static str {
@@ -490,7 +501,7 @@ impl<T: Table> Query<T> {
             select,
             values: &hidden,
         });
-        batch::load(run, &mut rows, hidden, &self.with, "").await?;
+        batch::load(run, &mut rows, hidden, &self.with, "", self.reach()).await?;
         Ok(rows)
     }
 

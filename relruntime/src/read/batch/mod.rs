@@ -2,7 +2,8 @@
 //!
 //! One statement per relation per level, whatever the number of parents. The parents'
 //! keys go into an `IN` list, chunked under the backend's bind limit (or, where the
-//! dialect binds arrays, one array parameter). Per-parent limit and offset use
+//! dialect binds arrays, one array parameter); where the parents are every row of their
+//! table and the level's rows point at them, no keys at all (see [`Reach`]). Per-parent limit and offset use
 //! `ROW_NUMBER() OVER (PARTITION BY key ...)`. Fetched rows are numbered by their
 //! parent's key through a [`KeyIndex`](keys::KeyIndex), so the work is linear in the rows.
 //!
@@ -22,7 +23,7 @@ pub(crate) use steps::{assign, assign_aggregate, copy_field, fetch, fetch_aggreg
 use super::ops::Field;
 use super::spec::LoadSpec;
 use crate::model::error::Result;
-use crate::model::meta::TableMeta;
+use crate::model::meta::{Constraint, TableMeta};
 use crate::model::row::Path;
 use crate::model::value::{SqlType, Value};
 use crate::read::plan::PlanStep;
@@ -31,7 +32,7 @@ use crate::sql::builder::SqlBuilder;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 use keys::{KeyIndex, KeyOf, key_of, key_positions, key_types};
-use statement::{array_key, count_statement, keys_per_statement, rows_statement};
+use statement::{Keys, array_key, count_statement, keys_per_statement, rows_statement};
 use std::any::Any;
 
 /// What one relation fetched for all parents, grouped by key: `Groups<C>` of the
@@ -48,6 +49,59 @@ pub(crate) struct Parents<'a> {
     pub(super) key_types: &'a [SqlType],
     /// The relation's path from the query root, for errors.
     pub(super) path: &'a str,
+    /// Which rows of their table the parents are.
+    pub(super) reach: Reach,
+}
+
+/// Which rows of their table a level's parents are: decided where the query starts
+/// (the root), passed down level by level.
+///
+/// Sending the parents' keys is what costs most in a large load: the database builds
+/// the `IN` list (tens of thousands of binds) and seeks the foreign-key index once per
+/// key. When the parents are all rows of their table and each related row points at
+/// one of them through a key Rel keeps (a constraint, in either mode), the related
+/// rows are all rows of their table: the level reads it whole, in the table's own
+/// order, and keeps the rows whose key the parents hold, as it does anyway. A row
+/// whose key no parent holds (an orphan where nothing enforces the key, a row written
+/// between the two statements) is dropped, as before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Some rows of the table: their keys are sent.
+    Listed,
+    /// Every row of the table: an unfiltered, unlimited root, and the levels below it
+    /// that read their whole table, unfiltered, through a key that cannot be NULL.
+    Table,
+}
+
+impl Reach {
+    /// Whether the level of `spec` below parents of this reach reads its whole
+    /// table instead of sending the parents' keys: its rows hold the key (not a
+    /// junction's, not the parents'), and the key is a constraint.
+    pub(super) fn unkeyed(self, spec: &LoadSpec) -> bool {
+        let rel = spec.rel;
+        self == Reach::Table
+            && rel.through.is_none()
+            && !rel.holds_key
+            && rel.constraint != Constraint::QueryOnly
+    }
+
+    /// The reach of the rows the level of `spec` loads, for their own relations:
+    /// every row of their table when the level read it whole with nothing taken out
+    /// (no filter, window or page, and a key that cannot be NULL).
+    pub(super) fn below(self, spec: &LoadSpec) -> Reach {
+        let target = (spec.rel.target)();
+        let whole = self.unkeyed(spec)
+            && spec.filter.is_none()
+            && spec.limit.is_none()
+            && spec.offset.is_none()
+            && spec.page.is_none()
+            && spec
+                .rel
+                .to
+                .iter()
+                .all(|c| target.column(c).is_some_and(|m| !m.nullable));
+        if whole { Reach::Table } else { Reach::Listed }
+    }
 }
 
 /// One parent's relation field, and what fills it.
@@ -69,16 +123,17 @@ pub(crate) struct Hidden<'a> {
 
 /// Loads every spec onto `rows`, and their nested specs below them. `path` is where
 /// `rows` sit below the query root, for error messages; `hidden` holds the keys of
-/// partial rows.
+/// partial rows; `reach` says which rows of their table they are.
 pub(crate) async fn load<P: Record>(
     run: &mut dyn Executor,
     rows: &mut [P],
     hidden: Option<Hidden<'_>>,
     specs: &[LoadSpec],
     path: &str,
+    reach: Reach,
 ) -> Result<()> {
     for spec in specs {
-        load_relation(run, rows, hidden, spec, path).await?;
+        load_relation(run, rows, hidden, spec, path, reach).await?;
     }
     Ok(())
 }
@@ -98,15 +153,17 @@ pub(crate) fn hidden_types(spec: &LoadSpec) -> Vec<SqlType> {
 
 /// The statements a load of `specs` onto rows of `parent` sends, appended to `steps`
 /// in the order the loader sends them (each level's first chunk, with one placeholder
-/// key); `from` is the step whose rows hold the keys (numbered from 1).
+/// key); `from` is the step whose rows hold the keys (numbered from 1), and `reach`
+/// which rows of `parent` they are.
 pub(crate) fn plan(
     dialect: Dialect,
     parent: &'static TableMeta,
     specs: &[LoadSpec],
     path: &str,
-    from: usize,
+    from: (usize, Reach),
     steps: &mut Vec<PlanStep>,
 ) {
+    let (from, reach) = from;
     for spec in specs {
         let rel = spec.rel;
         let types = key_types(spec, parent);
@@ -114,35 +171,46 @@ pub(crate) fn plan(
             [t] => KeyOf::One(Value::Null(*t)),
             ts => KeyOf::Many(ts.iter().map(|t| Value::Null(*t)).collect()),
         };
-        let array = array_key(dialect, &types);
-        let keys = std::slice::from_ref(&placeholder);
-        let statement = if spec.is_value() {
-            count_statement(dialect, spec, keys, array)
+        let keys = if reach.unkeyed(spec) {
+            Keys::Unsent
         } else {
-            rows_statement(dialect, spec, keys, array)
+            Keys::Chunk(
+                std::slice::from_ref(&placeholder),
+                array_key(dialect, &types),
+            )
+        };
+        let statement = if spec.is_value() {
+            count_statement(dialect, spec, keys)
+        } else {
+            rows_statement(dialect, spec, keys)
         };
         let mut columns = SqlBuilder::new(dialect);
         columns.push_list(rel.from, ", ", |b, c| {
             b.push_ident(c);
         });
-        let sent = match array {
-            Some(_) => "as one array".to_owned(),
-            None => {
+        let columns = columns.finish().sql;
+        let note = match keys {
+            Keys::Unsent => format!(
+                "the whole table, no keys sent: the rows of step {from} are all rows of theirs"
+            ),
+            Keys::Chunk(_, Some(_)) => {
+                format!("keys ({columns}) of the rows of step {from}, as one array")
+            }
+            Keys::Chunk(_, None) => {
                 let per_statement = keys_per_statement(dialect, spec, 1, None);
-                format!("in IN lists of up to {per_statement} keys")
+                format!(
+                    "keys ({columns}) of the rows of step {from}, in IN lists of up to {per_statement} keys"
+                )
             }
         };
         let here = Path::Child(&Path::At(path), rel.name).render();
         steps.push(PlanStep {
             path: here.clone(),
             statement,
-            keys: Some(format!(
-                "keys ({}) of the rows of step {from}, {sent}",
-                columns.finish().sql
-            )),
+            keys: Some(note),
         });
         if !spec.is_value() {
-            let step = steps.len();
+            let step = (steps.len(), reach.below(spec));
             plan(dialect, (rel.target)(), &spec.children, &here, step, steps);
         }
     }
@@ -154,6 +222,7 @@ async fn load_relation<P: Record>(
     hidden: Option<Hidden<'_>>,
     spec: &LoadSpec,
     path: &str,
+    reach: Reach,
 ) -> Result<()> {
     let table = record::meta::<P>();
     let ops = spec.ops(table.name)?;
@@ -197,6 +266,7 @@ async fn load_relation<P: Record>(
         index: &index,
         key_types: &key_types,
         path: &path,
+        reach,
     };
     let mut fetched = (ops.fetch)(run, parents).await?;
     for (row, group) in rows.iter_mut().zip(row_groups) {

@@ -61,16 +61,45 @@ pub(super) fn array_key(dialect: Dialect, key_types: &[SqlType]) -> Option<SqlTy
     }
 }
 
-/// ` WHERE (k1, k2) IN ((?, ?), ...) AND (filter)`, or on PostgreSQL ` WHERE k = ANY($1)`.
-fn write_where(
-    b: &mut SqlBuilder,
-    spec: &LoadSpec,
-    related: &Related,
-    keys: &[KeyOf],
-    array: Option<SqlType>,
-) {
+/// The parent keys one statement of a level sends.
+#[derive(Clone, Copy)]
+pub(super) enum Keys<'a> {
+    /// A chunk of the keys, in an `IN` list, or in one array parameter of this
+    /// element type where the dialect binds arrays ([`array_key`]).
+    Chunk(&'a [KeyOf], Option<SqlType>),
+    /// None: the level reads its whole table (see [`Reach`](super::Reach)).
+    Unsent,
+}
+
+/// ` WHERE (k1, k2) IN ((?, ?), ...) AND (filter)`, on PostgreSQL ` WHERE k = ANY($1)`,
+/// and without keys ` WHERE k IS NOT NULL AND (filter)` (each part only where needed).
+fn write_where(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related, keys: Keys<'_>) {
     let rel = spec.rel;
     let width = rel.from.len();
+    let (keys, array) = match keys {
+        Keys::Chunk(keys, array) => (keys, array),
+        Keys::Unsent => {
+            let mut first = true;
+            let mut and = |b: &mut SqlBuilder| {
+                b.push(if first { " WHERE " } else { " AND " });
+                first = false;
+            };
+            for (i, column) in rel.to.iter().enumerate() {
+                if related.target.column(column).is_none_or(|c| c.nullable) {
+                    and(b);
+                    related.write_key(b, rel, i);
+                    b.push(" IS NOT NULL");
+                }
+            }
+            if let Some(filter) = &spec.filter {
+                and(b);
+                b.push("(");
+                filter.write(b, &related.scope());
+                b.push(")");
+            }
+            return;
+        }
+    };
     b.push(" WHERE ");
     if let Some(t) = array {
         related.write_key(b, rel, 0);
@@ -177,17 +206,12 @@ fn key_names(spec: &LoadSpec) -> Vec<String> {
 }
 
 /// The related rows of a chunk of parents, in each parent's order.
-pub(super) fn rows_statement(
-    dialect: Dialect,
-    spec: &LoadSpec,
-    keys: &[KeyOf],
-    array: Option<SqlType>,
-) -> Statement {
+pub(super) fn rows_statement(dialect: Dialect, spec: &LoadSpec, keys: Keys<'_>) -> Statement {
     let mut b = SqlBuilder::new(dialect);
     let windowed = spec.limit.is_some() || spec.offset.is_some();
     if !windowed {
         b.push("SELECT ");
-        let related = write_related(&mut b, spec, keys, array);
+        let related = write_related(&mut b, spec, keys);
         if sorts_in_memory(spec) {
             // Ordered by the integer primary key after grouping (see `sorts_in_memory`).
             return b.finish();
@@ -211,7 +235,7 @@ pub(super) fn rows_statement(
         b.push_qualified(outer, n);
     });
     b.push(" FROM (SELECT ");
-    write_related(&mut b, spec, keys, array);
+    write_related(&mut b, spec, keys);
     b.push(")").push_as(outer).push(" WHERE ");
     let offset = spec.offset.unwrap_or(0);
     b.push_qualified(outer, "rn")
@@ -233,12 +257,7 @@ pub(super) fn rows_statement(
 
 /// Writes the columns, ROW_NUMBER when windowed, FROM and WHERE of a rows statement
 /// (the caller wrote `SELECT `).
-fn write_related(
-    b: &mut SqlBuilder,
-    spec: &LoadSpec,
-    keys: &[KeyOf],
-    array: Option<SqlType>,
-) -> Related {
+fn write_related(b: &mut SqlBuilder, spec: &LoadSpec, keys: Keys<'_>) -> Related {
     let windowed = spec.limit.is_some() || spec.offset.is_some();
     let related = allocate(b, spec.rel);
     write_columns(b, spec, &related);
@@ -252,7 +271,7 @@ fn write_related(
         b.push(")").push_as("rn");
     }
     write_from(b, spec.rel, &related);
-    write_where(b, spec, &related, keys, array);
+    write_where(b, spec, &related, keys);
     related
 }
 
@@ -261,22 +280,12 @@ fn clamp(n: u64) -> i64 {
 }
 
 /// `SELECT k..., COUNT(*) ... GROUP BY k...`, or the spec's aggregate for `COUNT(*)`.
-pub(super) fn count_statement(
-    dialect: Dialect,
-    spec: &LoadSpec,
-    keys: &[KeyOf],
-    array: Option<SqlType>,
-) -> Statement {
-    value_statement(dialect, spec, keys, array)
+pub(super) fn count_statement(dialect: Dialect, spec: &LoadSpec, keys: Keys<'_>) -> Statement {
+    value_statement(dialect, spec, keys)
 }
 
 /// `SELECT k..., <count or aggregate> ... GROUP BY k...`.
-pub(super) fn value_statement(
-    dialect: Dialect,
-    spec: &LoadSpec,
-    keys: &[KeyOf],
-    array: Option<SqlType>,
-) -> Statement {
+pub(super) fn value_statement(dialect: Dialect, spec: &LoadSpec, keys: Keys<'_>) -> Statement {
     let mut b = SqlBuilder::new(dialect);
     let related = allocate(&mut b, spec.rel);
     b.push("SELECT ");
@@ -291,7 +300,7 @@ pub(super) fn value_statement(
         }
     }
     write_from(&mut b, spec.rel, &related);
-    write_where(&mut b, spec, &related, keys, array);
+    write_where(&mut b, spec, &related, keys);
     b.push(" GROUP BY ");
     b.push_list(0..spec.rel.from.len(), ", ", |b, i| {
         related.write_key(b, spec.rel, i)

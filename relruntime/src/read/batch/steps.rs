@@ -4,7 +4,7 @@
 
 use super::keys::{key_of, key_positions, trailing_key};
 use super::statement::{
-    array_key, keys_per_statement, rows_statement, sorts_in_memory, value_statement,
+    Keys, array_key, keys_per_statement, rows_statement, sorts_in_memory, value_statement,
 };
 use super::{Fetched, Hidden, Parents, Slot, hidden_types, load};
 use crate::model::error::Result;
@@ -15,6 +15,7 @@ use crate::model::value::{SqlType, Value};
 use crate::read::ops::{internal, set_aggregate, set_count, set_rows};
 use crate::read::record::{self, Record};
 use crate::read::spec::LoadSpec;
+use crate::sql::dialect::Dialect;
 use crate::sql::exec::{BoxFuture, Executor};
 use std::any::Any;
 
@@ -34,21 +35,12 @@ pub(crate) fn fetch<'a, C: Record>(
         index,
         key_types,
         path,
+        reach,
     } = parents;
-    let keys = index.keys.as_slice();
     Box::pin(async move {
         let rel = spec.rel;
-        // PostgreSQL takes one array parameter, whatever the number of keys.
-        let array = array_key(run.dialect(), key_types);
-        let per_chunk = keys_per_statement(run.dialect(), spec, keys.len(), array);
-
         if spec.count {
-            let values = grouped_values(
-                run,
-                &parents_of(spec, index, key_types, path),
-                SqlType::BigInt,
-            )
-            .await?;
+            let values = grouped_values(run, &parents, SqlType::BigInt).await?;
             let counts = values
                 .into_iter()
                 .map(|v| match v {
@@ -65,7 +57,7 @@ pub(crate) fn fetch<'a, C: Record>(
         // then sit in one slice, and are moved into their groups afterwards). Grouping
         // as they arrive keeps a leaf level, usually the largest, from being held twice.
         let mut groups: Vec<Vec<C>> = Vec::new();
-        groups.resize_with(keys.len(), Vec::new);
+        groups.resize_with(index.keys.len(), Vec::new);
         let direct = spec.children.is_empty();
         let mut children: Vec<C> = Vec::new();
         let mut child_groups: Vec<usize> = Vec::new();
@@ -75,8 +67,8 @@ pub(crate) fn fetch<'a, C: Record>(
         let trailing = rel.through.is_some() || spec.select.is_some();
         let table = record::meta::<C>();
         let own_key = key_positions(table, rel.to);
-        for chunk in keys.chunks(per_chunk) {
-            let stmt = rows_statement(run.dialect(), spec, chunk, array);
+        for keys in statement_keys(run.dialect(), &parents) {
+            let stmt = rows_statement(run.dialect(), spec, keys);
             stmt.check_binds(run.dialect(), table.name)?;
             run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
                 let mut reader =
@@ -107,7 +99,8 @@ pub(crate) fn fetch<'a, C: Record>(
                 select,
                 values: &hidden,
             });
-            load(run, &mut children, hidden, &spec.children, path).await?;
+            let below = reach.below(spec);
+            load(run, &mut children, hidden, &spec.children, path, below).await?;
             for (g, child) in child_groups.into_iter().zip(children) {
                 groups[g].push(child);
             }
@@ -252,19 +245,23 @@ pub(crate) fn fetch_aggregate<'a>(
     })
 }
 
-/// The same parents, borrowed again.
-fn parents_of<'a>(
-    spec: &'a LoadSpec,
-    index: &'a super::keys::KeyIndex,
-    key_types: &'a [SqlType],
-    path: &'a str,
-) -> Parents<'a> {
-    Parents {
-        spec,
-        index,
-        key_types,
-        path,
+/// The keys each statement of a level sends: none when it reads its whole table
+/// (see [`Reach`](super::Reach)), else the parents' keys in chunks under the bind
+/// limit, or in one array parameter where the dialect binds arrays (PostgreSQL). No
+/// statement at all when there are no parents.
+fn statement_keys<'a>(dialect: Dialect, parents: &Parents<'a>) -> Vec<Keys<'a>> {
+    let keys = parents.index.keys.as_slice();
+    if keys.is_empty() {
+        return Vec::new();
     }
+    if parents.reach.unkeyed(parents.spec) {
+        return vec![Keys::Unsent];
+    }
+    let array = array_key(dialect, parents.key_types);
+    let per_chunk = keys_per_statement(dialect, parents.spec, keys.len(), array);
+    keys.chunks(per_chunk)
+        .map(|chunk| Keys::Chunk(chunk, array))
+        .collect()
 }
 
 /// Each distinct parent key's count or aggregate (NULL where it has no rows), read
@@ -276,13 +273,10 @@ async fn grouped_values(
 ) -> Result<Vec<Value>> {
     let (spec, index, key_types, path) =
         (parents.spec, parents.index, parents.key_types, parents.path);
-    let keys = index.keys.as_slice();
     let target = (spec.rel.target)();
-    let array = array_key(run.dialect(), key_types);
-    let per_chunk = keys_per_statement(run.dialect(), spec, keys.len(), array);
-    let mut values = vec![Value::Null(ty); keys.len()];
-    for chunk in keys.chunks(per_chunk) {
-        let stmt = value_statement(run.dialect(), spec, chunk, array);
+    let mut values = vec![Value::Null(ty); index.keys.len()];
+    for keys in statement_keys(run.dialect(), parents) {
+        let stmt = value_statement(run.dialect(), spec, keys);
         stmt.check_binds(run.dialect(), target.name)?;
         run.fetch_each(&stmt, &mut |cells: &dyn Cells| {
             let mut reader = RowReader::from_cells(target, Path::At(path), cells);
