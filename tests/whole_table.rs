@@ -79,8 +79,11 @@ fn book_ids(author: i64) -> Vec<i64> {
     (0..3).map(|k| 10 * author + k).collect()
 }
 
+/// An author's id and their books', each with its reviews' ids.
+type Tree = Vec<(i64, Vec<(i64, Vec<i64>)>)>;
+
 /// Each author's books, each with its reviews' ids.
-fn tree(authors: &[Author]) -> Vec<(i64, Vec<(i64, Vec<i64>)>)> {
+fn tree(authors: &[Author]) -> Tree {
     authors
         .iter()
         .map(|a| {
@@ -129,7 +132,7 @@ async fn a_level_below_every_row_reads_its_table_whole() {
         let plan = keyed().strategy(Strategy::Batch).plan(d);
         assert!(plan.steps[1].keys.as_deref().unwrap().contains("keys ("));
 
-        let want: Vec<(i64, Vec<(i64, Vec<i64>)>)> = (1..=4)
+        let want: Tree = (1..=4)
             .map(|a| {
                 let books = book_ids(a)
                     .into_iter()
