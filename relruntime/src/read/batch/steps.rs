@@ -67,8 +67,8 @@ pub(crate) fn fetch<'a, C: Record>(
         let trailing = rel.through.is_some() || spec.select.is_some();
         let table = record::meta::<C>();
         let own_key = key_positions(table, rel.to);
-        // Groups begun and rows grouped so far, for `reserve_typical`.
-        let (mut begun, mut grouped) = (0usize, 0usize);
+        // The group begun last, for `reserve_like_last`.
+        let mut last: Option<usize> = None;
         for keys in statement_keys(run.dialect(), &parents) {
             let stmt = rows_statement(run.dialect(), spec, keys);
             stmt.check_binds(run.dialect(), table.name)?;
@@ -83,9 +83,8 @@ pub(crate) fn fetch<'a, C: Record>(
                 };
                 if let Some(g) = key.as_ref().and_then(|k| index.get(k)) {
                     if direct {
-                        reserve_typical(&mut groups[g], &mut begun, grouped);
+                        reserve_like_last(&mut groups, g, &mut last);
                         groups[g].push(child);
-                        grouped += 1;
                     } else {
                         if !hidden_types.is_empty() {
                             hidden.push(reader.next_values(&hidden_types)?);
@@ -127,20 +126,25 @@ pub(crate) fn fetch<'a, C: Record>(
     })
 }
 
-/// Before a group's first row: room for as many rows as the groups begun before hold
-/// on average (`grouped / begun`), when that is more than the 4 a `Vec` starts with.
-/// Rows usually arrive a parent at a time (in key order, or in the table's order),
-/// so a leaf level's groups end the size they need instead of doubling past it (five
-/// comments per post held eight places each: a fifth more memory in the largest
-/// level). Where rows arrive interleaved the guess is low and the `Vec` grows as usual.
-fn reserve_typical<C>(group: &mut Vec<C>, begun: &mut usize, grouped: usize) {
-    if group.capacity() > 0 {
+/// Before group `g`'s first row: room for as many rows as the group begun before it
+/// holds by then, when that is more than the 4 a `Vec` starts with. Rows usually
+/// arrive a parent at a time (in key order, or in the table's order), so a leaf
+/// level's groups end the size they need instead of doubling past it (five comments
+/// per post held eight places each: a fifth more memory in the largest level). Where
+/// rows arrive interleaved the group before is still small, and the `Vec` grows as
+/// usual. Each group reserves at most the rows another holds, so the places reserved
+/// beyond the rows are never more than the rows (as with doubling), whatever the
+/// sizes: an average of the groups so far would let one huge group make every later
+/// small one reserve its size.
+fn reserve_like_last<C>(groups: &mut [Vec<C>], g: usize, last: &mut Option<usize>) {
+    if groups[g].capacity() > 0 {
         return;
     }
-    if *begun > 0 {
-        group.reserve_exact(grouped.div_ceil(*begun).max(4));
+    let size = last.map_or(0, |l| groups[l].len());
+    if size > 4 {
+        groups[g].reserve_exact(size);
     }
-    *begun += 1;
+    *last = Some(g);
 }
 
 /// Fills one parent's relation field from the groups of target `C`: see [`Ops::assign`].
@@ -331,4 +335,27 @@ pub(crate) fn assign_aggregate(fetched: &mut Fetched, slot: Slot<'_>) -> Result<
         None => Value::Null(field.spec.aggregate.map_or(SqlType::BigInt, |a| a.ty)),
     };
     set_aggregate(value, field)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reserve_like_last;
+
+    #[test]
+    fn a_group_reserves_the_size_of_the_group_before_it() {
+        // Rows a parent at a time: 1,000, then 1, 1, 5 and 5.
+        let sizes = [1_000, 1, 1, 5, 5];
+        let mut groups: Vec<Vec<u64>> = vec![Vec::new(); sizes.len()];
+        let mut last = None;
+        for (g, n) in sizes.into_iter().enumerate() {
+            for row in 0..n {
+                reserve_like_last(&mut groups, g, &mut last);
+                groups[g].push(row);
+            }
+        }
+        let capacities: Vec<usize> = groups.iter().map(Vec::capacity).collect();
+        // The huge group's size once (an average would hand it on: 501 for the
+        // third), a Vec's own growth after small groups, and exact after a 5.
+        assert_eq!(capacities[1..], [1_000, 4, 8, 5]);
+    }
 }
