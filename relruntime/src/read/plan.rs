@@ -18,8 +18,8 @@ use std::fmt;
 /// (a bound `NULL`) where the keys of the rows fetched before go: the note of its
 /// [`PlanStep`] says which. Where those rows are every row of their table (an
 /// unfiltered root) and the level's rows point at them through a constraint, the level
-/// sends no keys and reads its whole table. `Display` prints the steps with those notes as SQL
-/// comments.
+/// sends no keys and reads its whole table. `Display` prints the steps with those
+/// notes as SQL comments.
 #[derive(Clone, Debug)]
 pub struct Plan {
     /// The query's table.
@@ -96,8 +96,8 @@ impl<T: Table> Query<T> {
         };
         let mut steps = vec![root];
         if self.strategy_name(dialect) == "batch" {
-            let from = (1, self.reach());
-            batch::plan(dialect, T::META, self.specs(), "", from, &mut steps);
+            let reach = self.reach();
+            batch::plan(dialect, T::META, self.specs(), "", 1, reach, &mut steps);
         }
         Plan {
             table: T::NAME,

@@ -3,8 +3,8 @@
 //! One statement per relation per level, whatever the number of parents. The parents'
 //! keys go into an `IN` list, chunked under the backend's bind limit (or, where the
 //! dialect binds arrays, one array parameter); where the parents are every row of their
-//! table and the level's rows point at them, no keys at all (see [`Reach`]). Per-parent limit and offset use
-//! `ROW_NUMBER() OVER (PARTITION BY key ...)`. Fetched rows are numbered by their
+//! table and the level's rows point at them, no keys at all (see [`Reach`]). Per-parent
+//! limit and offset use `ROW_NUMBER() OVER (PARTITION BY key ...)`. Fetched rows are numbered by their
 //! parent's key through a [`KeyIndex`](keys::KeyIndex), so the work is linear in the rows.
 //!
 //! - `mod.rs`: the parent side, generic over the parent type: number the parents'
@@ -32,7 +32,9 @@ use crate::sql::builder::SqlBuilder;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::Executor;
 use keys::{KeyIndex, KeyOf, key_of, key_positions, key_types};
-use statement::{Keys, array_key, count_statement, keys_per_statement, rows_statement};
+use statement::{
+    Keys, array_key, count_statement, keys_per_statement, nullable_keys, rows_statement,
+};
 use std::any::Any;
 
 /// What one relation fetched for all parents, grouped by key: `Groups<C>` of the
@@ -89,17 +91,12 @@ impl Reach {
     /// every row of their table when the level read it whole with nothing taken out
     /// (no filter, window or page, and a key that cannot be NULL).
     pub(super) fn below(self, spec: &LoadSpec) -> Reach {
-        let target = (spec.rel.target)();
         let whole = self.unkeyed(spec)
             && spec.filter.is_none()
             && spec.limit.is_none()
             && spec.offset.is_none()
             && spec.page.is_none()
-            && spec
-                .rel
-                .to
-                .iter()
-                .all(|c| target.column(c).is_some_and(|m| !m.nullable));
+            && nullable_keys(spec).next().is_none();
         if whole { Reach::Table } else { Reach::Listed }
     }
 }
@@ -160,10 +157,10 @@ pub(crate) fn plan(
     parent: &'static TableMeta,
     specs: &[LoadSpec],
     path: &str,
-    from: (usize, Reach),
+    from: usize,
+    reach: Reach,
     steps: &mut Vec<PlanStep>,
 ) {
-    let (from, reach) = from;
     for spec in specs {
         let rel = spec.rel;
         let types = key_types(spec, parent);
@@ -210,8 +207,16 @@ pub(crate) fn plan(
             keys: Some(note),
         });
         if !spec.is_value() {
-            let step = (steps.len(), reach.below(spec));
-            plan(dialect, (rel.target)(), &spec.children, &here, step, steps);
+            let (step, below) = (steps.len(), reach.below(spec));
+            plan(
+                dialect,
+                (rel.target)(),
+                &spec.children,
+                &here,
+                step,
+                below,
+                steps,
+            );
         }
     }
 }

@@ -71,34 +71,26 @@ pub(super) enum Keys<'a> {
     Unsent,
 }
 
+/// The positions of the level's key columns (on its own rows) that may be NULL: an
+/// unkeyed level leaves those rows out in SQL, and its rows are not every row of
+/// their table.
+pub(super) fn nullable_keys(spec: &LoadSpec) -> impl Iterator<Item = usize> + '_ {
+    let target = (spec.rel.target)();
+    spec.rel
+        .to
+        .iter()
+        .enumerate()
+        .filter(move |(_, c)| target.column(c).is_none_or(|m| m.nullable))
+        .map(|(i, _)| i)
+}
+
 /// ` WHERE (k1, k2) IN ((?, ?), ...) AND (filter)`, on PostgreSQL ` WHERE k = ANY($1)`,
 /// and without keys ` WHERE k IS NOT NULL AND (filter)` (each part only where needed).
 fn write_where(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related, keys: Keys<'_>) {
     let rel = spec.rel;
     let width = rel.from.len();
-    let (keys, array) = match keys {
-        Keys::Chunk(keys, array) => (keys, array),
-        Keys::Unsent => {
-            let mut first = true;
-            let mut and = |b: &mut SqlBuilder| {
-                b.push(if first { " WHERE " } else { " AND " });
-                first = false;
-            };
-            for (i, column) in rel.to.iter().enumerate() {
-                if related.target.column(column).is_none_or(|c| c.nullable) {
-                    and(b);
-                    related.write_key(b, rel, i);
-                    b.push(" IS NOT NULL");
-                }
-            }
-            if let Some(filter) = &spec.filter {
-                and(b);
-                b.push("(");
-                filter.write(b, &related.scope());
-                b.push(")");
-            }
-            return;
-        }
+    let Keys::Chunk(keys, array) = keys else {
+        return write_unkeyed_where(b, spec, related);
     };
     b.push(" WHERE ");
     if let Some(t) = array {
@@ -114,6 +106,25 @@ fn write_where(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related, keys: Key
     }
     b.push_tuple_of(width, |b, i| related.write_key(b, rel, i));
     b.push_in_keys(keys.iter().map(KeyOf::values));
+    write_filter(b, spec.filter.as_ref(), related);
+}
+
+/// A level read whole: ` WHERE k IS NOT NULL AND (filter)`, each part where needed.
+fn write_unkeyed_where(b: &mut SqlBuilder, spec: &LoadSpec, related: &Related) {
+    let nullable: Vec<usize> = nullable_keys(spec).collect();
+    if nullable.is_empty() {
+        if let Some(filter) = &spec.filter {
+            b.push(" WHERE (");
+            filter.write(b, &related.scope());
+            b.push(")");
+        }
+        return;
+    }
+    b.push(" WHERE ");
+    b.push_list(nullable, " AND ", |b, i| {
+        related.write_key(b, spec.rel, i);
+        b.push(" IS NOT NULL");
+    });
     write_filter(b, spec.filter.as_ref(), related);
 }
 
