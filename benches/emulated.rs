@@ -5,7 +5,10 @@
 //!
 //! `cargo bench --bench emulated` runs SQLite; set `REL_POSTGRES_URL` / `REL_MYSQL_URL`
 //! for the servers. It prints each operation's median time in both modes, their ratio,
-//! and the statements each sent.
+//! and the statements each sent; then the same two operations timed in pairs (the two
+//! modes in turn, each round starting with the other), with the median of the rounds'
+//! ratios, which a busy machine moves less than two medians taken minutes apart.
+//! `cargo bench --bench emulated -- paired` runs the pairs alone.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -103,6 +106,33 @@ async fn insert(db: &Db, iters: u64) -> Duration {
     total
 }
 
+/// Rounds of the paired timing.
+const ROUNDS: usize = 11;
+
+/// Emulated time / ForeignKeys time of a cascade and of an insert, per round (each
+/// round times both modes, starting with the other one each time); both medians.
+async fn paired(db: &Db) -> (f64, f64) {
+    let (mut cascades, mut inserts) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let mut times = [[Duration::ZERO; 2]; 2];
+        for k in 0..2 {
+            let side = (round + k) % 2;
+            let mode = [RelationMode::ForeignKeys, RelationMode::Emulated][side];
+            times[0][side] = cascade(db, mode, 1).await;
+            users_and_posts(db, mode).await;
+            times[1][side] = insert(db, 1).await;
+        }
+        let ratio = |[fk, em]: [Duration; 2]| em.as_secs_f64() / fk.as_secs_f64();
+        cascades.push(ratio(times[0]));
+        inserts.push(ratio(times[1]));
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(cascades), median(inserts))
+}
+
 fn median_ms(group: &str, name: &str) -> Option<f64> {
     let path = format!(
         "{}/criterion/{group}/{name}/new/estimates.json",
@@ -161,11 +191,14 @@ fn main() {
             statements.push((mode, sent, inserted));
         }
         group.finish();
-        report.push((group_name, dialect, statements));
+        let pairs = runtime.block_on(paired(&db));
+        report.push((group_name, dialect, statements, pairs));
     }
     criterion.final_summary();
     println!("\nEmulated mode relative to the database's own foreign keys (same run):");
-    for (group, dialect, statements) in report {
+    let mut pairs = Vec::new();
+    for (group, dialect, statements, paired) in report {
+        pairs.push((dialect, paired));
         for op in ["cascade", "insert"] {
             let (Some(fk), Some(em)) = (
                 median_ms(&group, &format!("{op}_foreignkeys")),
@@ -187,5 +220,10 @@ fn main() {
                 counts.join(", ")
             );
         }
+    }
+    println!("\nPaired ({ROUNDS} rounds), median of Emulated time / ForeignKeys time:");
+    for (dialect, (cascade, insert)) in pairs {
+        let dialect = format!("{dialect:?}");
+        println!("  {dialect:10} cascade {cascade:5.2}x   insert {insert:5.2}x");
     }
 }

@@ -133,10 +133,11 @@ impl<T: Table> WriteOp for InsertGraphOp<'_, T> {
                     message: "internal error in insert_graph: the rows are lent already".into(),
                 });
             };
+            let mut level: &mut [T] = &mut *rows;
             let result = write::insert_graph(
                 run,
                 enforcement,
-                &mut *rows,
+                &mut level,
                 "",
                 self.set_by_parent,
                 &self.plan,

@@ -165,8 +165,13 @@ impl<'a> RowReader<'a> {
     }
 
     /// Decodes the next value as `V`.
+    ///
+    /// Always inlined in an optimized build, so that the type checks below fold away
+    /// per `V`; an ordinary call where debug assertions are on (a debug build), where
+    /// nothing folds and every column of every table would carry all of them: the
+    /// derive's `decode`s were most of a 50-table schema's debug build.
     #[allow(clippy::should_implement_trait)]
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn next<V: ColumnValue>(&mut self) -> Result<V> {
         if let Source::Cells(cells) = &self.source {
             let cells: &'a dyn Cells = *cells;
@@ -190,8 +195,9 @@ impl<'a> RowReader<'a> {
     }
 
     /// Reads the next cell of a driver's row straight into `V`, when `V` is `N` or
-    /// `Option<N>`; `None`, reading nothing, for any other `V`.
-    #[inline(always)]
+    /// `Option<N>`; `None`, reading nothing, for any other `V`. Inlined as
+    /// [`next`](Self::next) is.
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn next_native<V: 'static, N: Native>(&mut self, cells: &dyn Cells) -> Option<Result<V>> {
         let (plain, optional) = (
             TypeId::of::<V>() == TypeId::of::<N>(),
@@ -252,9 +258,10 @@ impl<'a> RowReader<'a> {
 
     /// Reads the next cell as a value of type `ty`: a column, or past the table's
     /// columns, a key selected along with the row. NULL where the values ran out.
-    /// Always inlined, so that the cell read's match over `ty` folds away in the
-    /// derive's `decode`, where `ty` is a constant.
-    #[inline(always)]
+    /// Always inlined in an optimized build, so that the cell read's match over `ty`
+    /// folds away in the derive's `decode`, where `ty` is a constant (see
+    /// [`next`](Self::next) for a debug build).
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn next_value(&mut self, ty: SqlType) -> Result<Value> {
         let value = match &mut self.source {
             Source::Values(values) => values.next().unwrap_or(Value::Null(ty)),

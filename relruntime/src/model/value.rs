@@ -249,9 +249,9 @@ pub trait ColumnValue: Sized + Send + Sync + 'static {
     fn from_value(value: Value) -> Result<Self, DecodeError>;
 
     /// Reads the next column of a row. Used by the derive, so that an unsupported type
-    /// is reported once, at the field.
+    /// is reported once, at the field. Inlined as `RowReader::next` is.
     #[doc(hidden)]
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn read(row: &mut super::row::RowReader<'_>) -> super::error::Result<Self> {
         row.next()
     }

@@ -167,8 +167,30 @@ pub(crate) async fn insert_picked<T: Table>(
     rows: &[T],
     picked: &[usize],
 ) -> Result<Vec<T::Key>> {
+    let picked: Vec<&T> = picked.iter().filter_map(|&at| rows.get(at)).collect();
+    let values_of = |i: usize| picked[i].values();
+    match insert_rows(run, enforcement, T::META, picked.len(), &values_of).await? {
+        Some(generated) => generated.into_iter().map(decode_key::<T>).collect(),
+        None => Ok(picked.iter().map(|row| row.key()).collect()),
+    }
+}
+
+/// Inserts `count` rows of `table`, row `i` given as every column's value by
+/// `values_of(i)`, in as few statements as the bind limit allows (each chunk's values
+/// made as it is sent). The generated keys in order (each as its columns' values)
+/// where the table generates its key; `None` where the rows hold theirs.
+///
+/// Every insert of rows of a struct comes here, and this takes no type of the
+/// struct's, so it is compiled once rather than once per table of the user's (a
+/// nested insert reaches it for every relation target).
+pub(crate) async fn insert_rows(
+    run: &mut dyn Executor,
+    enforcement: &Enforcement,
+    table: &'static TableMeta,
+    count: usize,
+    values_of: &(dyn Fn(usize) -> Vec<Value> + Sync),
+) -> Result<Option<Vec<Vec<Value>>>> {
     let dialect = run.dialect();
-    let table = T::META;
     let cols = insert_columns(table);
     let generated = table.generated_key().is_some();
     // Without RETURNING, the database reports only the first generated key of a
@@ -181,10 +203,12 @@ pub(crate) async fn insert_picked<T: Table>(
         (dialect.bind_limit() / cols.len().max(1)).max(1)
     };
     let emulation = enforcement.emulation_for(table)?;
-    let mut keys = Vec::with_capacity(picked.len());
-    for chunk in picked.chunks(per_statement) {
-        let chunk: Vec<&T> = chunk.iter().filter_map(|&at| rows.get(at)).collect();
-        let values: Vec<Vec<Value>> = chunk.iter().map(|row| row.values()).collect();
+    let mut keys = Vec::with_capacity(if generated { count } else { 0 });
+    let mut start = 0;
+    while start < count {
+        let chunk = start..count.min(start + per_statement);
+        start = chunk.end;
+        let values: Vec<Vec<Value>> = chunk.clone().map(values_of).collect();
         // Emulated mode checks (and locks) what the rows refer to first. A refusal
         // waits until the insert is sent: a unique key it breaks is reported first, as
         // the database reports it, and the transaction around it undoes the rows.
@@ -193,43 +217,58 @@ pub(crate) async fn insert_picked<T: Table>(
             refused = emulate::check_insert(run, emulation, table, &values).await?;
         }
         let stmt = insert_statement(dialect, table, values, &cols, returning)?;
+        let rows = chunk.clone();
+        let failed = |run, e| values_error(run, enforcement, table, e, rows.map(values_of));
         if returning {
-            let out = run.fetch(&stmt, &key_types(table)).await;
-            let mut out = match out {
+            let mut out = match run.fetch(&stmt, &key_types(table)).await {
                 Ok(out) => out,
-                Err(e) => return Err(rows_error(run, enforcement, e, chunk).await),
+                Err(e) => return Err(failed(run, e).await),
             };
             // RETURNING lists the rows in no promised order (SQLite's documentation
             // says so outright). The database draws generated keys in the order it
             // inserts the rows, which is the order of VALUES, so the keys sorted are
             // the rows' keys in order, consecutive or not.
             out.sort_by_key(|key| generated_order(key));
-            for values in out {
-                keys.push(decode_key::<T>(values)?);
-            }
+            keys.extend(out);
         } else {
             let done = match run.execute(&stmt).await {
                 Ok(done) => done,
-                Err(e) => return Err(rows_error(run, enforcement, e, chunk).await),
+                Err(e) => return Err(failed(run, e).await),
             };
             match (generated, done.last_insert_id) {
                 (true, Some(id)) => {
                     let id = i64::try_from(id).map_err(|_| {
                         Error::Database(sqlx::Error::Decode(
-                            format!("generated key {id} of `{}` does not fit in i64", T::NAME)
+                            format!("generated key {id} of `{}` does not fit in i64", table.name)
                                 .into(),
                         ))
                     })?;
-                    keys.push(decode_key::<T>(vec![Value::I64(id)])?);
+                    keys.push(vec![Value::I64(id)]);
                 }
-                _ => keys.extend(chunk.iter().map(|row| row.key())),
+                // No key reported: the row's own, as given.
+                (true, None) => keys.extend(chunk.map(|i| own_key(table, values_of(i)))),
+                (false, _) => {}
             }
         }
         if let Some(refused) = refused {
             return Err(refused);
         }
     }
-    Ok(keys)
+    Ok(generated.then_some(keys))
+}
+
+/// The primary key's values among a row's values (every column's, in column order).
+fn own_key(table: &TableMeta, mut values: Vec<Value>) -> Vec<Value> {
+    table
+        .primary_key
+        .iter()
+        .map(|pk| {
+            let at = table.columns.iter().position(|c| c.name == *pk);
+            at.map_or(Value::Null(SqlType::BigInt), |at| {
+                std::mem::replace(&mut values[at], Value::Null(SqlType::BigInt))
+            })
+        })
+        .collect()
 }
 
 /// Where a generated key (one integer column) falls in the order the database drew
@@ -285,9 +324,22 @@ pub(super) async fn rows_error<'r, T: Table + 'r>(
     e: Error,
     rows: impl IntoIterator<Item = &'r T>,
 ) -> Error {
-    let values: Vec<Vec<Value>> = rows.into_iter().map(Table::values).collect();
+    let values = rows.into_iter().map(Table::values);
+    values_error(run, enforcement, T::META, e, values).await
+}
+
+/// The typed error of a failed insert of rows of `table`, given as every column's
+/// value.
+async fn values_error(
+    run: &mut dyn Executor,
+    enforcement: &Enforcement,
+    table: &'static TableMeta,
+    e: Error,
+    rows: impl Iterator<Item = Vec<Value>>,
+) -> Error {
+    let values: Vec<Vec<Value>> = rows.collect();
     let failed = Failed {
-        table: T::META,
+        table,
         rows: &values,
         sets: &[],
         touched: Touched::None,

@@ -15,9 +15,9 @@
 //! equal to it.
 
 use super::super::insert::key_types;
+use super::LevelRows;
 use crate::model::error::{Error, Result};
 use crate::model::meta::TableMeta;
-use crate::model::table::Table;
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::SqlBuilder;
 use crate::sql::exec::Executor;
@@ -83,12 +83,12 @@ const VALUES_PER_LOOKUP: usize = 500;
 /// docs. A row whose value is NULL is always inserted (NULL equals nothing), and so is
 /// a row whose generated key, the column, is 0; a generated key that no row has is
 /// `Error::ForeignKey` (a connect to a row that does not exist).
-pub(super) async fn split<T: Table>(
+pub(super) async fn split(
     run: &mut dyn Executor,
-    rows: &[T],
+    rows: &dyn LevelRows,
     column: &'static str,
 ) -> Result<Split> {
-    let table = T::META;
+    let table = rows.table();
     let Some(at) = table.columns.iter().position(|c| c.name == column) else {
         return Err(Error::Unsupported {
             table: table.name,
@@ -108,9 +108,8 @@ pub(super) async fn split<T: Table>(
         Value::I64(0) | Value::I32(0) | Value::I16(0) => generated,
         _ => false,
     };
-    let values: Vec<Option<Value>> = rows
-        .iter()
-        .map(|row| row.column_value(at).filter(|v| !to_create(v)))
+    let values: Vec<Option<Value>> = (0..rows.len())
+        .map(|row| rows.column_value(row, at).filter(|v| !to_create(v)))
         .collect();
     for (i, value) in values.iter().enumerate() {
         if let Some(value) = value {

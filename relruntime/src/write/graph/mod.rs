@@ -24,44 +24,48 @@
 //! An error of a level's statements carries the level's relation path from the root
 //! (`posts.comments`, in `Error::Unique`'s `path` and its kin).
 //!
-//! The typed steps for a relation's target are reached through the derive's
-//! `Table::graph_steps` (`steps.rs`).
+//! The steps here take the rows as [`LevelRows`] (`rows.rs`), with no type of the
+//! table's, so that they are compiled once; the few typed steps for a relation's
+//! target (taking rows out of its fields and putting them back) are reached through
+//! the derive's `Table::graph_steps` (`steps.rs`).
 
 mod connect;
+mod rows;
 mod steps;
 
 pub(crate) use connect::Plan;
+pub(crate) use rows::LevelRows;
 pub use steps::{GraphSteps, NotATable, Probe, Steps, ViaTable};
 
 use super::enforcement::Enforcement;
-use super::insert::{insert_picked, insert_values};
+use super::insert::{insert_rows, insert_values};
 use crate::model::error::{Error, Result};
 use crate::model::key::KeyOf;
-use crate::model::meta::RelationMeta;
-use crate::model::table::{Key, Table};
+use crate::model::meta::{RelationMeta, TableMeta};
 use crate::model::value::Value;
 use crate::sql::exec::{BoxFuture, Executor};
 use std::any::Any;
-use steps::{Rows, steps_of};
+use steps::Rows;
 
 /// Inserts `rows` and everything loaded in them, in place: see the module docs; how
 /// many rows it inserted. `path` is where the rows sit below the root, for errors;
 /// `set_by_parent`, the columns their parent set (its key), which a loaded `One` of
 /// theirs must not set again; `plan`, what the caller asked besides inserting.
-pub(crate) fn insert_graph<'a, T: Table>(
+pub(crate) fn insert_graph<'a>(
     run: &'a mut dyn Executor,
     enforcement: &'a Enforcement,
-    rows: &'a mut [T],
+    rows: &'a mut dyn LevelRows,
     path: &'a str,
     set_by_parent: &'static [&'static str],
     plan: &'a Plan,
 ) -> BoxFuture<'a, Result<u64>> {
     Box::pin(async move {
-        if rows.is_empty() {
+        if rows.len() == 0 {
             return Ok(0);
         }
         let mut inserted = 0;
-        let relations = T::META.relations;
+        let table = rows.table();
+        let relations = table.relations;
         let mut level = Level {
             run,
             enforcement,
@@ -74,31 +78,30 @@ pub(crate) fn insert_graph<'a, T: Table>(
                 continue;
             }
             // A relation without a field (a column's `references`) holds no rows.
-            let Some(steps) = steps_of::<T>(i) else {
+            let Some(steps) = rows.steps(i) else {
                 continue;
             };
             if !set_by_parent.is_empty()
                 && rel.from == set_by_parent
-                && rows
-                    .iter()
-                    .any(|row| row.relation(i).is_some_and(|f| (steps.holds)(f)))
+                && (0..rows.len()).any(|at| rows.relation(at, i).is_some_and(|f| (steps.holds)(f)))
             {
-                return Err(unsupported::<T>(
+                return Err(unsupported(
+                    table,
                     rel,
                     "this relation is loaded, and its key is also set by the parent the rows are inserted under: the row would be inserted twice; leave it not loaded",
                 ));
             }
             let (taken, mut result) =
                 take_and_insert(&mut level, rows, i, rel, steps, &[], |_, _| Ok(())).await;
-            for (at, part) in taken {
-                let key = (steps.keys)(&part, rel.to).into_iter().next();
-                let row = &mut rows[at];
+            for (at, mut part) in taken {
+                let key = level_of(steps, &mut part)
+                    .and_then(|part| keys_of(part, rel.to).into_iter().next());
                 if let (Some(key), true) = (key, result.is_ok())
-                    && let Err(e) = set_columns(row, rel.from, key)
+                    && let Err(e) = set_columns(rows, at, rel.from, key)
                 {
                     result = Err(e);
                 }
-                (steps.put)(field_of(row, i, rel)?, part);
+                (steps.put)(field_of(rows, at, i, rel)?, part);
             }
             inserted += result?;
         }
@@ -112,45 +115,33 @@ pub(crate) fn insert_graph<'a, T: Table>(
             if rel.holds_key {
                 continue;
             }
-            let Some(steps) = steps_of::<T>(i) else {
+            let Some(steps) = rows.steps(i) else {
                 continue;
             };
-            let positions: Vec<usize> = rel
-                .from
-                .iter()
-                .map(|c| column_index::<T>(c))
-                .collect::<Result<_>>()?;
-            let keys: Vec<Vec<Value>> = rows
-                .iter()
-                .map(|row| {
-                    positions
-                        .iter()
-                        .map(|&p| {
-                            row.column_value(p)
-                                .unwrap_or(Value::Null(T::META.columns[p].ty))
-                        })
-                        .collect()
-                })
-                .collect();
+            for column in rel.from {
+                column_index(table, column)?;
+            }
+            let keys = keys_of(rows, rel.from);
             if let Some(through) = rel.through {
                 // Through a junction: the targets are rows of their own, then one
                 // junction row per parent and target.
-                let (taken, result) =
+                let (mut taken, result) =
                     take_and_insert(&mut level, rows, i, rel, steps, &[], |_, _| Ok(())).await;
                 let mut junction = Vec::new();
                 if result.is_ok() {
-                    for (at, part) in &taken {
-                        let mut targets = (steps.keys)(part, rel.to);
+                    for (at, part) in &mut taken {
+                        let mut targets = level_of(steps, part)
+                            .map_or_else(Vec::new, |part| keys_of(part, rel.to));
                         // A target given twice (connected, or repeated) is linked once.
                         let mut seen = std::collections::HashSet::new();
                         targets.retain(|t| seen.insert(KeyOf::Many(t.clone())));
                         for target in targets {
-                            junction.push(junction_row::<T>(rel, through, &keys[*at], &target));
+                            junction.push(junction_row(table, rel, through, &keys[*at], &target));
                         }
                     }
                 }
                 for (at, part) in taken {
-                    (steps.put)(field_of(&mut rows[at], i, rel)?, part);
+                    (steps.put)(field_of(rows, at, i, rel)?, part);
                 }
                 inserted += result?;
                 let junction: Vec<Vec<Value>> = junction.into_iter().collect::<Result<_>>()?;
@@ -160,11 +151,15 @@ pub(crate) fn insert_graph<'a, T: Table>(
                     .map_err(|e| e.at_path(&child_path(path, rel.name)))?;
                 continue;
             }
-            let set = |at: usize, part: &mut Rows| (steps.set)(part, rel.to, &keys[at]);
+            let set = |at: usize, part: &mut Rows| match level_of(steps, part) {
+                Some(part) => (0..part.len())
+                    .try_for_each(|row| set_columns(part, row, rel.to, keys[at].clone())),
+                None => Ok(()),
+            };
             let (taken, result) =
                 take_and_insert(&mut level, rows, i, rel, steps, rel.to, set).await;
             for (at, part) in taken {
-                (steps.put)(field_of(&mut rows[at], i, rel)?, part);
+                (steps.put)(field_of(rows, at, i, rel)?, part);
             }
             inserted += result?;
         }
@@ -175,14 +170,15 @@ pub(crate) fn insert_graph<'a, T: Table>(
 /// Inserts a level's rows and sets their generated keys; how many it inserted. Under
 /// connect or create (see `connect.rs`), a row already stored takes its key instead,
 /// and a row repeating another's value takes that row's key.
-async fn insert_level<T: Table>(
+async fn insert_level(
     run: &mut dyn Executor,
     enforcement: &Enforcement,
-    rows: &mut [T],
+    rows: &mut dyn LevelRows,
     set_by_parent: &[&str],
     plan: &Plan,
 ) -> Result<u64> {
-    let split = match plan.column_for(T::META) {
+    let table = rows.table();
+    let split = match plan.column_for(table) {
         Some(column) => Some(connect::split(run, rows, column).await?),
         None => None,
     };
@@ -195,7 +191,7 @@ async fn insert_level<T: Table>(
         // keep its stored parent while the struct says the new one.
         if !set_by_parent.is_empty() && (!split.found.is_empty() || !split.same_as.is_empty()) {
             return Err(Error::Unsupported {
-                table: T::NAME,
+                table: table.name,
                 relation: "",
                 message: "connect_or_create found rows of this table below their parent (stored, or given twice); Rel does not move a stored row to another parent: update its foreign key, or leave this table out of connect_or_create".into(),
             });
@@ -206,23 +202,27 @@ async fn insert_level<T: Table>(
             connected.chain(split.same_as.iter().map(|(at, _)| *at)),
         )?;
     }
-    let keys = insert_picked(run, enforcement, rows, &picked).await?;
-    if let Some(generated) = T::META.generated_key() {
-        let at = column_index::<T>(generated.name)?;
-        for (&row, key) in picked.iter().zip(keys) {
-            if let Some(value) = key.to_values().pop() {
-                rows[row].set_column_value(at, value)?;
+    let generated = {
+        let rows = &*rows;
+        let values_of = |i: usize| rows.values(picked[i]);
+        insert_rows(run, enforcement, table, picked.len(), &values_of).await?
+    };
+    if let (Some(generated), Some(column)) = (generated, table.generated_key()) {
+        let at = column_index(table, column.name)?;
+        for (&row, key) in picked.iter().zip(generated) {
+            if let Some(value) = key.into_iter().next_back() {
+                rows.set_column_value(row, at, value)?;
             }
         }
     }
     if let Some(split) = split {
-        let primary = T::META.primary_key;
+        let primary = table.primary_key;
         for (row, key) in split.found {
-            set_columns(&mut rows[row], primary, key)?;
+            set_columns(rows, row, primary, key)?;
         }
         for (row, first) in split.same_as {
-            let key = rows[first].key().to_values();
-            set_columns(&mut rows[row], primary, key)?;
+            let key = keys_of_row(rows, first, primary);
+            set_columns(rows, row, primary, key)?;
         }
     }
     Ok(picked.len() as u64)
@@ -231,18 +231,20 @@ async fn insert_level<T: Table>(
 /// Refuses connected rows (found stored, or repeating another row) that hold a loaded
 /// `One` whose key they hold: its row was inserted in step 1, but the connected row
 /// is not written, so nothing would point at it.
-fn refuse_loaded_targets<T: Table>(
-    rows: &[T],
+fn refuse_loaded_targets(
+    rows: &dyn LevelRows,
     connected: impl Iterator<Item = usize>,
 ) -> Result<()> {
+    let table = rows.table();
     for at in connected {
-        for (i, rel) in T::META.relations.iter().enumerate() {
-            let Some(steps) = steps_of::<T>(i) else {
+        for (i, rel) in table.relations.iter().enumerate() {
+            let Some(steps) = rows.steps(i) else {
                 continue;
             };
-            let loaded = rows[at].relation(i).is_some_and(|f| (steps.holds)(f));
+            let loaded = rows.relation(at, i).is_some_and(|f| (steps.holds)(f));
             if rel.holds_key && rel.through.is_none() && loaded {
-                return Err(unsupported::<T>(
+                return Err(unsupported(
+                    table,
                     rel,
                     "connect_or_create found this row (stored, or given twice), so it is not written, and the row loaded in this relation would point at nothing; leave the relation not loaded",
                 ));
@@ -263,19 +265,23 @@ struct Level<'l, 'r> {
 /// Takes the rows of relation `i` from every row that holds some, readies each group
 /// with `ready` (its position among `rows`), and inserts them all as one level. The
 /// groups, by row position, go back to the caller to put back whatever happened.
-async fn take_and_insert<T: Table>(
+async fn take_and_insert(
     level: &mut Level<'_, '_>,
-    rows: &mut [T],
+    rows: &mut dyn LevelRows,
     i: usize,
     rel: &'static RelationMeta,
     steps: &'static Steps,
     set_by_parent: &'static [&'static str],
     ready: impl Fn(usize, &mut Rows) -> Result<()>,
 ) -> (Vec<(usize, Rows)>, Result<u64>) {
+    let table = rows.table();
     let mut positions = Vec::new();
     let mut groups = Vec::new();
-    for (at, row) in rows.iter_mut().enumerate() {
-        let taken = match row.relation_field(i).ok_or_else(|| internal::<T>(rel)) {
+    for at in 0..rows.len() {
+        let taken = match rows
+            .relation_field(at, i)
+            .ok_or_else(|| internal(table, rel))
+        {
             Ok(field) => (steps.take)(field),
             Err(e) => Err(e),
         };
@@ -305,10 +311,14 @@ async fn take_and_insert<T: Table>(
         positions,
     };
     let here = child_path(level.path, rel.name);
-    let result = match taken.held.as_mut() {
-        Some((all, _)) => {
+    let result = match taken
+        .held
+        .as_mut()
+        .and_then(|(all, _)| level_of(steps, all))
+    {
+        Some(all) => {
             let run = &mut *level.run;
-            (steps.insert)(
+            insert_graph(
                 run,
                 level.enforcement,
                 all,
@@ -330,26 +340,24 @@ async fn take_and_insert<T: Table>(
 
 /// Rows taken from their parents' fields while they are inserted: put back on drop,
 /// unless handed back first.
-struct Taken<'r, T: Table> {
+struct Taken<'r> {
     /// All the groups joined, and each one's size.
     held: Option<(Rows, Vec<usize>)>,
-    rows: &'r mut [T],
+    rows: &'r mut dyn LevelRows,
     i: usize,
     steps: &'static Steps,
     /// The parent of each group.
     positions: Vec<usize>,
 }
 
-impl<T: Table> Drop for Taken<'_, T> {
+impl Drop for Taken<'_> {
     fn drop(&mut self) {
         let Some((all, counts)) = self.held.take() else {
             return;
         };
         for (&at, part) in self.positions.iter().zip((self.steps.split)(all, &counts)) {
-            if let Some(field) = self
-                .rows
-                .get_mut(at)
-                .and_then(|row| row.relation_field(self.i))
+            if at < self.rows.len()
+                && let Some(field) = self.rows.relation_field(at, self.i)
             {
                 (self.steps.put)(field, part);
             }
@@ -357,10 +365,41 @@ impl<T: Table> Drop for Taken<'_, T> {
     }
 }
 
+/// The rows of a relation's target held in `rows`, as a level.
+fn level_of<'r>(steps: &Steps, rows: &'r mut Rows) -> Option<&'r mut dyn LevelRows> {
+    (steps.rows)(rows)
+}
+
+/// The values of `columns` of each row (NULL for a column the table does not have).
+fn keys_of(rows: &dyn LevelRows, columns: &[&str]) -> Vec<Vec<Value>> {
+    (0..rows.len())
+        .map(|at| keys_of_row(rows, at, columns))
+        .collect()
+}
+
+/// The values of `columns` of row `at`.
+fn keys_of_row(rows: &dyn LevelRows, at: usize, columns: &[&str]) -> Vec<Value> {
+    let table = rows.table();
+    columns
+        .iter()
+        .map(|c| {
+            let column = table.columns.iter().position(|m| m.name == *c);
+            column
+                .and_then(|p| rows.column_value(at, p))
+                .unwrap_or(Value::Null(
+                    column.map_or(crate::model::value::SqlType::BigInt, |p| {
+                        table.columns[p].ty
+                    }),
+                ))
+        })
+        .collect()
+}
+
 /// The junction row linking a parent (its `from` values, `parent`) and a target (its
 /// `to` values, `target`), in the junction's column order. A junction with columns
 /// besides the two keys is refused: Rel would not know their values.
-fn junction_row<T: Table>(
+fn junction_row(
+    table: &'static TableMeta,
     rel: &'static RelationMeta,
     through: crate::model::meta::Through,
     parent: &[Value],
@@ -377,7 +416,8 @@ fn junction_row<T: Table>(
             if let Some(at) = through.to.iter().position(|t| *t == c.name) {
                 return Ok(target[at].clone());
             }
-            Err(unsupported::<T>(
+            Err(unsupported(
+                table,
                 rel,
                 &format!(
                     "the junction `{}` has a column besides its keys (`{}`): insert_graph would not know its value; insert the junction's rows with insert_many",
@@ -388,29 +428,39 @@ fn junction_row<T: Table>(
         .collect()
 }
 
-fn field_of<'r, T: Table>(
-    row: &'r mut T,
+/// Relation `i`'s field of row `at`.
+fn field_of<'r>(
+    rows: &'r mut dyn LevelRows,
+    at: usize,
     i: usize,
     rel: &'static RelationMeta,
 ) -> Result<&'r mut dyn Any> {
-    row.relation_field(i).ok_or_else(|| internal::<T>(rel))
+    let table = rows.table();
+    rows.relation_field(at, i)
+        .ok_or_else(|| internal(table, rel))
 }
 
-/// Sets `columns` of `row` to `values`.
-fn set_columns<T: Table>(row: &mut T, columns: &[&str], values: Vec<Value>) -> Result<()> {
+/// Sets `columns` of row `at` to `values`.
+fn set_columns(
+    rows: &mut dyn LevelRows,
+    at: usize,
+    columns: &[&str],
+    values: Vec<Value>,
+) -> Result<()> {
     for (column, value) in columns.iter().zip(values) {
-        row.set_column_value(column_index::<T>(column)?, value)?;
+        let column = column_index(rows.table(), column)?;
+        rows.set_column_value(at, column, value)?;
     }
     Ok(())
 }
 
-fn column_index<T: Table>(column: &str) -> Result<usize> {
-    T::META
+fn column_index(table: &'static TableMeta, column: &str) -> Result<usize> {
+    table
         .columns
         .iter()
         .position(|c| c.name == column)
         .ok_or_else(|| Error::Unsupported {
-            table: T::NAME,
+            table: table.name,
             relation: "",
             message: format!("internal error in insert_graph: no column `{column}`"),
         })
@@ -424,16 +474,17 @@ fn child_path(path: &str, name: &str) -> String {
     }
 }
 
-fn unsupported<T: Table>(rel: &RelationMeta, message: &str) -> Error {
+fn unsupported(table: &'static TableMeta, rel: &RelationMeta, message: &str) -> Error {
     Error::Unsupported {
-        table: T::NAME,
+        table: table.name,
         relation: rel.name,
         message: message.to_owned(),
     }
 }
 
-fn internal<T: Table>(rel: &RelationMeta) -> Error {
-    unsupported::<T>(
+fn internal(table: &'static TableMeta, rel: &RelationMeta) -> Error {
+    unsupported(
+        table,
         rel,
         "internal error in insert_graph: relation field not found",
     )

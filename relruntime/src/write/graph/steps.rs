@@ -2,16 +2,14 @@
 //! parent's level, which holds only its own rows across an await, needs no type of
 //! the target's: the derive's `Table::graph_steps` hands out
 //! `GraphSteps::<C>::STEPS`, function pointers monomorphized for the target `C`, the
-//! way the loaders reach theirs through `Ops`.
+//! way the loaders reach theirs through `Ops`. They are few and short (taking rows
+//! out of fields, putting them back, joining and splitting groups): the insert itself
+//! runs on the rows as a level (`rows.rs`), compiled once.
 
-use super::connect::Plan;
-use super::{insert_graph, set_columns};
+use super::LevelRows;
 use crate::model::error::{Error, Result};
 use crate::model::fields::{Many, One};
 use crate::model::table::Table;
-use crate::model::value::Value;
-use crate::sql::exec::{BoxFuture, Executor};
-use crate::write::enforcement::Enforcement;
 use std::any::Any;
 use std::marker::PhantomData;
 
@@ -70,31 +68,17 @@ pub struct Steps {
     pub(super) put: fn(&mut dyn Any, Rows),
     /// Whether a field holds rows to write.
     pub(super) holds: fn(&dyn Any) -> bool,
-    /// Sets columns of every row to the same values.
-    pub(super) set: fn(&mut Rows, &[&'static str], &[Value]) -> Result<()>,
-    /// The values of columns of each row.
-    pub(super) keys: fn(&Rows, &[&'static str]) -> Vec<Vec<Value>>,
+    /// The rows as a level, to insert them (nested, with the steps in `mod.rs`), set
+    /// their columns or read their keys.
+    pub(super) rows: fn(&mut Rows) -> Option<&mut dyn LevelRows>,
     /// Joins groups of rows into one, and how many each had.
     pub(super) join: fn(Vec<Rows>) -> (Rows, Vec<usize>),
     /// Splits rows back into groups of these sizes.
     pub(super) split: fn(Rows, &[usize]) -> Vec<Rows>,
-    /// Inserts the rows as one level, and everything loaded in them; the columns
-    /// their parent set are given.
-    pub(super) insert: InsertRows,
 }
 
 /// A `Vec<C>` of a relation's target rows, erased.
 pub(super) type Rows = Box<dyn Any + Send>;
-
-/// Inserts erased rows as one level, under a parent that set the given columns.
-pub(super) type InsertRows = for<'a> fn(
-    &'a mut dyn Executor,
-    &'a Enforcement,
-    &'a mut Rows,
-    &'a str,
-    &'static [&'static str],
-    &'a Plan,
-) -> BoxFuture<'a, Result<u64>>;
 
 impl<C: Table> GraphSteps<C> {
     /// The steps for target `C`. For the derive.
@@ -102,33 +86,9 @@ impl<C: Table> GraphSteps<C> {
         take: |field| Ok(take_rows::<C>(field)?.map(|rows| Box::new(rows) as Rows)),
         put: |field, rows| put_rows::<C>(field, vec_of::<C>(rows)),
         holds: holds_rows::<C>,
-        set: |rows, columns, values| {
-            rows.downcast_mut::<Vec<C>>().map_or(Ok(()), |rows| {
-                rows.iter_mut()
-                    .try_for_each(|row| set_columns(row, columns, values.to_vec()))
-            })
-        },
-        keys: |rows, columns| {
-            let positions: Vec<Option<usize>> = columns
-                .iter()
-                .map(|c| C::META.columns.iter().position(|m| m.name == *c))
-                .collect();
-            rows.downcast_ref::<Vec<C>>()
-                .map(|rows| {
-                    rows.iter()
-                        .map(|row| {
-                            positions
-                                .iter()
-                                .map(|p| {
-                                    p.and_then(|p| row.column_value(p)).unwrap_or(Value::Null(
-                                        crate::model::value::SqlType::BigInt,
-                                    ))
-                                })
-                                .collect()
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
+        rows: |rows| {
+            let rows: &mut dyn LevelRows = rows.downcast_mut::<Vec<C>>()?;
+            Some(rows)
         },
         join: |groups| {
             let mut counts = Vec::with_capacity(groups.len());
@@ -146,16 +106,6 @@ impl<C: Table> GraphSteps<C> {
                 .iter()
                 .map(|&n| Box::new(rows.by_ref().take(n).collect::<Vec<C>>()) as Rows)
                 .collect()
-        },
-        insert: |run, enforcement, rows, path, set_by_parent, plan| {
-            Box::pin(async move {
-                match rows.downcast_mut::<Vec<C>>() {
-                    Some(rows) => {
-                        insert_graph(run, enforcement, rows, path, set_by_parent, plan).await
-                    }
-                    None => Ok(0),
-                }
-            })
         },
     };
 }
