@@ -45,10 +45,7 @@ pub fn impls(t: &Table) -> TokenStream {
     let set_columns = t.columns.iter().enumerate().map(|(i, c)| {
         let (field, ty, name) = (&c.ident, &c.ty, &c.name);
         quote_spanned! {ty.span()=>
-            #i => {
-                self.#field = <#ty as ::rel::__private::ColumnValue>::from_value(value)
-                    .map_err(|e| ::rel::__private::column_error(#table_name, #name, e))?;
-            }
+            #i => <#ty as ::rel::__private::ColumnValue>::set(&mut self.#field, value, #table_name, #name)?,
         }
     });
     quote! {

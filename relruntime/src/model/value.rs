@@ -255,6 +255,20 @@ pub trait ColumnValue: Sized + Send + Sync + 'static {
     fn read(row: &mut super::row::RowReader<'_>) -> super::error::Result<Self> {
         row.next()
     }
+
+    /// Sets `field`, column `column` of `table`, from `value`. Used by the derive's
+    /// `set_column_value`: one copy per field type, not a conversion and a closure per
+    /// column of every table.
+    #[doc(hidden)]
+    fn set(
+        field: &mut Self,
+        value: Value,
+        table: &'static str,
+        column: &'static str,
+    ) -> super::error::Result<()> {
+        *field = Self::from_value(value).map_err(|e| column_error(table, column, e))?;
+        Ok(())
+    }
 }
 
 impl<T: ColumnValue> ColumnValue for Option<T> {

@@ -131,21 +131,7 @@ impl<From: Table, To, Kind> Relation<From, To, Kind, Fresh> {
     #[doc(hidden)]
     pub fn new(index: usize) -> Self {
         Relation {
-            spec: LoadSpec {
-                rel: &From::META.relations[index],
-                filter: None,
-                order: Vec::new(),
-                limit: None,
-                offset: None,
-                page: None,
-                children: Vec::new(),
-                count: false,
-                aggregate: None,
-                refused: None,
-                field: index,
-                ops: None,
-                select: None,
-            },
+            spec: LoadSpec::of(&From::META.relations[index], index),
             _tables: PhantomData,
         }
     }

@@ -61,6 +61,27 @@ impl AggregateLoad {
 }
 
 impl LoadSpec {
+    /// The spec of relation `rel`, at `field` among its table's relations, loaded
+    /// plainly (no filter, order or window yet). Not generic, so that the derive's
+    /// relation handles, one per relation of every table, build it with one call.
+    pub(crate) fn of(rel: &'static RelationMeta, field: usize) -> Self {
+        LoadSpec {
+            rel,
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+            page: None,
+            children: Vec::new(),
+            count: false,
+            aggregate: None,
+            refused: None,
+            field,
+            ops: None,
+            select: None,
+        }
+    }
+
     /// Whether it loads one value per parent (a count or an aggregate), not rows.
     pub(crate) fn is_value(&self) -> bool {
         self.count || self.aggregate.is_some()

@@ -90,22 +90,27 @@ impl<C: Table> GraphSteps<C> {
             let rows: &mut dyn LevelRows = rows.downcast_mut::<Vec<C>>()?;
             Some(rows)
         },
+        // `append` and `split_off` rather than iterator adaptors: these are compiled
+        // once per table of the user's, and are the larger part of what is.
         join: |groups| {
             let mut counts = Vec::with_capacity(groups.len());
             let mut all: Vec<C> = Vec::new();
             for group in groups {
-                let group = vec_of::<C>(group);
+                let mut group = vec_of::<C>(group);
                 counts.push(group.len());
-                all.extend(group);
+                all.append(&mut group);
             }
             (Box::new(all) as Rows, counts)
         },
         split: |rows, counts| {
-            let mut rows = vec_of::<C>(rows).into_iter();
-            counts
-                .iter()
-                .map(|&n| Box::new(rows.by_ref().take(n).collect::<Vec<C>>()) as Rows)
-                .collect()
+            let mut rows = vec_of::<C>(rows);
+            let mut groups = Vec::with_capacity(counts.len());
+            for &n in counts.iter().rev() {
+                let at = rows.len().saturating_sub(n);
+                groups.push(Box::new(rows.split_off(at)) as Rows);
+            }
+            groups.reverse();
+            groups
         },
     };
 }
