@@ -133,18 +133,25 @@ async fn paired(db: &Db) -> (f64, f64) {
     (median(cascades), median(inserts))
 }
 
-fn median_ms(group: &str, name: &str) -> Option<f64> {
+/// Criterion's median of one benchmark, in ms, if it ran in this process (written
+/// after `since`): a filtered run leaves another run's files in place.
+fn median_ms(group: &str, name: &str, since: std::time::SystemTime) -> Option<f64> {
     let path = format!(
         "{}/criterion/{group}/{name}/new/estimates.json",
         std::env::var("CARGO_TARGET_DIR")
             .unwrap_or_else(|_| format!("{}/target", env!("CARGO_MANIFEST_DIR")))
     );
+    let written = std::fs::metadata(&path).ok()?.modified().ok()?;
+    if written < since {
+        return None;
+    }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     json["median"]["point_estimate"].as_f64().map(|ns| ns / 1e6)
 }
 
 fn main() {
+    let started = std::time::SystemTime::now();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -201,8 +208,8 @@ fn main() {
         pairs.push((dialect, paired));
         for op in ["cascade", "insert"] {
             let (Some(fk), Some(em)) = (
-                median_ms(&group, &format!("{op}_foreignkeys")),
-                median_ms(&group, &format!("{op}_emulated")),
+                median_ms(&group, &format!("{op}_foreignkeys"), started),
+                median_ms(&group, &format!("{op}_emulated"), started),
             ) else {
                 continue;
             };
