@@ -560,19 +560,11 @@ impl<T: Table, V> std::convert::From<RelatedValue<T, V>> for Load<T> {
         };
         Load {
             spec: LoadSpec {
-                rel,
                 filter: filter.map(|f| *f),
-                order: Vec::new(),
-                limit: None,
-                offset: None,
-                page: None,
-                children: Vec::new(),
-                count: false,
                 aggregate,
                 refused,
-                field,
                 ops: Some(Ops::aggregate()),
-                select: None,
+                ..LoadSpec::of(rel, field)
             },
             _table: PhantomData,
         }
