@@ -94,8 +94,10 @@ pub(crate) fn insert_graph<'a>(
             let (taken, mut result) =
                 take_and_insert(&mut level, rows, i, rel, steps, &[], |_, _| Ok(())).await;
             for (at, mut part) in taken {
-                let key = level_of(steps, &mut part)
-                    .and_then(|part| keys_of(part, rel.to).into_iter().next());
+                let key = match level_of(steps, &mut part) {
+                    Some(part) => keys_of(part, rel.to)?.into_iter().next(),
+                    None => None,
+                };
                 if let (Some(key), true) = (key, result.is_ok())
                     && let Err(e) = set_columns(rows, at, rel.from, key)
                 {
@@ -118,10 +120,7 @@ pub(crate) fn insert_graph<'a>(
             let Some(steps) = rows.steps(i) else {
                 continue;
             };
-            for column in rel.from {
-                column_index(table, column)?;
-            }
-            let keys = keys_of(rows, rel.from);
+            let keys = keys_of(rows, rel.from)?;
             if let Some(through) = rel.through {
                 // Through a junction: the targets are rows of their own, then one
                 // junction row per parent and target.
@@ -130,8 +129,10 @@ pub(crate) fn insert_graph<'a>(
                 let mut junction = Vec::new();
                 if result.is_ok() {
                     for (at, part) in &mut taken {
-                        let mut targets = level_of(steps, part)
-                            .map_or_else(Vec::new, |part| keys_of(part, rel.to));
+                        let mut targets = match level_of(steps, part) {
+                            Some(part) => keys_of(part, rel.to)?,
+                            None => Vec::new(),
+                        };
                         // A target given twice (connected, or repeated) is linked once.
                         let mut seen = std::collections::HashSet::new();
                         targets.retain(|t| seen.insert(KeyOf::Many(t.clone())));
@@ -152,8 +153,11 @@ pub(crate) fn insert_graph<'a>(
                 continue;
             }
             let set = |at: usize, part: &mut Rows| match level_of(steps, part) {
-                Some(part) => (0..part.len())
-                    .try_for_each(|row| set_columns(part, row, rel.to, keys[at].clone())),
+                Some(part) => {
+                    let columns = positions(part.table(), rel.to)?;
+                    (0..part.len())
+                        .try_for_each(|row| set_at(part, row, &columns, keys[at].clone()))
+                }
                 None => Ok(()),
             };
             let (taken, result) =
@@ -220,8 +224,9 @@ async fn insert_level(
         for (row, key) in split.found {
             set_columns(rows, row, primary, key)?;
         }
+        let at = positions(table, primary)?;
         for (row, first) in split.same_as {
-            let key = keys_of_row(rows, first, primary);
+            let key = key_at(&*rows, first, &at);
             set_columns(rows, row, primary, key)?;
         }
     }
@@ -370,29 +375,27 @@ fn level_of<'r>(steps: &Steps, rows: &'r mut Rows) -> Option<&'r mut dyn LevelRo
     (steps.rows)(rows)
 }
 
-/// The values of `columns` of each row (NULL for a column the table does not have).
-fn keys_of(rows: &dyn LevelRows, columns: &[&str]) -> Vec<Vec<Value>> {
-    (0..rows.len())
-        .map(|at| keys_of_row(rows, at, columns))
+/// The values of `columns` of each row, each column found once.
+fn keys_of(rows: &dyn LevelRows, columns: &[&str]) -> Result<Vec<Vec<Value>>> {
+    let at = positions(rows.table(), columns)?;
+    Ok((0..rows.len()).map(|row| key_at(rows, row, &at)).collect())
+}
+
+/// The values of the columns at `positions` of row `row`.
+fn key_at(rows: &dyn LevelRows, row: usize, positions: &[usize]) -> Vec<Value> {
+    let columns = rows.table().columns;
+    positions
+        .iter()
+        .map(|&p| {
+            rows.column_value(row, p)
+                .unwrap_or(Value::Null(columns[p].ty))
+        })
         .collect()
 }
 
-/// The values of `columns` of row `at`.
-fn keys_of_row(rows: &dyn LevelRows, at: usize, columns: &[&str]) -> Vec<Value> {
-    let table = rows.table();
-    columns
-        .iter()
-        .map(|c| {
-            let column = table.columns.iter().position(|m| m.name == *c);
-            column
-                .and_then(|p| rows.column_value(at, p))
-                .unwrap_or(Value::Null(
-                    column.map_or(crate::model::value::SqlType::BigInt, |p| {
-                        table.columns[p].ty
-                    }),
-                ))
-        })
-        .collect()
+/// The positions of `columns` among `table`'s.
+fn positions(table: &'static TableMeta, columns: &[&str]) -> Result<Vec<usize>> {
+    columns.iter().map(|c| column_index(table, c)).collect()
 }
 
 /// The junction row linking a parent (its `from` values, `parent`) and a target (its
@@ -447,11 +450,21 @@ fn set_columns(
     columns: &[&str],
     values: Vec<Value>,
 ) -> Result<()> {
-    for (column, value) in columns.iter().zip(values) {
-        let column = column_index(rows.table(), column)?;
-        rows.set_column_value(at, column, value)?;
-    }
-    Ok(())
+    let columns = positions(rows.table(), columns)?;
+    set_at(rows, at, &columns, values)
+}
+
+/// Sets the columns at `positions` of row `at` to `values`.
+fn set_at(
+    rows: &mut dyn LevelRows,
+    at: usize,
+    positions: &[usize],
+    values: Vec<Value>,
+) -> Result<()> {
+    positions
+        .iter()
+        .zip(values)
+        .try_for_each(|(&column, value)| rows.set_column_value(at, column, value))
 }
 
 fn column_index(table: &'static TableMeta, column: &str) -> Result<usize> {
