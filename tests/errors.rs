@@ -208,65 +208,17 @@ async fn deadlocks_are_retryable() {
 #[tokio::test]
 async fn a_lost_connection_aborts_the_transaction() {
     for (d, url) in common::backend_urls("errors_lost").await {
+        // A SQLite connection is a file handle: nothing can end it from outside.
+        if d == Dialect::Sqlite {
+            continue;
+        }
         // The connections to end are found by a name only this test gives them.
-        let (url, kill) = match d {
-            // A SQLite connection is a file handle: nothing can end it from outside.
-            Dialect::Sqlite => continue,
-            Dialect::Postgres => (
-                format!("{url}&application_name=rel_errors_lost"),
-                // With a timeout, it waits until each one has ended (PostgreSQL 14+).
-                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity \
-                 WHERE application_name = 'rel_errors_lost'"
-                    .to_owned(),
-            ),
-            _ => (url.clone(), String::new()),
-        };
+        let url = common::named(d, &url, "rel_errors_lost");
         let db = Db::connect(&url).await.unwrap();
         seeded(&db).await;
         let mut tx = db.begin().await.unwrap();
         tx.insert(&note(3, "before")).await.unwrap();
-        match d {
-            Dialect::Postgres => {
-                let admin = sqlx::PgPool::connect(&admin_url(&url)).await.unwrap();
-                admin.execute(AssertSqlSafe(kill)).await.unwrap();
-                admin.close().await;
-            }
-            _ => {
-                // The test's own database names its connections; the admin's is
-                // spared.
-                use sqlx::Connection;
-                let mut admin = sqlx::MySqlConnection::connect(&url).await.unwrap();
-                let ids: Vec<i64> = sqlx::query_scalar(
-                    "SELECT id FROM information_schema.processlist \
-                     WHERE db = DATABASE() AND id <> CONNECTION_ID()",
-                )
-                .fetch_all(&mut admin)
-                .await
-                .unwrap();
-                assert!(!ids.is_empty(), "{d:?}");
-                for id in &ids {
-                    let _ = admin.execute(AssertSqlSafe(format!("KILL {id}"))).await;
-                }
-                // KILL returns before the connection is marked killed: wait until
-                // each one is (it stays listed until its client goes).
-                for attempt in 0.. {
-                    let left: i64 = sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM information_schema.processlist \
-                         WHERE db = DATABASE() AND id <> CONNECTION_ID() \
-                         AND command <> 'Killed'",
-                    )
-                    .fetch_one(&mut admin)
-                    .await
-                    .unwrap();
-                    if left == 0 {
-                        break;
-                    }
-                    assert!(attempt < 200, "{d:?}: {left} connections not killed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                admin.close().await.unwrap();
-            }
-        }
+        common::end_connections(d, &url, "rel_errors_lost").await;
         let lost = tx.insert(&note(4, "lost")).await.unwrap_err();
         assert!(lost.is_connection(), "{d:?}: {lost:?}");
         let after = tx.insert(&note(5, "after")).await.unwrap_err();
@@ -289,12 +241,6 @@ async fn a_lost_connection_aborts_the_transaction() {
             .collect();
         assert_eq!(ids, [1, 2], "{d:?}");
     }
-}
-
-/// The URL without the test's application name, for the connection that ends the
-/// others.
-fn admin_url(url: &str) -> String {
-    url.replace("&application_name=rel_errors_lost", "")
 }
 
 /// A statement of yours fails in your sqlx transaction. PostgreSQL then refuses every

@@ -127,6 +127,72 @@ pub async fn raw(d: Dialect, url: &str, statements: &[impl AsRef<str>]) {
     }
 }
 
+/// `url` with the connections it opens named `name`, where the server keeps a name
+/// (PostgreSQL's `application_name`), for [`end_connections`] to find them.
+pub fn named(d: Dialect, url: &str, name: &str) -> String {
+    match d {
+        Dialect::Postgres => format!("{url}&application_name={name}"),
+        _ => url.to_owned(),
+    }
+}
+
+/// Ends, from another connection, every connection to the server at `url` (made
+/// by [`named`] with `name`) as the server's administrator would (PostgreSQL's
+/// `pg_terminate_backend`, MySQL's `KILL`), and waits until each one has ended. On
+/// MySQL they are those in the test's own database. SQLite has none to end.
+pub async fn end_connections(d: Dialect, url: &str, name: &str) {
+    use sqlx::Connection;
+    match d {
+        Dialect::Sqlite => {}
+        Dialect::Postgres => {
+            let admin_url = url.replace(&format!("&application_name={name}"), "");
+            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            // With a timeout, it waits until each one has ended (PostgreSQL 14+).
+            admin
+                .execute(AssertSqlSafe(format!(
+                    "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity \
+                     WHERE application_name = '{name}'"
+                )))
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+        }
+        _ => {
+            // The test's own database names its connections; the admin's is spared.
+            let mut admin = sqlx::MySqlConnection::connect(url).await.unwrap();
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM information_schema.processlist \
+                 WHERE db = DATABASE() AND id <> CONNECTION_ID()",
+            )
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+            assert!(!ids.is_empty(), "no connection to end");
+            for id in &ids {
+                let _ = admin.execute(AssertSqlSafe(format!("KILL {id}"))).await;
+            }
+            // KILL returns before the connection is marked killed: wait until each
+            // one is (it stays listed until its client goes).
+            for attempt in 0.. {
+                let left: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM information_schema.processlist \
+                     WHERE db = DATABASE() AND id <> CONNECTION_ID() \
+                     AND command <> 'Killed'",
+                )
+                .fetch_one(&mut admin)
+                .await
+                .unwrap();
+                if left == 0 {
+                    break;
+                }
+                assert!(attempt < 200, "{left} connections not killed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            admin.close().await.unwrap();
+        }
+    }
+}
+
 /// The outcome of a write in a stable form: what it returned, or the typed error with
 /// the tables and relation it names.
 pub fn outcome<T: std::fmt::Debug>(result: Result<T, Error>) -> String {

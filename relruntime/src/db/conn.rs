@@ -9,7 +9,7 @@ use super::trace::Operation;
 use super::transaction::Transaction;
 use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
 use crate::driver::{Link, SqlxConn, for_each_driver};
-use crate::model::error::Result;
+use crate::model::error::{Error, Result};
 use crate::model::table::Table;
 use crate::read::query::Query;
 use crate::read::relation::{Loadable, Relation};
@@ -267,7 +267,11 @@ impl<'a> Conn<'a> {
 
     /// Runs `work` on this connection itself (on a `Db`, its primary).
     async fn operate_here<W: Work>(self, work: &mut W) -> (Result<W::Output>, Sent) {
-        let mut acquired = match self.acquire(W::ROUTE == Route::Read).await {
+        let read_on = match (&self, W::ROUTE) {
+            (Conn::Db(db), Route::Read) => Some(*db),
+            _ => None,
+        };
+        let mut acquired = match self.acquire(read_on.is_some()).await {
             Ok(acquired) => acquired,
             Err(e) => return (Err(e), Sent::default()),
         };
@@ -276,6 +280,25 @@ impl<'a> Conn<'a> {
             Bracket::Savepoint(tx) => measured(&mut tx.link, work).await,
             Bracket::Lent(link, _) => measured(link, work).await,
         };
+        // A read on a connection of the pool, taken untested: one the server ended
+        // while it sat idle fails the first statement. A read changes nothing, so it
+        // runs again, once, on a connection that answered a ping (see `Pool::acquire`).
+        if let Some(db) = read_on
+            && sent.rows == 0
+            && result.as_ref().is_err_and(Error::is_lost)
+        {
+            drop(acquired);
+            let mut link = match db.pool.acquire_tested(&db.statements).await {
+                Ok(link) => link,
+                Err(e) => return (Err(e), sent),
+            };
+            let (result, again) = measured(&mut link, work).await;
+            let sent = Sent {
+                statements: sent.statements + again.statements,
+                rows: again.rows,
+            };
+            return (result, sent);
+        }
         (acquired.finish(result).await, sent)
     }
 
@@ -284,10 +307,11 @@ impl<'a> Conn<'a> {
     /// transaction, the operation starts at a savepoint ([`Bracket::finish`] ends it).
     async fn acquire(self, read: bool) -> Result<Bracket<'a>> {
         Ok(match self {
-            Conn::Db(db) => Bracket::Pooled(match read.then(|| db.pool.reader(&db.statements)) {
-                Some(Some(held)) => held,
-                _ => db.pool.acquire(&db.statements).await?,
+            Conn::Db(db) if read => Bracket::Pooled(match db.pool.reader(&db.statements) {
+                Some(held) => held,
+                None => db.pool.acquire_read(&db.statements).await?,
             }),
+            Conn::Db(db) => Bracket::Pooled(db.pool.acquire(&db.statements).await?),
             Conn::Tx(tx) => {
                 tx.check_usable()?;
                 // A transaction that cannot take a savepoint (its connection is lost,

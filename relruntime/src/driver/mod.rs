@@ -179,6 +179,11 @@ pub(crate) struct Server {
     /// Whether Rel's own pool holds one of its connections aside for reads (SQLite's:
     /// `sqlite/held.rs`).
     pub read_aside: bool,
+    /// Whether the server can end a connection while it sits idle in the pool (a
+    /// restart, a failover, `KILL`, its idle timeout): a server's can, a SQLite file
+    /// handle cannot. Rel's own pool then tests a connection where an operation's
+    /// first statement could not safely run twice (see `Pool::acquire`).
+    pub ends_idle: bool,
 }
 
 impl Server {
@@ -190,6 +195,7 @@ impl Server {
             direct_reads: false,
             one_connection: false,
             read_aside: false,
+            ends_idle: true,
         }
     }
 }

@@ -94,13 +94,14 @@ where
 
 /// A pool's options from the settings: size and acquire timeout.
 pub(super) fn pool_options<DB: sqlx::Database>(settings: &Settings) -> sqlx::pool::PoolOptions<DB> {
-    // sqlx's default, stated: a server's connection is tested (pinged) as it is handed
-    // out, since the server may have ended it meanwhile (a restart, a failover, a
-    // kill). It costs a round trip per operation; see `sqlite/mod.rs` for SQLite's
-    // pools, which skip it.
+    // Handed out untested, unlike sqlx's default: its ping is a round trip before
+    // every operation. A server may end a connection while it sits idle (a restart, a
+    // failover, `KILL`), so Rel tests one itself where the operation's first statement
+    // could not safely run twice, and otherwise runs that statement again on a tested
+    // connection when it finds the connection gone (see `Pool::acquire`).
     let mut pool = sqlx::pool::PoolOptions::new()
         .acquire_timeout(settings.acquire_timeout)
-        .test_before_acquire(true);
+        .test_before_acquire(false);
     if let Some(n) = settings.max_connections {
         pool = pool.max_connections(n);
     }

@@ -5,6 +5,7 @@ use super::{Driver, Readied, Server, Settings, connect_error, for_each_driver, u
 use crate::model::error::Result;
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::BoxFuture;
+use sqlx::pool::PoolConnection;
 use std::any::Any;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -25,14 +26,17 @@ pub(crate) trait HeldReads: Send + Sync {
 /// What a pool of one driver does, erased: the face of `sqlx::Pool<D>` that [`Pool`]
 /// holds.
 pub(super) trait PoolOps: Send + Sync {
-    /// A connection, readied as `ready` says (a pool of the user's) first.
-    fn acquire(&self, ready: Option<Dialect>) -> BoxFuture<'_, Result<Taken>>;
+    /// A connection, readied as `ready` says (a pool of the user's) first; with
+    /// `test`, one that answered a ping.
+    fn acquire(&self, ready: Option<Dialect>, test: bool) -> BoxFuture<'_, Result<Taken>>;
     /// A connection, readied first, with a transaction begun on it by `statement` (or
-    /// sqlx's BEGIN).
+    /// sqlx's BEGIN); with `retry`, on another connection where the one taken was
+    /// found gone.
     fn begin(
         &self,
         ready: Option<Dialect>,
         statement: Option<&'static str>,
+        retry: bool,
     ) -> BoxFuture<'_, Result<Taken>>;
     /// What the pool's server is (see `Driver::server`).
     fn server(&self) -> BoxFuture<'_, Result<Server>>;
@@ -47,9 +51,9 @@ where
     D: Driver,
     for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
 {
-    fn acquire(&self, ready: Option<Dialect>) -> BoxFuture<'_, Result<Taken>> {
+    fn acquire(&self, ready: Option<Dialect>, test: bool) -> BoxFuture<'_, Result<Taken>> {
         unspanned::<D, _>(async move {
-            let mut conn = self.acquire().await?;
+            let mut conn = tested(self, test).await?;
             let readied = match ready {
                 Some(dialect) => Some(D::ready(&mut conn, dialect, false).await?),
                 None => None,
@@ -65,26 +69,22 @@ where
         &self,
         ready: Option<Dialect>,
         statement: Option<&'static str>,
+        retry: bool,
     ) -> BoxFuture<'_, Result<Taken>> {
         unspanned::<D, _>(async move {
-            use sqlx::SqlSafeStr;
-            let mut conn = self.acquire().await?;
-            // Readied before BEGIN: SQLite ignores its pragmas inside a transaction.
-            let readied = match ready {
-                Some(dialect) => Some(D::ready(&mut conn, dialect, false).await?),
-                None => None,
+            // A BEGIN that failed began nothing, so it may be sent again on another
+            // connection; after each idle one the server ended, a new one.
+            let mut left = if retry {
+                self.options().get_max_connections()
+            } else {
+                0
             };
-            if !D::CANCEL_SAFE {
-                // Rel's own BEGIN, on a connection closed if dropped before the
-                // transaction ends (see `Owned`).
-                let owned = Owned::begun(conn, statement.unwrap_or("BEGIN")).await?;
-                return Ok((Box::new(Form::<D>::Raw(owned)) as Box<dyn LinkOps>, readied));
+            loop {
+                match begun(self, ready, statement).await {
+                    Err(e) if left > 0 && e.is_lost() => left -= 1,
+                    taken => return taken,
+                }
             }
-            // What sqlx's `Pool::begin_with` does once it has a connection.
-            let conn = sqlx::pool::MaybePoolConnection::PoolConnection(conn);
-            let tx =
-                sqlx::Transaction::begin(conn, statement.map(SqlSafeStr::into_sql_str)).await?;
-            Ok((Box::new(Form::<D>::Begun(tx)) as Box<dyn LinkOps>, readied))
         })
     }
 
@@ -99,6 +99,57 @@ where
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
+
+/// A connection of `pool`; with `test`, one that answered a ping, as sqlx's
+/// `test_before_acquire` would give: one that does not is closed and another taken,
+/// a new one once the idle ones are spent.
+async fn tested<D: Driver>(pool: &sqlx::Pool<D>, test: bool) -> Result<PoolConnection<D>> {
+    let mut left = pool.options().get_max_connections();
+    loop {
+        let mut conn = pool.acquire().await?;
+        if !test {
+            return Ok(conn);
+        }
+        match sqlx::Connection::ping(&mut *conn).await {
+            Ok(()) => return Ok(conn),
+            Err(e) if left == 0 => return Err(e.into()),
+            Err(_) => {
+                // Gone: the pool may open another in its place.
+                let _ = conn.close().await;
+                left -= 1;
+            }
+        }
+    }
+}
+
+/// A connection of `pool`, readied as `ready` says, with a transaction begun on it.
+async fn begun<D>(
+    pool: &sqlx::Pool<D>,
+    ready: Option<Dialect>,
+    statement: Option<&'static str>,
+) -> Result<Taken>
+where
+    D: Driver,
+    for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
+{
+    use sqlx::SqlSafeStr;
+    let mut conn = pool.acquire().await?;
+    // Readied before BEGIN: SQLite ignores its pragmas inside a transaction.
+    let readied = match ready {
+        Some(dialect) => Some(D::ready(&mut conn, dialect, false).await?),
+        None => None,
+    };
+    if !D::CANCEL_SAFE {
+        // Rel's own BEGIN, on a connection closed if dropped before the transaction
+        // ends (see `Owned`).
+        let owned = Owned::begun(conn, statement.unwrap_or("BEGIN")).await?;
+        return Ok((Box::new(Form::<D>::Raw(owned)) as Box<dyn LinkOps>, readied));
+    }
+    // What sqlx's `Pool::begin_with` does once it has a connection.
+    let conn = sqlx::pool::MaybePoolConnection::PoolConnection(conn);
+    let tx = sqlx::Transaction::begin(conn, statement.map(SqlSafeStr::into_sql_str)).await?;
+    Ok((Box::new(Form::<D>::Begun(tx)) as Box<dyn LinkOps>, readied))
 }
 
 /// A connection pool of one driver, and the dialect it speaks.
@@ -117,6 +168,10 @@ pub(crate) struct Pool {
     /// A pool of the user's (`Db::from_pool`): its connections are readied for Rel as
     /// they are acquired.
     borrowed: bool,
+    /// Rel's own pool on a server, which hands its connections out untested: Rel tests
+    /// one itself where an operation could not run its first statement twice (see
+    /// `acquire`).
+    tests: bool,
     /// On a pool of one connection (an in-memory SQLite database), the task whose
     /// transaction (`Db::begin`) holds it: an operation of that same task that needs a
     /// connection would wait for itself until the acquire timeout, so it fails at
@@ -197,6 +252,7 @@ impl Pool {
             trace_values: settings.trace_values,
             direct_reads: server.direct_reads,
             borrowed: false,
+            tests: server.ends_idle,
             held: server.one_connection.then(Arc::default),
             node: None,
             reader,
@@ -216,6 +272,7 @@ impl Pool {
             trace_values: false,
             direct_reads: false,
             borrowed: true,
+            tests: false,
             held: None,
             node: None,
             reader: None,
@@ -267,9 +324,37 @@ impl Pool {
     }
 
     /// A connection for one operation, counting its statements in `statements`.
+    ///
+    /// Rel's own pool on a server hands its connections out untested, to save the
+    /// round trip of a ping before every operation; but the server may have ended
+    /// one while it sat idle. So a connection for an operation that may write is
+    /// tested here first (a write's statement that failed on a lost connection may or
+    /// may not have run). A read takes one untested ([`Pool::acquire_read`]) and, if
+    /// its first statement finds the connection gone, runs again on a tested one; a
+    /// transaction's BEGIN is sent again on another ([`Pool::begin`]). A pool of the
+    /// user's tests as its own options say.
     pub(crate) async fn acquire(&self, statements: &Arc<AtomicU64>) -> Result<Link<'static>> {
         self.not_held()?;
-        let taken = self.pool.acquire(self.readying()).await?;
+        let taken = self.pool.acquire(self.readying(), self.tests).await?;
+        Ok(self.link(taken, statements))
+    }
+
+    /// A connection for a read, untested, for a read that runs again on a tested one
+    /// ([`Pool::acquire_tested`]) when it finds this one gone (see [`Pool::acquire`]).
+    pub(crate) async fn acquire_read(&self, statements: &Arc<AtomicU64>) -> Result<Link<'static>> {
+        self.not_held()?;
+        let taken = self.pool.acquire(self.readying(), false).await?;
+        Ok(self.link(taken, statements))
+    }
+
+    /// A connection that answered a ping, on any pool: for a read that found the
+    /// one it took gone.
+    pub(crate) async fn acquire_tested(
+        &self,
+        statements: &Arc<AtomicU64>,
+    ) -> Result<Link<'static>> {
+        self.not_held()?;
+        let taken = self.pool.acquire(self.readying(), true).await?;
         Ok(self.link(taken, statements))
     }
 
@@ -285,7 +370,7 @@ impl Pool {
     pub(crate) async fn begin(&self, statements: &Arc<AtomicU64>) -> Result<Link<'static>> {
         self.not_held()?;
         let begin = self.dialect.syntax().begin;
-        let taken = self.pool.begin(self.readying(), begin).await?;
+        let taken = self.pool.begin(self.readying(), begin, self.tests).await?;
         Ok(self.link(taken, statements))
     }
 

@@ -44,6 +44,7 @@ impl Driver for sqlx::Sqlite {
             direct_reads,
             one_connection,
             read_aside,
+            ends_idle: false,
             ..Server::of(dialect)
         };
         Ok((pool, server))
@@ -154,14 +155,15 @@ async fn connect(
         });
     }
     let kept = settings.statement_cache;
-    // No ping as a connection is handed out (sqlx's default): nothing outside can end
-    // a SQLite connection, and the ping is a round trip to its worker thread that cost
-    // a point lookup a fifth of its time (`benches/small_reads.rs`). (A worker that
-    // panicked fails its next command with an error, and the pool then drops it.)
-    // Direct reads rely on another ping instead: the one sqlx sends as the pool takes
-    // a connection back, before anyone can take it again, which drains the worker's
-    // left-over unlock commands (see `direct.rs`).
-    let pool = pool_options::<sqlx::Sqlite>(settings).test_before_acquire(false);
+    // No ping as a connection is handed out (as on every pool of Rel's), and none
+    // before a write either (`Server::ends_idle`): nothing outside can end a SQLite
+    // connection, and the ping is a round trip to its worker thread that cost a point
+    // lookup a fifth of its time (`benches/small_reads.rs`). (A worker that panicked
+    // fails its next command with an error, and the pool then drops it.) Direct reads
+    // rely on another ping instead: the one sqlx sends as the pool takes a connection
+    // back, before anyone can take it again, which drains the worker's left-over
+    // unlock commands (see `direct.rs`).
+    let pool = pool_options::<sqlx::Sqlite>(settings);
     let pool = pool.after_connect(move |conn, _| {
         Box::pin(async move {
             set_up(conn, dialect).await?;

@@ -462,5 +462,20 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Whether the connection the statement ran on was found gone (the server ended
+    /// it, or it broke), as opposed to the pool giving none: a read, or a BEGIN,
+    /// that failed so may run again on another connection.
+    pub(crate) fn is_lost(&self) -> bool {
+        self.is_connection()
+            && !matches!(
+                self,
+                Error::Connect { .. }
+                    | Error::Timeout { .. }
+                    | Error::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
+            )
+    }
+}
+
 /// Shorthand for `Result<T, rel::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
