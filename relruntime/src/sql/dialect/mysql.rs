@@ -64,6 +64,9 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     upsert: UpsertClause::OnDuplicateKey,
     // InnoDB checks foreign keys row by row, as it writes each row.
     checks_foreign_keys_per_row: true,
+    // MariaDB 10.11 reads a single-table DELETE's `IN (SELECT ..)` as a dependent
+    // subquery over the whole table (semi-joins there came in 11.1).
+    delete_through_joins: true,
     // Galera: `@@wsrep_on`, a guard table, and `SHA2(JSON_ARRAY(..))` keys.
     guards: Some(GuardSql {
         detect: "SELECT @@wsrep_on",

@@ -278,6 +278,12 @@ pub(crate) struct Syntax {
     /// Emulated mode follows it, so that a write breaking both reports the same error
     /// in both modes.
     pub checks_foreign_keys_per_row: bool,
+    /// Whether Emulated mode deletes the rows a cascade reaches through joins
+    /// (`DELETE c FROM child AS c JOIN parent AS p ON ..`) rather than through
+    /// `IN (SELECT ..)` (MySQL, MariaDB): MariaDB before 11.1 runs a single-table
+    /// DELETE's subquery as a dependent one, reading the whole child table row by
+    /// row, where a join starts from the parents and follows the key's index.
+    pub delete_through_joins: bool,
     /// How Emulated mode guards writes on a multi-primary cluster of this backend;
     /// `None` where it has none.
     pub guards: Option<GuardSql>,
@@ -357,6 +363,7 @@ impl Syntax {
             returning: true,
             upsert: UpsertClause::OnConflict,
             checks_foreign_keys_per_row: false,
+            delete_through_joins: false,
             guards: None,
             begin: None,
             connection_setup: &[],

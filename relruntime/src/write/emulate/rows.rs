@@ -279,16 +279,150 @@ pub(super) fn lock_statement(
     Some(b.finish())
 }
 
-/// `DELETE FROM table WHERE rows`.
+/// `DELETE FROM table WHERE rows`; or, through joins (see [`Joined`]),
+/// `DELETE t FROM table AS t JOIN parent AS p ON .. WHERE <the parent's rows>`.
 pub(super) fn delete_statement(
     p: &Planner<'_>,
     table: &'static TableMeta,
     rows: &Rows<'_>,
 ) -> Statement {
     let mut b = SqlBuilder::new(p.dialect);
+    if let Some(joined) = Joined::of(&mut b, p, table, rows) {
+        b.push("DELETE ").push_ident(joined.target()).push(" FROM ");
+        joined.write(&mut b, table);
+        return b.finish();
+    }
     b.push("DELETE FROM ")
         .push_ident(table.name)
         .push(" WHERE ");
     rows.write(&mut b, table, table.name);
     b.finish()
+}
+
+/// `UPDATE table SET col = to, .. WHERE rows`; or, through joins (see [`Joined`]),
+/// `UPDATE table AS t JOIN parent AS p ON .. SET t.col = to, .. WHERE <the parent's
+/// rows>`.
+pub(super) fn update_statement(
+    p: &Planner<'_>,
+    table: &'static TableMeta,
+    sets: &[(&'static str, SetTo)],
+    rows: &Rows<'_>,
+) -> Statement {
+    let mut b = SqlBuilder::new(p.dialect);
+    let joined = Joined::of(&mut b, p, table, rows);
+    b.push("UPDATE ");
+    match &joined {
+        Some(joined) => joined.write_tables(&mut b, table),
+        None => {
+            b.push_ident(table.name);
+        }
+    }
+    b.push(" SET ");
+    b.push_list(sets, ", ", |b, (c, to)| {
+        match &joined {
+            Some(joined) => b.push_qualified(joined.target(), c),
+            None => b.push_ident(c),
+        };
+        b.push(" = ");
+        to.write(b);
+    });
+    match &joined {
+        Some(joined) => joined.write_where(&mut b),
+        None => {
+            b.push(" WHERE ");
+            rows.write(&mut b, table, table.name);
+        }
+    }
+    b.finish()
+}
+
+/// The rows a cascade reaches from other tables' rows, written as joins up to the
+/// rows it starts from, where the dialect writes through joins
+/// (`Syntax::delete_through_joins`): MariaDB before 11.1 runs a single-table DELETE's
+/// or UPDATE's `IN (SELECT ..)` as a dependent subquery over every row of the table
+/// (one user's 100 comments out of 100,000: 300 ms), where joins start from the
+/// rows named and follow the key's index (0.6 ms).
+pub(super) struct Joined<'r, 'g> {
+    /// The foreign keys up from the table written, to the table of `base`.
+    fks: Vec<&'g ForeignKey>,
+    /// The rows the cascade starts from.
+    base: &'r Rows<'g>,
+    /// The aliases of the table written and of each parent, in order.
+    aliases: Vec<String>,
+}
+
+impl<'r, 'g> Joined<'r, 'g> {
+    /// `rows` of `table` through joins, where the dialect writes them so and every
+    /// step up is [`Rows::Referencing`] with no changed columns, the rows it starts
+    /// from are named by key or filter, and no table comes twice (a multi-table
+    /// write may not read the table it writes again).
+    fn of(
+        b: &mut SqlBuilder,
+        p: &Planner<'_>,
+        table: &'static TableMeta,
+        rows: &'r Rows<'g>,
+    ) -> Option<Self> {
+        if !p.dialect.syntax().delete_through_joins {
+            return None;
+        }
+        let mut fks = Vec::new();
+        let mut tables = vec![table.name];
+        let mut base = rows;
+        while let Rows::Referencing {
+            fk,
+            parent,
+            changed,
+        } = base
+        {
+            if !changed.is_empty() || tables.contains(&fk.parent.name) {
+                return None;
+            }
+            tables.push(fk.parent.name);
+            fks.push(*fk);
+            base = parent;
+        }
+        if fks.is_empty() || !matches!(base, Rows::Key(_) | Rows::Keys(_) | Rows::Filter(_)) {
+            return None;
+        }
+        let aliases = tables.iter().map(|_| b.fresh_alias()).collect();
+        Some(Joined { fks, base, aliases })
+    }
+
+    /// The alias of the table written.
+    fn target(&self) -> &str {
+        &self.aliases[0]
+    }
+
+    /// `table AS t JOIN parent AS p ON t.key = p.key ..`.
+    fn write_tables(&self, b: &mut SqlBuilder, table: &'static TableMeta) {
+        b.push_aliased(table.name, self.target());
+        for (fk, aliases) in self.fks.iter().zip(self.aliases.windows(2)) {
+            let (child, parent) = (&aliases[0], &aliases[1]);
+            b.push(" JOIN ")
+                .push_aliased(fk.parent.name, parent)
+                .push(" ON ");
+            b.push_list(
+                fk.child_cols.iter().zip(fk.parent_cols),
+                " AND ",
+                |b, (c, pc)| {
+                    b.push_qualified(child, c)
+                        .push(" = ")
+                        .push_qualified(parent, pc);
+                },
+            );
+        }
+    }
+
+    /// ` WHERE <the rows the cascade starts from>`.
+    fn write_where(&self, b: &mut SqlBuilder) {
+        let (fk, alias) = (self.fks[self.fks.len() - 1], &self.aliases[self.fks.len()]);
+        b.push(" WHERE ");
+        self.base.write(b, fk.parent, alias);
+    }
+
+    /// The tables and the `WHERE`.
+    fn write(&self, b: &mut SqlBuilder, table: &'static TableMeta) {
+        self.write_tables(b, table);
+        self.write_where(b);
+    }
 }

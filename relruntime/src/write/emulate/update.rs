@@ -4,13 +4,12 @@
 use super::existence::{NewKey, action_value, check_default, check_update, count_existing};
 use super::guards::rows_guards;
 use super::plan::{MAX_DEPTH, Plan, Refusal, Refused, Step, When};
-use super::rows::{Rows, SetTo, any_statement, keys_per_pass, lock_statement};
+use super::rows::{Rows, SetTo, any_statement, keys_per_pass, lock_statement, update_statement};
 use super::{Planner, execute};
 use crate::model::error::Result;
 use crate::model::graph::ForeignKey;
 use crate::model::meta::{Action, TableMeta};
 use crate::model::value::Value;
-use crate::sql::builder::SqlBuilder;
 use crate::sql::exec::Executor;
 use crate::write::enforcement::Emulation;
 
@@ -166,14 +165,7 @@ pub(super) fn plan<'g>(
     if sets.is_empty() {
         return plan;
     }
-    let mut b = SqlBuilder::new(p.dialect);
-    b.push("UPDATE ").push_ident(table.name).push(" SET ");
-    b.push_list(&sets, ", ", |b, (c, to)| {
-        b.push_ident(c).push(" = ");
-        to.write(b);
-    });
-    b.push(" WHERE ");
-    rows.write(&mut b, table, table.name);
+    let stmt = update_statement(p, table, &sets, &rows);
     // A unique key or a NOT NULL the new values break is named with the values set.
     let values: Vec<(&'static str, Value)> = sets
         .iter()
@@ -183,7 +175,7 @@ pub(super) fn plan<'g>(
         })
         .collect();
     plan.push(Step::Write {
-        stmt: b.finish(),
+        stmt,
         table,
         counted: true,
         typed: Some(values),
