@@ -64,6 +64,16 @@ async fn end_idle(db: &Db, d: Dialect, url: &str) {
     common::end_connections(d, url, NAME).await;
 }
 
+/// How many statements `write` sent; it must succeed.
+async fn sent<T: std::fmt::Debug>(
+    db: &Db,
+    write: impl std::future::Future<Output = Result<T, rel::Error>>,
+) -> u64 {
+    let before = db.statement_count();
+    write.await.unwrap();
+    db.statement_count() - before
+}
+
 /// The name the test's connections carry, for the server to end them by.
 const NAME: &str = "rel_idle_connections";
 
@@ -124,19 +134,27 @@ async fn operations_run_on_after_the_server_ends_the_idle_connections() {
             assert_eq!(Book::query().count(&db).await.unwrap(), 1, "{ctx}");
             assert_eq!(db.statement_count() - before, READ_AGAIN, "{ctx}: count");
 
-            // Writes: on a connection tested first; a transaction's BEGIN sent again.
+            // Writes: on a connection tested first, so that no statement is sent
+            // twice (each sends what the same write sends on a live connection); a
+            // transaction's BEGIN sent again.
+            let live = sent(&db, db.insert(&book(13, 1, "control"))).await;
             end_idle(&db, d, &url).await;
-            db.insert(&book(11, 1, "second")).await.unwrap();
+            let after = sent(&db, db.insert(&book(11, 1, "second"))).await;
+            assert_eq!(after, live, "{ctx}: insert");
             end_idle(&db, d, &url).await;
             let keys = db
                 .insert_many(&[book(20, 2, "third"), book(21, 2, "fourth")])
                 .await
                 .unwrap();
             assert_eq!(keys, [20, 21], "{ctx}");
+            let live = sent(&db, db.update(&book(13, 1, "control, revised"))).await;
             end_idle(&db, d, &url).await;
-            assert!(db.update(&book(21, 2, "fourth, revised")).await.unwrap());
+            let after = sent(&db, db.update(&book(21, 2, "fourth, revised"))).await;
+            assert_eq!(after, live, "{ctx}: update");
+            let live = sent(&db, db.delete::<Book>(&13)).await;
             end_idle(&db, d, &url).await;
-            assert!(db.delete::<Book>(&20).await.unwrap(), "{ctx}");
+            let after = sent(&db, db.delete::<Book>(&20)).await;
+            assert_eq!(after, live, "{ctx}: delete");
             end_idle(&db, d, &url).await;
             let mut tx = db.begin().await.unwrap();
             tx.insert(&book(12, 1, "in a transaction")).await.unwrap();

@@ -267,11 +267,13 @@ impl<'a> Conn<'a> {
 
     /// Runs `work` on this connection itself (on a `Db`, its primary).
     async fn operate_here<W: Work>(self, work: &mut W) -> (Result<W::Output>, Sent) {
-        let read_on = match (&self, W::ROUTE) {
-            (Conn::Db(db), Route::Read) => Some(*db),
+        let read = W::ROUTE == Route::Read;
+        // Rel's own pool on a server, whose connections are handed out untested.
+        let untested = match &self {
+            Conn::Db(db) if read && db.pool.tests() => Some(*db),
             _ => None,
         };
-        let mut acquired = match self.acquire(read_on.is_some()).await {
+        let mut acquired = match self.acquire(read).await {
             Ok(acquired) => acquired,
             Err(e) => return (Err(e), Sent::default()),
         };
@@ -283,7 +285,7 @@ impl<'a> Conn<'a> {
         // A read on a connection of the pool, taken untested: one the server ended
         // while it sat idle fails the first statement. A read changes nothing, so it
         // runs again, once, on a connection that answered a ping (see `Pool::acquire`).
-        if let Some(db) = read_on
+        if let Some(db) = untested
             && sent.rows == 0
             && result.as_ref().is_err_and(Error::is_lost)
         {

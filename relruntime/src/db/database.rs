@@ -191,13 +191,21 @@ impl Db {
     }
 
     /// The sqlx pool under this `Db` when it is PostgreSQL's, as `Db::sqlite_pool` is SQLite's.
+    ///
+    /// A pool Rel made hands its connections out without sqlx's ping
+    /// (`test_before_acquire` off): Rel's own reads and transactions run again on
+    /// another connection when the server had ended theirs while idle, and its single
+    /// writes test theirs first, but a statement of yours on this pool meets such a
+    /// connection as an error. For statements of your own that should not, make the
+    /// pool with sqlx's defaults and give it to [`Db::from_pool`].
     #[cfg(feature = "postgres")]
     pub fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
         self.pool.sqlx()
     }
 
     /// The sqlx pool under this `Db` when it is MySQL's or MariaDB's, as
-    /// `Db::sqlite_pool` is SQLite's.
+    /// `Db::sqlite_pool` is SQLite's, handing its connections out without sqlx's ping
+    /// as [`Db::postgres_pool`] says.
     #[cfg(feature = "mysql")]
     pub fn mysql_pool(&self) -> Option<&sqlx::MySqlPool> {
         self.pool.sqlx()

@@ -80,7 +80,10 @@ where
                 0
             };
             loop {
-                match begun(self, ready, statement).await {
+                // The pool's own errors (none free in time, none could be opened) are
+                // not the connection's: they are not retried.
+                let conn = self.acquire().await?;
+                match begun(conn, ready, statement).await {
                     Err(e) if left > 0 && e.is_lost() => left -= 1,
                     taken => return taken,
                 }
@@ -115,17 +118,19 @@ async fn tested<D: Driver>(pool: &sqlx::Pool<D>, test: bool) -> Result<PoolConne
             Ok(()) => return Ok(conn),
             Err(e) if left == 0 => return Err(e.into()),
             Err(_) => {
-                // Gone: the pool may open another in its place.
-                let _ = conn.close().await;
+                // Gone: dropped without a goodbye (which could wait on a dead
+                // socket), as sqlx drops one that failed its ping; the pool may open
+                // another in its place.
+                drop(conn.detach());
                 left -= 1;
             }
         }
     }
 }
 
-/// A connection of `pool`, readied as `ready` says, with a transaction begun on it.
+/// `conn`, readied as `ready` says, with a transaction begun on it.
 async fn begun<D>(
-    pool: &sqlx::Pool<D>,
+    mut conn: PoolConnection<D>,
     ready: Option<Dialect>,
     statement: Option<&'static str>,
 ) -> Result<Taken>
@@ -134,7 +139,6 @@ where
     for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
 {
     use sqlx::SqlSafeStr;
-    let mut conn = pool.acquire().await?;
     // Readied before BEGIN: SQLite ignores its pragmas inside a transaction.
     let readied = match ready {
         Some(dialect) => Some(D::ready(&mut conn, dialect, false).await?),
@@ -279,6 +283,12 @@ impl Pool {
         })
     }
 
+    /// Whether this is Rel's own pool on a server, which hands its connections out
+    /// untested (see [`Pool::acquire`]).
+    pub(crate) fn tests(&self) -> bool {
+        self.tests
+    }
+
     /// The dialect the pool's connections speak.
     pub(crate) fn dialect(&self) -> Dialect {
         self.dialect
@@ -347,8 +357,7 @@ impl Pool {
         Ok(self.link(taken, statements))
     }
 
-    /// A connection that answered a ping, on any pool: for a read that found the
-    /// one it took gone.
+    /// A connection that answered a ping: for a read that found the one it took gone.
     pub(crate) async fn acquire_tested(
         &self,
         statements: &Arc<AtomicU64>,

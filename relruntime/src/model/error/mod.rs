@@ -455,6 +455,8 @@ impl Error {
                     || message.contains("server has gone away")
                     || message.contains("Server shutdown in progress")
                     || message.contains("Connection was killed")
+                    // MySQL 8.0.24+ to a connection its `wait_timeout` ended (4031).
+                    || message.contains("disconnected by the server because of inactivity")
                     || message.contains("terminating connection")
             }
             _ => false,

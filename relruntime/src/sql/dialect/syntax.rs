@@ -278,11 +278,12 @@ pub(crate) struct Syntax {
     /// Emulated mode follows it, so that a write breaking both reports the same error
     /// in both modes.
     pub checks_foreign_keys_per_row: bool,
-    /// Whether Emulated mode deletes the rows a cascade reaches through joins
-    /// (`DELETE c FROM child AS c JOIN parent AS p ON ..`) rather than through
-    /// `IN (SELECT ..)` (MySQL, MariaDB): MariaDB before 11.1 runs a single-table
-    /// DELETE's subquery as a dependent one, reading the whole child table row by
-    /// row, where a join starts from the parents and follows the key's index.
+    /// Whether Emulated mode deletes and updates the rows a cascade reaches through
+    /// joins (`DELETE c FROM child AS c JOIN parent AS p ON ..`, `UPDATE child AS c
+    /// JOIN .. SET c.col = ..`) rather than through `IN (SELECT ..)` (MySQL, MariaDB):
+    /// MariaDB before 11.1 runs a single-table DELETE's or UPDATE's subquery as a
+    /// dependent one, reading the whole child table row by row, where a join starts
+    /// from the parents and follows the key's index.
     pub delete_through_joins: bool,
     /// How Emulated mode guards writes on a multi-primary cluster of this backend;
     /// `None` where it has none.

@@ -354,7 +354,7 @@ pub(super) struct Joined<'r, 'g> {
 impl<'r, 'g> Joined<'r, 'g> {
     /// `rows` of `table` through joins, where the dialect writes them so and every
     /// step up is [`Rows::Referencing`] with no changed columns, the rows it starts
-    /// from are named by key or filter, and no table comes twice (a multi-table
+    /// from are named by key, and no table comes twice (a multi-table
     /// write may not read the table it writes again).
     fn of(
         b: &mut SqlBuilder,
@@ -381,7 +381,11 @@ impl<'r, 'g> Joined<'r, 'g> {
             fks.push(*fk);
             base = parent;
         }
-        if fks.is_empty() || !matches!(base, Rows::Key(_) | Rows::Keys(_) | Rows::Filter(_)) {
+        // A filter may read other tables in subqueries, the written one among them,
+        // which a multi-table write refuses (MySQL's error 1093); rows named by key
+        // read none. (A delete of referenced rows names them by key before its
+        // cascades, so that is the cascades' base.)
+        if fks.is_empty() || !matches!(base, Rows::Key(_) | Rows::Keys(_)) {
             return None;
         }
         let aliases = tables.iter().map(|_| b.fresh_alias()).collect();
