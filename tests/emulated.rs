@@ -196,6 +196,53 @@ async fn statements_grow_with_the_relations_not_the_rows() {
     }
 }
 
+/// Comments on a run of posts with no gap between their keys (more than an inline
+/// list's worth) are checked by the range of keys: a post missing inside the run, or
+/// past its end, still refuses the whole insert naming the relation; with every post
+/// there, all are stored.
+#[tokio::test]
+async fn children_of_a_run_of_parents_are_checked_whole() {
+    for db in common::fresh("em_runs", &schema()).await {
+        let d = db.dialect();
+        tree(&db, 1, 3_000, 0).await;
+        assert!(db.delete::<Post>(&1_500).await.unwrap(), "{d:?}");
+        let on = |posts: std::ops::RangeInclusive<i64>| -> Vec<Comment> {
+            posts
+                .map(|post_id| Comment {
+                    id: post_id,
+                    post_id,
+                    post: One::default(),
+                })
+                .collect()
+        };
+        // Not a run: a range would count posts the comments do not name.
+        let mut scattered = on(1..=1_100);
+        scattered.extend(on(3_005..=3_005));
+        let runs = [
+            (on(1..=2_000), "inside"),
+            (on(1_501..=3_001), "past the end"),
+        ];
+        for (comments, missing) in runs.into_iter().chain([(scattered, "after a gap")]) {
+            let refused = db.insert_many(&comments).await.unwrap_err();
+            assert!(
+                matches!(
+                    refused,
+                    Error::ForeignKey {
+                        table: "em_comments",
+                        relation: Some("post"),
+                        ..
+                    }
+                ),
+                "{d:?}, a post missing {missing}: {refused:?}"
+            );
+            assert_eq!(Comment::query().count(&db).await.unwrap(), 0, "{d:?}");
+        }
+        let keys = db.insert_many(&on(1_501..=3_000)).await.unwrap();
+        assert_eq!(keys.len(), 1_500, "{d:?}");
+        assert_eq!(Comment::query().count(&db).await.unwrap(), 1_500, "{d:?}");
+    }
+}
+
 /// Inside the caller's transaction, an emulated write joins it: rolled back with it,
 /// and a refused write leaves the transaction usable.
 #[tokio::test]

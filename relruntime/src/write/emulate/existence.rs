@@ -12,6 +12,7 @@ use crate::model::meta::{Action, TableMeta};
 use crate::model::value::Value;
 use crate::sql::builder::SqlBuilder;
 use crate::sql::dialect::ListParameter;
+use crate::sql::expr::INLINE_LIST;
 
 /// The keys an insert of `rows` (every column's value, in column order) into `table`
 /// refers to, per foreign key of the table, distinct and without NULLs (SQL's MATCH
@@ -76,6 +77,28 @@ pub(super) fn count_existing<'g>(
     let dialect = p.dialect;
     let width = fk.parent_cols.len().max(1);
     let lock = p.lock_for_share();
+    // Every integer from the least key to the greatest (the children of parents
+    // inserted in one go, say): counted by range, which locks the same rows. MariaDB
+    // counts 10,000 such keys by `BETWEEN` in a fifth of the time it takes to read
+    // them from a list. (Not on a cluster, whose guards name each key.)
+    if let Some((col, low, high)) = dense_range(fk, keys).filter(|_| p.guard_sql().is_none()) {
+        let mut b = SqlBuilder::new(dialect);
+        b.push("SELECT COUNT(*) FROM (SELECT 1")
+            .push_as("one")
+            .push(" FROM ")
+            .push_aliased(fk.parent.name, "p")
+            .push(" WHERE ")
+            .push_qualified("p", col)
+            .push(" BETWEEN ")
+            .push_bind(low)
+            .push(" AND ")
+            .push_bind(high);
+        if let Some(lock) = lock {
+            b.push(lock);
+        }
+        b.push(")").push_as("found");
+        return vec![Step::Count(b.finish())];
+    }
     // A single-column key list goes as one parameter where the dialect takes one: as a
     // table joined with the parent's, or in `IN`.
     let one_column = match fk.parent_cols {
@@ -131,6 +154,38 @@ pub(super) fn count_existing<'g>(
         }));
     }
     steps
+}
+
+/// The least and greatest of `keys` (distinct) as the bounds of a range that holds
+/// every one of them and nothing else: where the key is one integer column and
+/// `keys` are more than an inline list's worth, with no gap between them.
+fn dense_range(fk: &ForeignKey, keys: &[KeyOf]) -> Option<(&'static str, Value, Value)> {
+    let [col] = fk.parent_cols else {
+        return None;
+    };
+    if keys.len() <= INLINE_LIST {
+        return None;
+    }
+    let int = |k: &KeyOf| match k.values() {
+        [Value::I64(x)] => Some(*x),
+        [Value::I32(x)] => Some(i64::from(*x)),
+        [Value::I16(x)] => Some(i64::from(*x)),
+        _ => None,
+    };
+    let (mut low, mut high) = (&keys[0], &keys[0]);
+    let (mut least, mut greatest) = (int(low)?, int(high)?);
+    for key in keys {
+        let x = int(key)?;
+        if x < least {
+            (low, least) = (key, x);
+        }
+        if x > greatest {
+            (high, greatest) = (key, x);
+        }
+    }
+    // Distinct keys fill the range exactly when there are as many as it holds.
+    let span = i128::from(greatest) - i128::from(least) + 1;
+    (span == keys.len() as i128).then(|| (*col, low.values()[0].clone(), high.values()[0].clone()))
 }
 
 /// `(alias.a, alias.b) IN ((?, ?), ..)`, or the list as one parameter.
