@@ -1,7 +1,8 @@
 //! Loads one variant many times in one process, for a profiler:
-//! `peers-loop <variant> <N> <times>` on a SQLite file it seeds first.
+//! `peers-loop <variant> <N> <times> [postgres | mysql]` on a SQLite file it seeds
+//! first, or on the server of `REL_POSTGRES_URL` / `REL_MYSQL_URL`.
 
-use peers::{Checksum, Loader, Target, Variant, seed, temp_sqlite_file};
+use peers::{Backend, Checksum, Loader, Target, Variant, seed, temp_sqlite_file};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -13,7 +14,13 @@ fn main() {
         .build()
         .unwrap();
     let file = temp_sqlite_file("peers_loop");
-    let target = Target::sqlite(&file);
+    let target = match args.get(3).map(String::as_str) {
+        Some("postgres") => {
+            Target::server(Backend::Postgres, "peers_loop").expect("REL_POSTGRES_URL")
+        }
+        Some("mysql") => Target::server(Backend::MySql, "peers_loop").expect("REL_MYSQL_URL"),
+        _ => Target::sqlite(&file),
+    };
     runtime.block_on(seed(&target, n)).unwrap();
     let loader = runtime.block_on(Loader::connect(&target, variant)).unwrap();
     let expected = Checksum::expected(n);
