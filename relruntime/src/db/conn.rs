@@ -290,7 +290,7 @@ impl<'a> Conn<'a> {
             && result.as_ref().is_err_and(Error::is_lost)
         {
             drop(acquired);
-            let mut link = match db.pool.acquire_tested(&db.statements).await {
+            let mut link = match db.pool.acquire_testing(&db.statements, true).await {
                 Ok(link) => link,
                 Err(e) => return (Err(e), sent),
             };
@@ -311,7 +311,7 @@ impl<'a> Conn<'a> {
         Ok(match self {
             Conn::Db(db) if read => Bracket::Pooled(match db.pool.reader(&db.statements) {
                 Some(held) => held,
-                None => db.pool.acquire_read(&db.statements).await?,
+                None => db.pool.acquire_testing(&db.statements, false).await?,
             }),
             Conn::Db(db) => Bracket::Pooled(db.pool.acquire(&db.statements).await?),
             Conn::Tx(tx) => {

@@ -339,31 +339,24 @@ impl Pool {
     /// round trip of a ping before every operation; but the server may have ended
     /// one while it sat idle. So a connection for an operation that may write is
     /// tested here first (a write's statement that failed on a lost connection may or
-    /// may not have run). A read takes one untested ([`Pool::acquire_read`]) and, if
+    /// may not have run). A read takes one untested ([`Pool::acquire_testing`]) and, if
     /// its first statement finds the connection gone, runs again on a tested one; a
     /// transaction's BEGIN is sent again on another ([`Pool::begin`]). A pool of the
     /// user's tests as its own options say.
     pub(crate) async fn acquire(&self, statements: &Arc<AtomicU64>) -> Result<Link<'static>> {
-        self.not_held()?;
-        let taken = self.pool.acquire(self.readying(), self.tests).await?;
-        Ok(self.link(taken, statements))
+        self.acquire_testing(statements, self.tests).await
     }
 
-    /// A connection for a read, untested, for a read that runs again on a tested one
-    /// ([`Pool::acquire_tested`]) when it finds this one gone (see [`Pool::acquire`]).
-    pub(crate) async fn acquire_read(&self, statements: &Arc<AtomicU64>) -> Result<Link<'static>> {
-        self.not_held()?;
-        let taken = self.pool.acquire(self.readying(), false).await?;
-        Ok(self.link(taken, statements))
-    }
-
-    /// A connection that answered a ping: for a read that found the one it took gone.
-    pub(crate) async fn acquire_tested(
+    /// A connection for one operation; with `test`, one that answered a ping. A read
+    /// takes one untested, and runs again on a tested one when it finds it gone (see
+    /// [`Pool::acquire`]).
+    pub(crate) async fn acquire_testing(
         &self,
         statements: &Arc<AtomicU64>,
+        test: bool,
     ) -> Result<Link<'static>> {
         self.not_held()?;
-        let taken = self.pool.acquire(self.readying(), true).await?;
+        let taken = self.pool.acquire(self.readying(), test).await?;
         Ok(self.link(taken, statements))
     }
 

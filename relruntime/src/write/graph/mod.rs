@@ -91,17 +91,20 @@ pub(crate) fn insert_graph<'a>(
                     "this relation is loaded, and its key is also set by the parent the rows are inserted under: the row would be inserted twice; leave it not loaded",
                 ));
             }
+            // Found before any row is taken out of its field.
+            let from = positions(table, rel.from)?;
             let (taken, mut result) =
                 take_and_insert(&mut level, rows, i, rel, steps, &[], |_, _| Ok(())).await;
             for (at, mut part) in taken {
-                let key = match level_of(steps, &mut part) {
-                    Some(part) => keys_of(part, rel.to)?.into_iter().next(),
-                    None => None,
-                };
-                if let (Some(key), true) = (key, result.is_ok())
-                    && let Err(e) = set_columns(rows, at, rel.from, key)
+                // Each part goes back into its field whatever happened, so that a
+                // failure loses none of the caller's rows.
+                if result.is_ok()
+                    && let Some(part) = level_of(steps, &mut part)
+                    && part.len() > 0
                 {
-                    result = Err(e);
+                    let set = positions(part.table(), rel.to)
+                        .and_then(|to| set_at(rows, at, &from, key_at(part, 0, &to)));
+                    result = set.and(result);
                 }
                 (steps.put)(field_of(rows, at, i, rel)?, part);
             }
@@ -220,14 +223,13 @@ async fn insert_level(
         }
     }
     if let Some(split) = split {
-        let primary = table.primary_key;
+        let at = positions(table, table.primary_key)?;
         for (row, key) in split.found {
-            set_columns(rows, row, primary, key)?;
+            set_at(rows, row, &at, key)?;
         }
-        let at = positions(table, primary)?;
         for (row, first) in split.same_as {
             let key = key_at(&*rows, first, &at);
-            set_columns(rows, row, primary, key)?;
+            set_at(rows, row, &at, key)?;
         }
     }
     Ok(picked.len() as u64)
@@ -441,17 +443,6 @@ fn field_of<'r>(
     let table = rows.table();
     rows.relation_field(at, i)
         .ok_or_else(|| internal(table, rel))
-}
-
-/// Sets `columns` of row `at` to `values`.
-fn set_columns(
-    rows: &mut dyn LevelRows,
-    at: usize,
-    columns: &[&str],
-    values: Vec<Value>,
-) -> Result<()> {
-    let columns = positions(rows.table(), columns)?;
-    set_at(rows, at, &columns, values)
 }
 
 /// Sets the columns at `positions` of row `at` to `values`.
