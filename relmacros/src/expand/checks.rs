@@ -315,23 +315,21 @@ fn relation(t: &Table, r: &Relation, checks: &mut Checks) {
     if !r.target_is_self {
         let target_name = target_item(t, r, "NAME");
         let target_type = target_item(t, r, "TYPE_NAME");
-        out.extend(assert(
-            r.target.span(),
-            quote!(#failed || !::rel::__private::check::str_eq(#target_name, #self_name) || ::rel::__private::check::str_eq(#target_type, <#owner as ::rel::__private::Table>::TYPE_NAME)),
-            format!("`{target_text}` and `{owner}` are both the table `{self_name}`; give one of them another `#[table(name = \"...\")]`"),
-        ));
+        let same = format!(
+            "`{target_text}` and `{owner}` are both the table `{self_name}`; give one of them another `#[table(name = \"...\")]`"
+        );
         let start = format!("`{target_text}` is the table `");
         let middle = format!("` and `{owner}` the table `{self_name}`, one name to ");
         out.extend(quote_spanned! {r.target.span()=>
-            if !#failed && ::rel::__private::check::same_but_case(#target_name, #self_name) {
-                let backends = ::rel::__private::check::case_blind_table_backends();
-                if !backends.is_empty() {
-                    let m = ::rel::__private::check::Message::new()
-                        .push(#start)
-                        .push(#target_name)
-                        .push(#middle)
-                        .push(backends)
-                        .push(", which compare table names without case; give one of them another `#[table(name = \"...\")]`");
+            if !#failed {
+                let m = ::rel::__private::check::distinct_tables(
+                    #target_name,
+                    #target_type,
+                    #self_name,
+                    <#owner as ::rel::__private::Table>::TYPE_NAME,
+                    [#same, #start, #middle],
+                );
+                if !m.is_empty() {
                     ::core::panic!("{}", m.as_str())
                 }
             }
@@ -383,72 +381,71 @@ fn relation(t: &Table, r: &Relation, checks: &mut Checks) {
             let side_name = side_const(r);
             let side = quote!(<#owner>::#side_name);
             let declare_span = r.foreign_key.as_ref().map_or(to_span, |f| f.span());
-            let messages = [
-                (
-                    to_span,
-                    quote!(Ambiguous),
-                    format!(
-                        "relation `{name}`: `{from_text}` and `{to_text}` are both keys (a one-to-one on shared keys), so say which end holds the foreign key: `foreign_key = from` if `{owner}`'s `{from_text}` refers to `{to_text}`, or `foreign_key = to` if `{to_text}` refers to `{owner}`'s `{from_text}`"
-                    ),
-                ),
-                (
-                    to_span,
-                    quote!(ToNotUnique),
-                    format!(
-                        "relation `{name}`: `from = {from_text}` is the key of `{owner}`, so `{to_text}` holds the foreign key, but it is not unique: several `{target_text}` rows could match, and `One` would load one of them. Mark it `#[column(unique)]`, or make this a `many` relation"
-                    ),
-                ),
-                (
-                    to_span,
-                    quote!(NoKey),
-                    format!(
-                        "relation `{name}`: `to = {to_text}` must be the primary key or a unique column of `{target_text}` (or, for the inverse side of a one-to-one, `from` the primary key of `{owner}`)"
-                    ),
-                ),
-                (
-                    declare_span,
-                    quote!(DeclaredFromButToNotKey),
-                    if r.field {
-                        format!(
-                            "relation `{name}`: `foreign_key = from` makes `{from_text}` refer to `{to_text}`, which is not the primary key or a unique column of `{target_text}`"
-                        )
-                    } else {
-                        format!(
-                            "column `{from_text}` refers to `{to_text}`, which is not the primary key or a unique column of `{target_text}`: a foreign key refers to a key"
-                        )
-                    },
-                ),
-                (
-                    declare_span,
-                    quote!(DeclaredToButFromNotKey),
-                    format!(
-                        "relation `{name}`: `foreign_key = to` makes `{to_text}` refer to `{owner}`'s `{from_text}`, which is not its primary key or a unique column"
-                    ),
-                ),
-            ];
-            // The side is matched once, for all of them.
-            let mut arms: Vec<TokenStream> = messages
-                .into_iter()
-                .map(|(span, case, message)| {
-                    quote_spanned! {span=>
-                        ::rel::__private::check::KeySide::#case => ::core::panic!(#message),
-                    }
-                })
-                .collect();
+            let ambiguous = format!(
+                "relation `{name}`: `{from_text}` and `{to_text}` are both keys (a one-to-one on shared keys), so say which end holds the foreign key: `foreign_key = from` if `{owner}`'s `{from_text}` refers to `{to_text}`, or `foreign_key = to` if `{to_text}` refers to `{owner}`'s `{from_text}`"
+            );
+            let to_not_unique = format!(
+                "relation `{name}`: `from = {from_text}` is the key of `{owner}`, so `{to_text}` holds the foreign key, but it is not unique: several `{target_text}` rows could match, and `One` would load one of them. Mark it `#[column(unique)]`, or make this a `many` relation"
+            );
+            let no_key = format!(
+                "relation `{name}`: `to = {to_text}` must be the primary key or a unique column of `{target_text}` (or, for the inverse side of a one-to-one, `from` the primary key of `{owner}`)"
+            );
+            let declared_from = if r.field {
+                format!(
+                    "relation `{name}`: `foreign_key = from` makes `{from_text}` refer to `{to_text}`, which is not the primary key or a unique column of `{target_text}`"
+                )
+            } else {
+                format!(
+                    "column `{from_text}` refers to `{to_text}`, which is not the primary key or a unique column of `{target_text}`: a foreign key refers to a key"
+                )
+            };
+            let declared_to = format!(
+                "relation `{name}`: `foreign_key = to` makes `{to_text}` refer to `{owner}`'s `{from_text}`, which is not its primary key or a unique column"
+            );
+            // The messages of each span are one call and one panic there: the key's
+            // (`to`), the declaration's, and the action's (the side is a constant,
+            // evaluated once).
+            let mut groups = vec![(
+                to_span,
+                [
+                    ambiguous,
+                    to_not_unique,
+                    no_key,
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ],
+            )];
+            if r.foreign_key.is_some() {
+                let texts = [
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    declared_from,
+                    declared_to,
+                    String::new(),
+                ];
+                groups.push((declare_span, texts));
+            }
             if let Some(action) = [&r.on_delete, &r.on_update].into_iter().flatten().next() {
                 let message = format!(
                     "relation `{name}`: `{to_text}` holds the foreign key here (the inverse side of a one-to-one), so `on_delete` and `on_update` go on `{target_text}`'s relation back to `{owner}`"
                 );
-                arms.push(quote_spanned! {action.span()=>
-                    ::rel::__private::check::KeySide::Inverse => ::core::panic!(#message),
-                });
+                let mut texts: [String; 6] = Default::default();
+                texts[5] = message;
+                groups.push((action.span(), texts));
             }
+            let sites = groups.iter().map(|(span, texts)| {
+                quote_spanned! {*span=>
+                    let m = ::rel::__private::check::key_side_message(#side, [#(#texts),*]);
+                    if !m.is_empty() {
+                        ::core::panic!("{}", m)
+                    }
+                }
+            });
             out.extend(quote! {
                 if !#failed {
-                    match #side {
-                        #(#arms)*
-                        _ => {}
-                    }
+                    #(#sites)*
                 }
             });
         }
@@ -481,10 +478,9 @@ fn relation(t: &Table, r: &Relation, checks: &mut Checks) {
             let span = r.kind_span;
             out.extend(quote_spanned! {span=>
                 if !#failed {
-                    match <#owner>::#inverse.count {
-                        0 => ::core::panic!(#none),
-                        1 => {}
-                        _ => ::core::panic!(#several),
+                    let m = ::rel::__private::check::inverse_message(<#owner>::#inverse.count, #none, #several);
+                    if !m.is_empty() {
+                        ::core::panic!("{}", m)
                     }
                 }
             });

@@ -17,7 +17,6 @@ use syn::spanned::Spanned;
 pub fn check(t: &Table, r: &Relation, index: usize) -> TokenStream {
     let owner = &t.ident;
     let target_text = type_text(&r.target);
-    let self_name = &t.name;
     let name_text = r.ident.to_string();
     let failed = target_item(t, r, "DERIVE_FAILED");
     let them = target_item(t, r, "META");
@@ -59,40 +58,26 @@ pub fn check(t: &Table, r: &Relation, index: usize) -> TokenStream {
             "`'s)".to_string(),
         )
     };
-    let suggestion = if r.field {
-        quote! {{
-            let m = check::push_fields(m, "", mine.columns, p.to);
-            check::push_fields(m.push(", to = "), #target_text, them.columns, p.from)
-        }}
-    } else {
-        quote!(check::push_fields(m, #target_text, them.columns, p.from))
-    };
+    let field = r.field;
     let span = r.target.span();
     quote_spanned! {span=>
         const _: () = if !#failed {
-            use ::rel::__private::check;
-            let me = &<#owner as ::rel::__private::Table>::META.relations[#index];
-            let mine = <#owner as ::rel::__private::Table>::META;
-            let them = #them;
-            if check::required_key(me, mine.columns) {
-                if let ::core::option::Option::Some(p) =
-                    check::required_key_back(them.relations, them.columns, #self_name, #alias)
-                {
-                    let mine_pk = check::is_primary_key(mine.primary_key, me.from);
-                    let theirs_pk = check::is_primary_key(them.primary_key, p.from);
-                    let reports = if mine_pk != theirs_pk {
-                        theirs_pk
-                    } else {
-                        check::precedes(#self_name, #name_text, them.name, p.name)
-                    };
-                    if reports {
-                        let m = check::Message::new().push(#start);
-                        let m = check::push_fields(m, #target_text, them.columns, p.from);
-                        let m = m.push(#back).push(#inverse);
-                        let m = #suggestion;
-                        ::core::panic!("{}", m.push(#end).as_str())
-                    }
-                }
+            let m = ::rel::__private::check::mutual(
+                <#owner as ::rel::__private::Table>::META,
+                #index,
+                #them,
+                #alias,
+                ::rel::__private::check::MutualText {
+                    start: #start,
+                    target: #target_text,
+                    back: #back,
+                    advice: #inverse,
+                    end: #end,
+                    field: #field,
+                },
+            );
+            if !m.is_empty() {
+                ::core::panic!("{}", m.as_str())
             }
         };
     }

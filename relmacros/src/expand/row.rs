@@ -84,7 +84,9 @@ pub fn impls(t: &Table) -> TokenStream {
             ::core::result::Result::Ok(())
         }
 
-        fn graph_steps(index: usize) -> ::core::option::Option<&'static dyn ::core::any::Any> {
+        fn graph_steps<Deferred: ?::core::marker::Sized>(
+            index: usize,
+        ) -> ::core::option::Option<&'static dyn ::core::any::Any> {
             match index {
                 #(#indices => {
                     #[allow(unused_imports)]

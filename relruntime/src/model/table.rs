@@ -73,9 +73,11 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     #[doc(hidden)]
     fn set_column_value(&mut self, column: usize, value: Value) -> Result<()>;
     /// The nested-insert steps of relation `index`'s target, erased (see
-    /// `write/graph.rs`).
+    /// `write/graph/steps.rs`). Generic only so that it is compiled where a nested
+    /// insert is (`Deferred` is `()`), not with every table: a crate that never calls
+    /// `insert_graph` compiles no steps.
     #[doc(hidden)]
-    fn graph_steps(index: usize) -> Option<&'static dyn std::any::Any> {
+    fn graph_steps<Deferred: ?Sized>(index: usize) -> Option<&'static dyn std::any::Any> {
         let _ = index;
         None
     }

@@ -1,6 +1,6 @@
 //! SQL names against the identifier limits of the backends this build enables.
 
-use super::text::Message;
+use super::text::{Message, str_eq};
 
 /// What is wrong with `name` as the SQL name of a `what` ("table", "column") on the
 /// backends this build of Rel enables, or an empty message.
@@ -108,4 +108,33 @@ pub const fn same_but_case(a: &str, b: &str) -> bool {
 /// cannot (MariaDB, PostgreSQL and SQLite can), and the `mysql` feature is for both.
 pub const fn json_indexable() -> bool {
     !cfg!(feature = "mysql")
+}
+
+/// Whether a relation's target (`target`, of Rust type `target_type`) and the table
+/// declaring it (`me`, `my_type`) are two tables to every enabled backend: an empty
+/// message when they are. `texts` are the derive's words: the message for one name,
+/// and the two parts around the target's name for names that differ only in case.
+pub const fn distinct_tables(
+    target: &str,
+    target_type: &str,
+    me: &str,
+    my_type: &str,
+    texts: [&'static str; 3],
+) -> Message {
+    let [same, start, middle] = texts;
+    if str_eq(target, me) && !str_eq(target_type, my_type) {
+        return Message::new().push(same);
+    }
+    if same_but_case(target, me) {
+        let backends = case_blind_table_backends();
+        if !backends.is_empty() {
+            return Message::new()
+                .push(start)
+                .push(target)
+                .push(middle)
+                .push(backends)
+                .push(", which compare table names without case; give one of them another `#[table(name = \"...\")]`");
+        }
+    }
+    Message::new()
 }

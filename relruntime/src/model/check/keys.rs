@@ -166,3 +166,19 @@ pub const fn column_type(columns: &[ColumnMeta], pk: &[&str], i: usize) -> SqlTy
     // Unreachable for derived tables; a mismatch then reports the junction column.
     SqlType::Blob
 }
+
+/// The derive's message for `side`, from its `texts` for the cases `Ambiguous`,
+/// `ToNotUnique`, `NoKey`, `DeclaredFromButToNotKey`, `DeclaredToButFromNotKey` and
+/// `Inverse` (in that order; empty where the case is not a mistake there). Empty when
+/// the side is fine.
+pub const fn key_side_message(side: KeySide, texts: [&'static str; 6]) -> &'static str {
+    match side {
+        KeySide::Holds => "",
+        KeySide::Ambiguous => texts[0],
+        KeySide::ToNotUnique => texts[1],
+        KeySide::NoKey => texts[2],
+        KeySide::DeclaredFromButToNotKey => texts[3],
+        KeySide::DeclaredToButFromNotKey => texts[4],
+        KeySide::Inverse => texts[5],
+    }
+}

@@ -18,14 +18,16 @@ mod relations;
 mod text;
 
 pub use identifiers::{
-    case_blind_backends, case_blind_table_backends, identifier, json_indexable, same_but_case,
+    case_blind_backends, case_blind_table_backends, distinct_tables, identifier, json_indexable,
+    same_but_case,
 };
 pub use keys::{
     KeySide, column_field, column_type, field_column, field_type, is_primary_key, is_unique_key,
-    key_side,
+    key_side, key_side_message,
 };
 pub use relations::{
-    Inverse, alias_near_miss, alias_partner, alias_partners, inverse, inverse_count, inverse_index,
-    inverse_keys, precedes, push_fields, refers_to, required_key, required_key_back,
+    Inverse, MutualText, alias_near_miss, alias_partner, alias_partners, inverse, inverse_count,
+    inverse_index, inverse_keys, inverse_message, mutual, precedes, push_fields, refers_to,
+    required_key, required_key_back,
 };
 pub use text::{Message, same_columns, same_types, str_eq};

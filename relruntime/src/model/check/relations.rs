@@ -2,8 +2,9 @@
 //! pairing, which side of a pair reports its mistake, what a junction's columns refer
 //! to.
 
-use super::super::meta::{ColumnMeta, Constraint, RelationKind, RelationMeta};
+use super::super::meta::{ColumnMeta, Constraint, RelationKind, RelationMeta, TableMeta};
 use super::keys::column_field;
+use super::keys::is_primary_key;
 use super::text::{Message, compare, same_columns, str_eq};
 
 const fn alias_eq(a: Option<&str>, b: Option<&str>) -> bool {
@@ -248,4 +249,78 @@ pub const fn push_fields(
         m = m.push(")");
     }
     m
+}
+
+/// The Rust names of a mutual-key message, which only the derive knows.
+#[derive(Clone, Copy)]
+pub struct MutualText {
+    /// The relation's own words up to the target's fields.
+    pub start: &'static str,
+    /// The target's Rust type, as the user wrote it.
+    pub target: &'static str,
+    /// From after the target's fields to the advice.
+    pub back: &'static str,
+    /// The advice, up to the inverse's keys.
+    pub advice: &'static str,
+    /// The end of the message.
+    pub end: &'static str,
+    /// Whether the relation is a field (the advice then writes the inverse's keys).
+    pub field: bool,
+}
+
+/// The mutual-key check of relation `index` of `mine`, a `one` to `them` (see the
+/// derive's `mutual.rs`): an empty message when it passes, or when the other side
+/// reports the pair.
+pub const fn mutual(
+    mine: &'static TableMeta,
+    index: usize,
+    them: &'static TableMeta,
+    alias: Option<&str>,
+    text: MutualText,
+) -> Message {
+    let me = &mine.relations[index];
+    if !required_key(me, mine.columns) {
+        return Message::new();
+    }
+    let Some(p) = required_key_back(them.relations, them.columns, mine.name, alias) else {
+        return Message::new();
+    };
+    let mine_pk = is_primary_key(mine.primary_key, me.from);
+    let theirs_pk = is_primary_key(them.primary_key, p.from);
+    let reports = if mine_pk != theirs_pk {
+        theirs_pk
+    } else {
+        precedes(mine.name, me.name, them.name, p.name)
+    };
+    if !reports {
+        return Message::new();
+    }
+    let m = push_fields(
+        Message::new().push(text.start),
+        text.target,
+        them.columns,
+        p.from,
+    );
+    let m = m.push(text.back).push(text.advice);
+    let m = if text.field {
+        let m = push_fields(m, "", mine.columns, p.to);
+        push_fields(m.push(", to = "), text.target, them.columns, p.from)
+    } else {
+        push_fields(m, text.target, them.columns, p.from)
+    };
+    m.push(text.end)
+}
+
+/// The derive's message for an inferred `many` with `count` inverses: `none`, nothing
+/// (exactly one), or `several`.
+pub const fn inverse_message(
+    count: usize,
+    none: &'static str,
+    several: &'static str,
+) -> &'static str {
+    match count {
+        0 => none,
+        1 => "",
+        _ => several,
+    }
 }

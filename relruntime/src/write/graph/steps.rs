@@ -179,5 +179,5 @@ pub(super) fn holds_rows<C: Table>(field: &dyn Any) -> bool {
 
 /// The steps of relation `index`'s target; `None` for a relation without a field.
 pub(super) fn steps_of<T: Table>(index: usize) -> Option<&'static Steps> {
-    T::graph_steps(index).and_then(|steps| steps.downcast_ref::<Steps>())
+    T::graph_steps::<()>(index).and_then(|steps| steps.downcast_ref::<Steps>())
 }
