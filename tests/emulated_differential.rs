@@ -170,6 +170,8 @@ macro_rules! family {
                     Op::DeleteTeamsOf(org) => {
                         common::outcome_kind(Team::delete().filter(Team::org_id.eq(org)).run(db).await)
                     }
+                    Op::DeleteAllOrgs => common::outcome_kind(Org::delete().all_rows().run(db).await),
+                    Op::DeleteAllTeams => common::outcome_kind(Team::delete().all_rows().run(db).await),
                     Op::ChangeOrgKey(from, to) => {
                         common::outcome_kind(Org::update().set(Org::id, to).filter(Org::id.eq(from)).run(db).await)
                     }
@@ -274,6 +276,8 @@ pub enum Op {
     DeleteTag(i64),
     DeleteMembersAbove(i64),
     DeleteTeamsOf(i64),
+    DeleteAllOrgs,
+    DeleteAllTeams,
     ChangeOrgKey(i64, i64),
     ChangeTeamKey(i64, i64),
     ChangeMemberKey(i64, i64),
@@ -329,6 +333,8 @@ fn op() -> impl Strategy<Value = Op> {
         key().prop_map(Op::DeleteTag),
         (0..5i64).prop_map(Op::DeleteMembersAbove),
         key().prop_map(Op::DeleteTeamsOf),
+        prop::strategy::Just(Op::DeleteAllOrgs),
+        prop::strategy::Just(Op::DeleteAllTeams),
         (key(), key()).prop_map(|(a, b)| Op::ChangeOrgKey(a, b)),
         (key(), key()).prop_map(|(a, b)| Op::ChangeTeamKey(a, b)),
         (key(), key()).prop_map(|(a, b)| Op::ChangeMemberKey(a, b)),
@@ -428,6 +434,8 @@ fn lines(steps: &[Step], dialect: Dialect, variant: usize, across: bool) -> Vec<
                 Some(
                     Op::DeleteMembersAbove(_)
                     | Op::DeleteTeamsOf(_)
+                    | Op::DeleteAllOrgs
+                    | Op::DeleteAllTeams
                     | Op::DeleteTeam(_)
                     | Op::DeleteOrg(_),
                 ) if dialect != Dialect::Postgres && self_cascade && outcome.starts_with("ok") => {

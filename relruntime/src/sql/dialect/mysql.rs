@@ -67,6 +67,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // MariaDB 10.11 reads a single-table DELETE's `IN (SELECT ..)` as a dependent
     // subquery over the whole table (semi-joins there came in 11.1).
     delete_through_joins: true,
+    join_in_written_order: Some(" STRAIGHT_JOIN "),
     // Galera: `@@wsrep_on`, a guard table, and `SHA2(JSON_ARRAY(..))` keys.
     guards: Some(GuardSql {
         detect: "SELECT @@wsrep_on",

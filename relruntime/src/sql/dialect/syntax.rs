@@ -285,6 +285,11 @@ pub(crate) struct Syntax {
     /// dependent one, reading the whole child table row by row, where a join starts
     /// from the parents and follows the key's index.
     pub delete_through_joins: bool,
+    /// The join that reads its tables in the order written (`STRAIGHT_JOIN`), where
+    /// there is one: a cascade through joins from every row of a table reads each
+    /// child whole, so it starts from the child, in its key order, rather than from
+    /// the parents' keys and through the child's index.
+    pub join_in_written_order: Option<&'static str>,
     /// How Emulated mode guards writes on a multi-primary cluster of this backend;
     /// `None` where it has none.
     pub guards: Option<GuardSql>,
@@ -365,6 +370,7 @@ impl Syntax {
             upsert: UpsertClause::OnConflict,
             checks_foreign_keys_per_row: false,
             delete_through_joins: false,
+            join_in_written_order: None,
             guards: None,
             begin: None,
             connection_setup: &[],

@@ -27,8 +27,14 @@ pub(crate) async fn delete(
         // match rows inserted meanwhile (PostgreSQL has no gap locks), whose children
         // no step below would have looked for.
         let keys = execute::keys_of(run, &p, table, &rows).await?;
+        let per_pass = keys_per_pass(p.dialect, table, &keys);
+        let p = Planner {
+            whole: (matches!(rows, Rows::Filter(None)) && keys.len() <= per_pass)
+                .then_some(table.name),
+            ..p
+        };
         let mut deleted = 0;
-        for pass in keys.chunks(keys_per_pass(p.dialect, table, &keys)) {
+        for pass in keys.chunks(per_pass) {
             let plan = plan(&p, table, Rows::Keys(pass.to_vec()), Vec::new(), true);
             deleted += execute::run(run, &p, &plan).await?;
         }

@@ -62,6 +62,10 @@ struct Planner<'g> {
     dialect: Dialect,
     locking: bool,
     guards: bool,
+    /// The table whose rows named by key are all of its rows (a delete of every row,
+    /// read and locked by key in one pass): a cascade from them reaches each child
+    /// whole (see `rows::Joined`).
+    whole: Option<&'static str>,
 }
 
 impl<'g> Planner<'g> {
@@ -71,6 +75,7 @@ impl<'g> Planner<'g> {
             dialect,
             locking: emulation.locking,
             guards: emulation.guards,
+            whole: None,
         }
     }
 

