@@ -286,9 +286,9 @@ pub(crate) struct Syntax {
     /// from the parents and follows the key's index.
     pub delete_through_joins: bool,
     /// The join that reads its tables in the order written (`STRAIGHT_JOIN`), where
-    /// there is one: a cascade through joins from every row of a table reads each
-    /// child whole, so it starts from the child, in its key order, rather than from
-    /// the parents' keys and through the child's index.
+    /// there is one: a cascade through joins from every row of a table, through keys
+    /// that take no NULL, reads each child whole, so it starts from the child, in its
+    /// key order, rather than from the parents' keys and through the child's index.
     pub join_in_written_order: Option<&'static str>,
     /// How Emulated mode guards writes on a multi-primary cluster of this backend;
     /// `None` where it has none.

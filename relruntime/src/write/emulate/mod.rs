@@ -63,8 +63,8 @@ struct Planner<'g> {
     locking: bool,
     guards: bool,
     /// The table whose rows named by key are all of its rows (a delete of every row,
-    /// read and locked by key in one pass): a cascade from them reaches each child
-    /// whole (see `rows::Joined`).
+    /// its keys read in one pass): a cascade from them through keys that take no
+    /// NULL reaches each child whole (see `rows::Joined`).
     whole: Option<&'static str>,
 }
 
