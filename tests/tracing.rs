@@ -591,3 +591,151 @@ fn spans_close_when_the_operation_ends() {
         }
     }
 }
+
+#[derive(Table, Debug)]
+#[table(name = "tr_em_users")]
+struct EmUser {
+    #[column(primary_key)]
+    id: i64,
+}
+
+#[derive(Table, Debug)]
+#[table(name = "tr_em_posts")]
+struct EmPost {
+    #[column(primary_key)]
+    id: i64,
+    user_id: i64,
+    #[relation(one, from = user_id, to = EmUser::id, on_delete = cascade)]
+    user: One<EmUser>,
+}
+
+#[derive(Table, Debug)]
+#[table(name = "tr_em_comments")]
+struct EmComment {
+    #[column(primary_key)]
+    id: i64,
+    post_id: i64,
+    #[relation(one, from = post_id, to = EmPost::id, on_delete = cascade)]
+    post: One<EmPost>,
+}
+
+#[derive(Table, Debug)]
+#[table(name = "tr_em_notes")]
+struct EmNote {
+    #[column(primary_key)]
+    id: i64,
+    user_id: Option<i64>,
+    #[relation(one, from = user_id, to = EmUser::id, on_delete = set_null)]
+    user: One<Option<EmUser>>,
+}
+
+/// The statements of every `rel` span whose operation is `op`, in order.
+fn sent_by(seen: &Seen, op: &str) -> Vec<String> {
+    let ids: Vec<u64> = seen
+        .spans
+        .iter()
+        .filter(|(_, _, f)| f.get("op").map(String::as_str) == Some(op))
+        .map(|(id, _, _)| *id)
+        .collect();
+    seen.events
+        .iter()
+        .filter(|(target, span, _)| {
+            target == "rel::statement" && span.is_some_and(|s| ids.contains(&s))
+        })
+        .map(|(_, _, f)| f["sql"].clone())
+        .collect()
+}
+
+/// Emulated mode on MySQL/MariaDB: a delete of every user cascades to the comments
+/// through joins in the child's key order (`STRAIGHT_JOIN`: every comment is reached
+/// through keys that take no NULL), while the notes' `SET NULL` through a nullable
+/// key, and a delete of one user, join from the keys. Every row ends as the
+/// database's own foreign keys would leave it.
+#[test]
+fn a_whole_table_cascade_joins_from_the_child_on_mysql() {
+    let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let on_mysql = ran.clone();
+    let seen = traced(|| async move {
+        let schema = Schema::new(RelationMode::Emulated)
+            .table::<EmComment>()
+            .table::<EmNote>();
+        for db in common::fresh("tr_em", &schema).await {
+            if db.dialect() != rel::Dialect::MySql {
+                continue;
+            }
+            on_mysql.store(true, std::sync::atomic::Ordering::Relaxed);
+            for round in 0..2 {
+                let users: Vec<EmUser> = (1..=3).map(|id| EmUser { id }).collect();
+                db.insert_many(&users).await.unwrap();
+                let posts: Vec<EmPost> = (1..=6)
+                    .map(|id| EmPost {
+                        id,
+                        user_id: (id + 1) / 2,
+                        user: One::default(),
+                    })
+                    .collect();
+                db.insert_many(&posts).await.unwrap();
+                let comments: Vec<EmComment> = (1..=12)
+                    .map(|id| EmComment {
+                        id,
+                        post_id: (id + 1) / 2,
+                        post: One::default(),
+                    })
+                    .collect();
+                db.insert_many(&comments).await.unwrap();
+                let notes: Vec<EmNote> = (1..=4)
+                    .map(|id| EmNote {
+                        id,
+                        user_id: (id < 4).then_some(id),
+                        user: One::default(),
+                    })
+                    .collect();
+                db.insert_many(&notes).await.unwrap();
+                if round == 0 {
+                    assert!(db.delete::<EmUser>(&1).await.unwrap());
+                    assert_eq!(db.all::<EmComment>().await.unwrap().len(), 8);
+                    EmUser::delete().all_rows().run(&db).await.unwrap();
+                } else {
+                    // All at once from the start.
+                    EmUser::delete().all_rows().run(&db).await.unwrap();
+                }
+                assert!(db.all::<EmPost>().await.unwrap().is_empty());
+                assert!(db.all::<EmComment>().await.unwrap().is_empty());
+                let notes = db.all::<EmNote>().await.unwrap();
+                assert_eq!(notes.len(), 4);
+                assert!(notes.iter().all(|n| n.user_id.is_none()), "{notes:?}");
+                assert!(schema.check_integrity(&db).await.unwrap().is_empty());
+                EmNote::delete().all_rows().run(&db).await.unwrap();
+            }
+        }
+    });
+    if !ran.load(std::sync::atomic::Ordering::Relaxed) {
+        return; // No MySQL/MariaDB server here (CI has one, and fails without it).
+    }
+    let deletes = sent_by(&seen, "delete");
+    let whole: Vec<&String> = deletes
+        .iter()
+        .filter(|sql| sql.contains("STRAIGHT_JOIN"))
+        .collect();
+    // Per whole-table delete: the comments and the posts (twice: two rounds).
+    assert_eq!(whole.len(), 4, "{deletes:#?}");
+    assert!(
+        whole.iter().all(|sql| sql.starts_with("DELETE ")),
+        "{whole:#?}"
+    );
+    assert!(
+        whole.iter().any(|sql| sql.contains("`tr_em_comments`")),
+        "{whole:#?}"
+    );
+    // The notes' SET NULL joins from the users' keys, and so does all of the delete
+    // of one user.
+    let set_null: Vec<&String> = deletes
+        .iter()
+        .filter(|sql| sql.starts_with("UPDATE ") && sql.contains("`tr_em_notes`"))
+        .collect();
+    assert_eq!(set_null.len(), 3, "{deletes:#?}");
+    assert!(
+        set_null.iter().all(|sql| !sql.contains("STRAIGHT_JOIN")),
+        "{set_null:#?}"
+    );
+}
