@@ -407,37 +407,34 @@ fn relation(t: &Table, r: &Relation, checks: &mut Checks) {
             // evaluated once).
             let mut groups = vec![(
                 to_span,
-                [
-                    ambiguous,
-                    to_not_unique,
-                    no_key,
-                    String::new(),
-                    String::new(),
-                    String::new(),
+                vec![
+                    (quote!(Ambiguous), ambiguous),
+                    (quote!(ToNotUnique), to_not_unique),
+                    (quote!(NoKey), no_key),
                 ],
             )];
             if r.foreign_key.is_some() {
-                let texts = [
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    declared_from,
-                    declared_to,
-                    String::new(),
-                ];
-                groups.push((declare_span, texts));
+                groups.push((
+                    declare_span,
+                    vec![
+                        (quote!(DeclaredFromButToNotKey), declared_from),
+                        (quote!(DeclaredToButFromNotKey), declared_to),
+                    ],
+                ));
             }
             if let Some(action) = [&r.on_delete, &r.on_update].into_iter().flatten().next() {
                 let message = format!(
                     "relation `{name}`: `{to_text}` holds the foreign key here (the inverse side of a one-to-one), so `on_delete` and `on_update` go on `{target_text}`'s relation back to `{owner}`"
                 );
-                let mut texts: [String; 6] = Default::default();
-                texts[5] = message;
-                groups.push((action.span(), texts));
+                groups.push((action.span(), vec![(quote!(Inverse), message)]));
             }
-            let sites = groups.iter().map(|(span, texts)| {
+            let sites = groups.iter().map(|(span, cases)| {
+                let (cases, texts): (Vec<_>, Vec<_>) = cases.iter().cloned().unzip();
                 quote_spanned! {*span=>
-                    let m = ::rel::__private::check::key_side_message(#side, [#(#texts),*]);
+                    let m = ::rel::__private::check::key_side_message(
+                        #side,
+                        &[#((::rel::__private::check::KeySide::#cases, #texts)),*],
+                    );
                     if !m.is_empty() {
                         ::core::panic!("{}", m)
                     }

@@ -167,18 +167,15 @@ pub const fn column_type(columns: &[ColumnMeta], pk: &[&str], i: usize) -> SqlTy
     SqlType::Blob
 }
 
-/// The derive's message for `side`, from its `texts` for the cases `Ambiguous`,
-/// `ToNotUnique`, `NoKey`, `DeclaredFromButToNotKey`, `DeclaredToButFromNotKey` and
-/// `Inverse` (in that order; empty where the case is not a mistake there). Empty when
-/// the side is fine.
-pub const fn key_side_message(side: KeySide, texts: [&'static str; 6]) -> &'static str {
-    match side {
-        KeySide::Holds => "",
-        KeySide::Ambiguous => texts[0],
-        KeySide::ToNotUnique => texts[1],
-        KeySide::NoKey => texts[2],
-        KeySide::DeclaredFromButToNotKey => texts[3],
-        KeySide::DeclaredToButFromNotKey => texts[4],
-        KeySide::Inverse => texts[5],
+/// The derive's message for `side`: the text `texts` pairs with it, or empty where
+/// they pair none (the side is fine, or its mistake is reported at another span).
+pub const fn key_side_message(side: KeySide, texts: &[(KeySide, &'static str)]) -> &'static str {
+    let mut i = 0;
+    while i < texts.len() {
+        if texts[i].0 as u8 == side as u8 {
+            return texts[i].1;
+        }
+        i += 1;
     }
+    ""
 }

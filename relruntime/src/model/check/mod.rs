@@ -31,3 +31,5 @@ pub use relations::{
     required_key, required_key_back,
 };
 pub use text::{Message, same_columns, same_types, str_eq};
+// For the runtime too: whether a foreign key's columns all take no NULL.
+pub(crate) use relations::all_required;

@@ -2,6 +2,7 @@
 //! SQL that picks them.
 
 use super::Planner;
+use crate::model::check;
 use crate::model::graph::ForeignKey;
 use crate::model::key::KeyOf;
 use crate::model::meta::{Literal, TableMeta};
@@ -336,13 +337,6 @@ pub(super) fn update_statement(
     b.finish()
 }
 
-/// Whether every column of `fk`'s key in its child takes no NULL.
-fn required(fk: &ForeignKey) -> bool {
-    fk.child_cols
-        .iter()
-        .all(|c| fk.child.column(c).is_some_and(|m| !m.nullable))
-}
-
 /// The rows a cascade reaches from other tables' rows, written as joins up to the
 /// rows it starts from, where the dialect writes through joins
 /// (`Syntax::delete_through_joins`): MariaDB before 11.1 runs a single-table DELETE's
@@ -402,18 +396,17 @@ impl<'r, 'g> Joined<'r, 'g> {
             return None;
         }
         let aliases = tables.iter().map(|_| b.fresh_alias()).collect();
-        // Every row of each child is reached only through keys that take no NULL: a
-        // row with a NULL key (or under one) is not, and a few rows reached by a scan
-        // of the whole child would cost what the joins from the keys avoid.
+        // Every row of each child is reached when the base is every row of its table
+        // and every key up to it takes no NULL (a row with a NULL key, or under one,
+        // is not; a few rows found by a scan of the whole child would cost what the
+        // joins from the keys avoid).
         let whole = p
             .whole
             .is_some_and(|t| fks.last().is_some_and(|fk| fk.parent.name == t))
-            && fks.iter().all(|fk| required(fk));
-        let in_order = p
-            .dialect
-            .syntax()
-            .join_in_written_order
-            .filter(|_| whole && matches!(base, Rows::Keys(_)));
+            && fks
+                .iter()
+                .all(|fk| check::all_required(fk.child.columns, fk.child_cols));
+        let in_order = p.dialect.syntax().join_in_written_order.filter(|_| whole);
         Some(Joined {
             fks,
             base,

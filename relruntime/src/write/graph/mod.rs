@@ -93,6 +93,7 @@ pub(crate) fn insert_graph<'a>(
             }
             // Found before any row is taken out of its field.
             let from = positions(table, rel.from)?;
+            let to = positions((rel.target)(), rel.to)?;
             let (taken, mut result) =
                 take_and_insert(&mut level, rows, i, rel, steps, &[], |_, _| Ok(())).await;
             for (at, mut part) in taken {
@@ -102,9 +103,7 @@ pub(crate) fn insert_graph<'a>(
                     && let Some(part) = level_of(steps, &mut part)
                     && part.len() > 0
                 {
-                    let set = positions(part.table(), rel.to)
-                        .and_then(|to| set_at(rows, at, &from, key_at(part, 0, &to)));
-                    result = set.and(result);
+                    result = set_at(rows, at, &from, key_at(part, 0, &to)).and(result);
                 }
                 (steps.put)(field_of(rows, at, i, rel)?, part);
             }
