@@ -120,8 +120,8 @@ impl<T: Table> Default for Query<T> {
 ///   measured by `benches/strategies.rs` (1, 10 and 100 users with their posts and
 ///   comments) and `benches/load.rs` (61,000 rows; see `BENCHMARKS.md`):
 ///   - `Join` for at most one root row (a filter fixing the key or a unique column
-///     with `=`, or a limit of 1) on PostgreSQL and SQLite, where one statement beats
-///     one per level;
+///     with `=`, or a limit of 1) on PostgreSQL, where one statement beats one round
+///     trip per level;
 ///   - `Join` on SQLite read through sqlx's worker thread (a pool of yours, or a
 ///     journal mode without direct reads), which hands each statement over a channel;
 ///   - `Batch` otherwise: PostgreSQL and MySQL servers build JSON more slowly than they

@@ -38,8 +38,10 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     // Through sqlx's worker thread, one statement beats three round trips; Rel's
     // direct reads make Batch the faster (see `Syntax::join_through_driver`).
     join_through_driver: true,
-    // In-process, one row's JSON is cheap: level with Batch or a little ahead.
-    join_for_one_row: true,
+    // Direct reads from cached statements make Batch's three statements cheaper than
+    // one row's JSON (`benches/strategies.rs`, one user by key: Batch 29–32 µs, Join
+    // 36–37 µs, 2026-12-07); without direct reads `join_through_driver` picks Join.
+    join_for_one_row: false,
     casts: Casts {
         integer: "INTEGER",
         double: "REAL",
