@@ -120,6 +120,70 @@ async fn a_mebibyte_of_text_and_bytes_round_trips() {
     }
 }
 
+/// A long list travels as one JSON text on SQLite and MySQL/MariaDB (Rel writes that
+/// JSON itself): text that JSON must escape (quotes, backslashes, control characters)
+/// and text it need not (non-ASCII, U+2028) matches exactly its own rows.
+#[tokio::test]
+async fn long_lists_of_awkward_text_match_exactly() {
+    let awkward = [
+        "quote\"d",
+        "back\\slash",
+        "\\\"",
+        "new\nline",
+        "tab\t",
+        "cr\r",
+        "bell\u{7}",
+        "unit\u{1f}",
+        "start\u{1}",
+        "del\u{7f}",
+        "é€😀",
+        "line\u{2028}sep",
+        "it's",
+        "50%_",
+        "/slash",
+        "{\"a\": [1]}",
+    ];
+    for db in notes_db("awkward_lists").await {
+        let d = db.dialect();
+        let rows: Vec<Note> = awkward
+            .iter()
+            .enumerate()
+            .map(|(i, s)| note(i as i64 + 1, s))
+            .chain([
+                note(100, "plain"),
+                note(101, "quote"),
+                note(102, "backslash"),
+            ])
+            .collect();
+        db.insert_many(&rows).await.unwrap();
+        let list: Vec<String> = (0..1_500)
+            .map(|i| format!("filler {i}"))
+            .chain(awkward.iter().map(|s| s.to_string()))
+            .collect();
+        let found: Vec<i64> = Note::query()
+            .filter(Note::slug.in_list(list.clone()))
+            .order_by(Note::id.asc())
+            .all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|n| n.id)
+            .collect();
+        let want: Vec<i64> = (1..=awkward.len() as i64).collect();
+        assert_eq!(found, want, "{d:?}");
+        let rest: Vec<i64> = Note::query()
+            .filter(Note::slug.not_in(list))
+            .order_by(Note::id.asc())
+            .all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|n| n.id)
+            .collect();
+        assert_eq!(rest, [100, 101, 102], "{d:?}");
+    }
+}
+
 /// `in_list` and `not_in` of 100,000 values, past every backend's bind limit.
 #[tokio::test]
 async fn long_lists_work_on_every_backend() {

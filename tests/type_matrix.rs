@@ -301,6 +301,68 @@ async fn special_floats_round_trip_or_are_refused() {
     }
 }
 
+/// A long list of floats travels as one JSON text on SQLite and MySQL/MariaDB (Rel
+/// writes that JSON itself): each value comes back as the same `f64`, so the list
+/// matches exactly the rows that hold it, the largest, the smallest and thirds
+/// included.
+#[tokio::test]
+async fn long_lists_of_floats_match_exactly() {
+    let values = [
+        0.1,
+        -2.5,
+        1.0 / 3.0,
+        1e20,
+        1e-7,
+        123_456_789.123_456_78,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        f64::from(0.1_f32),
+        2.0,
+    ];
+    for db in common::backends("float_lists").await {
+        let d = db.dialect();
+        let schema = Schema::new(RelationMode::ForeignKeys).table::<Float>();
+        schema.drop_all(&db).await.unwrap();
+        schema.create_all(&db).await.unwrap();
+        let rows: Vec<Float> = values
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| Float {
+                id: i as i64,
+                value: x,
+                maybe: None,
+            })
+            .chain([
+                Float {
+                    id: 100,
+                    value: 0.1 + 1e-16,
+                    maybe: None,
+                },
+                Float {
+                    id: 101,
+                    value: 1e20 * (1.0 + f64::EPSILON),
+                    maybe: None,
+                },
+            ])
+            .collect();
+        db.insert_many(&rows).await.unwrap();
+        let list: Vec<f64> = (0..1_500)
+            .map(|i| 1_000.0 + f64::from(i) / 7.0)
+            .chain(values)
+            .collect();
+        let found: Vec<i64> = Float::query()
+            .filter(Float::value.in_list(list))
+            .order_by(Float::id.asc())
+            .all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(found, (0..values.len() as i64).collect::<Vec<_>>(), "{d:?}");
+    }
+}
+
 /// The `time` crate's types (the `time` feature), beside chrono's: a date, a date-time
 /// and an instant at another offset, through both strategies and a filter, on every
 /// backend.

@@ -7,6 +7,7 @@
 
 mod attr;
 mod expand;
+mod json;
 mod model;
 mod partial;
 mod skip;

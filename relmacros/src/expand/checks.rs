@@ -232,9 +232,9 @@ fn default_value(
             ),
             _ => TokenStream::new(),
         },
-        DefaultLit::Str(text) => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(_) => TokenStream::new(),
-            Err(e) => assert(
+        DefaultLit::Str(text) => match crate::json::error(text) {
+            None => TokenStream::new(),
+            Some(e) => assert(
                 d.span,
                 quote!(!#sql_type.is_json()),
                 format!(

@@ -258,21 +258,56 @@ pub(crate) fn unqualified(column: &str) -> &str {
 
 /// The values as a JSON array, for dialects that read a list from JSON text: integers,
 /// finite floats, booleans and text only.
+///
+/// Written here rather than through `serde_json`: this is the only JSON Rel writes
+/// without the `serde_json` feature, and the crate (with `serde_core`) would sit on the
+/// critical path of every cold build (issue 27). Floats are written by Rust's `Debug`
+/// (the shortest text that reads back as the same `f64`, with an exponent for very
+/// large and very small values: valid JSON numbers); text is escaped as RFC 8259 asks
+/// (`"`, `\\` and the control characters).
 pub(crate) fn json_list(values: &[Value]) -> Option<String> {
-    let items = values
-        .iter()
-        .map(|v| {
-            Some(match v {
-                Value::I16(x) => serde_json::Value::from(*x),
-                Value::I32(x) => serde_json::Value::from(*x),
-                Value::I64(x) => serde_json::Value::from(*x),
-                Value::F32(x) if x.is_finite() => serde_json::Value::from(f64::from(*x)),
-                Value::F64(x) if x.is_finite() => serde_json::Value::from(*x),
-                Value::Bool(x) => serde_json::Value::from(*x),
-                Value::Text(x) => serde_json::Value::from(x.as_str()),
-                _ => return None,
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some(serde_json::Value::Array(items).to_string())
+    use std::fmt::Write;
+    let mut out = String::with_capacity(2 + values.len() * 8);
+    out.push('[');
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // Writing to a `String` does not fail.
+        let _ = match v {
+            Value::I16(x) => write!(out, "{x}"),
+            Value::I32(x) => write!(out, "{x}"),
+            Value::I64(x) => write!(out, "{x}"),
+            Value::F32(x) if x.is_finite() => write!(out, "{:?}", f64::from(*x)),
+            Value::F64(x) if x.is_finite() => write!(out, "{x:?}"),
+            Value::Bool(x) => write!(out, "{x}"),
+            Value::Text(x) => {
+                json_string(&mut out, x);
+                Ok(())
+            }
+            _ => return None,
+        };
+    }
+    out.push(']');
+    Some(out)
+}
+
+/// `text` as a JSON string.
+fn json_string(out: &mut String, text: &str) {
+    use std::fmt::Write;
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
