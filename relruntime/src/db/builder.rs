@@ -5,6 +5,7 @@ use super::replicas::{Config, ReplicaChooser};
 use crate::driver::{JournalMode, Pool, Settings};
 use crate::model::error::Result;
 use crate::model::schema::RelationMode;
+use crate::sql::exec::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -290,6 +291,16 @@ impl DbBuilder {
 
     /// Connects, and reads what the database recorded of its schema (one statement).
     pub async fn connect(self) -> Result<Db> {
+        self.connect_boxed().await
+    }
+
+    /// `connect`'s work, boxed by a plain function so that it is compiled here, not in
+    /// each crate that connects (see ARCHITECTURE.md, "Compiled once").
+    fn connect_boxed(self) -> BoxFuture<'static, Result<Db>> {
+        Box::pin(self.connect_here())
+    }
+
+    async fn connect_here(self) -> Result<Db> {
         let pool = Pool::connect(&self.url, &self.settings).await?;
         let mut db = Db::open(pool, self.mode).await?;
         if !self.replicas.is_empty() {

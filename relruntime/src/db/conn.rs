@@ -4,7 +4,7 @@
 use super::database::Db;
 use super::graph::InsertGraph;
 use super::knowledge::registered_graph;
-use super::operation::{Load, Route, Work, measured};
+use super::operation::{Held, Job, Load, Route, Work, measured};
 use super::trace::Operation;
 use super::transaction::Transaction;
 use super::write::{DeleteKeyOp, InsertManyOp, InsertOp, UpdateRowOp};
@@ -233,7 +233,28 @@ impl<'a> Conn<'a> {
     /// for it, in a transaction at a savepoint, or on a connection of yours (at a
     /// savepoint inside its transaction, or in a transaction of its own). Its result,
     /// and what its statements sent and read.
-    pub(super) async fn operate<W: Work>(self, mut work: W) -> (Result<W::Output>, Sent) {
+    pub(super) async fn operate<W: Work>(self, work: W) -> (Result<W::Output>, Sent) {
+        let mut held = Held::new(work);
+        let (result, sent) = self.operate_job(&mut held, W::ROUTE).await;
+        (held.output(result), sent)
+    }
+
+    /// [`operate`](Self::operate) for any work, compiled once: a plain function that
+    /// boxes its future, because rustc compiles an `async fn`'s body in the crate that
+    /// polls it, and this one's callers are generic (see ARCHITECTURE.md, "Compiled
+    /// once").
+    fn operate_job<'w>(
+        self,
+        work: &'w mut dyn Job,
+        route: Route,
+    ) -> BoxFuture<'w, (Result<()>, Sent)>
+    where
+        'a: 'w,
+    {
+        Box::pin(self.operate_job_here(work, route))
+    }
+
+    async fn operate_job_here(self, work: &mut dyn Job, route: Route) -> (Result<()>, Sent) {
         // On a `Db` with replicas: a read where `Routing` says, the rest on the primary,
         // and after a write, where the primary's log stands (`db/replicas.rs`).
         let routing = match &self {
@@ -247,17 +268,17 @@ impl<'a> Conn<'a> {
             _ => None,
         };
         if let Some(routing) = &routing {
-            if W::ROUTE == Route::Read {
-                return routing.read(&mut work).await;
+            if route == Route::Read {
+                return routing.read(work).await;
             }
             super::trace::node(super::replicas::PRIMARY);
         }
-        let (result, sent) = self.operate_here(&mut work).await;
+        let (result, sent) = self.operate_here(work, route == Route::Read).await;
         // A write that failed before sending anything wrote nothing for a later read
         // to wait for; one that failed after may have committed part (MySQL's DDL
         // commits per statement) or all (a connection lost after the commit).
         if let Some(routing) = routing
-            && W::ROUTE == Route::Write
+            && route == Route::Write
             && (result.is_ok() || sent.statements > 0)
         {
             routing.wrote().await;
@@ -266,8 +287,7 @@ impl<'a> Conn<'a> {
     }
 
     /// Runs `work` on this connection itself (on a `Db`, its primary).
-    async fn operate_here<W: Work>(self, work: &mut W) -> (Result<W::Output>, Sent) {
-        let read = W::ROUTE == Route::Read;
+    async fn operate_here(self, work: &mut dyn Job, read: bool) -> (Result<()>, Sent) {
         // Rel's own pool on a server, whose connections are handed out untested.
         let untested = match &self {
             Conn::Db(db) if read && db.pool.tests() => Some(*db),
@@ -367,7 +387,7 @@ impl Bracket<'_> {
     /// (the connection is gone, or the server rolled the whole transaction back), the
     /// transaction can no longer commit: [`Transaction::commit`] then reports
     /// `Error::TransactionAborted`.
-    async fn finish<R>(self, result: Result<R>) -> Result<R> {
+    async fn finish(self, result: Result<()>) -> Result<()> {
         match self {
             Bracket::Pooled(_) => result,
             Bracket::Lent(mut link, in_transaction) => {

@@ -192,11 +192,17 @@ impl Schema {
     ///
     /// Traced as one span, `op = "create_all"`, `table = "*"`, `strategy = "ddl"`.
     pub async fn create_all(&self, db: &Db) -> Result<()> {
-        let op = Operation::new("create_all", "*", "ddl");
-        // Boxed: the DDL's future is large, and callers await many of these in one
-        // future of their own.
-        let work = Box::pin(self.create_all_counted(db));
-        op.run(work, |()| 0).await
+        self.create_all_boxed(db).await
+    }
+
+    /// `create_all`'s work, boxed by a plain function: the DDL's future is large,
+    /// callers await many of these in one future of their own, and so it is compiled
+    /// here, not in each crate that calls it (ARCHITECTURE.md, "Compiled once").
+    fn create_all_boxed<'s>(&'s self, db: &'s Db) -> BoxFuture<'s, Result<()>> {
+        Box::pin(async move {
+            let op = Operation::new("create_all", "*", "ddl");
+            op.run(self.create_all_counted(db), |()| 0).await
+        })
     }
 
     /// `create_all`, and how many statements it sent.

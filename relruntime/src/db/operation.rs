@@ -3,7 +3,7 @@
 
 use super::conn::Sent;
 use crate::driver::Link;
-use crate::model::error::Result;
+use crate::model::error::{Error, Result};
 use crate::model::schema::Schema;
 use crate::model::table::Table;
 use crate::read::integrity::{self, Orphans};
@@ -32,13 +32,50 @@ pub(super) trait Work: Send {
     fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<Self::Output>>;
 }
 
-/// Runs `work` on `link`; its result, and what it sent and read.
-pub(super) async fn measured<W: Work>(
-    link: &mut Link<'_>,
-    work: &mut W,
-) -> (Result<W::Output>, Sent) {
+/// A [`Work`] and, once it has run, its output: what runs an operation (acquiring
+/// the connection, its savepoint, the replicas, the retries) takes it as `dyn Job`, so
+/// that all of that is compiled once, in Rel, and not again for each kind of work and
+/// each table in the crate that uses Rel (issue 27: a cold build of hello-world).
+pub(super) trait Job: Send {
+    /// Runs the work; its output is kept for [`Held::output`].
+    fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<()>>;
+}
+
+/// A [`Work`] held as a [`Job`].
+pub(super) struct Held<W: Work> {
+    work: W,
+    output: Option<W::Output>,
+}
+
+impl<W: Work> Held<W> {
+    pub(super) fn new(work: W) -> Self {
+        Held { work, output: None }
+    }
+
+    /// The output of the run that ended with `result`.
+    pub(super) fn output(&mut self, result: Result<()>) -> Result<W::Output> {
+        result?;
+        self.output.take().ok_or_else(|| Error::Unsupported {
+            table: "",
+            relation: "",
+            message: "internal error: an operation succeeded without its output".into(),
+        })
+    }
+}
+
+impl<W: Work> Job for Held<W> {
+    fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<()>> {
+        Box::pin(async move {
+            self.output = Some(self.work.run(run).await?);
+            Ok(())
+        })
+    }
+}
+
+/// Runs `job` on `link`; its result, and what it sent and read.
+pub(super) async fn measured(link: &mut Link<'_>, job: &mut dyn Job) -> (Result<()>, Sent) {
     let (statements, rows) = link.counts();
-    let result = work.run(link).await;
+    let result = job.run(link).await;
     let (after, read) = link.counts();
     let sent = Sent {
         statements: after - statements,

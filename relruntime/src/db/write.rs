@@ -5,7 +5,7 @@
 
 use super::conn::Conn;
 use super::database::Db;
-use super::operation::{Work, measured};
+use super::operation::{Held, Job, Work, measured};
 use super::trace::Operation;
 use crate::model::error::Result;
 use crate::model::table::Table;
@@ -175,6 +175,18 @@ impl Db {
         op: &W,
         enforcement: &Enforcement,
     ) -> (Result<W::Output>, u64) {
+        let mut held = Held::new(Writing { op, enforcement });
+        let (result, sent) = self.in_transaction_job(&mut held).await;
+        (held.output(result), sent)
+    }
+
+    /// [`in_transaction`](Self::in_transaction) for any write, compiled once (a plain
+    /// function boxing its future: see [`Conn::operate`](super::conn::Conn)).
+    fn in_transaction_job<'w>(&'w self, work: &'w mut dyn Job) -> BoxFuture<'w, (Result<()>, u64)> {
+        Box::pin(self.in_transaction_here(work))
+    }
+
+    async fn in_transaction_here(&self, work: &mut dyn Job) -> (Result<()>, u64) {
         let mut attempt = 0;
         let mut sent = 0;
         loop {
@@ -182,10 +194,10 @@ impl Db {
                 Ok(tx) => tx,
                 Err(e) => return (Err(e), sent),
             };
-            let (result, this) = measured(&mut tx.link, &mut Writing { op, enforcement }).await;
+            let (result, this) = measured(&mut tx.link, work).await;
             sent += this.statements;
             let result = match result {
-                Ok(value) => tx.commit().await.map(|()| value),
+                Ok(()) => tx.commit().await,
                 Err(e) => {
                     let _ = tx.rollback().await;
                     Err(e)

@@ -11,7 +11,7 @@ use crate::model::table::{Key, Table};
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::{SqlBuilder, Statement};
 use crate::sql::dialect::Dialect;
-use crate::sql::exec::Executor;
+use crate::sql::exec::{BoxFuture, Executor};
 use crate::sql::expr::{CompareOp, Expr, Node, Order, OrderKey, OrderTerm, Scope, write_order};
 use std::marker::PhantomData;
 
@@ -619,7 +619,13 @@ impl<T: Table> Query<T> {
 /// json_array() was larger than max_allowed_packet"): the packet size if so. The statements the server cut are forgotten, so that the
 /// connection prepares them again: MariaDB keeps returning `[null]` from a prepared
 /// statement once it cut one of its results.
-async fn cut_at_packet(run: &mut dyn Executor) -> Option<i64> {
+fn cut_at_packet(run: &mut dyn Executor) -> BoxFuture<'_, Option<i64>> {
+    // Boxed by a plain function: compiled here, not where the generic query polls it
+    // (ARCHITECTURE.md, "Compiled once").
+    Box::pin(cut_at_packet_here(run))
+}
+
+async fn cut_at_packet_here(run: &mut dyn Executor) -> Option<i64> {
     let mut b = SqlBuilder::new(run.dialect());
     b.push("SHOW WARNINGS");
     // `Level`, `Code` (an unsigned integer) and `Message`: the message says it.
@@ -650,7 +656,14 @@ async fn cut_at_packet(run: &mut dyn Executor) -> Option<i64> {
     }
 }
 
-async fn server_version(run: &mut dyn Executor, query: &'static str) -> Option<String> {
+fn server_version<'r>(
+    run: &'r mut dyn Executor,
+    query: &'static str,
+) -> BoxFuture<'r, Option<String>> {
+    Box::pin(server_version_here(run, query))
+}
+
+async fn server_version_here(run: &mut dyn Executor, query: &'static str) -> Option<String> {
     let mut b = SqlBuilder::new(run.dialect());
     b.push(query);
     match run

@@ -21,7 +21,7 @@ pub(super) use nodes::{Config, Replicas};
 pub use nodes::{ReplicaChooser, ReplicaSettings, RoundRobin};
 
 use super::conn::Sent;
-use super::operation::{Work, measured};
+use super::operation::{Job, measured};
 use super::position::Position;
 use crate::driver::Link;
 use crate::model::error::{Error, Result};
@@ -161,7 +161,7 @@ impl Routing {
 
     /// Runs a read's `work` on a replica that has every write this `Db` made (and its
     /// floor), or else on the primary; records the node in the operation's span.
-    pub(super) async fn read<W: Work>(&self, work: &mut W) -> (Result<W::Output>, Sent) {
+    pub(super) async fn read(&self, work: &mut dyn Job) -> (Result<()>, Sent) {
         let replicas = &*self.replicas;
         let mut sent = Sent::default();
         if self.primary {
@@ -234,7 +234,7 @@ impl Routing {
         self.on_primary(work, sent).await
     }
 
-    async fn on_primary<W: Work>(&self, work: &mut W, mut sent: Sent) -> (Result<W::Output>, Sent) {
+    async fn on_primary(&self, work: &mut dyn Job, mut sent: Sent) -> (Result<()>, Sent) {
         super::trace::node(PRIMARY);
         let replicas = &*self.replicas;
         let mut link = match replicas.primary.acquire(&replicas.statements).await {
