@@ -3,7 +3,10 @@
 # the same program on sqlx alone (`hello/`), alternating, 3 each (issue 27, item 6):
 # prints each time, the medians and their ratio. Offline, with the versions of the
 # workspace's Cargo.lock, so that both build the same sqlx and tokio.
-#   peers/ctime/cold.sh [OUT_DIR]
+# With `registry`, Rel's three crates are built as cargo builds a registry dependency,
+# not incrementally (cargo builds a path dependency incrementally, which costs
+# relruntime about 1.5 s more): how a user who takes Rel from crates.io builds it.
+#   peers/ctime/cold.sh [OUT_DIR] [registry]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -13,6 +16,11 @@ mkdir -p "$out"
 cp -r "$here/hello/rel" "$here/hello/sqlx" "$out/"
 sed "s|@REPO@|$repo|" "$out/rel/Cargo.toml.in" > "$out/rel/Cargo.toml"
 rm "$out/rel/Cargo.toml.in"
+if [ "${2:-}" = registry ]; then
+    for crate in rel relruntime relmacros; do
+        printf '[profile.dev.package.%s]\nincremental = false\n' "$crate" >> "$out/rel/Cargo.toml"
+    done
+fi
 for kind in rel sqlx; do
     cp "$repo/Cargo.lock" "$out/$kind/Cargo.lock"
     # Fails here, not in the timed builds, when a crate is missing.
