@@ -303,8 +303,8 @@ async fn special_floats_round_trip_or_are_refused() {
 
 /// A long list of floats travels as one JSON text on SQLite and MySQL/MariaDB (Rel
 /// writes that JSON itself): each value comes back as the same `f64`, so the list
-/// matches exactly the rows that hold it, the largest, the smallest and thirds
-/// included.
+/// matches exactly the rows that hold it: the largest, the smallest normal and
+/// subnormal, thirds, and where Rust's text turns to exponents (1e16, 1e-5).
 #[tokio::test]
 async fn long_lists_of_floats_match_exactly() {
     let values = [
@@ -318,6 +318,10 @@ async fn long_lists_of_floats_match_exactly() {
         f64::MIN_POSITIVE,
         f64::from(0.1_f32),
         2.0,
+        f64::from_bits(1),
+        1e16,
+        1e-5,
+        -0.0,
     ];
     for db in common::backends("float_lists").await {
         let d = db.dialect();

@@ -6,17 +6,22 @@
 # With `registry`, Rel's three crates are built as cargo builds a registry dependency,
 # not incrementally (cargo builds a path dependency incrementally, which costs
 # relruntime about 1.5 s more): how a user who takes Rel from crates.io builds it.
-#   peers/ctime/cold.sh [OUT_DIR] [registry]
+#   peers/ctime/cold.sh [registry] [OUT_DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+registry=
+if [ "${1:-}" = registry ]; then
+    registry=1
+    shift
+fi
 out=${1:-/tmp/rel-cold}
 rm -rf "$out"
 mkdir -p "$out"
 cp -r "$here/hello/rel" "$here/hello/sqlx" "$out/"
 sed "s|@REPO@|$repo|" "$out/rel/Cargo.toml.in" > "$out/rel/Cargo.toml"
 rm "$out/rel/Cargo.toml.in"
-if [ "${2:-}" = registry ]; then
+if [ -n "$registry" ]; then
     for crate in rel relruntime relmacros; do
         printf '[profile.dev.package.%s]\nincremental = false\n' "$crate" >> "$out/rel/Cargo.toml"
     done

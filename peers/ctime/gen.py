@@ -21,6 +21,8 @@ import sys
 out = sys.argv[1]
 tables = int(sys.argv[2]) if len(sys.argv) > 2 else 50
 uniform = len(sys.argv) > 3 and sys.argv[3] == "uniform"
+if uniform and (tables % 10 != 0 or tables < 20):
+    sys.exit("uniform needs a multiple of 10 tables, at least 20")
 repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 

@@ -181,7 +181,7 @@ impl Db {
     }
 
     /// [`in_transaction`](Self::in_transaction) for any write, compiled once (a plain
-    /// function boxing its future: see [`Conn::operate`](super::conn::Conn)).
+    /// function boxing its future: see ARCHITECTURE.md, "Compiled once").
     fn in_transaction_job<'w>(&'w self, work: &'w mut dyn Job) -> BoxFuture<'w, (Result<()>, u64)> {
         Box::pin(self.in_transaction_here(work))
     }
