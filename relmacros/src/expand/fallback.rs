@@ -84,9 +84,6 @@ pub fn expand(input: &syn::DeriveInput) -> TokenStream {
                 relations: &[],
             };
             fn key(&self) {}
-            fn values(&self) -> ::std::vec::Vec<::rel::__private::Value> {
-                ::std::vec::Vec::new()
-            }
             fn decode(_: &mut ::rel::__private::RowReader<'_>) -> ::rel::__private::Result<Self> {
                 ::core::unreachable!()
             }

@@ -55,7 +55,11 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     /// The primary key of this row.
     fn key(&self) -> Self::Key;
     /// The values of all columns, in `COLUMNS` order.
-    fn values(&self) -> Vec<Value>;
+    fn values(&self) -> Vec<Value> {
+        (0..Self::COLUMNS.len())
+            .filter_map(|i| self.column_value(i))
+            .collect()
+    }
     /// Builds a row from its columns, read in `COLUMNS` order. Its relations are not
     /// loaded; the loaders set them afterwards, through `relation_field`.
     fn decode(row: &mut RowReader<'_>) -> Result<Self>;
