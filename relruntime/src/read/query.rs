@@ -613,69 +613,66 @@ impl<T: Table> Query<T> {
     }
 }
 
-/// The server's version, asked by `query`, if it answers.
 /// Whether the server cut the last statement's JSON at its `max_allowed_packet` (its
 /// warnings 1260, "Row N was cut by JSON_ARRAYAGG()", and 1301, "Result of
-/// json_array() was larger than max_allowed_packet"): the packet size if so. The statements the server cut are forgotten, so that the
-/// connection prepares them again: MariaDB keeps returning `[null]` from a prepared
-/// statement once it cut one of its results.
+/// json_array() was larger than max_allowed_packet"): the packet size if so. The
+/// statements the server cut are forgotten, so that the connection prepares them
+/// again: MariaDB keeps returning `[null]` from a prepared statement once it cut one
+/// of its results. Boxed by a plain function (as `server_version`), so that it is
+/// compiled here, not where the generic query polls it (ARCHITECTURE.md, "Compiled
+/// once").
 fn cut_at_packet(run: &mut dyn Executor) -> BoxFuture<'_, Option<i64>> {
-    // Boxed by a plain function: compiled here, not where the generic query polls it
-    // (ARCHITECTURE.md, "Compiled once").
-    Box::pin(cut_at_packet_here(run))
-}
-
-async fn cut_at_packet_here(run: &mut dyn Executor) -> Option<i64> {
-    let mut b = SqlBuilder::new(run.dialect());
-    b.push("SHOW WARNINGS");
-    // `Level`, `Code` (an unsigned integer) and `Message`: the message says it.
-    let mut cut = false;
-    run.fetch_each(&b.finish(), &mut |cells: &dyn Cells| {
-        if let Ok(Some(message)) = cells.text(2) {
-            cut |= message.contains("was cut by") || message.contains("max_allowed_packet");
-        }
-        Ok(())
-    })
-    .await
-    .ok()?;
-    if !cut {
-        return None;
-    }
-    let _ = run.forget_statements().await;
-    let mut b = SqlBuilder::new(run.dialect());
-    b.push("SELECT CAST(@@max_allowed_packet AS SIGNED)");
-    match run
-        .fetch(&b.finish(), &[SqlType::BigInt])
+    Box::pin(async move {
+        let mut b = SqlBuilder::new(run.dialect());
+        b.push("SHOW WARNINGS");
+        // `Level`, `Code` (an unsigned integer) and `Message`: the message says it.
+        let mut cut = false;
+        run.fetch_each(&b.finish(), &mut |cells: &dyn Cells| {
+            if let Ok(Some(message)) = cells.text(2) {
+                cut |= message.contains("was cut by") || message.contains("max_allowed_packet");
+            }
+            Ok(())
+        })
         .await
-        .ok()?
-        .pop()?
-        .pop()?
-    {
-        Value::I64(packet) => Some(packet),
-        _ => None,
-    }
+        .ok()?;
+        if !cut {
+            return None;
+        }
+        let _ = run.forget_statements().await;
+        let mut b = SqlBuilder::new(run.dialect());
+        b.push("SELECT CAST(@@max_allowed_packet AS SIGNED)");
+        match run
+            .fetch(&b.finish(), &[SqlType::BigInt])
+            .await
+            .ok()?
+            .pop()?
+            .pop()?
+        {
+            Value::I64(packet) => Some(packet),
+            _ => None,
+        }
+    })
 }
 
+/// The server's version, asked by `query`, if it answers.
 fn server_version<'r>(
     run: &'r mut dyn Executor,
     query: &'static str,
 ) -> BoxFuture<'r, Option<String>> {
-    Box::pin(server_version_here(run, query))
-}
-
-async fn server_version_here(run: &mut dyn Executor, query: &'static str) -> Option<String> {
-    let mut b = SqlBuilder::new(run.dialect());
-    b.push(query);
-    match run
-        .fetch(&b.finish(), &[SqlType::Text])
-        .await
-        .ok()?
-        .pop()?
-        .pop()?
-    {
-        Value::Text(version) => Some(version),
-        _ => None,
-    }
+    Box::pin(async move {
+        let mut b = SqlBuilder::new(run.dialect());
+        b.push(query);
+        match run
+            .fetch(&b.finish(), &[SqlType::Text])
+            .await
+            .ok()?
+            .pop()?
+            .pop()?
+        {
+            Value::Text(version) => Some(version),
+            _ => None,
+        }
+    })
 }
 
 fn bound(n: u64) -> Value {
