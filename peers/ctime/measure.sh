@@ -9,20 +9,12 @@ export CARGO_INCREMENTAL=0
 for kind in plain rel; do
     (cd "$dir/$kind" && cargo check -q && cargo build -q)
 done
-time_of() { # kind, cargo subcommand
-    cd "$dir/$1"
-    touch src/lib.rs
-    t0=$(date +%s.%N)
-    cargo "$2" -q
-    echo "$(date +%s.%N) - $t0" | bc
-    cd - >/dev/null
-}
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+source "$(dirname "$0")/common.sh"
 for cmd in check build; do
     : > "$dir/$cmd.plain"; : > "$dir/$cmd.rel"
     for _ in 1 2 3 4 5; do
-        time_of plain "$cmd" >> "$dir/$cmd.plain"
-        time_of rel "$cmd" >> "$dir/$cmd.rel"
+        time_in "$dir/plain" "$cmd" >> "$dir/$cmd.plain"
+        time_in "$dir/rel" "$cmd" >> "$dir/$cmd.rel"
     done
     p=$(median < "$dir/$cmd.plain"); r=$(median < "$dir/$cmd.rel")
     echo "cargo $cmd: plain ${p}s, rel ${r}s, added $(echo "$r - $p" | bc)s"

@@ -12,20 +12,12 @@ export CARGO_INCREMENTAL=0
 for dir in "$small" "$large"; do
     (cd "$dir/rel" && cargo check -q && cargo build -q)
 done
-time_of() { # dir, cargo subcommand
-    cd "$1/rel"
-    touch src/lib.rs
-    t0=$(date +%s.%N)
-    cargo "$2" -q
-    echo "$(date +%s.%N) - $t0" | bc
-    cd - >/dev/null
-}
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+source "$(dirname "$0")/common.sh"
 for cmd in check build; do
     : > "$small/$cmd.times"; : > "$large/$cmd.times"
     for _ in 1 2 3 4 5 6 7; do
-        time_of "$small" "$cmd" >> "$small/$cmd.times"
-        time_of "$large" "$cmd" >> "$large/$cmd.times"
+        time_in "$small/rel" "$cmd" >> "$small/$cmd.times"
+        time_in "$large/rel" "$cmd" >> "$large/$cmd.times"
     done
     s=$(median < "$small/$cmd.times"); l=$(median < "$large/$cmd.times")
     echo "cargo $cmd: ${s}s and ${l}s, ratio $(echo "scale=2; $l / $s" | bc)"

@@ -639,15 +639,8 @@ fn cut_at_packet(run: &mut dyn Executor) -> BoxFuture<'_, Option<i64>> {
             return None;
         }
         let _ = run.forget_statements().await;
-        let mut b = SqlBuilder::new(run.dialect());
-        b.push("SELECT CAST(@@max_allowed_packet AS SIGNED)");
-        match run
-            .fetch(&b.finish(), &[SqlType::BigInt])
-            .await
-            .ok()?
-            .pop()?
-            .pop()?
-        {
+        let packet = "SELECT CAST(@@max_allowed_packet AS SIGNED)";
+        match one_value(run, packet, SqlType::BigInt).await? {
             Value::I64(packet) => Some(packet),
             _ => None,
         }
@@ -660,19 +653,18 @@ fn server_version<'r>(
     query: &'static str,
 ) -> BoxFuture<'r, Option<String>> {
     Box::pin(async move {
-        let mut b = SqlBuilder::new(run.dialect());
-        b.push(query);
-        match run
-            .fetch(&b.finish(), &[SqlType::Text])
-            .await
-            .ok()?
-            .pop()?
-            .pop()?
-        {
+        match one_value(run, query, SqlType::Text).await? {
             Value::Text(version) => Some(version),
             _ => None,
         }
     })
+}
+
+/// The first cell of the first row `sql` returns, read as `ty`, if it answers.
+async fn one_value(run: &mut dyn Executor, sql: &'static str, ty: SqlType) -> Option<Value> {
+    let mut b = SqlBuilder::new(run.dialect());
+    b.push(sql);
+    run.fetch(&b.finish(), &[ty]).await.ok()?.pop()?.pop()
 }
 
 fn bound(n: u64) -> Value {
