@@ -53,15 +53,7 @@ impl Operation {
         {
             use tracing::Instrument;
             let (result, sent) = work.instrument(self.span.clone()).await;
-            let span = &self.span;
-            span.record("statements", sent);
-            span.record("elapsed_us", self.start.elapsed().as_micros() as u64);
-            match &result {
-                Ok(value) => span.record("rows", rows(value)),
-                // The whole chain: the typed error's message leaves the database's to
-                // its source.
-                Err(e) => span.record("error", chain(e).as_str()),
-            };
+            self.record(sent, result.as_ref().map(rows));
             result
         }
         #[cfg(not(feature = "tracing"))]
@@ -69,6 +61,23 @@ impl Operation {
             let _ = rows;
             work.await.0
         }
+    }
+}
+
+#[cfg(feature = "tracing")]
+impl Operation {
+    /// Records how the operation ended: its statements, elapsed time, and its rows or
+    /// error. Not generic, so compiled once (ARCHITECTURE.md, "Compiled once").
+    fn record(&self, sent: u64, outcome: std::result::Result<u64, &crate::model::error::Error>) {
+        let span = &self.span;
+        span.record("statements", sent);
+        span.record("elapsed_us", self.start.elapsed().as_micros() as u64);
+        match outcome {
+            Ok(rows) => span.record("rows", rows),
+            // The whole chain: the typed error's message leaves the database's to its
+            // source.
+            Err(e) => span.record("error", chain(e).as_str()),
+        };
     }
 }
 

@@ -238,14 +238,7 @@ pub(super) async fn run<W: WriteOp>(conn: Conn<'_>, op: W) -> Result<W::Output> 
     let trace = Operation::new(W::NAME, op.table(), enforcement.name());
     let work = async move {
         // Inside the write's span: the choice is visible where the write is.
-        #[cfg(feature = "tracing")]
-        if let Enforcement::Unenforced { .. } = enforcement {
-            tracing::warn!(
-                target: "rel::enforcement",
-                table = op.table(),
-                "relations not enforced: this write goes through Db::unenforced"
-            );
-        }
+        warn_if_unenforced(&enforcement, op.table());
         match conn {
             Conn::Db(db) => db.write(&op, &enforcement).await,
             tx @ (Conn::Tx(_) | Conn::Sqlx(_) | Conn::On(..)) => {
@@ -259,4 +252,19 @@ pub(super) async fn run<W: WriteOp>(conn: Conn<'_>, op: W) -> Result<W::Output> 
         }
     };
     trace.run(work, W::rows).await
+}
+
+/// The warning of a write that goes through `Db::unenforced`. Not generic, so compiled
+/// once, not once per write and table (ARCHITECTURE.md, "Compiled once").
+fn warn_if_unenforced(enforcement: &Enforcement, table: &str) {
+    #[cfg(feature = "tracing")]
+    if let Enforcement::Unenforced { .. } = enforcement {
+        tracing::warn!(
+            target: "rel::enforcement",
+            table,
+            "relations not enforced: this write goes through Db::unenforced"
+        );
+    }
+    #[cfg(not(feature = "tracing"))]
+    let _ = (enforcement, table);
 }
