@@ -76,6 +76,12 @@ impl Floor {
         if rc != ffi::SQLITE_OK {
             return Err(format!("floor: open: {}", message(db)));
         }
+        // The seeding pool's connections close in the background, and the last one's
+        // checkpoint may still hold the file: wait for it, as Rel's and sqlx's
+        // connections do (their busy timeout), instead of failing with "database is
+        // locked" (seen once in `peers-loop`).
+        // SAFETY: `db` is open.
+        unsafe { ffi::sqlite3_busy_timeout(db, 5_000) };
         for (slot, sql) in handle.statements.iter_mut().zip([USERS, POSTS, COMMENTS]) {
             // SAFETY: `sql` is valid for its length, `db` is open, and the statement is
             // finalized by `Handle::drop`.
