@@ -40,6 +40,26 @@ struct Reader<'a> {
 
 type Step = Result<(), &'static str>;
 
+/// What closes an array or an object, and the messages where it does not.
+#[derive(Clone, Copy)]
+struct Brackets {
+    close: char,
+    expected: &'static str,
+    eof: &'static str,
+}
+
+const ARRAY: Brackets = Brackets {
+    close: ']',
+    expected: "expected `,` or `]`",
+    eof: "EOF while parsing a list",
+};
+
+const OBJECT: Brackets = Brackets {
+    close: '}',
+    expected: "expected `,` or `}`",
+    eof: "EOF while parsing an object",
+};
+
 impl Reader<'_> {
     fn peek(&self) -> Option<char> {
         self.text[self.pos..].chars().next()
@@ -100,60 +120,55 @@ impl Reader<'_> {
     }
 
     fn array(&mut self, depth: usize) -> Step {
-        self.bump(); // [
-        if depth > MAX_DEPTH {
-            return Err("recursion limit exceeded");
-        }
-        self.space();
-        if self.peek() == Some(']') {
-            self.bump();
-            return Ok(());
-        }
-        loop {
-            self.value(depth)?;
-            self.space();
-            match self.bump() {
-                Some(',') => {}
-                Some(']') => return Ok(()),
-                Some(_) => return Err("expected `,` or `]`"),
-                None => return Err("EOF while parsing a list"),
-            }
-        }
+        self.items(depth, ARRAY, Self::value)
     }
 
     fn object(&mut self, depth: usize) -> Step {
-        self.bump(); // {
+        self.items(depth, OBJECT, |reader, depth| {
+            match reader.peek() {
+                Some('"') => reader.string()?,
+                Some(_) => {
+                    reader.bump();
+                    return Err("key must be a string");
+                }
+                None => return Err(OBJECT.eof),
+            }
+            reader.space();
+            match reader.bump() {
+                Some(':') => {}
+                Some(_) => return Err("expected `:`"),
+                None => return Err(OBJECT.eof),
+            }
+            reader.value(depth)
+        })
+    }
+
+    /// An array's or an object's items, each read by `item` after the space before
+    /// it, separated by commas, from the opening bracket to the closing one.
+    fn items(
+        &mut self,
+        depth: usize,
+        kind: Brackets,
+        item: impl Fn(&mut Self, usize) -> Step,
+    ) -> Step {
+        self.bump(); // the opening bracket
         if depth > MAX_DEPTH {
             return Err("recursion limit exceeded");
         }
         self.space();
-        if self.peek() == Some('}') {
+        if self.peek() == Some(kind.close) {
             self.bump();
             return Ok(());
         }
         loop {
             self.space();
-            match self.peek() {
-                Some('"') => self.string()?,
-                Some(_) => {
-                    self.bump();
-                    return Err("key must be a string");
-                }
-                None => return Err("EOF while parsing an object"),
-            }
-            self.space();
-            match self.bump() {
-                Some(':') => {}
-                Some(_) => return Err("expected `:`"),
-                None => return Err("EOF while parsing an object"),
-            }
-            self.value(depth)?;
+            item(self, depth)?;
             self.space();
             match self.bump() {
                 Some(',') => {}
-                Some('}') => return Ok(()),
-                Some(_) => return Err("expected `,` or `}`"),
-                None => return Err("EOF while parsing an object"),
+                Some(c) if c == kind.close => return Ok(()),
+                Some(_) => return Err(kind.expected),
+                None => return Err(kind.eof),
             }
         }
     }

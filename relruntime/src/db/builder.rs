@@ -297,21 +297,19 @@ impl DbBuilder {
     /// `connect`'s work, boxed by a plain function so that it is compiled here, not in
     /// each crate that connects (see ARCHITECTURE.md, "Compiled once").
     fn connect_boxed(self) -> BoxFuture<'static, Result<Db>> {
-        Box::pin(self.connect_here())
-    }
-
-    async fn connect_here(self) -> Result<Db> {
-        let pool = Pool::connect(&self.url, &self.settings).await?;
-        let mut db = Db::open(pool, self.mode).await?;
-        if !self.replicas.is_empty() {
-            db.attach_replicas(
-                self.replicas,
-                Vec::new(),
-                &self.settings,
-                self.replica_config,
-            )
-            .await?;
-        }
-        Ok(db)
+        Box::pin(async move {
+            let pool = Pool::connect(&self.url, &self.settings).await?;
+            let mut db = Db::open(pool, self.mode).await?;
+            if !self.replicas.is_empty() {
+                db.attach_replicas(
+                    self.replicas,
+                    Vec::new(),
+                    &self.settings,
+                    self.replica_config,
+                )
+                .await?;
+            }
+            Ok(db)
+        })
     }
 }

@@ -235,15 +235,15 @@ impl<'a> Conn<'a> {
     /// and what its statements sent and read.
     pub(super) async fn operate<W: Work>(self, work: W) -> (Result<W::Output>, Sent) {
         let mut held = Held::new(work);
-        let (result, sent) = self.operate_job(&mut held, W::ROUTE).await;
-        (held.output(result), sent)
+        let (result, sent) = self.operate_boxed(&mut held, W::ROUTE).await;
+        (held.into_output(result), sent)
     }
 
     /// [`operate`](Self::operate) for any work, compiled once: a plain function that
     /// boxes its future, because rustc compiles an `async fn`'s body in the crate that
     /// polls it, and this one's callers are generic (see ARCHITECTURE.md, "Compiled
     /// once").
-    fn operate_job<'w>(
+    fn operate_boxed<'w>(
         self,
         work: &'w mut dyn Job,
         route: Route,
@@ -251,10 +251,10 @@ impl<'a> Conn<'a> {
     where
         'a: 'w,
     {
-        Box::pin(self.operate_job_here(work, route))
+        Box::pin(self.operate_job(work, route))
     }
 
-    async fn operate_job_here(self, work: &mut dyn Job, route: Route) -> (Result<()>, Sent) {
+    async fn operate_job(self, work: &mut dyn Job, route: Route) -> (Result<()>, Sent) {
         // On a `Db` with replicas: a read where `Routing` says, the rest on the primary,
         // and after a write, where the primary's log stands (`db/replicas.rs`).
         let routing = match &self {

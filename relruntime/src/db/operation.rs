@@ -37,7 +37,7 @@ pub(super) trait Work: Send {
 /// that all of that is compiled once, in Rel, and not again for each kind of work and
 /// each table in the crate that uses Rel (issue 27: a cold build of hello-world).
 pub(super) trait Job: Send {
-    /// Runs the work; its output is kept for [`Held::output`].
+    /// Runs the work; its output is kept for [`Held::into_output`].
     fn run<'s>(&'s mut self, run: &'s mut dyn Executor) -> BoxFuture<'s, Result<()>>;
 }
 
@@ -53,9 +53,9 @@ impl<W: Work> Held<W> {
     }
 
     /// The output of the run that ended with `result`.
-    pub(super) fn output(&mut self, result: Result<()>) -> Result<W::Output> {
+    pub(super) fn into_output(self, result: Result<()>) -> Result<W::Output> {
         result?;
-        self.output.take().ok_or_else(|| Error::Unsupported {
+        self.output.ok_or_else(|| Error::Unsupported {
             table: "",
             relation: "",
             message: "internal error: an operation succeeded without its output".into(),

@@ -62,12 +62,10 @@ impl Operation {
             work.await.0
         }
     }
-}
 
-#[cfg(feature = "tracing")]
-impl Operation {
     /// Records how the operation ended: its statements, elapsed time, and its rows or
     /// error. Not generic, so compiled once (ARCHITECTURE.md, "Compiled once").
+    #[cfg(feature = "tracing")]
     fn record(&self, sent: u64, outcome: std::result::Result<u64, &crate::model::error::Error>) {
         let span = &self.span;
         span.record("statements", sent);

@@ -176,17 +176,20 @@ impl Db {
         enforcement: &Enforcement,
     ) -> (Result<W::Output>, u64) {
         let mut held = Held::new(Writing { op, enforcement });
-        let (result, sent) = self.in_transaction_job(&mut held).await;
-        (held.output(result), sent)
+        let (result, sent) = self.in_transaction_boxed(&mut held).await;
+        (held.into_output(result), sent)
     }
 
     /// [`in_transaction`](Self::in_transaction) for any write, compiled once (a plain
     /// function boxing its future: see ARCHITECTURE.md, "Compiled once").
-    fn in_transaction_job<'w>(&'w self, work: &'w mut dyn Job) -> BoxFuture<'w, (Result<()>, u64)> {
-        Box::pin(self.in_transaction_here(work))
+    fn in_transaction_boxed<'w>(
+        &'w self,
+        work: &'w mut dyn Job,
+    ) -> BoxFuture<'w, (Result<()>, u64)> {
+        Box::pin(self.in_transaction_job(work))
     }
 
-    async fn in_transaction_here(&self, work: &mut dyn Job) -> (Result<()>, u64) {
+    async fn in_transaction_job(&self, work: &mut dyn Job) -> (Result<()>, u64) {
         let mut attempt = 0;
         let mut sent = 0;
         loop {
