@@ -13,8 +13,7 @@
 //! | the schema model | `model/` |
 
 #![warn(missing_docs)]
-// Every `unsafe` block is in `driver/sqlite/handle.rs`, but for one FFI call with no
-// arguments in the SQLite dialect (its library's version): each is allowed by name.
+// Every `unsafe` block is in `driver/sqlite/handle.rs`, allowed there by name.
 #![deny(unsafe_code)]
 // On docs.rs (`--cfg docsrs`, a nightly rustdoc), each item behind a cargo feature is
 // badged with it.
@@ -22,11 +21,8 @@
 
 mod db;
 mod driver;
-mod migrate;
-mod model;
-mod read;
-mod sql;
-mod write;
+// The layers below the drivers, in their own crate (see ARCHITECTURE.md, "Two crates").
+use relcore::{migrate, model, read, sql, write};
 
 pub use db::{
     Conn, Db, DbBuilder, InsertGraph, Position, PositionError, ReplicaChooser, ReplicaSettings,
@@ -36,6 +32,8 @@ pub use driver::{JournalMode, SqlxConn, SqlxPool};
 pub use migrate::{Destructive, Migration, Step};
 pub use model::error::{DecodeError, Error, Result};
 pub use model::fields::{Many, One};
+pub use relcore::column_newtype;
+pub use relcore::run::{IntoRunner, SchemaRunner};
 // The table metadata the derive generates, the row reader and the SQL builder its code
 // calls: public, since a user's crate expands the derive, but not part of the API a user
 // writes against, so hidden from the docs.

@@ -26,7 +26,7 @@ mod options;
 mod pool;
 
 use crate::model::error::{Error, Result};
-use crate::model::row::Cells;
+
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
@@ -72,9 +72,7 @@ pub(crate) use for_each_driver;
 /// Implemented on sqlx's database type. The generic parts (pools, transactions, the
 /// forms a connection is held in) are written once, over it, in `pool.rs` and
 /// `link.rs`; what differs per wire protocol is here.
-pub(crate) trait Driver:
-    sqlx::Database<Row: Cells> + sqlx::database::HasStatementCache
-{
+pub(crate) trait Driver: sqlx::Database + sqlx::database::HasStatementCache {
     /// Its folder's name, which each dialect it carries names as its driver
     /// (`Syntax::driver`): the dialects say which wire protocol carries them, so this
     /// folder names none of them.
@@ -284,10 +282,14 @@ macro_rules! cell {
     };
 }
 
-/// Implements `Cells` for a driver's row type, whose typed read is `$read`.
+/// A sqlx row, as Rel reads its cells: `Cells` is `relcore`'s trait and the rows are
+/// sqlx's types, so it is implemented for this wrapper of this crate's.
+pub(crate) struct SqlxRow<'r, R>(pub(crate) &'r R);
+
+/// Implements `Cells` for a driver's rows (as [`SqlxRow`]), whose typed read is `$read`.
 macro_rules! cells_for {
     ($row:ty, $read:path) => {
-        impl $crate::model::row::Cells for $row {
+        impl $crate::model::row::Cells for $crate::driver::SqlxRow<'_, $row> {
             #[inline]
             fn read(
                 &self,
@@ -297,23 +299,23 @@ macro_rules! cells_for {
                 $read(self, i, ty)
             }
             fn text(&self, i: usize) -> std::result::Result<Option<&str>, sqlx::Error> {
-                sqlx::Row::try_get(self, i)
+                sqlx::Row::try_get(self.0, i)
             }
             #[inline]
             fn i64(&self, i: usize) -> std::result::Result<Option<i64>, sqlx::Error> {
-                sqlx::Row::try_get(self, i)
+                sqlx::Row::try_get(self.0, i)
             }
             #[inline]
             fn f64(&self, i: usize) -> std::result::Result<Option<f64>, sqlx::Error> {
-                sqlx::Row::try_get(self, i)
+                sqlx::Row::try_get(self.0, i)
             }
             #[inline]
             fn bool(&self, i: usize) -> std::result::Result<Option<bool>, sqlx::Error> {
-                sqlx::Row::try_get(self, i)
+                sqlx::Row::try_get(self.0, i)
             }
             #[inline]
             fn string(&self, i: usize) -> std::result::Result<Option<String>, sqlx::Error> {
-                sqlx::Row::try_get(self, i)
+                sqlx::Row::try_get(self.0, i)
             }
         }
     };
@@ -326,8 +328,13 @@ pub(crate) use cells_for;
 macro_rules! server_read {
     ($row:ty, $uuid:path) => {
         #[inline(always)]
-        fn read(row: &$row, i: usize, t: SqlType) -> std::result::Result<Value, sqlx::Error> {
+        fn read(
+            row: &$crate::driver::SqlxRow<'_, $row>,
+            i: usize,
+            t: SqlType,
+        ) -> std::result::Result<Value, sqlx::Error> {
             use sqlx::Row;
+            let row = row.0;
             Ok(match t {
                 SqlType::SmallInt => cell!(row, i, t, i16, Value::I16),
                 SqlType::Integer => cell!(row, i, t, i32, Value::I32),
@@ -373,13 +380,14 @@ async fn stream<D: Driver>(
 where
     D::Arguments: sqlx::IntoArguments<D>,
     for<'c> &'c mut D::Connection: sqlx::Executor<'c, Database = D>,
+    for<'r> SqlxRow<'r, D::Row>: crate::model::row::Cells,
 {
     let query = sqlx::query_with::<D, _>(sqlx::AssertSqlSafe(stmt.sql.as_str()), arguments);
     let mut rows = sqlx::Executor::fetch(&mut *conn, query);
     while let Some(row) =
         std::future::poll_fn(|cx| futures_core::Stream::poll_next(rows.as_mut(), cx)).await
     {
-        each(&row?)?;
+        each(&SqlxRow(&row?))?;
     }
     Ok(())
 }

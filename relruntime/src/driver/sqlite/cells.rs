@@ -74,25 +74,25 @@ pub(super) trait SqliteCells: Cells {
     ) -> std::result::Result<Option<chrono::DateTime<chrono::FixedOffset>>, sqlx::Error>;
 }
 
-impl SqliteCells for SqliteRow {
+impl SqliteCells for super::super::SqlxRow<'_, SqliteRow> {
     fn blob(&self, i: usize) -> std::result::Result<Option<Vec<u8>>, sqlx::Error> {
-        self.try_get(i)
+        self.0.try_get(i)
     }
 
     #[cfg(feature = "rust_decimal")]
     fn number_text(&self, i: usize) -> std::result::Result<Option<String>, sqlx::Error> {
         use sqlx::{TypeInfo, ValueRef};
-        let class = self.try_get_raw(i)?.type_info().name().to_owned();
+        let class = self.0.try_get_raw(i)?.type_info().name().to_owned();
         Ok(match class.as_str() {
-            "INTEGER" => self.try_get::<Option<i64>, _>(i)?.map(|n| n.to_string()),
-            "REAL" => self.try_get::<Option<f64>, _>(i)?.map(|x| x.to_string()),
-            _ => self.try_get(i)?,
+            "INTEGER" => self.0.try_get::<Option<i64>, _>(i)?.map(|n| n.to_string()),
+            "REAL" => self.0.try_get::<Option<f64>, _>(i)?.map(|x| x.to_string()),
+            _ => self.0.try_get(i)?,
         })
     }
 
     #[cfg(feature = "chrono")]
     fn date(&self, i: usize) -> std::result::Result<Option<chrono::NaiveDate>, sqlx::Error> {
-        self.try_get(i)
+        self.0.try_get(i)
     }
 
     #[cfg(feature = "chrono")]
@@ -100,7 +100,7 @@ impl SqliteCells for SqliteRow {
         &self,
         i: usize,
     ) -> std::result::Result<Option<chrono::DateTime<chrono::FixedOffset>>, sqlx::Error> {
-        self.try_get(i)
+        self.0.try_get(i)
     }
 }
 

@@ -33,6 +33,16 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 type ScalarFunction =
     unsafe extern "C" fn(*mut ffi::sqlite3_context, c_int, *mut *mut ffi::sqlite3_value);
 
+/// The version number of the SQLite library the program links, for the SQL layer,
+/// which needs it before any connection exists and may not call into SQLite itself
+/// (see `relcore`'s `LinkedSqlite`).
+fn linked_version() -> i32 {
+    // SAFETY: takes nothing and returns a constant of the library.
+    unsafe { ffi::sqlite3_libversion_number() }
+}
+
+inventory::submit! { crate::sql::dialect::LinkedSqlite(linked_version) }
+
 /// A bound value as SQLite stores it.
 pub(super) enum Stored<'a> {
     Null,

@@ -87,7 +87,7 @@ impl Driver for sqlx::Sqlite {
         let rows = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), args(&stmt.binds)?)
             .fetch_all(conn)
             .await?;
-        rows.iter().try_for_each(|r| each(r))
+        rows.iter().try_for_each(|r| each(&super::SqlxRow(r)))
     }
 
     async fn execute(conn: &mut SqliteConnection, stmt: &Statement) -> Result<Done> {
