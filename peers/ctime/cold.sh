@@ -3,7 +3,7 @@
 # the same program on sqlx alone (`hello/`), alternating, 3 each (issue 27, item 6):
 # prints each time, the medians and their ratio. Offline, with the versions of the
 # workspace's Cargo.lock, so that both build the same sqlx and tokio.
-# With `registry`, Rel's three crates are built as cargo builds a registry dependency,
+# With `registry`, Rel's four crates are built as cargo builds a registry dependency,
 # not incrementally (cargo builds a path dependency incrementally, which costs
 # relruntime about 1.5 s more): how a user who takes Rel from crates.io builds it.
 #   peers/ctime/cold.sh [registry] [OUT_DIR]
@@ -22,7 +22,7 @@ cp -r "$here/hello/rel" "$here/hello/sqlx" "$out/"
 sed "s|@REPO@|$repo|" "$out/rel/Cargo.toml.in" > "$out/rel/Cargo.toml"
 rm "$out/rel/Cargo.toml.in"
 if [ -n "$registry" ]; then
-    for crate in rel relruntime relmacros; do
+    for crate in rel relcore relruntime relmacros; do
         printf '[profile.dev.package.%s]\nincremental = false\n' "$crate" >> "$out/rel/Cargo.toml"
     done
 fi

@@ -10,6 +10,9 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Its modules are hidden (see ARCHITECTURE.md, "Two crates"): their docs may link to
+// what is private, as they did when these layers were private modules of `relruntime`.
+#![allow(rustdoc::private_intra_doc_links)]
 
 // sqlx's driver-independent core, under the name the code has always used for it.
 extern crate sqlx_core as sqlx;

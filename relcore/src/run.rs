@@ -144,7 +144,7 @@ impl<T: Table> Query<T> {
 impl<T: Table> Bound<T> {
     /// Runs the prepared query with the values bound: the matching rows, with their
     /// relations loaded (see [`Query::all`]). A placeholder given no value is
-    /// [`Error::Unbound`](crate::Error::Unbound), and nothing is sent.
+    /// [`Error::Unbound`](crate::model::error::Error::Unbound), and nothing is sent.
     pub async fn all<Via>(self, conn: impl IntoRunner<Via>) -> Result<Vec<T>> {
         self.filled().all(conn).await
     }
@@ -163,7 +163,7 @@ impl<T: Table> Bound<T> {
 impl<T: Table> PagedQuery<T> {
     /// Reads the page: one statement (with nested loads as the query's strategy reads
     /// them). A cursor of another query (another table, order or filter), or text that
-    /// is no cursor, is [`Error::Cursor`](crate::Error::Cursor); so is an order by a
+    /// is no cursor, is [`Error::Cursor`](crate::model::error::Error::Cursor); so is an order by a
     /// related value, which a cursor cannot hold.
     pub async fn all<Via>(self, conn: impl IntoRunner<Via>) -> Result<Page<T>> {
         let (query, prepared) = self.prepare()?;
@@ -353,7 +353,7 @@ impl Schema {
     /// Carries out the migration from the database to this schema at once, like
     /// `drizzle-kit push`: for development, and for programs that own their database.
     /// Destructive steps (drops, and changes of columns and keys) are refused unless
-    /// `destructive` is [`Destructive::Allow`](crate::Destructive::Allow); the refusal
+    /// `destructive` is [`Destructive::Allow`](crate::migrate::Destructive::Allow); the refusal
     /// lists them and sends nothing. On PostgreSQL and SQLite it is one transaction;
     /// MySQL and MariaDB commit each DDL statement. Returns what was done.
     pub async fn push<Via>(

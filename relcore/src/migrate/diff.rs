@@ -4,7 +4,7 @@ use super::shape::{ColumnShape, Shape, TableShape};
 use std::fmt;
 
 /// One difference between a database and the schema its structs describe, as a step
-/// that would remove it: what [`Schema::diff`](crate::Schema::diff) returns. An empty
+/// that would remove it: what [`Schema::diff`](crate::model::schema::Schema::diff) returns. An empty
 /// list means no drift.
 ///
 /// Its `Display` is one line for a report: `add column posts.score (integer, NOT NULL)`.

@@ -6,20 +6,20 @@ use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
 use std::path::{Path, PathBuf};
 
-/// Whether [`Schema::push`](crate::Schema::push) may carry out destructive steps
+/// Whether [`Schema::push`](crate::model::schema::Schema::push) may carry out destructive steps
 /// (drops and changes of tables, columns and keys: see [`Step::is_destructive`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Destructive {
     /// Refuse the whole migration, naming the destructive steps
-    /// ([`Error::Destructive`](crate::Error::Destructive)); nothing is sent.
+    /// ([`Error::Destructive`](crate::model::error::Error::Destructive)); nothing is sent.
     Refuse,
     /// Carry them out.
     Allow,
 }
 
 /// The steps from a database to the schema the structs describe, and the statements
-/// that carry them out on its dialect. From [`Schema::migration`](crate::Schema::migration)
-/// (to review or write as a sqlx migration file) or [`Schema::push`](crate::Schema::push)
+/// that carry them out on its dialect. From [`Schema::migration`](crate::model::schema::Schema::migration)
+/// (to review or write as a sqlx migration file) or [`Schema::push`](crate::model::schema::Schema::push)
 /// (applied).
 #[derive(Clone, Debug)]
 pub struct Migration {

@@ -30,7 +30,7 @@ impl Cursor {
     }
 
     /// A cursor from text it gave before. Anything else is
-    /// [`Error::Cursor`](crate::Error::Cursor) when the page is read.
+    /// [`Error::Cursor`](crate::model::error::Error::Cursor) when the page is read.
     pub fn parse(text: impl Into<String>) -> Cursor {
         Cursor(text.into())
     }

@@ -110,7 +110,7 @@ impl<T: Table> Default for Query<T> {
 /// - `Join`: exactly one statement, whatever the depth and number of relations. Each
 ///   relation is a correlated subquery aggregating JSON, ordered inside the aggregate.
 ///   On MySQL it needs MariaDB 10.5+ (`JSON_ARRAYAGG` with `ORDER BY` and `LIMIT`);
-///   MySQL proper reports [`Error::Unsupported`](crate::Error::Unsupported). On SQLite
+///   MySQL proper reports [`Error::Unsupported`](crate::model::error::Error::Unsupported). On SQLite
 ///   it needs SQLite 3.44 (`ORDER BY` inside `json_group_array`): the bundled library
 ///   is newer; with an older system library (`sqlite-system`), Join is
 ///   `Error::Unsupported` and `Auto` picks Batch.

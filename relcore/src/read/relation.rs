@@ -217,9 +217,9 @@ impl<From, To, Kind, State> Relation<From, To, Kind, State> {
     /// Loads the first `size` related rows of each parent row, in the relation's order
     /// (its `order_by` terms, then the target's primary key), and where more follow, a
     /// cursor to read the next page of one parent's rows with
-    /// [`Relation::of`] (see [`Many::next_page`](crate::Many::next_page)). It replaces a
+    /// [`Relation::of`] (see [`Many::next_page`](crate::model::fields::Many::next_page)). It replaces a
     /// limit and offset. Ordering by something other than the target's columns is
-    /// [`Error::Cursor`](crate::Error::Cursor) when the query runs. Only on a `many`
+    /// [`Error::Cursor`](crate::model::error::Error::Cursor) when the query runs. Only on a `many`
     /// relation that loads rows.
     pub fn page(mut self, size: u64) -> Relation<From, To, Kind, Shaped>
     where
@@ -234,7 +234,7 @@ impl<From, To, Kind, State> Relation<From, To, Kind, State> {
     }
 
     /// Also loads `child` on each related row. A relation loaded twice among one
-    /// parent's loads is [`Error::DuplicateLoad`](crate::Error::DuplicateLoad) when the
+    /// parent's loads is [`Error::DuplicateLoad`](crate::model::error::Error::DuplicateLoad) when the
     /// query runs.
     pub fn with(mut self, child: impl Into<Load<To>>) -> Relation<From, To, Kind, Shaped>
     where
@@ -245,7 +245,7 @@ impl<From, To, Kind, State> Relation<From, To, Kind, State> {
     }
 
     /// Loads only the number of related rows (matching the filter), into
-    /// [`Many::counted`](crate::Many::counted). Only on a `many` relation with only
+    /// [`Many::counted`](crate::model::fields::Many::counted). Only on a `many` relation with only
     /// filters.
     pub fn count(mut self) -> Relation<From, To, Kind, Counted>
     where
@@ -493,7 +493,7 @@ impl<From, To, Kind> std::convert::From<Relation<From, To, Kind, Counted>> for O
 
 /// What `.with(..)` loads onto each row of `T`: a relation (its rows, or its count:
 /// `User::posts()`, `User::posts().count()`), or an aggregate of one
-/// (`User::posts().sum(Post::score)`), which [`Many::sum`](crate::Many::sum) and its
+/// (`User::posts().sum(Post::score)`), which [`Many::sum`](crate::model::fields::Many::sum) and its
 /// siblings read back. Made by `From`; you do not name it.
 pub struct Load<T> {
     spec: LoadSpec,

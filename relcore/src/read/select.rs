@@ -21,7 +21,7 @@ use crate::sql::exec::Executor;
 /// - columns of `User`, with their types (a field `User` has not, or of another type,
 ///   does not compile);
 /// - values computed per row, `#[partial(computed = ..)]` with a
-///   [`Computed`](crate::Computed) of the field's type;
+///   [`Computed`](crate::sql::computed::Computed) of the field's type;
 /// - relations of `User` by their names, `Many<..>` or `One<..>` of the related table's
 ///   struct or of a partial struct of it, filled by the query's `.with(..)`.
 ///
@@ -71,7 +71,7 @@ impl<T: Table> Query<T> {
     /// Loads only the fields of `P` (a `#[derive(Partial)]` struct of `T`), with this
     /// query's filter, order, window and loads: each relation it loads goes into `P`'s
     /// field of that name, whose rows may be partial structs in turn. A loaded relation
-    /// `P` has no field for is [`Error::Unsupported`](crate::Error::Unsupported).
+    /// `P` has no field for is [`Error::Unsupported`](crate::model::error::Error::Unsupported).
     pub fn select<P: Partial + Record<Of = T>>(self) -> Select<P> {
         Select { query: self }
     }

@@ -162,7 +162,7 @@ impl<T, V: ColumnValue> Column<T, V> {
             ty: V::SQL_TYPE,
         })
     }
-    /// `column = ` the value a [prepared query](crate::Prepared) binds to `placeholder`
+    /// `column = ` the value a [prepared query](crate::read::prepared::Prepared) binds to `placeholder`
     /// when it runs; a `None` bound matches the NULL rows, as [`eq`](Self::eq)'s does.
     pub fn eq_placeholder(self, placeholder: Placeholder<V>) -> Expr<T> {
         self.placeholder(CompareOp::Eq, placeholder)
@@ -232,13 +232,13 @@ impl<T, V: ColumnValue> Column<T, V> {
     }
 }
 
-/// A named value of type `V` that a [prepared query](crate::Prepared) is given each
+/// A named value of type `V` that a [prepared query](crate::read::prepared::Prepared) is given each
 /// time it runs (Drizzle's `sql.placeholder`): compare a column with it
 /// (`Post::author_id.eq_placeholder(AUTHOR)`), then bind it
 /// (`prepared.bind(AUTHOR, 7)`). Its type is the column's, so a placeholder compared
 /// with a column of another type, or bound to a value of another type, does not
 /// compile. The name tells it apart from the query's other placeholders and names it
-/// in [`Error::Unbound`](crate::Error::Unbound).
+/// in [`Error::Unbound`](crate::model::error::Error::Unbound).
 ///
 /// (The comparisons are methods of their own, `eq_placeholder` beside `eq`: `eq` takes
 /// any value that converts into the column's type, and Rust cannot tell a placeholder

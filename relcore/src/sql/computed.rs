@@ -113,7 +113,7 @@ impl<T: Table, V: ComputedValue> Computed<T, V> {
     /// A raw SQL fragment of declared type `V`, written as in [`Expr::raw`]: `?` is the
     /// next of `values` (always bound), `{column}` a column of `T`. The value is cast to
     /// `V`'s SQL type. A `?` without a value, a value without a `?` or an unknown column
-    /// is [`Error::RawSql`](crate::Error::RawSql).
+    /// is [`Error::RawSql`](crate::model::error::Error::RawSql).
     ///
     /// The fragment's SQL is the backends' own, so its arithmetic is theirs: a float
     /// cast to an integer is truncated on SQLite and rounded on PostgreSQL and MariaDB,

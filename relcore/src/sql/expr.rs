@@ -176,7 +176,7 @@ impl<T: Table> Expr<T> {
     /// does not compile here (unless the program leaks it on purpose, with
     /// `String::leak`, which defeats the point). Input reaches the statement as a bound
     /// value. A `?` without a
-    /// value, a value without a `?` or an unknown column is [`Error::RawSql`](crate::Error::RawSql),
+    /// value, a value without a `?` or an unknown column is [`Error::RawSql`](crate::model::error::Error::RawSql),
     /// before anything is sent. The SQL itself is yours: it must be valid on the
     /// backends you run.
     ///

@@ -59,7 +59,7 @@ pub enum Error {
         table: &'static str,
         /// The relation whose key failed, when Rel could tell.
         relation: Option<&'static str>,
-        /// Where the rows sat in a nested insert ([`Db::insert_graph`](crate::Db::insert_graph)):
+        /// Where the rows sat in a nested insert (`Db::insert_graph`):
         /// the relation path from the root rows (`posts.comments`); empty for the root
         /// rows and for every other write.
         path: String,
@@ -104,7 +104,7 @@ pub enum Error {
         table: &'static str,
         /// The columns of the unique key, when the database said which.
         columns: Vec<&'static str>,
-        /// Where the rows sat in a nested insert ([`Db::insert_graph`](crate::Db::insert_graph)):
+        /// Where the rows sat in a nested insert (`Db::insert_graph`):
         /// the relation path from the root rows (`posts.comments`); empty for the root
         /// rows and for every other write.
         path: String,
@@ -123,7 +123,7 @@ pub enum Error {
         table: &'static str,
         /// The column, as the database named it.
         column: String,
-        /// Where the rows sat in a nested insert ([`Db::insert_graph`](crate::Db::insert_graph)):
+        /// Where the rows sat in a nested insert (`Db::insert_graph`):
         /// the relation path from the root rows (`posts.comments`); empty for the root
         /// rows and for every other write.
         path: String,
@@ -158,7 +158,7 @@ pub enum Error {
         relation: &'static str,
     },
     /// A migration has steps that drop or change data, and the caller did not allow
-    /// them ([`Destructive::Allow`](crate::Destructive::Allow)). Nothing was sent.
+    /// them ([`Destructive::Allow`](crate::migrate::Destructive::Allow)). Nothing was sent.
     Destructive {
         /// The destructive steps, one line each.
         steps: Vec<String>,
@@ -172,7 +172,7 @@ pub enum Error {
         /// What is unsupported and what to do instead.
         message: String,
     },
-    /// A page's cursor ([`PagedQuery::after`](crate::PagedQuery::after)) is not one of
+    /// A page's cursor ([`PagedQuery::after`](crate::read::page::PagedQuery::after)) is not one of
     /// this query's: another table, order or filter made it, or the text is no cursor;
     /// or the query orders by a related value, which a cursor cannot hold. Nothing was
     /// sent.
@@ -182,7 +182,7 @@ pub enum Error {
         /// Why.
         message: String,
     },
-    /// A raw SQL fragment ([`Expr::raw`](crate::Expr::raw)) does not fit: a `?` without
+    /// A raw SQL fragment ([`Expr::raw`](crate::sql::expr::Expr::raw)) does not fit: a `?` without
     /// a value, a value without a `?`, an unknown `{column}` or an unclosed brace.
     /// Nothing was sent.
     RawSql {
@@ -237,7 +237,7 @@ pub enum Error {
         limit: usize,
     },
     /// A prepared query ran with a placeholder given no value
-    /// ([`Prepared::bind`](crate::Prepared::bind)); nothing was sent.
+    /// ([`Prepared::bind`](crate::read::prepared::Prepared::bind)); nothing was sent.
     Unbound {
         /// The table whose column the placeholder is compared with.
         table: &'static str,

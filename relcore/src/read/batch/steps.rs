@@ -25,7 +25,7 @@ enum Groups<C> {
     Counts(Vec<u64>),
 }
 
-/// The Batch strategy for a relation whose target is `C`: see [`Ops::fetch`].
+/// The Batch strategy for a relation whose target is `C`: see [`Ops::fetch`](crate::read::ops::Ops::fetch).
 pub fn fetch<'a, C: Record>(
     run: &'a mut dyn Executor,
     parents: Parents<'a>,
@@ -147,7 +147,7 @@ fn reserve_like_last<C>(groups: &mut [Vec<C>], g: usize, last: &mut Option<usize
     *last = Some(g);
 }
 
-/// Fills one parent's relation field from the groups of target `C`: see [`Ops::assign`].
+/// Fills one parent's relation field from the groups of target `C`: see [`Ops::assign`](crate::read::ops::Ops::assign).
 pub fn assign<C: Record>(fetched: &mut Fetched, slot: Slot<'_>) -> Result<()> {
     let Slot {
         field,
@@ -197,7 +197,7 @@ fn duplicate<C: Record>(row: &C, spec: &LoadSpec) -> Result<C> {
     Ok(copy)
 }
 
-/// Copies a relation field whose target is `C`: see [`Ops::copy`].
+/// Copies a relation field whose target is `C`: see [`Ops::copy`](crate::read::ops::Ops::copy).
 pub fn copy_field<C: Record>(from: &dyn Any, to: &mut dyn Any, spec: &LoadSpec) -> Result<()> {
     let mismatch = || internal(record::name::<C>(), spec, "relation field of another type");
     if let (Some(from), Some(to)) = (from.downcast_ref::<Many<C>>(), to.downcast_mut::<Many<C>>()) {
