@@ -58,7 +58,39 @@ pub trait Runner: Send + Sized {
 
 /// What a query or a write runs on: `&db`, `&mut tx` (a Rel `Transaction`), a `Conn`,
 /// or a sqlx connection, pooled connection or transaction of yours (`&mut conn`,
-/// `&mut sqlx_tx`). `Via` is always inferred (see the module's documentation).
+/// `&mut sqlx_tx`). `Via` is a type of Rel's, always inferred: it is what lets Rel
+/// implement this trait for sqlx's types.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// use rel::prelude::*;
+///
+/// #[derive(Table)]
+/// struct Note {
+///     #[column(primary_key)]
+///     id: i64,
+/// }
+///
+/// let db = Db::connect("sqlite::memory:").await?;
+/// Schema::new(RelationMode::ForeignKeys).table::<Note>().create_all(&db).await?;
+/// db.insert(&Note { id: 1 }).await?;
+/// assert_eq!(Note::query().count(&db).await?, 1);
+///
+/// let mut tx = db.begin().await?;
+/// assert_eq!(Note::query().count(&mut tx).await?, 1);
+/// tx.commit().await?;
+///
+/// let mut conn = db.sqlite_pool().unwrap().acquire().await.unwrap();
+/// assert_eq!(Note::query().count(&mut conn).await?, 1);
+///
+/// // Generic code names the trait through `rel`.
+/// async fn notes<Via>(conn: impl rel::IntoRunner<Via>) -> rel::Result<u64> {
+///     Note::query().count(conn).await
+/// }
+/// assert_eq!(notes(&db).await?, 1);
+/// # Ok::<(), rel::Error>(())
+/// # }).unwrap();
+/// ```
 #[diagnostic::on_unimplemented(
     message = "Rel cannot run a query or a write on `{Self}`",
     label = "not a `Db`, `Transaction`, `Conn`, or sqlx connection or transaction",
@@ -75,7 +107,7 @@ pub trait IntoRunner<Via> {
 }
 
 /// What a schema is created, checked, diffed, pushed and dropped through: `&db`.
-/// `Via` is always inferred.
+/// `Via` is a type of Rel's, always inferred. See [`Schema::create_all`].
 #[diagnostic::on_unimplemented(
     message = "a schema is created, compared and changed through a `&Db`, not `{Self}`",
     label = "not a `&Db`"

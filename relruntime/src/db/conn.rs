@@ -20,7 +20,7 @@ use crate::write::Enforcement;
 /// Where a query runs: a [`Db`] (any pooled connection), a [`Transaction`], or a
 /// sqlx connection or transaction of yours ([`SqlxConn`]).
 ///
-/// Query methods take `impl Into<Conn>`, so pass `&db`, `&mut tx`, or `&mut sqlx_tx`.
+/// Query methods take [`IntoRunner`](crate::IntoRunner), so pass `&db`, `&mut tx`, or `&mut sqlx_tx`.
 /// For inserts and writes by key on a sqlx transaction, say `Conn::from(&mut tx)`:
 ///
 /// ```
