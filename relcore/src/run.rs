@@ -71,7 +71,8 @@ pub trait Runner: Send + Sized {
 ///     id: i64,
 /// }
 ///
-/// let db = Db::connect("sqlite::memory:").await?;
+/// let pool = rel::sqlx::SqlitePool::connect("sqlite::memory:").await?;
+/// let db = Db::from_pool(pool.clone()).await?;
 /// Schema::new(RelationMode::ForeignKeys).table::<Note>().create_all(&db).await?;
 /// db.insert(&Note { id: 1 }).await?;
 /// assert_eq!(Note::query().count(&db).await?, 1);
@@ -80,15 +81,17 @@ pub trait Runner: Send + Sized {
 /// assert_eq!(Note::query().count(&mut tx).await?, 1);
 /// tx.commit().await?;
 ///
-/// let mut conn = db.sqlite_pool().unwrap().acquire().await.unwrap();
-/// assert_eq!(Note::query().count(&mut conn).await?, 1);
+/// // A transaction of your own, on your pool.
+/// let mut sqlx_tx = pool.begin().await?;
+/// assert_eq!(Note::query().count(&mut sqlx_tx).await?, 1);
+/// sqlx_tx.rollback().await?;
 ///
 /// // Generic code names the trait through `rel`.
 /// async fn notes<Via>(conn: impl rel::IntoRunner<Via>) -> rel::Result<u64> {
 ///     Note::query().count(conn).await
 /// }
 /// assert_eq!(notes(&db).await?, 1);
-/// # Ok::<(), rel::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
 #[diagnostic::on_unimplemented(
@@ -337,7 +340,7 @@ impl Schema {
     /// assert!(schema.diff(&db).await?.is_empty());
     /// // A column added by hand is drift.
     /// let pool = db.sqlite_pool().unwrap();
-    /// sqlx::query("ALTER TABLE note ADD COLUMN extra TEXT").execute(pool).await.unwrap();
+    /// rel::sqlx::query("ALTER TABLE note ADD COLUMN extra TEXT").execute(pool).await.unwrap();
     /// let steps = schema.diff(&db).await?;
     /// assert_eq!(steps.len(), 1);
     /// assert_eq!(steps[0].to_string(), "drop column note.extra");

@@ -334,6 +334,7 @@ pub enum Error {
     /// their own above.
     ///
     /// ```
+    /// use rel::sqlx;
     /// use std::error::Error as _;
     /// let e = rel::Error::from(sqlx::Error::RowNotFound);
     /// assert!(matches!(e, rel::Error::Database(sqlx::Error::RowNotFound)));
