@@ -59,7 +59,10 @@ pub trait Runner: Send + Sized {
 /// What a query or a write runs on: `&db`, `&mut tx` (a Rel `Transaction`), a `Conn`,
 /// or a sqlx connection, pooled connection or transaction of yours (`&mut conn`,
 /// `&mut sqlx_tx`). `Via` is a type of Rel's, always inferred: it is what lets Rel
-/// implement this trait for sqlx's types.
+/// implement this trait for sqlx's types. Rel implements it for each of those and
+/// nothing else should: a second impl for the same type (with another `Via`) would
+/// leave `Via` ambiguous at every call. To run on a type of your own, convert it:
+/// `.all(Conn::from(..))`.
 ///
 /// ```
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -257,7 +260,7 @@ impl<T: Table> Upsert<'_, T> {
 impl Schema {
     /// Creates every table, index and foreign key of the schema, records the schema in
     /// the database (its relation mode and its tables, in the table `rel_schema`), and
-    /// tells `db` it is the schema its database has ([`Db::use_schema`]).
+    /// tells `db` it is the schema its database has (`Db::use_schema`).
     ///
     /// The record is what makes the mode the database's, not the process's: every `Db`
     /// that connects to the database later, in any process, reads it and enforces the
@@ -267,8 +270,11 @@ impl Schema {
     /// On SQLite and PostgreSQL this is one transaction; MySQL commits each DDL statement.
     ///
     /// Traced as one span, `op = "create_all"`, `table = "*"`, `strategy = "ddl"`.
-    pub async fn create_all<Via>(&self, db: impl SchemaRunner<Via>) -> Result<()> {
-        db.create_all(self).await
+    pub fn create_all<'d, Via>(
+        &'d self,
+        db: impl SchemaRunner<Via> + 'd,
+    ) -> BoxFuture<'d, Result<()>> {
+        db.create_all(self)
     }
 
     /// Lists, for each relation, the rows whose key refers to no row: how many, and the
@@ -308,8 +314,11 @@ impl Schema {
     ///
     /// Traced as one span, `op = "check_integrity"`, `table = "*"`, whose `rows` is
     /// the number of relations with orphans.
-    pub async fn check_integrity<Via>(&self, db: impl SchemaRunner<Via>) -> Result<Vec<Orphans>> {
-        db.check_integrity(self).await
+    pub fn check_integrity<'d, Via>(
+        &'d self,
+        db: impl SchemaRunner<Via> + 'd,
+    ) -> BoxFuture<'d, Result<Vec<Orphans>>> {
+        db.check_integrity(self)
     }
 
     /// What differs between the database and the schema its structs describe, as the
@@ -350,13 +359,16 @@ impl Schema {
     ///
     /// Traced as one span, `op = "diff"`, `table = "*"`, whose `rows` is the number of
     /// steps.
-    pub async fn diff<Via>(&self, db: impl SchemaRunner<Via>) -> Result<Vec<Step>> {
-        db.diff(self).await
+    pub fn diff<'d, Via>(
+        &'d self,
+        db: impl SchemaRunner<Via> + 'd,
+    ) -> BoxFuture<'d, Result<Vec<Step>>> {
+        db.diff(self)
     }
 
     /// The migration from the database to this schema: [`Schema::diff`]'s steps and
     /// the statements that carry them out on the database's dialect, to review, or to
-    /// write as a sqlx migration file ([`Migration::write_to`](crate::Migration::write_to))
+    /// write as a sqlx migration file ([`Migration::write_to`](crate::migrate::Migration::write_to))
     /// that sqlx's `Migrator` applies with its tracking table, checksums and locking.
     /// Diffed against a database that has the migrations so far, a schema with no
     /// change gives an empty migration, and no file.
@@ -381,8 +393,11 @@ impl Schema {
     /// # Ok::<(), rel::Error>(())
     /// # }).unwrap();
     /// ```
-    pub async fn migration<Via>(&self, db: impl SchemaRunner<Via>) -> Result<Migration> {
-        db.migration(self).await
+    pub fn migration<'d, Via>(
+        &'d self,
+        db: impl SchemaRunner<Via> + 'd,
+    ) -> BoxFuture<'d, Result<Migration>> {
+        db.migration(self)
     }
 
     /// Carries out the migration from the database to this schema at once, like
@@ -391,19 +406,22 @@ impl Schema {
     /// `destructive` is [`Destructive::Allow`](crate::migrate::Destructive::Allow); the refusal
     /// lists them and sends nothing. On PostgreSQL and SQLite it is one transaction;
     /// MySQL and MariaDB commit each DDL statement. Returns what was done.
-    pub async fn push<Via>(
-        &self,
-        db: impl SchemaRunner<Via>,
+    pub fn push<'d, Via>(
+        &'d self,
+        db: impl SchemaRunner<Via> + 'd,
         destructive: Destructive,
-    ) -> Result<Migration> {
-        db.push(self, destructive).await
+    ) -> BoxFuture<'d, Result<Migration>> {
+        db.push(self, destructive)
     }
 
     /// Drops every table of the schema that exists, and the database's record of its
     /// schema (`rel_schema`).
     ///
     /// Traced as one span, `op = "drop_all"`, `table = "*"`, `strategy = "ddl"`.
-    pub async fn drop_all<Via>(&self, db: impl SchemaRunner<Via>) -> Result<()> {
-        db.drop_all(self).await
+    pub fn drop_all<'d, Via>(
+        &'d self,
+        db: impl SchemaRunner<Via> + 'd,
+    ) -> BoxFuture<'d, Result<()>> {
+        db.drop_all(self)
     }
 }

@@ -1,5 +1,6 @@
-//! The runtime of Rel: schema metadata, dialects, the SQL builder, DDL, the query
-//! builder and its loaders, writes, and connections.
+//! The runtime of Rel: connections and what runs on them, over `relcore` (schema
+//! metadata, dialects, the SQL builder, DDL, the query builder and its loaders,
+//! writes, migrations).
 //!
 //! Users depend on the `rel` facade, which re-exports this crate and the derive.
 //! The folders are layers, each importing only those below it; see `ARCHITECTURE.md`.
@@ -8,9 +9,9 @@
 //! |---|---|
 //! | the facade users call | `db/` |
 //! | connections, one folder per sqlx driver | `driver/` |
-//! | reading, migrating, writing (side by side) | `read/`, `migrate/`, `write/` |
-//! | SQL | `sql/` |
-//! | the schema model | `model/` |
+//! | reading, migrating, writing (side by side) | `relcore`: `read/`, `migrate/`, `write/` |
+//! | SQL | `relcore`: `sql/` |
+//! | the schema model | `relcore`: `model/` |
 
 #![warn(missing_docs)]
 // Every `unsafe` block is in `driver/sqlite/handle.rs`, allowed there by name.

@@ -128,6 +128,7 @@ pub enum Step {
 
 impl Step {
     /// The tables that `steps` drop or rename away: the record forgets them.
+    #[doc(hidden)]
     pub fn tables_gone(steps: &[Step]) -> Vec<String> {
         steps
             .iter()

@@ -23,10 +23,15 @@ pub enum Destructive {
 /// (applied).
 #[derive(Clone, Debug)]
 pub struct Migration {
+    // Public for `relruntime`, which builds it (`Schema::migration`, `push`); hidden.
+    #[doc(hidden)]
     pub dialect: Dialect,
+    #[doc(hidden)]
     pub steps: Vec<Step>,
+    #[doc(hidden)]
     pub statements: Vec<Statement>,
     /// SQLite rebuilds a table with foreign keys off, which no transaction can switch.
+    #[doc(hidden)]
     pub foreign_keys_off: bool,
 }
 

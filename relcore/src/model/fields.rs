@@ -222,7 +222,7 @@ impl<T> Default for One<T> {
 
 impl<T> Many<T> {
     /// Sets the rows, keeping the aggregates.
-    pub fn put_rows(&mut self, rows: Vec<T>)
+    pub(crate) fn put_rows(&mut self, rows: Vec<T>)
     where
         T: Send + Sync + 'static,
     {
@@ -230,22 +230,22 @@ impl<T> Many<T> {
     }
 
     /// Sets where the next page of rows starts (a cursor's text), or that none follow.
-    pub fn put_next_page(&mut self, cursor: Option<String>) {
+    pub(crate) fn put_next_page(&mut self, cursor: Option<String>) {
         self.next_page = cursor;
     }
 
     /// Where the next page of rows starts, if they were loaded by page and more follow.
-    pub fn next_page_text(&self) -> Option<&str> {
+    pub(crate) fn next_page_text(&self) -> Option<&str> {
         self.next_page.as_deref()
     }
 
     /// Sets the count, keeping the aggregates.
-    pub fn put_count(&mut self, n: u64) {
+    pub(crate) fn put_count(&mut self, n: u64) {
         self.state = ManyState::Counted(n);
     }
 
     /// Sets one aggregate.
-    pub fn put_aggregate(&mut self, func: AggFunc, column: &'static str, value: Value) {
+    pub(crate) fn put_aggregate(&mut self, func: AggFunc, column: &'static str, value: Value) {
         self.aggregates
             .retain(|a| !(a.func == func && a.column == column));
         self.aggregates.push(Aggregated {
@@ -256,7 +256,7 @@ impl<T> Many<T> {
     }
 
     /// A loaded aggregate's value, or [`Error::NotLoaded`].
-    pub fn aggregate(&self, func: AggFunc, column: &'static str) -> Result<&Value> {
+    pub(crate) fn aggregate(&self, func: AggFunc, column: &'static str) -> Result<&Value> {
         self.aggregates
             .iter()
             .find(|a| a.func == func && a.column == column)

@@ -37,6 +37,7 @@ pub struct Graph {
 
 impl Schema {
     /// The foreign-key graph of the schema's relations (see [`Graph`]).
+    #[doc(hidden)]
     pub fn graph(&self) -> Graph {
         Graph::new(self)
     }

@@ -107,7 +107,7 @@ enum Columns<'a> {
 
 impl<'a> RowReader<'a> {
     /// A reader over the values of one row of `table`, reached by the relation `path`.
-    pub fn new(table: &'static TableMeta, path: Path<'a>, values: Vec<Value>) -> Self {
+    pub(crate) fn new(table: &'static TableMeta, path: Path<'a>, values: Vec<Value>) -> Self {
         Self::of_table(table, path, Source::Values(values.into_iter()))
     }
 
@@ -118,7 +118,7 @@ impl<'a> RowReader<'a> {
 
     /// A reader over cells that arrive in order (a row of the Join strategy's JSON),
     /// whose first cells are the columns of `table`.
-    pub fn from_stream(
+    pub(crate) fn from_stream(
         table: &'static TableMeta,
         path: Path<'a>,
         cells: &'a mut dyn CellStream,
@@ -138,7 +138,7 @@ impl<'a> RowReader<'a> {
 
     /// The same reader, naming its cells `names` in errors where they are given (a
     /// partial struct's fields) instead of the table's columns.
-    pub fn with_names(mut self, names: Option<&'static [&'static str]>) -> Self {
+    pub(crate) fn with_names(mut self, names: Option<&'static [&'static str]>) -> Self {
         if let Some(names) = names {
             self.columns = Columns::Names(names);
         }
@@ -244,7 +244,7 @@ impl<'a> RowReader<'a> {
     }
 
     /// Reads the next cells as values of `types`, in order (keys read after a row).
-    pub fn next_values(&mut self, types: &[SqlType]) -> Result<Vec<Value>> {
+    pub(crate) fn next_values(&mut self, types: &[SqlType]) -> Result<Vec<Value>> {
         types.iter().map(|t| self.next_value(*t)).collect()
     }
 
@@ -254,7 +254,7 @@ impl<'a> RowReader<'a> {
     /// folds away in the derive's `decode`, where `ty` is a constant (see
     /// [`next`](Self::next) for a debug build).
     #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn next_value(&mut self, ty: SqlType) -> Result<Value> {
+    pub(crate) fn next_value(&mut self, ty: SqlType) -> Result<Value> {
         let value = match &mut self.source {
             Source::Values(values) => values.next().unwrap_or(Value::Null(ty)),
             Source::Cells(cells) => match cells.read(self.position, ty) {

@@ -81,6 +81,7 @@ impl Schema {
     }
 
     /// Adds a table by its metadata, and every table reachable from it.
+    #[doc(hidden)]
     pub fn meta(mut self, meta: &'static TableMeta) -> Self {
         self.add_meta(meta);
         self

@@ -100,7 +100,7 @@ impl SqlType {
     }
 
     /// The Rust type a column of this type holds, for messages.
-    pub const fn rust_name(self) -> &'static str {
+    pub(crate) const fn rust_name(self) -> &'static str {
         match self {
             SqlType::SmallInt => "i16",
             SqlType::Integer => "i32",
@@ -120,7 +120,7 @@ impl SqlType {
     }
 
     /// Whether this is a float type.
-    pub const fn is_float(self) -> bool {
+    pub(crate) const fn is_float(self) -> bool {
         matches!(self, SqlType::Real | SqlType::Double)
     }
 
@@ -192,7 +192,7 @@ impl Value {
     }
 
     /// A short name of the value's kind, for error messages.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Value::Null(_) => "NULL",
             Value::I16(_) => "i16",

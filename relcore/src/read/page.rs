@@ -125,7 +125,7 @@ impl<T: Table> PagedQuery<T> {
     }
 
     /// The page from the rows its query read (see `PagedQuery::all` in `db/ext.rs`).
-    pub fn finish(prepared: Prepared, mut rows: Vec<T>) -> Page<T> {
+    pub(crate) fn finish(prepared: Prepared, mut rows: Vec<T>) -> Page<T> {
         let size = prepared.size;
         let more = rows.len() as u64 > size;
         rows.truncate(size as usize);
@@ -163,7 +163,7 @@ impl<T: Table> PagedQuery<T> {
     }
 
     /// The query a page runs, and what reading its rows needs.
-    pub fn prepare(self) -> Result<(Query<T>, Prepared)> {
+    pub(crate) fn prepare(self) -> Result<(Query<T>, Prepared)> {
         let error = |message: &str| Error::Cursor {
             table: T::NAME,
             message: message.to_owned(),

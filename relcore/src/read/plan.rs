@@ -86,7 +86,7 @@ impl<T: Table> Query<T> {
     }
 
     /// The plan of the query read into a partial struct whose fields are `root`.
-    pub fn plan_as(&self, dialect: Dialect, root: Option<&Selection>) -> Plan {
+    pub(crate) fn plan_as(&self, dialect: Dialect, root: Option<&Selection>) -> Plan {
         let mut b = SqlBuilder::new(dialect);
         self.write_select_as(&mut b, self.strategy_name(dialect) == "join", root);
         let root = PlanStep {

@@ -93,7 +93,7 @@ impl<T> std::fmt::Debug for Prepared<T> {
 impl<T: Table> Query<T> {
     /// Binds `value` to the placeholders named `name` of type `ty`, in the filter, the
     /// order and each relation's (see `read/prepared.rs`).
-    pub fn fill(&mut self, name: &str, ty: SqlType, value: &Value) {
+    pub(crate) fn fill(&mut self, name: &str, ty: SqlType, value: &Value) {
         if let Some(filter) = &mut self.filter {
             filter.fill(name, ty, value);
         }
@@ -108,6 +108,7 @@ impl<T: Table> Query<T> {
     /// [`Error::Unbound`] when a placeholder is left in the filter, the order or a
     /// relation's,
     /// checked before the query runs, so that a load sends none of its statements.
+    #[doc(hidden)]
     pub fn check_bound(&self) -> Result<()> {
         let unbound = (self.filter.as_ref().and_then(Node::unbound))
             .or_else(|| self.order.iter().find_map(OrderTerm::unbound))
@@ -184,7 +185,7 @@ impl<T: Table> Bound<T> {
     }
 
     /// The query with the values in place of their placeholders.
-    pub fn filled(self) -> Query<T> {
+    pub(crate) fn filled(self) -> Query<T> {
         let mut query = self.query;
         for (name, ty, value) in &self.values {
             query.fill(name, *ty, value);

@@ -211,35 +211,35 @@ impl<T: Table> Query<T> {
     }
 
     /// The order terms given (without the primary key's tiebreak).
-    pub fn order_terms(&self) -> &[OrderTerm] {
+    pub(crate) fn order_terms(&self) -> &[OrderTerm] {
         &self.order
     }
 
     /// The filter given.
-    pub fn filter_node(&self) -> Option<&Node> {
+    pub(crate) fn filter_node(&self) -> Option<&Node> {
         self.filter.as_ref()
     }
 
     /// The query with `node` ANDed to its filter.
-    pub fn and_where(self, node: Node) -> Self {
+    pub(crate) fn and_where(self, node: Node) -> Self {
         self.filter(Expr::new(node))
     }
 
     /// The query with this order instead of its own.
-    pub fn with_order(mut self, order: Vec<OrderTerm>) -> Self {
+    pub(crate) fn with_order(mut self, order: Vec<OrderTerm>) -> Self {
         self.order = order;
         self
     }
 
     /// The query without its limit and offset.
-    pub fn unwindowed(mut self) -> Self {
+    pub(crate) fn unwindowed(mut self) -> Self {
         self.limit = None;
         self.offset = None;
         self
     }
 
     /// Orders the rows (several calls add keys): by a column (`User::name.asc()`), or
-    /// by a value read through a relation ([`RelatedValue`](crate::RelatedValue):
+    /// by a value read through a relation ([`RelatedValue`](crate::sql::scalar::RelatedValue):
     /// `Post::author().col(User::name)`, `User::posts().count().desc()`). The primary
     /// key always breaks ties.
     pub fn order_by(mut self, order: impl Into<Order<T>>) -> Self {
@@ -286,7 +286,7 @@ impl<T: Table> Query<T> {
     /// Writes the root statement: the table's columns, or a partial struct's fields
     /// (`root`: its columns and computed values, then the keys its relations need), and
     /// with Join each relation's column.
-    pub fn write_select_as(&self, b: &mut SqlBuilder, join: bool, root: Option<&Selection>) {
+    pub(crate) fn write_select_as(&self, b: &mut SqlBuilder, join: bool, root: Option<&Selection>) {
         let table = T::META;
         let scope = Scope { table, alias: ROOT };
         let aggregates = join && !self.with.is_empty();
@@ -413,6 +413,7 @@ impl<T: Table> Query<T> {
 
     /// How the query runs on `dialect`, as its trace says: `"join"`, `"batch"`, or
     /// `"single"` when it loads no relation.
+    #[doc(hidden)]
     pub fn strategy_name(&self, dialect: Dialect) -> &'static str {
         match self.chosen(dialect, true) {
             _ if self.with.is_empty() => "single",
@@ -422,6 +423,7 @@ impl<T: Table> Query<T> {
     }
 
     /// The rows with this primary key (at most one): the query behind `Db::get`.
+    #[doc(hidden)]
     pub fn by_key(key: &T::Key) -> Self {
         let mut q = Query::new();
         for (column, value) in T::META.primary_key.iter().zip(key.to_values()) {
@@ -435,6 +437,7 @@ impl<T: Table> Query<T> {
     }
 
     /// Runs the query on a connection already held.
+    #[doc(hidden)]
     pub async fn run(&self, run: &mut dyn Executor) -> Result<Vec<T>> {
         self.run_records::<T>(run, None).await
     }
@@ -442,7 +445,7 @@ impl<T: Table> Query<T> {
     /// Runs the query, reading its rows into records `R`: the table's own struct, or
     /// a partial struct of it whose fields are `root` (and the query's specs made for
     /// its fields: see `read/record.rs`).
-    pub async fn run_records<R: Record<Of = T>>(
+    pub(crate) async fn run_records<R: Record<Of = T>>(
         &self,
         run: &mut dyn Executor,
         root: Option<&Selection>,
@@ -586,6 +589,7 @@ impl<T: Table> Query<T> {
 
     /// How many rows match (after limit and offset, when given), on a connection
     /// already held.
+    #[doc(hidden)]
     pub async fn run_count(&self, run: &mut dyn Executor) -> Result<u64> {
         let mut b = SqlBuilder::new(run.dialect());
         let scope = Scope {

@@ -51,6 +51,7 @@ use std::marker::PhantomData;
 /// );
 /// ```
 pub struct Relation<From, To, Kind = ToMany, State = Fresh> {
+    #[doc(hidden)]
     pub spec: LoadSpec,
     _tables: PhantomData<Marker<From, To, Kind, State>>,
 }
@@ -501,7 +502,7 @@ pub struct Load<T> {
 }
 
 impl<T> Load<T> {
-    pub fn into_spec(self) -> LoadSpec {
+    pub(crate) fn into_spec(self) -> LoadSpec {
         self.spec
     }
 }
@@ -573,6 +574,7 @@ impl<T: Table, V> std::convert::From<RelatedValue<T, V>> for Load<T> {
 
 impl<From, To: Table, Kind, State> Relation<From, To, Kind, State> {
     /// The spec of a relation that is loaded, with the loader's steps for `To`.
+    #[doc(hidden)]
     pub fn into_load(self) -> LoadSpec {
         LoadSpec {
             ops: Some(Ops::of::<To>()),

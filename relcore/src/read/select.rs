@@ -106,11 +106,13 @@ impl<P: Partial> Select<P> {
     }
 
     /// How it runs on `dialect`, as its trace says.
+    #[doc(hidden)]
     pub fn strategy_name(&self, dialect: Dialect) -> &'static str {
         self.query.strategy_name(dialect)
     }
 
     /// Reads the rows on `run`.
+    #[doc(hidden)]
     pub async fn run(&self, run: &mut dyn Executor) -> Result<Vec<P>> {
         let (query, root) = self.prepared()?;
         query.run_records::<P>(run, root.as_ref()).await

@@ -24,6 +24,7 @@ pub struct Statement {
 impl Statement {
     /// [`Error::Unbound`] when a prepared query's placeholder in it was given no value
     /// (NULL stands in its place in the SQL's binds), so that it is never sent.
+    #[doc(hidden)]
     pub fn check_bound(&self) -> Result<()> {
         match self.unbound {
             Some((table, column, placeholder)) => Err(Error::Unbound {
@@ -38,7 +39,7 @@ impl Statement {
     /// [`Error::TooManyBinds`] when the statement binds more values than `dialect`
     /// accepts, and [`Error::UnsupportedValue`] when a LIKE pattern is longer than it
     /// takes, before it is sent.
-    pub fn check_binds(&self, dialect: Dialect, table: &'static str) -> Result<()> {
+    pub(crate) fn check_binds(&self, dialect: Dialect, table: &'static str) -> Result<()> {
         if let (Some((column, len)), Some(max)) =
             (self.too_long_like, dialect.syntax().like_pattern_limit)
         {
@@ -193,7 +194,7 @@ impl SqlBuilder {
     /// Binds NULL of `ty` where a prepared query's placeholder `name` (on `table`'s
     /// `column`) has no value, and marks the statement so that it is refused before it
     /// is sent ([`Statement::check_bound`]).
-    pub fn push_unbound(
+    pub(crate) fn push_unbound(
         &mut self,
         table: &'static str,
         column: &'static str,
@@ -223,7 +224,7 @@ impl SqlBuilder {
 
     /// Appends a text literal, escaped for the dialect: for DDL and migration files,
     /// which have no parameters.
-    pub fn push_text_literal(&mut self, text: &str) -> &mut Self {
+    pub(crate) fn push_text_literal(&mut self, text: &str) -> &mut Self {
         let backslashes = self.dialect.syntax().backslash_escapes;
         self.sql.push('\'');
         for c in text.chars() {
@@ -261,29 +262,29 @@ impl SqlBuilder {
     }
 
     /// Appends `"name" AS "alias"`: a table under an alias.
-    pub fn push_aliased(&mut self, name: &str, alias: &str) -> &mut Self {
+    pub(crate) fn push_aliased(&mut self, name: &str, alias: &str) -> &mut Self {
         self.push_ident(name).push(" AS ").push_ident(alias)
     }
 
     /// Appends ` FROM "table" AS "alias"`.
-    pub fn push_from(&mut self, table: &str, alias: &str) -> &mut Self {
+    pub(crate) fn push_from(&mut self, table: &str, alias: &str) -> &mut Self {
         self.push(" FROM ").push_aliased(table, alias)
     }
 
     /// Appends ` AS "name"`: the name of a column or a derived table.
-    pub fn push_as(&mut self, name: &str) -> &mut Self {
+    pub(crate) fn push_as(&mut self, name: &str) -> &mut Self {
         self.push(" AS ").push_ident(name)
     }
 
     /// Appends `alias.a`, or `(alias.a, alias.b)` for several columns.
-    pub fn push_tuple(&mut self, alias: &str, columns: &[&str]) -> &mut Self {
+    pub(crate) fn push_tuple(&mut self, alias: &str, columns: &[&str]) -> &mut Self {
         self.push_tuple_of(columns.len(), |b, i| {
             b.push_qualified(alias, columns[i]);
         })
     }
 
     /// Appends `width` items written by `item`, in parentheses when there are several.
-    pub fn push_tuple_of(
+    pub(crate) fn push_tuple_of(
         &mut self,
         width: usize,
         mut item: impl FnMut(&mut Self, usize),
@@ -314,7 +315,7 @@ impl SqlBuilder {
     /// <predicate><lock>) AS "name"`: how many rows the predicate picks, locked by
     /// `lock` where one is given (a count over a derived table, because a locking
     /// clause cannot follow an aggregate).
-    pub fn push_count_of(
+    pub(crate) fn push_count_of(
         &mut self,
         table: &str,
         alias: &str,
@@ -334,7 +335,7 @@ impl SqlBuilder {
     }
 
     /// Appends the dialect's clause that keeps one row: ` LIMIT 1`.
-    pub fn push_limit_one(&mut self) -> &mut Self {
+    pub(crate) fn push_limit_one(&mut self) -> &mut Self {
         let limit = self.dialect.syntax().limit_one;
         self.push(limit)
     }
@@ -352,7 +353,7 @@ impl SqlBuilder {
 
     /// Binds a LIKE pattern on `column`, noting it where the dialect takes no pattern
     /// that long (refused by `Statement::check_binds`, before it is sent).
-    pub fn push_like_pattern(&mut self, column: &'static str, pattern: String) -> &mut Self {
+    pub(crate) fn push_like_pattern(&mut self, column: &'static str, pattern: String) -> &mut Self {
         let len = pattern.len();
         if self
             .dialect

@@ -84,7 +84,7 @@ use std::marker::PhantomData;
 /// # }).unwrap();
 /// ```
 pub struct Computed<T, V> {
-    pub calc: Calc,
+    pub(crate) calc: Calc,
     _types: PhantomData<fn() -> (T, V)>,
 }
 
@@ -101,7 +101,7 @@ impl<T, V> std::fmt::Debug for Computed<T, V> {
 }
 
 impl<T, V> Computed<T, V> {
-    pub fn new(calc: Calc) -> Self {
+    pub(crate) fn new(calc: Calc) -> Self {
         Computed {
             calc,
             _types: PhantomData,

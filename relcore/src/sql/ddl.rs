@@ -134,6 +134,7 @@ impl Schema {
     /// relation mode, and its tables, in [`RECORD_TABLE`] (created if missing; the
     /// rows of other schemas' tables are kept). Every process that connects reads the
     /// record once (`Db::connect`), so none can forget who enforces the relations.
+    #[doc(hidden)]
     pub fn record_ddl(&self, dialect: Dialect) -> Vec<Statement> {
         self.record_statements(dialect, &[], Values::Bound)
     }

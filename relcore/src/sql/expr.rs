@@ -124,7 +124,7 @@ pub enum Node {
 /// (`User::posts().exists()`), and combine with [`and`](Expr::and), [`or`](Expr::or)
 /// and [`not`](Expr::not). Only a query on `T` accepts it.
 pub struct Expr<T> {
-    pub node: Node,
+    pub(crate) node: Node,
     _table: PhantomData<fn() -> T>,
 }
 
@@ -141,6 +141,7 @@ impl<T> std::fmt::Debug for Expr<T> {
 }
 
 impl<T> Expr<T> {
+    #[doc(hidden)]
     pub fn new(node: Node) -> Self {
         Expr {
             node,
@@ -488,7 +489,7 @@ pub enum Nulls {
 
 /// One ordering term over table `T`: `User::name.asc()`, `Post::id.desc().nulls_last()`.
 pub struct Order<T> {
-    pub term: OrderTerm,
+    pub(crate) term: OrderTerm,
     _table: PhantomData<fn() -> T>,
 }
 
@@ -527,11 +528,11 @@ impl<T> std::fmt::Debug for Order<T> {
 }
 
 impl<T> Order<T> {
-    pub fn new(column: &'static str, desc: bool) -> Self {
+    pub(crate) fn new(column: &'static str, desc: bool) -> Self {
         Order::by(OrderKey::Column(column), desc)
     }
 
-    pub fn scalar(scalar: Scalar, desc: bool) -> Self {
+    pub(crate) fn scalar(scalar: Scalar, desc: bool) -> Self {
         Order::by(OrderKey::Related(Box::new(scalar)), desc)
     }
 

@@ -219,7 +219,7 @@ pub fn write_aggregate(
 /// # let _ = posts;
 /// ```
 pub struct RelatedValue<T, V> {
-    pub scalar: Scalar,
+    pub(crate) scalar: Scalar,
     _types: PhantomData<fn() -> (T, V)>,
 }
 
@@ -236,7 +236,7 @@ impl<T, V> std::fmt::Debug for RelatedValue<T, V> {
 }
 
 impl<T, V> RelatedValue<T, V> {
-    pub fn new(scalar: Scalar) -> Self {
+    pub(crate) fn new(scalar: Scalar) -> Self {
         RelatedValue {
             scalar,
             _types: PhantomData,

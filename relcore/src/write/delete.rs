@@ -155,7 +155,7 @@ impl<T: Table, F> Delete<T, F> {
     }
 
     /// The same delete in another state: the typestate is all that changes.
-    pub fn into_state<G>(self) -> Delete<T, G> {
+    pub(crate) fn into_state<G>(self) -> Delete<T, G> {
         Delete {
             filter: self.filter,
             _state: PhantomData,

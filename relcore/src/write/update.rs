@@ -194,7 +194,7 @@ impl<T: Table, F, S> Update<T, F, S> {
     }
 
     /// The same update in another state: the typestate is all that changes.
-    pub fn into_state<G, R>(self) -> Update<T, G, R> {
+    pub(crate) fn into_state<G, R>(self) -> Update<T, G, R> {
         Update {
             sets: self.sets,
             filter: self.filter,

@@ -191,6 +191,7 @@ impl<'r, T: Table> Upsert<'r, T> {
     }
 
     /// Runs the upsert on a connection already held; the row's key.
+    #[doc(hidden)]
     pub async fn run_on(
         &self,
         run: &mut dyn Executor,

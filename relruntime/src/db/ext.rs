@@ -269,6 +269,60 @@ impl SchemaRunner<Rel> for &Db {
     }
 }
 
+/// `&arc`, `&boxed` and `&&db`: what a `&Db` parameter took by deref coercion.
+macro_rules! schema_runner_by_deref {
+    ($($db:ty),*) => {$(
+        impl SchemaRunner<Rel> for &$db {
+            fn create_all<'d>(self, schema: &'d Schema) -> BoxFuture<'d, Result<()>>
+            where
+                Self: 'd,
+            {
+                <&Db as SchemaRunner<Rel>>::create_all(&**self, schema)
+            }
+
+            fn check_integrity<'d>(self, schema: &'d Schema) -> BoxFuture<'d, Result<Vec<Orphans>>>
+            where
+                Self: 'd,
+            {
+                <&Db as SchemaRunner<Rel>>::check_integrity(&**self, schema)
+            }
+
+            fn diff<'d>(self, schema: &'d Schema) -> BoxFuture<'d, Result<Vec<Step>>>
+            where
+                Self: 'd,
+            {
+                <&Db as SchemaRunner<Rel>>::diff(&**self, schema)
+            }
+
+            fn migration<'d>(self, schema: &'d Schema) -> BoxFuture<'d, Result<Migration>>
+            where
+                Self: 'd,
+            {
+                <&Db as SchemaRunner<Rel>>::migration(&**self, schema)
+            }
+
+            fn push<'d>(
+                self,
+                schema: &'d Schema,
+                destructive: Destructive,
+            ) -> BoxFuture<'d, Result<Migration>>
+            where
+                Self: 'd,
+            {
+                <&Db as SchemaRunner<Rel>>::push(&**self, schema, destructive)
+            }
+
+            fn drop_all<'d>(self, schema: &'d Schema) -> BoxFuture<'d, Result<()>>
+            where
+                Self: 'd,
+            {
+                <&Db as SchemaRunner<Rel>>::drop_all(&**self, schema)
+            }
+        }
+    )*};
+}
+schema_runner_by_deref!(&Db, std::sync::Arc<Db>, Box<Db>);
+
 /// `create_all`, and how many statements it sent.
 async fn create_all_counted(schema: &Schema, db: &Db) -> (Result<()>, u64) {
     if let Err(e) = keeps_recorded_mode(schema, db).await {

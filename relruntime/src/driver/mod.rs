@@ -26,7 +26,6 @@ mod options;
 mod pool;
 
 use crate::model::error::{Error, Result};
-
 use crate::model::value::{SqlType, Value};
 use crate::sql::builder::Statement;
 use crate::sql::dialect::Dialect;
@@ -383,11 +382,14 @@ where
     for<'r> SqlxRow<'r, D::Row>: crate::model::row::Cells,
 {
     let query = sqlx::query_with::<D, _>(sqlx::AssertSqlSafe(stmt.sql.as_str()), arguments);
-    let mut rows = sqlx::Executor::fetch(&mut *conn, query);
-    while let Some(row) =
+    // `fetch_many`, not `fetch`: `fetch` is it with a filter over each row's stream item.
+    let mut rows = sqlx::Executor::fetch_many(&mut *conn, query);
+    while let Some(item) =
         std::future::poll_fn(|cx| futures_core::Stream::poll_next(rows.as_mut(), cx)).await
     {
-        each(&SqlxRow(&row?))?;
+        if let sqlx::Either::Right(row) = item? {
+            each(&SqlxRow(&row))?;
+        }
     }
     Ok(())
 }

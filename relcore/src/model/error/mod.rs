@@ -389,7 +389,7 @@ impl Error {
     /// The error of a write of rows that sat at `path` in a nested insert: the path
     /// set on the errors that name the rows' table (see [`Error::Unique`]), unless a
     /// deeper level set it already.
-    pub fn at_path(mut self, at: &str) -> Self {
+    pub(crate) fn at_path(mut self, at: &str) -> Self {
         if let Error::Unique { path, .. }
         | Error::NotNull { path, .. }
         | Error::ForeignKey { path, .. } = &mut self
@@ -469,6 +469,7 @@ impl Error {
     /// Whether the connection the statement ran on was found gone (the server ended
     /// it, or it broke), as opposed to the pool giving none: a read, or a BEGIN,
     /// that failed so may run again on another connection.
+    #[doc(hidden)]
     pub fn is_lost(&self) -> bool {
         self.is_connection()
             && !matches!(

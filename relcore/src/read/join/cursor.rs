@@ -26,7 +26,7 @@ fn invalid(expected: &'static str, message: impl Into<String>) -> DecodeError {
 }
 
 impl<'a> Cursor<'a> {
-    pub fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         Cursor {
             text,
             pos: 0,
@@ -45,7 +45,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next byte that is not white space, not consumed.
-    pub fn peek(&mut self) -> Option<u8> {
+    pub(crate) fn peek(&mut self) -> Option<u8> {
         self.skip_space();
         self.bytes().get(self.pos).copied()
     }
@@ -70,7 +70,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Consumes `literal` if it comes next.
-    pub fn eat(&mut self, literal: &str) -> bool {
+    pub(crate) fn eat(&mut self, literal: &str) -> bool {
         self.skip_space();
         let found = self.bytes()[self.pos..].starts_with(literal.as_bytes());
         if found {
@@ -80,7 +80,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Enters an array: `[`.
-    pub fn open(&mut self) -> Result<(), DecodeError> {
+    pub(crate) fn open(&mut self) -> Result<(), DecodeError> {
         self.expect(b'[', "a JSON array")?;
         self.fresh = true;
         Ok(())
@@ -88,7 +88,7 @@ impl<'a> Cursor<'a> {
 
     /// Moves to the next item of the array the cursor is in: `true` before an item,
     /// `false` once the array is closed.
-    pub fn next_item(&mut self) -> Result<bool, DecodeError> {
+    pub(crate) fn next_item(&mut self) -> Result<bool, DecodeError> {
         if self.peek() == Some(b']') {
             self.pos += 1;
             self.fresh = false;
@@ -102,7 +102,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Checks that nothing but white space is left.
-    pub fn finish(&mut self) -> Result<(), DecodeError> {
+    pub(crate) fn finish(&mut self) -> Result<(), DecodeError> {
         match self.peek() {
             None => Ok(()),
             Some(_) => Err(invalid("the end of the JSON", self.here())),
@@ -110,7 +110,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A JSON string's contents, borrowed where it has no escapes.
-    pub fn string(&mut self) -> Result<Cow<'a, str>, DecodeError> {
+    pub(crate) fn string(&mut self) -> Result<Cow<'a, str>, DecodeError> {
         self.expect(b'"', "a JSON string")?;
         let start = self.pos;
         let bytes = self.bytes();
@@ -205,12 +205,12 @@ impl<'a> Cursor<'a> {
 
     /// The text of a JSON number, as written.
     #[cfg(feature = "rust_decimal")]
-    pub fn number(&mut self) -> Result<&'a str, DecodeError> {
+    pub(crate) fn number(&mut self) -> Result<&'a str, DecodeError> {
         self.number_text()
     }
 
     /// An integer, read exactly (never through a float).
-    pub fn integer(&mut self) -> Result<i64, DecodeError> {
+    pub(crate) fn integer(&mut self) -> Result<i64, DecodeError> {
         let text = self.number_text()?;
         text.parse().map_err(|_| DecodeError::OutOfRange {
             expected: "i64",
@@ -219,7 +219,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Any JSON number, as a double.
-    pub fn float(&mut self) -> Result<f64, DecodeError> {
+    pub(crate) fn float(&mut self) -> Result<f64, DecodeError> {
         let text = self.number_text()?;
         text.parse()
             .map_err(|_| invalid("a JSON number", text.to_owned()))
@@ -228,7 +228,7 @@ impl<'a> Cursor<'a> {
     /// The text of the next value, whatever it is, skipped over (a JSON column's
     /// document).
     #[cfg_attr(not(feature = "serde_json"), allow(dead_code))]
-    pub fn raw(&mut self) -> Result<&'a str, DecodeError> {
+    pub(crate) fn raw(&mut self) -> Result<&'a str, DecodeError> {
         self.skip_space();
         let start = self.pos;
         let mut depth = 0usize;

@@ -77,7 +77,7 @@ impl Dialect {
     /// The dialect in which Rel describes a statement apart from the backend it runs
     /// on: a cursor's fingerprint is a hash of its filter and order written in it
     /// (`read/page.rs`), so that a cursor means the same on every backend.
-    pub const DESCRIBED: Dialect = Dialect::Postgres;
+    pub(crate) const DESCRIBED: Dialect = Dialect::Postgres;
 
     /// The dialect a connection URL speaks, from its scheme.
     pub fn from_url(url: &str) -> Option<Dialect> {
@@ -108,41 +108,45 @@ impl Dialect {
     }
 
     /// The dialect's constant answers.
+    #[doc(hidden)]
     pub fn syntax(self) -> &'static Syntax {
         &self.parts().syntax
     }
 
     /// Column types and foreign keys in DDL.
-    pub fn ddl(self) -> &'static dyn Ddl {
+    pub(crate) fn ddl(self) -> &'static dyn Ddl {
         self.parts().ddl
     }
 
     /// How each column type travels inside the Join strategy's JSON.
-    pub fn json(self) -> &'static dyn JsonCells {
+    pub(crate) fn json(self) -> &'static dyn JsonCells {
         self.parts().json
     }
 
     /// Long lists of values in one parameter.
-    pub fn lists(self) -> &'static dyn Lists {
+    pub(crate) fn lists(self) -> &'static dyn Lists {
         self.parts().lists
     }
 
     /// Reading the database's errors.
+    #[doc(hidden)]
     pub fn errors(self) -> &'static dyn Errors {
         self.parts().errors
     }
 
     /// What a server's version says.
+    #[doc(hidden)]
     pub fn server(self) -> &'static dyn Server {
         self.parts().server
     }
 
     /// The queries that read a live database's shape.
-    pub fn catalog(self) -> &'static Catalog {
+    pub(crate) fn catalog(self) -> &'static Catalog {
         &self.parts().catalog
     }
 
     /// Where its servers' replication stands, where Rel routes reads to replicas.
+    #[doc(hidden)]
     pub fn replication(self) -> Option<&'static Replication> {
         self.parts().replication.as_ref()
     }

@@ -17,7 +17,7 @@ pub enum Placeholder {
 
 impl Placeholder {
     /// Appends the placeholder of the `n`-th bound value (from 1).
-    pub fn push(self, sql: &mut String, n: usize) {
+    pub(crate) fn push(self, sql: &mut String, n: usize) {
         match self {
             Placeholder::Question => sql.push('?'),
             Placeholder::Numbered => {

@@ -35,6 +35,7 @@ impl Plan {
     /// Looks rows of `table` up by `column` first. The column must be unique on its
     /// own, or be the whole primary key; otherwise [`Error::Unsupported`], before
     /// anything is sent. A second column for the same table replaces the first.
+    #[doc(hidden)]
     pub fn connect_or_create(
         &mut self,
         table: &'static TableMeta,
