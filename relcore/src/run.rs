@@ -4,9 +4,9 @@
 //!
 //! The methods are inherent, so that they need no import; their bodies live with the
 //! connections (`relruntime`'s `db/ext.rs`), which this crate may not depend on. A
-//! method takes `impl IntoRunner<Via>` where it took `impl Into<Conn<'c>>`:
-//! `relruntime` implements `IntoRunner` for `&Db`, `&mut Transaction`, `Conn` and
-//! every sqlx connection and transaction a `Conn` is made from. `Via` is a type of
+//! method takes `impl IntoRunner<Via>`, which `relruntime` implements for `&Db`,
+//! `&mut Transaction`, `Conn` and every sqlx connection and transaction a `Conn` is
+//! made from; a schema's take `impl SchemaRunner<Via>`, implemented for `&Db`. `Via` is a type of
 //! `relruntime`'s in every one of those impls: Rust lets a crate implement another
 //! crate's trait for another crate's type (`&mut sqlx::SqliteConnection`) only when
 //! one of the trait's parameters is its own. It is always inferred.
