@@ -2,6 +2,7 @@
 //! or transaction of yours.
 
 use super::database::Db;
+use super::ext::Rel;
 use super::graph::InsertGraph;
 use super::knowledge::registered_graph;
 use super::operation::{Held, Job, Load, Route, Work, measured};
@@ -16,6 +17,7 @@ use crate::read::relation::{Loadable, Relation};
 use crate::sql::dialect::Dialect;
 use crate::sql::exec::BoxFuture;
 use crate::write::Enforcement;
+use relcore::run::IntoRunner;
 
 /// Where a query runs: a [`Db`] (any pooled connection), a [`Transaction`], or a
 /// sqlx connection or transaction of yours ([`SqlxConn`]).
@@ -63,25 +65,26 @@ pub enum Conn<'a> {
     On(&'a Db, SqlxConn<'a>),
 }
 
-/// The conversions of one driver's connections of yours.
+/// The conversions of one driver's connections of yours: into a `Conn`, and so into
+/// what queries and writes run on (`IntoRunner`).
 macro_rules! lend {
     ($cfg:meta, $folder:ident, $db:ty, $conn:ty) => {
+        lend!(@one $cfg, ['a], $conn);
+        lend!(@one $cfg, ['a], sqlx::pool::PoolConnection<$db>);
+        lend!(@one $cfg, ['a, 't], sqlx::Transaction<'t, $db>);
+    };
+    (@one $cfg:meta, [$($lt:lifetime),*], $ty:ty) => {
         #[cfg($cfg)]
-        impl<'a> From<&'a mut $conn> for Conn<'a> {
-            fn from(conn: &'a mut $conn) -> Self {
+        impl<$($lt),*> From<&'a mut $ty> for Conn<'a> {
+            fn from(conn: &'a mut $ty) -> Self {
                 Conn::Sqlx(SqlxConn::from(conn))
             }
         }
         #[cfg($cfg)]
-        impl<'a> From<&'a mut sqlx::pool::PoolConnection<$db>> for Conn<'a> {
-            fn from(conn: &'a mut sqlx::pool::PoolConnection<$db>) -> Self {
-                Conn::Sqlx(SqlxConn::from(conn))
-            }
-        }
-        #[cfg($cfg)]
-        impl<'a, 't> From<&'a mut sqlx::Transaction<'t, $db>> for Conn<'a> {
-            fn from(tx: &'a mut sqlx::Transaction<'t, $db>) -> Self {
-                Conn::Sqlx(SqlxConn::from(tx))
+        impl<$($lt),*> IntoRunner<Rel> for &'a mut $ty {
+            type Runner = Conn<'a>;
+            fn into_runner(self) -> Conn<'a> {
+                Conn::from(self)
             }
         }
     };

@@ -6,7 +6,6 @@ use super::operation::{All, Count, Diff, Integrity, Plan, Pull, Push, SelectAll}
 use super::trace::Operation;
 use super::transaction::Transaction;
 use super::write::{self, DeleteOp, UpdateOp, UpsertOp};
-use crate::driver::for_each_driver;
 use crate::migrate::{Destructive, Migration, Step};
 use crate::model::error::Result;
 use crate::model::schema::Schema;
@@ -144,33 +143,7 @@ impl<'c> IntoRunner<Rel> for &'c mut Transaction {
     }
 }
 
-/// A driver's connections of yours, as what queries and writes run on.
-macro_rules! runs_on_lent {
-    ($cfg:meta, $folder:ident, $db:ty, $conn:ty) => {
-        #[cfg($cfg)]
-        impl<'c> IntoRunner<Rel> for &'c mut $conn {
-            type Runner = Conn<'c>;
-            fn into_runner(self) -> Conn<'c> {
-                Conn::from(self)
-            }
-        }
-        #[cfg($cfg)]
-        impl<'c> IntoRunner<Rel> for &'c mut sqlx::pool::PoolConnection<$db> {
-            type Runner = Conn<'c>;
-            fn into_runner(self) -> Conn<'c> {
-                Conn::from(self)
-            }
-        }
-        #[cfg($cfg)]
-        impl<'c, 't> IntoRunner<Rel> for &'c mut sqlx::Transaction<'t, $db> {
-            type Runner = Conn<'c>;
-            fn into_runner(self) -> Conn<'c> {
-                Conn::from(self)
-            }
-        }
-    };
-}
-for_each_driver!(runs_on_lent);
+// A driver's connections of yours: in `conn.rs`'s `lend!`, beside their `From` impls.
 
 impl SchemaRunner<Rel> for &Db {
     /// Boxed here, a plain function: the DDL's future is large, callers await many of
