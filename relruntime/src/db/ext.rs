@@ -2,7 +2,7 @@
 
 use super::conn::{Conn, Sent};
 use super::database::Db;
-use super::operation::{All, Count, Diff, Integrity, Plan, Pull, Push, SelectAll};
+use super::operation::{All, Count, Diff, Integrity, Plan, Pull, Push, SelectAll, Work};
 use super::trace::Operation;
 use super::transaction::Transaction;
 use super::write::{self, DeleteOp, UpdateOp, UpsertOp};
@@ -73,14 +73,12 @@ impl<T: Table> TableExt for T {}
 impl Runner for Conn<'_> {
     async fn all<T: Table>(self, query: Query<T>) -> Result<Vec<T>> {
         let op = Operation::new("all", T::NAME, query.strategy_name(self.dialect()));
-        let work = self.operate(All(query));
-        op.run(statements(work), |rows| rows.len() as u64).await
+        traced(self, op, All(query), |rows| rows.len() as u64).await
     }
 
     async fn count<T: Table>(self, query: Query<T>) -> Result<u64> {
         let op = Operation::new("count", T::NAME, "single");
-        let work = self.operate(Count(query));
-        op.run(statements(work), |_| 1).await
+        traced(self, op, Count(query), |_| 1).await
     }
 
     async fn select<P: Partial>(self, select: Select<P>) -> Result<Vec<P>> {
@@ -89,8 +87,7 @@ impl Runner for Conn<'_> {
             <P::Of as Table>::NAME,
             select.strategy_name(self.dialect()),
         );
-        let work = self.operate(SelectAll(select));
-        op.run(statements(work), |rows| rows.len() as u64).await
+        traced(self, op, SelectAll(select), |rows| rows.len() as u64).await
     }
 
     fn update<'c, T: Table>(
@@ -165,9 +162,7 @@ impl SchemaRunner<Rel> for &Db {
     {
         Box::pin(async move {
             let op = Operation::new("check_integrity", "*", "single");
-            let work = Conn::Db(self).operate(Integrity(schema));
-            op.run(statements(work), |orphans| orphans.len() as u64)
-                .await
+            traced(Conn::Db(self), op, Integrity(schema), |o| o.len() as u64).await
         })
     }
 
@@ -177,8 +172,7 @@ impl SchemaRunner<Rel> for &Db {
     {
         Box::pin(async move {
             let op = Operation::new("diff", "*", "catalog");
-            let work = Conn::Db(self).operate(Diff(schema));
-            op.run(statements(work), |steps| steps.len() as u64).await
+            traced(Conn::Db(self), op, Diff(schema), |steps| steps.len() as u64).await
         })
     }
 
@@ -188,8 +182,7 @@ impl SchemaRunner<Rel> for &Db {
     {
         Box::pin(async move {
             let op = Operation::new("migration", "*", "catalog");
-            let work = Conn::Db(self).operate(Plan(schema));
-            op.run(statements(work), |m| m.steps().len() as u64).await
+            traced(Conn::Db(self), op, Plan(schema), |m| m.steps().len() as u64).await
         })
     }
 
@@ -365,6 +358,17 @@ async fn keeps_recorded_mode(schema: &Schema, db: &Db) -> Result<()> {
     })
 }
 
+/// Runs `work` on `conn` as one traced operation, whose `rows` are counted from its
+/// output.
+async fn traced<W: Work>(
+    conn: Conn<'_>,
+    op: Operation,
+    work: W,
+    rows: impl FnOnce(&W::Output) -> u64,
+) -> Result<W::Output> {
+    op.run(statements(conn.operate(work)), rows).await
+}
+
 /// An operation's result and the statements it sent, as its trace records them.
 async fn statements<R>(work: impl Future<Output = (Result<R>, Sent)>) -> (Result<R>, u64) {
     let (result, sent) = work.await;
@@ -401,8 +405,9 @@ impl Db {
     /// ```
     pub async fn pull(&self) -> Result<String> {
         let op = Operation::new("pull", "*", "catalog");
-        let work = Conn::Db(self).operate(Pull);
-        op.run(statements(work), |source| source.lines().count() as u64)
-            .await
+        traced(Conn::Db(self), op, Pull, |source| {
+            source.lines().count() as u64
+        })
+        .await
     }
 }
